@@ -1,0 +1,3 @@
+from safelog.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The signed, hash-chained audit log and the checkpoints that pin it."""

@@ -1,0 +1,126 @@
+"""Append-only audit log: each entry signed by its actor and chained to the one before.
+
+    entry_hash = SHA-256(canonical JSON of {seq, prev, actor, at, case, key_ref,
+                                            body = SHA-256(body ciphertext)})
+    signature  = Ed25519(actor, b"safelog/v1/audit" + entry_hash)
+
+Bodies are encrypted (by the caller) so that entries about a case are readable only by
+those who can read the case. The chain and the signatures cover the ciphertext, so
+anyone can verify the log without reading it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from safelog.crypto.encoding import canonical_json
+from safelog.store.schema import AuditHeadRow, AuditRow
+
+GENESIS = b"\x00" * 32
+_SIGNING_PREFIX = b"safelog/v1/audit"
+
+
+class ChainBroken(Exception):
+    def __init__(self, message: str, seq: int) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    entry_hash: bytes
+
+
+def entry_hash(
+    seq: int, prev: bytes, actor: str, at: datetime, case_id: str | None, key_ref: str,
+    body_ct: bytes,
+) -> bytes:
+    header = {
+        "seq": seq,
+        "prev": prev.hex(),
+        "actor": actor,
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "case": case_id,
+        "key_ref": key_ref,
+        "body": hashlib.sha256(body_ct).hexdigest(),
+    }
+    return hashlib.sha256(canonical_json(header)).digest()
+
+
+def signing_message(digest: bytes) -> bytes:
+    return _SIGNING_PREFIX + digest
+
+
+def read_head(conn: Connection) -> Head:
+    row = conn.execute(select(AuditHeadRow.__table__).where(AuditHeadRow.id == 1)).one_or_none()
+    if row is None:
+        return Head(0, GENESIS)
+    return Head(row.seq, row.entry_hash)
+
+
+def append(
+    conn: Connection,
+    *,
+    actor: str,
+    at: datetime,
+    case_id: str | None,
+    key_ref: str,
+    body_ct: bytes,
+    sign: Callable[[bytes], bytes],
+) -> Head:
+    """Append within the caller's transaction. Updating the head row first takes a row
+    lock on PostgreSQL (and SQLite holds its write lock), so appends are serialised."""
+    locked = conn.execute(
+        update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq)
+    )
+    if locked.rowcount == 0:
+        conn.execute(insert(AuditHeadRow).values(id=1, seq=0, entry_hash=GENESIS))
+    head = read_head(conn)
+    seq = head.seq + 1
+    digest = entry_hash(seq, head.entry_hash, actor, at, case_id, key_ref, body_ct)
+    conn.execute(
+        insert(AuditRow).values(
+            seq=seq, prev_hash=head.entry_hash, entry_hash=digest, actor_id=actor,
+            created_at=at, case_id=case_id, key_ref=key_ref, body_ct=body_ct,
+            signature=sign(signing_message(digest)),
+        )
+    )
+    conn.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq,
+                                                                         entry_hash=digest))
+    return Head(seq, digest)
+
+
+def verify_chain(
+    rows: Iterable[Any],
+    *,
+    start: Head,
+    verify_signature: Callable[[str, bytes, bytes], bool],
+) -> Head:
+    """Check entries after `start` link up, hash right and are signed by their actor."""
+    current = start
+    for row in rows:
+        if row.seq != current.seq + 1:
+            raise ChainBroken(f"audit entry {current.seq + 1} is missing", current.seq + 1)
+        if row.prev_hash != current.entry_hash:
+            raise ChainBroken(f"audit entry {row.seq} does not follow the one before it", row.seq)
+        at = row.created_at
+        digest = entry_hash(row.seq, row.prev_hash, row.actor_id, at, row.case_id, row.key_ref,
+                            row.body_ct)
+        if digest != row.entry_hash:
+            raise ChainBroken(f"audit entry {row.seq} has been altered", row.seq)
+        if not verify_signature(row.actor_id, row.signature, signing_message(digest)):
+            raise ChainBroken(f"audit entry {row.seq} has an invalid signature", row.seq)
+        current = Head(row.seq, digest)
+    return current
+
+
+def rows_after(conn: Connection, seq: int) -> Iterable[Any]:
+    statement = select(AuditRow.__table__).where(AuditRow.seq > seq).order_by(AuditRow.seq)
+    return conn.execute(statement).all()

@@ -1,0 +1,1 @@
+"""Cryptographic primitives and formats. Knows nothing of incidents or databases."""

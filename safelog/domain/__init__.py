@@ -1,0 +1,1 @@
+"""Pure rules: categories, people roles, escalation routes, deadlines, retention."""

@@ -1,0 +1,703 @@
+"""What gets logged: the categories of concern, as data.
+
+Each category carries its escalation rules (`RouteRule`s) with the reason and the
+policy each comes from, so the user is always told why a route is shown. Policy
+references name the seed policies by file number ("000 9.2") or national guidance
+(KCSIE: Keeping Children Safe in Education; UKCIS: sharing nudes and semi-nudes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from safelog.domain.routes import Condition, Route, RouteRule
+from safelog.errors import InvalidInput
+
+__all__ = [
+    "CATEGORIES",
+    "Category",
+    "UnknownCategory",
+    "category_by_code",
+    "category_codes",
+]
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str  # stable kebab-case code used in JSON and the CLI
+    title: str  # plain English, as a DSL would say it
+    description: str
+    policy_refs: tuple[str, ...]
+    # Child protection record: kept until the youngest pupil's date of birth + 25 years.
+    child_protection: bool
+    # An allegation against a member of staff: allegation outcomes and the staff retention rule.
+    allegation_against_staff: bool
+    # May involve indecent images of children: images are never imported, only described.
+    blocks_image_import: bool
+    guidance: str
+    routes: tuple[RouteRule, ...]
+
+
+class UnknownCategory(ValueError, InvalidInput):
+    """No category has this code. The message lists the valid codes and is safe to show."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        valid = ", ".join(category_codes())
+        super().__init__(f"'{code}' is not a category; use one of: {valid}")
+
+
+_UKCIS_IMAGES = (
+    "Never view, copy, print, share, store or save the imagery, and never ask a child to "
+    "show, send or download it. Do not delete it or ask the child to delete it. If you saw "
+    "it by accident, tell the DSL. SafeLog does not accept images for this category: record "
+    "a description of what was reported, who was told, and any police reference instead."
+)
+
+_IMAGES_TO_HEAD = "Where indecent images of children are found, the headteacher is told immediately"
+
+_CONDUCT_EVIDENCE = (
+    "Keep the evidence: take screen prints of messages or web pages and record the time, "
+    "date and location of the site. Do not delete messages (000 9.2; 003 8.4)."
+)
+
+_CATEGORIES: tuple[Category, ...] = (
+    Category(
+        code="cyberbullying-pupil",
+        title="Cyberbullying of a pupil",
+        description=(
+            "A pupil is being bullied, threatened, humiliated or harassed online or by "
+            "phone, by other pupils or anyone else."
+        ),
+        policy_refs=("003 8.1", "004 11.1", "004 9.3", "002 8.1"),
+        child_protection=True,
+        allegation_against_staff=False,
+        blocks_image_import=False,
+        guidance=(
+            "Handle it under the Anti-Bullying Policy (003 8.1; 004 11.1). " + _CONDUCT_EVIDENCE
+        ),
+        routes=(
+            RouteRule(
+                Route.DSL,
+                required=True,
+                reason=(
+                    "Concerns about pupils' online behaviour go to the DSL, and anything "
+                    "touching a child's safety must be reported to the DSL"
+                ),
+                policy_refs=("004 9.3", "002 8.1"),
+            ),
+            RouteRule(
+                Route.HEADTEACHER,
+                required=False,
+                reason="Social media misuse by pupils is reported to the headteacher",
+                policy_refs=("003 2.2", "000 6.24"),
+            ),
+            RouteRule(
+                Route.PLATFORM_REPORT,
+                required=False,
+                reason="Ask the site to remove the content through its reporting tool",
+                policy_refs=("003 8.7", "002 App. 2"),
+                when=(Condition.CONTENT_ONLINE,),
+            ),
+            RouteRule(
+                Route.POLICE,
+                required=False,
+                reason=(
+                    "Consider the police for threatening, sexual or hate material, without "
+                    "unnecessarily criminalising pupils"
+                ),
+                policy_refs=("003 8.8", "004 9.4"),
+                when=(Condition.THREATENING_OR_HATE,),
+            ),
+            RouteRule(
+                Route.SOCIAL_CARE,
+                required=False,
+                reason="Refer a child at risk of significant harm to children's social care",
+                policy_refs=("KCSIE Part 1",),
+                when=(Condition.SIGNIFICANT_HARM,),
+            ),
+            RouteRule(
+                Route.LADO,
+                required=False,
+                reason="An allegation that a member of staff harmed a child goes to the LADO",
+                policy_refs=("KCSIE Part 4", "004 2.3"),
+                when=(Condition.ABOUT_STAFF, Condition.HARM_THRESHOLD),
+            ),
+        ),
+    ),
+    Category(
+        code="cyberbullying-staff",
+        title="Cyberbullying or trolling of a member of staff",
+        description=(
+            "A member of staff is being bullied, trolled, harassed or defamed online, "
+            "by a pupil, a parent, a colleague or anyone else."
+        ),
+        policy_refs=("000 9.2", "000 9.5", "001 5(ii)", "002 8.2", "003 8.2", "004 11.2"),
+        child_protection=False,
+        allegation_against_staff=False,
+        blocks_image_import=False,
+        guidance=(
+            _CONDUCT_EVIDENCE
+            + " Do not reply or retaliate (003 8.3; 002 App. 2). Support is available from "
+            "your union or professional association and the Professionals Online Safety "
+            "Helpline (000 9.5; 002 8.2)."
+        ),
+        routes=(
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason=(
+                    "All cyberbullying and trolling of staff is reported to the headteacher, "
+                    "immediately, with the evidence"
+                ),
+                policy_refs=("000 9.5", "001 5(ii)", "002 8.2", "002 App. 2"),
+            ),
+            RouteRule(
+                Route.PLATFORM_REPORT,
+                required=False,
+                reason="Seek to have the offensive material removed through the site",
+                policy_refs=("003 8.7", "002 App. 2"),
+                when=(Condition.CONTENT_ONLINE,),
+            ),
+            RouteRule(
+                Route.POLICE,
+                required=False,
+                reason="Report threatening or intimidating behaviour to the police",
+                policy_refs=("003 8.8", "002 7.2.4", "002 App. 2"),
+                when=(Condition.THREATENING_OR_HATE,),
+            ),
+            RouteRule(
+                Route.DSL,
+                required=False,
+                reason="Anything that concerns a child's safety is also reported to the DSL",
+                policy_refs=("002 8.1",),
+                when=(Condition.CHILD_AT_RISK,),
+            ),
+        ),
+    ),
+    Category(
+        code="public-threats",
+        title="Threats, abuse or harassment from the public",
+        description=(
+            "A member of staff receives threats, abuse or harassment from members of the "
+            "public through social media or other online channels."
+        ),
+        policy_refs=("002 7.1.4", "003 8.8"),
+        child_protection=False,
+        allegation_against_staff=False,
+        blocks_image_import=False,
+        guidance=_CONDUCT_EVIDENCE + " Do not reply or retaliate (003 8.3; 002 App. 2).",
+        routes=(
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason=(
+                    "Threats, abuse or harassment from the public are reported through the "
+                    "school's procedures, to the headteacher, immediately"
+                ),
+                policy_refs=("002 7.1.4", "000 6.24"),
+            ),
+            RouteRule(
+                Route.POLICE,
+                required=False,
+                reason="Consider contacting the police about threatening or hateful material",
+                policy_refs=("003 8.8", "002 7.2.4", "002 App. 2"),
+                when=(Condition.THREATENING_OR_HATE,),
+            ),
+            RouteRule(
+                Route.PLATFORM_REPORT,
+                required=False,
+                reason="Report the content to the site so that it is removed",
+                policy_refs=("003 8.7", "002 App. 2"),
+                when=(Condition.CONTENT_ONLINE,),
+            ),
+            RouteRule(
+                Route.DSL,
+                required=False,
+                reason="Threats that touch a child's safety are also reported to the DSL",
+                policy_refs=("002 8.1",),
+                when=(Condition.CHILD_AT_RISK,),
+            ),
+        ),
+    ),
+    Category(
+        code="inappropriate-content",
+        title="Inappropriate content accessed on school systems",
+        description=(
+            "Offensive, pornographic or otherwise unsuitable content was accessed, received "
+            "or shown on school computers, devices or network."
+        ),
+        policy_refs=("003 5.6", "003 7.3", "003 appendix b", "002 4.3", "004 8.1.9"),
+        child_protection=False,
+        allegation_against_staff=False,
+        blocks_image_import=False,
+        guidance=(
+            "Complete the Inappropriate Content Report Form: who is submitting it, who "
+            "accessed the content (if known), the date, the full URL(s) and the nature of "
+            "the content (003 5.6, appendix b). Ask IT to block the site (003 7.3; 004 10.4). "
+            "If the content may include indecent images of children, do not capture it: "
+            "log it as indecent images instead."
+        ),
+        routes=(
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason=(
+                    "Inappropriate content accessed on school systems is reported to the "
+                    "headteacher immediately, on the report form"
+                ),
+                policy_refs=("003 5.6", "002 4.3", "000 7.3"),
+            ),
+            RouteRule(
+                Route.DSL,
+                required=True,
+                reason="The DSLs are told so that the site can be blocked",
+                policy_refs=("003 7.3",),
+            ),
+            RouteRule(
+                Route.POLICE,
+                required=False,
+                reason="Where illegal activity may have taken place, the police are contacted",
+                policy_refs=("004 9.4", "002 7.2.4"),
+                when=(Condition.ILLEGAL,),
+            ),
+            RouteRule(
+                Route.LADO,
+                required=False,
+                reason=(
+                    "A member of staff accessing such material raises concerns about their "
+                    "suitability to work with children: consult the LADO"
+                ),
+                policy_refs=("000 7.2", "000 7.4", "KCSIE Part 4"),
+                when=(Condition.ABOUT_STAFF, Condition.HARM_THRESHOLD),
+            ),
+        ),
+    ),
+    Category(
+        code="unwanted-contact",
+        title="Unwanted contact: friend or follow requests from pupils or parents",
+        description=(
+            "A pupil or parent has tried to 'friend', follow or otherwise contact a member "
+            "of staff through their personal social media."
+        ),
+        policy_refs=("003 5.13", "003 6.3", "004 8.2.3", "004 8.4.2"),
+        child_protection=False,
+        allegation_against_staff=False,
+        blocks_image_import=False,
+        guidance=(
+            "Do not accept the request or reply from a personal account (000 6.7; 001 4(i); "
+            "002 3.2). Take a screen print of the request and note the date and platform."
+        ),
+        routes=(
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason=(
+                    "Friend or follow requests from pupils or parents are reported to the "
+                    "headteacher"
+                ),
+                policy_refs=("003 5.13", "004 8.2.3", "004 8.4.2", "002 App. 2"),
+            ),
+            RouteRule(
+                Route.DSL,
+                required=False,
+                reason="If the contact raises a concern about a child's safety, tell the DSL",
+                policy_refs=("002 8.1", "004 9.3"),
+                when=(Condition.CHILD_AT_RISK,),
+            ),
+        ),
+    ),
+    Category(
+        code="staff-online-conduct",
+        title="Staff online conduct (breach of the social media policy)",
+        description=(
+            "A member of staff's online behaviour may breach the social media policy: "
+            "contact with pupils, offensive or damaging posts, sharing pupils' images or "
+            "information, bullying colleagues."
+        ),
+        policy_refs=("004 9.2", "001 5(iii)", "002 8.1", "000 3.4", "004 2.3"),
+        child_protection=False,
+        allegation_against_staff=True,
+        blocks_image_import=False,
+        guidance=(
+            "This is a concern about a member of staff: record facts, not opinions, and do "
+            "not investigate or tell the member of staff yourself. The headteacher decides "
+            "the course of action under the staff code of conduct, the allegations against "
+            "staff policy and the disciplinary policy (004 9.2). At the end, record the "
+            "outcome: substantiated, false, malicious, unsubstantiated or unfounded."
+        ),
+        routes=(
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason="Concerns about a member of staff's online behaviour go to the headteacher",
+                policy_refs=("004 9.2", "001 5(iii)", "002 8.1"),
+            ),
+            RouteRule(
+                Route.LADO,
+                required=False,
+                reason=(
+                    "An allegation that meets the harm threshold is referred to the LADO "
+                    "within one working day"
+                ),
+                policy_refs=("KCSIE Part 4", "004 2.3"),
+                when=(Condition.HARM_THRESHOLD,),
+            ),
+            RouteRule(
+                Route.DSL,
+                required=False,
+                reason="If a child's safety is concerned, the DSL is told as well",
+                policy_refs=("002 8.1",),
+                when=(Condition.CHILD_AT_RISK,),
+            ),
+            RouteRule(
+                Route.POLICE,
+                required=False,
+                reason="Where illegal activity may have taken place, the police are contacted",
+                policy_refs=("004 9.4", "003 5.22"),
+                when=(Condition.ILLEGAL,),
+            ),
+        ),
+    ),
+    Category(
+        code="nudes-sharing",
+        title="Sharing nudes and semi-nudes (child-produced)",
+        description=(
+            "Nude or semi-nude images or videos made by a child have been shared, or a "
+            "child has been asked to share them."
+        ),
+        policy_refs=("UKCIS", "004 9.4", "000 7.1"),
+        child_protection=True,
+        allegation_against_staff=False,
+        blocks_image_import=True,
+        guidance=(
+            _UKCIS_IMAGES + " Pupils are not to be criminalised unnecessarily: the DSL "
+            "decides whether the police are needed (004 9.4)."
+        ),
+        routes=(
+            RouteRule(
+                Route.DSL,
+                required=True,
+                reason="Tell the DSL immediately; the DSL decides the response",
+                policy_refs=("UKCIS", "004 9.4", "002 8.1"),
+            ),
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason=_IMAGES_TO_HEAD,
+                policy_refs=("000 7.1",),
+            ),
+            RouteRule(
+                Route.POLICE,
+                required=False,
+                reason="Refer to the police when the UKCIS criteria for referral are met",
+                policy_refs=("UKCIS", "004 9.4"),
+                when=(Condition.UKCIS_REFERRAL,),
+            ),
+            RouteRule(
+                Route.SOCIAL_CARE,
+                required=False,
+                reason="Refer to children's social care when the UKCIS criteria are met",
+                policy_refs=("UKCIS", "KCSIE Part 1"),
+                when=(Condition.UKCIS_REFERRAL,),
+            ),
+            RouteRule(
+                Route.REPORT_REMOVE,
+                required=False,
+                reason="Help the young person use Report Remove to get their images taken down",
+                policy_refs=("UKCIS",),
+                when=(Condition.OWN_IMAGES_ONLINE,),
+            ),
+            RouteRule(
+                Route.LADO,
+                required=True,
+                reason="A member of staff involved with a child's nude images goes to the LADO",
+                policy_refs=("KCSIE Part 4", "000 7.1"),
+                when=(Condition.ABOUT_STAFF,),
+            ),
+        ),
+    ),
+    Category(
+        code="indecent-images-adult",
+        title="Indecent images of children involving an adult",
+        description=(
+            "An adult has made, holds, has sent or has asked for indecent images of a child, "
+            "or such images have been found on a device or account."
+        ),
+        policy_refs=("002 7.2.4", "000 7.1"),
+        child_protection=True,
+        allegation_against_staff=False,
+        blocks_image_import=True,
+        guidance=(
+            "It is an offence to save, send or alter an image or to show it to anyone else "
+            "(002 7.2.4). " + _UKCIS_IMAGES + " Keep any device somewhere secure where "
+            "others cannot see it, and contact the police immediately for advice."
+        ),
+        routes=(
+            RouteRule(
+                Route.POLICE,
+                required=True,
+                reason="Contact the police immediately for advice",
+                policy_refs=("002 7.2.4", "000 7.1"),
+            ),
+            RouteRule(
+                Route.DSL,
+                required=True,
+                reason="A matter of child safety: tell the DSL immediately",
+                policy_refs=("002 8.1", "UKCIS"),
+            ),
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason=_IMAGES_TO_HEAD,
+                policy_refs=("000 7.1",),
+            ),
+            RouteRule(
+                Route.LADO,
+                required=True,
+                reason=(
+                    "A member of staff with indecent images of children may pose a risk of "
+                    "harm to children: refer to the LADO"
+                ),
+                policy_refs=("KCSIE Part 4", "000 7.1"),
+                when=(Condition.ABOUT_STAFF,),
+            ),
+            RouteRule(
+                Route.SOCIAL_CARE,
+                required=False,
+                reason="Refer a child at risk of significant harm to children's social care",
+                policy_refs=("KCSIE Part 1", "000 7.1"),
+                when=(Condition.SIGNIFICANT_HARM,),
+            ),
+            RouteRule(
+                Route.REPORT_REMOVE,
+                required=False,
+                reason="Help the young person use Report Remove to get their images taken down",
+                policy_refs=("UKCIS",),
+                when=(Condition.OWN_IMAGES_ONLINE,),
+            ),
+        ),
+    ),
+    Category(
+        code="radicalisation",
+        title="Radicalisation or extremism concern",
+        description=(
+            "A pupil or group of pupils may be at risk of radicalisation or terrorist "
+            "exploitation, through social media or otherwise."
+        ),
+        policy_refs=("000 10.6", "Prevent duty guidance"),
+        child_protection=True,
+        allegation_against_staff=False,
+        blocks_image_import=False,
+        guidance=(
+            "Follow the school's normal safeguarding procedures under the Prevent duty: tell "
+            "the headteacher and discuss it with the DSL immediately (000 10.6). If anyone is "
+            "at immediate risk, ring 999."
+        ),
+        routes=(
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason="Contact the headteacher immediately",
+                policy_refs=("000 10.6",),
+            ),
+            RouteRule(
+                Route.DSL,
+                required=True,
+                reason="Discuss the concern with the DSL under the normal safeguarding procedures",
+                policy_refs=("000 10.6",),
+            ),
+            RouteRule(
+                Route.PREVENT,
+                required=False,
+                reason="The DSL considers a Prevent referral",
+                policy_refs=("000 10.6", "Prevent duty guidance"),
+            ),
+            RouteRule(
+                Route.SOCIAL_CARE,
+                required=False,
+                reason="Where necessary, discuss it with children's social care",
+                policy_refs=("000 10.6",),
+                when=(Condition.SIGNIFICANT_HARM,),
+            ),
+            RouteRule(
+                Route.POLICE,
+                required=False,
+                reason="Where necessary, involve the local police (999 if the risk is immediate)",
+                policy_refs=("000 10.6",),
+                when=(Condition.IMMEDIATE_RISK,),
+            ),
+            RouteRule(
+                Route.PLATFORM_REPORT,
+                required=False,
+                reason="Ask the site to remove extremist material",
+                policy_refs=("003 8.7", "002 App. 2"),
+                when=(Condition.CONTENT_ONLINE,),
+            ),
+            RouteRule(
+                Route.LADO,
+                required=True,
+                reason="A member of staff promoting extremism to pupils goes to the LADO",
+                policy_refs=("KCSIE Part 4", "000 10.6"),
+                when=(Condition.ABOUT_STAFF, Condition.HARM_THRESHOLD),
+            ),
+        ),
+    ),
+    Category(
+        code="online-abuse-disclosure",
+        title="Online abuse, exploitation or grooming disclosed by a pupil",
+        description=(
+            "A pupil tells a member of staff about online abuse, harassment, exploitation "
+            "or grooming, of themselves or of another child."
+        ),
+        policy_refs=("004 9.1", "004 9.3", "002 8.1"),
+        child_protection=True,
+        allegation_against_staff=False,
+        blocks_image_import=False,
+        guidance=(
+            "Handle it under the Child Protection and Safeguarding Policy (004 9.1). Listen, "
+            "do not promise to keep it secret, write down the child's own words, and pass it "
+            "to the DSL straight away. Do not investigate yourself."
+        ),
+        routes=(
+            RouteRule(
+                Route.DSL,
+                required=True,
+                reason=(
+                    "Disclosures of online abuse go to the DSL under the child protection policy"
+                ),
+                policy_refs=("004 9.1", "004 9.3", "002 8.1"),
+            ),
+            RouteRule(
+                Route.SOCIAL_CARE,
+                required=False,
+                reason="Refer a child at risk of significant harm to children's social care",
+                policy_refs=("KCSIE Part 1", "004 9.1"),
+                when=(Condition.SIGNIFICANT_HARM,),
+            ),
+            RouteRule(
+                Route.POLICE,
+                required=False,
+                reason="Where illegal activity may have taken place, the police are contacted",
+                policy_refs=("004 9.4", "003 8.8"),
+                when=(Condition.ILLEGAL,),
+            ),
+            RouteRule(
+                Route.PLATFORM_REPORT,
+                required=False,
+                reason="Report the abusive content or account to the site",
+                policy_refs=("003 8.7",),
+                when=(Condition.CONTENT_ONLINE,),
+            ),
+            RouteRule(
+                Route.REPORT_REMOVE,
+                required=False,
+                reason="Help the young person use Report Remove to get their images taken down",
+                policy_refs=("UKCIS",),
+                when=(Condition.OWN_IMAGES_ONLINE,),
+            ),
+            RouteRule(
+                Route.LADO,
+                required=True,
+                reason="A disclosure of abuse by a member of staff is an allegation for the LADO",
+                policy_refs=("KCSIE Part 4", "004 2.3"),
+                when=(Condition.ABOUT_STAFF,),
+            ),
+        ),
+    ),
+    Category(
+        code="adverse-criticism",
+        title="Adverse criticism of the school online",
+        description=(
+            "Criticism of the school or the trust, or of content staff have posted, has "
+            "appeared on social media or elsewhere online."
+        ),
+        policy_refs=("004 8.1.9",),
+        child_protection=False,
+        allegation_against_staff=False,
+        blocks_image_import=False,
+        guidance=(
+            "Do not respond without the headteacher's express approval (004 8.1.9). Take a "
+            "screen print and record the date, time and site."
+        ),
+        routes=(
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason="Inform the head of school; no response without their approval",
+                policy_refs=("004 8.1.9",),
+            ),
+            RouteRule(
+                Route.PLATFORM_REPORT,
+                required=False,
+                reason="If the content breaks the site's terms, report it through the site",
+                policy_refs=("003 8.7",),
+                when=(Condition.CONTENT_ONLINE,),
+            ),
+            RouteRule(
+                Route.POLICE,
+                required=False,
+                reason="Consider the police if the content is threatening or a hate crime",
+                policy_refs=("003 8.8",),
+                when=(Condition.THREATENING_OR_HATE,),
+            ),
+        ),
+    ),
+    Category(
+        code="personal-data-disclosed",
+        title="Personal data disclosed online",
+        description=(
+            "Personal information about pupils, parents or staff (names, images, addresses, "
+            "contact details) has been posted or shared online without authority."
+        ),
+        policy_refs=("003 4.16", "004 7.10", "000 6.21"),
+        child_protection=False,
+        allegation_against_staff=False,
+        blocks_image_import=False,
+        guidance=(
+            "Follow the data-breach procedure (003 4.16; 004 7.10): tell the data protection "
+            "officer at once, because a breach that must be reported to the ICO has to be "
+            "reported within 72 hours (UK GDPR Art. 33)."
+        ),
+        routes=(
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason="Report it to the headteacher so the data-breach procedure starts",
+                policy_refs=("003 4.16", "004 7.10", "000 6.24"),
+            ),
+            RouteRule(
+                Route.PLATFORM_REPORT,
+                required=False,
+                reason="Ask the site to take the post down",
+                policy_refs=("003 4.7", "003 8.7"),
+                when=(Condition.CONTENT_ONLINE,),
+            ),
+            RouteRule(
+                Route.DSL,
+                required=False,
+                reason="If the disclosure could put a child at risk, tell the DSL",
+                policy_refs=("002 8.1",),
+                when=(Condition.CHILD_AT_RISK,),
+            ),
+        ),
+    ),
+)
+
+CATEGORIES: tuple[Category, ...] = _CATEGORIES
+
+_BY_CODE: Mapping[str, Category] = MappingProxyType({c.code: c for c in _CATEGORIES})
+
+
+def category_codes() -> tuple[str, ...]:
+    return tuple(c.code for c in _CATEGORIES)
+
+
+def category_by_code(code: str) -> Category:
+    """The category with this code; raises `UnknownCategory` listing the valid codes."""
+    try:
+        return _BY_CODE[code.strip().lower()]
+    except KeyError:
+        raise UnknownCategory(code) from None

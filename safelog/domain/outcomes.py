@@ -1,0 +1,213 @@
+"""Case statuses, outcomes, and the people in a case, with plain-English labels.
+
+Enum values are stable strings: they are stored and used by the CLI and JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+from safelog.domain.categories import Category
+
+__all__ = [
+    "AllegationOutcome",
+    "CaseOutcome",
+    "CaseStatus",
+    "Outcome",
+    "PersonKind",
+    "PersonRole",
+    "allowed_status_moves",
+    "can_move",
+    "outcome_choices",
+    "person_kinds",
+    "person_roles",
+]
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    OPEN = "open"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS: Mapping[CaseStatus, str] = MappingProxyType(
+    {
+        CaseStatus.NEW: "New: not yet seen by the DSL",
+        CaseStatus.ACKNOWLEDGED: "Acknowledged: the DSL has seen it",
+        CaseStatus.OPEN: "Open: being dealt with",
+        CaseStatus.ESCALATED: "Escalated: referred on and awaiting others",
+        CaseStatus.CLOSED: "Closed",
+    }
+)
+
+# A closed case can be reopened; nothing moves back to "new".
+_STATUS_MOVES: Mapping[CaseStatus, frozenset[CaseStatus]] = MappingProxyType(
+    {
+        CaseStatus.NEW: frozenset(
+            {CaseStatus.ACKNOWLEDGED, CaseStatus.OPEN, CaseStatus.ESCALATED, CaseStatus.CLOSED}
+        ),
+        CaseStatus.ACKNOWLEDGED: frozenset(
+            {CaseStatus.OPEN, CaseStatus.ESCALATED, CaseStatus.CLOSED}
+        ),
+        CaseStatus.OPEN: frozenset({CaseStatus.ESCALATED, CaseStatus.CLOSED}),
+        CaseStatus.ESCALATED: frozenset({CaseStatus.OPEN, CaseStatus.CLOSED}),
+        CaseStatus.CLOSED: frozenset({CaseStatus.OPEN}),
+    }
+)
+
+
+def allowed_status_moves(status: CaseStatus) -> frozenset[CaseStatus]:
+    return _STATUS_MOVES[status]
+
+
+def can_move(current: CaseStatus, new: CaseStatus) -> bool:
+    return new in _STATUS_MOVES[current]
+
+
+class AllegationOutcome(StrEnum):
+    """Outcome of an allegation against a member of staff (KCSIE Part 4)."""
+
+    SUBSTANTIATED = "substantiated"
+    FALSE = "false"
+    MALICIOUS = "malicious"
+    UNSUBSTANTIATED = "unsubstantiated"
+    UNFOUNDED = "unfounded"
+
+    @property
+    def label(self) -> str:
+        return _ALLEGATION_LABELS[self][0]
+
+    @property
+    def definition(self) -> str:
+        return _ALLEGATION_LABELS[self][1]
+
+    @property
+    def removed_from_personnel_file(self) -> bool:
+        """Malicious or false allegations are removed from personnel files."""
+        return self in (AllegationOutcome.FALSE, AllegationOutcome.MALICIOUS)
+
+
+_ALLEGATION_LABELS: Mapping[AllegationOutcome, tuple[str, str]] = MappingProxyType(
+    {
+        AllegationOutcome.SUBSTANTIATED: (
+            "Substantiated",
+            "There is sufficient evidence to prove the allegation.",
+        ),
+        AllegationOutcome.FALSE: (
+            "False",
+            "There is sufficient evidence to disprove the allegation.",
+        ),
+        AllegationOutcome.MALICIOUS: (
+            "Malicious",
+            "There is sufficient evidence to disprove the allegation and there has been a "
+            "deliberate act to deceive.",
+        ),
+        AllegationOutcome.UNSUBSTANTIATED: (
+            "Unsubstantiated",
+            "There is insufficient evidence either to prove or disprove the allegation; "
+            "this does not imply guilt or innocence.",
+        ),
+        AllegationOutcome.UNFOUNDED: (
+            "Unfounded",
+            "There is no evidence or proper basis to support the allegation.",
+        ),
+    }
+)
+
+
+class CaseOutcome(StrEnum):
+    """Outcome of a case that is not an allegation against staff."""
+
+    RESOLVED_IN_SCHOOL = "resolved-in-school"
+    REFERRED_ON = "referred-on"
+    CONTENT_REMOVED = "content-removed"
+    NO_FURTHER_ACTION = "no-further-action"
+
+    @property
+    def label(self) -> str:
+        return _CASE_OUTCOME_LABELS[self]
+
+
+_CASE_OUTCOME_LABELS: Mapping[CaseOutcome, str] = MappingProxyType(
+    {
+        CaseOutcome.RESOLVED_IN_SCHOOL: "Resolved in school",
+        CaseOutcome.REFERRED_ON: "Referred on: another agency leads",
+        CaseOutcome.CONTENT_REMOVED: "Content removed",
+        CaseOutcome.NO_FURTHER_ACTION: "No further action",
+    }
+)
+
+Outcome = AllegationOutcome | CaseOutcome
+
+
+def outcome_choices(category: Category, *, about_staff: bool = False) -> tuple[Outcome, ...]:
+    """The outcomes a case may close with.
+
+    Allegation outcomes are only for allegations against staff: the category is one, or
+    the concern (in any category) is about a member of staff.
+    """
+    if category.allegation_against_staff or about_staff:
+        return tuple(AllegationOutcome)
+    return tuple(CaseOutcome)
+
+
+class PersonKind(StrEnum):
+    PUPIL = "pupil"
+    STAFF = "staff"
+    PARENT = "parent"
+    EXTERNAL = "external"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS: Mapping[PersonKind, str] = MappingProxyType(
+    {
+        PersonKind.PUPIL: "Pupil",
+        PersonKind.STAFF: "Member of staff",
+        PersonKind.PARENT: "Parent or carer",
+        PersonKind.EXTERNAL: "Someone outside the school",
+    }
+)
+
+
+class PersonRole(StrEnum):
+    """The part one person plays in one case; each person has their own role per case."""
+
+    VICTIM = "victim"
+    ALLEGED_PERPETRATOR = "alleged-perpetrator"
+    WITNESS = "witness"
+    REPORTER = "reporter"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS: Mapping[PersonRole, str] = MappingProxyType(
+    {
+        PersonRole.VICTIM: "Victim",
+        PersonRole.ALLEGED_PERPETRATOR: "Alleged perpetrator",
+        PersonRole.WITNESS: "Witness",
+        PersonRole.REPORTER: "Reported the concern",
+        PersonRole.OTHER: "Other",
+    }
+)
+
+
+def person_kinds() -> tuple[PersonKind, ...]:
+    return tuple(PersonKind)
+
+
+def person_roles() -> tuple[PersonRole, ...]:
+    return tuple(PersonRole)

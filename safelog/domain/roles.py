@@ -1,0 +1,73 @@
+"""People's roles, the role keys they hold, and what each recovery key can restore."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    DSL = "dsl"
+    HEADTEACHER = "headteacher"
+    CHAIR = "chair"
+    ADMIN = "admin"
+
+
+class KeyRole(StrEnum):
+    """A key shared by the members of a role, rotated per epoch."""
+
+    DSL = "dsl"
+    LEADERSHIP = "leadership"
+    GOVERNORS = "governors"
+    # The admin key opens only the school CA's private key: an admin right gives no read access.
+    ADMIN = "admin"
+
+
+class RecoveryKey(StrEnum):
+    SCHOOL = "school"  # kept in the school safe: the headteacher may be able to reach it
+    GOVERNORS = "governors"  # kept by the clerk or the trust, never where the head can reach it
+
+
+ROLE_KEYS: dict[Role, KeyRole] = {
+    Role.DSL: KeyRole.DSL,
+    Role.HEADTEACHER: KeyRole.LEADERSHIP,
+    Role.CHAIR: KeyRole.GOVERNORS,
+    Role.ADMIN: KeyRole.ADMIN,
+}
+
+# What each recovery key can restore. The school key must not restore the DSL or
+# governors keys, because a concern about the headteacher is readable with those.
+ESCROW: dict[RecoveryKey, frozenset[KeyRole]] = {
+    RecoveryKey.SCHOOL: frozenset({KeyRole.LEADERSHIP, KeyRole.ADMIN}),
+    RecoveryKey.GOVERNORS: frozenset(KeyRole),
+}
+
+# Who is presumed able to reach a recovery key, for the iron rule.
+RECOVERY_REACH: dict[RecoveryKey, frozenset[Role]] = {
+    RecoveryKey.SCHOOL: frozenset({Role.HEADTEACHER, Role.ADMIN}),
+    RecoveryKey.GOVERNORS: frozenset({Role.CHAIR}),
+}
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.STAFF: "Staff",
+    Role.DSL: "Designated Safeguarding Lead",
+    Role.HEADTEACHER: "Headteacher",
+    Role.CHAIR: "Chair of governors",
+    Role.ADMIN: "Administrator",
+}
+
+
+def parse_role(text: str) -> Role:
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        valid = ", ".join(r.value for r in Role)
+        raise ValueError(f"'{text}' is not a role; use one of: {valid}") from None
+
+
+def key_roles_of(roles: frozenset[Role]) -> frozenset[KeyRole]:
+    return frozenset(ROLE_KEYS[r] for r in roles if r in ROLE_KEYS)
+
+
+def recovery_keys_reachable_by(roles: frozenset[Role]) -> frozenset[RecoveryKey]:
+    return frozenset(k for k, reach in RECOVERY_REACH.items() if reach & roles)

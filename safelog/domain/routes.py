@@ -1,0 +1,402 @@
+"""Escalation routes: who must be told, by when, and what reference to record.
+
+Rules are data. `ROUTES` describes each route once; a category lists `RouteRule`s
+that say when that route applies to it and why (with the policy it comes from);
+`routes_for` turns a category plus the facts of a concern into what the user is shown.
+
+Policy references name the seed policies by file number ("000 9.2" is section 9.2
+of seed 000) or national guidance (KCSIE, UKCIS, Prevent duty guidance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from safelog.domain.roles import Role
+
+if TYPE_CHECKING:
+    from safelog.domain.categories import Category
+
+__all__ = [
+    "ROUTES",
+    "Condition",
+    "DeadlineKind",
+    "DeadlineRule",
+    "Route",
+    "RouteInfo",
+    "RouteRule",
+    "SuggestedRoute",
+    "format_refs",
+    "route_info",
+    "routes_for",
+]
+
+
+class Route(StrEnum):
+    """An escalation route. The values are stable: they are stored and used by the CLI."""
+
+    HEADTEACHER = "headteacher"
+    CHAIR_OF_GOVERNORS = "chair-of-governors"
+    DSL = "dsl"
+    POLICE = "police"
+    LADO = "lado"
+    PREVENT = "prevent"
+    SOCIAL_CARE = "social-care"
+    PLATFORM_REPORT = "platform-report"
+    REPORT_REMOVE = "report-remove"
+
+
+class DeadlineKind(StrEnum):
+    IMMEDIATELY = "immediately"
+    SAME_DAY = "same-day"
+    WORKING_DAYS = "working-days"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """By when a route must be used, counted from when the concern was raised."""
+
+    kind: DeadlineKind
+    working_days: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind is DeadlineKind.WORKING_DAYS:
+            if self.working_days < 1:
+                raise ValueError("a working-days deadline needs at least one working day")
+        elif self.working_days != 0:
+            raise ValueError("only a working-days deadline counts working days")
+
+    def describe(self) -> str:
+        if self.kind is DeadlineKind.IMMEDIATELY:
+            return "immediately"
+        if self.kind is DeadlineKind.SAME_DAY:
+            return "the same working day"
+        if self.kind is DeadlineKind.WORKING_DAYS:
+            unit = "working day" if self.working_days == 1 else "working days"
+            return f"within {self.working_days} {unit}"
+        return "no set deadline"
+
+
+IMMEDIATELY = DeadlineRule(DeadlineKind.IMMEDIATELY)
+SAME_DAY = DeadlineRule(DeadlineKind.SAME_DAY)
+NO_DEADLINE = DeadlineRule(DeadlineKind.NONE)
+
+
+def format_refs(refs: tuple[str, ...]) -> str:
+    return "; ".join(refs)
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    """What a route is: shown to the user and used to set its deadline."""
+
+    route: Route
+    title: str
+    who_is_told: str
+    deadline: DeadlineRule
+    # Label of the reference to record once the route is used; None when the record is
+    # only who was told and when.
+    reference_label: str | None
+    policy_refs: tuple[str, ...]
+    note: str = ""
+    # The SafeLog role this route brings into the case (None for outside bodies).
+    informs_role: Role | None = None
+    # Roles that must never be able to read a case sent down this route.
+    hidden_from: frozenset[Role] = frozenset()
+
+    @property
+    def record(self) -> str:
+        """What the user records when this route is used."""
+        if self.reference_label is None:
+            return "Who was told and when"
+        return f"Who was told and when; {self.reference_label}"
+
+
+_ROUTE_INFO: tuple[RouteInfo, ...] = (
+    RouteInfo(
+        route=Route.HEADTEACHER,
+        title="Headteacher",
+        who_is_told="The headteacher (or head of school)",
+        deadline=IMMEDIATELY,
+        reference_label=None,
+        policy_refs=("000 6.24", "001 5(ii)", "002 8.1", "004 9.2"),
+        informs_role=Role.HEADTEACHER,
+    ),
+    RouteInfo(
+        route=Route.CHAIR_OF_GOVERNORS,
+        title="Chair of governors",
+        who_is_told="The chair of governors (in a trust, the chair of local governors and the CEO)",
+        deadline=IMMEDIATELY,
+        reference_label=None,
+        policy_refs=("001 5(ii)", "001 5(iii)", "002 8.1", "004 9.2"),
+        note="Used when the concern is about the headteacher: the headteacher must not see it.",
+        informs_role=Role.CHAIR,
+        hidden_from=frozenset({Role.HEADTEACHER}),
+    ),
+    RouteInfo(
+        route=Route.DSL,
+        title="Designated safeguarding lead",
+        who_is_told="The designated safeguarding lead (or a deputy)",
+        deadline=IMMEDIATELY,
+        reference_label=None,
+        policy_refs=("002 8.1", "004 9.3"),
+        informs_role=Role.DSL,
+    ),
+    RouteInfo(
+        route=Route.POLICE,
+        title="Police",
+        who_is_told="The police: 999 if anyone is in immediate danger, otherwise 101",
+        deadline=IMMEDIATELY,
+        reference_label="Crime reference number",
+        policy_refs=("002 7.2.4", "003 8.8", "004 9.4"),
+    ),
+    RouteInfo(
+        route=Route.LADO,
+        title="LADO",
+        who_is_told="The local authority designated officer (LADO)",
+        deadline=DeadlineRule(DeadlineKind.WORKING_DAYS, working_days=1),
+        reference_label="LADO reference",
+        policy_refs=("KCSIE Part 4", "004 2.3"),
+        note="Record the LADO's advice and, at the end, the outcome of the allegation.",
+    ),
+    RouteInfo(
+        route=Route.PREVENT,
+        title="Prevent referral",
+        who_is_told="The local authority Prevent team (Channel)",
+        deadline=NO_DEADLINE,
+        reference_label="Prevent referral reference",
+        policy_refs=("000 10.6", "Prevent duty guidance"),
+        note="Ring 999 if there is an immediate risk of harm.",
+    ),
+    RouteInfo(
+        route=Route.SOCIAL_CARE,
+        title="Children's social care",
+        who_is_told="Children's social care, through the local MASH (front door)",
+        deadline=SAME_DAY,
+        reference_label="MASH reference",
+        policy_refs=("000 10.6", "KCSIE Part 1"),
+        note="Out of hours, ring the local authority's emergency duty team or 999.",
+    ),
+    RouteInfo(
+        route=Route.PLATFORM_REPORT,
+        title="Report to the platform",
+        who_is_told="The platform or service provider, through its reporting tool",
+        deadline=NO_DEADLINE,
+        reference_label="Platform report id",
+        policy_refs=("003 8.7", "002 App. 2"),
+        note="Record what the platform did with the report.",
+    ),
+    RouteInfo(
+        route=Route.REPORT_REMOVE,
+        title="Report Remove (Childline and IWF)",
+        who_is_told="Childline and the Internet Watch Foundation, through Report Remove",
+        deadline=NO_DEADLINE,
+        reference_label="Report Remove reference",
+        policy_refs=("UKCIS",),
+        note="The young person makes the report themselves; staff can help them do it.",
+    ),
+)
+
+ROUTES: Mapping[Route, RouteInfo] = MappingProxyType({i.route: i for i in _ROUTE_INFO})
+
+
+def route_info(route: Route) -> RouteInfo:
+    return ROUTES[route]
+
+
+class Condition(StrEnum):
+    """When a route rule applies.
+
+    Two conditions are facts SafeLog knows (who the concern is about) and are decided by
+    `routes_for`. The others are judgements for the user: the route is still shown,
+    with the condition, and the user decides.
+    """
+
+    ABOUT_STAFF = "about-staff"
+    ABOUT_HEADTEACHER = "about-headteacher"
+    CHILD_AT_RISK = "child-at-risk"
+    SIGNIFICANT_HARM = "significant-harm"
+    THREATENING_OR_HATE = "threatening-or-hate"
+    ILLEGAL = "illegal"
+    HARM_THRESHOLD = "harm-threshold"
+    IMMEDIATE_RISK = "immediate-risk"
+    UKCIS_REFERRAL = "ukcis-referral"
+    OWN_IMAGES_ONLINE = "own-images-online"
+    CONTENT_ONLINE = "content-online"
+
+    @property
+    def label(self) -> str:
+        """Plain words that complete "Only if ..."."""
+        return _CONDITION_LABELS[self]
+
+    @property
+    def decided_by_safelog(self) -> bool:
+        return self in (Condition.ABOUT_STAFF, Condition.ABOUT_HEADTEACHER)
+
+
+_CONDITION_LABELS: Mapping[Condition, str] = MappingProxyType(
+    {
+        Condition.ABOUT_STAFF: "the concern is about a member of staff",
+        Condition.ABOUT_HEADTEACHER: "the concern is about the headteacher",
+        Condition.CHILD_AT_RISK: "a child's safety may be at risk",
+        Condition.SIGNIFICANT_HARM: "a child is suffering, or likely to suffer, significant harm",
+        Condition.THREATENING_OR_HATE: (
+            "the material is threatening, abusive, sexist, of a sexual nature or a hate crime"
+        ),
+        Condition.ILLEGAL: "illegal activity or illegal content may be involved",
+        Condition.HARM_THRESHOLD: (
+            "the adult may have harmed a child, committed an offence against or related to "
+            "a child, or behaved in a way that shows they may pose a risk to children"
+        ),
+        Condition.IMMEDIATE_RISK: "someone is at immediate risk of harm",
+        Condition.UKCIS_REFERRAL: (
+            "an adult is involved; there is coercion, blackmail or grooming; a child is "
+            "under 13; the imagery is violent or unusual for the child's age; or a child "
+            "is at immediate risk of harm"
+        ),
+        Condition.OWN_IMAGES_ONLINE: "a young person's own nude or semi-nude images are online",
+        Condition.CONTENT_ONLINE: "the content is still online and breaks the site's rules",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    """One route a category calls for, why, and when.
+
+    `required` means the policy says it must happen (once every condition in `when`
+    holds); otherwise the route is a suggestion for the user to consider.
+    """
+
+    route: Route
+    required: bool
+    reason: str
+    policy_refs: tuple[str, ...]
+    when: tuple[Condition, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.reason.strip():
+            raise ValueError("a route rule needs a reason")
+        if not self.policy_refs:
+            raise ValueError("a route rule needs the policy it comes from")
+
+    @property
+    def explanation(self) -> str:
+        return f"{self.reason} ({format_refs(self.policy_refs)})"
+
+
+@dataclass(frozen=True)
+class SuggestedRoute:
+    """A route to show for one concern, with the reason and the policy behind it."""
+
+    route: Route
+    required: bool
+    reason: str
+    policy_refs: tuple[str, ...]
+    # Judgements still to be made by the user; empty when the route applies outright.
+    only_if: tuple[Condition, ...] = ()
+
+    @property
+    def info(self) -> RouteInfo:
+        return ROUTES[self.route]
+
+    @property
+    def explanation(self) -> str:
+        """The reason with its policy references, as shown to the user."""
+        text = f"{self.reason} ({format_refs(self.policy_refs)})"
+        if self.only_if:
+            text += " Only if " + ", and ".join(c.label for c in self.only_if) + "."
+        return text
+
+    @property
+    def _strength(self) -> tuple[bool, bool]:
+        return (self.required, not self.only_if)
+
+
+_STAFF_TO_HEADTEACHER = SuggestedRoute(
+    route=Route.HEADTEACHER,
+    required=True,
+    reason="Concerns about a member of staff's conduct are reported to the headteacher",
+    policy_refs=("004 9.2", "001 5(iii)", "002 8.1"),
+)
+
+_HEADTEACHER_TO_CHAIR = SuggestedRoute(
+    route=Route.CHAIR_OF_GOVERNORS,
+    required=True,
+    reason=(
+        "The concern is about the headteacher, so it goes to the chair of governors "
+        "(in a trust, also the CEO) instead of the headteacher, who must not see it"
+    ),
+    policy_refs=("001 5(ii)", "001 5(iii)", "002 8.1", "004 9.2"),
+)
+
+
+def routes_for(
+    category: Category, *, about_headteacher: bool, about_staff: bool
+) -> list[SuggestedRoute]:
+    """The routes to show for a concern in `category`, required ones first.
+
+    A concern about the headteacher is a concern about staff, and goes to the chair of
+    governors: the headteacher route is never returned for it. A concern about staff
+    goes to the headteacher; the category's rules add the LADO where an allegation of
+    harm to a child is in scope. A category that is itself an allegation against staff
+    counts as being about staff.
+    """
+    about_staff = about_staff or about_headteacher or category.allegation_against_staff
+    facts = {
+        Condition.ABOUT_STAFF: about_staff,
+        Condition.ABOUT_HEADTEACHER: about_headteacher,
+    }
+
+    chosen: dict[Route, tuple[int, SuggestedRoute]] = {}
+
+    def offer(position: int, suggestion: SuggestedRoute) -> None:
+        current = chosen.get(suggestion.route)
+        if current is None:
+            chosen[suggestion.route] = (position, suggestion)
+        elif suggestion._strength > current[1]._strength:
+            chosen[suggestion.route] = (current[0], suggestion)
+
+    for position, rule in enumerate(category.routes):
+        if not all(facts[c] for c in rule.when if c.decided_by_safelog):
+            continue
+        only_if = tuple(c for c in rule.when if not c.decided_by_safelog)
+        if rule.route is Route.HEADTEACHER and about_headteacher:
+            offer(
+                position,
+                SuggestedRoute(
+                    route=Route.CHAIR_OF_GOVERNORS,
+                    required=rule.required,
+                    reason=_HEADTEACHER_TO_CHAIR.reason,
+                    policy_refs=_HEADTEACHER_TO_CHAIR.policy_refs,
+                    only_if=only_if,
+                ),
+            )
+            continue
+        offer(
+            position,
+            SuggestedRoute(
+                route=rule.route,
+                required=rule.required,
+                reason=rule.reason,
+                policy_refs=rule.policy_refs,
+                only_if=only_if,
+            ),
+        )
+
+    # After the category's own rules, so that its reason is kept unless it is weaker.
+    if about_headteacher:
+        offer(-1, _HEADTEACHER_TO_CHAIR)
+    elif about_staff:
+        offer(-1, _STAFF_TO_HEADTEACHER)
+
+    ordered = sorted(
+        chosen.values(),
+        key=lambda item: (not item[1].required, bool(item[1].only_if), item[0]),
+    )
+    return [suggestion for _, suggestion in ordered]

@@ -1,0 +1,1 @@
+"""Intake of untrusted files: sniffing, limits, safe names."""

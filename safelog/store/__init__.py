@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models and engines. Holds ciphertext only; knows nothing of plaintext."""

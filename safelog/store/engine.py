@@ -1,0 +1,113 @@
+"""Opening the database: SQLite in the data directory by default, or any PostgreSQL URL.
+
+SQLite is created owner-only, in WAL mode with foreign keys and secure_delete on. The
+schema is brought up to date with Alembic; an existing SQLite file is copied aside first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import stat
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.pool import NullPool
+
+DB_FILE_NAME = "safelog.db"
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / DB_FILE_NAME}"
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        os.close(fd)
+    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
+    # NORMAL is durable against a crashed process in WAL mode; only power loss can lose
+    # the very last commits, never corrupt the file.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """An engine with the schema at the latest revision."""
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        database = url.split("///", 1)[1] if "///" in url else ""
+        if database and database != ":memory:":
+            _prepare_sqlite_file(Path(database))
+        old_umask = os.umask(0o077)  # WAL and shm files are owner-only too
+        try:
+            engine = create_engine(url, poolclass=NullPool)
+        finally:
+            os.umask(old_umask)
+        event.listen(engine, "connect", _on_sqlite_connect)
+        # Let SQLAlchemy own transactions (pysqlite's legacy mode defers BEGIN).
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+
+        @event.listens_for(engine, "connect")
+        def _no_autobegin(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return create_engine(url, pool_pre_ping=True)
+
+
+def upgrade_schema(engine: Engine) -> None:
+    from alembic import command
+
+    config = alembic_config(engine)
+    with engine.connect() as connection:
+        existing = inspect(connection).get_table_names()
+    if existing and engine.dialect.name == "sqlite":
+        _backup_before_migration(engine, connection_has_version=("alembic_version" in existing))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _backup_before_migration(engine: Engine, connection_has_version: bool) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if connection_has_version and current == script.get_current_head():
+        return
+    database = engine.url.database
+    if database:
+        backup = Path(database + f".before-{current or 'unversioned'}.bak")
+        if not backup.exists():
+            shutil.copy2(database, backup)
+            os.chmod(backup, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config

@@ -1,0 +1,1 @@
+"""The unlocked session: who you are, what you may read, and every use case."""

@@ -1,0 +1,170 @@
+"""Validating what a person types for a case: the JSON of `safelog case add`, and edits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from safelog.domain.categories import category_by_code
+from safelog.errors import InvalidInput
+
+PERSON_KINDS = ("pupil", "staff", "parent", "external")
+PERSON_ROLES = ("victim", "alleged-perpetrator", "witness", "reporter", "other")
+CASE_KEYS = frozenset({"category", "summary", "description", "occurred_at", "platform", "url",
+                       "subjects", "people"})
+EDITABLE = frozenset(CASE_KEYS | {"status", "outcome", "escalated_to_leadership"})
+STATUSES = ("new", "acknowledged", "open", "escalated", "closed")
+MAX_TEXT = 100_000
+
+
+def _text(data: dict[str, Any], key: str, *, required: bool = False, one_line: bool = False,
+          limit: int = MAX_TEXT) -> str:
+    value = data.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"'{key}' must be text.")
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(f"'{key}' is required.")
+    if one_line and ("\n" in value or "\r" in value):
+        raise InvalidInput(f"'{key}' must be a single line.")
+    if len(value) > limit:
+        raise InvalidInput(f"'{key}' is longer than {limit} characters.")
+    return value
+
+
+def _when(value: Any, key: str) -> str:
+    if value in (None, ""):
+        return ""
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"'{key}' must be a date and time like 2026-11-20T15:30:00+00:00.") \
+            from None
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"'{key}' needs a time zone, like +00:00.")
+    return parsed.isoformat()
+
+
+def _people(value: Any) -> list[dict[str, str]]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise InvalidInput("'people' must be a list.")
+    people = []
+    for index, item in enumerate(value, start=1):
+        if not isinstance(item, dict):
+            raise InvalidInput(f"person {index} must be an object with name, kind and role.")
+        unknown = set(item) - {"name", "kind", "role", "date_of_birth", "notes"}
+        if unknown:
+            raise InvalidInput(f"person {index} has unknown keys: {', '.join(sorted(unknown))}.")
+        name = _text(item, "name", required=True, one_line=True, limit=200)
+        kind = _text(item, "kind", required=True)
+        role = _text(item, "role", required=True)
+        if kind not in PERSON_KINDS:
+            raise InvalidInput(f"person {index}: kind must be one of {', '.join(PERSON_KINDS)}.")
+        if role not in PERSON_ROLES:
+            raise InvalidInput(f"person {index}: role must be one of {', '.join(PERSON_ROLES)}.")
+        person = {"name": name, "kind": kind, "role": role}
+        dob = item.get("date_of_birth")
+        if dob:
+            try:
+                person["date_of_birth"] = date.fromisoformat(str(dob)).isoformat()
+            except ValueError:
+                raise InvalidInput(f"person {index}: date_of_birth must be like 2012-05-01.") \
+                    from None
+        if item.get("notes"):
+            person["notes"] = _text(item, "notes")
+        people.append(person)
+    return people
+
+
+def _names(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput("'subjects' must be a list of names.")
+    return [v.strip() for v in value if v.strip()]
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    category: str
+    summary: str
+    description: str
+    occurred_at: str = ""
+    platform: str = ""
+    url: str = ""
+    subjects: list[str] = field(default_factory=list)
+    people: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: Any) -> CaseInput:
+        if not isinstance(data, dict):
+            raise InvalidInput("The case must be a JSON object.")
+        unknown = set(data) - CASE_KEYS
+        if unknown:
+            raise InvalidInput(
+                f"Unknown keys in the case: {', '.join(sorted(unknown))}. "
+                f"Allowed: {', '.join(sorted(CASE_KEYS))}.")
+        category = _text(data, "category", required=True)
+        category_by_code(category)
+        return cls(
+            category=category,
+            summary=_text(data, "summary", required=True, one_line=True, limit=300),
+            description=_text(data, "description", required=True),
+            occurred_at=_when(data.get("occurred_at"), "occurred_at"),
+            platform=_text(data, "platform", one_line=True, limit=200),
+            url=_text(data, "url", one_line=True, limit=4000),
+            subjects=_names(data.get("subjects")),
+            people=_people(data.get("people")),
+        )
+
+    def to_fields(self, subject_ids: list[str], *, reporter_id: str, status: str
+                  ) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "summary": self.summary,
+            "description": self.description,
+            "occurred_at": self.occurred_at,
+            "platform": self.platform,
+            "url": self.url,
+            "subjects": subject_ids,
+            "people": self.people,
+            "reporter": reporter_id,
+            "status": status,
+        }
+
+
+def validate_changes(changes: Any) -> dict[str, Any]:
+    """Edits to a case: the same checks as a new case, field by field."""
+    if not isinstance(changes, dict):
+        raise InvalidInput("Changes must be a JSON object.")
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise InvalidInput(f"These cannot be changed: {', '.join(sorted(unknown))}.")
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "category":
+            out[key] = _text(changes, key, required=True)
+            category_by_code(out[key])
+        elif key in ("summary", "platform", "url"):
+            out[key] = _text(changes, key, required=key == "summary", one_line=True)
+        elif key in ("description", "outcome"):
+            out[key] = _text(changes, key)
+        elif key == "occurred_at":
+            out[key] = _when(value, key)
+        elif key == "people":
+            out[key] = _people(value)
+        elif key == "subjects":
+            out[key] = _names(value)
+        elif key == "status":
+            status = _text(changes, key, required=True)
+            if status not in STATUSES:
+                raise InvalidInput(f"status must be one of {', '.join(STATUSES)}.")
+            out[key] = status
+        elif key == "escalated_to_leadership":
+            out[key] = bool(value)
+    return out

@@ -1,0 +1,212 @@
+"""The public directory: people, their roles and public keys, and role keys per epoch.
+
+Nothing here is trusted because it sits in the database. Every entry must chain back to
+the school CA certificate whose fingerprint the reading user pinned in their own sealed
+key bundle at enrolment:
+
+    CA cert (pinned) --signs--> vault record (recovery public keys)
+    CA cert          --signs--> invitation (name, roles, invite public key) + code MAC
+    invite key       --signs--> enrolment (the person's own public keys)
+    member's Ed25519 --signs--> role epoch record (role public key)   [or a recovery key]
+
+Entries that fail are kept out of the directory and named, so nothing is wrapped to them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+from sqlalchemy import Connection, select
+
+from safelog.crypto.ca import fingerprint, is_issued_by
+from safelog.crypto.encoding import unb64
+from safelog.crypto.identity import verify_ecdsa, verify_ed25519
+from safelog.domain.roles import KeyRole, Role, key_roles_of
+from safelog.errors import KeyNotTrusted, TamperDetected
+from safelog.store.schema import RoleEpochRow, UserRow, VaultRow
+
+ENROLLED = "active"
+INVITED = "invited"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    roles: frozenset[Role]
+    status: str
+    x25519: bytes | None = None
+    ed25519: bytes | None = None
+    ecdsa: bytes | None = None
+    certificate: bytes | None = None
+
+    @property
+    def key_roles(self) -> frozenset[KeyRole]:
+        return key_roles_of(self.roles)
+
+
+@dataclass(frozen=True)
+class Epoch:
+    role: KeyRole
+    epoch: int
+    public: bytes
+    created_by: str
+
+
+@dataclass
+class Directory:
+    vault_id: str
+    school: str
+    ca_cert: x509.Certificate
+    ca_der: bytes
+    recovery_x25519: dict[str, bytes]
+    recovery_ed25519: dict[str, bytes]
+    people: dict[str, Person] = field(default_factory=dict)
+    epochs: dict[tuple[KeyRole, int], Epoch] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def by_name(self, name: str) -> Person | None:
+        wanted = name.strip().casefold()
+        return next((p for p in self.people.values() if p.name.casefold() == wanted), None)
+
+    def current_epoch(self, role: KeyRole) -> Epoch | None:
+        found = [e for (r, _), e in self.epochs.items() if r == role]
+        return max(found, key=lambda e: e.epoch) if found else None
+
+    def active_members(self) -> dict[str, frozenset[Role]]:
+        return {p.id: p.roles for p in self.people.values() if p.status == ENROLLED}
+
+    def require_person(self, user_id: str) -> Person:
+        person = self.people.get(user_id)
+        if person is None:
+            raise KeyNotTrusted(
+                "A user record in the database failed its signature check; "
+                "it may have been tampered with, so SafeLog will not use it."
+            )
+        return person
+
+
+def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Directory:
+    vault = conn.execute(select(VaultRow.__table__)).one_or_none()
+    if vault is None:
+        raise TamperDetected("The database has no vault record.")
+    if fingerprint(vault.ca_cert) != pinned_ca_fp:
+        raise KeyNotTrusted(
+            "The school certificate in the database is not the one you enrolled with. "
+            "The database may have been swapped or tampered with."
+        )
+    ca_cert = x509.load_der_x509_certificate(vault.ca_cert)
+    ca_public = _ca_public_der(ca_cert)
+    if not verify_ecdsa(ca_public, vault.signature, vault.record):
+        raise TamperDetected("The vault record failed its signature check.")
+    record = json.loads(vault.record)
+    if record.get("vault_id") != vault_id or vault.vault_id != vault_id:
+        raise KeyNotTrusted("This database belongs to a different vault.")
+    directory = Directory(
+        vault_id=vault_id,
+        school=str(record["school"]),
+        ca_cert=ca_cert,
+        ca_der=vault.ca_cert,
+        recovery_x25519={k: unb64(v["x25519"]) for k, v in record["recovery"].items()},
+        recovery_ed25519={k: unb64(v["ed25519"]) for k, v in record["recovery"].items()},
+    )
+    for row in conn.execute(select(UserRow.__table__)).all():
+        person = verify_person(row, ca_public, ca_cert, vault_id)
+        if person is None:
+            directory.problems.append(f"the record of user '{row.name}' failed its check")
+        else:
+            directory.people[person.id] = person
+    for epoch_row in conn.execute(select(RoleEpochRow.__table__)).all():
+        epoch = _verify_epoch(epoch_row, directory)
+        if epoch is None:
+            directory.problems.append(
+                f"the {epoch_row.role} role key (epoch {epoch_row.epoch}) failed its check"
+            )
+        else:
+            directory.epochs[(epoch.role, epoch.epoch)] = epoch
+    return directory
+
+
+def _ca_public_der(ca_cert: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return ca_cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def verify_person(
+    row: Any, ca_public: bytes, ca_cert: x509.Certificate, vault_id: str
+) -> Person | None:
+    if not verify_ecdsa(ca_public, row.invitation_sig, row.invitation):
+        return None
+    invitation: dict[str, Any] = json.loads(row.invitation)
+    if (
+        invitation.get("vault_id") != vault_id
+        or invitation.get("user_id") != row.id
+        or invitation.get("name") != row.name
+    ):
+        return None
+    roles = frozenset(Role(r) for r in invitation["roles"])
+    if row.status == INVITED or row.enrolment is None:
+        return Person(row.id, row.name, roles, INVITED)
+    if row.enrolment_sig is None or not verify_ed25519(
+        unb64(invitation["invite_ed25519"]), row.enrolment_sig, row.enrolment
+    ):
+        return None
+    enrolment: dict[str, Any] = json.loads(row.enrolment)
+    if enrolment.get("user_id") != row.id or enrolment.get("vault_id") != vault_id:
+        return None
+    public = enrolment["public"]
+    certificate = row.certificate
+    if certificate is not None:
+        cert = x509.load_der_x509_certificate(certificate)
+        if not is_issued_by(cert, ca_cert) or _cert_public_der(cert) != unb64(public["ecdsa"]):
+            certificate = None
+    return Person(
+        id=row.id,
+        name=row.name,
+        roles=roles,
+        status=ENROLLED if row.status == ENROLLED else row.status,
+        x25519=unb64(public["x25519"]),
+        ed25519=unb64(public["ed25519"]),
+        ecdsa=unb64(public["ecdsa"]),
+        certificate=certificate,
+    )
+
+
+def _cert_public_der(cert: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _verify_epoch(row: Any, directory: Directory) -> Epoch | None:
+    try:
+        record: dict[str, Any] = json.loads(row.record)
+        role = KeyRole(record["role"])
+    except (ValueError, KeyError):
+        return None
+    if (
+        record.get("vault_id") != directory.vault_id
+        or role.value != row.role
+        or record.get("epoch") != row.epoch
+    ):
+        return None
+    signer = str(record.get("created_by", ""))
+    if signer.startswith("recovery:"):
+        public = directory.recovery_ed25519.get(signer.split(":", 1)[1])
+        if public is None or not verify_ed25519(public, row.signature, row.record):
+            return None
+    else:
+        person = directory.people.get(signer)
+        if person is None or person.ed25519 is None or role not in person.key_roles:
+            return None
+        if not verify_ed25519(person.ed25519, row.signature, row.record):
+            return None
+    return Epoch(role, row.epoch, unb64(record["x25519"]), signer)

@@ -1,0 +1,55 @@
+"""What a reader gets back: plain dataclasses, decrypted in memory, never written out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: str
+    reference: str
+    category: str
+    summary: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    about_headteacher: bool
+    reporter_id: str
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    author_id: str
+    author: str
+    at: datetime
+    changed: tuple[str, ...]
+    rekeyed: bool
+
+
+@dataclass(frozen=True)
+class EvidenceInfo:
+    id: str
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    added_by: str
+    added_at: datetime
+    metadata: dict[str, Any]
+
+
+@dataclass
+class CaseDetail:
+    id: str
+    reference: str
+    fields: dict[str, Any]
+    versions: list[Version]
+    evidence: list[EvidenceInfo] = field(default_factory=list)
+    audience: list[str] = field(default_factory=list)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.fields.get(name, default)

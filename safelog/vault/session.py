@@ -1,0 +1,484 @@
+"""An unlocked session: one person's private keys, the verified directory, the role and
+reader-group keys they can open, and the audit trail of what they do.
+
+Locking drops every key reference held here; Python cannot promise to wipe memory, so the
+session keeps key material in as few objects as it can and forgets them together.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from sqlalchemy import Connection, Engine, insert, select
+
+from safelog.audit import checkpoint as checkpoints
+from safelog.audit import log as audit_log
+from safelog.crypto import wrap as hpke
+from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
+from safelog.crypto.encoding import b64, canonical_json, unb64
+from safelog.crypto.identity import Identity, verify_ed25519, x25519_public_bytes
+from safelog.domain.access import AudiencePlan, Recipient
+from safelog.domain.roles import ESCROW, KeyRole, RecoveryKey
+from safelog.errors import AccessDenied, KeyNotTrusted, RollbackDetected, TamperDetected
+from safelog.store.schema import (
+    AudienceKeyRow,
+    AudienceRow,
+    AuditRow,
+    RoleEpochRow,
+    RoleGrantRow,
+)
+from safelog.vault.directory import ENROLLED, Directory, Person
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def role_grant_context(role: str, epoch: int, recipient: str) -> str:
+    return f"role/{role}/{epoch}/{recipient}"
+
+
+def audience_context(audience_id: str, recipient: str) -> str:
+    return f"audience/{audience_id}/{recipient}"
+
+
+@dataclass
+class Session:
+    engine: Engine
+    data_dir: Path
+    person: Person
+    identity: Identity
+    directory: Directory
+    profile_key: bytes
+    device: str
+    clock: Clock = utc_now
+    role_keys: dict[tuple[KeyRole, int], X25519PrivateKey] = field(default_factory=dict)
+    audience_ciphers: dict[str, Cipher] = field(default_factory=dict)
+    audience_records: dict[str, frozenset[str]] = field(default_factory=dict)
+    ca_key: ec.EllipticCurvePrivateKey | None = None
+    locked: bool = False
+    _pending_checkpoint: checkpoints.Checkpoint | None = None
+
+    # -- identity ---------------------------------------------------------------------
+
+    @property
+    def user_id(self) -> str:
+        return self.person.id
+
+    def ensure_open(self) -> None:
+        if self.locked:
+            raise AccessDenied("SafeLog is locked. Sign in again.")
+
+    def lock(self) -> None:
+        self.role_keys.clear()
+        self.audience_ciphers.clear()
+        self.audience_records.clear()
+        self.ca_key = None
+        self.profile_key = b""
+        self.identity = None  # type: ignore[assignment]
+        self.locked = True
+
+    def refresh(self) -> None:
+        """Re-read the directory and the keys this user holds (after enrolment or grants)."""
+        from safelog.vault.directory import load_directory
+
+        with self.engine.connect() as conn:
+            self.directory = load_directory(
+                conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"])
+            self.role_keys.clear()
+            self.load_role_keys(conn)
+            self.load_audiences(conn)
+
+    def my_recipients(self) -> list[str]:
+        mine = [f"user:{self.user_id}"]
+        mine += [f"role:{role.value}:{epoch}" for role, epoch in self.role_keys]
+        return mine
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def load_role_keys(self, conn: Connection) -> None:
+        rows = conn.execute(
+            select(RoleGrantRow.__table__).where(RoleGrantRow.recipient == f"user:{self.user_id}")
+        ).all()
+        for row in rows:
+            if row.role == "ca":
+                continue
+            role = KeyRole(row.role)
+            epoch = self.directory.epochs.get((role, row.epoch))
+            if epoch is None:
+                raise KeyNotTrusted(
+                    f"The {role.value} role key (epoch {row.epoch}) in the database failed its "
+                    "signature check; it may have been swapped. Ask your DSL to contact support."
+                )
+            try:
+                secret = hpke.unwrap(row.wrapped, self.identity.x25519,
+                                     role_grant_context(row.role, row.epoch, row.recipient))
+            except DecryptionFailed:
+                raise TamperDetected(
+                    f"Your copy of the {role.value} role key (epoch {row.epoch}) is damaged."
+                ) from None
+            private = X25519PrivateKey.from_private_bytes(secret)
+            if x25519_public_bytes(private.public_key()) != epoch.public:
+                raise KeyNotTrusted(
+                    f"Your copy of the {role.value} role key does not match its signed public key."
+                )
+            self.role_keys[(role, row.epoch)] = private
+        self._load_ca_key(conn)
+
+    def _load_ca_key(self, conn: Connection) -> None:
+        for (role, epoch), private in self.role_keys.items():
+            if role != KeyRole.ADMIN:
+                continue
+            recipient = f"role:admin:{epoch}"
+            row = conn.execute(
+                select(RoleGrantRow.__table__).where(
+                    RoleGrantRow.role == "ca", RoleGrantRow.recipient == recipient
+                )
+            ).one_or_none()
+            if row is None:
+                continue
+            try:
+                der = hpke.unwrap(row.wrapped, private, role_grant_context("ca", 0, recipient))
+            except DecryptionFailed:
+                raise TamperDetected("The school CA key held for administrators is damaged.") \
+                    from None
+            from cryptography.hazmat.primitives import serialization
+
+            key = serialization.load_der_private_key(der, password=None)
+            if isinstance(key, ec.EllipticCurvePrivateKey):
+                self.ca_key = key
+
+    def recipient_public_key(self, recipient: Recipient) -> tuple[str, X25519PublicKey]:
+        """The verified public key for a recipient, and its slot name. Never trusts a key
+        that does not chain to this user's pins."""
+        if recipient.kind == "role":
+            role = KeyRole(recipient.name)
+            epoch = self.directory.current_epoch(role)
+            if epoch is None:
+                raise KeyNotTrusted(
+                    f"The {role.value} role key could not be verified; nothing was encrypted to "
+                    "it. The database may have been tampered with."
+                )
+            return f"role:{role.value}:{epoch.epoch}", X25519PublicKey.from_public_bytes(
+                epoch.public
+            )
+        if recipient.kind == "user":
+            person = self.directory.require_person(recipient.name)
+            if person.x25519 is None or person.status != ENROLLED:
+                raise AccessDenied(f"{person.name} has not enrolled yet.")
+            return f"user:{person.id}", X25519PublicKey.from_public_bytes(person.x25519)
+        public = self.directory.recovery_x25519.get(recipient.name)
+        if public is None:
+            raise KeyNotTrusted(f"The {recipient.name} recovery key could not be verified.")
+        return f"recovery:{recipient.name}", X25519PublicKey.from_public_bytes(public)
+
+    def established_roles(self) -> frozenset[KeyRole]:
+        return frozenset(role for role, _ in self.directory.epochs)
+
+    # -- reader groups (audiences) -------------------------------------------------------
+
+    def load_audiences(self, conn: Connection) -> None:
+        """Open the key of every reader group this user belongs to (one HPKE each)."""
+        mine = self.my_recipients()
+        private_for = {f"user:{self.user_id}": self.identity.x25519}
+        private_for.update(
+            {f"role:{r.value}:{e}": k for (r, e), k in self.role_keys.items()}
+        )
+        rows = conn.execute(
+            select(AudienceKeyRow.audience_id, AudienceKeyRow.recipient, AudienceKeyRow.wrapped)
+            .where(AudienceKeyRow.recipient.in_(mine))
+        ).all()
+        for audience_id, recipient, wrapped in rows:
+            if audience_id in self.audience_ciphers:
+                continue
+            try:
+                key = hpke.unwrap(wrapped, private_for[recipient],
+                                  audience_context(audience_id, recipient))
+            except DecryptionFailed:
+                raise TamperDetected(
+                    "A reader-group key wrapped for you is damaged; some cases cannot be opened."
+                ) from None
+            self.audience_ciphers[audience_id] = Cipher(key)
+
+    def audience_for(self, conn: Connection, plan: AudiencePlan) -> str:
+        """The id of a reader group for exactly these recipients, made by this user,
+        reusing one when it exists."""
+        slots: dict[str, X25519PublicKey] = {}
+        for recipient in sorted(plan.recipients, key=str):
+            slot, public = self.recipient_public_key(recipient)
+            slots[slot] = public
+        wanted = frozenset(slots)
+        for audience_id, recipients in self.audience_records.items():
+            if recipients == wanted and audience_id in self.audience_ciphers:
+                return audience_id
+        existing = self._find_own_audience(conn, wanted)
+        if existing is not None:
+            return existing
+        audience_id = str(uuid.uuid4())
+        key = new_key()
+        record = canonical_json(
+            {
+                "type": "audience",
+                "vault_id": self.directory.vault_id,
+                "id": audience_id,
+                "recipients": sorted(wanted),
+                "created_by": self.user_id,
+                "about_headteacher": plan.about_headteacher,
+            }
+        )
+        conn.execute(
+            insert(AudienceRow).values(
+                id=audience_id, record=record, signature=self.identity.sign(record),
+                signer_id=self.user_id, created_at=self.clock(),
+            )
+        )
+        conn.execute(
+            insert(AudienceKeyRow),
+            [
+                {
+                    "audience_id": audience_id,
+                    "recipient": slot,
+                    "wrapped": hpke.wrap(key, public, audience_context(audience_id, slot)),
+                }
+                for slot, public in slots.items()
+            ],
+        )
+        self.audience_ciphers[audience_id] = Cipher(key)
+        self.audience_records[audience_id] = wanted
+        return audience_id
+
+    def _find_own_audience(self, conn: Connection, wanted: frozenset[str]) -> str | None:
+        rows = conn.execute(
+            select(AudienceRow.__table__).where(AudienceRow.signer_id == self.user_id)
+        ).all()
+        for row in rows:
+            if row.id not in self.audience_ciphers:
+                continue
+            if not verify_ed25519(self.person.ed25519 or b"", row.signature, row.record):
+                continue
+            record = json.loads(row.record)
+            recipients = frozenset(record["recipients"])
+            stored = frozenset(
+                conn.execute(
+                    select(AudienceKeyRow.recipient).where(AudienceKeyRow.audience_id == row.id)
+                ).scalars()
+            )
+            if stored != recipients:
+                # Someone added a key slot this user never made: never reuse that group.
+                continue
+            self.audience_records[row.id] = recipients
+            if recipients == wanted:
+                return row.id
+        return None
+
+    def audience_cipher(self, audience_id: str, what: str) -> Cipher:
+        cipher = self.audience_ciphers.get(audience_id)
+        if cipher is None:
+            raise AccessDenied(f"You do not have access to {what}.")
+        return cipher
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def audit(
+        self,
+        conn: Connection,
+        action: str,
+        details: dict[str, Any] | None = None,
+        *,
+        case: tuple[str, int, Cipher] | None = None,
+    ) -> None:
+        """Append a signed entry. Entries about a case are encrypted with the case key;
+        others are sealed for the DSL and admin role keys."""
+        at = self.clock()
+        body = canonical_json(
+            {"action": action, "actor": self.person.name, "device": self.device,
+             "details": details or {}}
+        )
+        if case is not None:
+            case_id, key_no, cipher = case
+            key_ref = f"case:{case_id}:{key_no}"
+            body_ct = cipher.seal(body, binding("audit-body", key_ref, at.isoformat()))
+        else:
+            case_id = None
+            key_ref = "sealed"
+            body_ct = self._seal_for_oversight(body, at)
+        head = audit_log.append(
+            conn, actor=self.user_id, at=at, case_id=case_id, key_ref=key_ref, body_ct=body_ct,
+            sign=self.identity.sign,
+        )
+        self._pending_checkpoint = checkpoints.Checkpoint(head.seq, head.entry_hash)
+
+    def _seal_for_oversight(self, body: bytes, at: datetime) -> bytes:
+        entry_key = new_key()
+        wraps: dict[str, str] = {}
+        for role in (KeyRole.DSL, KeyRole.ADMIN):
+            epoch = self.directory.current_epoch(role)
+            if epoch is None:
+                continue
+            slot = f"role:{role.value}:{epoch.epoch}"
+            wraps[slot] = b64(
+                hpke.wrap(entry_key, X25519PublicKey.from_public_bytes(epoch.public),
+                          f"audit/{slot}/{at.isoformat()}")
+            )
+        ct = Cipher(entry_key).seal(body, binding("audit-body", "sealed", at.isoformat()))
+        return canonical_json({"wraps": wraps, "ct": b64(ct)})
+
+    def open_audit_body(self, key_ref: str, at: datetime, body_ct: bytes,
+                        case_cipher: Cipher | None) -> dict[str, Any] | None:
+        """The body of an entry, or None when this user may not read it."""
+        if key_ref.startswith("case:"):
+            if case_cipher is None:
+                return None
+            raw = case_cipher.open(body_ct, binding("audit-body", key_ref, at.isoformat()))
+            return dict(json.loads(raw))
+        envelope = json.loads(body_ct)
+        for slot, wrapped in envelope["wraps"].items():
+            _, role, epoch = slot.split(":")
+            private = self.role_keys.get((KeyRole(role), int(epoch)))
+            if private is None:
+                continue
+            entry_key = hpke.unwrap(unb64(wrapped), private, f"audit/{slot}/{at.isoformat()}")
+            raw = Cipher(entry_key).open(unb64(envelope["ct"]),
+                                         binding("audit-body", "sealed", at.isoformat()))
+            return dict(json.loads(raw))
+        return None
+
+    def verify_actor_signature(self, actor_id: str, signature: bytes, message: bytes) -> bool:
+        person = self.directory.people.get(actor_id)
+        return bool(person and person.ed25519 and
+                    verify_ed25519(person.ed25519, signature, message))
+
+    def check_audit_log(self, conn: Connection) -> audit_log.Head:
+        """Verify the log extends the checkpoint this device last saw for this user."""
+        path = checkpoints.profile_path(self.data_dir, self.directory.vault_id, self.user_id)
+        try:
+            seen = checkpoints.load(path, self.profile_key, self.user_id)
+        except checkpoints.ProfileDamaged as exc:
+            raise TamperDetected(str(exc).capitalize() + ".") from None
+        head = audit_log.read_head(conn)
+        start = audit_log.Head(0, audit_log.GENESIS)
+        if seen is not None:
+            if head.seq < seen.seq:
+                raise RollbackDetected(
+                    "The database is older than the one this computer last saw: its audit log "
+                    f"has {head.seq} entries, but {seen.seq} were seen here before. It may have "
+                    "been restored from an old copy or tampered with. Nothing was changed."
+                )
+            row = conn.execute(
+                select(AuditRow.__table__).where(AuditRow.seq == seen.seq)
+            ).one_or_none()
+            if row is None or row.entry_hash != seen.entry_hash:
+                raise RollbackDetected(
+                    f"The audit log no longer contains entry {seen.seq} as this computer saw it: "
+                    "the database has been rewritten or replaced. Nothing was changed."
+                )
+            start = audit_log.Head(seen.seq, seen.entry_hash)
+        try:
+            end = audit_log.verify_chain(
+                audit_log.rows_after(conn, start.seq), start=start,
+                verify_signature=self.verify_actor_signature,
+            )
+        except audit_log.ChainBroken as exc:
+            raise TamperDetected(f"The audit log is damaged: {exc}.") from None
+        if end.seq != head.seq or end.entry_hash != head.entry_hash:
+            raise TamperDetected("The audit log's head does not match its last entry.")
+        return end
+
+    def save_checkpoint(self) -> None:
+        pending = self._pending_checkpoint
+        if pending is None or self.locked:
+            return
+        path = checkpoints.profile_path(self.data_dir, self.directory.vault_id, self.user_id)
+        checkpoints.save(path, self.profile_key, self.user_id, pending)
+        self._pending_checkpoint = None
+
+    def write(self) -> _WriteTransaction:
+        """A transaction for a use case; the checkpoint is saved once it has committed."""
+        self.ensure_open()
+        return _WriteTransaction(self)
+
+    # -- keeping role keys with their members ----------------------------------------
+
+    def grant_role_epoch(self, conn: Connection, role: KeyRole, epoch: int,
+                         private: X25519PrivateKey, recipients: Iterable[Recipient]) -> None:
+        secret = private.private_bytes_raw()
+        for recipient in recipients:
+            slot, public = self.recipient_public_key(recipient)
+            conn.execute(
+                insert(RoleGrantRow).values(
+                    role=role.value, epoch=epoch, recipient=slot,
+                    wrapped=hpke.wrap(secret, public, role_grant_context(role.value, epoch, slot)),
+                    created_at=self.clock(),
+                )
+            )
+
+    def create_role_epoch(self, conn: Connection, role: KeyRole, epoch: int,
+                          members: Iterable[str]) -> X25519PrivateKey:
+        """A new key pair for a role, signed by this member, granted to the given members
+        and escrowed to the recovery keys that restore it."""
+        private = X25519PrivateKey.generate()
+        record = canonical_json(
+            {
+                "type": "role-epoch",
+                "vault_id": self.directory.vault_id,
+                "role": role.value,
+                "epoch": epoch,
+                "x25519": b64(x25519_public_bytes(private.public_key())),
+                "created_by": self.user_id,
+                "created_at": self.clock().isoformat(),
+            }
+        )
+        conn.execute(
+            insert(RoleEpochRow).values(
+                role=role.value, epoch=epoch, record=record,
+                signature=self.identity.sign(record), created_at=self.clock(),
+            )
+        )
+        recipients = [Recipient("user", m) for m in members]
+        recipients += [
+            Recipient("recovery", r.value) for r, roles in ESCROW.items() if role in roles
+        ]
+        self.grant_role_epoch(conn, role, epoch, private, recipients)
+        return private
+
+    def complete_pending_grants(self, conn: Connection) -> list[str]:
+        """Give enrolled members the role keys they are due, from keys this user holds."""
+        done: list[str] = []
+        granted = {
+            (row.role, row.epoch, row.recipient)
+            for row in conn.execute(select(RoleGrantRow.__table__)).all()
+        }
+        for (role, epoch), private in self.role_keys.items():
+            for person in self.directory.people.values():
+                if person.status != ENROLLED or role not in person.key_roles:
+                    continue
+                if (role.value, epoch, f"user:{person.id}") in granted:
+                    continue
+                self.grant_role_epoch(conn, role, epoch, private, [Recipient("user", person.id)])
+                done.append(f"{person.name}: {role.value} key")
+        return done
+
+
+class _WriteTransaction:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._context = session.engine.begin()
+
+    def __enter__(self) -> Connection:
+        return self._context.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._context.__exit__(*exc)
+        if exc[0] is None:
+            self._session.save_checkpoint()
+

@@ -1,0 +1,159 @@
+"""The categories of concern, as data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from safelog.domain.categories import (
+    CATEGORIES,
+    Category,
+    UnknownCategory,
+    category_by_code,
+    category_codes,
+)
+from safelog.domain.routes import Condition, Route
+from safelog.errors import InvalidInput, UserFacingError
+
+EXPECTED_CODES = (
+    "cyberbullying-pupil",
+    "cyberbullying-staff",
+    "public-threats",
+    "inappropriate-content",
+    "unwanted-contact",
+    "staff-online-conduct",
+    "nudes-sharing",
+    "indecent-images-adult",
+    "radicalisation",
+    "online-abuse-disclosure",
+    "adverse-criticism",
+    "personal-data-disclosed",
+)
+
+# A seed section ("000 9.2", "001 5(ii)", "002 App. 2", "003 appendix b") or national guidance.
+REF = re.compile(
+    r"^(00[0-4] (\d+(\.\d+)*|\d+\([ivx]+\)|App\. \d|appendix [ab])"
+    r"|KCSIE Part [1-5]|UKCIS|Prevent duty guidance)$"
+)
+
+BY_ID = [pytest.param(c, id=c.code) for c in CATEGORIES]
+
+
+def test_codes_are_the_documented_ones_in_order() -> None:
+    assert category_codes() == EXPECTED_CODES
+    assert tuple(c.code for c in CATEGORIES) == EXPECTED_CODES
+
+
+@pytest.mark.parametrize("category", BY_ID)
+def test_code_is_kebab_case(category: Category) -> None:
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*", category.code)
+
+
+@pytest.mark.parametrize("category", BY_ID)
+def test_has_plain_words(category: Category) -> None:
+    assert category.title and category.title[0].isupper()
+    assert len(category.description) > 40
+    assert len(category.guidance) > 40
+
+
+@pytest.mark.parametrize("category", BY_ID)
+def test_policy_refs_are_well_formed(category: Category) -> None:
+    assert category.policy_refs
+    for ref in category.policy_refs:
+        assert REF.match(ref), ref
+
+
+@pytest.mark.parametrize("category", BY_ID)
+def test_has_routes_each_with_a_reason_and_a_policy(category: Category) -> None:
+    assert category.routes
+    for rule in category.routes:
+        assert len(rule.reason) > 15
+        assert rule.policy_refs
+        for ref in rule.policy_refs:
+            assert REF.match(ref), ref
+            assert ref in rule.explanation
+
+
+@pytest.mark.parametrize("category", BY_ID)
+def test_someone_must_always_be_told(category: Category) -> None:
+    """Every category has at least one route that is required whatever the facts."""
+    assert any(rule.required and not rule.when for rule in category.routes)
+
+
+@pytest.mark.parametrize("category", BY_ID)
+def test_no_route_twice_under_the_same_conditions(category: Category) -> None:
+    keys = [(rule.route, rule.when) for rule in category.routes]
+    assert len(keys) == len(set(keys))
+
+
+@pytest.mark.parametrize(
+    ("code", "child_protection", "allegation", "blocks_images"),
+    [
+        ("cyberbullying-pupil", True, False, False),
+        ("cyberbullying-staff", False, False, False),
+        ("public-threats", False, False, False),
+        ("inappropriate-content", False, False, False),
+        ("unwanted-contact", False, False, False),
+        ("staff-online-conduct", False, True, False),
+        ("nudes-sharing", True, False, True),
+        ("indecent-images-adult", True, False, True),
+        ("radicalisation", True, False, False),
+        ("online-abuse-disclosure", True, False, False),
+        ("adverse-criticism", False, False, False),
+        ("personal-data-disclosed", False, False, False),
+    ],
+)
+def test_flags(code: str, child_protection: bool, allegation: bool, blocks_images: bool) -> None:
+    category = category_by_code(code)
+    assert category.child_protection is child_protection
+    assert category.allegation_against_staff is allegation
+    assert category.blocks_image_import is blocks_images
+
+
+@pytest.mark.parametrize("code", ["nudes-sharing", "indecent-images-adult"])
+def test_image_categories_carry_the_ukcis_rule(code: str) -> None:
+    guidance = category_by_code(code).guidance.lower()
+    assert "never view, copy, print, share, store or save" in guidance
+    assert "does not accept images" in guidance
+
+
+def test_indecent_images_guidance_quotes_the_offence() -> None:
+    assert (
+        "offence to save, send or alter an image"
+        in category_by_code("indecent-images-adult").guidance
+    )
+
+
+@pytest.mark.parametrize(
+    "category",
+    [pytest.param(c, id=c.code) for c in CATEGORIES if c.child_protection],
+)
+def test_child_protection_categories_reach_the_lado_when_about_staff(category: Category) -> None:
+    lado = [rule for rule in category.routes if rule.route is Route.LADO]
+    assert lado
+    assert all(Condition.ABOUT_STAFF in rule.when for rule in lado)
+
+
+@pytest.mark.parametrize("code", EXPECTED_CODES)
+def test_lookup_round_trips(code: str) -> None:
+    assert category_by_code(code).code == code
+
+
+def test_lookup_forgives_case_and_spaces() -> None:
+    assert category_by_code("  Radicalisation ").code == "radicalisation"
+
+
+@pytest.mark.parametrize("bad", ["", "cyberbullying", "nudes_sharing", "LADO"])
+def test_unknown_category_lists_the_valid_codes(bad: str) -> None:
+    with pytest.raises(UnknownCategory) as caught:
+        category_by_code(bad)
+    error = caught.value
+    assert isinstance(error, ValueError)
+    assert isinstance(error, InvalidInput)
+    assert isinstance(error, UserFacingError)
+    assert error.code == bad
+    message = str(error)
+    assert message.startswith(f"'{bad}' is not a category; use one of: ")
+    for code in EXPECTED_CODES:
+        assert code in message
