@@ -106,8 +106,15 @@ def cmd_user_enrol(args: argparse.Namespace, reader: PassphraseReader) -> int:
 def cmd_user_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
     _, session = _unlock(args, reader)
     people = sorted(session.directory.people.values(), key=lambda p: p.name.casefold())
-    rows = [{"name": p.name, "roles": sorted(r.value for r in p.roles), "status": p.status,
-             "certificate": p.certificate is not None} for p in people]
+    rows = [
+        {
+            "name": p.name,
+            "roles": sorted(r.value for r in p.roles),
+            "status": p.status,
+            "certificate": p.certificate is not None,
+        }
+        for p in people
+    ]
     if args.json:
         _emit_json(rows)
     else:
@@ -179,15 +186,27 @@ def case_json(detail: Any, session: Any) -> dict[str, Any]:
         "people": fields.get("people", []),
         "escalations": escalations_for(detail),
         "evidence": [
-            {"id": e.id, "file_name": e.file_name, "media_type": e.media_type, "size": e.size,
-             "sha256": e.sha256, "added_by": e.added_by, "added_at": e.added_at.isoformat(),
-             "source_url": e.metadata.get("source_url") or None,
-             "platform": e.metadata.get("platform") or None}
+            {
+                "id": e.id,
+                "file_name": e.file_name,
+                "media_type": e.media_type,
+                "size": e.size,
+                "sha256": e.sha256,
+                "added_by": e.added_by,
+                "added_at": e.added_at.isoformat(),
+                "source_url": e.metadata.get("source_url") or None,
+                "platform": e.metadata.get("platform") or None,
+            }
             for e in detail.evidence
         ],
         "history": [
-            {"version": v.number, "author": v.author, "at": v.at.isoformat(),
-             "changed": list(v.changed), "rekeyed": v.rekeyed}
+            {
+                "version": v.number,
+                "author": v.author,
+                "at": v.at.isoformat(),
+                "changed": list(v.changed),
+                "rekeyed": v.rekeyed,
+            }
             for v in detail.versions
         ],
         "readers": detail.audience,
@@ -214,11 +233,15 @@ def cmd_case_show(args: argparse.Namespace, reader: PassphraseReader) -> int:
     for person in data["people"]:
         print(f"  - {person['name']} ({person['kind']}, {person['role']})")
     for item in data["evidence"]:
-        print(f"  evidence {item['id']}: {item['file_name']} {item['size']} bytes "
-              f"sha256 {item['sha256']}")
+        print(
+            f"  evidence {item['id']}: {item['file_name']} {item['size']} bytes "
+            f"sha256 {item['sha256']}"
+        )
     for version in data["history"]:
-        print(f"  v{version['version']} {version['at']} {version['author']}: "
-              f"{', '.join(version['changed'])}")
+        print(
+            f"  v{version['version']} {version['at']} {version['author']}: "
+            f"{', '.join(version['changed'])}"
+        )
     return 0
 
 
@@ -228,10 +251,20 @@ def cmd_case_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
     _, session = _unlock(args, reader)
     cases = list_cases(session)
     if args.json:
-        _emit_json([{"reference": c.reference, "category": c.category, "summary": c.summary,
-                     "status": c.status, "created_at": c.created_at.isoformat(),
-                     "updated_at": c.updated_at.isoformat(),
-                     "about_headteacher": c.about_headteacher} for c in cases])
+        _emit_json(
+            [
+                {
+                    "reference": c.reference,
+                    "category": c.category,
+                    "summary": c.summary,
+                    "status": c.status,
+                    "created_at": c.created_at.isoformat(),
+                    "updated_at": c.updated_at.isoformat(),
+                    "about_headteacher": c.about_headteacher,
+                }
+                for c in cases
+            ]
+        )
     else:
         for c in cases:
             print(f"{c.reference}  {c.status:<12} {c.category:<26} {c.summary}")
@@ -245,9 +278,17 @@ def cmd_evidence_add(args: argparse.Namespace, reader: PassphraseReader) -> int:
     if not path.is_file():
         raise UserFacingError(f"There is no file {args.file}.")
     _, session = _unlock(args, reader)
-    print(add_evidence(session, args.reference, path, source_url=args.source_url or "",
-                       platform=args.platform or "", handle=args.handle or "",
-                       description=args.description or ""))
+    print(
+        add_evidence(
+            session,
+            args.reference,
+            path,
+            source_url=args.source_url or "",
+            platform=args.platform or "",
+            handle=args.handle or "",
+            description=args.description or "",
+        )
+    )
     return 0
 
 
@@ -268,8 +309,10 @@ def cmd_audit_verify(args: argparse.Namespace, reader: PassphraseReader) -> int:
     if args.json:
         _emit_json(report)
     else:
-        print(f"The audit log is intact: {report['entries']} entries, every one signed and "
-              f"chained. Head {report['head']}.")
+        print(
+            f"The audit log is intact: {report['entries']} entries, every one signed and "
+            f"chained. Head {report['head']}."
+        )
     return 0
 
 
@@ -284,13 +327,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="where the vault lives (or SAFELOG_DATA_DIR)")
     sub = parser.add_subparsers(dest="command")
 
-    def command(parent: Any, name: str, handler: Callable[..., int], help_text: str,
-                need_as: bool = False) -> argparse.ArgumentParser:
+    def command(
+        parent: Any, name: str, handler: Callable[..., int], help_text: str, need_as: bool = False
+    ) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = parent.add_parser(name, help=help_text)
         p.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         if need_as:
-            p.add_argument("--as", dest="as_name", required=True, metavar="NAME",
-                           help="your name as a SafeLog user")
+            p.add_argument(
+                "--as",
+                dest="as_name",
+                required=True,
+                metavar="NAME",
+                help="your name as a SafeLog user",
+            )
         p.set_defaults(handler=handler)
         return p
 
@@ -299,12 +348,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--database-url", help="a PostgreSQL URL for a shared vault")
 
-    user = sub.add_parser("user", help="people").add_subparsers(dest="subcommand",
-                                                                  required=True)
+    user = sub.add_parser("user", help="people").add_subparsers(dest="subcommand", required=True)
     p = command(user, "invite", cmd_user_invite, "print a one-time enrolment code", True)
     p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, action="append",
-                   help="staff, dsl, headteacher, chair or admin (repeat or comma-separate)")
+    p.add_argument(
+        "--role",
+        required=True,
+        action="append",
+        help="staff, dsl, headteacher, chair or admin (repeat or comma-separate)",
+    )
     p = command(user, "enrol", cmd_user_enrol, "enrol with your code and choose a passphrase")
     p.add_argument("--code", required=True)
     p = command(user, "list", cmd_user_list, "list users", True)
@@ -325,7 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     evidence = sub.add_parser("evidence", help="evidence files").add_subparsers(
-        dest="subcommand", required=True)
+        dest="subcommand", required=True
+    )
     p = command(evidence, "add", cmd_evidence_add, "attach a file; prints its evidence id", True)
     p.add_argument("reference")
     p.add_argument("file")
@@ -338,10 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("evidence_id")
     p.add_argument("--out", required=True)
 
-    audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="subcommand",
-                                                                         required=True)
-    p = command(audit, "verify", cmd_audit_verify, "check every entry's chain and signature",
-                True)
+    audit = sub.add_parser("audit", help="the audit log").add_subparsers(
+        dest="subcommand", required=True
+    )
+    p = command(audit, "verify", cmd_audit_verify, "check every entry's chain and signature", True)
     p.add_argument("--json", action="store_true")
     return parser
 
@@ -373,6 +426,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from safelog.diagnostics import log_exception
 
         where = log_exception(exc)
-        print(f"safelog: an unexpected error stopped this command (details in {where}).",
-              file=sys.stderr)
+        print(
+            f"safelog: an unexpected error stopped this command (details in {where}).",
+            file=sys.stderr,
+        )
         return EXIT_ERROR

@@ -39,7 +39,12 @@ class Head:
 
 
 def entry_hash(
-    seq: int, prev: bytes, actor: str, at: datetime, case_id: str | None, key_ref: str,
+    seq: int,
+    prev: bytes,
+    actor: str,
+    at: datetime,
+    case_id: str | None,
+    key_ref: str,
     body_ct: bytes,
 ) -> bytes:
     header = {
@@ -87,13 +92,20 @@ def append(
     digest = entry_hash(seq, head.entry_hash, actor, at, case_id, key_ref, body_ct)
     conn.execute(
         insert(AuditRow).values(
-            seq=seq, prev_hash=head.entry_hash, entry_hash=digest, actor_id=actor,
-            created_at=at, case_id=case_id, key_ref=key_ref, body_ct=body_ct,
+            seq=seq,
+            prev_hash=head.entry_hash,
+            entry_hash=digest,
+            actor_id=actor,
+            created_at=at,
+            case_id=case_id,
+            key_ref=key_ref,
+            body_ct=body_ct,
             signature=sign(signing_message(digest)),
         )
     )
-    conn.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq,
-                                                                         entry_hash=digest))
+    conn.execute(
+        update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, entry_hash=digest)
+    )
     return Head(seq, digest)
 
 
@@ -111,8 +123,9 @@ def verify_chain(
         if row.prev_hash != current.entry_hash:
             raise ChainBroken(f"audit entry {row.seq} does not follow the one before it", row.seq)
         at = row.created_at
-        digest = entry_hash(row.seq, row.prev_hash, row.actor_id, at, row.case_id, row.key_ref,
-                            row.body_ct)
+        digest = entry_hash(
+            row.seq, row.prev_hash, row.actor_id, at, row.case_id, row.key_ref, row.body_ct
+        )
         if digest != row.entry_hash:
             raise ChainBroken(f"audit entry {row.seq} has been altered", row.seq)
         if not verify_signature(row.actor_id, row.signature, signing_message(digest)):

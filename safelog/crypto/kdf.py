@@ -62,8 +62,9 @@ class KdfParams:
         return params
 
     def with_new_salt(self) -> KdfParams:
-        return KdfParams(self.memory_kib, self.iterations, self.lanes, os.urandom(SALT_LENGTH),
-                         self.insecure)
+        return KdfParams(
+            self.memory_kib, self.iterations, self.lanes, os.urandom(SALT_LENGTH), self.insecure
+        )
 
 
 def normalise_passphrase(passphrase: str) -> bytes:
@@ -88,8 +89,9 @@ def default_params() -> KdfParams:
 
 def insecure_test_params() -> KdfParams:
     """Cheap parameters for automated tests only. Never use for a real vault."""
-    return KdfParams(memory_kib=64, iterations=1, lanes=1, salt=os.urandom(SALT_LENGTH),
-                     insecure=True)
+    return KdfParams(
+        memory_kib=64, iterations=1, lanes=1, salt=os.urandom(SALT_LENGTH), insecure=True
+    )
 
 
 def calibrate(target_seconds: float = 0.5) -> KdfParams:

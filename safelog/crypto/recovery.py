@@ -49,9 +49,7 @@ def _from_base32(text: str, length: int) -> bytes:
     extra = len(text) * 5 - length * 8
     if extra < 0 or extra >= 5:
         expected = (length * 8 + 4) // 5
-        raise RecoveryKeyInvalid(
-            f"this key should have {expected} characters but has {len(text)}"
-        )
+        raise RecoveryKeyInvalid(f"this key should have {expected} characters but has {len(text)}")
     if number & ((1 << extra) - 1):
         raise RecoveryKeyInvalid("this key has a typo in it (checksum does not match)")
     return (number >> extra).to_bytes(length, "big")
@@ -77,9 +75,7 @@ def parse_key(text: str, length: int = SECRET_LENGTH) -> bytes:
 
 
 def _derive(secret: bytes, label: bytes) -> bytes:
-    return HKDF(hashes.SHA256(), 32, salt=None, info=b"safelog/v1/recovery/" + label).derive(
-        secret
-    )
+    return HKDF(hashes.SHA256(), 32, salt=None, info=b"safelog/v1/recovery/" + label).derive(secret)
 
 
 def recovery_x25519(secret: bytes) -> X25519PrivateKey:

@@ -90,7 +90,9 @@ def decrypt_stream(
         try:
             yield aead.decrypt(_nonce(index, last), blob, aad)
         except InvalidTag as exc:
-            raise StreamDamaged(f"piece {index + 1} of {expected_chunks} is damaged", index) from exc
+            raise StreamDamaged(
+                f"piece {index + 1} of {expected_chunks} is damaged", index
+            ) from exc
         seen += 1
     if seen != expected_chunks:
         raise StreamDamaged(f"only {seen} of {expected_chunks} pieces are present", seen)

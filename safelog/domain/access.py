@@ -112,9 +112,7 @@ def _safe_recovery_for(key_role: KeyRole, subject_roles: frozenset[Role]) -> Rec
     return None
 
 
-def readable_by(
-    plan: AudiencePlan, user_id: str, roles: frozenset[Role]
-) -> bool:
+def readable_by(plan: AudiencePlan, user_id: str, roles: frozenset[Role]) -> bool:
     """Could this person open a case wrapped to this plan (by any key they hold)?"""
     held = keys_held_by(roles)
     reachable = recovery_keys_reachable_by(roles)

@@ -13,8 +13,19 @@ DEFAULT_LIMIT = 2 * 1024**3
 SNIFF_BYTES = 8192
 
 # Bidirectional overrides and isolates can make "gpj.exe" display as "exe.jpg".
-_BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
-         "\u2069", "\u200e", "\u200f"}
+_BIDI = {
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+}
 
 
 class IntakeRefused(ValueError):
@@ -47,8 +58,17 @@ def sniff(head: bytes) -> SniffedType:
 
 def _looks_like_email(head: bytes) -> bool:
     start = head[:2048].lower()
-    return any(start.startswith(h) for h in (b"received:", b"return-path:", b"from:",
-                                             b"delivered-to:", b"message-id:", b"mime-version:"))
+    return any(
+        start.startswith(h)
+        for h in (
+            b"received:",
+            b"return-path:",
+            b"from:",
+            b"delivered-to:",
+            b"message-id:",
+            b"mime-version:",
+        )
+    )
 
 
 def _is_text(head: bytes) -> bool:
@@ -78,4 +98,5 @@ def check_size(size: int, limit: int = DEFAULT_LIMIT) -> None:
         raise IntakeRefused("The file is empty (0 bytes); there is nothing to keep as evidence.")
     if size > limit:
         raise IntakeRefused(
-            f"The file is {size / 1024**3:.1f} GiB, over the {limit / 1024**3:.1f} GiB limit.")
+            f"The file is {size / 1024**3:.1f} GiB, over the {limit / 1024**3:.1f} GiB limit."
+        )

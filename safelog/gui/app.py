@@ -38,12 +38,16 @@ def describe_vault(data_dir: str | None) -> tuple[str, str]:
     vault = Vault(path)
     try:
         if not vault.exists():
-            return ("SafeLog is not set up yet",
-                    f"There is no vault in {path}.\n\nThe DSL can create one with:\n"
-                    "  safelog init --school \"School name\" --name \"Your name\"")
-        return (f"SafeLog — {vault.school_name()}",
-                f"The vault in {path} is set up. Sign in and case management in this window "
-                "are not available in this version; use the safelog command.")
+            return (
+                "SafeLog is not set up yet",
+                f"There is no vault in {path}.\n\nThe DSL can create one with:\n"
+                '  safelog init --school "School name" --name "Your name"',
+            )
+        return (
+            f"SafeLog — {vault.school_name()}",
+            f"The vault in {path} is set up. Sign in and case management in this window "
+            "are not available in this version; use the safelog command.",
+        )
     except UserFacingError as exc:
         return ("SafeLog cannot open its vault", str(exc))
     finally:

@@ -16,8 +16,11 @@ def verify_whole_log(session: Session) -> dict[str, Any]:
     with session.engine.connect() as conn:
         start = audit_log.Head(0, audit_log.GENESIS)
         try:
-            end = audit_log.verify_chain(audit_log.rows_after(conn, 0), start=start,
-                                         verify_signature=session.verify_actor_signature)
+            end = audit_log.verify_chain(
+                audit_log.rows_after(conn, 0),
+                start=start,
+                verify_signature=session.verify_actor_signature,
+            )
         except audit_log.ChainBroken as exc:
             raise TamperDetected(f"The audit log is damaged: {exc}.") from None
         head = audit_log.read_head(conn)

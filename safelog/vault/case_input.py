@@ -11,15 +11,22 @@ from safelog.errors import InvalidInput
 
 PERSON_KINDS = ("pupil", "staff", "parent", "external")
 PERSON_ROLES = ("victim", "alleged-perpetrator", "witness", "reporter", "other")
-CASE_KEYS = frozenset({"category", "summary", "description", "occurred_at", "platform", "url",
-                       "subjects", "people"})
+CASE_KEYS = frozenset(
+    {"category", "summary", "description", "occurred_at", "platform", "url", "subjects", "people"}
+)
 EDITABLE = frozenset(CASE_KEYS | {"status", "outcome", "escalated_to_leadership"})
 STATUSES = ("new", "acknowledged", "open", "escalated", "closed")
 MAX_TEXT = 100_000
 
 
-def _text(data: dict[str, Any], key: str, *, required: bool = False, one_line: bool = False,
-          limit: int = MAX_TEXT) -> str:
+def _text(
+    data: dict[str, Any],
+    key: str,
+    *,
+    required: bool = False,
+    one_line: bool = False,
+    limit: int = MAX_TEXT,
+) -> str:
     value = data.get(key, "")
     if value is None:
         value = ""
@@ -41,8 +48,9 @@ def _when(value: Any, key: str) -> str:
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput(f"'{key}' must be a date and time like 2026-11-20T15:30:00+00:00.") \
-            from None
+        raise InvalidInput(
+            f"'{key}' must be a date and time like 2026-11-20T15:30:00+00:00."
+        ) from None
     if parsed.tzinfo is None:
         raise InvalidInput(f"'{key}' needs a time zone, like +00:00.")
     return parsed.isoformat()
@@ -73,8 +81,9 @@ def _people(value: Any) -> list[dict[str, str]]:
             try:
                 person["date_of_birth"] = date.fromisoformat(str(dob)).isoformat()
             except ValueError:
-                raise InvalidInput(f"person {index}: date_of_birth must be like 2012-05-01.") \
-                    from None
+                raise InvalidInput(
+                    f"person {index}: date_of_birth must be like 2012-05-01."
+                ) from None
         if item.get("notes"):
             person["notes"] = _text(item, "notes")
         people.append(person)
@@ -108,7 +117,8 @@ class CaseInput:
         if unknown:
             raise InvalidInput(
                 f"Unknown keys in the case: {', '.join(sorted(unknown))}. "
-                f"Allowed: {', '.join(sorted(CASE_KEYS))}.")
+                f"Allowed: {', '.join(sorted(CASE_KEYS))}."
+            )
         category = _text(data, "category", required=True)
         category_by_code(category)
         return cls(
@@ -122,8 +132,7 @@ class CaseInput:
             people=_people(data.get("people")),
         )
 
-    def to_fields(self, subject_ids: list[str], *, reporter_id: str, status: str
-                  ) -> dict[str, Any]:
+    def to_fields(self, subject_ids: list[str], *, reporter_id: str, status: str) -> dict[str, Any]:
         return {
             "category": self.category,
             "summary": self.summary,

@@ -92,8 +92,9 @@ def add_case(session: Session, case: CaseInput) -> str:
     category_by_code(case.category)
     subjects = _resolve_subjects(session, case.subjects)
     is_dsl = Role.DSL in session.person.roles
-    fields = case.to_fields(subjects, reporter_id=session.user_id,
-                            status="open" if is_dsl else "new")
+    fields = case.to_fields(
+        subjects, reporter_id=session.user_id, status="open" if is_dsl else "new"
+    )
     plan = _plan(session, session.user_id, fields)
     fields["about_headteacher"] = plan.about_headteacher
     for attempt in range(20):
@@ -105,19 +106,32 @@ def add_case(session: Session, case: CaseInput) -> str:
     raise InvalidInput("Could not allocate a case reference; try again.")
 
 
-def _insert_case(session: Session, conn: Connection, fields: dict[str, Any],
-                 plan: AudiencePlan, attempt: int) -> str:
+def _insert_case(
+    session: Session, conn: Connection, fields: dict[str, Any], plan: AudiencePlan, attempt: int
+) -> str:
     now = session.clock()
     audience_id = session.audience_for(conn, plan)
     audience = session.audience_ciphers[audience_id]
     case_id = str(uuid.uuid4())
     reference = _next_reference(conn, now, attempt)
     dek = new_key()
-    conn.execute(insert(CaseRow).values(
-        id=case_id, reference=reference, audience_id=audience_id, key_no=1, head_version=0,
-        summary_ct=b"", created_at=now, updated_at=now))
-    conn.execute(insert(CaseKeyRow).values(
-        case_id=case_id, key_no=1, wrapped=audience.seal(dek, _dek_aad(case_id, 1, audience_id))))
+    conn.execute(
+        insert(CaseRow).values(
+            id=case_id,
+            reference=reference,
+            audience_id=audience_id,
+            key_no=1,
+            head_version=0,
+            summary_ct=b"",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    conn.execute(
+        insert(CaseKeyRow).values(
+            case_id=case_id, key_no=1, wrapped=audience.seal(dek, _dek_aad(case_id, 1, audience_id))
+        )
+    )
     cipher = Cipher(dek)
     _append_version(session, conn, case_id, reference, 1, 1, cipher, fields, b"", {})
     _write_summary(conn, case_id, reference, audience_id, audience, 1, fields, now, now)
@@ -126,8 +140,15 @@ def _insert_case(session: Session, conn: Connection, fields: dict[str, Any],
 
 
 def _append_version(
-    session: Session, conn: Connection, case_id: str, reference: str, version: int,
-    key_no: int, cipher: Cipher, changed: dict[str, Any], prev_statement: bytes,
+    session: Session,
+    conn: Connection,
+    case_id: str,
+    reference: str,
+    version: int,
+    key_no: int,
+    cipher: Cipher,
+    changed: dict[str, Any],
+    prev_statement: bytes,
     extra: dict[str, Any],
 ) -> None:
     now = session.clock()
@@ -135,47 +156,74 @@ def _append_version(
         name: cipher.seal(canonical_json(value), _field_aad(case_id, version, name))
         for name, value in changed.items()
     }
-    statement = canonical_json({
-        "type": "case-version",
-        "vault_id": session.directory.vault_id,
-        "case_id": case_id,
-        "reference": reference,
-        "version": version,
-        "key_no": key_no,
-        "author": session.user_id,
-        "at": now.isoformat(),
-        "prev": hashlib.sha256(prev_statement).hexdigest() if prev_statement else "",
-        "fields": {name: hashlib.sha256(ct).hexdigest() for name, ct in cts.items()},
-        **extra,
-    })
-    conn.execute(insert(CaseVersionRow).values(
-        case_id=case_id, version=version, key_no=key_no, author_id=session.user_id,
-        created_at=now, statement=statement, signature=session.identity.sign(statement)))
+    statement = canonical_json(
+        {
+            "type": "case-version",
+            "vault_id": session.directory.vault_id,
+            "case_id": case_id,
+            "reference": reference,
+            "version": version,
+            "key_no": key_no,
+            "author": session.user_id,
+            "at": now.isoformat(),
+            "prev": hashlib.sha256(prev_statement).hexdigest() if prev_statement else "",
+            "fields": {name: hashlib.sha256(ct).hexdigest() for name, ct in cts.items()},
+            **extra,
+        }
+    )
+    conn.execute(
+        insert(CaseVersionRow).values(
+            case_id=case_id,
+            version=version,
+            key_no=key_no,
+            author_id=session.user_id,
+            created_at=now,
+            statement=statement,
+            signature=session.identity.sign(statement),
+        )
+    )
     if cts:
-        conn.execute(insert(CaseFieldRow), [
-            {"case_id": case_id, "version": version, "field": name, "value_ct": ct}
-            for name, ct in cts.items()
-        ])
-    conn.execute(update(CaseRow).where(CaseRow.id == case_id)
-                 .values(head_version=version, updated_at=now))
+        conn.execute(
+            insert(CaseFieldRow),
+            [
+                {"case_id": case_id, "version": version, "field": name, "value_ct": ct}
+                for name, ct in cts.items()
+            ],
+        )
+    conn.execute(
+        update(CaseRow).where(CaseRow.id == case_id).values(head_version=version, updated_at=now)
+    )
 
 
-def _write_summary(conn: Connection, case_id: str, reference: str, audience_id: str,
-                   audience: Cipher, version: int, fields: dict[str, Any],
-                   created_at: datetime, updated_at: datetime) -> None:
-    summary = canonical_json({
-        "reference": reference,
-        "category": fields.get("category", ""),
-        "summary": fields.get("summary", ""),
-        "status": fields.get("status", ""),
-        "about_headteacher": bool(fields.get("about_headteacher")),
-        "reporter": fields.get("reporter", ""),
-        "created_at": created_at.isoformat(),
-        "updated_at": updated_at.isoformat(),
-        "version": version,
-    })
-    conn.execute(update(CaseRow).where(CaseRow.id == case_id).values(
-        summary_ct=audience.seal(summary, _summary_aad(case_id, audience_id, version))))
+def _write_summary(
+    conn: Connection,
+    case_id: str,
+    reference: str,
+    audience_id: str,
+    audience: Cipher,
+    version: int,
+    fields: dict[str, Any],
+    created_at: datetime,
+    updated_at: datetime,
+) -> None:
+    summary = canonical_json(
+        {
+            "reference": reference,
+            "category": fields.get("category", ""),
+            "summary": fields.get("summary", ""),
+            "status": fields.get("status", ""),
+            "about_headteacher": bool(fields.get("about_headteacher")),
+            "reporter": fields.get("reporter", ""),
+            "created_at": created_at.isoformat(),
+            "updated_at": updated_at.isoformat(),
+            "version": version,
+        }
+    )
+    conn.execute(
+        update(CaseRow)
+        .where(CaseRow.id == case_id)
+        .values(summary_ct=audience.seal(summary, _summary_aad(case_id, audience_id, version)))
+    )
 
 
 def _resolve_subjects(session: Session, names: list[str]) -> list[str]:
@@ -185,7 +233,8 @@ def _resolve_subjects(session: Session, names: list[str]) -> list[str]:
         if person is None:
             raise InvalidInput(
                 f"'{name}' is not a SafeLog user. 'subjects' names users the concern is about; "
-                "list anyone else under 'people'.")
+                "list anyone else under 'people'."
+            )
         ids.append(person.id)
     return sorted(set(ids))
 
@@ -197,9 +246,13 @@ def list_cases(session: Session) -> list[CaseSummary]:
     ciphers = session.audience_ciphers
     with session.engine.connect() as conn:
         rows = conn.execute(
-            select(CaseRow.id, CaseRow.audience_id, CaseRow.head_version, CaseRow.summary_ct,
-                   CaseRow.reference)
-            .where(CaseRow.audience_id.in_(list(ciphers)))
+            select(
+                CaseRow.id,
+                CaseRow.audience_id,
+                CaseRow.head_version,
+                CaseRow.summary_ct,
+                CaseRow.reference,
+            ).where(CaseRow.audience_id.in_(list(ciphers)))
         ).all()
     out = []
     for case_id, audience_id, version, summary_ct, reference in rows:
@@ -210,26 +263,38 @@ def list_cases(session: Session) -> list[CaseSummary]:
         data = json.loads(raw)
         if data["reference"] != reference:
             raise TamperDetected(f"The list entry of case {reference} belongs to another case.")
-        out.append(CaseSummary(
-            id=case_id, reference=reference, category=data["category"],
-            summary=data["summary"], status=data["status"],
-            created_at=datetime.fromisoformat(data["created_at"]),
-            updated_at=datetime.fromisoformat(data["updated_at"]),
-            about_headteacher=data["about_headteacher"], reporter_id=data["reporter"]))
+        out.append(
+            CaseSummary(
+                id=case_id,
+                reference=reference,
+                category=data["category"],
+                summary=data["summary"],
+                status=data["status"],
+                created_at=datetime.fromisoformat(data["created_at"]),
+                updated_at=datetime.fromisoformat(data["updated_at"]),
+                about_headteacher=data["about_headteacher"],
+                reporter_id=data["reporter"],
+            )
+        )
     out.sort(key=lambda c: c.updated_at, reverse=True)
     return out
 
 
 def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
-    row = conn.execute(select(CaseRow.__table__).where(CaseRow.reference == reference.strip().upper())
-                       ).one_or_none()
+    row = conn.execute(
+        select(CaseRow.__table__).where(CaseRow.reference == reference.strip().upper())
+    ).one_or_none()
     if row is None:
         raise NotFound(f"There is no case {reference}.")
     audience = session.audience_ciphers.get(row.audience_id)
     if audience is None:
         raise AccessDenied(f"You do not have access to case {row.reference}.")
-    keys = {k.key_no: k.wrapped for k in
-            conn.execute(select(CaseKeyRow.__table__).where(CaseKeyRow.case_id == row.id)).all()}
+    keys = {
+        k.key_no: k.wrapped
+        for k in conn.execute(
+            select(CaseKeyRow.__table__).where(CaseKeyRow.case_id == row.id)
+        ).all()
+    }
     ciphers: dict[int, Cipher] = {}
     try:
         dek = audience.open(keys[row.key_no], _dek_aad(row.id, row.key_no, row.audience_id))
@@ -242,13 +307,18 @@ def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
     return OpenCase(row, ciphers)
 
 
-def _read_versions(session: Session, conn: Connection, case: OpenCase
-                   ) -> tuple[dict[str, Any], list[Version], bytes]:
+def _read_versions(
+    session: Session, conn: Connection, case: OpenCase
+) -> tuple[dict[str, Any], list[Version], bytes]:
     row = case.row
-    versions = conn.execute(select(CaseVersionRow.__table__).where(CaseVersionRow.case_id == row.id)
-                            .order_by(CaseVersionRow.version)).all()
-    field_rows = conn.execute(select(CaseFieldRow.__table__).where(CaseFieldRow.case_id == row.id)
-                              ).all()
+    versions = conn.execute(
+        select(CaseVersionRow.__table__)
+        .where(CaseVersionRow.case_id == row.id)
+        .order_by(CaseVersionRow.version)
+    ).all()
+    field_rows = conn.execute(
+        select(CaseFieldRow.__table__).where(CaseFieldRow.case_id == row.id)
+    ).all()
     by_version: dict[int, dict[str, bytes]] = {}
     for f in field_rows:
         by_version.setdefault(f.version, {})[f.field] = f.value_ct
@@ -260,15 +330,23 @@ def _read_versions(session: Session, conn: Connection, case: OpenCase
     for expected, v in enumerate(versions, start=1):
         where = f"case {row.reference}, version {v.version}"
         author = session.directory.people.get(v.author_id)
-        if (v.version != expected or author is None or author.ed25519 is None
-                or not verify_ed25519(author.ed25519, v.signature, v.statement)):
+        if (
+            v.version != expected
+            or author is None
+            or author.ed25519 is None
+            or not verify_ed25519(author.ed25519, v.signature, v.statement)
+        ):
             raise TamperDetected(f"The signature on {where} does not check out.")
         statement = json.loads(v.statement)
-        if (statement["case_id"] != row.id or statement["version"] != v.version
-                or statement["key_no"] != v.key_no
-                or statement["prev"] != (hashlib.sha256(prev).hexdigest() if prev else "")):
-            raise TamperDetected(f"The history of case {row.reference} has been altered at "
-                                 f"version {v.version}.")
+        if (
+            statement["case_id"] != row.id
+            or statement["version"] != v.version
+            or statement["key_no"] != v.key_no
+            or statement["prev"] != (hashlib.sha256(prev).hexdigest() if prev else "")
+        ):
+            raise TamperDetected(
+                f"The history of case {row.reference} has been altered at version {v.version}."
+            )
         stored = by_version.get(v.version, {})
         if set(stored) != set(statement["fields"]):
             raise TamperDetected(f"Fields of {where} are missing or were added.")
@@ -282,9 +360,16 @@ def _read_versions(session: Session, conn: Connection, case: OpenCase
                 fields[name] = json.loads(cipher.open(ct, _field_aad(row.id, v.version, name)))
             except DecryptionFailed:
                 raise TamperDetected(f"The field '{name}' of {where} is damaged.") from None
-        history.append(Version(v.version, v.author_id, author.name,
-                               datetime.fromisoformat(statement["at"]),
-                               tuple(sorted(stored)), bool(statement.get("rekeyed"))))
+        history.append(
+            Version(
+                v.version,
+                v.author_id,
+                author.name,
+                datetime.fromisoformat(statement["at"]),
+                tuple(sorted(stored)),
+                bool(statement.get("rekeyed")),
+            )
+        )
         prev = v.statement
     return fields, history, prev
 
@@ -298,8 +383,7 @@ def show_case(session: Session, reference: str) -> CaseDetail:
         case = open_case(session, conn, reference)
         fields, history, _ = _read_versions(session, conn, case)
         evidence = list_evidence(session, conn, case)
-        session.audit(conn, "case.view", {"reference": case.row.reference},
-                      case=case.audit_ref())
+        session.audit(conn, "case.view", {"reference": case.row.reference}, case=case.audit_ref())
     audience = sorted(session.audience_records.get(case.row.audience_id, frozenset()))
     return CaseDetail(case.row.id, case.row.reference, fields, history, evidence, audience)
 
@@ -327,15 +411,41 @@ def update_case(session: Session, reference: str, changes: dict[str, Any]) -> in
                 _rekey(session, conn, case, audience_id)
                 extra = {"rekeyed": True, "audience": audience_id}
         version = case.row.head_version + 1
-        _append_version(session, conn, case.row.id, case.row.reference, version,
-                        case.row.key_no, case.current, changed, prev, extra)
+        _append_version(
+            session,
+            conn,
+            case.row.id,
+            case.row.reference,
+            version,
+            case.row.key_no,
+            case.current,
+            changed,
+            prev,
+            extra,
+        )
         now = session.clock()
-        _write_summary(conn, case.row.id, case.row.reference, case.row.audience_id,
-                       session.audience_ciphers[case.row.audience_id], version, merged,
-                       case.row.created_at, now)
-        session.audit(conn, "case.update", {"reference": case.row.reference, "version": version,
-                                            "changed": sorted(changed), **extra},
-                      case=case.audit_ref())
+        _write_summary(
+            conn,
+            case.row.id,
+            case.row.reference,
+            case.row.audience_id,
+            session.audience_ciphers[case.row.audience_id],
+            version,
+            merged,
+            case.row.created_at,
+            now,
+        )
+        session.audit(
+            conn,
+            "case.update",
+            {
+                "reference": case.row.reference,
+                "version": version,
+                "changed": sorted(changed),
+                **extra,
+            },
+            case=case.audit_ref(),
+        )
         return version
 
 
@@ -345,18 +455,28 @@ def _rekey(session: Session, conn: Connection, case: OpenCase, audience_id: str)
     old_no, new_no = row.key_no, row.key_no + 1
     dek = new_key()
     new_cipher = Cipher(dek)
-    old_dek_wrapped = conn.execute(select(CaseKeyRow.wrapped).where(
-        CaseKeyRow.case_id == row.id, CaseKeyRow.key_no == old_no)).scalar_one()
+    old_dek_wrapped = conn.execute(
+        select(CaseKeyRow.wrapped).where(CaseKeyRow.case_id == row.id, CaseKeyRow.key_no == old_no)
+    ).scalar_one()
     old_dek = session.audience_ciphers[row.audience_id].open(
-        old_dek_wrapped, _dek_aad(row.id, old_no, row.audience_id))
-    conn.execute(update(CaseKeyRow).where(CaseKeyRow.case_id == row.id,
-                                          CaseKeyRow.key_no == old_no)
-                 .values(wrapped=new_cipher.seal(old_dek, _chain_aad(row.id, old_no))))
-    conn.execute(insert(CaseKeyRow).values(
-        case_id=row.id, key_no=new_no,
-        wrapped=session.audience_ciphers[audience_id].seal(
-            dek, _dek_aad(row.id, new_no, audience_id))))
-    conn.execute(update(CaseRow).where(CaseRow.id == row.id)
-                 .values(audience_id=audience_id, key_no=new_no))
+        old_dek_wrapped, _dek_aad(row.id, old_no, row.audience_id)
+    )
+    conn.execute(
+        update(CaseKeyRow)
+        .where(CaseKeyRow.case_id == row.id, CaseKeyRow.key_no == old_no)
+        .values(wrapped=new_cipher.seal(old_dek, _chain_aad(row.id, old_no)))
+    )
+    conn.execute(
+        insert(CaseKeyRow).values(
+            case_id=row.id,
+            key_no=new_no,
+            wrapped=session.audience_ciphers[audience_id].seal(
+                dek, _dek_aad(row.id, new_no, audience_id)
+            ),
+        )
+    )
+    conn.execute(
+        update(CaseRow).where(CaseRow.id == row.id).values(audience_id=audience_id, key_no=new_no)
+    )
     case.row = row._replace(audience_id=audience_id, key_no=new_no)
     case.ciphers[new_no] = new_cipher

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, insert, select, update
 
-from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
+from safelog.crypto.aead import DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
 from safelog.crypto.identity import verify_ed25519
 from safelog.crypto.stream import CHUNK_SIZE, StreamDamaged, StreamEncryptor, decrypt_stream
@@ -71,15 +71,31 @@ def add_evidence(
         head = handle_file.read(SNIFF_BYTES)
         handle_file.seek(0)
         return import_stream(
-            session, reference, handle_file, original_name=path.name, head=head, limit=limit,
-            metadata={"source_url": source_url, "platform": platform, "handle": handle,
-                      "description": description, "seen_at": seen_at},
+            session,
+            reference,
+            handle_file,
+            original_name=path.name,
+            head=head,
+            limit=limit,
+            metadata={
+                "source_url": source_url,
+                "platform": platform,
+                "handle": handle,
+                "description": description,
+                "seen_at": seen_at,
+            },
         )
 
 
 def import_stream(
-    session: Session, reference: str, stream: BinaryIO, *, original_name: str, head: bytes,
-    limit: int, metadata: dict[str, str],
+    session: Session,
+    reference: str,
+    stream: BinaryIO,
+    *,
+    original_name: str,
+    head: bytes,
+    limit: int,
+    metadata: dict[str, str],
 ) -> str:
     sniffed = sniff(head)
     now = session.clock()
@@ -91,15 +107,26 @@ def import_stream(
         encryptor = StreamEncryptor(file_key, evidence_id)
         # The evidence row goes first so chunk rows can reference it; it is completed below,
         # inside the same transaction.
-        conn.execute(insert(EvidenceRow).values(
-            id=evidence_id, case_id=case_id, key_no=case.row.key_no, file_key_wrapped=b"",
-            metadata_ct=b"", size=0, chunk_count=0, added_by=session.user_id, added_at=now,
-            statement=b"", signature=b""))
-        chunk_table = EvidenceChunkRow.__table__
+        conn.execute(
+            insert(EvidenceRow).values(
+                id=evidence_id,
+                case_id=case_id,
+                key_no=case.row.key_no,
+                file_key_wrapped=b"",
+                metadata_ct=b"",
+                size=0,
+                chunk_count=0,
+                added_by=session.user_id,
+                added_at=now,
+                statement=b"",
+                signature=b"",
+            )
+        )
         try:
             for index, chunk in enumerate(encryptor.encrypt_file(stream, limit)):
-                conn.execute(insert(chunk_table).values(
-                    evidence_id=evidence_id, idx=index, data_ct=chunk))
+                conn.execute(
+                    insert(EvidenceChunkRow).values(evidence_id=evidence_id, idx=index, data_ct=chunk)
+                )
         except ValueError as exc:
             raise InvalidInput(f"{safe_file_name(original_name)}: {exc}.") from None
         if encryptor.size == 0:
@@ -120,42 +147,105 @@ def import_stream(
         }
         meta_ct = case.current.seal(canonical_json(meta), _meta_aad(evidence_id, case_id))
         wrapped = case.current.seal(file_key, _key_aad(evidence_id, case_id, case.row.key_no))
-        statement = _statement(evidence_id, case_id, case.row.key_no, encryptor.size,
-                               encryptor.chunks, meta_ct, wrapped, session.user_id, now)
-        conn.execute(update(EvidenceRow).where(EvidenceRow.id == evidence_id).values(
-            file_key_wrapped=wrapped, metadata_ct=meta_ct, size=encryptor.size,
-            chunk_count=encryptor.chunks, statement=statement,
-            signature=session.identity.sign(statement)))
-        duplicates = [e.id for e in list_evidence(session, conn, case)
-                      if e.sha256 == sha256 and e.id != evidence_id]
-        session.audit(conn, "evidence.add", {
-            "reference": case.row.reference, "evidence_id": evidence_id, "sha256": sha256,
-            "size": encryptor.size, "same_as": duplicates}, case=case.audit_ref())
+        statement = _statement(
+            evidence_id,
+            case_id,
+            case.row.key_no,
+            encryptor.size,
+            encryptor.chunks,
+            meta_ct,
+            wrapped,
+            session.user_id,
+            now,
+        )
+        conn.execute(
+            update(EvidenceRow)
+            .where(EvidenceRow.id == evidence_id)
+            .values(
+                file_key_wrapped=wrapped,
+                metadata_ct=meta_ct,
+                size=encryptor.size,
+                chunk_count=encryptor.chunks,
+                statement=statement,
+                signature=session.identity.sign(statement),
+            )
+        )
+        duplicates = [
+            e.id
+            for e in list_evidence(session, conn, case)
+            if e.sha256 == sha256 and e.id != evidence_id
+        ]
+        session.audit(
+            conn,
+            "evidence.add",
+            {
+                "reference": case.row.reference,
+                "evidence_id": evidence_id,
+                "sha256": sha256,
+                "size": encryptor.size,
+                "same_as": duplicates,
+            },
+            case=case.audit_ref(),
+        )
     return evidence_id
 
 
-def _statement(evidence_id: str, case_id: str, key_no: int, size: int, chunks: int,
-               meta_ct: bytes, wrapped: bytes, author: str, at: datetime) -> bytes:
-    return canonical_json({
-        "type": "evidence", "id": evidence_id, "case_id": case_id, "key_no": key_no,
-        "size": size, "chunks": chunks, "meta": hashlib.sha256(meta_ct).hexdigest(),
-        "key": hashlib.sha256(wrapped).hexdigest(), "author": author, "at": at.isoformat(),
-    })
+def _statement(
+    evidence_id: str,
+    case_id: str,
+    key_no: int,
+    size: int,
+    chunks: int,
+    meta_ct: bytes,
+    wrapped: bytes,
+    author: str,
+    at: datetime,
+) -> bytes:
+    return canonical_json(
+        {
+            "type": "evidence",
+            "id": evidence_id,
+            "case_id": case_id,
+            "key_no": key_no,
+            "size": size,
+            "chunks": chunks,
+            "meta": hashlib.sha256(meta_ct).hexdigest(),
+            "key": hashlib.sha256(wrapped).hexdigest(),
+            "author": author,
+            "at": at.isoformat(),
+        }
+    )
 
 
 def _verified_row(session: Session, row: Any, reference: str) -> None:
     where = f"evidence {row.id} of case {reference}"
     author = session.directory.people.get(row.added_by)
-    expected = _statement(row.id, row.case_id, row.key_no, row.size, row.chunk_count,
-                          row.metadata_ct, row.file_key_wrapped, row.added_by, row.added_at)
-    if (author is None or author.ed25519 is None or expected != row.statement
-            or not verify_ed25519(author.ed25519, row.signature, row.statement)):
+    expected = _statement(
+        row.id,
+        row.case_id,
+        row.key_no,
+        row.size,
+        row.chunk_count,
+        row.metadata_ct,
+        row.file_key_wrapped,
+        row.added_by,
+        row.added_at,
+    )
+    if (
+        author is None
+        or author.ed25519 is None
+        or expected != row.statement
+        or not verify_ed25519(author.ed25519, row.signature, row.statement)
+    ):
         raise TamperDetected(f"The record of {where} has been altered.")
 
 
 def list_evidence(session: Session, conn: Connection, case: OpenCase) -> list[EvidenceInfo]:
-    rows = conn.execute(select(EvidenceRow.__table__).where(EvidenceRow.case_id == case.row.id)
-                        .order_by(EvidenceRow.added_at)).all()
+    rows = conn.execute(
+        select(EvidenceRow.__table__)
+        .where(EvidenceRow.case_id == case.row.id)
+        .order_by(EvidenceRow.added_at)
+    ).all()
     items = []
     for row in rows:
         _verified_row(session, row, case.row.reference)
@@ -168,15 +258,24 @@ def list_evidence(session: Session, conn: Connection, case: OpenCase) -> list[Ev
             raise TamperDetected(
                 f"The details of evidence {row.id} of case {case.row.reference} are damaged."
             ) from None
-        items.append(EvidenceInfo(
-            id=row.id, file_name=meta["file_name"], media_type=meta["media_type"],
-            size=meta["size"], sha256=meta["sha256"], added_by=meta["added_by"],
-            added_at=row.added_at, metadata=meta))
+        items.append(
+            EvidenceInfo(
+                id=row.id,
+                file_name=meta["file_name"],
+                media_type=meta["media_type"],
+                size=meta["size"],
+                sha256=meta["sha256"],
+                added_by=meta["added_by"],
+                added_at=row.added_at,
+                metadata=meta,
+            )
+        )
     return items
 
 
-def read_evidence(session: Session, reference: str, evidence_id: str,
-                  action: str = "evidence.view") -> tuple[EvidenceInfo, Iterator[bytes]]:
+def read_evidence(
+    session: Session, reference: str, evidence_id: str, action: str = "evidence.view"
+) -> tuple[EvidenceInfo, Iterator[bytes]]:
     """The item's details and its plaintext as a stream of chunks, verified on the way:
     the stream raises TamperDetected at the first damaged chunk and checks the SHA-256
     at the end. Reading is audited before any byte is returned."""
@@ -186,28 +285,35 @@ def read_evidence(session: Session, reference: str, evidence_id: str,
         info = next((e for e in list_evidence(session, conn, case) if e.id == evidence_id), None)
         if info is None:
             raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
-        row = conn.execute(select(EvidenceRow.__table__).where(EvidenceRow.id == evidence_id)
-                           ).one()
+        row = conn.execute(select(EvidenceRow.__table__).where(EvidenceRow.id == evidence_id)).one()
         try:
             file_key = case.ciphers[row.key_no].open(
-                row.file_key_wrapped, _key_aad(row.id, row.case_id, row.key_no))
+                row.file_key_wrapped, _key_aad(row.id, row.case_id, row.key_no)
+            )
         except DecryptionFailed:
             raise TamperDetected(f"The key of evidence {evidence_id} is damaged.") from None
-        session.audit(conn, action, {"reference": case.row.reference,
-                                     "evidence_id": evidence_id}, case=case.audit_ref())
+        session.audit(
+            conn,
+            action,
+            {"reference": case.row.reference, "evidence_id": evidence_id},
+            case=case.audit_ref(),
+        )
     return info, _stream(session, info, file_key, row.chunk_count, reference)
 
 
-def _stream(session: Session, info: EvidenceInfo, file_key: bytes, chunk_count: int,
-            reference: str) -> Iterator[bytes]:
+def _stream(
+    session: Session, info: EvidenceInfo, file_key: bytes, chunk_count: int, reference: str
+) -> Iterator[bytes]:
     digest = hashlib.sha256()
 
     def chunks() -> Iterator[bytes]:
         # One chunk per query keeps memory bounded on every driver.
         with session.engine.connect() as conn:
             for index in range(chunk_count):
-                blob = conn.execute(select(EvidenceChunkRow.data_ct).where(
-                    EvidenceChunkRow.evidence_id == info.id, EvidenceChunkRow.idx == index)
+                blob = conn.execute(
+                    select(EvidenceChunkRow.data_ct).where(
+                        EvidenceChunkRow.evidence_id == info.id, EvidenceChunkRow.idx == index
+                    )
                 ).scalar_one_or_none()
                 if blob is None:
                     return
@@ -221,7 +327,8 @@ def _stream(session: Session, info: EvidenceInfo, file_key: bytes, chunk_count: 
         raise TamperDetected(f"Evidence {info.file_name} of case {reference}: {exc}.") from None
     if digest.hexdigest() != info.sha256:
         raise TamperDetected(
-            f"Evidence {info.file_name} of case {reference} does not match its recorded SHA-256.")
+            f"Evidence {info.file_name} of case {reference} does not match its recorded SHA-256."
+        )
 
 
 def extract_evidence(session: Session, reference: str, evidence_id: str, out: Path) -> EvidenceInfo:

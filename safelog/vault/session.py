@@ -26,7 +26,7 @@ from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import b64, canonical_json, unb64
 from safelog.crypto.identity import Identity, verify_ed25519, x25519_public_bytes
 from safelog.domain.access import AudiencePlan, Recipient
-from safelog.domain.roles import ESCROW, KeyRole, RecoveryKey
+from safelog.domain.roles import ESCROW, KeyRole
 from safelog.errors import AccessDenied, KeyNotTrusted, RollbackDetected, TamperDetected
 from safelog.store.schema import (
     AudienceKeyRow,
@@ -94,7 +94,8 @@ class Session:
 
         with self.engine.connect() as conn:
             self.directory = load_directory(
-                conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"])
+                conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
+            )
             self.role_keys.clear()
             self.load_role_keys(conn)
             self.load_audiences(conn)
@@ -121,8 +122,11 @@ class Session:
                     "signature check; it may have been swapped. Ask your DSL to contact support."
                 )
             try:
-                secret = hpke.unwrap(row.wrapped, self.identity.x25519,
-                                     role_grant_context(row.role, row.epoch, row.recipient))
+                secret = hpke.unwrap(
+                    row.wrapped,
+                    self.identity.x25519,
+                    role_grant_context(row.role, row.epoch, row.recipient),
+                )
             except DecryptionFailed:
                 raise TamperDetected(
                     f"Your copy of the {role.value} role key (epoch {row.epoch}) is damaged."
@@ -150,8 +154,9 @@ class Session:
             try:
                 der = hpke.unwrap(row.wrapped, private, role_grant_context("ca", 0, recipient))
             except DecryptionFailed:
-                raise TamperDetected("The school CA key held for administrators is damaged.") \
-                    from None
+                raise TamperDetected(
+                    "The school CA key held for administrators is damaged."
+                ) from None
             from cryptography.hazmat.primitives import serialization
 
             key = serialization.load_der_private_key(der, password=None)
@@ -191,19 +196,19 @@ class Session:
         """Open the key of every reader group this user belongs to (one HPKE each)."""
         mine = self.my_recipients()
         private_for = {f"user:{self.user_id}": self.identity.x25519}
-        private_for.update(
-            {f"role:{r.value}:{e}": k for (r, e), k in self.role_keys.items()}
-        )
+        private_for.update({f"role:{r.value}:{e}": k for (r, e), k in self.role_keys.items()})
         rows = conn.execute(
-            select(AudienceKeyRow.audience_id, AudienceKeyRow.recipient, AudienceKeyRow.wrapped)
-            .where(AudienceKeyRow.recipient.in_(mine))
+            select(
+                AudienceKeyRow.audience_id, AudienceKeyRow.recipient, AudienceKeyRow.wrapped
+            ).where(AudienceKeyRow.recipient.in_(mine))
         ).all()
         for audience_id, recipient, wrapped in rows:
             if audience_id in self.audience_ciphers:
                 continue
             try:
-                key = hpke.unwrap(wrapped, private_for[recipient],
-                                  audience_context(audience_id, recipient))
+                key = hpke.unwrap(
+                    wrapped, private_for[recipient], audience_context(audience_id, recipient)
+                )
             except DecryptionFailed:
                 raise TamperDetected(
                     "A reader-group key wrapped for you is damaged; some cases cannot be opened."
@@ -238,8 +243,11 @@ class Session:
         )
         conn.execute(
             insert(AudienceRow).values(
-                id=audience_id, record=record, signature=self.identity.sign(record),
-                signer_id=self.user_id, created_at=self.clock(),
+                id=audience_id,
+                record=record,
+                signature=self.identity.sign(record),
+                signer_id=self.user_id,
+                created_at=self.clock(),
             )
         )
         conn.execute(
@@ -301,8 +309,12 @@ class Session:
         others are sealed for the DSL and admin role keys."""
         at = self.clock()
         body = canonical_json(
-            {"action": action, "actor": self.person.name, "device": self.device,
-             "details": details or {}}
+            {
+                "action": action,
+                "actor": self.person.name,
+                "device": self.device,
+                "details": details or {},
+            }
         )
         if case is not None:
             case_id, key_no, cipher = case
@@ -313,7 +325,12 @@ class Session:
             key_ref = "sealed"
             body_ct = self._seal_for_oversight(body, at)
         head = audit_log.append(
-            conn, actor=self.user_id, at=at, case_id=case_id, key_ref=key_ref, body_ct=body_ct,
+            conn,
+            actor=self.user_id,
+            at=at,
+            case_id=case_id,
+            key_ref=key_ref,
+            body_ct=body_ct,
             sign=self.identity.sign,
         )
         self._pending_checkpoint = checkpoints.Checkpoint(head.seq, head.entry_hash)
@@ -327,14 +344,18 @@ class Session:
                 continue
             slot = f"role:{role.value}:{epoch.epoch}"
             wraps[slot] = b64(
-                hpke.wrap(entry_key, X25519PublicKey.from_public_bytes(epoch.public),
-                          f"audit/{slot}/{at.isoformat()}")
+                hpke.wrap(
+                    entry_key,
+                    X25519PublicKey.from_public_bytes(epoch.public),
+                    f"audit/{slot}/{at.isoformat()}",
+                )
             )
         ct = Cipher(entry_key).seal(body, binding("audit-body", "sealed", at.isoformat()))
         return canonical_json({"wraps": wraps, "ct": b64(ct)})
 
-    def open_audit_body(self, key_ref: str, at: datetime, body_ct: bytes,
-                        case_cipher: Cipher | None) -> dict[str, Any] | None:
+    def open_audit_body(
+        self, key_ref: str, at: datetime, body_ct: bytes, case_cipher: Cipher | None
+    ) -> dict[str, Any] | None:
         """The body of an entry, or None when this user may not read it."""
         if key_ref.startswith("case:"):
             if case_cipher is None:
@@ -348,15 +369,17 @@ class Session:
             if private is None:
                 continue
             entry_key = hpke.unwrap(unb64(wrapped), private, f"audit/{slot}/{at.isoformat()}")
-            raw = Cipher(entry_key).open(unb64(envelope["ct"]),
-                                         binding("audit-body", "sealed", at.isoformat()))
+            raw = Cipher(entry_key).open(
+                unb64(envelope["ct"]), binding("audit-body", "sealed", at.isoformat())
+            )
             return dict(json.loads(raw))
         return None
 
     def verify_actor_signature(self, actor_id: str, signature: bytes, message: bytes) -> bool:
         person = self.directory.people.get(actor_id)
-        return bool(person and person.ed25519 and
-                    verify_ed25519(person.ed25519, signature, message))
+        return bool(
+            person and person.ed25519 and verify_ed25519(person.ed25519, signature, message)
+        )
 
     def check_audit_log(self, conn: Connection) -> audit_log.Head:
         """Verify the log extends the checkpoint this device last saw for this user."""
@@ -385,7 +408,8 @@ class Session:
             start = audit_log.Head(seen.seq, seen.entry_hash)
         try:
             end = audit_log.verify_chain(
-                audit_log.rows_after(conn, start.seq), start=start,
+                audit_log.rows_after(conn, start.seq),
+                start=start,
                 verify_signature=self.verify_actor_signature,
             )
         except audit_log.ChainBroken as exc:
@@ -409,21 +433,30 @@ class Session:
 
     # -- keeping role keys with their members ----------------------------------------
 
-    def grant_role_epoch(self, conn: Connection, role: KeyRole, epoch: int,
-                         private: X25519PrivateKey, recipients: Iterable[Recipient]) -> None:
+    def grant_role_epoch(
+        self,
+        conn: Connection,
+        role: KeyRole,
+        epoch: int,
+        private: X25519PrivateKey,
+        recipients: Iterable[Recipient],
+    ) -> None:
         secret = private.private_bytes_raw()
         for recipient in recipients:
             slot, public = self.recipient_public_key(recipient)
             conn.execute(
                 insert(RoleGrantRow).values(
-                    role=role.value, epoch=epoch, recipient=slot,
+                    role=role.value,
+                    epoch=epoch,
+                    recipient=slot,
                     wrapped=hpke.wrap(secret, public, role_grant_context(role.value, epoch, slot)),
                     created_at=self.clock(),
                 )
             )
 
-    def create_role_epoch(self, conn: Connection, role: KeyRole, epoch: int,
-                          members: Iterable[str]) -> X25519PrivateKey:
+    def create_role_epoch(
+        self, conn: Connection, role: KeyRole, epoch: int, members: Iterable[str]
+    ) -> X25519PrivateKey:
         """A new key pair for a role, signed by this member, granted to the given members
         and escrowed to the recovery keys that restore it."""
         private = X25519PrivateKey.generate()
@@ -440,8 +473,11 @@ class Session:
         )
         conn.execute(
             insert(RoleEpochRow).values(
-                role=role.value, epoch=epoch, record=record,
-                signature=self.identity.sign(record), created_at=self.clock(),
+                role=role.value,
+                epoch=epoch,
+                record=record,
+                signature=self.identity.sign(record),
+                created_at=self.clock(),
             )
         )
         recipients = [Recipient("user", m) for m in members]
@@ -481,4 +517,3 @@ class _WriteTransaction:
         self._context.__exit__(*exc)
         if exc[0] is None:
             self._session.save_checkpoint()
-

@@ -6,8 +6,9 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -139,8 +140,10 @@ class Vault:
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_cert = create_ca(school, ca_key, now)
         ca_der = certificate_der(ca_cert)
-        secrets = {RecoveryKey.SCHOOL: recovery.new_secret(),
-                   RecoveryKey.GOVERNORS: recovery.new_secret()}
+        secrets = {
+            RecoveryKey.SCHOOL: recovery.new_secret(),
+            RecoveryKey.GOVERNORS: recovery.new_secret(),
+        }
         record = canonical_json(
             {
                 "type": "vault",
@@ -149,10 +152,12 @@ class Vault:
                 "created_at": now.isoformat(),
                 "recovery": {
                     kind.value: {
-                        "x25519": b64(x25519_public_bytes(
-                            recovery.recovery_x25519(secret).public_key())),
-                        "ed25519": b64(ed25519_public_bytes(
-                            recovery.recovery_ed25519(secret).public_key())),
+                        "x25519": b64(
+                            x25519_public_bytes(recovery.recovery_x25519(secret).public_key())
+                        ),
+                        "ed25519": b64(
+                            ed25519_public_bytes(recovery.recovery_ed25519(secret).public_key())
+                        ),
                     }
                     for kind, secret in secrets.items()
                 },
@@ -161,8 +166,13 @@ class Vault:
         with self.engine.begin() as conn:
             conn.execute(
                 insert(VaultRow).values(
-                    id=1, vault_id=vault_id, format=FORMAT, ca_cert=ca_der, record=record,
-                    signature=ca_key.sign(record, ec.ECDSA(hashes.SHA256())), created_at=now,
+                    id=1,
+                    vault_id=vault_id,
+                    format=FORMAT,
+                    ca_cert=ca_der,
+                    record=record,
+                    signature=ca_key.sign(record, ec.ECDSA(hashes.SHA256())),
+                    created_at=now,
                 )
             )
         user_id, code_secret = self._insert_invitation(
@@ -176,8 +186,14 @@ class Vault:
         )
 
     def _insert_invitation(
-        self, vault_id: str, ca_key: ec.EllipticCurvePrivateKey, ca_der: bytes, name: str,
-        roles: frozenset[Role], issued_by: str, now: datetime,
+        self,
+        vault_id: str,
+        ca_key: ec.EllipticCurvePrivateKey,
+        ca_der: bytes,
+        name: str,
+        roles: frozenset[Role],
+        issued_by: str,
+        now: datetime,
     ) -> tuple[str, bytes]:
         secret = recovery.new_secret()[:16]
         user_id = str(uuid.uuid4())
@@ -188,8 +204,9 @@ class Vault:
                 "user_id": user_id,
                 "name": name,
                 "roles": sorted(r.value for r in roles),
-                "invite_ed25519": b64(ed25519_public_bytes(
-                    _invite_signing_key(secret).public_key())),
+                "invite_ed25519": b64(
+                    ed25519_public_bytes(_invite_signing_key(secret).public_key())
+                ),
                 "issued_by": issued_by,
                 "issued_at": now.isoformat(),
                 "expires_at": (now + timedelta(days=INVITATION_DAYS)).isoformat(),
@@ -197,17 +214,21 @@ class Vault:
         )
         with self.engine.begin() as conn:
             taken = conn.execute(
-                select(func.count()).select_from(UserRow)
+                select(func.count())
+                .select_from(UserRow)
                 .where(func.lower(UserRow.name) == name.lower())
             ).scalar_one()
             if taken:
                 raise InvalidInput(f"There is already a user called {name}.")
             conn.execute(
                 insert(UserRow).values(
-                    id=user_id, name=name, invitation=invitation,
+                    id=user_id,
+                    name=name,
+                    invitation=invitation,
                     invitation_sig=ca_key.sign(invitation, ec.ECDSA(hashes.SHA256())),
                     invitation_mac=_invitation_mac(secret, invitation, ca_der),
-                    status=INVITED, created_at=now,
+                    status=INVITED,
+                    created_at=now,
                 )
             )
         return user_id, secret
@@ -222,12 +243,18 @@ class Vault:
             raise InvalidInput("Give the new person at least one role.")
         now = self.clock()
         user_id, secret = self._insert_invitation(
-            session.directory.vault_id, session.ca_key, session.directory.ca_der, name,
-            roles | {Role.STAFF}, session.user_id, now,
+            session.directory.vault_id,
+            session.ca_key,
+            session.directory.ca_der,
+            name,
+            roles | {Role.STAFF},
+            session.user_id,
+            now,
         )
         with session.write() as conn:
-            session.audit(conn, "user.invite",
-                          {"user_id": user_id, "name": name, "roles": sorted(roles)})
+            session.audit(
+                conn, "user.invite", {"user_id": user_id, "name": name, "roles": sorted(roles)}
+            )
         return recovery.format_key(secret, group=4)
 
     # -- enrolling -------------------------------------------------------------------------
@@ -254,7 +281,11 @@ class Vault:
         raise InvalidInput("That enrolment code does not match any invitation.")
 
     def _enrol(
-        self, user_id: str, secret: bytes, passphrase: str, kdf: KdfParams | None,
+        self,
+        user_id: str,
+        secret: bytes,
+        passphrase: str,
+        kdf: KdfParams | None,
         ca_key: ec.EllipticCurvePrivateKey | None = None,
     ) -> Session:
         now = self.clock()
@@ -294,15 +325,26 @@ class Vault:
             from cryptography import x509
 
             ca_cert = x509.load_der_x509_certificate(vault.ca_cert)
-            certificate = certificate_der(issue_user_certificate(
-                ca_cert, ca_key, row.name, json.loads(vault.record)["school"],
-                identity.ecdsa.public_key(), now))
+            certificate = certificate_der(
+                issue_user_certificate(
+                    ca_cert,
+                    ca_key,
+                    row.name,
+                    json.loads(vault.record)["school"],
+                    identity.ecdsa.public_key(),
+                    now,
+                )
+            )
         with self.engine.begin() as conn:
             changed = conn.execute(
-                update(UserRow).where(UserRow.id == user_id, UserRow.status == INVITED).values(
+                update(UserRow)
+                .where(UserRow.id == user_id, UserRow.status == INVITED)
+                .values(
                     enrolment=enrolment,
                     enrolment_sig=_invite_signing_key(secret).sign(enrolment),
-                    sealed_keys=sealed, status=ENROLLED, enrolled_at=now,
+                    sealed_keys=sealed,
+                    status=ENROLLED,
+                    enrolled_at=now,
                     certificate=certificate,
                 )
             ).rowcount
@@ -313,23 +355,31 @@ class Vault:
             for role in sorted(session.person.key_roles):
                 if session.directory.current_epoch(role) is None:
                     session.role_keys[(role, 1)] = session.create_role_epoch(
-                        conn, role, 1, [user_id])
+                        conn, role, 1, [user_id]
+                    )
                     if role == KeyRole.ADMIN and ca_key is not None:
                         self._wrap_ca_key(session, conn, ca_key, 1)
-            session.audit(conn, "user.enrol", {"roles": sorted(r.value for r in
-                                                                session.person.roles)})
+            session.audit(
+                conn, "user.enrol", {"roles": sorted(r.value for r in session.person.roles)}
+            )
         session.refresh()
         return session
 
-    def _wrap_ca_key(self, session: Session, conn: Any, ca_key: ec.EllipticCurvePrivateKey,
-                     admin_epoch: int) -> None:
-        der = ca_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption())
+    def _wrap_ca_key(
+        self, session: Session, conn: Any, ca_key: ec.EllipticCurvePrivateKey, admin_epoch: int
+    ) -> None:
+        der = ca_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
         recipient = f"role:admin:{admin_epoch}"
         public = session.role_keys[(KeyRole.ADMIN, admin_epoch)].public_key()
         conn.execute(
             insert(RoleGrantRow).values(
-                role="ca", epoch=0, recipient=recipient,
+                role="ca",
+                epoch=0,
+                recipient=recipient,
                 wrapped=hpke.wrap(der, public, role_grant_context("ca", 0, recipient)),
                 created_at=self.clock(),
             )
@@ -346,8 +396,13 @@ class Vault:
                 "may have been tampered with."
             )
         return Session(
-            engine=self.engine, data_dir=self.data_dir, person=person, identity=identity,
-            directory=directory, profile_key=profile_key, device=device_name(),
+            engine=self.engine,
+            data_dir=self.data_dir,
+            person=person,
+            identity=identity,
+            directory=directory,
+            profile_key=profile_key,
+            device=device_name(),
             clock=self.clock,
         )
 
@@ -357,16 +412,23 @@ class Vault:
         self._require_vault()
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(UserRow.__table__).where(func.lower(UserRow.name) == clean_name(name).lower())
+                select(UserRow.__table__).where(
+                    func.lower(UserRow.name) == clean_name(name).lower()
+                )
             ).one_or_none()
             if row is None:
                 raise NotFound(f"There is no user called {name}.")
             if row.status != ENROLLED or row.sealed_keys is None:
                 raise AccessDenied(f"{row.name} has not enrolled yet: use the enrolment code.")
-            failures = conn.execute(
-                select(FailedUnlockRow.at).where(FailedUnlockRow.user_id == row.id)
-                .order_by(FailedUnlockRow.at)
-            ).scalars().all()
+            failures = (
+                conn.execute(
+                    select(FailedUnlockRow.at)
+                    .where(FailedUnlockRow.user_id == row.id)
+                    .order_by(FailedUnlockRow.at)
+                )
+                .scalars()
+                .all()
+            )
         self._throttle(failures)
         try:
             header, _, _ = sealing.parse_header(row.sealed_keys)
@@ -376,8 +438,11 @@ class Vault:
             raise TamperDetected(f"The sealed keys of {row.name} are damaged.") from None
         except sealing.SealBroken:
             with self.engine.begin() as conn:
-                conn.execute(insert(FailedUnlockRow).values(
-                    user_id=row.id, at=self.clock(), device=device_name()))
+                conn.execute(
+                    insert(FailedUnlockRow).values(
+                        user_id=row.id, at=self.clock(), device=device_name()
+                    )
+                )
             raise WrongPassphrase(f"That passphrase is not right for {row.name}.") from None
         identity = Identity.from_bytes(secret)
         session = self._open_session(row.id, identity, unb64(identity.extra["profile_key"]))
@@ -389,7 +454,7 @@ class Vault:
             session.load_audiences(conn)
         return session
 
-    def _throttle(self, failures: list[datetime]) -> None:
+    def _throttle(self, failures: Sequence[datetime]) -> None:
         if len(failures) < FREE_ATTEMPTS:
             return
         wait = min(2 ** (len(failures) - FREE_ATTEMPTS + 1), MAX_WAIT_SECONDS)
@@ -397,7 +462,9 @@ class Vault:
         if remaining > 0:
             raise TooManyAttempts(
                 f"Too many wrong passphrases. Wait {int(remaining) + 1} seconds before trying "
-                "again.", remaining)
+                "again.",
+                remaining,
+            )
 
     def _after_unlock(self, session: Session, failures: int) -> None:
         with session.write() as conn:
@@ -419,8 +486,16 @@ class Vault:
             if not isinstance(public, ec.EllipticCurvePublicKey):
                 continue
             cert = issue_user_certificate(
-                session.directory.ca_cert, session.ca_key, person.name, session.directory.school,
-                public, self.clock())
-            conn.execute(update(UserRow).where(UserRow.id == person.id)
-                         .values(certificate=certificate_der(cert)))
+                session.directory.ca_cert,
+                session.ca_key,
+                person.name,
+                session.directory.school,
+                public,
+                self.clock(),
+            )
+            conn.execute(
+                update(UserRow)
+                .where(UserRow.id == person.id)
+                .values(certificate=certificate_der(cert))
+            )
             session.audit(conn, "user.certificate-issued", {"user_id": person.id})
