@@ -103,6 +103,22 @@ def cmd_user_enrol(args: argparse.Namespace, reader: PassphraseReader) -> int:
     return 0
 
 
+def cmd_user_remove(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    vault, session = _unlock(args, reader)
+    vault.remove_user(session, args.name)
+    print(f"{args.name} can no longer sign in. Their role keys are replaced for new cases.")
+    return 0
+
+
+def cmd_user_reset(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    vault, session = _unlock(args, reader)
+    key = reader.read("Recovery key: ")
+    code = vault.reset_access(session, args.name, key)
+    print(f"Give this new one-time enrolment code to {args.name} in person:")
+    print(code)
+    return 0
+
+
 def cmd_user_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
     _, session = _unlock(args, reader)
     people = sorted(session.directory.people.values(), key=lambda p: p.name.casefold())
@@ -359,6 +375,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = command(user, "enrol", cmd_user_enrol, "enrol with your code and choose a passphrase")
     p.add_argument("--code", required=True)
+    p = command(user, "remove", cmd_user_remove, "take someone out of SafeLog", True)
+    p.add_argument("--name", required=True)
+    p = command(
+        user, "reset", cmd_user_reset, "new enrolment code with a recovery key (asked for)", True
+    )
+    p.add_argument("--name", required=True)
     p = command(user, "list", cmd_user_list, "list users", True)
     p.add_argument("--json", action="store_true")
 

@@ -83,6 +83,22 @@ class UserRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(TS)
     enrolled_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    # A removal signed by the school CA: the person is out of every role from then on.
+    removal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    removal_sig: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class PastIdentityRow(Base):
+    """Keys a person used before a reset, kept so their past signatures still verify."""
+
+    __tablename__ = "past_identities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id"), index=True)
+    invitation: Mapped[bytes] = mapped_column(LargeBinary)
+    invitation_sig: Mapped[bytes] = mapped_column(LargeBinary)
+    enrolment: Mapped[bytes] = mapped_column(LargeBinary)
+    enrolment_sig: Mapped[bytes] = mapped_column(LargeBinary)
+    retired_at: Mapped[datetime] = mapped_column(TS)
 
 
 class RoleEpochRow(Base):

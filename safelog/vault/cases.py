@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
-from safelog.crypto.identity import verify_ed25519
 from safelog.domain.access import AudiencePlan, NoOneCanRead, plan_audience
 from safelog.domain.categories import category_by_code
 from safelog.domain.roles import Role
@@ -245,6 +244,7 @@ def list_cases(session: Session) -> list[CaseSummary]:
     session.ensure_open()
     ciphers = session.audience_ciphers
     with session.engine.connect() as conn:
+        session.load_audiences(conn)  # reader groups made since sign-in (new reporters)
         rows = conn.execute(
             select(
                 CaseRow.id,
@@ -288,6 +288,9 @@ def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
         raise NotFound(f"There is no case {reference}.")
     audience = session.audience_ciphers.get(row.audience_id)
     if audience is None:
+        session.load_audiences(conn)
+        audience = session.audience_ciphers.get(row.audience_id)
+    if audience is None:
         raise AccessDenied(f"You do not have access to case {row.reference}.")
     keys = {
         k.key_no: k.wrapped
@@ -330,12 +333,7 @@ def _read_versions(
     for expected, v in enumerate(versions, start=1):
         where = f"case {row.reference}, version {v.version}"
         author = session.directory.people.get(v.author_id)
-        if (
-            v.version != expected
-            or author is None
-            or author.ed25519 is None
-            or not verify_ed25519(author.ed25519, v.signature, v.statement)
-        ):
+        if v.version != expected or author is None or not author.verifies(v.signature, v.statement):
             raise TamperDetected(f"The signature on {where} does not check out.")
         statement = json.loads(v.statement)
         if (

@@ -15,6 +15,7 @@ Entries that fail are kept out of the directory and named, so nothing is wrapped
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +27,11 @@ from safelog.crypto.encoding import unb64
 from safelog.crypto.identity import verify_ecdsa, verify_ed25519
 from safelog.domain.roles import KeyRole, Role, key_roles_of
 from safelog.errors import KeyNotTrusted, TamperDetected
-from safelog.store.schema import RoleEpochRow, UserRow, VaultRow
+from safelog.store.schema import PastIdentityRow, RoleEpochRow, UserRow, VaultRow
 
 ENROLLED = "active"
 INVITED = "invited"
+REMOVED = "removed"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,13 @@ class Person:
     ed25519: bytes | None = None
     ecdsa: bytes | None = None
     certificate: bytes | None = None
+    # Signing keys of earlier enrolments (before a reset): still valid for what they signed.
+    past_ed25519: tuple[bytes, ...] = ()
+
+    def verifies(self, signature: bytes, message: bytes) -> bool:
+        """Did this person sign this, with their current or an earlier key?"""
+        keys = ((self.ed25519,) if self.ed25519 else ()) + self.past_ed25519
+        return any(verify_ed25519(key, signature, message) for key in keys)
 
     @property
     def key_roles(self) -> frozenset[KeyRole]:
@@ -113,8 +122,11 @@ def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Direct
         recovery_x25519={k: unb64(v["x25519"]) for k, v in record["recovery"].items()},
         recovery_ed25519={k: unb64(v["ed25519"]) for k, v in record["recovery"].items()},
     )
+    history: dict[str, list[Any]] = {}
+    for past in conn.execute(select(PastIdentityRow.__table__)).all():
+        history.setdefault(past.user_id, []).append(past)
     for row in conn.execute(select(UserRow.__table__)).all():
-        person = verify_person(row, ca_public, ca_cert, vault_id)
+        person = verify_person(row, ca_public, ca_cert, vault_id, history.get(row.id, ()))
         if person is None:
             directory.problems.append(f"the record of user '{row.name}' failed its check")
         else:
@@ -139,7 +151,11 @@ def _ca_public_der(ca_cert: x509.Certificate) -> bytes:
 
 
 def verify_person(
-    row: Any, ca_public: bytes, ca_cert: x509.Certificate, vault_id: str
+    row: Any,
+    ca_public: bytes,
+    ca_cert: x509.Certificate,
+    vault_id: str,
+    history: Sequence[Any] = (),
 ) -> Person | None:
     if not verify_ecdsa(ca_public, row.invitation_sig, row.invitation):
         return None
@@ -151,16 +167,26 @@ def verify_person(
     ):
         return None
     roles = frozenset(Role(r) for r in invitation["roles"])
-    if row.status == INVITED or row.enrolment is None:
-        return Person(row.id, row.name, roles, INVITED)
-    if row.enrolment_sig is None or not verify_ed25519(
-        unb64(invitation["invite_ed25519"]), row.enrolment_sig, row.enrolment
-    ):
+    status = row.status
+    if row.removal is not None:
+        removal: dict[str, Any] = json.loads(row.removal)
+        if (
+            row.removal_sig is None
+            or not verify_ecdsa(ca_public, row.removal_sig, row.removal)
+            or removal.get("user_id") != row.id
+            or removal.get("vault_id") != vault_id
+        ):
+            return None
+        status = REMOVED
+    past = tuple(k for k in (_past_key(p, ca_public, row.id, vault_id) for p in history) if k)
+    if row.enrolment is None:
+        # Fail safe: a removed status without its record is still removed.
+        return Person(
+            row.id, row.name, roles, REMOVED if status == REMOVED else INVITED, past_ed25519=past
+        )
+    public = _enrolled_public(row, invitation, vault_id, row.id)
+    if public is None:
         return None
-    enrolment: dict[str, Any] = json.loads(row.enrolment)
-    if enrolment.get("user_id") != row.id or enrolment.get("vault_id") != vault_id:
-        return None
-    public = enrolment["public"]
     certificate = row.certificate
     if certificate is not None:
         cert = x509.load_der_x509_certificate(certificate)
@@ -170,12 +196,35 @@ def verify_person(
         id=row.id,
         name=row.name,
         roles=roles,
-        status=ENROLLED if row.status == ENROLLED else row.status,
+        status=status if status in (ENROLLED, REMOVED) else INVITED,
         x25519=unb64(public["x25519"]),
         ed25519=unb64(public["ed25519"]),
         ecdsa=unb64(public["ecdsa"]),
         certificate=certificate,
+        past_ed25519=past,
     )
+
+
+def _enrolled_public(row: Any, invitation: dict[str, Any], vault_id: str, user_id: str) -> Any:
+    """The public keys of an enrolment, if it is signed by the invitation's key."""
+    if row.enrolment_sig is None or not verify_ed25519(
+        unb64(invitation["invite_ed25519"]), row.enrolment_sig, row.enrolment
+    ):
+        return None
+    enrolment: dict[str, Any] = json.loads(row.enrolment)
+    if enrolment.get("user_id") != user_id or enrolment.get("vault_id") != vault_id:
+        return None
+    return enrolment["public"]
+
+
+def _past_key(past: Any, ca_public: bytes, user_id: str, vault_id: str) -> bytes | None:
+    if not verify_ecdsa(ca_public, past.invitation_sig, past.invitation):
+        return None
+    invitation: dict[str, Any] = json.loads(past.invitation)
+    if invitation.get("user_id") != user_id or invitation.get("vault_id") != vault_id:
+        return None
+    public = _enrolled_public(past, invitation, vault_id, user_id)
+    return unb64(public["ed25519"]) if public else None
 
 
 def _cert_public_der(cert: x509.Certificate) -> bytes:
@@ -205,8 +254,8 @@ def _verify_epoch(row: Any, directory: Directory) -> Epoch | None:
             return None
     else:
         person = directory.people.get(signer)
-        if person is None or person.ed25519 is None or role not in person.key_roles:
+        if person is None or role not in person.key_roles:
             return None
-        if not verify_ed25519(person.ed25519, row.signature, row.record):
+        if not person.verifies(row.signature, row.record):
             return None
     return Epoch(role, row.epoch, unb64(record["x25519"]), signer)

@@ -19,7 +19,6 @@ from sqlalchemy import Connection, insert, select, update
 
 from safelog.crypto.aead import DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
-from safelog.crypto.identity import verify_ed25519
 from safelog.crypto.stream import CHUNK_SIZE, StreamDamaged, StreamEncryptor, decrypt_stream
 from safelog.errors import InvalidInput, NotFound, TamperDetected
 from safelog.evidence.intake import (
@@ -125,7 +124,9 @@ def import_stream(
         try:
             for index, chunk in enumerate(encryptor.encrypt_file(stream, limit)):
                 conn.execute(
-                    insert(EvidenceChunkRow).values(evidence_id=evidence_id, idx=index, data_ct=chunk)
+                    insert(EvidenceChunkRow).values(
+                        evidence_id=evidence_id, idx=index, data_ct=chunk
+                    )
                 )
         except ValueError as exc:
             raise InvalidInput(f"{safe_file_name(original_name)}: {exc}.") from None
@@ -233,9 +234,8 @@ def _verified_row(session: Session, row: Any, reference: str) -> None:
     )
     if (
         author is None
-        or author.ed25519 is None
         or expected != row.statement
-        or not verify_ed25519(author.ed25519, row.signature, row.statement)
+        or not author.verifies(row.signature, row.statement)
     ):
         raise TamperDetected(f"The record of {where} has been altered.")
 

@@ -35,7 +35,7 @@ from safelog.store.schema import (
     RoleEpochRow,
     RoleGrantRow,
 )
-from safelog.vault.directory import ENROLLED, Directory, Person
+from safelog.vault.directory import ENROLLED, REMOVED, Directory, Person
 
 Clock = Callable[[], datetime]
 
@@ -377,9 +377,7 @@ class Session:
 
     def verify_actor_signature(self, actor_id: str, signature: bytes, message: bytes) -> bool:
         person = self.directory.people.get(actor_id)
-        return bool(
-            person and person.ed25519 and verify_ed25519(person.ed25519, signature, message)
-        )
+        return bool(person and person.verifies(signature, message))
 
     def check_audit_log(self, conn: Connection) -> audit_log.Head:
         """Verify the log extends the checkpoint this device last saw for this user."""
@@ -455,10 +453,16 @@ class Session:
             )
 
     def create_role_epoch(
-        self, conn: Connection, role: KeyRole, epoch: int, members: Iterable[str]
+        self,
+        conn: Connection,
+        role: KeyRole,
+        epoch: int,
+        members: Iterable[str],
+        signed_by: tuple[str, Callable[[bytes], bytes]] | None = None,
     ) -> X25519PrivateKey:
-        """A new key pair for a role, signed by this member, granted to the given members
-        and escrowed to the recovery keys that restore it."""
+        """A new key pair for a role, signed by this member (or by a recovery key), granted
+        to the given members and escrowed to the recovery keys that restore it."""
+        signer, sign = signed_by or (self.user_id, self.identity.sign)
         private = X25519PrivateKey.generate()
         record = canonical_json(
             {
@@ -467,7 +471,7 @@ class Session:
                 "role": role.value,
                 "epoch": epoch,
                 "x25519": b64(x25519_public_bytes(private.public_key())),
-                "created_by": self.user_id,
+                "created_by": signer,
                 "created_at": self.clock().isoformat(),
             }
         )
@@ -476,7 +480,7 @@ class Session:
                 role=role.value,
                 epoch=epoch,
                 record=record,
-                signature=self.identity.sign(record),
+                signature=sign(record),
                 created_at=self.clock(),
             )
         )
@@ -486,6 +490,52 @@ class Session:
         ]
         self.grant_role_epoch(conn, role, epoch, private, recipients)
         return private
+
+    def rotate_after_removals_now(self, conn: Connection) -> list[str]:
+        """Rotate at once (used by the remover), re-reading the directory on this connection
+        so the removal just written counts."""
+        from safelog.vault.directory import load_directory
+
+        self.directory = load_directory(
+            conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
+        )
+        rotated = self.rotate_after_removals(conn)
+        if rotated:
+            self.directory = load_directory(
+                conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
+            )
+        return rotated
+
+    def rotate_after_removals(self, conn: Connection) -> list[str]:
+        """Start a new epoch for each role key this user holds whose current epoch was given
+        to someone since removed, so they cannot read anything filed from now on."""
+        rotated: list[str] = []
+        granted_to = {
+            (row.role, row.epoch, row.recipient)
+            for row in conn.execute(select(RoleGrantRow.__table__)).all()
+        }
+        for role in sorted({r for r, _ in self.role_keys}):
+            current = self.directory.current_epoch(role)
+            if current is None or (role, current.epoch) not in self.role_keys:
+                continue
+            removed = [
+                p
+                for p in self.directory.people.values()
+                if p.status == REMOVED and (role.value, current.epoch, f"user:{p.id}") in granted_to
+            ]
+            if not removed:
+                continue
+            members = [
+                p.id
+                for p in self.directory.people.values()
+                if p.status == ENROLLED and role in p.key_roles
+            ]
+            new_epoch = current.epoch + 1
+            self.role_keys[(role, new_epoch)] = self.create_role_epoch(
+                conn, role, new_epoch, members
+            )
+            rotated.append(f"{role.value} key epoch {new_epoch}")
+        return rotated
 
     def complete_pending_grants(self, conn: Connection) -> list[str]:
         """Give enrolled members the role keys they are due, from keys this user holds."""

@@ -15,19 +15,23 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from safelog.crypto import recovery, sealing
 from safelog.crypto import wrap as hpke
+from safelog.crypto.aead import DecryptionFailed
 from safelog.crypto.ca import certificate_der, create_ca, fingerprint, issue_user_certificate
 from safelog.crypto.encoding import b64, canonical_json, unb64
 from safelog.crypto.identity import Identity, ed25519_public_bytes, x25519_public_bytes
 from safelog.crypto.kdf import KdfParams, derive_kek, kdf_params_for_new_secret
+from safelog.domain.access import Recipient
 from safelog.domain.roles import KeyRole, RecoveryKey, Role
 from safelog.errors import (
     AccessDenied,
     InvalidInput,
+    KeyNotTrusted,
     NotFound,
     TamperDetected,
     TooManyAttempts,
@@ -36,8 +40,14 @@ from safelog.errors import (
     WrongPassphrase,
 )
 from safelog.store.engine import open_engine
-from safelog.store.schema import FailedUnlockRow, RoleGrantRow, UserRow, VaultRow
-from safelog.vault.directory import ENROLLED, INVITED, load_directory
+from safelog.store.schema import (
+    FailedUnlockRow,
+    PastIdentityRow,
+    RoleGrantRow,
+    UserRow,
+    VaultRow,
+)
+from safelog.vault.directory import ENROLLED, INVITED, REMOVED, Person, load_directory
 from safelog.vault.paths import database_url, device_name
 from safelog.vault.session import Clock, Session, role_grant_context, utc_now
 
@@ -61,6 +71,11 @@ def _derive(secret: bytes, label: bytes) -> bytes:
 
 def _invite_signing_key(secret: bytes) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(_derive(secret, b"ed25519"))
+
+
+def _invite_x25519(secret: bytes) -> X25519PrivateKey:
+    """Receives role keys restored with a recovery key, until the invitee enrols."""
+    return X25519PrivateKey.from_private_bytes(_derive(secret, b"x25519"))
 
 
 def _invitation_mac(secret: bytes, invitation: bytes, ca_der: bytes) -> bytes:
@@ -175,9 +190,17 @@ class Vault:
                     created_at=now,
                 )
             )
-        user_id, code_secret = self._insert_invitation(
-            vault_id, ca_key, ca_der, name, frozenset({Role.ADMIN, Role.DSL}), "setup", now
-        )
+        with self.engine.begin() as conn:
+            user_id, code_secret = self._insert_invitation(
+                conn,
+                vault_id,
+                ca_key,
+                ca_der,
+                name,
+                frozenset({Role.ADMIN, Role.DSL}),
+                "setup",
+                now,
+            )
         session = self._enrol(user_id, code_secret, passphrase, kdf, ca_key=ca_key)
         return SetupResult(
             session=session,
@@ -187,6 +210,7 @@ class Vault:
 
     def _insert_invitation(
         self,
+        conn: Connection,
         vault_id: str,
         ca_key: ec.EllipticCurvePrivateKey,
         ca_der: bytes,
@@ -194,9 +218,11 @@ class Vault:
         roles: frozenset[Role],
         issued_by: str,
         now: datetime,
+        reset_user_id: str | None = None,
     ) -> tuple[str, bytes]:
+        """Insert (or, for a reset, replace) a signed invitation; returns (user id, code)."""
         secret = recovery.new_secret()[:16]
-        user_id = str(uuid.uuid4())
+        user_id = reset_user_id or str(uuid.uuid4())
         invitation = canonical_json(
             {
                 "type": "invitation",
@@ -207,55 +233,223 @@ class Vault:
                 "invite_ed25519": b64(
                     ed25519_public_bytes(_invite_signing_key(secret).public_key())
                 ),
+                "invite_x25519": b64(x25519_public_bytes(_invite_x25519(secret).public_key())),
                 "issued_by": issued_by,
                 "issued_at": now.isoformat(),
                 "expires_at": (now + timedelta(days=INVITATION_DAYS)).isoformat(),
             }
         )
-        with self.engine.begin() as conn:
-            taken = conn.execute(
-                select(func.count())
-                .select_from(UserRow)
-                .where(func.lower(UserRow.name) == name.lower())
-            ).scalar_one()
-            if taken:
-                raise InvalidInput(f"There is already a user called {name}.")
+        signed = {
+            "invitation": invitation,
+            "invitation_sig": ca_key.sign(invitation, ec.ECDSA(hashes.SHA256())),
+            "invitation_mac": _invitation_mac(secret, invitation, ca_der),
+            "status": INVITED,
+        }
+        if reset_user_id is not None:
+            current = conn.execute(
+                select(UserRow.__table__).where(UserRow.id == reset_user_id)
+            ).one()
+            if current.enrolment is not None and current.enrolment_sig is not None:
+                conn.execute(
+                    insert(PastIdentityRow).values(
+                        user_id=reset_user_id,
+                        invitation=current.invitation,
+                        invitation_sig=current.invitation_sig,
+                        enrolment=current.enrolment,
+                        enrolment_sig=current.enrolment_sig,
+                        retired_at=now,
+                    )
+                )
             conn.execute(
-                insert(UserRow).values(
-                    id=user_id,
-                    name=name,
-                    invitation=invitation,
-                    invitation_sig=ca_key.sign(invitation, ec.ECDSA(hashes.SHA256())),
-                    invitation_mac=_invitation_mac(secret, invitation, ca_der),
-                    status=INVITED,
-                    created_at=now,
+                update(UserRow)
+                .where(UserRow.id == reset_user_id)
+                .values(
+                    **signed,
+                    enrolment=None,
+                    enrolment_sig=None,
+                    sealed_keys=None,
+                    certificate=None,
+                    enrolled_at=None,
                 )
             )
+            return user_id, secret
+        taken = conn.execute(
+            select(func.count())
+            .select_from(UserRow)
+            .where(func.lower(UserRow.name) == name.lower())
+        ).scalar_one()
+        if taken:
+            raise InvalidInput(f"There is already a user called {name}.")
+        conn.execute(insert(UserRow).values(id=user_id, name=name, created_at=now, **signed))
         return user_id, secret
 
     def invite(self, session: Session, name: str, roles: frozenset[Role]) -> str:
         """A one-time enrolment code for a new person. Only admins may invite."""
         session.ensure_open()
         name = clean_name(name)
-        if Role.ADMIN not in session.person.roles or session.ca_key is None:
-            raise AccessDenied("Only an administrator can invite people.")
+        ca_key = self._require_admin(session)
         if not roles:
             raise InvalidInput("Give the new person at least one role.")
-        now = self.clock()
-        user_id, secret = self._insert_invitation(
-            session.directory.vault_id,
-            session.ca_key,
-            session.directory.ca_der,
-            name,
-            roles | {Role.STAFF},
-            session.user_id,
-            now,
-        )
         with session.write() as conn:
+            user_id, secret = self._insert_invitation(
+                conn,
+                session.directory.vault_id,
+                ca_key,
+                session.directory.ca_der,
+                name,
+                roles | {Role.STAFF},
+                session.user_id,
+                self.clock(),
+            )
             session.audit(
                 conn, "user.invite", {"user_id": user_id, "name": name, "roles": sorted(roles)}
             )
         return recovery.format_key(secret, group=4)
+
+    def _require_admin(self, session: Session) -> ec.EllipticCurvePrivateKey:
+        if Role.ADMIN not in session.person.roles or session.ca_key is None:
+            raise AccessDenied("Only an administrator can do that.")
+        return session.ca_key
+
+    def _require_person(self, session: Session, name: str) -> Person:
+        person = session.directory.by_name(name)
+        if person is None:
+            raise NotFound(f"There is no user called {name}.")
+        return person
+
+    def remove_user(self, session: Session, name: str) -> None:
+        """Take someone out of SafeLog. Each role key they held gets a new epoch the next
+        time another member of that role signs in, so nothing filed after that reaches them."""
+        session.ensure_open()
+        ca_key = self._require_admin(session)
+        person = self._require_person(session, name)
+        if person.id == session.user_id:
+            raise InvalidInput("You cannot remove yourself; ask another administrator.")
+        record = canonical_json(
+            {
+                "type": "removal",
+                "vault_id": session.directory.vault_id,
+                "user_id": person.id,
+                "by": session.user_id,
+                "at": self.clock().isoformat(),
+            }
+        )
+        with session.write() as conn:
+            conn.execute(
+                update(UserRow)
+                .where(UserRow.id == person.id)
+                .values(
+                    status=REMOVED,
+                    removal=record,
+                    removal_sig=ca_key.sign(record, ec.ECDSA(hashes.SHA256())),
+                )
+            )
+            session.audit(conn, "user.remove", {"user_id": person.id, "name": person.name})
+            rotated = session.rotate_after_removals_now(conn)
+            if rotated:
+                session.audit(conn, "keys.rotate", {"rotated": rotated})
+
+    def reset_access(self, session: Session, name: str, recovery_key: str) -> str:
+        """For someone who lost their passphrase: a new enrolment code, with the role keys
+        the recovery key restores waiting for it. Every restored role gets a new epoch."""
+        session.ensure_open()
+        ca_key = self._require_admin(session)
+        person = self._require_person(session, name)
+        try:
+            secret = recovery.parse_key(recovery_key)
+        except recovery.RecoveryKeyInvalid as exc:
+            raise InvalidInput(f"That recovery key is not valid: {exc}.") from None
+        kind = self._recovery_kind(session, secret)
+        private = recovery.recovery_x25519(secret)
+        signer = recovery.recovery_ed25519(secret)
+        with session.write() as conn:
+            restored = self._restore_from_escrow(session, conn, kind, private)
+            user_id, code = self._insert_invitation(
+                conn,
+                session.directory.vault_id,
+                ca_key,
+                session.directory.ca_der,
+                person.name,
+                person.roles,
+                session.user_id,
+                self.clock(),
+                reset_user_id=person.id,
+            )
+            conn.execute(delete(RoleGrantRow).where(RoleGrantRow.recipient == f"user:{user_id}"))
+            invite_public = _invite_x25519(code).public_key()
+            rotated = []
+            for role in sorted(person.key_roles & set(r for r, _ in restored)):
+                current = max(e for r, e in restored if r == role)
+                members = [
+                    p.id
+                    for p in session.directory.people.values()
+                    if p.status == ENROLLED and role in p.key_roles and p.id != user_id
+                ]
+                new_private = session.create_role_epoch(
+                    conn,
+                    role,
+                    current + 1,
+                    members,
+                    signed_by=(f"recovery:{kind.value}", signer.sign),
+                )
+                restored[(role, current + 1)] = new_private
+                rotated.append(f"{role.value} key epoch {current + 1}")
+                for (r, epoch), key in restored.items():
+                    if r != role:
+                        continue
+                    slot = f"invite:{user_id}"
+                    conn.execute(
+                        insert(RoleGrantRow).values(
+                            role=r.value,
+                            epoch=epoch,
+                            recipient=slot,
+                            wrapped=hpke.wrap(
+                                key.private_bytes_raw(),
+                                invite_public,
+                                role_grant_context(r.value, epoch, slot),
+                            ),
+                            created_at=self.clock(),
+                        )
+                    )
+            session.audit(
+                conn,
+                "user.reset-access",
+                {"user_id": user_id, "recovery_key": kind.value, "rotated": rotated},
+            )
+        return recovery.format_key(code, group=4)
+
+    def _recovery_kind(self, session: Session, secret: bytes) -> RecoveryKey:
+        public = x25519_public_bytes(recovery.recovery_x25519(secret).public_key())
+        for kind, stored in session.directory.recovery_x25519.items():
+            if hmac.compare_digest(stored, public):
+                return RecoveryKey(kind)
+        raise InvalidInput("That recovery key does not belong to this vault.")
+
+    def _restore_from_escrow(
+        self, session: Session, conn: Connection, kind: RecoveryKey, private: X25519PrivateKey
+    ) -> dict[tuple[KeyRole, int], X25519PrivateKey]:
+        restored: dict[tuple[KeyRole, int], X25519PrivateKey] = {}
+        rows = conn.execute(
+            select(RoleGrantRow.__table__).where(RoleGrantRow.recipient == f"recovery:{kind.value}")
+        ).all()
+        for row in rows:
+            role = KeyRole(row.role)
+            epoch = session.directory.epochs.get((role, row.epoch))
+            if epoch is None:
+                raise KeyNotTrusted(f"The {role.value} role key failed its signature check.")
+            try:
+                secret = hpke.unwrap(
+                    row.wrapped, private, role_grant_context(row.role, row.epoch, row.recipient)
+                )
+            except DecryptionFailed:
+                raise TamperDetected(
+                    f"The {role.value} key kept for the {kind.value} recovery key is damaged."
+                ) from None
+            key = X25519PrivateKey.from_private_bytes(secret)
+            if x25519_public_bytes(key.public_key()) != epoch.public:
+                raise KeyNotTrusted(f"The restored {role.value} key does not match its record.")
+            restored[(role, row.epoch)] = key
+        return restored
 
     # -- enrolling -------------------------------------------------------------------------
 
@@ -352,6 +546,7 @@ class Vault:
             raise InvalidInput("That enrolment code has already been used.")
         session = self._open_session(user_id, identity, profile_key)
         with session.write() as conn:
+            self._claim_invite_grants(session, conn, secret)
             for role in sorted(session.person.key_roles):
                 if session.directory.current_epoch(role) is None:
                     session.role_keys[(role, 1)] = session.create_role_epoch(
@@ -364,6 +559,28 @@ class Vault:
             )
         session.refresh()
         return session
+
+    def _claim_invite_grants(self, session: Session, conn: Connection, secret: bytes) -> None:
+        """Move role keys left for this invitation (by a reset) to the new personal key."""
+        slot = f"invite:{session.user_id}"
+        rows = conn.execute(
+            select(RoleGrantRow.__table__).where(RoleGrantRow.recipient == slot)
+        ).all()
+        private = _invite_x25519(secret)
+        for row in rows:
+            role = KeyRole(row.role)
+            epoch = session.directory.epochs.get((role, row.epoch))
+            key_bytes = hpke.unwrap(
+                row.wrapped, private, role_grant_context(row.role, row.epoch, slot)
+            )
+            key = X25519PrivateKey.from_private_bytes(key_bytes)
+            if epoch is None or x25519_public_bytes(key.public_key()) != epoch.public:
+                raise KeyNotTrusted(f"The {role.value} key left for you does not match its record.")
+            session.grant_role_epoch(
+                conn, role, row.epoch, key, [Recipient("user", session.user_id)]
+            )
+            session.role_keys[(role, row.epoch)] = key
+        conn.execute(delete(RoleGrantRow).where(RoleGrantRow.recipient == slot))
 
     def _wrap_ca_key(
         self, session: Session, conn: Any, ca_key: ec.EllipticCurvePrivateKey, admin_epoch: int
@@ -418,6 +635,8 @@ class Vault:
             ).one_or_none()
             if row is None:
                 raise NotFound(f"There is no user called {name}.")
+            if row.status == REMOVED or row.removal is not None:
+                raise AccessDenied(f"{row.name} has been removed from SafeLog.")
             if row.status != ENROLLED or row.sealed_keys is None:
                 raise AccessDenied(f"{row.name} has not enrolled yet: use the enrolment code.")
             failures = (
@@ -470,8 +689,15 @@ class Vault:
         with session.write() as conn:
             if session.ca_key is not None:
                 self._issue_pending_certificates(session, conn)
+            rotated = session.rotate_after_removals(conn)
+            if rotated:
+                session.directory = load_directory(
+                    conn, session.identity.extra["ca_fp"], session.identity.extra["vault_id"]
+                )
             granted = session.complete_pending_grants(conn)
             details: dict[str, Any] = {"failed_attempts_before": failures}
+            if rotated:
+                details["rotated"] = rotated
             if granted:
                 details["granted"] = granted
             session.audit(conn, "session.sign-in", details)

@@ -2,11 +2,12 @@
 
 Revision ID: 0001_baseline
 Revises:
-Create Date: 2026-11-21 13:49:23.744768
+Create Date: 2026-11-21 13:53:13.467736
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = "0001_baseline"
 down_revision = None
@@ -90,6 +91,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("enrolled_at", sa.DateTime(), nullable=True),
+        sa.Column("removal", sa.LargeBinary(), nullable=True),
+        sa.Column("removal_sig", sa.LargeBinary(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("name", name=op.f("uq_users_name")),
     )
@@ -116,6 +119,23 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audiences")),
     )
+    op.create_table(
+        "past_identities",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("user_id", sa.String(length=36), nullable=False),
+        sa.Column("invitation", sa.LargeBinary(), nullable=False),
+        sa.Column("invitation_sig", sa.LargeBinary(), nullable=False),
+        sa.Column("enrolment", sa.LargeBinary(), nullable=False),
+        sa.Column("enrolment_sig", sa.LargeBinary(), nullable=False),
+        sa.Column("retired_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_past_identities_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_past_identities")),
+    )
+    with op.batch_alter_table("past_identities", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_past_identities_user_id"), ["user_id"], unique=False)
+
     op.create_table(
         "audience_keys",
         sa.Column("audience_id", sa.String(length=36), nullable=False),
@@ -219,6 +239,10 @@ def downgrade() -> None:
 
     op.drop_table("cases")
     op.drop_table("audience_keys")
+    with op.batch_alter_table("past_identities", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_past_identities_user_id"))
+
+    op.drop_table("past_identities")
     op.drop_table("audiences")
     op.drop_table("vault")
     op.drop_table("users")

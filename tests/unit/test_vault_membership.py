@@ -1,0 +1,89 @@
+"""Membership over time: removing people rotates role keys; recovery keys restore access."""
+
+import pytest
+
+from safelog.domain.roles import KeyRole, Role
+from safelog.errors import AccessDenied, InvalidInput
+from safelog.vault.audit_view import verify_whole_log
+from safelog.vault.case_input import CaseInput
+from safelog.vault.cases import add_case, list_cases, show_case
+from conftest import PASSPHRASES
+
+REPORT = {"category": "cyberbullying-pupil", "summary": "Comments", "description": "Text"}
+ABOUT_HEAD = {
+    "category": "staff-online-conduct",
+    "summary": "About the head",
+    "description": "Text",
+    "subjects": ["Hugh Head"],
+}
+
+
+def _refs(session):
+    return sorted(c.reference for c in list_cases(session))
+
+
+def test_removed_deputy_dsl_cannot_sign_in_and_new_cases_use_a_new_epoch(school):
+    vault = school.vault
+    dsl = school.unlock("Dana DSL")
+    code = vault.invite(dsl, "Dee Deputy", frozenset({Role.DSL}))
+    vault.enrol(code, "dee deputy passphrase").lock()
+    school.unlock("Dana DSL")  # hands the DSL key to the deputy
+    deputy = vault.unlock("Dee Deputy", "dee deputy passphrase")
+    old_ref = add_case(school.unlock("Sam Staff"), CaseInput.from_json(REPORT))
+    assert _refs(deputy) == [old_ref]
+
+    vault.remove_user(school.unlock("Dana DSL"), "Dee Deputy")
+    with pytest.raises(AccessDenied, match="removed"):
+        vault.unlock("Dee Deputy", "dee deputy passphrase")
+    dsl = school.unlock("Dana DSL")
+    assert dsl.directory.current_epoch(KeyRole.DSL).epoch == 2
+    new_ref = add_case(school.unlock("Sam Staff"), CaseInput.from_json(REPORT))
+    # The deputy's old session keys still hold epoch 1 only: the new case is not theirs.
+    deputy.refresh()
+    assert new_ref not in _refs(deputy)
+    assert _refs(school.unlock("Dana DSL")) == sorted([old_ref, new_ref])
+
+
+def test_governors_recovery_key_restores_a_chair_who_forgot_their_passphrase(school):
+    vault = school.vault
+    ref = add_case(school.unlock("Sam Staff"), CaseInput.from_json(ABOUT_HEAD))
+    code = vault.reset_access(
+        school.unlock("Dana DSL"), "Chris Chair", school.recovery["governors"]
+    )
+    with pytest.raises(AccessDenied):
+        vault.unlock("Chris Chair", PASSPHRASES["Chris Chair"])  # old keys are gone
+    chair = vault.enrol(code, "a brand new chair passphrase")
+    assert _refs(chair) == [ref]
+    assert show_case(chair, ref).get("summary") == "About the head"
+    assert chair.directory.current_epoch(KeyRole.GOVERNORS).epoch == 2
+    assert verify_whole_log(school.unlock("Dana DSL"))["intact"]
+
+
+def test_school_recovery_key_cannot_restore_the_governors_key(school):
+    vault = school.vault
+    ref = add_case(school.unlock("Sam Staff"), CaseInput.from_json(ABOUT_HEAD))
+    code = vault.reset_access(school.unlock("Dana DSL"), "Chris Chair", school.recovery["school"])
+    chair = vault.enrol(code, "a brand new chair passphrase")
+    assert ref not in _refs(chair)
+
+
+def test_recovery_key_typos_and_foreign_keys_are_refused(school):
+    dsl = school.unlock("Dana DSL")
+    key = school.recovery["governors"]
+    typo = ("0" if key[0] != "0" else "1") + key[1:]
+    with pytest.raises(InvalidInput, match="typo"):
+        school.vault.reset_access(dsl, "Chris Chair", typo)
+    from safelog.crypto import recovery
+
+    with pytest.raises(InvalidInput, match="does not belong"):
+        school.vault.reset_access(dsl, "Chris Chair", recovery.format_key(recovery.new_secret()))
+
+
+def test_only_admins_invite_remove_or_reset(school):
+    head = school.unlock("Hugh Head")
+    with pytest.raises(AccessDenied):
+        school.vault.invite(head, "Someone", frozenset({Role.STAFF}))
+    with pytest.raises(AccessDenied):
+        school.vault.remove_user(head, "Sam Staff")
+    with pytest.raises(AccessDenied):
+        school.vault.reset_access(head, "Sam Staff", school.recovery["school"])
