@@ -1,13 +1,13 @@
 """Membership over time: removing people rotates role keys; recovery keys restore access."""
 
 import pytest
+from conftest import PASSPHRASES
 
 from safelog.domain.roles import KeyRole, Role
 from safelog.errors import AccessDenied, InvalidInput
 from safelog.vault.audit_view import verify_whole_log
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case
-from conftest import PASSPHRASES
 
 REPORT = {"category": "cyberbullying-pupil", "summary": "Comments", "description": "Text"}
 ABOUT_HEAD = {

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-21 13:53:13.467736
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0001_baseline"
 down_revision = None
