@@ -47,7 +47,7 @@ def parse_header(blob: bytes) -> tuple[SealedHeader, bytes, bytes]:
     try:
         header = json.loads(blob[len(MAGIC) + 2 : header_end].decode("utf-8"))
         parsed = SealedHeader(KdfParams.from_dict(header["kdf"]), str(header["purpose"]))
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
         raise SealMalformed("sealed secret header is damaged") from exc
     return parsed, blob[:header_end], blob[header_end:]
 
@@ -73,8 +73,17 @@ def unseal_with_key(kek: bytes, blob: bytes, purpose: str) -> bytes:
         raise SealBroken("seal did not open") from exc
 
 
+def kek_for(passphrase: str, blob: bytes) -> bytes:
+    """Derive the key a sealed blob was made with, from its (authenticated) header."""
+    header, _, _ = parse_header(blob)
+    try:
+        return derive_kek(passphrase, header.params)
+    except (ValueError, OverflowError) as exc:
+        # Parameters Argon2id cannot use: the header was damaged (the tag would fail anyway).
+        raise SealMalformed("sealed secret header has unusable parameters") from exc
+
+
 def unseal(passphrase: str, blob: bytes, purpose: str) -> tuple[bytes, bytes]:
     """Return (secret, kek). The KEK is returned so a session can reseal without re-deriving."""
-    header, _, _ = parse_header(blob)
-    kek = derive_kek(passphrase, header.params)
+    kek = kek_for(passphrase, blob)
     return unseal_with_key(kek, blob, purpose), kek

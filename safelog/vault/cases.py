@@ -29,6 +29,9 @@ from safelog.vault.case_input import CaseInput, validate_changes
 from safelog.vault.records import CaseDetail, CaseSummary, Version
 from safelog.vault.session import Session
 
+# Who may amend a case they can read: staff add to a case only by reporting again.
+MANAGERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
+
 # Fields whose change can change who may read the case.
 AUDIENCE_FIELDS = frozenset({"subjects", "category", "escalated_to_leadership"})
 
@@ -390,6 +393,10 @@ def update_case(session: Session, reference: str, changes: dict[str, Any]) -> in
     """Add a version with the changed fields; re-key when who may read it changes.
     Returns the new version number."""
     session.ensure_open()
+    if not MANAGERS & session.person.roles:
+        raise AccessDenied(
+            "A report cannot be changed once it has been sent; tell your DSL what to add."
+        )
     changes = validate_changes(changes)
     if "subjects" in changes:
         changes["subjects"] = _resolve_subjects(session, changes["subjects"])

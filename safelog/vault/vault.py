@@ -25,7 +25,7 @@ from safelog.crypto.aead import DecryptionFailed
 from safelog.crypto.ca import certificate_der, create_ca, fingerprint, issue_user_certificate
 from safelog.crypto.encoding import b64, canonical_json, unb64
 from safelog.crypto.identity import Identity, ed25519_public_bytes, x25519_public_bytes
-from safelog.crypto.kdf import KdfParams, derive_kek, kdf_params_for_new_secret
+from safelog.crypto.kdf import KdfParams, kdf_params_for_new_secret
 from safelog.domain.access import Recipient
 from safelog.domain.roles import KeyRole, RecoveryKey, Role
 from safelog.errors import (
@@ -650,8 +650,7 @@ class Vault:
             )
         self._throttle(failures)
         try:
-            header, _, _ = sealing.parse_header(row.sealed_keys)
-            kek = derive_kek(passphrase, header.params)
+            kek = sealing.kek_for(passphrase, row.sealed_keys)
             secret = sealing.unseal_with_key(kek, row.sealed_keys, f"user-keys:{row.id}")
         except sealing.SealMalformed:
             raise TamperDetected(f"The sealed keys of {row.name} are damaged.") from None
