@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from safelog.errors import UserFacingError
 
@@ -42,6 +42,13 @@ class PassphraseReader:
         if first != second:
             raise UserFacingError("The two passphrases are not the same.")
         return first
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as one plain line on standard error, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"safelog: {message} (see '{self.prog} --help')\n")
 
 
 def _vault(args: argparse.Namespace) -> Any:
@@ -166,8 +173,13 @@ def cmd_case_add(args: argparse.Namespace, reader: PassphraseReader) -> int:
     from safelog.vault.case_input import CaseInput
     from safelog.vault.cases import add_case
 
-    case = CaseInput.from_json(_read_json_file(args.json))
-    _, session = _unlock(args, reader)
+    if args.json == "-":
+        # From a pipe the passphrase is the first line and the case JSON the rest.
+        _, session = _unlock(args, reader)
+        case = CaseInput.from_json(_read_json_file(args.json))
+    else:
+        case = CaseInput.from_json(_read_json_file(args.json))
+        _, session = _unlock(args, reader)
     print(add_case(session, case))
     return 0
 
@@ -339,9 +351,9 @@ def _gui(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="safelog", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="safelog", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="where the vault lives (or SAFELOG_DATA_DIR)")
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     def command(
         parent: Any, name: str, handler: Callable[..., int], help_text: str, need_as: bool = False
@@ -364,7 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--database-url", help="a PostgreSQL URL for a shared vault")
 
-    user = sub.add_parser("user", help="people").add_subparsers(dest="subcommand", required=True)
+    user = sub.add_parser("user", help="people").add_subparsers(
+        dest="subcommand", required=True, parser_class=_Parser
+    )
     p = command(user, "invite", cmd_user_invite, "print a one-time enrolment code", True)
     p.add_argument("--name", required=True)
     p.add_argument(
@@ -384,7 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(user, "list", cmd_user_list, "list users", True)
     p.add_argument("--json", action="store_true")
 
-    case = sub.add_parser("case", help="cases").add_subparsers(dest="subcommand", required=True)
+    case = sub.add_parser("case", help="cases").add_subparsers(
+        dest="subcommand", required=True, parser_class=_Parser
+    )
     p = command(case, "categories", cmd_case_categories, "the category codes")
     p.add_argument("--json", action="store_true")
     p = command(case, "add", cmd_case_add, "record a case from JSON; prints its reference", True)
@@ -399,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     evidence = sub.add_parser("evidence", help="evidence files").add_subparsers(
-        dest="subcommand", required=True
+        dest="subcommand", required=True, parser_class=_Parser
     )
     p = command(evidence, "add", cmd_evidence_add, "attach a file; prints its evidence id", True)
     p.add_argument("reference")
@@ -414,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
 
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(
-        dest="subcommand", required=True
+        dest="subcommand", required=True, parser_class=_Parser
     )
     p = command(audit, "verify", cmd_audit_verify, "check every entry's chain and signature", True)
     p.add_argument("--json", action="store_true")

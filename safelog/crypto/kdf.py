@@ -56,7 +56,9 @@ class KdfParams:
             insecure=bool(data.get("insecure", False)),
         )
         if not params.insecure and (
-            params.memory_kib < MIN_MEMORY_KIB or params.iterations < MIN_ITERATIONS
+            params.memory_kib < MIN_MEMORY_KIB
+            or params.iterations < MIN_ITERATIONS
+            or params.lanes < LANES
         ):
             raise ValueError("key derivation parameters below the minimum")
         return params
