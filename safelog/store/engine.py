@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.pool import NullPool
 
 DB_FILE_NAME = "safelog.db"
 
@@ -56,7 +55,12 @@ def make_engine(url: str) -> Engine:
             _prepare_sqlite_file(Path(database))
         old_umask = os.umask(0o077)  # WAL and shm files are owner-only too
         try:
-            engine = create_engine(url, poolclass=NullPool)
+            # A small pool keeps connections open between operations: no reconnect, no
+            # checkpoint on every close. Vault.close() disposes of it.
+            in_memory = database in ("", ":memory:")
+            engine = (
+                create_engine(url) if in_memory else create_engine(url, pool_size=2, max_overflow=4)
+            )
         finally:
             os.umask(old_umask)
         event.listen(engine, "connect", _on_sqlite_connect)

@@ -197,10 +197,14 @@ class EvidenceRow(Base):
 
 
 class EvidenceChunkRow(Base):
+    """Evidence ciphertext on PostgreSQL (SQLite vaults keep it in evidence.db, see
+    store/chunks.py). No foreign key: chunks are committed before their evidence row."""
+
     __tablename__ = "evidence_chunks"
-    evidence_id: Mapped[str] = mapped_column(ID, ForeignKey("evidence.id"), primary_key=True)
+    evidence_id: Mapped[str] = mapped_column(ID, primary_key=True)
     idx: Mapped[int] = mapped_column(Integer, primary_key=True)
     data_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    written_at: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
 class AuditHeadRow(Base):

@@ -1,7 +1,8 @@
 """Evidence files: imported as an encrypted stream of chunks, read back the same way.
 
-Each file has its own key, wrapped by the case key. The import is one transaction with the
-audit entry, so a file is wholly there or not at all whatever happens to the process.
+Each file has its own key, wrapped by the case key. Chunks are stored and committed
+first (store/chunks.py), then the evidence row and its audit entry in one transaction, so a
+file is wholly there or not at all whatever happens to the process.
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from safelog.crypto.aead import DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
@@ -29,7 +32,7 @@ from safelog.evidence.intake import (
     safe_file_name,
     sniff,
 )
-from safelog.store.schema import EvidenceChunkRow, EvidenceRow
+from safelog.store.schema import EvidenceRow
 from safelog.vault.cases import OpenCase, open_case
 from safelog.vault.records import EvidenceInfo
 from safelog.vault.session import Session
@@ -97,52 +100,102 @@ def import_stream(
     metadata: dict[str, str],
 ) -> str:
     sniffed = sniff(head)
+    with session.engine.connect() as conn:
+        open_case(session, conn, reference)  # refuse before reading a byte if not allowed
+    evidence_id = str(uuid.uuid4())
+    file_key = new_key()
+    encryptor = StreamEncryptor(file_key, evidence_id)
+    try:
+        session.chunks.write(evidence_id, _encrypted_in_background(encryptor, stream, limit))
+    except ValueError as exc:
+        session.chunks.delete(evidence_id)
+        raise InvalidInput(f"{safe_file_name(original_name)}: {exc}.") from None
+    except BaseException:
+        session.chunks.delete(evidence_id)
+        raise
+    try:
+        return _record_evidence(
+            session,
+            reference,
+            evidence_id,
+            file_key,
+            encryptor,
+            sniffed.media_type,
+            original_name,
+            metadata,
+        )
+    except BaseException:
+        session.chunks.delete(evidence_id)
+        raise
+
+
+_DONE = object()
+
+
+def _encrypted_in_background(
+    encryptor: StreamEncryptor, stream: BinaryIO, limit: int
+) -> Iterator[bytes]:
+    """Read, hash and encrypt on a worker thread while the caller stores chunks, so disk
+    writes overlap the crypto. At most a few chunks are in flight: memory stays bounded."""
+    pending: queue.Queue[object] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in encryptor.encrypt_file(stream, limit):
+                while not stop.is_set():
+                    try:
+                        pending.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            pending.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            pending.put(exc)
+
+    worker = threading.Thread(target=produce, name="evidence-encrypt", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = pending.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _record_evidence(
+    session: Session,
+    reference: str,
+    evidence_id: str,
+    file_key: bytes,
+    encryptor: StreamEncryptor,
+    media_type: str,
+    original_name: str,
+    metadata: dict[str, str],
+) -> str:
+    if encryptor.size == 0:
+        raise InvalidInput("The file is empty (0 bytes); there is nothing to keep.")
     now = session.clock()
+    sha256 = encryptor.sha256.hexdigest()
     with session.write() as conn:
         case = open_case(session, conn, reference)
         case_id = case.row.id
-        evidence_id = str(uuid.uuid4())
-        file_key = new_key()
-        encryptor = StreamEncryptor(file_key, evidence_id)
-        # The evidence row goes first so chunk rows can reference it; it is completed below,
-        # inside the same transaction.
-        conn.execute(
-            insert(EvidenceRow).values(
-                id=evidence_id,
-                case_id=case_id,
-                key_no=case.row.key_no,
-                file_key_wrapped=b"",
-                metadata_ct=b"",
-                size=0,
-                chunk_count=0,
-                added_by=session.user_id,
-                added_at=now,
-                statement=b"",
-                signature=b"",
-            )
-        )
-        try:
-            for index, chunk in enumerate(encryptor.encrypt_file(stream, limit)):
-                conn.execute(
-                    insert(EvidenceChunkRow).values(
-                        evidence_id=evidence_id, idx=index, data_ct=chunk
-                    )
-                )
-        except ValueError as exc:
-            raise InvalidInput(f"{safe_file_name(original_name)}: {exc}.") from None
-        if encryptor.size == 0:
-            raise InvalidInput("The file is empty (0 bytes); there is nothing to keep.")
-        sha256 = encryptor.sha256.hexdigest()
-        local = now.astimezone()
         meta = {
             **metadata,
             "file_name": safe_file_name(original_name),
             "original_name": original_name,
-            "media_type": sniffed.media_type,
+            "media_type": media_type,
             "size": encryptor.size,
             "sha256": sha256,
             "captured_at_utc": now.isoformat(),
-            "captured_at_local": local.isoformat(),
+            "captured_at_local": now.astimezone().isoformat(),
             "added_by": session.person.name,
             "device": session.device,
         }
@@ -159,23 +212,22 @@ def import_stream(
             session.user_id,
             now,
         )
+        duplicates = [e.id for e in list_evidence(session, conn, case) if e.sha256 == sha256]
         conn.execute(
-            update(EvidenceRow)
-            .where(EvidenceRow.id == evidence_id)
-            .values(
+            insert(EvidenceRow).values(
+                id=evidence_id,
+                case_id=case_id,
+                key_no=case.row.key_no,
                 file_key_wrapped=wrapped,
                 metadata_ct=meta_ct,
                 size=encryptor.size,
                 chunk_count=encryptor.chunks,
+                added_by=session.user_id,
+                added_at=now,
                 statement=statement,
                 signature=session.identity.sign(statement),
             )
         )
-        duplicates = [
-            e.id
-            for e in list_evidence(session, conn, case)
-            if e.sha256 == sha256 and e.id != evidence_id
-        ]
         session.audit(
             conn,
             "evidence.add",
@@ -307,17 +359,12 @@ def _stream(
     digest = hashlib.sha256()
 
     def chunks() -> Iterator[bytes]:
-        # One chunk per query keeps memory bounded on every driver.
-        with session.engine.connect() as conn:
-            for index in range(chunk_count):
-                blob = conn.execute(
-                    select(EvidenceChunkRow.data_ct).where(
-                        EvidenceChunkRow.evidence_id == info.id, EvidenceChunkRow.idx == index
-                    )
-                ).scalar_one_or_none()
-                if blob is None:
-                    return
-                yield blob
+        # One chunk at a time keeps memory bounded on every store.
+        for index in range(chunk_count):
+            blob = session.chunks.read(info.id, index)
+            if blob is None:
+                return
+            yield blob
 
     try:
         for plain in decrypt_stream(file_key, info.id, chunks(), chunk_count):

@@ -28,6 +28,7 @@ from safelog.crypto.identity import Identity, verify_ed25519, x25519_public_byte
 from safelog.domain.access import AudiencePlan, Recipient
 from safelog.domain.roles import ESCROW, KeyRole
 from safelog.errors import AccessDenied, KeyNotTrusted, RollbackDetected, TamperDetected
+from safelog.store.chunks import ChunkStore
 from safelog.store.schema import (
     AudienceKeyRow,
     AudienceRow,
@@ -61,6 +62,7 @@ class Session:
     directory: Directory
     profile_key: bytes
     device: str
+    chunks: ChunkStore
     clock: Clock = utc_now
     role_keys: dict[tuple[KeyRole, int], X25519PrivateKey] = field(default_factory=dict)
     audience_ciphers: dict[str, Cipher] = field(default_factory=dict)

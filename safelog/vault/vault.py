@@ -26,6 +26,7 @@ from safelog.crypto.ca import certificate_der, create_ca, fingerprint, issue_use
 from safelog.crypto.encoding import b64, canonical_json, unb64
 from safelog.crypto.identity import Identity, ed25519_public_bytes, x25519_public_bytes
 from safelog.crypto.kdf import KdfParams, kdf_params_for_new_secret
+from safelog.crypto.stream import CHUNK_SIZE, TAG_LENGTH
 from safelog.domain.access import Recipient
 from safelog.domain.roles import KeyRole, RecoveryKey, Role
 from safelog.errors import (
@@ -39,6 +40,7 @@ from safelog.errors import (
     VaultMissing,
     WrongPassphrase,
 )
+from safelog.store.chunks import ChunkStore, delete_orphans, open_chunk_store
 from safelog.store.engine import open_engine
 from safelog.store.schema import (
     FailedUnlockRow,
@@ -105,6 +107,7 @@ class Vault:
         self.url = url or database_url(data_dir)
         self.clock = clock
         self._engine: Engine | None = None
+        self._chunks: ChunkStore | None = None
 
     @property
     def engine(self) -> Engine:
@@ -112,7 +115,16 @@ class Vault:
             self._engine = open_engine(self.url)
         return self._engine
 
+    @property
+    def chunks(self) -> ChunkStore:
+        if self._chunks is None:
+            self._chunks = open_chunk_store(self.engine, CHUNK_SIZE + TAG_LENGTH)
+        return self._chunks
+
     def close(self) -> None:
+        if self._chunks is not None:
+            self._chunks.close()
+            self._chunks = None
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -620,6 +632,7 @@ class Vault:
             directory=directory,
             profile_key=profile_key,
             device=device_name(),
+            chunks=self.chunks,
             clock=self.clock,
         )
 
@@ -668,6 +681,7 @@ class Vault:
             session.load_role_keys(conn)
             session.check_audit_log(conn)
         self._after_unlock(session, len(failures))
+        delete_orphans(self.chunks, self.engine)
         with self.engine.connect() as conn:
             session.load_audiences(conn)
         return session
