@@ -5,9 +5,9 @@ set -euo pipefail
 dir=${1:-/tmp/safelog-ci-pg}
 port=${SAFELOG_PG_PORT:-54329}
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq postgresql >&2
+  # shellcheck source=packaging/linux/system-packages.sh
+  source "$(dirname "$0")/../packaging/linux/system-packages.sh"
+  ensure_apt_packages postgresql
 fi
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 run_as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

@@ -5,6 +5,7 @@ Serialised as canonical JSON of raw/DER key bytes, then sealed under the passphr
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,9 +42,15 @@ def ecdsa_public_der(key: ec.EllipticCurvePublicKey) -> bytes:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _ed25519_public(public_raw: bytes) -> Ed25519PublicKey:
+    # Verifying a long audit log checks thousands of signatures by a handful of people.
+    return Ed25519PublicKey.from_public_bytes(public_raw)
+
+
 def verify_ed25519(public_raw: bytes, signature: bytes, message: bytes) -> bool:
     try:
-        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, message)
+        _ed25519_public(public_raw).verify(signature, message)
     except (InvalidSignature, ValueError):
         return False
     return True
