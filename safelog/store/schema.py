@@ -229,6 +229,17 @@ class AuditRow(Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class SettingRow(Base):
+    """School-wide settings (not secret), each signed by the DSL who set it."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    record: Mapped[bytes] = mapped_column(LargeBinary)
+    signer_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id"))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(TS)
+
+
 class FailedUnlockRow(Base):
     """Failed passphrase attempts, recorded before anyone can sign; turned into signed audit
     entries at that user's next successful sign-in."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
 from safelog.store.schema import CaseFieldRow, CaseKeyRow, CaseRow, CaseVersionRow
 from safelog.vault.case_input import CaseInput, validate_changes
+from safelog.vault.escalations import next_due
 from safelog.vault.records import CaseDetail, CaseSummary, Version
 from safelog.vault.session import Session
 
@@ -97,6 +99,18 @@ def add_case(session: Session, case: CaseInput) -> str:
     fields = case.to_fields(
         subjects, reporter_id=session.user_id, status="open" if is_dsl else "new"
     )
+    if is_dsl:
+        # The DSL is recording it: they have been told, and have seen it.
+        stamp = {"recorded_by": session.person.name, "recorded_at": session.clock().isoformat()}
+        fields["acknowledged"] = stamp
+        fields["escalations"] = {
+            "dsl": {
+                "done_at": stamp["recorded_at"],
+                "told": session.person.name,
+                "how": "recorded by the DSL",
+                **stamp,
+            }
+        }
     plan = _plan(session, session.user_id, fields)
     fields["about_headteacher"] = plan.about_headteacher
     for attempt in range(20):
@@ -215,7 +229,9 @@ def _write_summary(
             "summary": fields.get("summary", ""),
             "status": fields.get("status", ""),
             "about_headteacher": bool(fields.get("about_headteacher")),
+            "escalated_to_leadership": bool(fields.get("escalated_to_leadership")),
             "reporter": fields.get("reporter", ""),
+            "next_due": next_due(fields, created_at),
             "created_at": created_at.isoformat(),
             "updated_at": updated_at.isoformat(),
             "version": version,
@@ -277,10 +293,16 @@ def list_cases(session: Session) -> list[CaseSummary]:
                 updated_at=datetime.fromisoformat(data["updated_at"]),
                 about_headteacher=data["about_headteacher"],
                 reporter_id=data["reporter"],
+                escalated_to_leadership=bool(data.get("escalated_to_leadership")),
+                next_due=_parse_time(data.get("next_due")),
             )
         )
     out.sort(key=lambda c: c.updated_at, reverse=True)
     return out
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
@@ -315,7 +337,9 @@ def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
 
 def _read_versions(
     session: Session, conn: Connection, case: OpenCase
-) -> tuple[dict[str, Any], list[Version], bytes]:
+) -> tuple[dict[str, Any], list[Version], bytes, dict[int, dict[str, Any]]]:
+    """Verify and decrypt every version: (current fields, history, last statement,
+    what each version set)."""
     row = case.row
     versions = conn.execute(
         select(CaseVersionRow.__table__)
@@ -329,6 +353,7 @@ def _read_versions(
     for f in field_rows:
         by_version.setdefault(f.version, {})[f.field] = f.value_ct
     fields: dict[str, Any] = {}
+    changes: dict[int, dict[str, Any]] = {}
     history: list[Version] = []
     prev = b""
     if len(versions) != row.head_version:
@@ -359,6 +384,7 @@ def _read_versions(
                 raise TamperDetected(f"The field '{name}' of {where} has been altered.")
             try:
                 fields[name] = json.loads(cipher.open(ct, _field_aad(row.id, v.version, name)))
+                changes.setdefault(v.version, {})[name] = fields[name]
             except DecryptionFailed:
                 raise TamperDetected(f"The field '{name}' of {where} is damaged.") from None
         history.append(
@@ -372,7 +398,7 @@ def _read_versions(
             )
         )
         prev = v.statement
-    return fields, history, prev
+    return fields, history, prev, changes
 
 
 def show_case(session: Session, reference: str) -> CaseDetail:
@@ -382,30 +408,62 @@ def show_case(session: Session, reference: str) -> CaseDetail:
     session.ensure_open()
     with session.write() as conn:
         case = open_case(session, conn, reference)
-        fields, history, _ = _read_versions(session, conn, case)
+        fields, history, _, changes = _read_versions(session, conn, case)
         evidence = list_evidence(session, conn, case)
         session.audit(conn, "case.view", {"reference": case.row.reference}, case=case.audit_ref())
     audience = sorted(session.audience_records.get(case.row.audience_id, frozenset()))
-    return CaseDetail(case.row.id, case.row.reference, fields, history, evidence, audience)
+    return CaseDetail(case.row.id, case.row.reference, fields, history, evidence, audience, changes)
 
 
 def update_case(session: Session, reference: str, changes: dict[str, Any]) -> int:
     """Add a version with the changed fields; re-key when who may read it changes.
     Returns the new version number."""
+    changes = validate_changes(changes)
+    if "subjects" in changes:
+        changes["subjects"] = _resolve_subjects(session, changes["subjects"])
+    if "status" in changes:
+        requested = changes["status"]
+        return amend_case(
+            session,
+            reference,
+            lambda fields: {
+                **changes,
+                "status": _checked_move(fields.get("status", "new"), requested),
+            },
+            "case.update",
+        )
+    return amend_case(session, reference, lambda _fields: changes, "case.update")
+
+
+def _checked_move(current: str, new: str) -> str:
+    from safelog.domain.outcomes import CaseStatus, can_move
+
+    if current != new and not can_move(CaseStatus(current), CaseStatus(new)):
+        raise InvalidInput(f"A case that is {current} cannot be marked {new}.")
+    return new
+
+
+def amend_case(
+    session: Session,
+    reference: str,
+    compute: Callable[[dict[str, Any]], dict[str, Any]],
+    action: str,
+    audit_details: dict[str, Any] | None = None,
+) -> int:
+    """Append a version whose changes are computed from the current fields inside the
+    same transaction (so two people adding entries at once both keep theirs)."""
     session.ensure_open()
     if not MANAGERS & session.person.roles:
         raise AccessDenied(
             "A report cannot be changed once it has been sent; tell your DSL what to add."
         )
-    changes = validate_changes(changes)
-    if "subjects" in changes:
-        changes["subjects"] = _resolve_subjects(session, changes["subjects"])
     with session.write() as conn:
         case = open_case(session, conn, reference)
-        fields, _, prev = _read_versions(session, conn, case)
+        fields, _, prev, _ = _read_versions(session, conn, case)
+        changes = compute(fields)
         changed = {k: v for k, v in changes.items() if fields.get(k) != v}
         if not changed:
-            return case.row.head_version
+            return int(case.row.head_version)
         merged = {**fields, **changed}
         extra: dict[str, Any] = {}
         if AUDIENCE_FIELDS & changed.keys():
@@ -428,7 +486,6 @@ def update_case(session: Session, reference: str, changes: dict[str, Any]) -> in
             prev,
             extra,
         )
-        now = session.clock()
         _write_summary(
             conn,
             case.row.id,
@@ -438,16 +495,17 @@ def update_case(session: Session, reference: str, changes: dict[str, Any]) -> in
             version,
             merged,
             case.row.created_at,
-            now,
+            session.clock(),
         )
         session.audit(
             conn,
-            "case.update",
+            action,
             {
                 "reference": case.row.reference,
                 "version": version,
                 "changed": sorted(changed),
                 **extra,
+                **(audit_details or {}),
             },
             case=case.audit_ref(),
         )

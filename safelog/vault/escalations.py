@@ -1,27 +1,30 @@
 """The escalation routes of a case: suggested by the domain rules, with deadlines, merged
-with what has been recorded against each route."""
+with what has been recorded against each route; and the case's next deadline."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 
 from safelog.domain.categories import category_by_code
-from safelog.domain.deadlines import due_at
-from safelog.domain.routes import routes_for
+from safelog.domain.deadlines import LONDON, due_at
+from safelog.domain.routes import Route, routes_for
 from safelog.vault.records import CaseDetail
 
 
-def escalations_for(detail: CaseDetail) -> list[dict[str, Any]]:
-    fields = detail.fields
+def _suggestions(fields: dict[str, Any]) -> list[Any]:
     category = category_by_code(fields["category"])
-    raised_at = detail.versions[0].at if detail.versions else None
-    recorded: dict[str, Any] = fields.get("escalations") or {}
-    out = []
-    for suggestion in routes_for(
+    return routes_for(
         category,
         about_headteacher=bool(fields.get("about_headteacher")),
         about_staff=bool(fields.get("subjects")),
-    ):
+    )
+
+
+def escalations_from(fields: dict[str, Any], raised_at: datetime | None) -> list[dict[str, Any]]:
+    recorded: dict[str, Any] = fields.get("escalations") or {}
+    out = []
+    for suggestion in _suggestions(fields):
         route = suggestion.route.value
         record = recorded.get(route, {})
         due = due_at(suggestion.route, raised_at) if raised_at else None
@@ -31,9 +34,36 @@ def escalations_for(detail: CaseDetail) -> list[dict[str, Any]]:
                 "title": suggestion.info.title,
                 "required": suggestion.required,
                 "reason": suggestion.explanation,
+                "reference_label": suggestion.info.reference_label,
                 "due": due.isoformat() if due else None,
                 "done_at": record.get("done_at"),
+                "not_needed": record.get("not_needed"),
                 "reference": record.get("reference"),
+                "told": record.get("told"),
+                "how": record.get("how"),
+                "response": record.get("response"),
             }
         )
     return out
+
+
+def escalations_for(detail: CaseDetail) -> list[dict[str, Any]]:
+    raised_at = detail.versions[0].at if detail.versions else None
+    return escalations_from(detail.fields, raised_at)
+
+
+def next_due(fields: dict[str, Any], created_at: datetime) -> str | None:
+    """The earliest deadline still open: a required route not yet done, or an action."""
+    dues: list[datetime] = []
+    if fields.get("status") != "closed":
+        for item in escalations_from(fields, created_at):
+            if item["required"] and item["due"] and not (item["done_at"] or item["not_needed"]):
+                dues.append(datetime.fromisoformat(item["due"]))
+        for action in fields.get("actions") or []:
+            if action.get("due") and not action.get("done_at"):
+                day = datetime.fromisoformat(action["due"]).date()
+                dues.append(datetime.combine(day, time(23, 59), LONDON))
+    return min(dues).isoformat() if dues else None
+
+
+__all__ = ["Route", "escalations_for", "escalations_from", "next_due"]

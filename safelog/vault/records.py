@@ -18,6 +18,8 @@ class CaseSummary:
     updated_at: datetime
     about_headteacher: bool
     reporter_id: str
+    escalated_to_leadership: bool = False
+    next_due: datetime | None = None  # the earliest open deadline (action or escalation)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class CaseDetail:
     versions: list[Version]
     evidence: list[EvidenceInfo] = field(default_factory=list)
     audience: list[str] = field(default_factory=list)
+    # version number -> the values that version set, to show what changed
+    changes: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.fields.get(name, default)

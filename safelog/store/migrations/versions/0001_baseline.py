@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises:
-Create Date: 2026-11-21 14:10:32.439083
+Create Date: 2026-11-21 14:17:09.752370
 """
 
 import sqlalchemy as sa
@@ -149,6 +149,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_past_identities_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "settings",
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("record", sa.LargeBinary(), nullable=False),
+        sa.Column("signer_id", sa.String(length=36), nullable=False),
+        sa.Column("signature", sa.LargeBinary(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["signer_id"], ["users.id"], name=op.f("fk_settings_signer_id_users")
+        ),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_settings")),
+    )
+    op.create_table(
         "audience_keys",
         sa.Column("audience_id", sa.String(length=36), nullable=False),
         sa.Column("recipient", sa.String(length=80), nullable=False),
@@ -240,6 +252,7 @@ def downgrade() -> None:
 
     op.drop_table("cases")
     op.drop_table("audience_keys")
+    op.drop_table("settings")
     with op.batch_alter_table("past_identities", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_past_identities_user_id"))
 

@@ -1,0 +1,84 @@
+"""School-wide settings: plain values, each signed by the DSL who set it, so a database
+writer cannot, say, switch the idle lock off."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from safelog.crypto.encoding import canonical_json
+from safelog.domain.roles import Role
+from safelog.errors import AccessDenied, InvalidInput
+from safelog.store.schema import SettingRow
+from safelog.vault.session import Session
+
+IDLE_LOCK_MINUTES = "idle_lock_minutes"
+DEFAULT_IDLE_MINUTES = 5
+IDLE_RANGE = (1, 60)
+
+
+@dataclass(frozen=True)
+class Settings:
+    idle_lock_minutes: int = DEFAULT_IDLE_MINUTES
+    problems: tuple[str, ...] = ()
+
+
+def load_settings(session: Session) -> Settings:
+    """Settings whose signature checks out; others fall back to their defaults (and say so)."""
+    values: dict[str, Any] = {}
+    problems = []
+    with session.engine.connect() as conn:
+        rows = conn.execute(select(SettingRow.__table__)).all()
+    for row in rows:
+        signer = session.directory.people.get(row.signer_id)
+        record = json.loads(row.record)
+        if (
+            signer is None
+            or Role.DSL not in signer.roles
+            or not signer.verifies(row.signature, row.record)
+            or record.get("key") != row.key
+            or record.get("vault_id") != session.directory.vault_id
+        ):
+            problems.append(f"the setting '{row.key}' failed its signature check")
+            continue
+        values[row.key] = record["value"]
+    minutes = values.get(IDLE_LOCK_MINUTES, DEFAULT_IDLE_MINUTES)
+    if not isinstance(minutes, int) or not IDLE_RANGE[0] <= minutes <= IDLE_RANGE[1]:
+        minutes = DEFAULT_IDLE_MINUTES
+    return Settings(idle_lock_minutes=minutes, problems=tuple(problems))
+
+
+def set_idle_lock_minutes(session: Session, minutes: int) -> None:
+    if Role.DSL not in session.person.roles:
+        raise AccessDenied("Only a DSL can change when SafeLog locks itself.")
+    low, high = IDLE_RANGE
+    if not low <= minutes <= high:
+        raise InvalidInput(f"Choose between {low} and {high} minutes.")
+    _save(session, IDLE_LOCK_MINUTES, minutes)
+
+
+def _save(session: Session, key: str, value: Any) -> None:
+    record = canonical_json(
+        {
+            "key": key,
+            "value": value,
+            "vault_id": session.directory.vault_id,
+            "by": session.user_id,
+            "at": session.clock().isoformat(),
+        }
+    )
+    with session.write() as conn:
+        conn.execute(delete(SettingRow).where(SettingRow.key == key))
+        conn.execute(
+            insert(SettingRow).values(
+                key=key,
+                record=record,
+                signer_id=session.user_id,
+                signature=session.identity.sign(record),
+                updated_at=session.clock(),
+            )
+        )
+        session.audit(conn, "settings.change", {"key": key, "value": value})
