@@ -24,6 +24,8 @@ MIN_MEMORY_KIB = 64 * 1024
 MIN_ITERATIONS = 3
 LANES = 4
 MAX_MEMORY_KIB = 1024 * 1024
+MAX_ITERATIONS = 64
+MAX_LANES = 64
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,14 @@ class KdfParams:
             salt=unb64(data["salt"]),
             insecure=bool(data.get("insecure", False)),
         )
+        # Whatever the profile, refuse values that would exhaust memory or hang unlock.
+        if not (
+            1 <= params.lanes <= MAX_LANES
+            and 8 * params.lanes <= params.memory_kib <= MAX_MEMORY_KIB
+            and 1 <= params.iterations <= MAX_ITERATIONS
+            and len(params.salt) >= 8
+        ):
+            raise ValueError("key derivation parameters out of range")
         if not params.insecure and (
             params.memory_kib < MIN_MEMORY_KIB
             or params.iterations < MIN_ITERATIONS

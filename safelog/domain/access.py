@@ -24,6 +24,10 @@ class NoOneCanRead(ValueError):
     pass
 
 
+class UnknownSubject(ValueError):
+    pass
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One key a case is wrapped to: a role key, a user's own key, or a recovery key."""
@@ -57,13 +61,24 @@ def plan_audience(
     members: Mapping[str, frozenset[Role]],
     escalated_to_leadership: bool = False,
     established: frozenset[KeyRole] = frozenset(KeyRole),
+    subject_roles_of: Mapping[str, frozenset[Role]] | None = None,
 ) -> AudiencePlan:
     """Decide which keys a case is wrapped to.
 
-    `members` maps every active user to their roles; `established` lists the role keys
-    that exist yet (a role's key is made by its first member at enrolment).
+    `members` maps every active user to their roles (they may receive the case);
+    `subject_roles_of` maps every known person, whatever their status, to their signed
+    roles: a subject's keys are forbidden even if their account shows as removed or not
+    yet enrolled (a status is not proof they hold no key). `established` lists the role
+    keys that exist yet (a role's key is made by its first member at enrolment).
     """
-    subject_roles = frozenset(r for s in subject_ids for r in members.get(s, frozenset()))
+    roles_of = subject_roles_of if subject_roles_of is not None else members
+    unknown = [s for s in subject_ids if s not in roles_of]
+    if unknown:
+        raise UnknownSubject(
+            "A person this concern is about has no verified record, so SafeLog cannot tell "
+            "which keys they hold."
+        )
+    subject_roles = frozenset(r for s in subject_ids for r in roles_of[s])
     about_head = Role.HEADTEACHER in subject_roles
     wanted: set[KeyRole] = {KeyRole.DSL}
     if about_head:
@@ -73,7 +88,7 @@ def plan_audience(
 
     forbidden: set[KeyRole] = set()
     for subject in subject_ids:
-        forbidden |= keys_held_by(members.get(subject, frozenset()))
+        forbidden |= keys_held_by(roles_of[subject])
 
     recipients: set[Recipient] = set()
     notes: list[str] = []
@@ -126,4 +141,12 @@ def readable_by(plan: AudiencePlan, user_id: str, roles: frozenset[Role]) -> boo
     return False
 
 
-__all__ = ["ROLE_KEYS", "AudiencePlan", "NoOneCanRead", "Recipient", "plan_audience", "readable_by"]
+__all__ = [
+    "ROLE_KEYS",
+    "AudiencePlan",
+    "NoOneCanRead",
+    "Recipient",
+    "UnknownSubject",
+    "plan_audience",
+    "readable_by",
+]

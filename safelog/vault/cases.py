@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -21,10 +22,10 @@ from sqlalchemy.exc import IntegrityError
 
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
-from safelog.domain.access import AudiencePlan, NoOneCanRead, plan_audience
+from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject, plan_audience
 from safelog.domain.categories import category_by_code
 from safelog.domain.roles import Role
-from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
+from safelog.errors import AccessDenied, InvalidInput, KeyNotTrusted, NotFound, TamperDetected
 from safelog.store.schema import CaseFieldRow, CaseKeyRow, CaseRow, CaseVersionRow
 from safelog.vault.case_input import CaseInput, validate_changes
 from safelog.vault.escalations import next_due
@@ -70,16 +71,29 @@ def _chain_aad(case_id: str, key_no: int) -> bytes:
 
 
 def _plan(session: Session, reporter_id: str, fields: dict[str, Any]) -> AudiencePlan:
+    directory = session.directory
+    subjects = frozenset(fields.get("subjects", []))
+    if subjects and directory.failed_users:
+        # A member whose record fails its check might be a holder of a key we must avoid,
+        # or a member who should get the case: refuse rather than guess.
+        raise KeyNotTrusted(
+            f"The record of {', '.join(sorted(directory.failed_users))} failed its signature "
+            "check, so SafeLog cannot safely decide who may read a concern about a member of "
+            "staff. Ask your administrator to check the user list."
+        )
     try:
         return plan_audience(
             reporter_id=reporter_id,
-            subject_ids=frozenset(fields.get("subjects", [])),
-            members=session.directory.active_members(),
+            subject_ids=subjects,
+            members=directory.active_members(),
             escalated_to_leadership=bool(fields.get("escalated_to_leadership", False)),
-            established=session.established_roles(),
+            established=directory.established_roles(),
+            subject_roles_of={p.id: p.roles for p in directory.people.values()},
         )
     except NoOneCanRead as exc:
         raise InvalidInput(str(exc)) from None
+    except UnknownSubject as exc:
+        raise KeyNotTrusted(str(exc)) from None
 
 
 def _next_reference(conn: Connection, now: datetime, attempt: int) -> str:
@@ -541,5 +555,5 @@ def _rekey(session: Session, conn: Connection, case: OpenCase, audience_id: str)
     conn.execute(
         update(CaseRow).where(CaseRow.id == row.id).values(audience_id=audience_id, key_no=new_no)
     )
-    case.row = row._replace(audience_id=audience_id, key_no=new_no)
+    case.row = SimpleNamespace(**{**row._asdict(), "audience_id": audience_id, "key_no": new_no})
     case.ciphers[new_no] = new_cipher

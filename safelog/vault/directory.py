@@ -76,14 +76,33 @@ class Directory:
     people: dict[str, Person] = field(default_factory=dict)
     epochs: dict[tuple[KeyRole, int], Epoch] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    failed_users: list[str] = field(default_factory=list)
+    # Highest epoch number stored per role, verified or not: a failed newest epoch must not
+    # quietly fall back to an older key (which a since-removed member may still hold).
+    newest_epoch: dict[KeyRole, int] = field(default_factory=dict)
 
     def by_name(self, name: str) -> Person | None:
         wanted = name.strip().casefold()
         return next((p for p in self.people.values() if p.name.casefold() == wanted), None)
 
     def current_epoch(self, role: KeyRole) -> Epoch | None:
-        found = [e for (r, _), e in self.epochs.items() if r == role]
-        return max(found, key=lambda e: e.epoch) if found else None
+        """The role's newest key, None if the role has none yet; KeyNotTrusted if the newest
+        one stored fails its check."""
+        newest = self.newest_epoch.get(role)
+        if newest is None:
+            return None
+        epoch = self.epochs.get((role, newest))
+        if epoch is None:
+            raise KeyNotTrusted(
+                f"The {role.value} role key (epoch {newest}) in the database failed its "
+                "signature check; it may have been swapped. Nothing was encrypted to it."
+            )
+        return epoch
+
+    def established_roles(self) -> frozenset[KeyRole]:
+        """Roles with a key stored, whether or not it verifies (so a swapped key is refused
+        rather than treated as missing)."""
+        return frozenset(self.newest_epoch)
 
     def active_members(self) -> dict[str, frozenset[Role]]:
         return {p.id: p.roles for p in self.people.values() if p.status == ENROLLED}
@@ -129,9 +148,16 @@ def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Direct
         person = verify_person(row, ca_public, ca_cert, vault_id, history.get(row.id, ()))
         if person is None:
             directory.problems.append(f"the record of user '{row.name}' failed its check")
+            directory.failed_users.append(row.name)
         else:
             directory.people[person.id] = person
     for epoch_row in conn.execute(select(RoleEpochRow.__table__)).all():
+        try:
+            role = KeyRole(epoch_row.role)
+        except ValueError:
+            directory.problems.append(f"an unknown role key '{epoch_row.role}' is stored")
+            continue
+        directory.newest_epoch[role] = max(directory.newest_epoch.get(role, 0), epoch_row.epoch)
         epoch = _verify_epoch(epoch_row, directory)
         if epoch is None:
             directory.problems.append(

@@ -70,6 +70,8 @@ class Session:
     ca_key: ec.EllipticCurvePrivateKey | None = None
     locked: bool = False
     _pending_checkpoint: checkpoints.Checkpoint | None = None
+    # Reader groups made in the transaction under way: forgotten again if it rolls back.
+    _uncommitted_audiences: list[str] = field(default_factory=list)
 
     # -- identity ---------------------------------------------------------------------
 
@@ -189,9 +191,6 @@ class Session:
             raise KeyNotTrusted(f"The {recipient.name} recovery key could not be verified.")
         return f"recovery:{recipient.name}", X25519PublicKey.from_public_bytes(public)
 
-    def established_roles(self) -> frozenset[KeyRole]:
-        return frozenset(role for role, _ in self.directory.epochs)
-
     # -- reader groups (audiences) -------------------------------------------------------
 
     def load_audiences(self, conn: Connection) -> None:
@@ -265,6 +264,7 @@ class Session:
         )
         self.audience_ciphers[audience_id] = Cipher(key)
         self.audience_records[audience_id] = wanted
+        self._uncommitted_audiences.append(audience_id)
         return audience_id
 
     def _find_own_audience(self, conn: Connection, wanted: frozenset[str]) -> str | None:
@@ -341,7 +341,10 @@ class Session:
         entry_key = new_key()
         wraps: dict[str, str] = {}
         for role in (KeyRole.DSL, KeyRole.ADMIN):
-            epoch = self.directory.current_epoch(role)
+            try:
+                epoch = self.directory.current_epoch(role)
+            except KeyNotTrusted:
+                continue  # never seal to a key that fails its check; writes to cases refuse
             if epoch is None:
                 continue
             slot = f"role:{role.value}:{epoch.epoch}"
@@ -379,6 +382,8 @@ class Session:
 
     def verify_actor_signature(self, actor_id: str, signature: bytes, message: bytes) -> bool:
         person = self.directory.people.get(actor_id)
+        if person is None:
+            raise audit_log.UnknownActor(actor_id)
         return bool(person and person.verifies(signature, message))
 
     def check_audit_log(self, conn: Connection) -> audit_log.Head:
@@ -406,6 +411,21 @@ class Session:
                     "the database has been rewritten or replaced. Nothing was changed."
                 )
             start = audit_log.Head(seen.seq, seen.entry_hash)
+            try:
+                # Entries up to the checkpoint had their signatures checked when this device
+                # first saw them; re-hashing them (cheap) still catches any rewritten since.
+                before = audit_log.verify_chain(
+                    audit_log.rows_after(conn, 0, until=seen.seq),
+                    start=audit_log.Head(0, audit_log.GENESIS),
+                    verify_signature=None,
+                )
+            except audit_log.ChainBroken as exc:
+                raise TamperDetected(f"The audit log is damaged: {exc}.") from None
+            if before != start:
+                raise RollbackDetected(
+                    f"The audit log no longer leads to entry {seen.seq} as this computer saw "
+                    "it: the database has been rewritten or replaced. Nothing was changed."
+                )
         try:
             end = audit_log.verify_chain(
                 audit_log.rows_after(conn, start.seq),
@@ -517,7 +537,10 @@ class Session:
             for row in conn.execute(select(RoleGrantRow.__table__)).all()
         }
         for role in sorted({r for r, _ in self.role_keys}):
-            current = self.directory.current_epoch(role)
+            try:
+                current = self.directory.current_epoch(role)
+            except KeyNotTrusted:
+                continue
             if current is None or (role, current.epoch) not in self.role_keys:
                 continue
             removed = [
@@ -566,6 +589,22 @@ class _WriteTransaction:
         return self._context.__enter__()
 
     def __exit__(self, *exc: Any) -> None:
-        self._context.__exit__(*exc)
+        session = self._session
+        try:
+            self._context.__exit__(*exc)
+        except BaseException:
+            self._forget_uncommitted()
+            raise
         if exc[0] is None:
-            self._session.save_checkpoint()
+            session._uncommitted_audiences.clear()
+            session.save_checkpoint()
+        else:
+            self._forget_uncommitted()
+
+    def _forget_uncommitted(self) -> None:
+        session = self._session
+        for audience_id in session._uncommitted_audiences:
+            session.audience_ciphers.pop(audience_id, None)
+            session.audience_records.pop(audience_id, None)
+        session._uncommitted_audiences.clear()
+        session._pending_checkpoint = None

@@ -1,0 +1,361 @@
+"""The sign-in window: choose your name, type your passphrase.
+
+It is the first thing SafeLog shows, so it is built from PySide6 alone and painted before
+the vault is opened (the database and crypto machinery load in the worker afterwards).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safelog.errors import TooManyAttempts, UserFacingError, WrongPassphrase
+from safelog.gui.dialogs import BusyNote, CapsLockWatch, plain_label
+
+if TYPE_CHECKING:
+    from safelog.gui.context import AppContext
+    from safelog.vault.session import Session
+
+ACTIVE = "active"  # safelog.vault.directory.ENROLLED
+TICK_MS = 250
+LOAD_FAILED = (
+    "SafeLog cannot open its database. Check that this computer can reach it, then try "
+    "again. If it keeps happening, tell whoever looks after SafeLog at your school."
+)
+
+
+def _load_people(context: AppContext) -> tuple[str, list[str]]:
+    vault = context.vault
+    names = [name for name, status in vault.user_names() if status == ACTIVE]
+    return vault.school_name(), names
+
+
+class SignInWindow(QWidget):
+    """Emits `signed_in(session)` (and context.events.signed_in) once unlocked."""
+
+    signed_in = Signal(object)
+    first_painted = Signal()
+    ready = Signal()  # the list of names is shown
+
+    def __init__(self, context: AppContext | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context: AppContext | None = None
+        self._painted = False
+        self._preferred = ""
+        self._retry_at: datetime | None = None
+        self.setWindowTitle("SafeLog — Sign in")
+        self.setObjectName("signIn")
+        self._build()
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(TICK_MS)
+        self._countdown.timeout.connect(self._tick)
+        self.resize(520, 440)
+        self._set_opening()
+        if context is not None:
+            self.attach(context)
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(32, 28, 32, 20)
+
+        top = QHBoxLayout()
+        logo = QLabel(self)
+        icon = QApplication.windowIcon()
+        if not icon.isNull():
+            logo.setPixmap(icon.pixmap(56, 56))
+        logo.setAccessibleName("SafeLog logo")
+        top.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
+        titles = QVBoxLayout()
+        heading = QLabel("Sign in to SafeLog", self)
+        heading.setObjectName("heading")
+        self.school = plain_label("", self, role="muted")
+        self.school.setAccessibleName("School")
+        titles.addWidget(heading)
+        titles.addWidget(self.school)
+        top.addLayout(titles, 1)
+        outer.addLayout(top)
+        outer.addSpacing(12)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.name = QComboBox(self)
+        self.name.setAccessibleName("Your name")
+        self.name.setMinimumContentsLength(18)
+        name_label = QLabel("Your &name:", self)
+        name_label.setBuddy(self.name)
+        form.addRow(name_label, self.name)
+
+        self.passphrase = QLineEdit(self)
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        self.passphrase.returnPressed.connect(self.submit)
+        self.passphrase.textChanged.connect(self._update_button)
+        pass_label = QLabel("&Passphrase:", self)
+        pass_label.setBuddy(self.passphrase)
+        form.addRow(pass_label, self.passphrase)
+        outer.addLayout(form)
+
+        self.caps = plain_label("Caps Lock is on: your passphrase may come out in capitals.", self, role="warning")
+        self.caps.setAccessibleName("Caps Lock warning")
+        self.caps.setVisible(False)
+        self.caps_watch = CapsLockWatch(self.passphrase)
+        self.caps_watch.changed.connect(self.caps.setVisible)
+        outer.addWidget(self.caps)
+
+        self.message = plain_label("", self, role="warning")
+        self.message.setAccessibleName("Message")
+        self.message.setVisible(False)
+        outer.addWidget(self.message)
+
+        self.busy = BusyNote(self)
+        outer.addWidget(self.busy)
+
+        buttons = QHBoxLayout()
+        self.retry = QPushButton("&Try again", self)
+        self.retry.setAccessibleName("Try opening the database again")
+        self.retry.clicked.connect(self._reload)
+        self.retry.setVisible(False)
+        self.button = QPushButton("&Sign in", self)
+        self.button.setAccessibleName("Sign in")
+        self.button.setDefault(True)
+        self.button.setAutoDefault(True)
+        self.button.setProperty("role", "primary")
+        self.button.clicked.connect(self.submit)
+        buttons.addWidget(self.retry)
+        buttons.addStretch(1)
+        buttons.addWidget(self.button)
+        outer.addLayout(buttons)
+        outer.addStretch(1)
+
+        rule = QFrame(self)
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setFrameShadow(QFrame.Shadow.Sunken)
+        outer.addWidget(rule)
+        bottom = QHBoxLayout()
+        bottom.addWidget(plain_label("New to SafeLog?", self, role="muted"))
+        self.enrol_button = QPushButton("I have an &enrolment code", self)
+        self.enrol_button.setAccessibleName("I have an enrolment code")
+        self.enrol_button.setAutoDefault(False)
+        self.enrol_button.clicked.connect(self.enrol)
+        bottom.addWidget(self.enrol_button)
+        bottom.addStretch(1)
+        outer.addLayout(bottom)
+
+        self.setTabOrder(self.name, self.passphrase)
+        self.setTabOrder(self.passphrase, self.button)
+        self.setTabOrder(self.button, self.enrol_button)
+
+    # -- painting first, then the vault ---------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            # Queued, so whatever starts next runs after this paint has reached the screen.
+            QTimer.singleShot(0, self.first_painted.emit)
+        return handled
+
+    def _set_opening(self) -> None:
+        self.name.clear()
+        self.name.setEnabled(False)
+        self.passphrase.setEnabled(False)
+        self.enrol_button.setEnabled(False)
+        self.busy.start("Opening SafeLog…")
+        self._update_button()
+
+    def attach(self, context: AppContext) -> None:
+        """Use this vault; loads the names off the GUI thread."""
+        self.context = context
+        self._reload()
+
+    def _reload(self) -> None:
+        if self.context is None:
+            return
+        self.retry.setVisible(False)
+        self._show_message("")
+        self._set_opening()
+        context = self.context
+        context.runner.run(lambda: _load_people(context), self._people_loaded, self._load_failed)
+
+    def show_load_failure(self, exc: BaseException) -> None:
+        """The vault could not be opened at all (the app calls this too)."""
+        self._load_failed(exc)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.busy.stop()
+        if not isinstance(exc, UserFacingError):
+            _log_fault(exc)
+        text = str(exc) if isinstance(exc, UserFacingError) else LOAD_FAILED
+        self._show_message(text)
+        self.retry.setVisible(True)
+        self._update_button()
+
+    def _people_loaded(self, result: tuple[str, list[str]]) -> None:
+        school, names = result
+        self.busy.stop()
+        self.school.setText(school)
+        self.setWindowTitle(f"SafeLog — {school}")
+        self.name.clear()
+        self.name.addItems(names)
+        if self._preferred in names:
+            self.name.setCurrentText(self._preferred)
+        self.name.setEnabled(bool(names))
+        self.passphrase.setEnabled(bool(names))
+        self.enrol_button.setEnabled(True)
+        if not names:
+            self._show_message(
+                "Nobody has finished enrolling yet. If you were given an enrolment code, "
+                "use the button below."
+            )
+        self._update_button()
+        if names:
+            self.passphrase.setFocus()
+        self.ready.emit()
+
+    def reset(self, preferred_name: str = "") -> None:
+        """Back to a clean state after a lock: no passphrase, no messages, fresh names."""
+        self._preferred = preferred_name
+        self.passphrase.clear()
+        self._stop_countdown()
+        self._show_message("")
+        self._reload()
+
+    def names(self) -> list[str]:
+        return [self.name.itemText(i) for i in range(self.name.count())]
+
+    # -- signing in ------------------------------------------------------------------------
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _update_button(self) -> None:
+        ready = (
+            self.context is not None
+            and not self.busy.busy
+            and self._retry_at is None
+            and self.name.count() > 0
+            and bool(self.passphrase.text())
+        )
+        self.button.setEnabled(ready)
+
+    def submit(self) -> None:
+        if not self.button.isEnabled() or self.context is None:
+            return
+        context = self.context
+        name = self.name.currentText()
+        passphrase = self.passphrase.text()
+        self.passphrase.clear()
+        self._show_message("")
+        self._set_busy(True)
+        self._preferred = name
+        context.runner.run(
+            lambda: context.vault.unlock(name, passphrase), self._unlocked, self._failed
+        )
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy:
+            self.busy.start("Checking your passphrase…")
+        else:
+            self.busy.stop()
+        self.name.setEnabled(not busy)
+        self.passphrase.setEnabled(not busy)
+        self.enrol_button.setEnabled(not busy)
+        self._update_button()
+
+    def _unlocked(self, session: Session) -> None:
+        self._set_busy(False)
+        self.finish_sign_in(session)
+
+    def finish_sign_in(self, session: Session) -> None:
+        assert self.context is not None
+        self.context.session = session
+        self.context.touch()
+        self.signed_in.emit(session)
+        self.context.events.signed_in.emit(session)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.passphrase.setFocus()
+        if isinstance(exc, TooManyAttempts):
+            self._start_countdown(exc.wait_seconds)
+        elif isinstance(exc, WrongPassphrase):
+            self._show_message(
+                f"That passphrase is not right for {self.name.currentText()}. "
+                "Check the name and Caps Lock, then try again."
+            )
+        elif isinstance(exc, UserFacingError):
+            self._show_message(str(exc))
+        else:
+            from safelog.gui.crash_dialog import report_fault
+
+            report_fault(exc, self)
+
+    # -- slower retries ----------------------------------------------------------------------
+
+    def _start_countdown(self, seconds: float) -> None:
+        assert self.context is not None
+        self._retry_at = self.context.clock() + timedelta(seconds=seconds)
+        self._tick()
+        self._countdown.start()
+
+    def _stop_countdown(self) -> None:
+        self._countdown.stop()
+        self._retry_at = None
+        self._update_button()
+
+    def seconds_to_wait(self) -> int:
+        if self._retry_at is None or self.context is None:
+            return 0
+        return max(0, math.ceil((self._retry_at - self.context.clock()).total_seconds()))
+
+    def _tick(self) -> None:
+        left = self.seconds_to_wait()
+        if left <= 0:
+            self._stop_countdown()
+            self._show_message("You can try again now.")
+            return
+        unit = "second" if left == 1 else "seconds"
+        self._show_message(
+            f"Too many wrong passphrases. To keep the records safe, SafeLog waits before "
+            f"the next try: {left} {unit}."
+        )
+        self._update_button()
+
+    # -- enrolling ---------------------------------------------------------------------------
+
+    def enrol(self) -> None:
+        if self.context is None:
+            return
+        from safelog.gui.enrol_dialog import EnrolDialog
+
+        session = EnrolDialog(self.context, self).launch()
+        if session is not None:
+            self.finish_sign_in(session)
+
+
+def _log_fault(exc: BaseException) -> None:
+    from safelog.diagnostics import log_exception
+
+    try:
+        log_exception(exc)
+    except OSError:
+        pass
+

@@ -1,0 +1,101 @@
+"""One worker pattern: run a callable off the GUI thread and deliver its result or its
+exception back on the GUI thread, by signal. Everything that may take over ~50 ms (unlock,
+listing, saving, importing, exporting) goes through here, so the window never freezes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; queued signals hop the result back to it."""
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+    progressed = Signal(int, int)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[..., Any], relay: _Relay, with_progress: bool) -> None:
+        super().__init__()
+        self.fn = fn
+        self.relay = relay
+        self.with_progress = with_progress
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            if self.with_progress:
+                result = self.fn(lambda done, total: self.relay.progressed.emit(done, total))
+            else:
+                result = self.fn()
+        except BaseException as exc:  # delivered to the GUI thread, never lost
+            self.relay.failed.emit(exc)
+        else:
+            self.relay.succeeded.emit(result)
+
+
+class Task(QObject):
+    """A handle on one background job, with signals on the GUI thread."""
+
+    finished = Signal(object)  # the result
+    failed = Signal(object)  # the exception
+    progress = Signal(int, int)  # done, total
+    settled = Signal()  # after finished or failed: stop spinners here
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.relay = _Relay()
+        self.relay.succeeded.connect(self._on_success)
+        self.relay.failed.connect(self._on_failure)
+        self.relay.progressed.connect(self.progress)
+        self.running = True
+
+    @Slot(object)
+    def _on_success(self, result: object) -> None:
+        self.running = False
+        self.finished.emit(result)
+        self.settled.emit()
+
+    @Slot(object)
+    def _on_failure(self, exc: object) -> None:
+        self.running = False
+        self.failed.emit(exc)
+        self.settled.emit()
+
+
+class Runner(QObject):
+    """Starts background tasks on a thread pool of its own."""
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._tasks: set[Task] = set()
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        *,
+        with_progress: bool = False,
+    ) -> Task:
+        """Run fn() (or fn(report) with with_progress, where report(done, total) may be
+        called from the worker) and call on_done(result) or on_error(exc) on the GUI thread."""
+        task = Task(self)
+        if on_done is not None:
+            task.finished.connect(on_done)
+        if on_error is not None:
+            task.failed.connect(on_error)
+        self._tasks.add(task)
+        task.settled.connect(lambda: self._tasks.discard(task))
+        self.pool.start(_Job(fn, task.relay, with_progress))
+        return task
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """For shutdown and tests: wait for running jobs to finish."""
+        return bool(self.pool.waitForDone(msecs))
