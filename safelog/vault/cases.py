@@ -424,8 +424,9 @@ def show_case(session: Session, reference: str) -> CaseDetail:
         case = open_case(session, conn, reference)
         fields, history, _, changes = _read_versions(session, conn, case)
         evidence = list_evidence(session, conn, case)
+        readers = session.audience_recipients(conn, case.row.audience_id)
         session.audit(conn, "case.view", {"reference": case.row.reference}, case=case.audit_ref())
-    audience = sorted(session.audience_records.get(case.row.audience_id, frozenset()))
+    audience = [session.describe_recipient(slot) for slot in readers]
     return CaseDetail(case.row.id, case.row.reference, fields, history, evidence, audience, changes)
 
 

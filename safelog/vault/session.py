@@ -291,6 +291,38 @@ class Session:
                 return row.id
         return None
 
+    def audience_recipients(self, conn: Connection, audience_id: str) -> list[str]:
+        """Who a reader group is wrapped to, from its signed record; the stored key slots
+        must match the record exactly."""
+        row = conn.execute(
+            select(AudienceRow.__table__).where(AudienceRow.id == audience_id)
+        ).one_or_none()
+        signer = self.directory.people.get(row.signer_id) if row is not None else None
+        if row is None or signer is None or not signer.verifies(row.signature, row.record):
+            raise TamperDetected("The record of who may read this case failed its check.")
+        recipients = sorted(json.loads(row.record)["recipients"])
+        stored = sorted(
+            conn.execute(
+                select(AudienceKeyRow.recipient).where(AudienceKeyRow.audience_id == audience_id)
+            ).scalars()
+        )
+        if stored != recipients:
+            raise TamperDetected(
+                "Someone added or removed a key slot for this case outside SafeLog."
+            )
+        return recipients
+
+    def describe_recipient(self, slot: str) -> str:
+        """A reader slot in plain words: 'DSL role key (epoch 1)', a person's name, ..."""
+        kind, _, rest = slot.partition(":")
+        if kind == "user":
+            person = self.directory.people.get(rest)
+            return person.name if person else "an unknown user"
+        if kind == "role":
+            role, _, epoch = rest.partition(":")
+            return f"{role} role key (epoch {epoch})"
+        return f"{rest} recovery key"
+
     def audience_cipher(self, audience_id: str, what: str) -> Cipher:
         cipher = self.audience_ciphers.get(audience_id)
         if cipher is None:

@@ -130,6 +130,11 @@ class Vault:
             self._engine = None
 
     def exists(self) -> bool:
+        """Is there a vault here? Asking never creates a database file."""
+        if self._engine is None and self.url.startswith("sqlite:///"):
+            database = Path(self.url.split("///", 1)[1])
+            if not database.exists() or database.stat().st_size == 0:
+                return False
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(VaultRow)).scalar_one() > 0
 

@@ -127,7 +127,7 @@ def test_head_is_the_baseline() -> None:
     assert script.get_base() == "0001_baseline"
     assert _head() == "0001_baseline"
     # The shortcut that skips importing Alembic for an up-to-date database must agree.
-    assert store_engine.SCHEMA_HEAD == script.get_current_head()
+    assert script.get_current_head() == store_engine.SCHEMA_HEAD
 
 
 def test_fresh_database_ends_at_head(db_url: str) -> None:
