@@ -46,6 +46,7 @@ class Person:
     certificate: bytes | None = None
     # Signing keys of earlier enrolments (before a reset): still valid for what they signed.
     past_ed25519: tuple[bytes, ...] = ()
+    certificate_damaged: bool = False
 
     def verifies(self, signature: bytes, message: bytes) -> bool:
         """Did this person sign this, with their current or an earlier key?"""
@@ -149,6 +150,11 @@ def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Direct
         if person is None:
             directory.problems.append(f"the record of user '{row.name}' failed its check")
             directory.failed_users.append(row.name)
+        elif person.certificate_damaged:
+            directory.problems.append(
+                f"the signing certificate of '{row.name}' is damaged or altered; an "
+                "administrator must check it before a new one is issued"
+            )
         else:
             directory.people[person.id] = person
     for epoch_row in conn.execute(select(RoleEpochRow.__table__)).all():
@@ -195,13 +201,10 @@ def verify_person(
     roles = frozenset(Role(r) for r in invitation["roles"])
     status = row.status
     if row.removal is not None:
-        removal: dict[str, Any] = json.loads(row.removal)
-        if (
-            row.removal_sig is None
-            or not verify_ecdsa(ca_public, row.removal_sig, row.removal)
-            or removal.get("user_id") != row.id
-            or removal.get("vault_id") != vault_id
-        ):
+        if row.removal_sig is None or not verify_ecdsa(ca_public, row.removal_sig, row.removal):
+            return None
+        removal: dict[str, Any] = json.loads(row.removal)  # signed by the CA: well formed
+        if removal.get("user_id") != row.id or removal.get("vault_id") != vault_id:
             return None
         status = REMOVED
     past = tuple(k for k in (_past_key(p, ca_public, row.id, vault_id) for p in history) if k)
@@ -214,10 +217,10 @@ def verify_person(
     if public is None:
         return None
     certificate = row.certificate
-    if certificate is not None:
-        cert = x509.load_der_x509_certificate(certificate)
-        if not is_issued_by(cert, ca_cert) or _cert_public_der(cert) != unb64(public["ecdsa"]):
-            certificate = None
+    certificate_damaged = False
+    if certificate is not None and not _certificate_matches(certificate, ca_cert, public):
+        # Kept apart from "no certificate yet", so it is reported and never quietly reissued.
+        certificate, certificate_damaged = None, True
     return Person(
         id=row.id,
         name=row.name,
@@ -228,7 +231,16 @@ def verify_person(
         ecdsa=unb64(public["ecdsa"]),
         certificate=certificate,
         past_ed25519=past,
+        certificate_damaged=certificate_damaged,
     )
+
+
+def _certificate_matches(der: bytes, ca_cert: x509.Certificate, public: dict[str, Any]) -> bool:
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return False
+    return is_issued_by(cert, ca_cert) and _cert_public_der(cert) == unb64(public["ecdsa"])
 
 
 def _enrolled_public(row: Any, invitation: dict[str, Any], vault_id: str, user_id: str) -> Any:

@@ -34,11 +34,14 @@ def load_settings(session: Session) -> Settings:
         rows = conn.execute(select(SettingRow.__table__)).all()
     for row in rows:
         signer = session.directory.people.get(row.signer_id)
-        record = json.loads(row.record)
+        signed = (
+            signer is not None
+            and Role.DSL in signer.roles
+            and signer.verifies(row.signature, row.record)
+        )
+        record = json.loads(row.record) if signed else {}  # signed, so well formed
         if (
-            signer is None
-            or Role.DSL not in signer.roles
-            or not signer.verifies(row.signature, row.record)
+            not signed
             or record.get("key") != row.key
             or record.get("vault_id") != session.directory.vault_id
         ):

@@ -724,7 +724,12 @@ class Vault:
     def _issue_pending_certificates(self, session: Session, conn: Any) -> None:
         assert session.ca_key is not None
         for person in session.directory.people.values():
-            if person.status != ENROLLED or person.certificate is not None or not person.ecdsa:
+            if (
+                person.status != ENROLLED
+                or person.certificate is not None
+                or person.certificate_damaged
+                or not person.ecdsa
+            ):
                 continue
             public = serialization.load_der_public_key(person.ecdsa)
             if not isinstance(public, ec.EllipticCurvePublicKey):
