@@ -1,62 +1,286 @@
-"""Start the desktop app: for now a window that says where the vault is and whether it is set
-up. The full sign-in, inbox and case workspace arrive with the desktop-app issue."""
+"""Start the desktop app: `safelog` with no subcommand.
+
+The sign-in window is painted before anything heavy loads: the database layer (SQLAlchemy,
+Alembic), the crypto and the vault are imported and opened in the worker once the window is
+on screen. A new data directory gets the setup wizard instead. After sign-in the main window
+takes over; locking (idle or on demand) closes it and brings the sign-in window back.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import datetime
+from importlib import resources
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QPixmap
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from safelog import __version__
+from safelog.gui.context import AppContext, SessionEvents, system_clock
+from safelog.gui.crash_dialog import CrashDialog, install_excepthook, log_fault
+from safelog.gui.sign_in import SignInWindow
+from safelog.gui.worker import Runner
+
+if TYPE_CHECKING:
+    from safelog.gui.idle_lock import IdleWatcher
+    from safelog.gui.main_window import MainWindow
+    from safelog.gui.setup_wizard import SetupWizard
+    from safelog.vault.session import Session
+    from safelog.vault.settings import Settings
+    from safelog.vault.vault import Vault
+
+ICON_SIZES = (16, 32, 64, 128, 256)
 
 
-class StatusWindow(QMainWindow):
-    def __init__(self, heading: str, detail: str) -> None:
-        super().__init__()
-        self.setWindowTitle("SafeLog")
-        body = QWidget(self)
-        layout = QVBoxLayout(body)
-        title = QLabel(heading, body)
-        title.setObjectName("heading")
-        title.setStyleSheet("font-size: 18pt; font-weight: 600;")
-        text = QLabel(detail, body)
-        text.setTextFormat(Qt.TextFormat.PlainText)
-        text.setWordWrap(True)
-        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(title)
-        layout.addWidget(text)
-        layout.addStretch(1)
-        self.setCentralWidget(body)
-        self.resize(560, 260)
+# -- resources shipped as safelog.resources --------------------------------------------------
 
 
-def describe_vault(data_dir: str | None) -> tuple[str, str]:
-    from safelog.errors import UserFacingError
+def _resource(*parts: str) -> bytes:
+    # Read the bytes rather than hold a path: inside a zip or a frozen build there may be no
+    # file to point at once as_file() has cleaned up.
+    node = resources.files("safelog.resources")
+    for part in parts:
+        node = node.joinpath(part)
+    return node.read_bytes()
+
+
+def load_app_icon() -> QIcon:
+    icon = QIcon()
+    for size in ICON_SIZES:
+        pixmap = QPixmap()
+        if pixmap.loadFromData(_resource("icons", f"safelog-{size}.png")):
+            icon.addPixmap(pixmap)
+    return icon
+
+
+def load_style_sheet() -> str:
+    return _resource("style", "safelog.qss").decode("utf-8")
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if existing is None:
+        # Qt 6 scales by the screen's own factor; PassThrough keeps 125% and 150% displays
+        # crisp instead of rounding them to 100% or 200%.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication(argv if argv is not None else sys.argv)
+    else:
+        app = cast(QApplication, existing)
+    app.setApplicationName("SafeLog")
+    app.setOrganizationName("SafeLog")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("safelog")
+    app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
+    app.setWindowIcon(load_app_icon())
+    app.setStyleSheet(load_style_sheet())
+    return app
+
+
+# -- opening the vault (in the worker) ----------------------------------------------------------
+
+
+def open_vault(data_dir: str | None) -> tuple[Vault, bool]:
+    """The vault for this data directory and whether it is set up. Runs off the GUI thread:
+    this is where SQLAlchemy, Alembic and the crypto are first imported."""
     from safelog.vault.paths import resolve_data_dir
     from safelog.vault.vault import Vault
 
-    path = resolve_data_dir(data_dir)
-    vault = Vault(path)
+    vault = Vault(resolve_data_dir(data_dir))
     try:
-        if not vault.exists():
-            return (
-                "SafeLog is not set up yet",
-                f"There is no vault in {path}.\n\nThe DSL can create one with:\n"
-                '  safelog init --school "School name" --name "Your name"',
-            )
-        return (
-            f"SafeLog — {vault.school_name()}",
-            f"The vault in {path} is set up. Sign in and case management in this window "
-            "are not available in this version; use the safelog command.",
-        )
-    except UserFacingError as exc:
-        return ("SafeLog cannot open its vault", str(exc))
-    finally:
+        return vault, vault.exists()
+    except BaseException:
         vault.close()
+        raise
+
+
+class AppController(QObject):
+    """Which window is showing: sign-in, setup wizard or main window, and locking."""
+
+    def __init__(
+        self,
+        data_dir: str | None,
+        runner: Runner,
+        events: SessionEvents,
+        *,
+        clock: Callable[[], datetime] = system_clock,
+        check_every_ms: int | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.runner = runner
+        self.events = events
+        self.clock = clock
+        self.check_every_ms = check_every_ms
+        self.context: AppContext | None = None
+        self.watcher: IdleWatcher | None = None
+        self.wizard: SetupWizard | None = None
+        self.main_window: MainWindow | None = None
+        self._last_name = ""
+        self.sign_in = SignInWindow()
+        self.sign_in.first_painted.connect(self.open)
+        self.sign_in.reopen.connect(self.open)
+        events.signed_in.connect(self._signed_in)
+        events.locked.connect(self._locked)
+
+    def start(self) -> None:
+        self.sign_in.show()
+
+    def current_window(self) -> QWidget | None:
+        for window in (self.main_window, self.wizard, self.sign_in):
+            if window is not None and window.isVisible():
+                return window
+        return None
+
+    def open(self) -> None:
+        if self.context is not None:
+            return
+        data_dir = self.data_dir
+        self.runner.run(lambda: open_vault(data_dir), self._opened, self.sign_in.show_load_failure)
+
+    def _opened(self, result: tuple[Vault, bool]) -> None:
+        from safelog.gui.idle_lock import IdleWatcher
+
+        vault, exists = result
+        self.context = AppContext(
+            vault=vault, runner=self.runner, events=self.events, clock=self.clock
+        )
+        options = {} if self.check_every_ms is None else {"check_every_ms": self.check_every_ms}
+        self.watcher = IdleWatcher(self.context, self, **options)  # type: ignore[arg-type]
+        if exists:
+            self.sign_in.attach(self.context)
+        else:
+            self._start_setup()
+
+    # -- first run ---------------------------------------------------------------------------
+
+    def _start_setup(self) -> None:
+        from safelog.gui.setup_wizard import SetupWizard
+
+        assert self.context is not None
+        self.wizard = SetupWizard(self.context)
+        self.wizard.keys_kept.connect(self._setup_session_ready)
+        self.wizard.completed.connect(self._setup_completed)
+        self.sign_in.hide()
+        self.wizard.show()
+
+    def _setup_session_ready(self, session: Session) -> None:
+        # From here the setup holds an unlocked DSL session: it may lock like any other.
+        assert self.context is not None and self.watcher is not None
+        self.context.session = session
+        self.watcher.start()
+
+    def _setup_completed(self, session: Session) -> None:
+        assert self.context is not None
+        wizard, self.wizard = self.wizard, None
+        if wizard is not None:
+            wizard.deleteLater()
+        self.context.session = session
+        self.events.signed_in.emit(session)
+
+    # -- signed in -----------------------------------------------------------------------------
+
+    def _signed_in(self, session: Session) -> None:
+        from safelog.gui.main_window import MainWindow
+
+        assert self.context is not None and self.watcher is not None
+        self._last_name = session.person.name
+        self.sign_in.hide()
+        if self.main_window is not None:
+            self.main_window.discard()
+        window = MainWindow(self.context)
+        window.quit_requested.connect(self.quit)
+        window.idle_minutes_changed.connect(self.watcher.set_minutes)
+        self.main_window = window
+        window.show()
+        window.activateWindow()
+        self.watcher.start()
+
+        def load() -> Settings:
+            from safelog.vault.settings import load_settings
+
+            return load_settings(session)
+
+        self.runner.run(load, lambda s: self._settings_loaded(session, s), self._settings_failed)
+
+    def _settings_loaded(self, session: Session, settings: Settings) -> None:
+        if self.context is None or self.context.session is not session:
+            return  # locked meanwhile
+        assert self.watcher is not None
+        self.watcher.set_minutes(settings.idle_lock_minutes)
+        if self.main_window is not None:
+            self.main_window.set_idle_minutes(settings.idle_lock_minutes)
+            if settings.problems:
+                self.main_window.warn_settings_problems(settings.problems)
+
+    def _settings_failed(self, exc: BaseException) -> None:
+        # The default (5 minutes) stays in force; the fault goes to the local log only.
+        log_fault(exc)
+
+    # -- locking and quitting -------------------------------------------------------------------
+
+    def _locked(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        # Show the sign-in window first, so closing the others never leaves none open
+        # (which would quit the app).
+        self.sign_in.reset(self._last_name)
+        self.sign_in.show()
+        self.sign_in.raise_()
+        self.sign_in.activateWindow()
+        for widget in QApplication.topLevelWidgets():
+            if (
+                isinstance(widget, QDialog)
+                and widget.isVisible()
+                and widget is not self.wizard
+                and not isinstance(widget, CrashDialog)
+            ):
+                widget.reject()
+        if self.main_window is not None:
+            self.main_window.discard()
+            self.main_window = None
+        if self.wizard is not None:
+            self.wizard.discard()
+            self.wizard.deleteLater()
+            self.wizard = None
+
+    def shutdown(self) -> None:
+        """Leaving SafeLog: drop the keys and SafeLog's clipboard, close the database."""
+        from safelog.gui.idle_lock import clear_clipboard_if_ours
+
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.context is not None:
+            session, self.context.session = self.context.session, None
+            if session is not None and not session.locked:
+                session.lock()
+        clear_clipboard_if_ours()
+        self.runner.wait(10000)
+        if self.context is not None:
+            self.context.vault.close()
+
+    def quit(self) -> None:
+        self.shutdown()
+        QApplication.quit()
+
+
+def main(data_dir: str | None = None) -> int:
+    app = create_application()
+    controller = AppController(data_dir, Runner(), SessionEvents())
+    previous = install_excepthook(controller.current_window)
+    app.aboutToQuit.connect(controller.shutdown)
+    controller.start()
+    try:
+        return int(app.exec())
+    finally:
+        sys.excepthook = previous
 
 
 def run(data_dir: str | None) -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
-    heading, detail = describe_vault(data_dir)
-    window = StatusWindow(heading, detail)
-    window.show()
-    return int(app.exec())
+    """What `safelog` with no subcommand calls (safelog.cli)."""
+    return main(data_dir)

@@ -7,6 +7,7 @@ quote a record. Nothing is uploaded; the user may copy the details and send them
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import sys
 from collections.abc import Callable
@@ -95,12 +96,15 @@ class CrashDialog(QDialog):
         self.exec()
 
 
-def report_fault(exc: BaseException, parent: QWidget | None = None) -> None:
-    """Write the fault to the local log (where, never what) and show the crash dialog."""
-    try:
+def log_fault(exc: BaseException) -> None:
+    """Note the fault in the local log: where, never what."""
+    with contextlib.suppress(OSError):  # a full disk must not turn one problem into two
         log_exception(exc)
-    except OSError:
-        pass  # a full or read-only disk must not turn one problem into two
+
+
+def report_fault(exc: BaseException, parent: QWidget | None = None) -> None:
+    """Log the fault and show the crash dialog."""
+    log_fault(exc)
     CrashDialog(exc, parent).launch()
 
 
@@ -113,9 +117,7 @@ def install_excepthook(
     previous = sys.excepthook
     showing = False
 
-    def hook(
-        exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
-    ) -> None:
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         nonlocal showing
         if issubclass(exc_type, KeyboardInterrupt):
             previous(exc_type, exc, tb)
@@ -123,10 +125,7 @@ def install_excepthook(
         if exc.__traceback__ is None and tb is not None:
             exc = exc.with_traceback(tb)
         if showing or QApplication.instance() is None:
-            try:
-                log_exception(exc)
-            except OSError:
-                pass
+            log_fault(exc)
             return
         showing = True
         try:

@@ -172,21 +172,21 @@ class CapsLockWatch(QObject):
 # -- passphrase strength ---------------------------------------------------------------------
 
 # Words that add nothing to a passphrase: they are tried first by anyone guessing.
-COMMON_WORDS = frozenset(
-    """password passw0rd passphrase qwerty qwertyuiop asdf letmein welcome hello secret
-    admin administrator login safelog safeguarding school academy primary secondary
-    college trust teacher student pupil staff office head headteacher governor dsl
-    iloveyou monkey dragon football sunshine princess shadow master abc
-    spring summer autumn winter january february march april may june july august
-    september october november december monday tuesday wednesday thursday friday
-    saturday sunday""".split()
-)
+_COMMON = """
+password passw0rd passphrase qwerty qwertyuiop asdf letmein welcome hello secret admin
+administrator login safelog safeguarding school academy primary secondary college trust
+teacher student pupil staff office head headteacher governor dsl iloveyou monkey dragon
+football sunshine princess shadow master abc spring summer autumn winter january
+february march april may june july august september october november december monday
+tuesday wednesday thursday friday saturday sunday
+"""
+COMMON_WORDS = frozenset(_COMMON.split())
 _SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm", "01234567890")
 
 
 @dataclass(frozen=True)
 class Strength:
-    level: int  # 0 too weak, 1 fair, 2 good, 3 strong
+    level: int  # 0 refused, 1 weak, 2 fair, 3 good, 4 strong
     label: str
     advice: str
     acceptable: bool
@@ -245,7 +245,7 @@ def assess_passphrase(text: str, avoid: tuple[str, ...] = ()) -> Strength:
     bits = _estimate_bits(kept)
     if len(set(lowered)) <= 2:
         bits = min(bits, 10.0)
-    if bits < 25:
+    if bits < 18:
         if used_plain:
             advice = (
                 f"'{used_plain[0]}' is one of the first words anyone would try. "
@@ -254,11 +254,15 @@ def assess_passphrase(text: str, avoid: tuple[str, ...] = ()) -> Strength:
         else:
             advice = "Too easy to guess: avoid repeats and runs like 'abcd' or '1234'."
         return Strength(0, "Too weak", advice, False)
-    if bits < 40:
-        return Strength(1, "Fair", "Acceptable. Another unrelated word would make it stronger.", True)
+    if bits < 30:
+        return Strength(
+            1, "Weak", "Allowed, but easy to guess. Add another word of your own.", True
+        )
+    if bits < 45:
+        return Strength(2, "Fair", "Fair. Another unrelated word would make it stronger.", True)
     if bits < 60:
-        return Strength(2, "Good", "Good: hard to guess.", True)
-    return Strength(3, "Strong", "Strong.", True)
+        return Strength(3, "Good", "Good: hard to guess.", True)
+    return Strength(4, "Strong", "Strong.", True)
 
 
 class NewPassphraseForm(QWidget):
@@ -284,7 +288,7 @@ class NewPassphraseForm(QWidget):
         self.show_text.setAccessibleName("Show the passphrase as you type it")
 
         self.meter = QProgressBar(self)
-        self.meter.setRange(0, 3)
+        self.meter.setRange(0, 4)
         self.meter.setTextVisible(True)
         self.meter.setFormat("")
         self.meter.setMaximumHeight(18)
@@ -335,7 +339,9 @@ class NewPassphraseForm(QWidget):
         self.meter.setFormat(verdict.label if text else "")
         self.meter.setProperty("level", verdict.level)
         self.advice.setText(
-            verdict.advice if text else f"At least {MIN_PASSPHRASE} characters. "
+            verdict.advice
+            if text
+            else f"At least {MIN_PASSPHRASE} characters. "
             "A few unrelated words work well: easy to remember, hard to guess."
         )
         again = self.confirmation.text()
@@ -364,7 +370,9 @@ class NewPassphraseForm(QWidget):
 class IdleLockDialog(QDialog):
     """The DSL chooses after how many minutes without use SafeLog locks itself."""
 
-    def __init__(self, minutes: int, parent: QWidget | None = None, limits: tuple[int, int] = (1, 60)) -> None:
+    def __init__(
+        self, minutes: int, parent: QWidget | None = None, limits: tuple[int, int] = (1, 60)
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("SafeLog — Settings")
         layout = QVBoxLayout(self)

@@ -51,6 +51,7 @@ class SignInWindow(QWidget):
     signed_in = Signal(object)
     first_painted = Signal()
     ready = Signal()  # the list of names is shown
+    reopen = Signal()  # "Try again" before any vault could be opened
 
     def __init__(self, context: AppContext | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,7 +113,9 @@ class SignInWindow(QWidget):
         form.addRow(pass_label, self.passphrase)
         outer.addLayout(form)
 
-        self.caps = plain_label("Caps Lock is on: your passphrase may come out in capitals.", self, role="warning")
+        self.caps = plain_label(
+            "Caps Lock is on: your passphrase may come out in capitals.", self, role="warning"
+        )
         self.caps.setAccessibleName("Caps Lock warning")
         self.caps.setVisible(False)
         self.caps_watch = CapsLockWatch(self.passphrase)
@@ -186,11 +189,12 @@ class SignInWindow(QWidget):
         self._reload()
 
     def _reload(self) -> None:
-        if self.context is None:
-            return
         self.retry.setVisible(False)
         self._show_message("")
         self._set_opening()
+        if self.context is None:
+            self.reopen.emit()
+            return
         context = self.context
         context.runner.run(lambda: _load_people(context), self._people_loaded, self._load_failed)
 
@@ -201,7 +205,9 @@ class SignInWindow(QWidget):
     def _load_failed(self, exc: BaseException) -> None:
         self.busy.stop()
         if not isinstance(exc, UserFacingError):
-            _log_fault(exc)
+            from safelog.gui.crash_dialog import log_fault
+
+            log_fault(exc)
         text = str(exc) if isinstance(exc, UserFacingError) else LOAD_FAILED
         self._show_message(text)
         self.retry.setVisible(True)
@@ -349,13 +355,3 @@ class SignInWindow(QWidget):
         session = EnrolDialog(self.context, self).launch()
         if session is not None:
             self.finish_sign_in(session)
-
-
-def _log_fault(exc: BaseException) -> None:
-    from safelog.diagnostics import log_exception
-
-    try:
-        log_exception(exc)
-    except OSError:
-        pass
-

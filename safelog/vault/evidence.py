@@ -139,6 +139,8 @@ def _encrypted_in_background(
     writes overlap the crypto. At most a few chunks are in flight: memory stays bounded."""
     pending: queue.Queue[object] = queue.Queue(maxsize=4)
     stop = threading.Event()
+    hasher = _BackgroundSha256()
+    encryptor.sha256 = hasher  # type: ignore[assignment]
 
     def produce() -> None:
         try:
@@ -168,6 +170,36 @@ def _encrypted_in_background(
     finally:
         stop.set()
         worker.join()
+        hasher.finish()
+
+
+class _BackgroundSha256:
+    """SHA-256 whose updates run, in order, on a thread of their own: hashing, encrypting
+    and writing then use both cores. hashlib releases the GIL on large buffers."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._jobs: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._thread = threading.Thread(target=self._run, name="evidence-hash", daemon=True)
+        self._thread.start()
+        self._finished = False
+
+    def _run(self) -> None:
+        while (data := self._jobs.get()) is not None:
+            self._hash.update(data)
+
+    def update(self, data: bytes) -> None:
+        self._jobs.put(data)
+
+    def finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self._jobs.put(None)
+            self._thread.join()
+
+    def hexdigest(self) -> str:
+        self.finish()
+        return self._hash.hexdigest()
 
 
 def _record_evidence(

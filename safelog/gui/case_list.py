@@ -1,0 +1,991 @@
+"""The case list: an item model over the decrypted list summaries, a filter proxy with search
+as you type, and the view that loads it off the GUI thread.
+
+Also the small display helpers the other case views share (UK dates, plain-text labels,
+plain-words errors, running vault work in the worker), because every case view starts here.
+
+Speed (DESIGN §7, 10,000 cases): everything per case that costs anything (display strings,
+sort keys, the folded search text) is prepared once per load in the worker; sorting is done by
+the model in Python over precomputed keys (one C++ -> Python call per comparison would take
+seconds), and each keystroke is one pass over the prepared search index.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import shiboken6
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QDateTime,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTime,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safelog.domain.categories import CATEGORIES, category_by_code
+from safelog.domain.deadlines import LONDON, DeadlineState, deadline_state
+from safelog.domain.outcomes import CaseStatus
+from safelog.domain.search import SearchIndex
+from safelog.errors import UserFacingError
+from safelog.vault.records import CaseSummary
+
+if TYPE_CHECKING:
+    from safelog.gui.context import AppContext
+    from safelog.gui.worker import Task
+
+W = TypeVar("W", bound=QWidget)
+
+# --------------------------------------------------------------------------------------------
+# Display helpers shared by the case views
+
+
+def uk_datetime(value: datetime | str | None) -> str:
+    """dd/mm/yyyy HH:MM in UK time (the school's clock, whatever the PC is set to)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return ""
+    if value.tzinfo is None:
+        return value.strftime("%d/%m/%Y %H:%M")
+    return value.astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
+
+
+def uk_date(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(LONDON)
+    return value.strftime("%d/%m/%Y")
+
+
+def uk_time(value: datetime) -> str:
+    return value.astimezone(LONDON).strftime("%H:%M") if value.tzinfo else value.strftime("%H:%M")
+
+
+def to_qdatetime(value: datetime) -> QDateTime:
+    """A wall-clock UK time for a QDateTimeEdit."""
+    local = value.astimezone(LONDON) if value.tzinfo else value
+    return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+
+
+def from_qdatetime(value: QDateTime) -> datetime:
+    """The UK wall-clock time shown in a QDateTimeEdit, as an aware datetime."""
+    d, t = value.date(), value.time()
+    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=LONDON)
+
+
+def status_label(code: str) -> str:
+    try:
+        return CaseStatus(code).label
+    except ValueError:
+        return code
+
+
+def category_title(code: str) -> str:
+    try:
+        return category_by_code(code).title
+    except UserFacingError:
+        return code
+
+
+def plain_label(
+    text: str = "",
+    parent: QWidget | None = None,
+    *,
+    role: str | None = None,
+    wrap: bool = True,
+    selectable: bool = False,
+) -> QLabel:
+    """A label that shows its text literally: never rich text, whatever a user typed."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    label.setWordWrap(wrap)
+    if role:
+        label.setProperty("role", role)
+    if selectable:
+        label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+    return label
+
+
+def heading_label(text: str, parent: QWidget | None = None) -> QLabel:
+    label = plain_label(text, parent, wrap=False)
+    label.setObjectName("heading")
+    return label
+
+
+def named(widget: W, name: str, description: str = "") -> W:
+    """Give a control the name a screen reader announces."""
+    widget.setAccessibleName(name)
+    if description:
+        widget.setAccessibleDescription(description)
+    return widget
+
+
+def set_invalid(widget: QWidget, invalid: bool) -> None:
+    """Mark a field as the one an error is about (the style sheet draws a red border)."""
+    if bool(widget.property("invalid")) == invalid:
+        return
+    widget.setProperty("invalid", invalid)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def text_width(widget: QWidget, sample: str, *, bold: bool = False, padding: int = 28) -> int:
+    """Pixels a column needs to show `sample` in the widget's font (DPI and text size aware)."""
+    font = QFont(widget.font())
+    font.setBold(bold)
+    return QFontMetrics(font).horizontalAdvance(sample) + padding
+
+
+class ColumnFitter(QObject):
+    """Keeps columns wide enough for sample texts in the table's *current* font: the style
+    sheet (and the user's text size) only apply once the table is shown, so measuring at
+    construction would cut dates short."""
+
+    def __init__(self, table: QAbstractItemView, samples: dict[int, tuple[str, bool]]) -> None:
+        super().__init__(table)
+        self.table = table
+        self.samples = samples
+        table.installEventFilter(self)
+
+    def apply(self) -> None:
+        header = getattr(self.table, "horizontalHeader", None)
+        if header is None:
+            return
+        for column, (sample, bold) in self.samples.items():
+            header().resizeSection(column, text_width(self.table, sample, bold=bold))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() in (
+            QEvent.Type.Show,
+            QEvent.Type.FontChange,
+            QEvent.Type.StyleChange,
+        ):
+            self.apply()
+        return False
+
+
+UNEXPECTED = (
+    "Something went wrong and SafeLog could not finish. Nothing you typed has been lost. "
+    "Try again; if it happens again, tell your administrator."
+)
+
+
+def error_text(exc: BaseException) -> str:
+    """Plain words for a failure. Typed errors carry their own message; anything else is a
+    bug, handed to the crash handler (the message may hold record content, so it is not shown)."""
+    if isinstance(exc, UserFacingError):
+        return str(exc)
+    sys.excepthook(type(exc), exc, exc.__traceback__)
+    return UNEXPECTED
+
+
+def run_guarded(
+    context: AppContext,
+    owner: QObject,
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+) -> Task:
+    """Run vault work in the worker. The callbacks run on the GUI thread, and not at all when
+    `owner` has been deleted meanwhile, or when the session was locked under the job (its
+    failure is then expected and says nothing to the user)."""
+    session = context.session
+
+    def done(result: Any) -> None:
+        if shiboken6.isValid(owner) and not (session is not None and session.locked):
+            on_done(result)
+
+    def failed(exc: BaseException) -> None:
+        if not shiboken6.isValid(owner):
+            return
+        if session is None or session.locked:
+            return
+        on_error(exc)
+
+    return context.runner.run(fn, done, failed)
+
+
+# --------------------------------------------------------------------------------------------
+# The model
+
+
+class Column(IntEnum):
+    REFERENCE = 0
+    RECEIVED = 1
+    CATEGORY = 2
+    SUMMARY = 3
+    STATUS = 4
+    DEADLINE = 5
+
+
+HEADERS = ("Reference", "Received", "Category", "Summary", "Status", "Next deadline")
+_STATUS_ORDER = {status.value: n for n, status in enumerate(CaseStatus)}
+_OVERDUE = QColor("#a4262c")
+_DUE_TODAY = QColor("#7a4a00")
+_DUE_TODAY_BACK = QColor("#fff4e0")
+_OVERDUE_BACK = QColor("#fbeaea")
+
+
+@dataclass(slots=True)
+class ListedCase:
+    """One row, with its display strings and sort keys made once per load."""
+
+    case: CaseSummary
+    texts: list[str]
+    state: DeadlineState
+    keys: tuple[Any, ...]
+
+
+@dataclass
+class PreparedCases:
+    """What a load hands the model: rows in list order and their search index."""
+
+    rows: list[ListedCase]
+    index: SearchIndex[ListedCase]
+    now: datetime
+
+
+def _reference_key(reference: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", reference)) or (0,)
+
+
+def deadline_text(due: datetime | None, state: DeadlineState) -> str:
+    if due is None:
+        return ""
+    if state is DeadlineState.OVERDUE:
+        return f"Overdue: {uk_datetime(due)}"
+    if state is DeadlineState.DUE_TODAY:
+        return f"Due today by {uk_time(due)}"
+    return uk_datetime(due)
+
+
+def _deadline(case: CaseSummary, now: datetime) -> tuple[DeadlineState, str]:
+    state = deadline_state(case.next_due, None, now)
+    return state, deadline_text(case.next_due, state)
+
+
+def prepare_rows(cases: Sequence[CaseSummary], now: datetime) -> PreparedCases:
+    """The per-load work for the list, pure Python so it runs in the worker."""
+    titles = {c.code: c.title for c in CATEGORIES}
+    rows = []
+    for case in cases:
+        title = titles.get(case.category, case.category)
+        received = uk_datetime(case.created_at)
+        state, due_text = _deadline(case, now)
+        rows.append(
+            ListedCase(
+                case,
+                [
+                    case.reference,
+                    received,
+                    title,
+                    case.summary,
+                    status_label(case.status),
+                    due_text,
+                ],
+                state,
+                (
+                    _reference_key(case.reference),
+                    case.created_at.timestamp(),
+                    title.casefold(),
+                    case.summary.casefold(),
+                    _STATUS_ORDER.get(case.status, 99),
+                    (0, case.next_due.timestamp()) if case.next_due else (1, 0.0),
+                ),
+            )
+        )
+    index = SearchIndex.build(
+        rows, ((r.texts[0], r.texts[3], r.texts[2], r.texts[4], r.texts[1]) for r in rows)
+    )
+    return PreparedCases(rows, index, now)
+
+
+class CaseListModel(QAbstractTableModel):
+    """Case summaries as a table. Rows keep their load order in `rows`; `order` maps each
+    displayed row to it, so sorting never touches the search index."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[ListedCase] = []
+        self.order: list[int] = []
+        self.search_index: SearchIndex[ListedCase] = SearchIndex([], [])
+        self.generation = 0  # bumped on every reset, so a proxy knows its filter is stale
+        self.now: datetime | None = None
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        # "New" rather than "New: not yet seen by the DSL" where the table is narrow
+        self.short_status = False
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def set_cases(self, cases: Sequence[CaseSummary], now: datetime) -> None:
+        self.set_prepared(prepare_rows(cases, now))
+
+    def set_prepared(self, prepared: PreparedCases) -> None:
+        self.beginResetModel()
+        self.rows = prepared.rows
+        self.search_index = prepared.index
+        self.now = prepared.now
+        self.order = list(range(len(self.rows)))
+        self._apply_sort()
+        self.generation += 1
+        self.endResetModel()
+
+    def clear(self) -> None:
+        """Drop every decrypted summary (on lock)."""
+        self.beginResetModel()
+        self.rows = []
+        self.order = []
+        self.search_index = SearchIndex([], [])
+        self.generation += 1
+        self.endResetModel()
+
+    def set_now(self, now: datetime) -> None:
+        """Move the clock on: "due today" becomes "overdue" without a reload."""
+        self.now = now
+        changed = False
+        for row in self.rows:
+            if row.case.next_due is None:
+                continue
+            state, text = _deadline(row.case, now)
+            if state is not row.state:
+                row.state, row.texts[Column.DEADLINE] = state, text
+                changed = True
+        if changed and self.rows:
+            self.generation += 1  # the overdue filter may now pick other rows
+            self.dataChanged.emit(
+                self.index(0, Column.DEADLINE), self.index(len(self.rows) - 1, Column.DEADLINE)
+            )
+
+    # -- access ----------------------------------------------------------------------------
+
+    def listed(self, row: int) -> ListedCase:
+        return self.rows[self.order[row]]
+
+    def summary_at(self, row: int) -> CaseSummary:
+        return self.listed(row).case
+
+    def base_of(self, row: int) -> int:
+        return self.order[row]
+
+    def row_of_reference(self, reference: str) -> int:
+        for row, base in enumerate(self.order):
+            if self.rows[base].case.reference == reference:
+                return row
+        return -1
+
+    # -- Qt model interface ----------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.order)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[self.order[index.row()]]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == Column.STATUS and self.short_status:
+                return row.texts[column].split(":", 1)[0]
+            return row.texts[column]
+        if column == Column.DEADLINE:
+            if role == Qt.ItemDataRole.ForegroundRole:
+                if row.state is DeadlineState.OVERDUE:
+                    return QBrush(_OVERDUE)
+                if row.state is DeadlineState.DUE_TODAY:
+                    return QBrush(_DUE_TODAY)
+            elif role == Qt.ItemDataRole.BackgroundRole:
+                if row.state is DeadlineState.OVERDUE:
+                    return QBrush(_OVERDUE_BACK)
+                if row.state is DeadlineState.DUE_TODAY:
+                    return QBrush(_DUE_TODAY_BACK)
+            elif role == Qt.ItemDataRole.FontRole:
+                if row.state in (DeadlineState.OVERDUE, DeadlineState.DUE_TODAY):
+                    return self._bold
+            elif role == Qt.ItemDataRole.AccessibleTextRole:
+                return row.texts[column] or "No deadline"
+        elif column == Column.REFERENCE and role == Qt.ItemDataRole.FontRole:
+            return self._bold
+        elif column in (Column.CATEGORY, Column.STATUS) and role in (
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ):
+            return row.texts[column]  # from SafeLog's own lists, never typed by a user
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(HEADERS):
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        bases = [self.order[i.row()] if i.isValid() else -1 for i in persistent]
+        self._apply_sort()
+        position = {base: row for row, base in enumerate(self.order)}
+        self.changePersistentIndexList(
+            persistent,
+            [
+                self.index(position[b], i.column()) if b >= 0 else QModelIndex()
+                for i, b in zip(persistent, bases, strict=True)
+            ],
+        )
+        self.layoutChanged.emit()
+
+    def _apply_sort(self) -> None:
+        if self._sort is None:
+            return
+        column, order = self._sort
+        rows = self.rows
+        self.order.sort(
+            key=lambda b: rows[b].keys[column],
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# The filter
+
+
+NOT_CLOSED = "not-closed"
+
+
+class CaseFilterProxy(QSortFilterProxyModel):
+    """Status, category and overdue filters and search as you type.
+
+    Which rows pass is worked out once per change (one pass over the model's search index,
+    folded when the model was reset) into a mask over the model's rows; the per-row callback
+    from Qt is then a lookup. Sorting is handed to the model (see CaseListModel.sort)."""
+
+    filter_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.query = ""
+        self.status: str | None = None  # a status code, NOT_CLOSED, or None for all
+        self.category: str | None = None
+        self.overdue_only = False
+        self._mask: bytearray | None = None
+        self._mask_generation = -1
+
+    def source(self) -> CaseListModel:
+        model = self.sourceModel()
+        assert isinstance(model, CaseListModel)
+        return model
+
+    def setSourceModel(self, model: Any) -> None:
+        super().setSourceModel(model)
+        self._mask_generation = -1
+
+    # -- the filters -----------------------------------------------------------------------
+
+    def set_search(self, text: str) -> None:
+        if text != self.query:
+            self.query = text
+            self.refilter()
+
+    def set_status(self, status: str | None) -> None:
+        if status != self.status:
+            self.status = status
+            self.refilter()
+
+    def set_category(self, category: str | None) -> None:
+        if category != self.category:
+            self.category = category
+            self.refilter()
+
+    def set_overdue_only(self, on: bool) -> None:
+        if on != self.overdue_only:
+            self.overdue_only = on
+            self.refilter()
+
+    def is_filtering(self) -> bool:
+        return bool(self.query.strip() or self.status or self.category or self.overdue_only)
+
+    def refilter(self) -> None:
+        self._mask_generation = -1
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
+            self.beginFilterChange()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - older Qt
+            self.invalidateRowsFilter()
+        self.filter_changed.emit()
+
+    def _current_mask(self) -> bytearray | None:
+        model = self.source()
+        if self._mask_generation != model.generation:
+            self._mask = self._compute_mask(model)
+            self._mask_generation = model.generation
+        return self._mask
+
+    def _compute_mask(self, model: CaseListModel) -> bytearray | None:
+        if not self.is_filtering():
+            return None
+        rows = model.rows
+        candidates: Sequence[int] = (
+            model.search_index.matching(self.query) if self.query.strip() else range(len(rows))
+        )
+        status, category, overdue = self.status, self.category, self.overdue_only
+        mask = bytearray(len(rows))
+        for i in candidates:
+            row = rows[i]
+            case = row.case
+            if status is not None:
+                if status == NOT_CLOSED:
+                    if case.status == CaseStatus.CLOSED:
+                        continue
+                elif case.status != status:
+                    continue
+            if category is not None and case.category != category:
+                continue
+            if overdue and row.state is not DeadlineState.OVERDUE:
+                continue
+            mask[i] = 1
+        return mask
+
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        mask = self._current_mask()
+        if mask is None:
+            return True
+        return bool(mask[self.source().order[source_row]])
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.source().sort(column, order)
+
+    def summary_at(self, row: int) -> CaseSummary:
+        return self.source().summary_at(self.mapToSource(self.index(row, 0)).row())
+
+
+# --------------------------------------------------------------------------------------------
+# The view
+
+
+class _CaseTable(QTableView):
+    """Enter or Return opens the current case on every platform (Qt's `activated` does not
+    on all of them)."""
+
+    open_requested = Signal(QModelIndex)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class _SearchBox(QLineEdit):
+    """Down arrow (or Return) moves into the list; Escape clears the search."""
+
+    to_list = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.to_list.emit()
+            event.accept()
+            return
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+def _column_samples(full_status: bool) -> dict[int, tuple[str, bool]]:
+    return {
+        Column.REFERENCE: ("SL-2026-00000", True),
+        Column.RECEIVED: ("00/00/0000 00:00", False),
+        Column.CATEGORY: ("Cyberbullying or trolling of", False),
+        Column.STATUS: (
+            "Escalated: referred on and awaiting others" if full_status else "Acknowledged",
+            False,
+        ),
+        Column.DEADLINE: ("Overdue: 00/00/0000 00:00", True),
+    }
+
+
+class CaseListView(QWidget):
+    """A searchable, sortable, filterable list of the cases this user may read.
+
+    `include` restricts which cases show (a predicate on CaseSummary, run in the worker).
+    With `follow_events=False` the owner feeds it with `show_cases` / `show_prepared`."""
+
+    open_case = Signal(str)
+    loaded = Signal(int)  # rows in the model after a load
+    current_changed = Signal(str)  # reference of the current row, "" for none
+
+    def __init__(
+        self,
+        context: AppContext,
+        parent: QWidget | None = None,
+        *,
+        include: Callable[[CaseSummary], bool] | None = None,
+        show_filters: bool = True,
+        follow_events: bool = True,
+        hidden_columns: Sequence[Column] = (),
+        empty_text: str = "There are no cases to show yet.",
+        name: str = "Cases",
+        full_status: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._include = include
+        self._empty_text = empty_text
+        self._generation = 0
+        self._loading = False
+        self._again = False
+        self._stale = False
+        self._follow = follow_events
+        self._load_failed = False
+        self._ever_loaded = False
+
+        self.model = CaseListModel(self)
+        self.model.short_status = not full_status
+        self.proxy = CaseFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        self.search = named(
+            _SearchBox(self),
+            f"Search {name.lower()}",
+            "Type part of a reference, summary, category, status or date; the list narrows "
+            "as you type. Down arrow moves into the list.",
+        )
+        self.search.setPlaceholderText("Search: reference, words in the summary, category…")
+        self.search.setClearButtonEnabled(True)
+        self.status_filter = named(QComboBox(self), "Show cases with status")
+        self.status_filter.addItem("All statuses", None)
+        self.status_filter.addItem("Not closed", NOT_CLOSED)
+        for status in CaseStatus:
+            self.status_filter.addItem(status.label, status.value)
+        self.category_filter = named(QComboBox(self), "Show cases in category")
+        self.category_filter.addItem("All categories", None)
+        for category in CATEGORIES:
+            self.category_filter.addItem(category.title, category.code)
+        self.category_filter.setMinimumContentsLength(18)
+        self.category_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.overdue_filter = named(
+            QCheckBox("&Overdue only", self), "Show only cases with an overdue deadline"
+        )
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.status_filter, 1)
+        filters.addWidget(self.category_filter, 1)
+        filters.addWidget(self.overdue_filter)
+        self.filter_bar = QWidget(self)
+        self.filter_bar.setLayout(filters)
+        filters.setContentsMargins(0, 0, 0, 0)
+        self.filter_bar.setVisible(show_filters)
+        layout.addWidget(self.filter_bar)
+
+        self.table = named(_CaseTable(self), name, "Press Enter to open the selected case.")
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(max(26, self.fontMetrics().height() + 10))
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionsMovable(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.SUMMARY, QHeaderView.ResizeMode.Stretch)
+        self.fitter = ColumnFitter(self.table, _column_samples(full_status))
+        self.fitter.apply()
+        header.setSortIndicator(Column.RECEIVED, Qt.SortOrder.DescendingOrder)
+        self.table.setSortingEnabled(True)
+        for column in hidden_columns:
+            self.table.setColumnHidden(column, True)
+        layout.addWidget(self.table, 1)
+
+        self.status_line = plain_label("", self, role="muted", wrap=True)
+        named(self.status_line, f"{name}: status")
+        layout.addWidget(self.status_line)
+
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.search.to_list.connect(self._focus_list)
+        self.status_filter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_status(self.status_filter.currentData())
+        )
+        self.category_filter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_category(self.category_filter.currentData())
+        )
+        self.overdue_filter.toggled.connect(self.proxy.set_overdue_only)
+        self.proxy.filter_changed.connect(self._show_count)
+        self.proxy.modelReset.connect(self._show_count)
+        self.table.open_requested.connect(self._open_index)
+        self.table.doubleClicked.connect(self._open_index)
+        selection = self.table.selectionModel()
+        selection.currentRowChanged.connect(self._current_row_changed)
+
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self._focus_search)
+
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(60_000)
+        self._clock_timer.timeout.connect(self._tick)
+        self._clock_timer.start()
+
+        events = context.events
+        events.locked.connect(self.clear)
+        if follow_events:
+            events.cases_changed.connect(self._cases_changed)
+            events.signed_in.connect(lambda _s: self._cases_changed(""))
+        self.setFocusProxy(self.table)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def refresh(self) -> None:
+        """Load the cases in the worker; the window stays responsive meanwhile."""
+        if self._loading:
+            self._again = True
+            return
+        session = self._context.session
+        if session is None or session.locked:
+            self.clear()
+            return
+        from safelog.vault.cases import list_cases
+
+        self._stale = False
+        self._ever_loaded = True
+        self._loading = True
+        self._generation += 1
+        generation = self._generation
+        include = self._include
+        now = self._context.clock()
+        if not self.model.rows:
+            self.status_line.setText("Loading cases…")
+
+        def work() -> PreparedCases:
+            cases = list_cases(session)
+            if include is not None:
+                cases = [c for c in cases if include(c)]
+            return prepare_rows(cases, now)
+
+        run_guarded(
+            self._context,
+            self,
+            work,
+            lambda prepared: self._loaded(generation, prepared),
+            lambda exc: self._failed(generation, exc),
+        )
+
+    def show_cases(self, cases: Sequence[CaseSummary]) -> None:
+        """Show these cases (the owner loaded them); `include` still applies."""
+        if self._include is not None:
+            cases = [c for c in cases if self._include(c)]
+        self.show_prepared(prepare_rows(cases, self._context.clock()))
+
+    def show_prepared(self, prepared: PreparedCases) -> None:
+        current = self.current_reference()
+        row = self.table.currentIndex().row()
+        self.model.set_prepared(prepared)
+        self._load_failed = False
+        self._restore_current(current, row)
+        self._show_count()
+        self.loaded.emit(self.model.rowCount())
+
+    def _loaded(self, generation: int, prepared: PreparedCases) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self.show_prepared(prepared)
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._again = False
+        self._load_failed = True
+        self.status_line.setText("The cases could not be loaded. " + error_text(exc))
+
+    def _cases_changed(self, _reference: str) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True  # loaded when next shown: hidden lists cost nothing
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._follow and (self._stale or not self._ever_loaded):
+            self.refresh()
+
+    def clear(self) -> None:
+        """Forget every case shown and anything typed in the search (on lock)."""
+        self._generation += 1
+        self._loading = False
+        self._again = False
+        self._stale = False
+        self.search.clear()
+        self.model.clear()
+        self.status_line.setText("")
+
+    def _tick(self) -> None:
+        if self.model.rows:
+            self.model.set_now(self._context.clock())
+            if self.proxy.overdue_only:
+                self.proxy.refilter()
+
+    # -- selection and opening ---------------------------------------------------------------
+
+    def current_reference(self) -> str:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return ""
+        return self.proxy.summary_at(index.row()).reference
+
+    def current_summary(self) -> CaseSummary | None:
+        index = self.table.currentIndex()
+        return self.proxy.summary_at(index.row()) if index.isValid() else None
+
+    def select_reference(self, reference: str) -> bool:
+        row = self.model.row_of_reference(reference)
+        if row < 0:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.table.setCurrentIndex(index)
+        self.table.selectRow(index.row())
+        self.table.scrollTo(index)
+        return True
+
+    def visible_references(self) -> list[str]:
+        return [self.proxy.summary_at(r).reference for r in range(self.proxy.rowCount())]
+
+    def _restore_current(self, reference: str, row: int) -> None:
+        if reference and self.select_reference(reference):
+            return
+        count = self.proxy.rowCount()
+        if count:
+            index = self.proxy.index(min(max(row, 0), count - 1), 0)
+            self.table.setCurrentIndex(index)
+            self.table.selectRow(index.row())
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_case.emit(self.proxy.summary_at(index.row()).reference)
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.current_changed.emit(
+            self.proxy.summary_at(current.row()).reference if current.isValid() else ""
+        )
+
+    def _focus_list(self) -> None:
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.table.currentIndex().isValid() and self.proxy.rowCount():
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+            self.table.selectRow(0)
+
+    def _focus_search(self) -> None:
+        if self.filter_bar.isVisible():
+            self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.search.selectAll()
+
+    def _show_count(self) -> None:
+        if self._loading and not self.model.rows:
+            return
+        if self._load_failed:
+            return
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        if total == 0:
+            text = self._empty_text
+        elif shown == 0:
+            text = "No cases match the search and filters. Clear the search box to see them all."
+        elif shown == total:
+            text = f"{total} case" + ("" if total == 1 else "s")
+        else:
+            text = f"Showing {shown} of {total} cases"
+        self.status_line.setText(text)

@@ -1,0 +1,315 @@
+"""The DSL's inbox: how many new concerns wait to be acknowledged, what is overdue and what
+is due today, then the new concerns (acknowledge them here) and every case whose deadline has
+passed or falls today. One list load in the worker feeds it all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safelog.domain.deadlines import DeadlineState, deadline_state
+from safelog.domain.roles import Role
+from safelog.gui.case_list import (
+    CaseListView,
+    Column,
+    PreparedCases,
+    error_text,
+    heading_label,
+    named,
+    plain_label,
+    prepare_rows,
+    run_guarded,
+    uk_time,
+)
+from safelog.vault.records import CaseSummary
+
+if TYPE_CHECKING:
+    from safelog.gui.context import AppContext
+
+
+@dataclass
+class InboxData:
+    new: PreparedCases
+    due: PreparedCases
+    new_count: int
+    overdue_count: int
+    due_today_count: int
+    now: datetime
+
+
+def sort_inbox(cases: list[CaseSummary], now: datetime) -> InboxData:
+    """Pure: split the list into what the inbox shows (runs in the worker)."""
+    new = [c for c in cases if c.status == "new"]
+    new.sort(key=lambda c: c.created_at)  # oldest first: triage in the order they came
+    states = {c.id: deadline_state(c.next_due, None, now) for c in cases if c.next_due}
+    overdue = sum(1 for s in states.values() if s is DeadlineState.OVERDUE)
+    due_today = sum(1 for s in states.values() if s is DeadlineState.DUE_TODAY)
+    due = [c for c in cases if states.get(c.id) in (DeadlineState.OVERDUE, DeadlineState.DUE_TODAY)]
+    due.sort(key=lambda c: c.next_due or now)
+    return InboxData(
+        prepare_rows(new, now), prepare_rows(due, now), len(new), overdue, due_today, now
+    )
+
+
+class _Count(QFrame):
+    """A number with what it counts, large enough to read across the room."""
+
+    def __init__(self, caption: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.caption = caption
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("inboxCount")
+        layout = QVBoxLayout(self)
+        self.number = plain_label("–", self, wrap=False)
+        self.number.setStyleSheet("font-size: 26pt; font-weight: 700;")
+        self.number.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.number)
+        layout.addWidget(plain_label(caption, self, wrap=True))
+        self.setAccessibleName(caption)
+
+    def set_count(self, count: int | None, alert: str = "") -> None:
+        self.number.setText("–" if count is None else str(count))
+        colour = {"danger": "#a4262c", "warning": "#7a4a00"}.get(alert if count else "", "#0f3550")
+        self.number.setStyleSheet(f"font-size: 26pt; font-weight: 700; color: {colour};")
+        self.setAccessibleDescription(f"{count}" if count is not None else "not loaded")
+
+
+class InboxView(QWidget):
+    open_case = Signal(str)
+    loaded = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._generation = 0
+        self._loading = False
+        self._again = False
+        self._ever_loaded = False
+        self.data: InboxData | None = None
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(heading_label("Inbox", self))
+        top.addStretch(1)
+        self.updated = plain_label("", self, role="muted", wrap=False)
+        named(self.updated, "When the inbox was last updated")
+        top.addWidget(self.updated)
+        self.refresh_button = named(QPushButton("Re&fresh", self), "Refresh the inbox")
+        top.addWidget(self.refresh_button)
+        layout.addLayout(top)
+
+        counts = QHBoxLayout()
+        self.new_count = _Count("New concerns to acknowledge", self)
+        self.overdue_count = _Count("Overdue", self)
+        self.due_today_count = _Count("Due today", self)
+        for card in (self.new_count, self.overdue_count, self.due_today_count):
+            counts.addWidget(card, 1)
+        layout.addLayout(counts)
+
+        self.message = plain_label("", self, role="warning")
+        named(self.message, "Problem")
+        self.message.hide()
+        layout.addWidget(self.message)
+        self.notice = plain_label("", self, role="muted")
+        named(self.notice, "Result")
+        layout.addWidget(self.notice)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        new_box = QGroupBox("New concerns to acknowledge (oldest first)", splitter)
+        new_layout = QVBoxLayout(new_box)
+        self.new_list = CaseListView(
+            context,
+            new_box,
+            show_filters=False,
+            follow_events=False,
+            hidden_columns=(Column.STATUS,),
+            empty_text="No new concerns: everything reported has been acknowledged.",
+            name="New concerns",
+        )
+        self.new_list.table.setSortingEnabled(False)  # keep oldest first
+        new_layout.addWidget(self.new_list, 1)
+        new_buttons = QHBoxLayout()
+        self.open_new_button = named(QPushButton("&Open", new_box), "Open the selected new concern")
+        self.acknowledge_button = named(
+            QPushButton("&Acknowledge", new_box),
+            "Acknowledge the selected concern: mark it as seen by the DSL",
+        )
+        self.acknowledge_button.setProperty("role", "primary")
+        new_buttons.addWidget(self.acknowledge_button)
+        new_buttons.addWidget(self.open_new_button)
+        new_buttons.addStretch(1)
+        new_layout.addLayout(new_buttons)
+
+        due_box = QGroupBox("Overdue and due today (most overdue first)", splitter)
+        due_layout = QVBoxLayout(due_box)
+        self.due_list = CaseListView(
+            context,
+            due_box,
+            show_filters=False,
+            follow_events=False,
+            empty_text="Nothing is overdue or due today.",
+            name="Overdue and due today",
+        )
+        self.due_list.table.setSortingEnabled(False)
+        due_layout.addWidget(self.due_list, 1)
+        due_buttons = QHBoxLayout()
+        self.open_due_button = named(
+            QPushButton("O&pen", due_box), "Open the selected overdue case"
+        )
+        due_buttons.addWidget(self.open_due_button)
+        due_buttons.addStretch(1)
+        due_layout.addLayout(due_buttons)
+        splitter.addWidget(new_box)
+        splitter.addWidget(due_box)
+        layout.addWidget(splitter, 1)
+
+        session = context.session
+        self.is_dsl = bool(session is not None and Role.DSL in session.person.roles)
+        self.acknowledge_button.setVisible(self.is_dsl)
+
+        self.refresh_button.clicked.connect(self.refresh)
+        self.acknowledge_button.clicked.connect(self.acknowledge_selected)
+        self.open_new_button.clicked.connect(lambda: self._open_from(self.new_list))
+        self.open_due_button.clicked.connect(lambda: self._open_from(self.due_list))
+        self.new_list.open_case.connect(self.open_case)
+        self.due_list.open_case.connect(self.open_case)
+        self.new_list.current_changed.connect(self._update_buttons)
+        self.due_list.current_changed.connect(self._update_buttons)
+        shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.refresh)
+        context.events.locked.connect(self.clear)
+        context.events.cases_changed.connect(self._cases_changed)
+        self._update_buttons()
+        self.setFocusProxy(self.new_list)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if self._loading:
+            self._again = True
+            return
+        session = self.context.session
+        if session is None or session.locked:
+            self.clear()
+            return
+        from safelog.vault.cases import list_cases
+
+        self._ever_loaded = True
+        self._loading = True
+        self._generation += 1
+        generation = self._generation
+        now = self.context.clock()
+        if self.data is None:
+            self.updated.setText("Loading…")
+
+        run_guarded(
+            self.context,
+            self,
+            lambda: sort_inbox(list_cases(session), now),
+            lambda data: self._loaded(generation, data),
+            lambda exc: self._failed(generation, exc),
+        )
+
+    def _loaded(self, generation: int, data: InboxData) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self.data = data
+        self.message.hide()
+        self.new_count.set_count(data.new_count, "warning")
+        self.overdue_count.set_count(data.overdue_count, "danger")
+        self.due_today_count.set_count(data.due_today_count, "warning")
+        self.new_list.show_prepared(data.new)
+        self.due_list.show_prepared(data.due)
+        self.updated.setText(f"Updated {uk_time(data.now)}")
+        self._update_buttons()
+        self.loaded.emit()
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._again = False
+        self.updated.setText("")
+        self.message.setText("The inbox could not be loaded. " + error_text(exc))
+        self.message.show()
+
+    def _cases_changed(self, _reference: str) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._ever_loaded = False  # load when next shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._ever_loaded:
+            self.refresh()
+
+    def clear(self) -> None:
+        """Forget every case shown (on lock)."""
+        self._generation += 1
+        self._loading = False
+        self._again = False
+        self.data = None
+        self.new_list.clear()
+        self.due_list.clear()
+        for card in (self.new_count, self.overdue_count, self.due_today_count):
+            card.set_count(None)
+        self.updated.setText("")
+        self.notice.setText("")
+        self.message.hide()
+        self._update_buttons()
+
+    # -- acting ----------------------------------------------------------------------------
+
+    def _open_from(self, view: CaseListView) -> None:
+        reference = view.current_reference()
+        if reference:
+            self.open_case.emit(reference)
+
+    def _update_buttons(self, _reference: str = "") -> None:
+        has_new = bool(self.new_list.current_reference())
+        self.open_new_button.setEnabled(has_new)
+        self.acknowledge_button.setEnabled(has_new and self.is_dsl)
+        self.open_due_button.setEnabled(bool(self.due_list.current_reference()))
+
+    def acknowledge_selected(self) -> None:
+        reference = self.new_list.current_reference()
+        if not reference or not self.is_dsl:
+            return
+        from safelog.vault.workspace import acknowledge
+
+        session = self.context.session
+        if session is None or session.locked:
+            return
+        self.acknowledge_button.setEnabled(False)
+        self.message.hide()
+
+        def done(_version: object) -> None:
+            self.notice.setText(f"{reference} acknowledged.")
+            self.context.events.cases_changed.emit(reference)
+            self.new_list.table.setFocus()
+
+        def failed(exc: BaseException) -> None:
+            self._update_buttons()
+            self.message.setText(f"{reference} was not acknowledged. " + error_text(exc))
+            self.message.show()
+
+        run_guarded(self.context, self, lambda: acknowledge(session, reference), done, failed)

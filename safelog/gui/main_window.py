@@ -1,0 +1,340 @@
+"""The main window: what each person sees after signing in.
+
+Its title is "SafeLog — <school>" and never shows case content; cases open in closable
+tabs titled with their reference only. The content views (inbox, case lists, my reports, the
+report form, the case workspace) are imported when first needed, not at start-up.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QTabBar,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from safelog.domain.roles import ROLE_LABELS, Role
+from safelog.gui.dialogs import IdleLockDialog, explain_error, tell
+from safelog.gui.idle_lock import DEFAULT_IDLE_MINUTES, lock_session
+
+if TYPE_CHECKING:
+    from safelog.gui.context import AppContext
+
+INBOX, ALL_CASES, CASES, MY_REPORTS = "inbox", "all-cases", "cases", "my-reports"
+LABELS = {INBOX: "&Inbox", ALL_CASES: "&All cases", CASES: "&Cases", MY_REPORTS: "&My reports"}
+
+# Qt has no standard key for "lock"; Ctrl+L reads as Cmd+L on macOS, as Mac users expect.
+LOCK_SHORTCUT = QKeySequence("Ctrl+L")
+
+
+def navigation_for(roles: frozenset[Role]) -> list[str]:
+    """Which views someone gets, by their roles (access itself is decided by keys)."""
+    if Role.DSL in roles:
+        return [INBOX, ALL_CASES]
+    if roles & {Role.HEADTEACHER, Role.CHAIR}:
+        return [CASES]
+    return [MY_REPORTS]
+
+
+def describe_roles(roles: frozenset[Role]) -> str:
+    shown = [
+        ROLE_LABELS[r] for r in (Role.DSL, Role.HEADTEACHER, Role.CHAIR, Role.ADMIN) if r in roles
+    ]
+    return ", ".join(shown) if shown else ROLE_LABELS[Role.STAFF]
+
+
+class ContentViews(Protocol):
+    """Makes the content views; the default imports them lazily, tests pass their own."""
+
+    def view(self, kind: str, context: AppContext, parent: QWidget) -> QWidget: ...
+
+    def report_concern(self, context: AppContext, parent: QWidget) -> str | None: ...
+
+    def workspace(self, context: AppContext, reference: str, parent: QWidget) -> QWidget: ...
+
+
+def _content(module: str, name: str) -> Any:
+    # Imported on first use: the views bring the case model and its machinery with them,
+    # which the sign-in window must not wait for.
+    return getattr(import_module(module), name)
+
+
+class LazyContentViews:
+    def view(self, kind: str, context: AppContext, parent: QWidget) -> QWidget:
+        if kind == INBOX:
+            view = _content("safelog.gui.inbox", "InboxView")(context, parent)
+        elif kind in (ALL_CASES, CASES):
+            view = _content("safelog.gui.case_list", "CaseListView")(context, parent)
+        else:
+            view = _content("safelog.gui.my_reports", "MyReportsView")(context, parent)
+        return cast(QWidget, view)
+
+    def report_concern(self, context: AppContext, parent: QWidget) -> str | None:
+        dialog = _content("safelog.gui.report_form", "ReportConcernDialog")(context, parent)
+        reference = dialog.launch()
+        return str(reference) if reference else None
+
+    def workspace(self, context: AppContext, reference: str, parent: QWidget) -> QWidget:
+        return cast(QWidget, _content("safelog.gui.workspace", "CaseWorkspace")(context, reference))
+
+
+class MainWindow(QMainWindow):
+    """Emits `idle_minutes_changed(int)` after the DSL changes the setting and
+    `quit_requested()` when the person closes the window."""
+
+    idle_minutes_changed = Signal(int)
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        context: AppContext,
+        parent: QWidget | None = None,
+        *,
+        views: ContentViews | None = None,
+    ) -> None:
+        super().__init__(parent)
+        session = context.require_session()
+        self.context = context
+        self.views: ContentViews = views or LazyContentViews()
+        self.person = session.person
+        self.roles = frozenset(session.person.roles)
+        self.school = session.directory.school
+        self.idle_minutes = DEFAULT_IDLE_MINUTES
+        self._discarding = False
+        self.setWindowTitle(f"SafeLog — {self.school}")
+        self.resize(1180, 760)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(False)
+        self.tabs.setAccessibleName("Views and open cases")
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.setCentralWidget(self.tabs)
+        self.nav: dict[str, QWidget] = {}
+        self.workspaces: dict[str, QWidget] = {}
+
+        self._build_actions()
+        self._build_toolbar()
+        self._build_menus()
+        for kind in navigation_for(self.roles):
+            self._add_view(kind)
+        self.statusBar().showMessage(
+            f"Signed in as {self.person.name} ({describe_roles(self.roles)})."
+        )
+
+    # -- chrome -----------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.report_action = QAction("&Report a concern…", self)
+        self.report_action.setShortcuts(QKeySequence.StandardKey.New)
+        self.report_action.triggered.connect(self.report_concern)
+
+        self.lock_action = QAction("&Lock SafeLog", self)
+        self.lock_action.setShortcut(LOCK_SHORTCUT)
+        self.lock_action.setToolTip("Lock SafeLog now (Ctrl+L)")
+        self.lock_action.triggered.connect(self.lock)
+
+        self.close_case_action = QAction("&Close case", self)
+        self.close_case_action.setShortcuts(QKeySequence.StandardKey.Close)  # Ctrl+W, Ctrl+F4
+        self.close_case_action.triggered.connect(self.close_current_case)
+
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.settings_action.setVisible(Role.DSL in self.roles)
+
+        self.invite_action = QAction("&Invite someone…", self)
+        self.invite_action.triggered.connect(self.invite)
+        self.invite_action.setVisible(Role.ADMIN in self.roles)
+
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcuts(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        for action in (
+            self.report_action,
+            self.lock_action,
+            self.close_case_action,
+            self.quit_action,
+        ):
+            self.addAction(action)  # shortcuts work wherever the focus is in this window
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+        self.report_button = QPushButton("&Report a concern", self)
+        self.report_button.setProperty("role", "primary")
+        self.report_button.setAccessibleName("Report a concern")
+        self.report_button.setToolTip("Report a safeguarding concern (Ctrl+N)")
+        self.report_button.clicked.connect(self.report_concern)
+        bar.addWidget(self.report_button)
+
+        spacer = QWidget(self)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+
+        who = QLabel(f"{self.person.name} · {describe_roles(self.roles)}", self)
+        who.setTextFormat(Qt.TextFormat.PlainText)
+        who.setProperty("role", "muted")
+        who.setAccessibleName("Signed in as")
+        bar.addWidget(who)
+
+        self.invite_button = self._tool_button(bar, "Invite…", "Invite someone", self.invite_action)
+        self.settings_button = self._tool_button(bar, "Settings…", "Settings", self.settings_action)
+        self.lock_button = self._tool_button(bar, "Lock", "Lock SafeLog", self.lock_action)
+
+    def _tool_button(self, bar: QToolBar, text: str, name: str, action: QAction) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setAccessibleName(name)
+        button.setToolTip(action.toolTip() or name)
+        button.setAutoDefault(False)
+        button.clicked.connect(action.trigger)
+        button.setVisible(action.isVisible())
+        bar.addWidget(button).setVisible(action.isVisible())
+        return button
+
+    def _build_menus(self) -> None:
+        menu = QMenu("&SafeLog", self)
+        menu.addAction(self.report_action)
+        menu.addSeparator()
+        menu.addAction(self.invite_action)
+        menu.addAction(self.settings_action)
+        menu.addSeparator()
+        menu.addAction(self.lock_action)
+        menu.addAction(self.quit_action)
+        self.menuBar().addMenu(menu)
+        cases = QMenu("&Window", self)
+        cases.addAction(self.close_case_action)
+        self.menuBar().addMenu(cases)
+
+    # -- views and cases ------------------------------------------------------------------------
+
+    def _add_view(self, kind: str) -> None:
+        view = self.views.view(kind, self.context, self.tabs)
+        view.setAccessibleName(LABELS[kind].replace("&", ""))
+        signal = getattr(view, "open_case", None)
+        if signal is not None:
+            signal.connect(self.open_case)
+        index = self.tabs.addTab(view, LABELS[kind])
+        # The fixed views cannot be closed; only case tabs carry a close button.
+        for side in (QTabBar.ButtonPosition.RightSide, QTabBar.ButtonPosition.LeftSide):
+            self.tabs.tabBar().setTabButton(index, side, None)
+        self.nav[kind] = view
+
+    def open_case(self, reference: str) -> None:
+        reference = str(reference)
+        existing = self.workspaces.get(reference)
+        if existing is None:
+            try:
+                existing = self.views.workspace(self.context, reference, self.tabs)
+            except Exception as exc:  # a view failing to open must not take the window down
+                explain_error(self, exc)
+                return
+            self.workspaces[reference] = existing
+            index = self.tabs.addTab(existing, reference)
+            self.tabs.setTabToolTip(index, f"Case {reference} (Ctrl+W closes it)")
+        self.tabs.setCurrentWidget(existing)
+
+    def close_tab(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        reference = next((r for r, w in self.workspaces.items() if w is widget), None)
+        if reference is None or widget is None:
+            return  # a fixed view
+        del self.workspaces[reference]
+        self.tabs.removeTab(index)
+        widget.close()
+        widget.deleteLater()
+
+    def close_current_case(self) -> None:
+        self.close_tab(self.tabs.currentIndex())
+
+    def open_tabs(self) -> list[str]:
+        return [self.tabs.tabText(i).replace("&", "") for i in range(self.tabs.count())]
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def report_concern(self) -> None:
+        if self.context.session is None:
+            return
+        reference = self.views.report_concern(self.context, self)
+        if reference:
+            self.context.events.cases_changed.emit(reference)
+            self.statusBar().showMessage(f"Report {reference} saved.", 15000)
+
+    def lock(self) -> None:
+        lock_session(self.context)
+
+    def set_idle_minutes(self, minutes: int) -> None:
+        self.idle_minutes = minutes
+
+    def open_settings(self) -> None:
+        session = self.context.session
+        if session is None or Role.DSL not in self.roles:
+            return
+        minutes = IdleLockDialog(self.idle_minutes, self).launch()
+        if minutes is None or minutes == self.idle_minutes:
+            return
+
+        def save() -> int:
+            from safelog.vault.settings import set_idle_lock_minutes
+
+            set_idle_lock_minutes(session, minutes)
+            return minutes
+
+        self.context.runner.run(save, self._settings_saved, lambda exc: explain_error(self, exc))
+
+    def _settings_saved(self, minutes: int) -> None:
+        self.idle_minutes = minutes
+        self.idle_minutes_changed.emit(minutes)
+        self.statusBar().showMessage(
+            f"SafeLog now locks itself after {minutes} minutes without use.", 15000
+        )
+
+    def invite(self) -> None:
+        if self.context.session is None or Role.ADMIN not in self.roles:
+            return
+        from safelog.gui.setup_wizard import InviteDialog
+
+        InviteDialog(self.context, self).launch()
+
+    def warn_settings_problems(self, problems: tuple[str, ...]) -> None:
+        tell(
+            self,
+            "Settings",
+            "Some settings failed their signature check, so SafeLog uses the safe defaults "
+            "instead. Someone may have changed the database directly; tell your DSL.\n\n"
+            + "\n".join(f"• {p}" for p in problems),
+            warning=True,
+        )
+
+    # -- closing ------------------------------------------------------------------------------
+
+    def discard(self) -> None:
+        """Close for good and drop every view (after a lock); no quit."""
+        self._discarding = True
+        for reference in list(self.workspaces):
+            widget = self.workspaces.pop(reference)
+            widget.close()
+            widget.deleteLater()
+        self.close()
+        self.deleteLater()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._discarding:
+            self.quit_requested.emit()
+        super().closeEvent(event)

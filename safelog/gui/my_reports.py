@@ -1,0 +1,148 @@
+"""My reports: the concerns a member of staff has reported and where each stands.
+
+Only their own reports are listed (the reporter can read them; nobody else's). Opening one
+shows what they sent and its status, never the DSL's chronology, decisions or outcome.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from safelog.gui.case_list import (
+    CaseListView,
+    Column,
+    error_text,
+    heading_label,
+    named,
+    plain_label,
+    run_guarded,
+)
+from safelog.gui.workspace.summary import ReportSummaryPanel
+from safelog.vault.records import CaseSummary
+
+if TYPE_CHECKING:
+    from safelog.gui.context import AppContext
+
+PICK = "Select a report and press Enter (or View report) to see what you sent."
+
+
+def what_was_sent(detail: Any) -> dict[str, Any]:
+    """The report as its reporter sent it: the fields of version 1, nothing added later."""
+    return dict(detail.changes.get(1, {}))
+
+
+class MyReportsView(QWidget):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._generation = 0
+        self.shown_reference = ""
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading_label("My reports", self))
+        layout.addWidget(
+            plain_label(
+                "The concerns you have reported and whether the DSL has seen them. A report "
+                "cannot be changed once it is sent: if something needs adding, tell your DSL.",
+                self,
+                role="muted",
+            )
+        )
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        top = QWidget(splitter)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        self.list = CaseListView(
+            context,
+            top,
+            include=self._is_mine,
+            hidden_columns=(Column.DEADLINE,),
+            empty_text="You have not reported any concerns yet. Use Report a concern to send one.",
+            name="My reports",
+            full_status=True,
+        )
+        top_layout.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        self.view_button = named(
+            QPushButton("&View report", top), "See what you sent in the selected report"
+        )
+        row.addWidget(self.view_button)
+        row.addStretch(1)
+        top_layout.addLayout(row)
+
+        bottom = QWidget(splitter)
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        self.report_heading = plain_label(PICK, bottom, role="muted")
+        named(self.report_heading, "The report shown")
+        bottom_layout.addWidget(self.report_heading)
+        self.report = ReportSummaryPanel(bottom)
+        bottom_layout.addWidget(self.report, 1)
+        splitter.addWidget(top)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+
+        self.list.open_case.connect(self.show_report)
+        self.list.current_changed.connect(lambda r: self.view_button.setEnabled(bool(r)))
+        self.view_button.clicked.connect(lambda: self.show_report(self.list.current_reference()))
+        self.view_button.setEnabled(False)
+        context.events.locked.connect(self.clear)
+        self.setFocusProxy(self.list)
+
+    def _is_mine(self, case: CaseSummary) -> bool:
+        session = self.context.session
+        return session is not None and case.reporter_id == session.user_id
+
+    def refresh(self) -> None:
+        self.list.refresh()
+
+    def show_report(self, reference: str) -> None:
+        """Load one of my reports and show what was sent, with its status."""
+        session = self.context.session
+        if not reference or session is None or session.locked:
+            return
+        from safelog.vault.cases import show_case
+
+        self._generation += 1
+        generation = self._generation
+        self.report_heading.setText(f"Opening {reference}…")
+
+        def done(detail: Any) -> None:
+            if generation != self._generation:
+                return
+            if detail.fields.get("reporter") != session.user_id:
+                self.report.clear()
+                self.report_heading.setText("That is not one of your reports.")
+                return
+            sent = what_was_sent(detail)
+            self.shown_reference = detail.reference
+            self.report_heading.setText(f"What you sent in {detail.reference}")
+            self.report.show_report(
+                sent,
+                reference=detail.reference,
+                status=detail.fields.get("status", "new"),
+                received=detail.versions[0].at if detail.versions else None,
+                received_label="Sent",
+                names={session.user_id: session.person.name},
+                about_headteacher=bool(sent.get("about_headteacher")),
+            )
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                self.report.clear()
+                self.report_heading.setText("The report could not be opened. " + error_text(exc))
+
+        run_guarded(self.context, self, lambda: show_case(session, reference), done, failed)
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.shown_reference = ""
+        self.report.clear()
+        self.report_heading.setText(PICK)
+        self.view_button.setEnabled(False)

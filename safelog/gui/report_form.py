@@ -1,0 +1,632 @@
+"""Report a concern: one form, done in about two minutes, by any member of staff.
+
+What happened, when, where (platform and link), who was involved and in what role, whether it
+is about the headteacher or another member of staff, what was done straight away and whether a
+DSL was already told in person. What the case record has no field for (the immediate action and
+the verbal report) goes into the description under clear headings.
+
+Sending runs in the worker. Problems are shown in plain words next to the form, which keeps
+everything typed; nothing is lost on an error.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safelog.domain.categories import CATEGORIES, category_by_code
+from safelog.domain.deadlines import LONDON
+from safelog.domain.roles import Role
+from safelog.errors import InvalidInput
+from safelog.gui.case_list import (
+    error_text,
+    from_qdatetime,
+    named,
+    plain_label,
+    run_guarded,
+    set_invalid,
+    text_width,
+    to_qdatetime,
+    uk_date,
+)
+from safelog.gui.workspace.people import kind_combo, parse_uk_date, role_combo
+from safelog.gui.workspace.summary import kind_label, role_label
+from safelog.vault.directory import ENROLLED
+
+if TYPE_CHECKING:
+    from safelog.gui.context import AppContext
+
+PLATFORMS = (
+    "Instagram",
+    "TikTok",
+    "Snapchat",
+    "WhatsApp",
+    "Facebook",
+    "X (Twitter)",
+    "YouTube",
+    "Discord",
+    "Roblox",
+    "Email",
+    "Text message",
+    "School system",
+    "In person",
+)
+OTHER = "Other"
+
+ACTION_HEADING = "Immediate action taken:"
+TOLD_HEADING = "Already told a DSL in person:"
+
+# CaseInput's messages name JSON keys; the form names its own fields.
+_KEY_NAMES = {
+    "'category'": "The kind of concern",
+    "'summary'": "The one-line summary",
+    "'description'": "The description",
+    "'occurred_at'": "The date and time",
+    "'platform'": "The platform",
+    "'url'": "The link",
+    "'subjects'": "The member of staff",
+    "'people'": "The list of people",
+    "'name'": "The name",
+}
+
+
+def plain_message(message: str) -> str:
+    for key, words in _KEY_NAMES.items():
+        if message.startswith(key):
+            return words + message[len(key) :]
+        message = message.replace(key, words.lower())
+    return message[:1].upper() + message[1:]
+
+
+def compose_description(details: str, action: str, told_dsl: bool) -> str:
+    """The description as stored: what happened, then the two things CaseInput has no field for."""
+    parts = [details.strip()]
+    parts.append(f"{ACTION_HEADING}\n{action.strip() or 'None recorded.'}")
+    parts.append(f"{TOLD_HEADING} {'Yes' if told_dsl else 'No'}")
+    return "\n\n".join(parts)
+
+
+class ReportConcernDialog(QDialog):
+    """`launch()` returns the new case's reference, or None if the report was not sent.
+    The caller tells the other views (`events.cases_changed`), as the main window does."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.reference: str | None = None
+        self._sending = False
+        self._closing = False
+        self.setWindowTitle("Report a concern")
+        self.setModal(True)
+        session = context.require_session()
+        self._me = session.person
+        people = [p for p in session.directory.people.values() if p.status == ENROLLED]
+        self._heads = sorted(p.name for p in people if Role.HEADTEACHER in p.roles)
+        self._colleagues = sorted(p.name for p in people if p.id != session.user_id)
+
+        outer = QVBoxLayout(self)
+        intro = plain_label(
+            "Tell the DSL what happened. Fields marked * are needed; the rest help if you "
+            "know them. Write facts, in the words people used.",
+            self,
+            role="muted",
+        )
+        outer.addWidget(intro)
+        self.error = plain_label("", self, role="warning")
+        named(self.error, "Problem with the report")
+        self.error.hide()
+        outer.addWidget(self.error)
+
+        self.scroller = QScrollArea(self)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget(self.scroller)
+        self.body = body
+        layout = QVBoxLayout(body)
+        layout.addWidget(self._kind_section(body))
+        layout.addWidget(self._what_section(body))
+        layout.addWidget(self._when_where_section(body))
+        layout.addWidget(self._people_section(body))
+        layout.addWidget(self._about_section(body))
+        layout.addWidget(self._done_section(body))
+        layout.addStretch(1)
+        self.scroller.setWidget(body)
+        outer.addWidget(self.scroller, 1)
+
+        self.buttons = QDialogButtonBox(self)
+        self.send_button = named(
+            self.buttons.addButton("&Send report", QDialogButtonBox.ButtonRole.AcceptRole),
+            "Send report to the DSL",
+        )
+        self.send_button.setProperty("role", "primary")
+        self.send_button.setDefault(True)
+        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        assert cancel is not None
+        self.cancel_button = named(cancel, "Cancel the report")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        outer.addWidget(self.buttons)
+
+        context.events.locked.connect(self._locked)
+        self._show_category()
+        self.resize(760, 760)
+        self.category.setFocus()
+
+    # -- sections ---------------------------------------------------------------------------
+
+    def _kind_section(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("What kind of concern is it? *", parent)
+        layout = QVBoxLayout(box)
+        self.category = named(QComboBox(box), "Kind of concern (needed)")
+        self.category.addItem("Choose the kind of concern…", None)
+        for category in CATEGORIES:
+            self.category.addItem(category.title, category.code)
+        self.category.setMaxVisibleItems(len(CATEGORIES) + 1)
+        self.category.setMinimumContentsLength(24)
+        self.category.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.category_help = plain_label("", box, role="muted")
+        named(self.category_help, "What this kind of concern covers")
+        self.category_guidance = plain_label("", box, role="notice")
+        named(self.category_guidance, "What to do, and what not to do")
+        layout.addWidget(self.category)
+        layout.addWidget(self.category_help)
+        layout.addWidget(self.category_guidance)
+        self.category.currentIndexChanged.connect(self._show_category)
+        return box
+
+    def _what_section(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("What happened *", parent)
+        form = QFormLayout(box)
+        self.summary = named(QLineEdit(box), "What happened, in one line (needed)")
+        self.summary.setMaxLength(300)
+        self.summary.setPlaceholderText(
+            "One line, e.g. Unkind comments about a pupil under a video"
+        )
+        self.description = named(QPlainTextEdit(box), "What happened, in full (needed)")
+        self.description.setTabChangesFocus(True)
+        self.description.setPlaceholderText(
+            "What was said or shown, by whom, to whom, and how you found out. "
+            "Use people's own words where you can."
+        )
+        self.description.setMinimumHeight(self.fontMetrics().lineSpacing() * 6)
+        form.addRow("In &one line *", self.summary)
+        form.addRow("In &full *", self.description)
+        return box
+
+    def _when_where_section(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("When and where", parent)
+        form = QFormLayout(box)
+        self.when = named(
+            QDateTimeEdit(box), "When it happened", "Day/month/year and time; now, unless changed"
+        )
+        self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.when.setCalendarPopup(True)
+        self.when.setDateTime(to_qdatetime(self.context.clock()))
+        self.platform = named(QComboBox(box), "Where it happened: site, app or place")
+        self.platform.addItem("Choose if you know…", "")
+        for name in PLATFORMS:
+            self.platform.addItem(name, name)
+        self.platform.addItem(OTHER, OTHER)
+        self.platform.setMaxVisibleItems(len(PLATFORMS) + 2)
+        self.platform_other = named(QLineEdit(box), "Name of the other site, app or place")
+        self.platform_other.setPlaceholderText("Name of the site, app or place")
+        self.platform_other.setMaxLength(200)
+        self.platform_other.hide()
+        where = QHBoxLayout()
+        where.addWidget(self.platform, 1)
+        where.addWidget(self.platform_other, 1)
+        where_label = plain_label("W&here", box, wrap=False)
+        where_label.setBuddy(self.platform)
+        self.url = named(QLineEdit(box), "Link to the post, page or profile")
+        self.url.setPlaceholderText("https://… (copy the full address if you have it)")
+        self.url.setMaxLength(4000)
+        form.addRow("&When", self.when)
+        form.addRow(where_label, where)
+        form.addRow("&Link", self.url)
+        self.platform.currentIndexChanged.connect(self._platform_changed)
+        return box
+
+    def _people_section(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Who was involved", parent)
+        layout = QVBoxLayout(box)
+        layout.addWidget(
+            plain_label("Add each person with their own role in this concern.", box, role="muted")
+        )
+        grid = QGridLayout()
+        self.person_name = named(QLineEdit(box), "Name of a person involved")
+        self.person_name.setPlaceholderText("Their name")
+        self.person_name.setMaxLength(200)
+        self.person_kind = kind_combo(box, "Who the person is")
+        self.person_role = role_combo(box, "Their role in this concern")
+        self.person_birth = named(
+            QLineEdit(box), "Their date of birth (optional)", "Like 01/05/2012"
+        )
+        self.person_birth.setPlaceholderText("dd/mm/yyyy, if known")
+        self.add_person_button = named(QPushButton("&Add person", box), "Add this person")
+        for column, (text, field) in enumerate(
+            (
+                ("&Name", self.person_name),
+                ("Who they a&re", self.person_kind),
+                ("Their r&ole", self.person_role),
+                ("Date of &birth", self.person_birth),
+            )
+        ):
+            caption = plain_label(text, box, wrap=False)
+            caption.setBuddy(field)
+            grid.addWidget(caption, 0, column)
+            grid.addWidget(field, 1, column)
+        grid.addWidget(self.add_person_button, 1, 4)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 2)
+        grid.setColumnStretch(3, 1)
+        layout.addLayout(grid)
+        self.people = named(QTableWidget(0, 4, box), "People involved")
+        self.people.setHorizontalHeaderLabels(
+            ["Name", "Who they are", "Role in this concern", "Date of birth"]
+        )
+        self.people.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.people.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.people.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.people.setTabKeyNavigation(False)
+        self.people.verticalHeader().hide()
+        self.people.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, sample in (
+            (1, "Someone outside the school"),
+            (2, "Alleged perpetrator"),
+            (3, "Date of birth"),
+        ):
+            self.people.horizontalHeader().resizeSection(column, text_width(self.people, sample))
+        self.people.setMaximumHeight(self.fontMetrics().lineSpacing() * 7)
+        self.people.hide()
+        layout.addWidget(self.people)
+        self.remove_person_button = named(
+            QPushButton("&Remove selected person", box), "Remove the selected person"
+        )
+        self.remove_person_button.hide()
+        layout.addWidget(self.remove_person_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self._people: list[dict[str, str]] = []
+        self.add_person_button.clicked.connect(self.add_person)
+        self.person_name.returnPressed.connect(self.add_person)
+        self.remove_person_button.clicked.connect(self._remove_person)
+        return box
+
+    def _about_section(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("Is it about a member of staff?", parent)
+        layout = QVBoxLayout(box)
+        self.about_head = named(
+            QCheckBox("This concern is about the &headteacher", box),
+            "This concern is about the headteacher",
+        )
+        self.about_head_note = plain_label(
+            "The headteacher will not be able to read this report. It goes to the chair of "
+            "governors (and to the DSL, if the DSL is not the headteacher).",
+            box,
+            role="notice",
+        )
+        self.about_head_note.hide()
+        if not self._heads:
+            self.about_head.setEnabled(False)
+            self.about_head.setToolTip(
+                "No headteacher uses SafeLog yet: tell the chair of governors in person."
+            )
+        elif self._me.name in self._heads:
+            self.about_head.hide()
+        row = QHBoxLayout()
+        self.about_staff = named(QComboBox(box), "Member of staff the concern is about")
+        self.about_staff.addItem("No, or not a member of staff", "")
+        for name in self._colleagues:
+            if name not in self._heads:
+                self.about_staff.addItem(name, name)
+        row.addWidget(plain_label("About a member of staff:", box, wrap=False))
+        row.addWidget(self.about_staff, 1)
+        layout.addWidget(self.about_head)
+        layout.addWidget(self.about_head_note)
+        layout.addLayout(row)
+        layout.addWidget(
+            plain_label("The person a concern is about can never read it.", box, role="muted")
+        )
+        self.about_head.toggled.connect(self.about_head_note.setVisible)
+        return box
+
+    def _done_section(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox("What has been done", parent)
+        form = QFormLayout(box)
+        self.action_taken = named(QPlainTextEdit(box), "Immediate action taken")
+        self.action_taken.setTabChangesFocus(True)
+        self.action_taken.setPlaceholderText(
+            "e.g. Took a screenshot, reported the post, moved the pupil to another room"
+        )
+        self.action_taken.setMaximumHeight(self.fontMetrics().lineSpacing() * 4 + 16)
+        self.told_dsl = named(
+            QCheckBox("I have already told a &DSL in person", box),
+            "I have already told a DSL in person",
+        )
+        form.addRow("Immediate &action taken", self.action_taken)
+        form.addRow("", self.told_dsl)
+        return box
+
+    # -- reacting ---------------------------------------------------------------------------
+
+    def _show_category(self) -> None:
+        code = self.category.currentData()
+        if not code:
+            self.category_help.setText("")
+            self.category_help.hide()
+            self.category_guidance.hide()
+            return
+        category = category_by_code(code)
+        self.category_help.setText(category.description)
+        self.category_help.show()
+        self.category_guidance.setText(category.guidance)
+        self.category_guidance.setProperty(
+            "role", "warning" if category.blocks_image_import else "notice"
+        )
+        self.category_guidance.style().unpolish(self.category_guidance)
+        self.category_guidance.style().polish(self.category_guidance)
+        self.category_guidance.show()
+        set_invalid(self.category, False)
+
+    def _platform_changed(self) -> None:
+        other = self.platform.currentData() == OTHER
+        self.platform_other.setVisible(other)
+        if other:
+            self.platform_other.setFocus()
+
+    def add_person(self) -> bool:
+        """Add the person typed in the row above the list; False (with a message) if the
+        row cannot be added. An empty row adds nothing."""
+        name = self.person_name.text().strip()
+        if not name:
+            if self.person_birth.text().strip():
+                self._show_error(
+                    "Write the person's name, or clear their date of birth.", self.person_name
+                )
+                return False
+            return True
+        try:
+            born = parse_uk_date(self.person_birth.text())
+        except ValueError:
+            self._show_error(
+                "Write the date of birth like 01/05/2012, or leave it empty.", self.person_birth
+            )
+            return False
+        if born is not None and born > self.context.clock().astimezone(LONDON).date():
+            self._show_error("The date of birth is in the future.", self.person_birth)
+            return False
+        person = {
+            "name": name,
+            "kind": self.person_kind.currentData(),
+            "role": self.person_role.currentData(),
+        }
+        if born is not None:
+            person["date_of_birth"] = born.isoformat()
+        self._people.append(person)
+        self._show_people()
+        self.person_name.clear()
+        self.person_birth.clear()
+        self.person_name.setFocus()
+        return True
+
+    def _remove_person(self) -> None:
+        row = self.people.currentRow()
+        if 0 <= row < len(self._people):
+            del self._people[row]
+            self._show_people()
+
+    def _show_people(self) -> None:
+        self.people.setRowCount(len(self._people))
+        for r, person in enumerate(self._people):
+            values = [
+                person["name"],
+                kind_label(person["kind"]),
+                role_label(person["role"]),
+                uk_date(person.get("date_of_birth", "")),
+            ]
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                self.people.setItem(r, c, item)
+        self.people.setVisible(bool(self._people))
+        self.remove_person_button.setVisible(bool(self._people))
+
+    @property
+    def people_added(self) -> list[dict[str, str]]:
+        return [dict(p) for p in self._people]
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _show_error(self, message: str, field: QWidget | None = None) -> None:
+        self.error.setText(message)
+        self.error.setAccessibleDescription(message)
+        self.error.show()
+        if field is not None:
+            set_invalid(field, True)
+            self.scroller.ensureWidgetVisible(field)
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _clear_errors(self) -> None:
+        self.error.hide()
+        self.error.setText("")
+        for field in (
+            self.category,
+            self.summary,
+            self.description,
+            self.when,
+            self.person_name,
+            self.person_birth,
+            self.platform_other,
+        ):
+            set_invalid(field, False)
+
+    def case_json(self) -> dict[str, Any] | None:
+        """What the form says, as the JSON `CaseInput` validates; None (and a message on
+        the form) when something needed is missing."""
+        self._clear_errors()
+        code = self.category.currentData()
+        if not code:
+            self._show_error("Choose what kind of concern this is.", self.category)
+            return None
+        summary = self.summary.text().strip()
+        if not summary:
+            self._show_error("Write one line saying what happened.", self.summary)
+            return None
+        details = self.description.toPlainText().strip()
+        if not details:
+            self._show_error("Describe what happened.", self.description)
+            return None
+        when = from_qdatetime(self.when.dateTime())
+        if when > self.context.clock() + timedelta(minutes=5):
+            self._show_error("The time it happened is in the future. Check the date.", self.when)
+            return None
+        platform = self.platform.currentData() or ""
+        if platform == OTHER:
+            platform = self.platform_other.text().strip()
+            if not platform:
+                self._show_error(
+                    "Write the name of the site, app or place, or choose one from the list.",
+                    self.platform_other,
+                )
+                return None
+        if not self.add_person():
+            return None
+        subjects = []
+        if self.about_head.isChecked() and self.about_head.isEnabled():
+            subjects += self._heads
+        staff = self.about_staff.currentData()
+        if staff and staff not in subjects:
+            subjects.append(staff)
+        return {
+            "category": code,
+            "summary": summary,
+            "description": compose_description(
+                details, self.action_taken.toPlainText(), self.told_dsl.isChecked()
+            ),
+            "occurred_at": when.isoformat(),
+            "platform": platform,
+            "url": self.url.text().strip(),
+            "subjects": subjects,
+            "people": self.people_added,
+        }
+
+    def submit(self) -> None:
+        if self._sending:
+            return
+        data = self.case_json()
+        if data is None:
+            return
+        from safelog.vault.case_input import CaseInput
+
+        try:
+            case = CaseInput.from_json(data)
+        except InvalidInput as exc:
+            self._show_error(plain_message(str(exc)))
+            return
+        session = self.context.session
+        if session is None or session.locked:
+            self._show_error("SafeLog is locked. Sign in again.")
+            return
+        from safelog.vault.cases import add_case
+
+        self._set_sending(True)
+        run_guarded(self.context, self, lambda: add_case(session, case), self._sent, self._failed)
+
+    def _set_sending(self, sending: bool) -> None:
+        self._sending = sending
+        self.body.setEnabled(not sending)
+        self.send_button.setEnabled(not sending)
+        self.send_button.setText("Sending…" if sending else "&Send report")
+
+    def _sent(self, reference: str) -> None:
+        self._set_sending(False)
+        self.reference = reference
+        self._closing = True
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_sending(False)
+        self._show_error("The report was not sent. " + plain_message(error_text(exc)))
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def has_content(self) -> bool:
+        return bool(
+            self.category.currentData()
+            or self.summary.text().strip()
+            or self.description.toPlainText().strip()
+            or self.url.text().strip()
+            or self._people
+            or self.person_name.text().strip()
+            or self.action_taken.toPlainText().strip()
+        )
+
+    def confirm_discard(self) -> bool:
+        """Ask before throwing away a half-written report (tests patch this)."""
+        box = QMessageBox(self)
+        box.setWindowTitle("Report a concern")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText("Discard this report? What you typed will not be kept.")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return box.exec() == QMessageBox.StandardButton.Discard
+
+    def reject(self) -> None:
+        if self._sending and not self._closing:
+            return  # wait for the vault: the report may already be saved
+        if not self._closing and self.has_content() and not self.confirm_discard():
+            return
+        self._closing = True
+        super().reject()
+
+    def _locked(self) -> None:
+        """Locking forgets what was typed: it is record content."""
+        for line in (
+            self.summary,
+            self.url,
+            self.platform_other,
+            self.person_name,
+            self.person_birth,
+        ):
+            line.clear()
+        self.description.clear()
+        self.action_taken.clear()
+        self._people = []
+        self._show_people()
+        self._closing = True
+        super().reject()
+
+    def launch(self) -> str | None:
+        if self.exec() == QDialog.DialogCode.Accepted:
+            return self.reference
+        return None

@@ -1,0 +1,401 @@
+"""The case workspace: one case, its summary header and a tab per part of the record.
+
+Loading and every save run in the worker; after a save the case is loaded again (so what is
+shown is what was signed and stored), and `events.cases_changed` tells the lists. Only the DSL,
+headteacher and chair get editing controls (the vault refuses anyone else anyway); a member of
+staff who opens a case sees only what they reported and its status.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safelog.domain.roles import Role
+from safelog.gui.case_list import (
+    category_title,
+    error_text,
+    heading_label,
+    named,
+    plain_label,
+    run_guarded,
+    status_label,
+    uk_datetime,
+)
+from safelog.gui.workspace.actions import ActionsPanel
+from safelog.gui.workspace.chronology import ChronologyPanel
+from safelog.gui.workspace.decisions import DecisionsPanel
+from safelog.gui.workspace.escalations import EscalationsPanel
+from safelog.gui.workspace.history import HistoryPanel
+from safelog.gui.workspace.outcome import OutcomePanel
+from safelog.gui.workspace.panel import CaseView, SaveOp, WorkspacePanel
+from safelog.gui.workspace.people import PeoplePanel
+from safelog.gui.workspace.summary import ReportSummaryPanel
+from safelog.vault.directory import ENROLLED
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from safelog.gui.context import AppContext
+    from safelog.vault.records import CaseDetail
+
+EDITORS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
+
+
+def _alive(callback: Callable[..., Any]) -> bool:
+    owner = getattr(callback, "__self__", None)
+    return not (isinstance(owner, shiboken6.Object) and not shiboken6.isValid(owner))
+
+
+class CaseWorkspace(QWidget):
+    loaded = Signal(str)  # the reference, after each load
+    saved = Signal(str)  # the reference, after each save (before the reload)
+
+    def __init__(
+        self,
+        context: AppContext,
+        parent: QWidget | str | None = None,
+        reference: str | None = None,
+    ) -> None:
+        if isinstance(parent, str):  # CaseWorkspace(context, reference), as the main window calls
+            parent, reference = None, parent
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle("Case")  # never case content
+        self._reference = ""
+        self._generation = 0
+        self._loading = False
+        self._again = False
+        self.view: CaseView | None = None
+
+        layout = QVBoxLayout(self)
+        self.stack = QStackedWidget(self)
+        layout.addWidget(self.stack)
+
+        # Page 0: a message (loading, locked, cannot open).
+        self.message_page = QWidget(self.stack)
+        message_layout = QVBoxLayout(self.message_page)
+        self.message = plain_label("", self.message_page)
+        named(self.message, "Case")
+        message_layout.addWidget(self.message)
+        message_layout.addStretch(1)
+        self.stack.addWidget(self.message_page)
+
+        # Page 1: the read-only report, for staff.
+        self.staff_page = QWidget(self.stack)
+        staff_layout = QVBoxLayout(self.staff_page)
+        staff_layout.addWidget(heading_label("Your report", self.staff_page))
+        staff_layout.addWidget(
+            plain_label(
+                "This is what you sent and where it stands. A report cannot be changed once "
+                "it is sent: if something needs adding, tell your DSL.",
+                self.staff_page,
+                role="muted",
+            )
+        )
+        self.staff_summary = ReportSummaryPanel(self.staff_page)
+        staff_layout.addWidget(self.staff_summary, 1)
+        self.stack.addWidget(self.staff_page)
+
+        # Page 2: the workspace.
+        self.work_page = QWidget(self.stack)
+        work_layout = QVBoxLayout(self.work_page)
+        work_layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.title = heading_label("", self.work_page)
+        named(self.title, "Case reference")
+        self.status_badge = plain_label("", self.work_page, role="notice", wrap=False)
+        named(self.status_badge, "Status")
+        top.addWidget(self.title)
+        top.addWidget(self.status_badge)
+        top.addStretch(1)
+        self.acknowledge_button = named(
+            QPushButton("&Acknowledge", self.work_page),
+            "Acknowledge this concern: the DSL has seen it",
+        )
+        self.acknowledge_button.setProperty("role", "primary")
+        self.reload_button = named(QPushButton("Re&load", self.work_page), "Load the case again")
+        top.addWidget(self.acknowledge_button)
+        top.addWidget(self.reload_button)
+        work_layout.addLayout(top)
+        self.meta = plain_label("", self.work_page, role="muted")
+        named(self.meta, "Category, when it was received and who reported it")
+        work_layout.addWidget(self.meta)
+        self.summary_line = plain_label("", self.work_page, selectable=True)
+        self.summary_line.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        named(self.summary_line, "Summary of the concern")
+        work_layout.addWidget(self.summary_line)
+        self.flag = plain_label("", self.work_page, role="warning")
+        named(self.flag, "Who cannot read this case")
+        work_layout.addWidget(self.flag)
+        self.banner = plain_label("", self.work_page, role="warning")
+        named(self.banner, "Problem")
+        self.banner.hide()
+        work_layout.addWidget(self.banner)
+
+        self.tabs = named(QTabWidget(self.work_page), "Parts of the case")
+        self.summary_tab = ReportSummaryPanel(self.tabs)
+        self.tabs.addTab(self.summary_tab, "Summary")
+        self.people_panel = PeoplePanel(context, self.tabs, self.save)
+        self.chronology_panel = ChronologyPanel(context, self.tabs, self.save)
+        self.actions_panel = ActionsPanel(context, self.tabs, self.save)
+        self.decisions_panel = DecisionsPanel(context, self.tabs, self.save)
+        self.escalations_panel = EscalationsPanel(context, self.tabs, self.save)
+        self.outcome_panel = OutcomePanel(context, self.tabs, self.save)
+        self.history_panel = HistoryPanel(context, self.tabs, self.save)
+        self.panels: list[WorkspacePanel] = [
+            self.people_panel,
+            self.chronology_panel,
+            self.actions_panel,
+            self.decisions_panel,
+            self.escalations_panel,
+            self.outcome_panel,
+            self.history_panel,
+        ]
+        for panel in self.panels:
+            self.tabs.addTab(panel, panel.title)
+        work_layout.addWidget(self.tabs, 1)
+        self.stack.addWidget(self.work_page)
+        self.stack.setCurrentWidget(self.message_page)
+
+        self.acknowledge_button.clicked.connect(self._acknowledge)
+        self.reload_button.clicked.connect(self.reload)
+        for sequence in (QKeySequence.StandardKey.Refresh,):
+            shortcut = QShortcut(QKeySequence(sequence), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.reload)
+        context.events.locked.connect(self.clear)
+        context.events.cases_changed.connect(self._cases_changed)
+        if reference:
+            self.load(reference)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @property
+    def reference(self) -> str:
+        return self._reference
+
+    @property
+    def detail(self) -> CaseDetail | None:
+        return self.view.detail if self.view else None
+
+    def load(self, reference: str) -> None:
+        """Open another case (or this one again)."""
+        if reference != self._reference:
+            self._forget()
+            self._reference = reference
+            self._show_message("Opening the case…")
+        self._loading = False
+        self._again = False
+        self.reload()
+
+    def reload(self) -> None:
+        if not self._reference:
+            return
+        if self._loading:
+            self._again = True
+            return
+        session = self.context.session
+        if session is None or session.locked:
+            self.clear()
+            return
+        from safelog.vault.cases import show_case
+        from safelog.vault.escalations import escalations_for
+
+        reference = self._reference
+        self._loading = True
+        self._generation += 1
+        generation = self._generation
+        clock = self.context.clock
+
+        def work() -> CaseView:
+            detail = show_case(session, reference)
+            directory = session.directory
+            roles = session.person.roles
+            return CaseView(
+                detail=detail,
+                escalations=escalations_for(detail),
+                names={p.id: p.name for p in directory.people.values()},
+                user_names=sorted(
+                    p.name for p in directory.people.values() if p.status == ENROLLED
+                ),
+                now=clock(),
+                can_edit=bool(EDITORS & roles),
+                is_dsl=Role.DSL in roles,
+                my_name=session.person.name,
+            )
+
+        run_guarded(
+            self.context,
+            self,
+            work,
+            lambda view: self._loaded(generation, view),
+            lambda exc: self._failed(generation, exc),
+        )
+
+    def _loaded(self, generation: int, view: CaseView) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self.view = view
+        self.banner.hide()
+        if view.can_edit:
+            self._show_workspace(view)
+        else:
+            self._show_staff_view(view)
+        self.loaded.emit(self._reference)
+        if self._again:
+            self._again = False
+            self.reload()
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._again = False
+        message = "The case could not be opened. " + error_text(exc)
+        if self.view is None:
+            self._show_message(message)
+        else:
+            self.banner.setText(message)
+            self.banner.show()
+
+    def _cases_changed(self, reference: str) -> None:
+        if self._reference and reference in ("", self._reference) and self.view is not None:
+            self.reload()
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message_page)
+
+    def _show_staff_view(self, view: CaseView) -> None:
+        detail = view.detail
+        # Only what they sent (version 1), and where it stands now.
+        sent = detail.changes.get(1, {})
+        self.staff_summary.show_report(
+            sent,
+            reference=detail.reference,
+            status=detail.fields.get("status", "new"),
+            received=detail.versions[0].at if detail.versions else None,
+            received_label="Sent",
+            names=view.names,
+            about_headteacher=bool(sent.get("about_headteacher")),
+        )
+        self.stack.setCurrentWidget(self.staff_page)
+
+    def _show_workspace(self, view: CaseView) -> None:
+        detail = view.detail
+        fields = detail.fields
+        status = fields.get("status", "new")
+        self.title.setText(detail.reference)
+        self.status_badge.setText(status_label(status))
+        received = detail.versions[0].at if detail.versions else None
+        reporter = view.name_of(fields.get("reporter"))
+        self.meta.setText(
+            f"{category_title(fields.get('category', ''))}  ·  received {uk_datetime(received)}"
+            + (f"  ·  reported by {reporter}" if reporter else "")
+        )
+        self.summary_line.setText(fields.get("summary", ""))
+        flags = []
+        if fields.get("about_headteacher"):
+            flags.append(
+                "About the headteacher: the headteacher cannot read this case. The chair of "
+                "governors handles it."
+            )
+        elif fields.get("subjects"):
+            names = ", ".join(view.name_of(s) for s in fields["subjects"])
+            flags.append(f"About a member of staff ({names}): they cannot read this case.")
+        self.flag.setText("\n".join(flags))
+        self.flag.setVisible(bool(flags))
+        self.acknowledge_button.setVisible(view.is_dsl and status == "new")
+        self.acknowledge_button.setEnabled(True)
+        self.summary_tab.show_report(
+            fields,
+            reference=detail.reference,
+            status=status,
+            received=received,
+            names=view.names,
+            about_headteacher=bool(fields.get("about_headteacher")),
+            evidence=detail.evidence,
+        )
+        for panel in self.panels:
+            panel.show_case(view)
+        for position in range(1, self.tabs.count()):
+            tab = self.tabs.widget(position)
+            if isinstance(tab, WorkspacePanel):
+                number = tab.count()
+                self.tabs.setTabText(position, tab.title + (f" ({number})" if number else ""))
+        self.stack.setCurrentWidget(self.work_page)
+
+    def _forget(self) -> None:
+        self._generation += 1
+        self.view = None
+        for panel in self.panels:
+            panel.clear()
+        self.summary_tab.clear()
+        self.staff_summary.clear()
+        for label in (self.title, self.status_badge, self.meta, self.summary_line, self.flag):
+            label.setText("")
+        self.banner.hide()
+
+    def clear(self) -> None:
+        """Forget the case and everything typed into it (on lock)."""
+        self._forget()
+        self._loading = False
+        self._again = False
+        self._reference = ""
+        self._show_message("SafeLog is locked. Sign in again to open the case.")
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def save(
+        self,
+        op: SaveOp,
+        on_saved: Callable[[], None],
+        on_failed: Callable[[str], None],
+    ) -> None:
+        """Run one change in the worker, then load the case again."""
+        session = self.context.session
+        reference = self._reference
+        if session is None or session.locked or not reference:
+            on_failed("SafeLog is locked. Sign in again.")
+            return
+
+        def done(_result: object) -> None:
+            if _alive(on_saved):
+                on_saved()
+            self.saved.emit(reference)
+            self.context.events.cases_changed.emit(reference)  # lists refresh; so do we
+
+        def failed(exc: BaseException) -> None:
+            if _alive(on_failed):
+                on_failed(error_text(exc))
+
+        run_guarded(self.context, self, lambda: op(session, reference), done, failed)
+
+    def _acknowledge(self) -> None:
+        def op(session: Any, reference: str) -> object:
+            from safelog.vault.workspace import acknowledge
+
+            return acknowledge(session, reference)
+
+        def failed(message: str) -> None:
+            self.acknowledge_button.setEnabled(True)
+            self.banner.setText(message)
+            self.banner.show()
+
+        self.acknowledge_button.setEnabled(False)
+        self.save(op, lambda: None, failed)

@@ -1,0 +1,323 @@
+"""Escalations: the routes SafeLog suggests for this case (why, and by when), what has been
+recorded against each, and a small form to record one. (A fuller panel comes later.)"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safelog.domain.deadlines import DeadlineState, deadline_state
+from safelog.gui.case_list import (
+    from_qdatetime,
+    named,
+    plain_label,
+    set_invalid,
+    to_qdatetime,
+    uk_datetime,
+)
+from safelog.gui.workspace.panel import (
+    DATE_TIME,
+    CaseView,
+    FormError,
+    Notice,
+    Saver,
+    WorkspacePanel,
+    fill_table,
+    read_only_table,
+    row_key,
+    text_box,
+)
+
+if TYPE_CHECKING:
+    from safelog.gui.context import AppContext
+    from safelog.vault.session import Session
+
+HOW = ("Phone", "Email", "In person", "Online form", "Letter", "In SafeLog")
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def where_it_stands(item: dict[str, Any], now: datetime) -> str:
+    if item.get("not_needed"):
+        return f"Not needed: {item['not_needed']}"
+    if item.get("done_at"):
+        text = f"Done {uk_datetime(item['done_at'])}"
+        if item.get("told"):
+            text += f": told {item['told']}"
+        if item.get("how"):
+            text += f" ({item['how']})"
+        if item.get("response"):
+            text += f". Response: {item['response']}"
+        return text
+    state = deadline_state(_parse(item.get("due")), None, now)
+    if state is DeadlineState.OVERDUE:
+        return "Not done: overdue"
+    if state is DeadlineState.DUE_TODAY:
+        return "Not done: due today"
+    return "Not done yet"
+
+
+def due_text(item: dict[str, Any]) -> str:
+    return uk_datetime(item.get("due")) if item.get("due") else "No set deadline"
+
+
+class EscalationDialog(QDialog):
+    """Record who was told on one route, when, how, their reference and response; or that
+    the route is not needed, and why. It saves while open, so an error keeps what was typed."""
+
+    def __init__(
+        self,
+        context: AppContext,
+        parent: QWidget | None = None,
+        *,
+        item: dict[str, Any],
+        save: Saver,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.item = item
+        self.save = save
+        self.setWindowTitle("Record an escalation")
+        self.setModal(True)
+        layout = QVBoxLayout(self)
+        title = plain_label(item["title"], self)
+        title.setObjectName("heading")
+        layout.addWidget(title)
+        layout.addWidget(plain_label(item.get("reason", ""), self, role="muted"))
+
+        self.not_needed = named(
+            QCheckBox("This route is &not needed for this case", self),
+            "This route is not needed for this case",
+        )
+        layout.addWidget(self.not_needed)
+
+        self.done_form = QWidget(self)
+        form = QFormLayout(self.done_form)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.told = named(QLineEdit(self.done_form), "Who was told")
+        self.told.setPlaceholderText("Name and role, e.g. PC Jones, or Duty LADO")
+        self.how = named(QComboBox(self.done_form), "How they were told")
+        self.how.setEditable(True)
+        self.how.addItems(HOW)
+        line_edit = self.how.lineEdit()
+        if line_edit is not None:
+            named(line_edit, "How they were told")
+        self.when = named(QDateTimeEdit(self.done_form), "When they were told")
+        self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.when.setCalendarPopup(True)
+        self.when.setDateTime(to_qdatetime(context.clock()))
+        label = item.get("reference_label") or "Their reference"
+        self.reference = named(QLineEdit(self.done_form), label)
+        self.response = text_box(self.done_form, "Their response or advice", lines=2)
+        form.addRow("&Who was told", self.told)
+        form.addRow("&How", self.how)
+        form.addRow("Whe&n", self.when)
+        form.addRow(f"{label} (if any)", self.reference)
+        form.addRow("Response or advice", self.response)
+        layout.addWidget(self.done_form)
+
+        self.reason_form = QWidget(self)
+        reason_layout = QFormLayout(self.reason_form)
+        reason_layout.setContentsMargins(0, 0, 0, 0)
+        self.not_needed_reason = text_box(self.reason_form, "Why this route is not needed", lines=2)
+        reason_layout.addRow("&Why not", self.not_needed_reason)
+        layout.addWidget(self.reason_form)
+        self.reason_form.hide()
+
+        self.error = FormError(self)
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(self)
+        self.save_button = named(
+            self.buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole), "Save"
+        )
+        self.save_button.setDefault(True)
+        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        if cancel is not None:
+            named(cancel, "Cancel")
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        self.not_needed.toggled.connect(self._toggle)
+        context.events.locked.connect(self._locked)
+        self.resize(560, self.sizeHint().height())
+
+    def launch(self) -> bool:
+        return self.exec() == QDialog.DialogCode.Accepted
+
+    def _toggle(self, on: bool) -> None:
+        self.done_form.setVisible(not on)
+        self.reason_form.setVisible(on)
+
+    def _submit(self) -> None:
+        self.error.clear_error()
+        route = str(self.item["route"])
+        if self.not_needed.isChecked():
+            reason = self.not_needed_reason.toPlainText().strip()
+            if not reason:
+                set_invalid(self.not_needed_reason, True)
+                self.error.show_error("Say why this route is not needed.")
+                self.not_needed_reason.setFocus()
+                return
+
+            def op(session: Session, reference: str) -> object:
+                from safelog.vault.workspace import record_escalation
+
+                return record_escalation(session, reference, route, not_needed_reason=reason)
+
+        else:
+            told = self.told.text().strip()
+            if not told:
+                set_invalid(self.told, True)
+                self.error.show_error("Write who was told.")
+                self.told.setFocus()
+                return
+            how = self.how.currentText().strip()
+            when = from_qdatetime(self.when.dateTime())
+            if when > self.context.clock():
+                self.error.show_error("The time is in the future. Check the date and time.")
+                self.when.setFocus()
+                return
+            number = self.reference.text().strip()
+            response = self.response.toPlainText().strip()
+
+            def op(session: Session, reference: str) -> object:
+                from safelog.vault.workspace import record_escalation
+
+                return record_escalation(
+                    session,
+                    reference,
+                    route,
+                    told=told,
+                    how=how,
+                    done_at=when,
+                    reference_number=number,
+                    response=response,
+                )
+
+        self.save_button.setEnabled(False)
+        self.save(op, self.accept, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.save_button.setEnabled(True)
+        self.error.show_error(message)
+
+    def _locked(self) -> None:
+        for box in (self.told, self.reference):
+            box.clear()
+        self.response.clear()
+        self.not_needed_reason.clear()
+        self.reject()
+
+
+class EscalationsPanel(WorkspacePanel):
+    title = "Escalations"
+
+    def __init__(self, context: AppContext, parent: QWidget | None, save: Saver) -> None:
+        super().__init__(context, parent, save)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            plain_label(
+                "Who must be told about this case, why, and by when. Required routes count "
+                "towards the case's deadline until they are recorded.",
+                self,
+                role="muted",
+            )
+        )
+        self.table = read_only_table(
+            self,
+            "Escalation routes",
+            ("Route", "Needed", "Why", "Due", "Where it stands", "Reference"),
+            stretch=2,
+            widths={
+                0: "Children's social care",
+                1: "Required",
+                3: DATE_TIME,
+                4: "Done " + DATE_TIME + ": told Someone",
+                5: "Reference 0000",
+            },
+        )
+        layout.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.record_button = named(
+            QPushButton("&Record for the selected route…", self),
+            "Record who was told on the selected route, or that it is not needed",
+        )
+        row.addWidget(self.record_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.notice = Notice(self)
+        layout.addWidget(self.notice)
+        self.record_button.clicked.connect(self.record_selected)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(lambda _i: self.record_selected())
+        self._selection_changed()
+
+    def count(self) -> int | None:
+        if not self.view:
+            return None
+        return sum(
+            1
+            for e in self.view.escalations
+            if e["required"] and not (e.get("done_at") or e.get("not_needed"))
+        )
+
+    def show_case(self, view: CaseView) -> None:
+        super().show_case(view)
+        items = view.escalations
+        fill_table(
+            self.table,
+            [
+                [
+                    e["title"],
+                    "Required" if e["required"] else "Consider",
+                    e.get("reason", ""),
+                    due_text(e),
+                    where_it_stands(e, view.now),
+                    e.get("reference") or "",
+                ]
+                for e in items
+            ],
+            keys=[e["route"] for e in items],
+        )
+        self.record_button.setVisible(view.can_edit)
+        self._selection_changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self.table.setRowCount(0)
+        self.notice.clear()
+
+    def _selection_changed(self) -> None:
+        self.record_button.setEnabled(row_key(self.table) is not None)
+
+    def selected_item(self) -> dict[str, Any] | None:
+        route = row_key(self.table)
+        if route is None or self.view is None:
+            return None
+        return next((e for e in self.view.escalations if e["route"] == route), None)
+
+    def record_selected(self) -> None:
+        item = self.selected_item()
+        if item is None or self.view is None or not self.view.can_edit:
+            return
+        dialog = EscalationDialog(self.context, self, item=item, save=self.save)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.notice.setText(f"{item['title']}: recorded."))
+        dialog.launch()

@@ -1,0 +1,147 @@
+"""What was reported: the summary tab of the workspace, and the read-only view a member of
+staff gets of a report they sent (only what they sent, and its status)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from safelog.domain.outcomes import PersonKind, PersonRole
+from safelog.gui.case_list import category_title, named, plain_label, status_label, uk_date
+from safelog.gui.case_list import uk_datetime as uk_dt
+
+# Plain names of the stored fields, for the history and "what changed".
+FIELD_LABELS: Mapping[str, str] = {
+    "category": "Category",
+    "summary": "What happened (summary)",
+    "description": "Details",
+    "occurred_at": "When it happened",
+    "platform": "Where",
+    "url": "Link",
+    "subjects": "About (members of staff)",
+    "people": "People involved",
+    "reporter": "Reported by",
+    "status": "Status",
+    "acknowledged": "Acknowledged",
+    "escalations": "Escalations",
+    "chronology": "Chronology",
+    "actions": "Actions",
+    "decisions": "Decisions",
+    "outcome": "Outcome",
+    "about_headteacher": "About the headteacher",
+    "escalated_to_leadership": "Shared with the headteacher",
+}
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def kind_label(kind: str) -> str:
+    try:
+        return PersonKind(kind).label
+    except ValueError:
+        return kind
+
+
+def role_label(role: str) -> str:
+    try:
+        return PersonRole(role).label
+    except ValueError:
+        return role
+
+
+def describe_person(person: Mapping[str, Any]) -> str:
+    parts = [kind_label(person.get("kind", "")), role_label(person.get("role", ""))]
+    if person.get("date_of_birth"):
+        parts.append("born " + uk_date(person["date_of_birth"]))
+    return f"{person.get('name', '')} ({', '.join(p for p in parts if p)})"
+
+
+class ReportSummaryPanel(QScrollArea):
+    """The report as sent, as label/value rows. Every value is shown as plain text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        named(self, "The report")
+        body = QWidget(self)
+        outer = QVBoxLayout(body)
+        self.form = QFormLayout()
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(self.form)
+        outer.addStretch(1)
+        self.setWidget(body)
+        self._values: dict[str, QLabel] = {}
+
+    def clear(self) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self._values = {}
+
+    def text(self) -> str:
+        """Everything shown, for tests and copying."""
+        return "\n".join(f"{k}: {v.text()}" for k, v in self._values.items())
+
+    def _row(self, label: str, value: str) -> None:
+        if not value:
+            return
+        caption = plain_label(label, self.widget(), wrap=False)
+        caption.setStyleSheet("font-weight: 600;")
+        shown = plain_label(value, self.widget(), selectable=True)
+        named(shown, label)
+        caption.setBuddy(shown)
+        self.form.addRow(caption, shown)
+        self._values[label] = shown
+
+    def show_report(
+        self,
+        fields: Mapping[str, Any],
+        *,
+        reference: str,
+        status: str,
+        received: Any = None,
+        received_label: str = "Received",
+        names: Mapping[str, str] | None = None,
+        about_headteacher: bool = False,
+        evidence: list[Any] | None = None,
+    ) -> None:
+        """`fields` are the report's fields (for staff: what version 1 set)."""
+        names = names or {}
+        self.clear()
+        self._row("Reference", reference)
+        self._row("Status", status_label(status))
+        self._row(received_label, uk_dt(received))
+        self._row("Category", category_title(fields.get("category", "")))
+        self._row("What happened", fields.get("summary", ""))
+        self._row("When it happened", uk_dt(fields.get("occurred_at") or None))
+        self._row("Where", fields.get("platform", ""))
+        self._row("Link", fields.get("url", ""))
+        people = fields.get("people") or []
+        self._row("People involved", "\n".join(describe_person(p) for p in people))
+        subjects = [names.get(s, "a former user") for s in fields.get("subjects") or []]
+        if about_headteacher:
+            self._row(
+                "About the headteacher",
+                "Yes. The headteacher cannot read this; the chair of governors handles it.",
+            )
+        if subjects:
+            self._row("About (members of staff)", ", ".join(subjects))
+        if fields.get("reporter"):
+            self._row("Reported by", names.get(fields["reporter"], "a former user"))
+        self._row("Details", fields.get("description", ""))
+        if evidence:
+            self._row(
+                "Evidence",
+                "\n".join(
+                    f"{e.file_name} ({e.media_type}, {e.size:,} bytes), added by {e.added_by} "
+                    f"on {uk_dt(e.added_at)}; SHA-256 {e.sha256}"
+                    for e in evidence
+                ),
+            )
