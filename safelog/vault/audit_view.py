@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from safelog.audit import log as audit_log
+from safelog.crypto.aead import DecryptionFailed
 from safelog.errors import TamperDetected
 from safelog.vault.session import Session
 
@@ -30,3 +33,62 @@ def verify_whole_log(session: Session) -> dict[str, Any]:
     with session.write() as conn:
         session.audit(conn, "audit.verify", {"entries": end.seq})
     return {"entries": end.seq, "head": end.entry_hash.hex(), "intact": True}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    details: dict[str, Any]
+    entry_hash: str
+
+
+def case_audit(session: Session, reference: str) -> list[AuditEntry]:
+    """Every audit entry about one case, decrypted with the case's keys (chain verified)."""
+    from sqlalchemy import select
+
+    from safelog.store.schema import AuditRow
+    from safelog.vault.cases import open_case
+
+    session.ensure_open()
+    with session.engine.connect() as conn:
+        case = open_case(session, conn, reference)
+        rows = conn.execute(
+            select(AuditRow.__table__).where(AuditRow.case_id == case.row.id).order_by(AuditRow.seq)
+        ).all()
+    entries = []
+    for row in rows:
+        _, _, key_no = row.key_ref.rpartition(":")
+        cipher = case.ciphers.get(int(key_no)) if key_no.isdigit() else None
+        expected = audit_log.entry_hash(
+            row.seq,
+            row.prev_hash,
+            row.actor_id,
+            row.created_at,
+            row.case_id,
+            row.key_ref,
+            row.body_ct,
+        )
+        if expected != row.entry_hash or not session.verify_actor_signature(
+            row.actor_id, row.signature, audit_log.signing_message(expected)
+        ):
+            raise TamperDetected(f"Audit entry {row.seq} of case {reference} has been altered.")
+        try:
+            body = session.open_audit_body(row.key_ref, row.created_at, row.body_ct, cipher)
+        except DecryptionFailed:
+            raise TamperDetected(f"Audit entry {row.seq} of case {reference} is damaged.") from None
+        if body is None:
+            continue
+        entries.append(
+            AuditEntry(
+                row.seq,
+                row.created_at,
+                str(body.get("actor", "")),
+                str(body.get("action", "")),
+                dict(body.get("details", {})),
+                row.entry_hash.hex(),
+            )
+        )
+    return entries
