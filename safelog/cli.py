@@ -193,8 +193,62 @@ def cmd_case_update(args: argparse.Namespace, reader: PassphraseReader) -> int:
     return 0
 
 
-def case_json(detail: Any, session: Any) -> dict[str, Any]:
+def evidence_json(
+    info: Any, sightings: list[dict[str, Any]], custody: list[Any] | None
+) -> dict[str, Any]:
+    """One evidence item as `case show --json` and `evidence list --json` print it."""
+    meta = info.metadata
+    item = {
+        "id": info.id,
+        "file_name": info.file_name,
+        "original_name": meta.get("original_name", info.file_name),
+        "media_type": info.media_type,
+        "claimed_type": meta.get("claimed_type") or None,
+        "size": info.size,
+        "sha256": info.sha256,
+        "added_by": info.added_by,
+        "added_at": info.added_at.isoformat(),
+        "captured_at_utc": meta.get("captured_at_utc"),
+        "captured_at_local": meta.get("captured_at_local"),
+        "device": meta.get("device"),
+        "source_url": meta.get("source_url") or None,
+        "platform": meta.get("platform") or None,
+        "handle": meta.get("handle") or None,
+        "seen_at": meta.get("seen_at") or None,
+        "description": meta.get("description") or None,
+        "preview": meta.get("preview", "none"),
+        "width": meta.get("width") or None,
+        "height": meta.get("height") or None,
+        "sightings": [
+            {
+                "recorded_by": s.get("recorded_by"),
+                "recorded_at": s.get("recorded_at"),
+                "device": s.get("device"),
+                "file_name": s.get("file_name"),
+                "original_name": s.get("original_name"),
+                "source_url": s.get("source_url") or None,
+                "platform": s.get("platform") or None,
+                "handle": s.get("handle") or None,
+                "seen_at": s.get("seen_at") or None,
+                "description": s.get("description") or None,
+            }
+            for s in sightings
+        ],
+    }
+    if custody is not None:
+        item["custody"] = [
+            {"action": e.action, "actor": e.actor, "at": e.at.isoformat()} for e in custody
+        ]
+    return item
+
+
+def case_json(
+    detail: Any, session: Any, custody: dict[str, list[Any]] | None = None
+) -> dict[str, Any]:
     from safelog.vault.escalations import escalations_for
+    from safelog.vault.evidence import sightings_of
+
+    custody = custody or {}
 
     people_by_id = session.directory.people
     fields = detail.fields
@@ -214,19 +268,10 @@ def case_json(detail: Any, session: Any) -> dict[str, Any]:
         "people": fields.get("people", []),
         "escalations": escalations_for(detail),
         "evidence": [
-            {
-                "id": e.id,
-                "file_name": e.file_name,
-                "media_type": e.media_type,
-                "size": e.size,
-                "sha256": e.sha256,
-                "added_by": e.added_by,
-                "added_at": e.added_at.isoformat(),
-                "source_url": e.metadata.get("source_url") or None,
-                "platform": e.metadata.get("platform") or None,
-            }
+            evidence_json(e, sightings_of(fields, e.id), custody.get(e.id, []))
             for e in detail.evidence
         ],
+        "image_reports": fields.get("image_reports", []),
         "history": [
             {
                 "version": v.number,
@@ -248,9 +293,11 @@ def _name(people: dict[str, Any], user_id: str | None) -> str | None:
 
 def cmd_case_show(args: argparse.Namespace, reader: PassphraseReader) -> int:
     from safelog.vault.cases import show_case
+    from safelog.vault.evidence import custody_by_item
 
     _, session = _unlock(args, reader)
-    data = case_json(show_case(session, args.reference), session)
+    detail = show_case(session, args.reference)
+    data = case_json(detail, session, custody_by_item(session, detail.reference))
     if args.json:
         _emit_json(data)
         return 0
@@ -300,23 +347,51 @@ def cmd_case_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
 
 
 def cmd_evidence_add(args: argparse.Namespace, reader: PassphraseReader) -> int:
-    from safelog.vault.evidence import add_evidence
+    from safelog.vault.evidence import add_evidence_detailed
 
     path = Path(args.file)
     if not path.is_file():
         raise UserFacingError(f"There is no file {args.file}.")
     _, session = _unlock(args, reader)
-    print(
-        add_evidence(
-            session,
-            args.reference,
-            path,
-            source_url=args.source_url or "",
-            platform=args.platform or "",
-            handle=args.handle or "",
-            description=args.description or "",
-        )
+    added = add_evidence_detailed(
+        session,
+        args.reference,
+        path,
+        source_url=args.source_url or "",
+        platform=args.platform or "",
+        handle=args.handle or "",
+        description=args.description or "",
+        seen_at=args.seen_at or "",
     )
+    for note in added.notes:
+        print(f"safelog: note: {note}", file=sys.stderr)
+    print(added.evidence_id)
+    return 0
+
+
+def cmd_evidence_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    from safelog.vault.evidence import custody_by_item, list_case_evidence
+
+    _, session = _unlock(args, reader)
+    items = list_case_evidence(session, args.reference)
+    if args.json:
+        custody = custody_by_item(session, args.reference)
+        _emit_json([evidence_json(i.info, i.sightings, custody.get(i.info.id, [])) for i in items])
+        return 0
+    for item in items:
+        info = item.info
+        flags = []
+        if info.metadata.get("claimed_type"):
+            flags.append(f"named as {info.metadata['claimed_type']}")
+        if info.metadata.get("preview") in ("unreadable", "too-large"):
+            flags.append("cannot be shown")
+        if item.sightings:
+            flags.append(f"seen {len(item.sightings) + 1} times")
+        print(
+            f"{info.id}  {info.file_name}  {info.media_type}  {info.size} bytes  "
+            f"sha256 {info.sha256}  added by {info.added_by} {info.added_at.isoformat()}"
+            + (f"  [{'; '.join(flags)}]" if flags else "")
+        )
     return 0
 
 
@@ -341,6 +416,81 @@ def cmd_audit_verify(args: argparse.Namespace, reader: PassphraseReader) -> int:
             f"The audit log is intact: {report['entries']} entries, every one signed and "
             f"chained. Head {report['head']}."
         )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    from safelog.export.options import ExportOptions
+    from safelog.vault.export import export_case
+
+    out = Path(args.out)
+    if out.exists():
+        raise UserFacingError(f"{args.out} already exists; choose another name.")
+    _, session = _unlock(args, reader)
+    password = reader.new("Choose a password for the case file: ") if args.password else None
+    options = ExportOptions(
+        include_images=not args.no_images,
+        embed_originals=not args.no_originals,
+        pseudonymise=args.pseudonymise,
+        password=password,
+        tsa_url=args.tsa_url,
+    )
+    result = export_case(session, args.reference, out, options)
+    for message in result.messages:
+        print(f"Note: {message}")
+    print(
+        f"Signed case file for {args.reference.strip().upper()} by {result.signer}: "
+        f"{result.pages} pages, {result.attachments} original(s) attached, "
+        f"{'with' if result.timestamped else 'without'} a trusted timestamp."
+    )
+    print(f"SHA-256 {result.sha256}")
+    print(result.path)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    from safelog.errors import TamperDetected
+    from safelog.export.verify import is_encrypted, verify_case_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserFacingError(f"There is no file {args.file}.")
+    ca_pem = None
+    if args.ca:
+        try:
+            ca_pem = Path(args.ca).read_bytes()
+        except OSError as exc:
+            raise UserFacingError(f"Cannot read {args.ca}: {exc.strerror}.") from None
+    password = reader.read(f"Password for {path.name}: ") if is_encrypted(path) else None
+    report = verify_case_file(path, ca_pem, password)
+    for line in report.lines:
+        print(line)
+    if report.cannot_check:
+        raise UserFacingError(report.summary)
+    if not report.ok:
+        raise TamperDetected(f"{path.name} failed the check: {report.summary}")
+    print(f"{path.name}: {report.summary}")
+    return 0
+
+
+def cmd_ca_export(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    from safelog.crypto.ca import fingerprint
+    from safelog.export.signing import ca_certificate_pem, ca_pem_from_der, write_atomically
+    from safelog.vault.export import school_ca_der
+
+    out = Path(args.out)
+    if out.exists():
+        raise UserFacingError(f"{args.out} already exists; choose another name.")
+    if args.as_name:
+        _, session = _unlock(args, reader)  # the copy this user pinned when they enrolled
+        der = session.directory.ca_der
+        pem = ca_certificate_pem(session)
+    else:
+        der = school_ca_der(_vault(args))
+        pem = ca_pem_from_der(der)
+    write_atomically(out, pem, mode=0o644)  # a public certificate, made to be shared
+    print(f"The school CA certificate, SHA-256 fingerprint {fingerprint(der)}, is in:")
+    print(out)
     return 0
 
 
@@ -422,12 +572,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--source-url")
     p.add_argument("--platform")
-    p.add_argument("--handle")
+    p.add_argument("--handle", help="the account that posted or sent it")
     p.add_argument("--description")
+    p.add_argument(
+        "--seen-at",
+        metavar="WHEN",
+        help="when it was seen: 2026-11-20 or 2026-11-20T15:30:00+00:00",
+    )
+    p = command(evidence, "list", cmd_evidence_list, "list a case's evidence", True)
+    p.add_argument("reference")
+    p.add_argument("--json", action="store_true")
     p = command(evidence, "extract", cmd_evidence_extract, "write an original out", True)
     p.add_argument("reference")
     p.add_argument("evidence_id")
     p.add_argument("--out", required=True)
+
+    p = command(sub, "export", cmd_export, "write a signed PDF case file", True)
+    p.add_argument("reference")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.add_argument("--no-images", action="store_true", help="do not draw the evidence images")
+    p.add_argument("--no-originals", action="store_true", help="do not attach the originals")
+    p.add_argument(
+        "--pseudonymise", action="store_true", help="other pupils become Pupil A, Pupil B, ..."
+    )
+    p.add_argument(
+        "--password", action="store_true", help="protect the file with a password (asked for)"
+    )
+    p.add_argument(
+        "--tsa-url", metavar="URL", help="RFC 3161 timestamp server (default: SAFELOG_TSA_URL)"
+    )
+    p = command(sub, "verify", cmd_verify, "check a signed case file")
+    p.add_argument("file", metavar="FILE.pdf")
+    p.add_argument("--ca", metavar="CA.pem", help="the school CA certificate to trust")
+    ca = sub.add_parser("ca", help="the school's certificate authority").add_subparsers(
+        dest="subcommand", required=True, parser_class=_Parser
+    )
+    p = command(ca, "export", cmd_ca_export, "write the school CA certificate (PEM)")
+    p.add_argument("--out", required=True, metavar="CA.pem")
+    p.add_argument(
+        "--as",
+        dest="as_name",
+        metavar="NAME",
+        help="check it against the copy you pinned when you enrolled (asks your passphrase)",
+    )
 
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(
         dest="subcommand", required=True, parser_class=_Parser

@@ -804,6 +804,138 @@ def bench_startup(report: Report, root: Path, runs: int) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# 5. Fifty full-HD screenshots (tests/bench/bench_screenshots.py)
+
+
+def bench_screenshots(report: Report, root: Path, count: int, runs: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_screenshots import measure_screenshots
+
+    _progress(f"{count} full-HD screenshots: add_evidence vs SHA-256 + AES-GCM, best of {runs}")
+    result = measure_screenshots(Path(tempfile.mkdtemp(prefix="screens-", dir=root)), count, runs)
+    report.add(
+        Result(
+            f"evidence-import-{count}-screenshots",
+            result["import_s"],
+            "s",
+            baseline=result["baseline_s"],
+            budget="information (thumbnails are made on import)",
+            detail=result,
+        )
+    )
+    report.note(
+        f"screenshots: {result['import_ms_per_file']:.1f} ms per file imported, "
+        f"{result['baseline_ms_per_file']:.2f} ms raw hash + encrypt "
+        f"({100 * result['ratio']:.1f}% of raw throughput); the thumbnail alone takes "
+        f"{result['thumbnail_ms_per_file']:.1f} ms per file "
+        f"(mean file {result['mean_file_MiB']:.2f} MiB)"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 6. The case list in the window: responsive while cases load (tests/bench/bench_gui_list.py)
+
+
+def bench_gui_list(report: Report, root: Path, count: int, runs: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_gui_list import KEYSTROKE_BUDGET_MS, STALL_BUDGET_MS, measure_list
+
+    _progress(f"setting up a vault with {count} cases for the GUI list")
+    vault, _ = setup_cases(root, count)
+    try:
+        _progress(f"loading them into CaseListView with a 10 ms GUI timer, {min(runs, 3)} times")
+        numbers = measure_list(vault, "Dana DSL", PASSPHRASES["Dana DSL"], runs=min(runs, 3))
+        report.add(
+            Result(
+                f"gui-list-load-{numbers.rows}-longest-stall",
+                numbers.stall_ms,
+                "ms",
+                baseline=numbers.idle_gap_ms,
+                budget=f"< {STALL_BUDGET_MS:.0f} ms between 10 ms GUI ticks (worst load)",
+                status=_status(numbers.stall_ms < STALL_BUDGET_MS),
+                show_ratio=False,
+                detail={
+                    "stall_runs_ms": numbers.stall_runs_ms,
+                    "ticks_per_load": numbers.ticks_per_load,
+                    "full_gc_pauses_ms": numbers.full_collections_ms,
+                    "baseline": "longest gap of the same timer over 0.5 s idle",
+                },
+            )
+        )
+        report.add(
+            Result(
+                f"gui-list-load-{numbers.rows}-longest-stall-gc-frozen",
+                numbers.frozen_stall_ms,
+                "ms",
+                baseline=numbers.idle_gap_ms,
+                budget="information: the same loads after gc.freeze()",
+                show_ratio=False,
+                detail={"stall_runs_ms": numbers.frozen_stall_runs_ms},
+            )
+        )
+        report.add(
+            Result(
+                f"gui-list-load-{numbers.rows}",
+                min(numbers.load_runs_s),
+                "s",
+                detail={"runs_s": numbers.load_runs_s, "what": "refresh() to rows shown"},
+            )
+        )
+        report.add(
+            Result(
+                f"gui-search-keystroke-{numbers.rows}",
+                numbers.worst_keystroke_ms,
+                "ms",
+                budget=f"< {KEYSTROKE_BUDGET_MS:.0f} ms per keystroke (worst), with repaint",
+                status=_status(numbers.worst_keystroke_ms < KEYSTROKE_BUDGET_MS),
+                detail={
+                    "median_ms": numbers.median_keystroke_ms,
+                    "per_keystroke_ms": numbers.keystroke_ms,
+                },
+            )
+        )
+        pauses = ", ".join(f"{p:.0f}" for p in numbers.full_collections_ms) or "none"
+        report.note(
+            f"gui list: {numbers.rows} rows; longest stall per load "
+            f"{', '.join(f'{g:.0f}' for g in numbers.stall_runs_ms)} ms, after gc.freeze() "
+            f"{', '.join(f'{g:.0f}' for g in numbers.frozen_stall_runs_ms)} ms (idle "
+            f"{numbers.idle_gap_ms:.0f} ms); full GC pauses {pauses} ms; keystrokes median "
+            f"{numbers.median_keystroke_ms:.1f} ms, worst {numbers.worst_keystroke_ms:.1f} ms"
+        )
+    finally:
+        vault.close()
+        shutil.rmtree(vault.data_dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------------
+# 7. Signed case file with 50 full-HD screenshots (tests/bench/bench_export.py)
+
+
+def bench_export(report: Report, root: Path, runs: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_export import BUDGET_RATIO, IMAGES, measure_export
+
+    _progress(f"signed export of {IMAGES} full-HD screenshots vs plain ReportLab, best of {runs}")
+    result = measure_export(Path(tempfile.mkdtemp(prefix="export-", dir=root)), runs, IMAGES)
+    report.add(
+        Result(
+            f"signed-export-{IMAGES}-screenshots",
+            result["export_s"],
+            "s",
+            baseline=result["baseline_s"],
+            budget=f"ratio <= {BUDGET_RATIO:.1f} (ReportLab drawing the same images)",
+            status=_status(result["ratio"] <= BUDGET_RATIO),
+            detail=result,
+        )
+    )
+    report.note(
+        f"export: {result['pages']} pages, {result['pdf_MiB']:.1f} MiB signed; ReportLab with "
+        f"its default ASCII85 streams took {result['baseline_reportlab_defaults_s']:.2f} s "
+        f"(ratio {result['ratio_to_reportlab_defaults']:.2f})"
+    )
 
 
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
@@ -838,7 +970,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", metavar="OUT", type=Path, help="write the results as JSON")
     parser.add_argument(
-        "--only", choices=("evidence", "cases", "startup"), help="run one group only"
+        "--only",
+        choices=("evidence", "cases", "startup", "screenshots", "gui-list", "export"),
+        help="run one group only",
     )
     parser.add_argument("--evidence-mib", type=int, help="evidence file size in MiB")
     parser.add_argument("--cases", type=int, help="number of cases")
@@ -891,6 +1025,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_cases(report, root, args.cases, args.runs, profile_dir=args.profile)
         if args.only in (None, "startup"):
             bench_startup(report, root, args.runs)
+        if args.only in (None, "screenshots"):
+            bench_screenshots(report, root, 50, runs=3)
+        if args.only in (None, "gui-list"):
+            bench_gui_list(report, root, args.cases, args.runs)
+        if args.only in (None, "export"):
+            bench_export(report, root, runs=3)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     report.meta["seconds"] = time.perf_counter() - started
