@@ -8,14 +8,16 @@ takes over; locking (idle or on demand) closes it and brings the sign-in window 
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QPixmap
+from PySide6.QtCore import QObject, QSize
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from safelog import __version__
@@ -49,11 +51,24 @@ def _resource(*parts: str) -> bytes:
 
 def load_app_icon() -> QIcon:
     icon = QIcon()
+    folder = resources.files("safelog.resources").joinpath("icons")
     for size in ICON_SIZES:
+        node = folder.joinpath(f"safelog-{size}.png")
+        if isinstance(node, Path):
+            # A real file (source tree, wheel, PyInstaller): Qt decodes each size only when
+            # it is first drawn, which keeps start-up quick.
+            icon.addFile(str(node), QSize(size, size))
+            continue
         pixmap = QPixmap()
-        if pixmap.loadFromData(_resource("icons", f"safelog-{size}.png")):
+        if pixmap.loadFromData(node.read_bytes()):
             icon.addPixmap(pixmap)
     return icon
+
+
+# Two rules the shipped style sheet lacks (reported for resources/style/safelog.qss): a
+# disabled primary or default button must look disabled (otherwise "Sign in" during the
+# wait after wrong passphrases, or the wizard's "Next" before a name is typed, look ready),
+# and dialog buttons carry no icons, like every other button.
 
 
 def load_style_sheet() -> str:
@@ -61,13 +76,10 @@ def load_style_sheet() -> str:
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
+    # High DPI: Qt 6 always scales by each screen's own factor, and its default rounding
+    # policy (PassThrough) keeps 125% and 150% displays sharp; the icons come in five sizes.
     existing = QApplication.instance()
     if existing is None:
-        # Qt 6 scales by the screen's own factor; PassThrough keeps 125% and 150% displays
-        # crisp instead of rounding them to 100% or 200%.
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-        )
         app = QApplication(argv if argv is not None else sys.argv)
     else:
         app = cast(QApplication, existing)
@@ -75,7 +87,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("SafeLog")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("safelog")
-    app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
     app.setStyleSheet(load_style_sheet())
     return app
@@ -144,14 +157,15 @@ class AppController(QObject):
         self.runner.run(lambda: open_vault(data_dir), self._opened, self.sign_in.show_load_failure)
 
     def _opened(self, result: tuple[Vault, bool]) -> None:
-        from safelog.gui.idle_lock import IdleWatcher
+        from safelog.gui.idle_lock import CHECK_EVERY_MS, IdleWatcher
 
         vault, exists = result
         self.context = AppContext(
             vault=vault, runner=self.runner, events=self.events, clock=self.clock
         )
-        options = {} if self.check_every_ms is None else {"check_every_ms": self.check_every_ms}
-        self.watcher = IdleWatcher(self.context, self, **options)  # type: ignore[arg-type]
+        self.watcher = IdleWatcher(
+            self.context, self, check_every_ms=self.check_every_ms or CHECK_EVERY_MS
+        )
         if exists:
             self.sign_in.attach(self.context)
         else:
@@ -200,6 +214,10 @@ class AppController(QObject):
         window.show()
         window.activateWindow()
         self.watcher.start()
+        # Everything loaded so far lives as long as the app: take it out of the cyclic
+        # collector's work, whose full passes otherwise stall the window for ~100 ms.
+        gc.collect()
+        gc.freeze()
 
         def load() -> Settings:
             from safelog.vault.settings import load_settings
@@ -229,7 +247,7 @@ class AppController(QObject):
             self.watcher.stop()
         # Show the sign-in window first, so closing the others never leaves none open
         # (which would quit the app).
-        self.sign_in.reset(self._last_name)
+        self.sign_in.reset(self._last_name, self.context)
         self.sign_in.show()
         self.sign_in.raise_()
         self.sign_in.activateWindow()

@@ -61,7 +61,7 @@ from PySide6.QtWidgets import (
 from safelog.domain.categories import CATEGORIES, category_by_code
 from safelog.domain.deadlines import LONDON, DeadlineState, deadline_state
 from safelog.domain.outcomes import CaseStatus
-from safelog.domain.search import SearchIndex
+from safelog.domain.search import SearchIndex, fold
 from safelog.errors import UserFacingError
 from safelog.vault.records import CaseSummary
 
@@ -269,6 +269,17 @@ class Column(IntEnum):
 
 HEADERS = ("Reference", "Received", "Category", "Summary", "Status", "Next deadline")
 _STATUS_ORDER = {status.value: n for n, status in enumerate(CaseStatus)}
+_ROLES = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+    )
+)
 _OVERDUE = QColor("#a4262c")
 _DUE_TODAY = QColor("#7a4a00")
 _DUE_TODAY_BACK = QColor("#fff4e0")
@@ -445,8 +456,8 @@ class CaseListModel(QAbstractTableModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if not index.isValid():
-            return None
+        if role not in _ROLES or not index.isValid():
+            return None  # most of Qt's questions while painting: answered without a lookup
         row = self.rows[self.order[index.row()]]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
@@ -491,6 +502,7 @@ class CaseListModel(QAbstractTableModel):
         persistent = self.persistentIndexList()
         bases = [self.order[i.row()] if i.isValid() else -1 for i in persistent]
         self._apply_sort()
+        self.generation += 1  # rows moved: a proxy's per-row answers must be worked out again
         position = {base: row for row, base in enumerate(self.order)}
         self.changePersistentIndexList(
             persistent,
@@ -522,11 +534,13 @@ NOT_CLOSED = "not-closed"
 class CaseFilterProxy(QSortFilterProxyModel):
     """Status, category and overdue filters and search as you type.
 
-    Which rows pass is worked out once per change (one pass over the model's search index,
-    folded when the model was reset) into a mask over the model's rows; the per-row callback
-    from Qt is then a lookup. Sorting is handed to the model (see CaseListModel.sort)."""
+    Which rows pass is worked out once per change, in Python, into a list of booleans in the
+    model's row order: one pass over the search index the model folded when it was reset (or,
+    while the user keeps typing, over the previous matches only). Qt's per-row callback is then
+    one list lookup. Sorting is handed to the model (see CaseListModel.sort).
 
-    filter_changed = Signal()
+    The owner calls `refilter()` (or a setter) and reads `rowCount()` afterwards; there is no
+    "filter changed" signal: one would be emitted on every keystroke."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -534,23 +548,31 @@ class CaseFilterProxy(QSortFilterProxyModel):
         self.status: str | None = None  # a status code, NOT_CLOSED, or None for all
         self.category: str | None = None
         self.overdue_only = False
-        self._mask: bytearray | None = None
-        self._mask_generation = -1
+        self._model: CaseListModel | None = None
+        self._accepted: list[bool] | None = None  # by model row; None accepts all
+        self._accepted_generation = -1
+        # The last search: its folded text and the model rows (load order) it matched.
+        self._last_search: tuple[int, str, list[int]] | None = None
 
     def source(self) -> CaseListModel:
-        model = self.sourceModel()
-        assert isinstance(model, CaseListModel)
-        return model
+        assert self._model is not None
+        return self._model
 
     def setSourceModel(self, model: Any) -> None:
+        assert isinstance(model, CaseListModel)
+        self._model = model
+        self._accepted_generation = -1
+        self._last_search = None
         super().setSourceModel(model)
-        self._mask_generation = -1
 
     # -- the filters -----------------------------------------------------------------------
 
     def set_search(self, text: str) -> None:
-        if text != self.query:
-            self.query = text
+        if text == self.query:
+            return
+        same = fold(text) == fold(self.query)  # a trailing space, or another letter case
+        self.query = text
+        if not same:
             self.refilter()
 
     def set_status(self, status: str | None) -> None:
@@ -572,30 +594,41 @@ class CaseFilterProxy(QSortFilterProxyModel):
         return bool(self.query.strip() or self.status or self.category or self.overdue_only)
 
     def refilter(self) -> None:
-        self._mask_generation = -1
+        self._accepted_generation = -1
         if hasattr(self, "beginFilterChange"):  # Qt >= 6.9
             self.beginFilterChange()
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:  # pragma: no cover - older Qt
             self.invalidateRowsFilter()
-        self.filter_changed.emit()
 
-    def _current_mask(self) -> bytearray | None:
-        model = self.source()
-        if self._mask_generation != model.generation:
-            self._mask = self._compute_mask(model)
-            self._mask_generation = model.generation
-        return self._mask
+    # -- working out which rows pass -----------------------------------------------------------
 
-    def _compute_mask(self, model: CaseListModel) -> bytearray | None:
+    def _matches(self, model: CaseListModel) -> list[int]:
+        """Model rows (load order) whose text holds every word typed."""
+        folded = fold(self.query)
+        last = self._last_search
+        haystacks = model.search_index.haystacks
+        if last is not None and last[0] == model.generation and folded.startswith(last[1]):
+            # Typing on narrows: every earlier word is still there, or grew. Rescan the
+            # earlier matches only.
+            words = folded.split()
+            if len(words) == 1:
+                word = words[0]
+                found = [i for i in last[2] if word in haystacks[i]]
+            else:
+                found = [i for i in last[2] if all(w in haystacks[i] for w in words)]
+        else:
+            found = model.search_index.matching(self.query)
+        self._last_search = (model.generation, folded, found)
+        return found
+
+    def _compute(self, model: CaseListModel) -> list[bool] | None:
         if not self.is_filtering():
             return None
         rows = model.rows
-        candidates: Sequence[int] = (
-            model.search_index.matching(self.query) if self.query.strip() else range(len(rows))
-        )
+        candidates: Sequence[int] = self._matches(model) if self.query.strip() else range(len(rows))
         status, category, overdue = self.status, self.category, self.overdue_only
-        mask = bytearray(len(rows))
+        passing = bytearray(len(rows))
         for i in candidates:
             row = rows[i]
             case = row.case
@@ -609,16 +642,21 @@ class CaseFilterProxy(QSortFilterProxyModel):
                 continue
             if overdue and row.state is not DeadlineState.OVERDUE:
                 continue
-            mask[i] = 1
-        return mask
+            passing[i] = 1
+        # In the order Qt asks about (the model's displayed order, after sorting).
+        return [passing[base] == 1 for base in model.order]
 
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
     ) -> bool:
-        mask = self._current_mask()
-        if mask is None:
+        model = self._model
+        if model is None:
             return True
-        return bool(mask[self.source().order[source_row]])
+        if self._accepted_generation != model.generation:
+            self._accepted = self._compute(model)
+            self._accepted_generation = model.generation
+        accepted = self._accepted
+        return True if accepted is None else accepted[source_row]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.source().sort(column, order)
@@ -679,7 +717,8 @@ class CaseListView(QWidget):
     """A searchable, sortable, filterable list of the cases this user may read.
 
     `include` restricts which cases show (a predicate on CaseSummary, run in the worker).
-    With `follow_events=False` the owner feeds it with `show_cases` / `show_prepared`."""
+    With `follow_events=False` the owner feeds it with `show_cases` / `show_prepared`; with
+    `sortable=False` rows stay in the order given."""
 
     open_case = Signal(str)
     loaded = Signal(int)  # rows in the model after a load
@@ -697,11 +736,14 @@ class CaseListView(QWidget):
         empty_text: str = "There are no cases to show yet.",
         name: str = "Cases",
         full_status: bool = False,
+        sortable: bool = True,
+        noun: tuple[str, str] = ("case", "cases"),
     ) -> None:
         super().__init__(parent)
         self._context = context
         self._include = include
         self._empty_text = empty_text
+        self._noun = noun
         self._generation = 0
         self._loading = False
         self._again = False
@@ -775,27 +817,24 @@ class CaseListView(QWidget):
         header.setSectionResizeMode(Column.SUMMARY, QHeaderView.ResizeMode.Stretch)
         self.fitter = ColumnFitter(self.table, _column_samples(full_status))
         self.fitter.apply()
-        header.setSortIndicator(Column.RECEIVED, Qt.SortOrder.DescendingOrder)
-        self.table.setSortingEnabled(True)
+        if sortable:  # newest first until the user picks a column
+            header.setSortIndicator(Column.RECEIVED, Qt.SortOrder.DescendingOrder)
+            self.table.setSortingEnabled(True)
         for column in hidden_columns:
             self.table.setColumnHidden(column, True)
+        # Without deadlines on show, "overdue only" would filter by something unseen.
+        self.overdue_filter.setVisible(Column.DEADLINE not in hidden_columns)
         layout.addWidget(self.table, 1)
 
         self.status_line = plain_label("", self, role="muted", wrap=True)
         named(self.status_line, f"{name}: status")
         layout.addWidget(self.status_line)
 
-        self.search.textChanged.connect(self.proxy.set_search)
+        self.search.textChanged.connect(self._search_changed)
         self.search.to_list.connect(self._focus_list)
-        self.status_filter.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_status(self.status_filter.currentData())
-        )
-        self.category_filter.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_category(self.category_filter.currentData())
-        )
-        self.overdue_filter.toggled.connect(self.proxy.set_overdue_only)
-        self.proxy.filter_changed.connect(self._show_count)
-        self.proxy.modelReset.connect(self._show_count)
+        self.status_filter.currentIndexChanged.connect(self._filters_changed)
+        self.category_filter.currentIndexChanged.connect(self._filters_changed)
+        self.overdue_filter.toggled.connect(self._filters_changed)
         self.table.open_requested.connect(self._open_index)
         self.table.doubleClicked.connect(self._open_index)
         selection = self.table.selectionModel()
@@ -830,8 +869,7 @@ class CaseListView(QWidget):
             return
         session = self._context.session
         if session is None or session.locked:
-            self.clear()
-            return
+            return  # nothing to load with; locking has cleared the list already
         from safelog.vault.cases import list_cases
 
         self._stale = False
@@ -868,6 +906,7 @@ class CaseListView(QWidget):
         current = self.current_reference()
         row = self.table.currentIndex().row()
         self.model.set_prepared(prepared)
+        self._ever_loaded = True
         self._load_failed = False
         self._restore_current(current, row)
         self._show_count()
@@ -910,6 +949,16 @@ class CaseListView(QWidget):
         self.search.clear()
         self.model.clear()
         self.status_line.setText("")
+
+    def _search_changed(self, text: str) -> None:
+        self.proxy.set_search(text)
+        self._show_count()
+
+    def _filters_changed(self, *_args: object) -> None:
+        self.proxy.set_status(self.status_filter.currentData())
+        self.proxy.set_category(self.category_filter.currentData())
+        self.proxy.set_overdue_only(self.overdue_filter.isChecked())
+        self._show_count()
 
     def _tick(self) -> None:
         if self.model.rows:
@@ -983,9 +1032,12 @@ class CaseListView(QWidget):
         if total == 0:
             text = self._empty_text
         elif shown == 0:
-            text = "No cases match the search and filters. Clear the search box to see them all."
+            text = (
+                f"No {self._noun[1]} match the search and filters. "
+                "Clear the search box to see them all."
+            )
         elif shown == total:
-            text = f"{total} case" + ("" if total == 1 else "s")
+            text = f"{total} {self._noun[0] if total == 1 else self._noun[1]}"
         else:
-            text = f"Showing {shown} of {total} cases"
+            text = f"Showing {shown} of {total} {self._noun[1]}"
         self.status_line.setText(text)

@@ -8,12 +8,11 @@ quote a record. Nothing is uploaded; the user may copy the details and send them
 from __future__ import annotations
 
 import contextlib
-import platform
 import sys
 from collections.abc import Callable
 from types import TracebackType
 
-from PySide6.QtCore import Qt, qVersion
+from PySide6 import QtCore
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from safelog import __version__
-from safelog.diagnostics import describe_fault, log_exception
 from safelog.errors import UserFacingError
 from safelog.gui.dialogs import monospace_font, plain_label
 
@@ -41,8 +39,12 @@ INTRO = (
 
 
 def fault_details(exc: BaseException) -> str:
+    import platform
+
+    from safelog.diagnostics import describe_fault
+
     return (
-        f"SafeLog {__version__}, Python {platform.python_version()}, Qt {qVersion()}, "
+        f"SafeLog {__version__}, Python {platform.python_version()}, Qt {QtCore.qVersion()}, "
         f"{platform.system()} {platform.release()}\n" + describe_fault(exc)
     )
 
@@ -66,8 +68,8 @@ class CrashDialog(QDialog):
         self.details.setPlainText(fault_details(exc))
         self.details.setAccessibleName("Details of the problem")
         self.details.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+            | QtCore.Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         label.setBuddy(self.details)
         layout.addWidget(label)
@@ -98,6 +100,8 @@ class CrashDialog(QDialog):
 
 def log_fault(exc: BaseException) -> None:
     """Note the fault in the local log: where, never what."""
+    from safelog.diagnostics import log_exception
+
     with contextlib.suppress(OSError):  # a full disk must not turn one problem into two
         log_exception(exc)
 

@@ -4,7 +4,9 @@ small idle-lock settings dialog.
 
 Every modal dialog here runs through one `launch()` method, so tests patch one place.
 Nothing here imports more than PySide6 and the error types: the sign-in window uses it and
-must appear at once.
+must appear at once. For the same reason the `Qt` namespace is reached as `QtCore.Qt` where
+it is used, not imported: PySide6 builds its enum tables (some 20 ms) on first access, and
+the sign-in window is painted before that (see sign_in.py).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import math
 import re
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,7 +29,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QProgressBar,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -53,7 +56,7 @@ class Notice(QMessageBox):
         super().__init__(parent)
         self.setWindowTitle(f"SafeLog — {title}")
         self.setIcon(icon)
-        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.setText(text)
         self.setStandardButtons(buttons)
         self.setDefaultButton(default)
@@ -101,12 +104,16 @@ def monospace_font() -> QFont:
 def plain_label(text: str = "", parent: QWidget | None = None, role: str | None = None) -> QLabel:
     """A label for text that may come from a user or the database: never rich text."""
     label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
-    label.setText(text)
     if role:
         label.setProperty("role", role)
+    set_plain_text(label, text)
     return label
+
+
+def set_plain_text(label: QLabel, text: str) -> None:
+    label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+    label.setText(text)
 
 
 class BusyNote(QWidget):
@@ -116,7 +123,9 @@ class BusyNote(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = plain_label("", self, role="muted")
+        self.label = QLabel(self)  # plain text from the first start(): see set_plain_text
+        self.label.setWordWrap(True)
+        self.label.setProperty("role", "muted")
         self.bar = QProgressBar(self)
         self.bar.setRange(0, 0)
         self.bar.setTextVisible(False)
@@ -126,7 +135,7 @@ class BusyNote(QWidget):
         self.setVisible(False)
 
     def start(self, text: str) -> None:
-        self.label.setText(text)
+        set_plain_text(self.label, text)
         self.bar.setAccessibleName(text)
         self.setVisible(True)
 
@@ -157,7 +166,9 @@ class CapsLockWatch(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            self.note_key(event.text(), bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))
+            self.note_key(
+                event.text(), bool(event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
+            )
         return False
 
     def note_key(self, text: str, shift: bool) -> None:
@@ -265,6 +276,10 @@ def assess_passphrase(text: str, avoid: tuple[str, ...] = ()) -> Strength:
     return Strength(4, "Strong", "Strong.", True)
 
 
+# Strength colours, each at least 4.5:1 against white (the meter's text sits on them).
+METER_COLOURS = ("#a4262c", "#8a4b00", "#8a4b00", "#2e6b30", "#2e6b30")
+
+
 class NewPassphraseForm(QWidget):
     """Choose a passphrase and type it again, with strength feedback as you type."""
 
@@ -288,7 +303,7 @@ class NewPassphraseForm(QWidget):
         self.show_text.setAccessibleName("Show the passphrase as you type it")
 
         self.meter = QProgressBar(self)
-        self.meter.setRange(0, 4)
+        self.meter.setRange(0, 5)
         self.meter.setTextVisible(True)
         self.meter.setFormat("")
         self.meter.setMaximumHeight(18)
@@ -319,6 +334,12 @@ class NewPassphraseForm(QWidget):
         self.show_text.toggled.connect(self._show_text)
         self._update()
 
+    def add_row_above(self, label: QLabel, field: QWidget) -> None:
+        """Another field (say the enrolment code) in the same columns as the passphrase."""
+        layout = self.layout()
+        assert isinstance(layout, QFormLayout)
+        layout.insertRow(0, label, field)
+
     def set_avoid(self, *phrases: str) -> None:
         """Names that must not carry a passphrase (the person's, the school's)."""
         self._avoid = tuple(p for p in phrases if p)
@@ -335,9 +356,11 @@ class NewPassphraseForm(QWidget):
     def _update(self) -> None:
         text = self.passphrase.text()
         verdict = self.strength()
-        self.meter.setValue(verdict.level if text else 0)
+        # A red sliver for "too weak" rather than an empty bar, amber, then green.
+        self.meter.setValue(verdict.level + 1 if text else 0)
         self.meter.setFormat(verdict.label if text else "")
-        self.meter.setProperty("level", verdict.level)
+        colour = METER_COLOURS[verdict.level]
+        self.meter.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
         self.advice.setText(
             verdict.advice
             if text
@@ -367,6 +390,9 @@ class NewPassphraseForm(QWidget):
 # -- settings --------------------------------------------------------------------------------
 
 
+IDLE_CHOICES = (1, 2, 3, 5, 10, 15, 20, 30, 45, 60)
+
+
 class IdleLockDialog(QDialog):
     """The DSL chooses after how many minutes without use SafeLog locks itself."""
 
@@ -375,6 +401,7 @@ class IdleLockDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("SafeLog — Settings")
+        self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         layout.addWidget(
             plain_label(
@@ -384,10 +411,13 @@ class IdleLockDialog(QDialog):
             )
         )
         row = QHBoxLayout()
-        self.minutes = QSpinBox(self)
-        self.minutes.setRange(*limits)
-        self.minutes.setValue(minutes)
-        self.minutes.setSuffix(" minutes")
+        # A short list reads at a glance; the current value stays in it whatever it is.
+        low, high = limits
+        choices = sorted({m for m in IDLE_CHOICES if low <= m <= high} | {minutes})
+        self.minutes = QComboBox(self)
+        for value in choices:
+            self.minutes.addItem(f"{value} minute{'s' if value != 1 else ''}", value)
+        self.minutes.setCurrentIndex(choices.index(minutes))
         self.minutes.setAccessibleName("Lock after this many minutes without use")
         label = QLabel("&Lock after:", self)
         label.setBuddy(self.minutes)
@@ -409,5 +439,5 @@ class IdleLockDialog(QDialog):
     def launch(self) -> int | None:
         """The minutes chosen, or None when cancelled."""
         if self.exec() == QDialog.DialogCode.Accepted:
-            return int(self.minutes.value())
+            return int(self.minutes.currentData())
         return None

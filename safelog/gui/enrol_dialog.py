@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -43,7 +42,6 @@ class EnrolDialog(QDialog):
             )
         )
 
-        code_form = QFormLayout()
         self.code = QLineEdit(self)
         self.code.setFont(monospace_font())
         self.code.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-X")
@@ -51,10 +49,9 @@ class EnrolDialog(QDialog):
         self.code.textEdited.connect(self._code_edited)
         code_label = QLabel("Enrolment &code:", self)
         code_label.setBuddy(self.code)
-        code_form.addRow(code_label, self.code)
-        layout.addLayout(code_form)
 
         self.form = NewPassphraseForm(self)
+        self.form.add_row_above(code_label, self.code)
         self.form.changed.connect(self._update)
         layout.addWidget(self.form)
 

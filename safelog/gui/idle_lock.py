@@ -13,13 +13,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
-from PySide6.QtGui import QClipboard, QGuiApplication
+from PySide6.QtGui import QClipboard, QGuiApplication, QKeyEvent, QKeySequence
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
 
 DEFAULT_IDLE_MINUTES = 5  # as safelog.vault.settings.DEFAULT_IDLE_MINUTES (not imported: ORM)
 CHECK_EVERY_MS = 5000
+# Qt has no standard key for "lock"; Ctrl+L reads as Cmd+L on macOS, as Mac users expect.
+LOCK_SHORTCUT = QKeySequence("Ctrl+L")
 
 # What counts as someone using SafeLog. Window activation and repaints do not: a window
 # brought forward by the system, or a clock ticking, is not a person at the keyboard.
@@ -153,7 +155,21 @@ class IdleWatcher(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in ACTIVITY:
             self._last = self.clock()
+            # The main window's Lock action has Ctrl+L, but a modal dialog (a report being
+            # written, say) blocks other windows' shortcuts; so the key locks from anywhere.
+            if (
+                isinstance(event, QKeyEvent)
+                and event.type() == QEvent.Type.KeyPress
+                and QKeySequence(event.keyCombination()) == LOCK_SHORTCUT
+                and self.context.session is not None
+            ):
+                self.lock_now()
+                return True
         return False
+
+    def lock_now(self) -> None:
+        self.stop()
+        lock_session(self.context)
 
     def check(self) -> bool:
         """Lock if idle too long; True if it locked."""
@@ -161,7 +177,6 @@ class IdleWatcher(QObject):
             return False
         if self.idle_for() < self.limit:
             return False
-        self.stop()
-        lock_session(self.context)
+        self.lock_now()
         self.idle_locked.emit()
         return True

@@ -138,8 +138,8 @@ class InboxView(QWidget):
             hidden_columns=(Column.STATUS,),
             empty_text="No new concerns: everything reported has been acknowledged.",
             name="New concerns",
+            sortable=False,  # oldest first, as they came in
         )
-        self.new_list.table.setSortingEnabled(False)  # keep oldest first
         new_layout.addWidget(self.new_list, 1)
         new_buttons = QHBoxLayout()
         self.open_new_button = named(QPushButton("&Open", new_box), "Open the selected new concern")
@@ -162,8 +162,8 @@ class InboxView(QWidget):
             follow_events=False,
             empty_text="Nothing is overdue or due today.",
             name="Overdue and due today",
+            sortable=False,  # most overdue first
         )
-        self.due_list.table.setSortingEnabled(False)
         due_layout.addWidget(self.due_list, 1)
         due_buttons = QHBoxLayout()
         self.open_due_button = named(

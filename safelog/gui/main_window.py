@@ -26,16 +26,13 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.roles import ROLE_LABELS, Role
 from safelog.gui.dialogs import IdleLockDialog, explain_error, tell
-from safelog.gui.idle_lock import DEFAULT_IDLE_MINUTES, lock_session
+from safelog.gui.idle_lock import DEFAULT_IDLE_MINUTES, LOCK_SHORTCUT, lock_session
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
 
 INBOX, ALL_CASES, CASES, MY_REPORTS = "inbox", "all-cases", "cases", "my-reports"
 LABELS = {INBOX: "&Inbox", ALL_CASES: "&All cases", CASES: "&Cases", MY_REPORTS: "&My reports"}
-
-# Qt has no standard key for "lock"; Ctrl+L reads as Cmd+L on macOS, as Mac users expect.
-LOCK_SHORTCUT = QKeySequence("Ctrl+L")
 
 
 def navigation_for(roles: frozenset[Role]) -> list[str]:
@@ -86,7 +83,8 @@ class LazyContentViews:
         return str(reference) if reference else None
 
     def workspace(self, context: AppContext, reference: str, parent: QWidget) -> QWidget:
-        return cast(QWidget, _content("safelog.gui.workspace", "CaseWorkspace")(context, reference))
+        workspace = _content("safelog.gui.workspace", "CaseWorkspace")
+        return cast(QWidget, workspace(context, reference=reference))
 
 
 class MainWindow(QMainWindow):

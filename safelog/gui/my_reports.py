@@ -64,6 +64,7 @@ class MyReportsView(QWidget):
             empty_text="You have not reported any concerns yet. Use Report a concern to send one.",
             name="My reports",
             full_status=True,
+            noun=("report", "reports"),
         )
         top_layout.addWidget(self.list, 1)
         row = QHBoxLayout()
@@ -84,8 +85,9 @@ class MyReportsView(QWidget):
         bottom_layout.addWidget(self.report, 1)
         splitter.addWidget(top)
         splitter.addWidget(bottom)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([280, 420])  # the report read matters more than a long list
         layout.addWidget(splitter, 1)
 
         self.list.open_case.connect(self.show_report)

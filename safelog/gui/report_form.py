@@ -15,13 +15,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -44,6 +44,7 @@ from safelog.domain.deadlines import LONDON
 from safelog.domain.roles import Role
 from safelog.errors import InvalidInput
 from safelog.gui.case_list import (
+    ColumnFitter,
     error_text,
     from_qdatetime,
     named,
@@ -156,22 +157,39 @@ class ReportConcernDialog(QDialog):
         layout.addWidget(self._about_section(body))
         layout.addWidget(self._done_section(body))
         layout.addStretch(1)
+        for combo in body.findChildren(QComboBox):
+            # Long choices must not make the form wider than the window.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
         self.scroller.setWidget(body)
         outer.addWidget(self.scroller, 1)
 
-        self.buttons = QDialogButtonBox(self)
+        # No default button: Enter in a field must never send a half-written report (a
+        # dialog presses its default button on Enter). Ctrl+Enter sends.
+        buttons = QHBoxLayout()
+        buttons.addWidget(
+            plain_label("Ctrl+Enter sends the report.", self, role="muted", wrap=False)
+        )
+        buttons.addStretch(1)
         self.send_button = named(
-            self.buttons.addButton("&Send report", QDialogButtonBox.ButtonRole.AcceptRole),
+            QPushButton("&Send report", self),
             "Send report to the DSL",
+            "Ctrl+Enter also sends the report.",
         )
         self.send_button.setProperty("role", "primary")
-        self.send_button.setDefault(True)
-        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        assert cancel is not None
-        self.cancel_button = named(cancel, "Cancel the report")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        outer.addWidget(self.buttons)
+        self.cancel_button = named(QPushButton("Cancel", self), "Cancel the report")
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.cancel_button)
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        self.send_button.clicked.connect(self.submit)
+        self.cancel_button.clicked.connect(self.reject)
+        outer.addLayout(buttons)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self).activated.connect(self.submit)
 
         context.events.locked.connect(self._locked)
         self._show_category()
@@ -269,25 +287,25 @@ class ReportConcernDialog(QDialog):
         self.person_birth = named(
             QLineEdit(box), "Their date of birth (optional)", "Like 01/05/2012"
         )
-        self.person_birth.setPlaceholderText("dd/mm/yyyy, if known")
+        self.person_birth.setPlaceholderText("dd/mm/yyyy")
+        self.person_name.setMinimumWidth(text_width(self.person_name, "A pupil's full name"))
+        self.person_birth.setMinimumWidth(text_width(self.person_birth, "00/00/00000"))
         self.add_person_button = named(QPushButton("&Add person", box), "Add this person")
-        for column, (text, field) in enumerate(
-            (
-                ("&Name", self.person_name),
-                ("Who they a&re", self.person_kind),
-                ("Their r&ole", self.person_role),
-                ("Date of &birth", self.person_birth),
-            )
-        ):
+        # Two rows, so the form never grows wider than a small window.
+        cells = (
+            ("&Name", self.person_name, 0, 0, 2),
+            ("Who they a&re", self.person_kind, 0, 2, 1),
+            ("Their r&ole in this concern", self.person_role, 2, 0, 1),
+            ("Date of &birth", self.person_birth, 2, 1, 1),
+        )
+        for text, field, row, column, span in cells:
             caption = plain_label(text, box, wrap=False)
             caption.setBuddy(field)
-            grid.addWidget(caption, 0, column)
-            grid.addWidget(field, 1, column)
-        grid.addWidget(self.add_person_button, 1, 4)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
-        grid.setColumnStretch(2, 2)
-        grid.setColumnStretch(3, 1)
+            grid.addWidget(caption, row, column, 1, span)
+            grid.addWidget(field, row + 1, column, 1, span)
+        grid.addWidget(self.add_person_button, 3, 2)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
         layout.addLayout(grid)
         self.people = named(QTableWidget(0, 4, box), "People involved")
         self.people.setHorizontalHeaderLabels(
@@ -299,12 +317,12 @@ class ReportConcernDialog(QDialog):
         self.people.setTabKeyNavigation(False)
         self.people.verticalHeader().hide()
         self.people.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, sample in (
-            (1, "Someone outside the school"),
-            (2, "Alleged perpetrator"),
-            (3, "Date of birth"),
-        ):
-            self.people.horizontalHeader().resizeSection(column, text_width(self.people, sample))
+        samples = {
+            1: ("Someone outside the school", False),
+            2: ("Role in this concern", True),
+            3: ("Date of birth", False),
+        }
+        ColumnFitter(self.people, samples).apply()
         self.people.setMaximumHeight(self.fontMetrics().lineSpacing() * 7)
         self.people.hide()
         layout.addWidget(self.people)

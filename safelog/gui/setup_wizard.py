@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -88,7 +89,7 @@ def recovery_sheet_html(school: str, made_on: str, school_key: str, governors_ke
             f"<p><b>School:</b> {html.escape(school)}<br><b>Made on:</b> {made_on}</p>"
             f"<h2>{title}</h2><p>{html.escape(where)}</p>"
             f'<p style="font-family: monospace; font-size: 16pt; font-weight: bold">'
-            f"{html.escape(key)}</p>"
+            f"{_two_lines(key)}</p>"
             "<p>An administrator uses this key in SafeLog to restore access when someone "
             "has forgotten their passphrase. Anyone who holds it can restore the roles it "
             "covers, so keep it locked away and do not photograph or email it.</p>"
@@ -101,6 +102,15 @@ def recovery_sheet_html(school: str, made_on: str, school_key: str, governors_ke
         + page("Governors' recovery key", GOVERNORS_KEY_HOME, governors_key, False)
         + "</body></html>"
     )
+
+
+def _two_lines(key: str) -> str:
+    """A key as two lines broken between groups, never in the middle of one; SafeLog
+    ignores the line break and hyphens when the key is typed back in."""
+    groups = key.split("-")
+    half = (len(groups) + 1) // 2
+    first, second = "-".join(groups[:half]), "-".join(groups[half:])
+    return html.escape(first + ("-" if second else "")) + "<br>" + html.escape(second)
 
 
 class RecoverySheetPrinter:
@@ -161,7 +171,7 @@ class InvitePanel(QWidget):
 
         roles = QHBoxLayout()
         self.headteacher = QCheckBox("&Headteacher", self)
-        self.chair = QCheckBox("C&hair of governors", self)
+        self.chair = QCheckBox("Chai&r of governors", self)
         self.dsl = QCheckBox("&DSL or deputy DSL", self)
         self.role_boxes = {
             Role.HEADTEACHER: self.headteacher,
@@ -194,6 +204,7 @@ class InvitePanel(QWidget):
         self.busy = BusyNote(self)
         row.addWidget(self.button)
         row.addWidget(self.busy, 1)
+        row.addStretch(1)
         layout.addLayout(row)
 
         self.message = plain_label("", self, role="warning")
@@ -201,13 +212,30 @@ class InvitePanel(QWidget):
         self.message.setAccessibleName("Message")
         layout.addWidget(self.message)
 
-        self.latest = plain_label("", self, role="notice")
-        self.latest.setFont(monospace_font())
-        self.latest.setTextInteractionFlags(
+        # The newest code, large, for reading out or copying onto paper.
+        self.latest = QFrame(self)
+        self.latest.setProperty("role", "notice")
+        inner = QVBoxLayout(self.latest)
+        self.latest_for = plain_label("", self.latest)
+        self.latest_code = plain_label("", self.latest)
+        code_font = monospace_font()
+        code_font.setPointSizeF(code_font.pointSizeF() * 1.3)
+        code_font.setBold(True)
+        self.latest_code.setFont(code_font)
+        self.latest_code.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
-        self.latest.setAccessibleName("The new enrolment code")
+        self.latest_code.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.latest_code.setAccessibleName("The new enrolment code")
+        inner.addWidget(self.latest_for)
+        inner.addWidget(self.latest_code)
+        inner.addWidget(
+            plain_label(
+                "Give it to them in person or on paper. It works once, within 14 days.",
+                self.latest,
+            )
+        )
         self.latest.setVisible(False)
         layout.addWidget(self.latest)
 
@@ -218,9 +246,9 @@ class InvitePanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
         self._update()
 
@@ -268,10 +296,8 @@ class InvitePanel(QWidget):
             if column == 2:
                 item.setFont(monospace_font())
             self.table.setItem(row, column, item)
-        self.latest.setText(
-            f"Enrolment code for {name}:\n{code}\n\nGive it to them in person or on paper. "
-            "It works once, within 14 days."
-        )
+        self.latest_for.setText(f"Enrolment code for {name}:")
+        self.latest_code.setText(code)
         self.latest.setVisible(True)
         self.name.clear()
         for box in self.role_boxes.values():
@@ -325,12 +351,17 @@ class SchoolPage(QWizardPage):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("Set up SafeLog for your school")
-        self.setSubTitle(
-            "SafeLog keeps your safeguarding records encrypted. Setting up takes about five "
-            "minutes: your school's name, your own account, two recovery keys to print, and "
-            "invitations for your colleagues."
-        )
+        # Subtitles stay short: QWizard shows two lines of one at most.
+        self.setSubTitle("SafeLog keeps your school's safeguarding records encrypted.")
         layout = QVBoxLayout(self)
+        layout.addWidget(
+            plain_label(
+                "Setting up takes about five minutes: your school's name, your own account, "
+                "two recovery keys to print, and invitations for your colleagues.",
+                self,
+            )
+        )
+        layout.addSpacing(8)
         form = QFormLayout()
         self.school = QLineEdit(self)
         self.school.setAccessibleName("School name")
@@ -362,7 +393,7 @@ class AccountPage(QWizardPage):
         self.setSubTitle(
             "You will be the school's Designated Safeguarding Lead (DSL) and SafeLog's "
             "administrator. You can invite deputy DSLs afterwards."
-        )
+        )  # two lines
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Create the vault")
         layout = QVBoxLayout(self)
@@ -416,7 +447,7 @@ class CreatingPage(QWizardPage):
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Continue")
         self.pending: tuple[str, str, str] | None = None
-        self.result: SetupResult | None = None
+        self.vault_made = False  # the result (with the recovery keys) is handed on, not kept
         layout = QVBoxLayout(self)
         self.busy = BusyNote(self)
         layout.addWidget(self.busy)
@@ -434,26 +465,33 @@ class CreatingPage(QWizardPage):
         self.start()
 
     def start(self) -> None:
-        if self.result is not None or self.pending is None or self.busy.busy:
+        if self.vault_made or self.pending is None or self.busy.busy:
             return
         school, name, passphrase = self.pending
         vault = self.context.vault
         self.message.setVisible(False)
         self.retry.setVisible(False)
         self.busy.start("Creating keys and setting up the database…")
+        self._set_cancel_enabled(False)
         self.context.runner.run(
             lambda: vault.create(school, name, passphrase), self._done, self._failed
         )
 
+    def _set_cancel_enabled(self, enabled: bool) -> None:
+        wizard = self.wizard()
+        if wizard is not None:
+            wizard.button(QWizard.WizardButton.CancelButton).setEnabled(enabled)
+
     def _done(self, result: SetupResult) -> None:
         self.busy.stop()
         self.pending = None
-        self.result = result
+        self.vault_made = True
         self.completeChanged.emit()
         self.created.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
         self.busy.stop()
+        self._set_cancel_enabled(True)
         if not isinstance(exc, UserFacingError):
             from safelog.gui.crash_dialog import log_fault
 
@@ -469,20 +507,25 @@ class CreatingPage(QWizardPage):
         self.retry.setVisible(True)
 
     def isComplete(self) -> bool:
-        return self.result is not None
+        return self.vault_made
 
 
 class RecoveryPage(QWizardPage):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle("Your two recovery keys")
-        self.setSubTitle(
-            "If someone forgets their passphrase, an administrator restores their access "
-            "with one of these keys. SafeLog shows them now and never again."
-        )
+        self.setSubTitle("SafeLog shows them now and never again.")
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Continue")
         layout = QVBoxLayout(self)
+        layout.addWidget(
+            plain_label(
+                "If someone forgets their passphrase, an administrator restores their access "
+                "with one of these keys. Print the sheet (one key per page) or write both "
+                "down, and keep each in its own place.",
+                self,
+            )
+        )
         self.school_key = self._key_box(layout, "School recovery key", SCHOOL_KEY_HOME)
         self.governors_key = self._key_box(layout, "Governors' recovery key", GOVERNORS_KEY_HOME)
         row = QHBoxLayout()
@@ -494,7 +537,7 @@ class RecoveryPage(QWizardPage):
         row.addWidget(self.printed, 1)
         layout.addLayout(row)
         layout.addSpacing(8)
-        self.kept = QCheckBox("I have &printed or written down both keys", self)
+        self.kept = QCheckBox("I have printed or &written down both keys", self)
         self.kept.setAccessibleName("I have printed or written down both keys")
         self.kept.toggled.connect(self.completeChanged)
         layout.addWidget(self.kept)
@@ -505,7 +548,10 @@ class RecoveryPage(QWizardPage):
         inner = QVBoxLayout(box)
         inner.addWidget(plain_label(where, box, role="muted"))
         key = plain_label("", box)
-        key.setFont(monospace_font())
+        font = monospace_font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        key.setFont(font)
         key.setWordWrap(False)
         key.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
@@ -538,13 +584,17 @@ class InvitePage(QWizardPage):
     ) -> None:
         super().__init__(parent)
         self.setTitle("Invite your colleagues")
-        self.setSubTitle(
-            "Invite your headteacher, your chair of governors and the staff who will report "
-            "concerns. Each gets a one-time code and chooses their own passphrase. You can "
-            "also invite people later."
-        )
+        self.setSubTitle("Each person gets a one-time code and chooses their own passphrase.")
         self.setFinalPage(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(
+            plain_label(
+                "Invite your headteacher, your chair of governors and the staff who will "
+                "report concerns. You can invite more people later with Invite… in the main "
+                "window.",
+                self,
+            )
+        )
         self.panel = InvitePanel(context, session, self)
         layout.addWidget(self.panel)
 
@@ -566,7 +616,9 @@ class SetupWizard(QWizard):
         self.session: Session | None = None
         self._closing = False
         self.setWindowTitle("SafeLog — Set up")
-        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        # Classic: the title and explanation sit on the page and wrap, where the modern
+        # style's fixed header cuts a longer explanation off.
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setMinimumSize(720, 600)

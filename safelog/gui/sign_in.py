@@ -1,7 +1,10 @@
 """The sign-in window: choose your name, type your passphrase.
 
 It is the first thing SafeLog shows, so it is built from PySide6 alone and painted before
-the vault is opened (the database and crypto machinery load in the worker afterwards).
+the vault is opened (the database and crypto machinery load in the worker afterwards). It
+also paints before PySide6 builds its `Qt` enum tables (some 20 ms on first access): labels
+here carry our own words until then, and take plain-text format (set_plain_text) before the
+first text that came from the database or an error message.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -25,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.errors import TooManyAttempts, UserFacingError, WrongPassphrase
-from safelog.gui.dialogs import BusyNote, CapsLockWatch, plain_label
+from safelog.gui.dialogs import BusyNote, CapsLockWatch, set_plain_text
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -65,8 +69,8 @@ class SignInWindow(QWidget):
         self._countdown = QTimer(self)
         self._countdown.setInterval(TICK_MS)
         self._countdown.timeout.connect(self._tick)
-        self.resize(520, 440)
-        self._set_opening()
+        self.resize(500, 380)
+        self._set_opening(announce=False)  # announced once painted
         if context is not None:
             self.attach(context)
 
@@ -82,11 +86,11 @@ class SignInWindow(QWidget):
         if not icon.isNull():
             logo.setPixmap(icon.pixmap(56, 56))
         logo.setAccessibleName("SafeLog logo")
-        top.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(logo)
         titles = QVBoxLayout()
         heading = QLabel("Sign in to SafeLog", self)
         heading.setObjectName("heading")
-        self.school = plain_label("", self, role="muted")
+        self.school = self._label("", "muted")  # from the database: set_plain_text
         self.school.setAccessibleName("School")
         titles.addWidget(heading)
         titles.addWidget(self.school)
@@ -99,6 +103,10 @@ class SignInWindow(QWidget):
         self.name = QComboBox(self)
         self.name.setAccessibleName("Your name")
         self.name.setMinimumContentsLength(18)
+        # No name is chosen for you: a wrong guess would count failed tries against a
+        # colleague and slow their next sign-in. After a lock, the last person is chosen.
+        self.name.setPlaceholderText("Choose your name")
+        self.name.currentIndexChanged.connect(self._update_button)
         name_label = QLabel("Your &name:", self)
         name_label.setBuddy(self.name)
         form.addRow(name_label, self.name)
@@ -113,16 +121,16 @@ class SignInWindow(QWidget):
         form.addRow(pass_label, self.passphrase)
         outer.addLayout(form)
 
-        self.caps = plain_label(
-            "Caps Lock is on: your passphrase may come out in capitals.", self, role="warning"
+        self.caps = self._label(
+            "Caps Lock is on: your passphrase may come out in capitals.", "warning"
         )
         self.caps.setAccessibleName("Caps Lock warning")
         self.caps.setVisible(False)
         self.caps_watch = CapsLockWatch(self.passphrase)
-        self.caps_watch.changed.connect(self.caps.setVisible)
+        self.caps_watch.changed.connect(self._show_caps)
         outer.addWidget(self.caps)
 
-        self.message = plain_label("", self, role="warning")
+        self.message = self._label("", "warning")  # may quote an error: set_plain_text
         self.message.setAccessibleName("Message")
         self.message.setVisible(False)
         outer.addWidget(self.message)
@@ -152,7 +160,7 @@ class SignInWindow(QWidget):
         rule.setFrameShadow(QFrame.Shadow.Sunken)
         outer.addWidget(rule)
         bottom = QHBoxLayout()
-        bottom.addWidget(plain_label("New to SafeLog?", self, role="muted"))
+        bottom.addWidget(self._label("New to SafeLog?", "muted"))
         self.enrol_button = QPushButton("I have an &enrolment code", self)
         self.enrol_button.setAccessibleName("I have an enrolment code")
         self.enrol_button.setAutoDefault(False)
@@ -165,22 +173,33 @@ class SignInWindow(QWidget):
         self.setTabOrder(self.passphrase, self.button)
         self.setTabOrder(self.button, self.enrol_button)
 
+    def _label(self, text: str, role: str) -> QLabel:
+        label = QLabel(text, self)
+        label.setWordWrap(True)
+        label.setProperty("role", role)
+        return label
+
     # -- painting first, then the vault ---------------------------------------------------
 
-    def event(self, event: QEvent) -> bool:
-        handled = super().event(event)
-        if event.type() == QEvent.Type.Paint and not self._painted:
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
             self._painted = True
             # Queued, so whatever starts next runs after this paint has reached the screen.
-            QTimer.singleShot(0, self.first_painted.emit)
-        return handled
+            QTimer.singleShot(0, self._after_first_paint)
 
-    def _set_opening(self) -> None:
+    def _after_first_paint(self) -> None:
+        if self.name.count() == 0 and not self.message.isVisible() and not self.busy.busy:
+            self.busy.start("Opening SafeLog…")
+        self.first_painted.emit()
+
+    def _set_opening(self, announce: bool = True) -> None:
         self.name.clear()
         self.name.setEnabled(False)
         self.passphrase.setEnabled(False)
         self.enrol_button.setEnabled(False)
-        self.busy.start("Opening SafeLog…")
+        if announce:
+            self.busy.start("Opening SafeLog…")
         self._update_button()
 
     def attach(self, context: AppContext) -> None:
@@ -216,12 +235,11 @@ class SignInWindow(QWidget):
     def _people_loaded(self, result: tuple[str, list[str]]) -> None:
         school, names = result
         self.busy.stop()
-        self.school.setText(school)
+        set_plain_text(self.school, school)
         self.setWindowTitle(f"SafeLog — {school}")
         self.name.clear()
         self.name.addItems(names)
-        if self._preferred in names:
-            self.name.setCurrentText(self._preferred)
+        self.name.setCurrentIndex(names.index(self._preferred) if self._preferred in names else -1)
         self.name.setEnabled(bool(names))
         self.passphrase.setEnabled(bool(names))
         self.enrol_button.setEnabled(True)
@@ -231,12 +249,16 @@ class SignInWindow(QWidget):
                 "use the button below."
             )
         self._update_button()
-        if names:
+        if self.name.currentIndex() >= 0:
             self.passphrase.setFocus()
+        elif names:
+            self.name.setFocus()
         self.ready.emit()
 
-    def reset(self, preferred_name: str = "") -> None:
+    def reset(self, preferred_name: str = "", context: AppContext | None = None) -> None:
         """Back to a clean state after a lock: no passphrase, no messages, fresh names."""
+        if context is not None:
+            self.context = context
         self._preferred = preferred_name
         self.passphrase.clear()
         self._stop_countdown()
@@ -249,15 +271,26 @@ class SignInWindow(QWidget):
     # -- signing in ------------------------------------------------------------------------
 
     def _show_message(self, text: str) -> None:
-        self.message.setText(text)
+        set_plain_text(self.message, text)
         self.message.setVisible(bool(text))
+        self._grow_to_fit()
+
+    def _show_caps(self, on: bool) -> None:
+        self.caps.setVisible(on)
+        self._grow_to_fit()
+
+    def _grow_to_fit(self) -> None:
+        # Taller when a message appears, rather than squashing the fields to make room.
+        wanted = self.sizeHint().height()
+        if self.isVisible() and self.height() < wanted:
+            self.resize(self.width(), wanted)
 
     def _update_button(self) -> None:
         ready = (
             self.context is not None
             and not self.busy.busy
             and self._retry_at is None
-            and self.name.count() > 0
+            and self.name.currentIndex() >= 0
             and bool(self.passphrase.text())
         )
         self.button.setEnabled(ready)

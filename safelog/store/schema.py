@@ -188,6 +188,9 @@ class EvidenceRow(Base):
     key_no: Mapped[int] = mapped_column(Integer)
     file_key_wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     metadata_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    # A PNG thumbnail of an image, sealed with the case key (AAD: evidence id, case id) and
+    # covered by the signed statement; NULL when the item is not an image SafeLog can show.
+    thumbnail_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     size: Mapped[int] = mapped_column(BigInteger)
     chunk_count: Mapped[int] = mapped_column(Integer)
     added_by: Mapped[str] = mapped_column(ID, ForeignKey("users.id"))

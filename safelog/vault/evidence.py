@@ -3,39 +3,97 @@
 Each file has its own key, wrapped by the case key. Chunks are stored and committed
 first (store/chunks.py), then the evidence row and its audit entry in one transaction, so a
 file is wholly there or not at all whatever happens to the process.
+
+Intake (safelog/evidence/): the type is sniffed from the content; the size limit (a signed
+school setting, `evidence_limit_bytes`) is enforced while the file streams in; images are
+decoded in memory only, to refuse decompression bombs and to make a thumbnail, which is
+stored sealed with the case key and covered by the item's signed statement. An image that
+cannot be decoded is kept byte for byte and marked "could not be shown".
+
+Who may add: a DSL, the headteacher or the chair, on a case they can read; the person who
+made a report, while it is still new or acknowledged (after that they tell the DSL, as
+for any other change). Categories that may involve indecent images of children refuse
+pictures and video (UKCIS: never view, copy, print, share, store or save); a description
+of what was reported, who was told and the police reference is recorded instead
+(`record_image_report`).
+
+The same file twice on a case (same SHA-256) is stored once: the second import returns the
+existing item and records the new sighting (who, when, where it was seen) as a signed case
+version (field `evidence_sightings`).
+
+Audit: "evidence.add", "evidence.sighting", "evidence.view", "evidence.extract" (and
+"evidence.export" from the PDF export) name the item; `evidence_custody` lists them per
+item. Thumbnails are shown in lists, so reading one is not audited on its own: the listing
+that shows them is ("case.view" from show_case, or one "case.evidence-list" from
+`list_case_evidence`, naming the items listed).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import queue
 import threading
 import uuid
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol, cast
 
 from sqlalchemy import Connection, insert, select
 
 from safelog.crypto.aead import DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
 from safelog.crypto.stream import CHUNK_SIZE, StreamDamaged, StreamEncryptor, decrypt_stream
-from safelog.errors import InvalidInput, NotFound, TamperDetected
+from safelog.domain.categories import category_by_code
+from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
+from safelog.evidence.images import (
+    MAX_PREVIEW_FILE,
+    PREVIEW_NONE,
+    PREVIEW_TOO_LARGE,
+    ImageBomb,
+    Preview,
+    check_image,
+    make_thumbnail,
+)
 from safelog.evidence.intake import (
-    DEFAULT_LIMIT,
+    EMPTY_MESSAGE,
     SNIFF_BYTES,
+    FileTooLarge,
+    ImageImportBlocked,
     IntakeRefused,
+    SniffedType,
     check_size,
+    describe_type,
     safe_file_name,
     sniff,
+    too_large_message,
+    type_mismatch,
 )
-from safelog.store.schema import EvidenceRow
-from safelog.vault.cases import OpenCase, open_case
+from safelog.store.schema import CaseRow, EvidenceRow
+from safelog.vault.audit_view import AuditEntry, case_audit
+from safelog.vault.case_input import MAX_TEXT
+from safelog.vault.cases import (
+    MANAGERS,
+    OpenCase,
+    _append_version,
+    _read_versions,
+    _write_summary,
+    open_case,
+)
 from safelog.vault.records import EvidenceInfo
 from safelog.vault.session import Session
+
+# A reporter (who is not a DSL, headteacher or chair) may add to their own report while
+# it is in one of these states.
+REPORTER_MAY_ADD = ("new", "acknowledged")
+MAX_ORIGINAL_NAME = 4096  # characters of the original name kept (file systems allow ~255)
+# A time "seen" may be up to a day ahead of this computer's clock (time zones typed wrong,
+# another device's clock); beyond that it is refused as in the future.
+_SEEN_AT_SLACK = timedelta(days=1)
 
 
 def _key_aad(evidence_id: str, case_id: str, key_no: int) -> bytes:
@@ -44,6 +102,171 @@ def _key_aad(evidence_id: str, case_id: str, key_no: int) -> bytes:
 
 def _meta_aad(evidence_id: str, case_id: str) -> bytes:
     return binding("evidence-meta", evidence_id, case_id)
+
+
+def _thumbnail_aad(evidence_id: str, case_id: str) -> bytes:
+    return binding("evidence-thumbnail", evidence_id, case_id)
+
+
+@dataclass(frozen=True)
+class EvidenceAdded:
+    """What an import did. `duplicate`: the same file (same SHA-256) was already on the
+    case; `evidence_id` is then that item's, and only the new sighting was recorded."""
+
+    evidence_id: str
+    duplicate: bool
+    media_type: str
+    claimed_type: str  # what the name claimed, when it disagrees with the content; or ""
+    preview: str  # thumbnail, unreadable, too-large or none (see safelog/evidence/images.py)
+    notes: tuple[str, ...] = ()  # plain-words notes for the person who added it
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    info: EvidenceInfo
+    sightings: list[dict[str, Any]] = field(default_factory=list)
+    thumbnail: bytes | None = None
+
+
+@dataclass(frozen=True)
+class IntakeRules:
+    """What this user may add to a case, for the GUI to show before anything is captured."""
+
+    may_add: bool
+    reason: str  # why not, when may_add is False
+    images_blocked: bool
+    guidance: str  # the category's guidance (UKCIS wording when images are blocked)
+
+
+# --------------------------------------------------------------------------------------
+# Who may add, and what.
+# --------------------------------------------------------------------------------------
+
+
+def _contributor_problem(session: Session, reference: str, fields: dict[str, Any]) -> str:
+    if MANAGERS & session.person.roles:
+        return ""
+    status = fields.get("status", "new")
+    if fields.get("reporter") == session.user_id:
+        if status in REPORTER_MAY_ADD:
+            return ""
+        return (
+            f"Report {reference} is now being handled (it is {status}), so you cannot add to "
+            "it; tell your DSL about anything new, or make a new report."
+        )
+    return (
+        f"Only the DSL, the headteacher, the chair or the person who made report {reference} "
+        "can add to it."
+    )
+
+
+def _check_contributor(session: Session, reference: str, fields: dict[str, Any]) -> None:
+    problem = _contributor_problem(session, reference, fields)
+    if problem:
+        raise AccessDenied(problem)
+
+
+def _is_imagery(sniffed: SniffedType, claimed: str | None) -> bool:
+    """Pictures or film by content; or by name when the content is not recognised."""
+    if sniffed.is_imagery:
+        return True
+    return sniffed.kind == "other" and (claimed or "").startswith(("image/", "video/"))
+
+
+def _check_not_blocked(fields: dict[str, Any], imagery: bool) -> None:
+    category = category_by_code(fields["category"])
+    if imagery and category.blocks_image_import:
+        raise ImageImportBlocked(
+            f"SafeLog does not store pictures or video for a concern of this kind "
+            f"({category.title}); nothing was kept. {category.guidance}",
+            category.guidance,
+        )
+
+
+def intake_rules(session: Session, reference: str) -> IntakeRules:
+    """May this user add evidence to the case, and are images blocked (with the guidance
+    to show)? For the app to ask before anything is captured; not audited, since it shows
+    nothing of the case but that."""
+    session.ensure_open()
+    with session.engine.connect() as conn:
+        case = open_case(session, conn, reference)
+        fields, _, _, _ = _read_versions(session, conn, case)
+    category = category_by_code(fields["category"])
+    problem = _contributor_problem(session, case.row.reference, fields)
+    return IntakeRules(
+        may_add=not problem,
+        reason=problem,
+        images_blocked=category.blocks_image_import,
+        guidance=category.guidance,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# What is recorded with an item.
+# --------------------------------------------------------------------------------------
+
+_META_KEYS = ("source_url", "platform", "handle", "description", "seen_at")
+
+
+def _one_line(value: str, what: str, limit: int) -> str:
+    value = (value or "").strip()
+    if "\n" in value or "\r" in value:
+        raise InvalidInput(f"The {what} must be a single line.")
+    if len(value) > limit:
+        raise InvalidInput(f"The {what} is longer than {limit} characters.")
+    return value
+
+
+def _time_given(value: str, what: str, now: datetime) -> str:
+    """A date (2026-11-20) or a date and time with a time zone; not in the future."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            if day > (now + _SEEN_AT_SLACK).date():
+                raise InvalidInput(f"The {what} ({value}) is in the future.")
+            return day.isoformat()
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"The {what} must be a date like 2026-11-20 or a date and time with a time zone "
+            "like 2026-11-20T15:30:00+00:00."
+        ) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"The {what} needs a time zone, like +00:00.")
+    if parsed > now + _SEEN_AT_SLACK:
+        raise InvalidInput(f"The {what} ({value}) is in the future.")
+    return parsed.isoformat()
+
+
+def _clean_metadata(metadata: dict[str, str], now: datetime) -> dict[str, str]:
+    unknown = set(metadata) - set(_META_KEYS)
+    if unknown:
+        raise InvalidInput(f"Unknown evidence details: {', '.join(sorted(unknown))}.")
+    description = (metadata.get("description") or "").strip()
+    if len(description) > MAX_TEXT:
+        raise InvalidInput(f"The description is longer than {MAX_TEXT} characters.")
+    return {
+        "source_url": _one_line(metadata.get("source_url", ""), "source URL", 4000),
+        "platform": _one_line(metadata.get("platform", ""), "platform", 200),
+        "handle": _one_line(metadata.get("handle", ""), "account handle", 200),
+        "description": description,
+        "seen_at": _time_given(metadata.get("seen_at", ""), "time it was seen", now),
+    }
+
+
+def evidence_limit(session: Session) -> int:
+    """The school's limit (signed setting `evidence_limit_bytes`, 2 GiB by default)."""
+    from safelog.vault.settings import load_settings
+
+    return load_settings(session).evidence_limit_bytes
+
+
+# --------------------------------------------------------------------------------------
+# Import.
+# --------------------------------------------------------------------------------------
 
 
 def add_evidence(
@@ -56,28 +279,54 @@ def add_evidence(
     handle: str = "",
     description: str = "",
     seen_at: str = "",
-    limit: int = DEFAULT_LIMIT,
+    limit: int | None = None,
 ) -> str:
-    """Import a file as evidence on a case; returns the evidence id."""
+    """Import a file as evidence on a case; returns the evidence id (the existing item's
+    when the same file is already there)."""
+    return add_evidence_detailed(
+        session,
+        reference,
+        path,
+        source_url=source_url,
+        platform=platform,
+        handle=handle,
+        description=description,
+        seen_at=seen_at,
+        limit=limit,
+    ).evidence_id
+
+
+def add_evidence_detailed(
+    session: Session,
+    reference: str,
+    path: Path,
+    *,
+    source_url: str = "",
+    platform: str = "",
+    handle: str = "",
+    description: str = "",
+    seen_at: str = "",
+    limit: int | None = None,
+) -> EvidenceAdded:
+    """As add_evidence, saying whether it was a duplicate, what type was found and whether
+    a preview could be made. `limit` defaults to the school's setting."""
     session.ensure_open()
+    limit = evidence_limit(session) if limit is None else limit
     try:
         size = path.stat().st_size
         handle_file = path.open("rb")
     except OSError as exc:
-        raise InvalidInput(f"Cannot read {path.name}: {exc.strerror}.") from None
+        raise InvalidInput(f"Cannot read {safe_file_name(path.name)}: {exc.strerror}.") from None
     with handle_file:
         try:
-            check_size(size, limit)
+            check_size(size, limit)  # early and cheap; the stream is checked again as it is read
         except IntakeRefused as exc:
-            raise InvalidInput(str(exc)) from None
-        head = handle_file.read(SNIFF_BYTES)
-        handle_file.seek(0)
-        return import_stream(
+            raise InvalidInput(f"{safe_file_name(path.name)}: {exc}") from None
+        return import_stream_detailed(
             session,
             reference,
             handle_file,
             original_name=path.name,
-            head=head,
             limit=limit,
             metadata={
                 "source_url": source_url,
@@ -95,45 +344,198 @@ def import_stream(
     stream: BinaryIO,
     *,
     original_name: str,
-    head: bytes,
-    limit: int,
-    metadata: dict[str, str],
+    head: bytes | None = None,
+    limit: int | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> str:
+    """Import from a stream (pasted data, a dropped file); returns the evidence id."""
+    return import_stream_detailed(
+        session,
+        reference,
+        stream,
+        original_name=original_name,
+        head=head,
+        limit=limit,
+        metadata=metadata,
+    ).evidence_id
+
+
+def import_stream_detailed(
+    session: Session,
+    reference: str,
+    stream: BinaryIO,
+    *,
+    original_name: str,
+    head: bytes | None = None,
+    limit: int | None = None,
+    metadata: dict[str, str] | None = None,
+) -> EvidenceAdded:
+    """Import from a stream read once, from its current position, in bounded memory.
+
+    `head`, when given, is the stream's first bytes already read by the caller for
+    sniffing, and the stream is then still at its start (as add_evidence does). Never
+    reads more than `limit` + one chunk. Refusals raise InvalidInput (ImageImportBlocked for
+    the indecent-images rule) or AccessDenied, and leave nothing behind."""
+    session.ensure_open()
+    limit = evidence_limit(session) if limit is None else limit
+    display_name = safe_file_name(original_name)
+    original_name = original_name[:MAX_ORIGINAL_NAME]
+    details = _clean_metadata(metadata or {}, session.clock())
+    source = _Filled(b"", stream)
+    if head is None:
+        head = source.read(SNIFF_BYTES)
+        source = _Filled(head, source)
+    if not head:
+        raise InvalidInput(f"{display_name}: {EMPTY_MESSAGE}")
     sniffed = sniff(head)
+    claimed = type_mismatch(original_name, sniffed)
+    imagery = _is_imagery(sniffed, claimed)
+    # Refuse before reading another byte if this person may not add it here.
     with session.engine.connect() as conn:
-        open_case(session, conn, reference)  # refuse before reading a byte if not allowed
+        case = open_case(session, conn, reference)
+        fields, _, _, _ = _read_versions(session, conn, case)
+    _check_contributor(session, case.row.reference, fields)
+    _check_not_blocked(fields, imagery)
+
+    thumbnailer: _Thumbnailer | None = None
+    preview = Preview(PREVIEW_NONE)
+    if sniffed.previewable:
+        data = source.read(min(limit, MAX_PREVIEW_FILE) + 1)  # the whole file, if it fits
+        if len(data) > limit:
+            raise InvalidInput(f"{display_name}: {too_large_message(limit)}")
+        if len(data) > MAX_PREVIEW_FILE:
+            preview = Preview(PREVIEW_TOO_LARGE)
+            source = _Filled(data, source)
+        else:
+            try:
+                check_image(data, sniffed.media_type)  # the header only: bombs stop here
+            except ImageBomb as exc:
+                raise InvalidInput(f"{display_name}: {exc}") from None
+            thumbnailer = _Thumbnailer(data, sniffed.media_type)
+            source = _Filled(data, io.BytesIO())
+
+    def finished_preview() -> Preview:
+        # Called inside the recording transaction, once the case has been read: the
+        # thumbnail is made meanwhile, while the file is encrypted, written and checked.
+        return thumbnailer.result() if thumbnailer is not None else preview
+
     evidence_id = str(uuid.uuid4())
     file_key = new_key()
     encryptor = StreamEncryptor(file_key, evidence_id)
     try:
-        session.chunks.write(evidence_id, _encrypted_in_background(encryptor, stream, limit))
-    except ValueError as exc:
-        session.chunks.delete(evidence_id)
-        raise InvalidInput(f"{safe_file_name(original_name)}: {exc}.") from None
-    except BaseException:
-        session.chunks.delete(evidence_id)
-        raise
-    try:
-        return _record_evidence(
+        session.chunks.write(
+            evidence_id, _encrypted_in_background(encryptor, _Limited(source, limit), limit)
+        )
+        added = _record_evidence(
             session,
             reference,
             evidence_id,
             file_key,
             encryptor,
-            sniffed.media_type,
+            sniffed,
+            claimed,
+            imagery,
+            finished_preview,
             original_name,
-            metadata,
+            details,
         )
+    except (IntakeRefused, ImageBomb) as exc:
+        session.chunks.delete(evidence_id)
+        message = too_large_message(limit) if isinstance(exc, FileTooLarge) else str(exc)
+        raise InvalidInput(f"{display_name}: {message}") from None
     except BaseException:
         session.chunks.delete(evidence_id)
         raise
+    finally:
+        if thumbnailer is not None:
+            thumbnailer.join()
+    if added.duplicate:
+        session.chunks.delete(evidence_id)  # the bytes are already there, under the old id
+    return added
+
+
+class _Reads(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class _Filled:
+    """Bytes already read, then the rest of a stream. Every read returns exactly the size
+    asked for, fewer only at the end: pipes and sockets return short reads, and a broken
+    stream may return more than asked; encrypted chunks must all be full-size but the last."""
+
+    def __init__(self, first: bytes, rest: _Reads) -> None:
+        self._pending = first
+        self._rest = rest
+        self._ended = False
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            raise ValueError("evidence is read in bounded pieces")
+        parts = [self._pending[:size]]
+        self._pending = self._pending[size:]
+        have = len(parts[0])
+        while have < size and not self._ended:
+            piece = self._rest.read(size - have)
+            if not piece:
+                self._ended = True
+                break
+            if have + len(piece) > size:
+                piece, self._pending = piece[: size - have], bytes(piece[size - have :])
+            parts.append(piece)
+            have += len(piece)
+        return b"".join(parts)
+
+
+class _Limited:
+    """Raises FileTooLarge as soon as more than `limit` bytes have been read."""
+
+    def __init__(self, inner: _Reads, limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._inner.read(size)
+        self.count += len(data)
+        if self.count > self._limit:
+            raise FileTooLarge(too_large_message(self._limit))
+        return data
+
+
+class _Thumbnailer:
+    """Make the thumbnail on a worker thread while the file is encrypted and written
+    (Pillow releases the GIL while it decodes and resizes)."""
+
+    def __init__(self, data: bytes, media_type: str) -> None:
+        self._data = data
+        self._media_type = media_type
+        self._preview: Preview | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="evidence-thumbnail", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._preview = make_thumbnail(self._data, self._media_type)
+        except BaseException as exc:  # handed to result()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Preview:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._preview is not None
+        return self._preview
 
 
 _DONE = object()
 
 
 def _encrypted_in_background(
-    encryptor: StreamEncryptor, stream: BinaryIO, limit: int
+    encryptor: StreamEncryptor, stream: _Reads, limit: int
 ) -> Iterator[bytes]:
     """Read, hash and encrypt on a worker thread while the caller stores chunks, so disk
     writes overlap the crypto. At most a few chunks are in flight: memory stays bounded."""
@@ -144,7 +546,7 @@ def _encrypted_in_background(
 
     def produce() -> None:
         try:
-            for chunk in encryptor.encrypt_file(stream, limit):
+            for chunk in encryptor.encrypt_file(cast(BinaryIO, stream), limit):
                 while not stop.is_set():
                     try:
                         pending.put(chunk, timeout=0.1)
@@ -202,28 +604,99 @@ class _BackgroundSha256:
         return self._hash.hexdigest()
 
 
+def _lock_case(conn: Connection, reference: str) -> None:
+    """On PostgreSQL, hold the case row for the rest of the transaction, so that two
+    imports of the same file into one case cannot both miss each other."""
+    conn.execute(
+        select(CaseRow.id).where(CaseRow.reference == reference.strip().upper()).with_for_update()
+    )
+
+
+def _notes(sniffed: SniffedType, claimed: str | None, preview: Preview) -> tuple[str, ...]:
+    notes = []
+    if claimed:
+        notes.append(
+            f"The file's name says {describe_type(claimed)}, but its content is "
+            f"{describe_type(sniffed.media_type)}; it was recorded as {sniffed.label}."
+        )
+    if preview.note:
+        notes.append(preview.note)
+    return tuple(notes)
+
+
 def _record_evidence(
     session: Session,
     reference: str,
     evidence_id: str,
     file_key: bytes,
     encryptor: StreamEncryptor,
-    media_type: str,
+    sniffed: SniffedType,
+    claimed: str | None,
+    imagery: bool,
+    finished_preview: Callable[[], Preview],
     original_name: str,
-    metadata: dict[str, str],
-) -> str:
+    details: dict[str, str],
+) -> EvidenceAdded:
     if encryptor.size == 0:
-        raise InvalidInput("The file is empty (0 bytes); there is nothing to keep.")
-    now = session.clock()
+        raise InvalidInput(EMPTY_MESSAGE)
     sha256 = encryptor.sha256.hexdigest()
     with session.write() as conn:
+        _lock_case(conn, reference)
         case = open_case(session, conn, reference)
+        fields, _, prev, _ = _read_versions(session, conn, case)
+        _check_contributor(session, case.row.reference, fields)
+        _check_not_blocked(fields, imagery)
         case_id = case.row.id
+        existing = next((e for e in list_evidence(session, conn, case) if e.sha256 == sha256), None)
+        now = session.clock()
+        if existing is not None:
+            sighting = {
+                "evidence_id": existing.id,
+                "sha256": sha256,
+                **details,
+                "file_name": safe_file_name(original_name),
+                "original_name": original_name,
+                "recorded_by": session.person.name,
+                "recorded_at": now.isoformat(),
+                "device": session.device,
+            }
+            sightings = [*(fields.get("evidence_sightings") or []), sighting]
+            version = _append_fields(
+                session, conn, case, fields, prev, {"evidence_sightings": sightings}
+            )
+            session.audit(
+                conn,
+                "evidence.sighting",
+                {
+                    "reference": case.row.reference,
+                    "evidence_id": existing.id,
+                    "sha256": sha256,
+                    "version": version,
+                },
+                case=case.audit_ref(),
+            )
+            return EvidenceAdded(
+                existing.id,
+                True,
+                existing.media_type,
+                str(existing.metadata.get("claimed_type") or ""),
+                str(existing.metadata.get("preview") or PREVIEW_NONE),
+                (
+                    f"This file is already evidence {existing.id} on case "
+                    f"{case.row.reference} (the same SHA-256): it was not stored again, and "
+                    "this sighting was recorded on the existing item.",
+                ),
+            )
+        preview = finished_preview()
         meta = {
-            **metadata,
+            **details,
             "file_name": safe_file_name(original_name),
             "original_name": original_name,
-            "media_type": media_type,
+            "media_type": sniffed.media_type,
+            "claimed_type": claimed or "",
+            "preview": preview.status,
+            "width": preview.width,
+            "height": preview.height,
             "size": encryptor.size,
             "sha256": sha256,
             "captured_at_utc": now.isoformat(),
@@ -233,6 +706,11 @@ def _record_evidence(
         }
         meta_ct = case.current.seal(canonical_json(meta), _meta_aad(evidence_id, case_id))
         wrapped = case.current.seal(file_key, _key_aad(evidence_id, case_id, case.row.key_no))
+        thumbnail_ct = (
+            case.current.seal(preview.thumbnail, _thumbnail_aad(evidence_id, case_id))
+            if preview.thumbnail
+            else None
+        )
         statement = _statement(
             evidence_id,
             case_id,
@@ -241,10 +719,10 @@ def _record_evidence(
             encryptor.chunks,
             meta_ct,
             wrapped,
+            thumbnail_ct,
             session.user_id,
             now,
         )
-        duplicates = [e.id for e in list_evidence(session, conn, case) if e.sha256 == sha256]
         conn.execute(
             insert(EvidenceRow).values(
                 id=evidence_id,
@@ -252,6 +730,7 @@ def _record_evidence(
                 key_no=case.row.key_no,
                 file_key_wrapped=wrapped,
                 metadata_ct=meta_ct,
+                thumbnail_ct=thumbnail_ct,
                 size=encryptor.size,
                 chunk_count=encryptor.chunks,
                 added_by=session.user_id,
@@ -268,11 +747,120 @@ def _record_evidence(
                 "evidence_id": evidence_id,
                 "sha256": sha256,
                 "size": encryptor.size,
-                "same_as": duplicates,
+                "media_type": sniffed.media_type,
             },
             case=case.audit_ref(),
         )
-    return evidence_id
+    return EvidenceAdded(
+        evidence_id,
+        False,
+        sniffed.media_type,
+        claimed or "",
+        preview.status,
+        _notes(sniffed, claimed, preview),
+    )
+
+
+def _append_fields(
+    session: Session,
+    conn: Connection,
+    case: OpenCase,
+    fields: dict[str, Any],
+    prev: bytes,
+    changed: dict[str, Any],
+) -> int:
+    """A signed version setting fields that never change who may read the case."""
+    version = int(case.row.head_version) + 1
+    _append_version(
+        session,
+        conn,
+        case.row.id,
+        case.row.reference,
+        version,
+        case.row.key_no,
+        case.current,
+        changed,
+        prev,
+        {},
+    )
+    _write_summary(
+        conn,
+        case.row.id,
+        case.row.reference,
+        case.row.audience_id,
+        session.audience_ciphers[case.row.audience_id],
+        version,
+        {**fields, **changed},
+        case.row.created_at,
+        session.clock(),
+    )
+    return version
+
+
+def _contribute(
+    session: Session,
+    reference: str,
+    compute: Callable[[dict[str, Any]], dict[str, Any]],
+    action: str,
+) -> int:
+    """Append a version as a contributor (see the module docstring for who may)."""
+    session.ensure_open()
+    with session.write() as conn:
+        _lock_case(conn, reference)
+        case = open_case(session, conn, reference)
+        fields, _, prev, _ = _read_versions(session, conn, case)
+        _check_contributor(session, case.row.reference, fields)
+        changed = compute(fields)
+        version = _append_fields(session, conn, case, fields, prev, changed)
+        session.audit(
+            conn,
+            action,
+            {"reference": case.row.reference, "version": version, "changed": sorted(changed)},
+            case=case.audit_ref(),
+        )
+        return version
+
+
+def record_image_report(
+    session: Session,
+    reference: str,
+    description: str,
+    informed: str,
+    informed_at: datetime | None = None,
+    police_reference: str = "",
+) -> int:
+    """Instead of images (indecent images of children are never stored): a description of
+    what was reported, who was informed and when, and the police reference. A signed
+    version (field `image_reports`); returns its number."""
+    now = session.clock()
+    text = (description or "").strip()
+    if not text:
+        raise InvalidInput("Describe what was reported (in words; never the images).")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"The description is longer than {MAX_TEXT} characters.")
+    who = _one_line(informed, "name of who was informed", 300)
+    if not who:
+        raise InvalidInput("Write who was informed (for example the DSL or the police).")
+    if informed_at is not None and informed_at.tzinfo is None:
+        raise InvalidInput("The time they were informed needs a time zone.")
+    when = _time_given(
+        informed_at.isoformat() if informed_at else now.isoformat(), "time they were informed", now
+    )
+    entry = {
+        "id": str(uuid.uuid4()),
+        "description": text,
+        "informed": who,
+        "informed_at": when,
+        "police_reference": _one_line(police_reference, "police reference", 200),
+        "recorded_by": session.person.name,
+        "recorded_at": now.isoformat(),
+    }
+    return _contribute(
+        session,
+        reference,
+        lambda fields: {"image_reports": [*(fields.get("image_reports") or []), entry]},
+        "case.image-report",
+    )
 
 
 def _statement(
@@ -283,6 +871,7 @@ def _statement(
     chunks: int,
     meta_ct: bytes,
     wrapped: bytes,
+    thumbnail_ct: bytes | None,
     author: str,
     at: datetime,
 ) -> bytes:
@@ -296,10 +885,16 @@ def _statement(
             "chunks": chunks,
             "meta": hashlib.sha256(meta_ct).hexdigest(),
             "key": hashlib.sha256(wrapped).hexdigest(),
+            "thumbnail": hashlib.sha256(thumbnail_ct).hexdigest() if thumbnail_ct else "",
             "author": author,
             "at": at.isoformat(),
         }
     )
+
+
+# --------------------------------------------------------------------------------------
+# Reading.
+# --------------------------------------------------------------------------------------
 
 
 def _verified_row(session: Session, row: Any, reference: str) -> None:
@@ -313,6 +908,7 @@ def _verified_row(session: Session, row: Any, reference: str) -> None:
         row.chunk_count,
         row.metadata_ct,
         row.file_key_wrapped,
+        row.thumbnail_ct,
         row.added_by,
         row.added_at,
     )
@@ -324,7 +920,7 @@ def _verified_row(session: Session, row: Any, reference: str) -> None:
         raise TamperDetected(f"The record of {where} has been altered.")
 
 
-def list_evidence(session: Session, conn: Connection, case: OpenCase) -> list[EvidenceInfo]:
+def _rows(session: Session, conn: Connection, case: OpenCase) -> list[tuple[Any, EvidenceInfo]]:
     rows = conn.execute(
         select(EvidenceRow.__table__)
         .where(EvidenceRow.case_id == case.row.id)
@@ -343,18 +939,94 @@ def list_evidence(session: Session, conn: Connection, case: OpenCase) -> list[Ev
                 f"The details of evidence {row.id} of case {case.row.reference} are damaged."
             ) from None
         items.append(
-            EvidenceInfo(
-                id=row.id,
-                file_name=meta["file_name"],
-                media_type=meta["media_type"],
-                size=meta["size"],
-                sha256=meta["sha256"],
-                added_by=meta["added_by"],
-                added_at=row.added_at,
-                metadata=meta,
+            (
+                row,
+                EvidenceInfo(
+                    id=row.id,
+                    file_name=meta["file_name"],
+                    media_type=meta["media_type"],
+                    size=meta["size"],
+                    sha256=meta["sha256"],
+                    added_by=meta["added_by"],
+                    added_at=row.added_at,
+                    metadata=meta,
+                ),
             )
         )
     return items
+
+
+def list_evidence(session: Session, conn: Connection, case: OpenCase) -> list[EvidenceInfo]:
+    return [info for _, info in _rows(session, conn, case)]
+
+
+def _open_thumbnail(case: OpenCase, row: Any) -> bytes | None:
+    if row.thumbnail_ct is None:
+        return None
+    cipher = case.ciphers.get(row.key_no)
+    try:
+        if cipher is None:
+            raise DecryptionFailed("no key")
+        return cipher.open(row.thumbnail_ct, _thumbnail_aad(row.id, row.case_id))
+    except DecryptionFailed:
+        raise TamperDetected(
+            f"The thumbnail of evidence {row.id} of case {case.row.reference} is damaged."
+        ) from None
+
+
+def sightings_of(fields: dict[str, Any], evidence_id: str) -> list[dict[str, Any]]:
+    """The later sightings of an item (the same file added again), oldest first."""
+    return [
+        s for s in fields.get("evidence_sightings") or [] if s.get("evidence_id") == evidence_id
+    ]
+
+
+def list_case_evidence(
+    session: Session, reference: str, *, thumbnails: bool = False
+) -> list[EvidenceItem]:
+    """Every item on a case with its sightings (and thumbnails when asked), verified.
+    Audited once, as "case.evidence-list", naming the items listed."""
+    session.ensure_open()
+    with session.write() as conn:
+        case = open_case(session, conn, reference)
+        fields, _, _, _ = _read_versions(session, conn, case)
+        rows = _rows(session, conn, case)
+        items = [
+            EvidenceItem(
+                info,
+                sightings_of(fields, info.id),
+                _open_thumbnail(case, row) if thumbnails else None,
+            )
+            for row, info in rows
+        ]
+        session.audit(
+            conn,
+            "case.evidence-list",
+            {
+                "reference": case.row.reference,
+                "evidence_ids": [item.info.id for item in items],
+                "thumbnails": thumbnails,
+            },
+            case=case.audit_ref(),
+        )
+    return items
+
+
+def read_thumbnail(session: Session, reference: str, evidence_id: str) -> bytes | None:
+    """The item's thumbnail (PNG bytes, in memory) or None when it has none. Not audited
+    by itself: it is shown inside a listing or case view, which is."""
+    session.ensure_open()
+    with session.engine.connect() as conn:
+        case = open_case(session, conn, reference)
+        row = conn.execute(
+            select(EvidenceRow.__table__).where(
+                EvidenceRow.id == evidence_id, EvidenceRow.case_id == case.row.id
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
+        _verified_row(session, row, case.row.reference)
+        return _open_thumbnail(case, row)
 
 
 def read_evidence(
@@ -429,4 +1101,56 @@ def extract_evidence(session: Session, reference: str, evidence_id: str, out: Pa
     return info
 
 
-__all__ = ["CHUNK_SIZE", "add_evidence", "extract_evidence", "list_evidence", "read_evidence"]
+# --------------------------------------------------------------------------------------
+# Chain of custody.
+# --------------------------------------------------------------------------------------
+
+
+def _names_item(entry: AuditEntry, evidence_id: str) -> bool:
+    details = entry.details
+    return details.get("evidence_id") == evidence_id or evidence_id in (
+        details.get("evidence_ids") or []
+    )
+
+
+def custody_by_item(session: Session, reference: str) -> dict[str, list[AuditEntry]]:
+    """For each item of a case, the audit entries that name it (add, sightings, views,
+    extracts, exports, listings), oldest first; from the verified audit log."""
+    out: dict[str, list[AuditEntry]] = {}
+    for entry in case_audit(session, reference):
+        ids = [entry.details.get("evidence_id"), *(entry.details.get("evidence_ids") or [])]
+        for evidence_id in dict.fromkeys(i for i in ids if isinstance(i, str)):
+            out.setdefault(evidence_id, []).append(entry)
+    return out
+
+
+def evidence_custody(session: Session, reference: str, evidence_id: str) -> list[AuditEntry]:
+    """The chain of custody of one item: every audit entry about it, oldest first."""
+    entries = [e for e in case_audit(session, reference) if _names_item(e, evidence_id)]
+    if not entries:
+        raise NotFound(f"Case {reference} has no evidence {evidence_id}.")
+    return entries
+
+
+__all__ = [
+    "CHUNK_SIZE",
+    "EvidenceAdded",
+    "EvidenceItem",
+    "ImageImportBlocked",
+    "IntakeRules",
+    "add_evidence",
+    "add_evidence_detailed",
+    "custody_by_item",
+    "evidence_custody",
+    "evidence_limit",
+    "extract_evidence",
+    "import_stream",
+    "import_stream_detailed",
+    "intake_rules",
+    "list_case_evidence",
+    "list_evidence",
+    "read_evidence",
+    "read_thumbnail",
+    "record_image_report",
+    "sightings_of",
+]

@@ -19,11 +19,17 @@ IDLE_LOCK_MINUTES = "idle_lock_minutes"
 DEFAULT_IDLE_MINUTES = 5
 IDLE_RANGE = (1, 60)
 
+EVIDENCE_LIMIT_BYTES = "evidence_limit_bytes"
+DEFAULT_EVIDENCE_LIMIT = 2 * 1024**3  # 2 GiB: a long screen recording
+EVIDENCE_LIMIT_RANGE = (1024, 64 * 1024**3)
+
 
 @dataclass(frozen=True)
 class Settings:
     idle_lock_minutes: int = DEFAULT_IDLE_MINUTES
     problems: tuple[str, ...] = ()
+    # The largest evidence file accepted, enforced while the file is streamed in.
+    evidence_limit_bytes: int = DEFAULT_EVIDENCE_LIMIT
 
 
 def load_settings(session: Session) -> Settings:
@@ -51,7 +57,14 @@ def load_settings(session: Session) -> Settings:
     minutes = values.get(IDLE_LOCK_MINUTES, DEFAULT_IDLE_MINUTES)
     if not isinstance(minutes, int) or not IDLE_RANGE[0] <= minutes <= IDLE_RANGE[1]:
         minutes = DEFAULT_IDLE_MINUTES
-    return Settings(idle_lock_minutes=minutes, problems=tuple(problems))
+    limit = values.get(EVIDENCE_LIMIT_BYTES, DEFAULT_EVIDENCE_LIMIT)
+    if (
+        not isinstance(limit, int)
+        or isinstance(limit, bool)
+        or not EVIDENCE_LIMIT_RANGE[0] <= limit <= EVIDENCE_LIMIT_RANGE[1]
+    ):
+        limit = DEFAULT_EVIDENCE_LIMIT
+    return Settings(idle_lock_minutes=minutes, problems=tuple(problems), evidence_limit_bytes=limit)
 
 
 def set_idle_lock_minutes(session: Session, minutes: int) -> None:
@@ -61,6 +74,16 @@ def set_idle_lock_minutes(session: Session, minutes: int) -> None:
     if not low <= minutes <= high:
         raise InvalidInput(f"Choose between {low} and {high} minutes.")
     _save(session, IDLE_LOCK_MINUTES, minutes)
+
+
+def set_evidence_limit_bytes(session: Session, limit: int) -> None:
+    """The largest evidence file the school accepts (DSL only)."""
+    if Role.DSL not in session.person.roles:
+        raise AccessDenied("Only a DSL can change the size limit for evidence files.")
+    low, high = EVIDENCE_LIMIT_RANGE
+    if isinstance(limit, bool) or not isinstance(limit, int) or not low <= limit <= high:
+        raise InvalidInput(f"Choose a limit between {low} bytes and {high // 1024**3} GiB.")
+    _save(session, EVIDENCE_LIMIT_BYTES, limit)
 
 
 def _save(session: Session, key: str, value: Any) -> None:

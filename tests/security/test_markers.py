@@ -7,6 +7,12 @@ encoding), in the data directory (database, -wal, -shm, journal, evidence files,
 config), the temporary directories (files changed during the test), the log/config
 directories under the test's HOME or (on PostgreSQL) any row of any table.
 
+Images are checked by their bytes, since a marker drawn into a picture does not survive as
+bytes: an image made for the test (unique noise, so its bytes occur nowhere else) goes in
+as evidence, with a marker in its name, and slices of its original bytes and of the exact
+thumbnail PNG SafeLog made and stored (encrypted) for it must be found nowhere either (raw,
+hex or base64).
+
 The same is checked through the API and through the `safelog` command line. The inputs the
 test writes itself (the case JSON, the evidence original, the extracted copy) hold markers
 on purpose and are left out of the search; they also serve as the positive control that the
@@ -16,6 +22,7 @@ search finds what it looks for.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import subprocess
@@ -32,11 +39,13 @@ from urllib.parse import quote
 import pytest
 from conftest import PASSPHRASES
 
+from safelog.evidence.images import make_thumbnail
 from safelog.vault import workspace
 from safelog.vault.audit_view import verify_whole_log
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case, update_case
-from safelog.vault.evidence import add_evidence, extract_evidence, read_evidence
+from safelog.vault.evidence import add_evidence, extract_evidence, read_evidence, read_thumbnail
+from safelog.vault.vault import Vault
 
 PREFIX = "MRKSAFELOG"  # shared by every marker, so each encoding has one cheap anchor
 CHUNK = 8 * 1024 * 1024
@@ -227,6 +236,92 @@ def assert_nothing_found(hits: list[Hit], scanner: Scanner) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# Raw bytes (images and their thumbnails) and the search for them.
+# --------------------------------------------------------------------------------------
+
+
+def byte_encodings(raw: bytes) -> dict[str, bytes]:
+    out = {"raw": raw, "hex": raw.hex().encode(), "HEX": raw.hex().upper().encode()}
+    for shift in range(3):
+        out[f"base64/{shift}"] = _base64_fragment(raw, shift, urlsafe=False)
+        out[f"base64url/{shift}"] = _base64_fragment(raw, shift, urlsafe=True)
+    return out
+
+
+def slices(data: bytes, label: str, skip: int = 64, size: int = 48) -> dict[str, bytes]:
+    """Three slices of `data` (past its first `skip` bytes: a PNG's signature and header
+    are the same for every picture of the same size), labelled."""
+    assert len(data) > skip + 3 * size, label
+    span = len(data) - skip - size
+    starts = [skip + span * i // 2 for i in range(3)]
+    return {f"{label} @{start}": data[start : start + size] for start in starts}
+
+
+@dataclass
+class RawNeedles:
+    by_label: dict[str, bytes] = field(default_factory=dict)
+
+    def add(self, needles: dict[str, bytes]) -> None:
+        self.by_label.update(needles)
+
+    def scan_bytes(self, data: bytes, where: str) -> list[Hit]:
+        return [
+            Hit(where, label, name)
+            for label, needle in self.by_label.items()
+            for name, pattern in byte_encodings(needle).items()
+            if pattern in data
+        ]
+
+    def scan_file(self, path: Path) -> list[Hit]:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return []
+        return self.scan_bytes(data, str(path))
+
+    def search(self, search: Search, db_url: str) -> list[Hit]:
+        hits: list[Hit] = []
+        seen: set[Path] = set()
+        for root, since in search.roots():
+            for path in _files(root, since, search.exclude):
+                if path not in seen:
+                    seen.add(path)
+                    hits += self.scan_file(path)
+        if not db_url.startswith("sqlite"):
+            for table, blob in dump_database(db_url):
+                hits += self.scan_bytes(blob, f"database table {table}")
+        return hits
+
+
+def unique_image() -> bytes:
+    """A screenshot-sized PNG whose noise makes its bytes (and its thumbnail's) unique."""
+    from PIL import Image
+
+    width, height = 800, 500
+    picture = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def image_needles(original: bytes, thumbnail: bytes) -> RawNeedles:
+    needles = RawNeedles()
+    needles.add(slices(original, "image original"))
+    needles.add(slices(thumbnail, "image thumbnail"))
+    return needles
+
+
+def assert_no_raw_bytes(needles: RawNeedles, search: Search, db_url: str, control: Path) -> None:
+    """The search finds the needles in `control` (which holds them on purpose), and nowhere
+    in storage."""
+    found = {h.label for h in needles.scan_file(control)}
+    assert found == set(needles.by_label), set(needles.by_label) - found
+    hits = needles.search(search, db_url)
+    report = "\n".join(f"  {h.label!r} found as {h.encoding} in {h.where}" for h in hits)
+    assert not hits, f"image bytes reached storage:\n{report}"
+
+
+# --------------------------------------------------------------------------------------
 # The search itself can fail.
 # --------------------------------------------------------------------------------------
 
@@ -256,6 +351,24 @@ def test_the_search_finds_every_encoding(tmp_path: Path, encoding: str) -> None:
     clean = tmp_path / "clean.bin"
     clean.write_bytes(os.urandom(4096) + PREFIX.encode() + os.urandom(4096))
     assert scanner.scan_file(clean) == []
+
+
+@pytest.mark.parametrize("encoding", sorted(byte_encodings(b"x")))
+def test_the_raw_search_finds_image_bytes_in_every_encoding(tmp_path: Path, encoding: str) -> None:
+    needles = RawNeedles()
+    needles.add(slices(os.urandom(400), "probe"))
+    label, needle = next(iter(needles.by_label.items()))
+    if encoding.startswith("base64"):
+        name, shift = encoding.split("/")
+        encode = base64.urlsafe_b64encode if name == "base64url" else base64.b64encode
+        written = encode(os.urandom(3 * 5 + int(shift)) + needle + os.urandom(7))
+    else:
+        written = byte_encodings(needle)[encoding]
+    path = tmp_path / "blob.bin"
+    path.write_bytes(os.urandom(1000) + written + os.urandom(1000))
+    assert (label, encoding) in {(h.label, h.encoding) for h in needles.scan_file(path)}
+    path.write_bytes(os.urandom(3000))
+    assert needles.scan_file(path) == []
 
 
 # --------------------------------------------------------------------------------------
@@ -348,6 +461,15 @@ def test_api_writes_no_plaintext(school: Any, db_url: str, data_dir: Path, tmp_p
     assert update_case(dana, reference, update_json(markers)) == 2
     original = evidence_file(inputs, markers)
     evidence_id = add_evidence(dana, reference, original, **evidence_meta(markers))
+    # An image: its name carries a marker, its bytes and its thumbnail are searched for.
+    image = unique_image()
+    image_file = inputs / f"{markers.new('image file name')}.png"
+    image_file.write_bytes(image)
+    image_id = add_evidence(dana, reference, image_file, description=markers.new("image note"))
+    thumbnail = read_thumbnail(dana, reference, image_id)
+    assert thumbnail is not None and thumbnail == make_thumbnail(image, "image/png").thumbnail
+    _, image_stream = read_evidence(dana, reference, image_id)  # the full-size view
+    assert b"".join(image_stream) == image
     # The case workspace: chronology, actions, decisions, escalations (each a new version).
     workspace.add_chronology(dana, reference, markers.new("chronology entry"))
     workspace.add_action(dana, reference, markers.new("action"), markers.new("action owner"))
@@ -379,16 +501,24 @@ def test_api_writes_no_plaintext(school: Any, db_url: str, data_dir: Path, tmp_p
     extract_evidence(dana, reference, evidence_id, extracted)
     assert verify_whole_log(dana)["intact"]
 
-    hits, scanner = _search(data_dir, tmp_path, started, {original, extracted}, markers)
+    control = tmp_path / "control.bin"
+    control.write_bytes(image + thumbnail)
+    inputs_excluded = {original, extracted, image_file, control}
+    hits, scanner = _search(data_dir, tmp_path, started, inputs_excluded, markers)
     _positive_controls(scanner, [original, extracted], {"evidence content"})
+    _positive_controls(scanner, [image_file], {"image file name"})
     if not db_url.startswith("sqlite"):
         hits += _database_hits(db_url, scanner)
     assert_nothing_found(hits, scanner)
+    needles = image_needles(image, thumbnail)
+    search = Search(data_dir, tmp_path / "home", started, inputs_excluded)
+    assert_no_raw_bytes(needles, search, db_url, control)
 
     # And once the vault is closed (SQLite folds its write-ahead log into the file).
     school.vault.close()
-    hits, scanner = _search(data_dir, tmp_path, started, {original, extracted}, markers)
+    hits, scanner = _search(data_dir, tmp_path, started, inputs_excluded, markers)
     assert_nothing_found(hits, scanner)
+    assert_no_raw_bytes(needles, search, db_url, control)
 
 
 # --------------------------------------------------------------------------------------
@@ -453,9 +583,34 @@ def test_cli_writes_no_plaintext(school: Any, db_url: str, data_dir: Path, tmp_p
         .stdout.strip()
         .splitlines()[-1]
     )
+    image = unique_image()
+    image_file = inputs / f"{markers.new('image file name')}.png"
+    image_file.write_bytes(image)
+    image_id = (
+        _cli(
+            data_dir,
+            db_url,
+            "evidence",
+            "add",
+            reference,
+            str(image_file),
+            "--description",
+            markers.new("image note"),
+            "--seen-at",
+            "2026-11-19T08:00:00+00:00",
+            as_name="Sam Staff",
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     shown = json.loads(_cli(data_dir, db_url, "case", "show", reference, "--json").stdout)
     assert shown["outcome"] == markers.by_label["v2 outcome"]
-    assert [e["id"] for e in shown["evidence"]] == [evidence_id]
+    assert [e["id"] for e in shown["evidence"]] == [evidence_id, image_id]
+    assert shown["evidence"][1]["preview"] == "thumbnail"
+    listed_evidence = json.loads(
+        _cli(data_dir, db_url, "evidence", "list", reference, "--json", as_name="Sam Staff").stdout
+    )
+    assert [e["id"] for e in listed_evidence] == [evidence_id, image_id]
     listed = json.loads(
         _cli(data_dir, db_url, "case", "list", "--json", as_name="Sam Staff").stdout
     )
@@ -465,14 +620,34 @@ def test_cli_writes_no_plaintext(school: Any, db_url: str, data_dir: Path, tmp_p
     assert extracted.read_bytes() == original.read_bytes()
     _cli(data_dir, db_url, "audit", "verify", as_name="Chris Chair")
 
-    inputs_excluded = {case_file, change_file, original, extracted}
+    # The thumbnail SafeLog stored is the one made from these bytes (read in memory).
+    thumbnail = make_thumbnail(image, "image/png").thumbnail
+    assert thumbnail is not None
+    vault = Vault(data_dir, db_url)
+    try:
+        sam = vault.unlock("Sam Staff", PASSPHRASES["Sam Staff"])
+        assert read_thumbnail(sam, reference, image_id) == thumbnail
+    finally:
+        vault.close()
+    control = tmp_path / "control.bin"
+    control.write_bytes(image + thumbnail)
+
+    inputs_excluded = {case_file, change_file, original, extracted, image_file, control}
     hits, scanner = _search(data_dir, tmp_path, started, inputs_excluded, markers)
     _positive_controls(
         scanner,
-        [case_file, change_file, original],
+        [case_file, change_file, original, image_file],
         set(markers.by_label)
-        - {"evidence source url", "evidence platform", "evidence handle", "evidence description"},
+        - {
+            "evidence source url",
+            "evidence platform",
+            "evidence handle",
+            "evidence description",
+            "image note",
+        },
     )
     if not db_url.startswith("sqlite"):
         hits += _database_hits(db_url, scanner)
     assert_nothing_found(hits, scanner)
+    search = Search(data_dir, tmp_path / "home", started, inputs_excluded)
+    assert_no_raw_bytes(image_needles(image, thumbnail), search, db_url, control)

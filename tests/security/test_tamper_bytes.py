@@ -5,12 +5,13 @@ A pristine SQLite vault is built once per module: the usual school plus a remove
 recovery key ("Tess Teacher", so a past identity exists); a staff report with two versions
 and a 2.5 MiB evidence file (3 chunks of 1 MiB) added before version 2 re-keyed the case
 (escalated to leadership), and a concern about the headteacher with a small evidence file
-of its own. For every binary column that holds
+of its own and a screenshot (a PNG, so an encrypted thumbnail exists). For every binary
+column that holds
 ciphertext, a wrapped key, a signature, a signed record, an evidence chunk or an audit
 entry, one byte of a sampled row is flipped in a fresh copy (first row/first byte, middle
 row/middle byte, last row/last byte), and then every user does a full read: unlock, list
 cases, open every case they could open before, read every evidence item to the end and
-verify the whole audit log.
+verify the whole audit log (and every item's thumbnail is read too).
 
 What must hold for each flip:
 - at least one user is told, with a UserFacingError whose message names what is damaged;
@@ -46,12 +47,13 @@ from conftest import PASSPHRASES, Clock, build_school
 from safelog.crypto.stream import CHUNK_SIZE, TAG_LENGTH
 from safelog.domain.roles import Role
 from safelog.errors import UserFacingError
+from safelog.evidence import corpus
 from safelog.store.engine import DB_FILE_NAME, sqlite_url
 from safelog.store.schema import Base
 from safelog.vault.audit_view import verify_whole_log
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case, update_case
-from safelog.vault.evidence import add_evidence, read_evidence
+from safelog.vault.evidence import add_evidence, read_evidence, read_thumbnail
 from safelog.vault.settings import load_settings, set_idle_lock_minutes
 from safelog.vault.vault import Vault
 
@@ -110,6 +112,7 @@ TARGETS = [
     Target("case_fields", "value_ct"),
     Target("evidence", "file_key_wrapped"),
     Target("evidence", "metadata_ct"),
+    Target("evidence", "thumbnail_ct"),
     Target("evidence", "statement"),
     Target("evidence", "signature"),
     Target("evidence_chunks", "data_ct"),
@@ -270,6 +273,10 @@ def _read_as(vault: Vault, name: str, plan: dict[str, list[str]] | None) -> User
                 ("evidence", reference, evidence_id),
                 partial(_evidence_answer, session, reference, evidence_id),
             )
+            run.step(
+                ("thumbnail", reference, evidence_id),
+                partial(read_thumbnail, session, reference, evidence_id),
+            )
     settings = run.step("settings", partial(load_settings, session))
     if settings is not None and settings.problems:
         # Settings that fail their check fall back to defaults and say so: that is the
@@ -374,6 +381,9 @@ def _build(root: Path) -> Pristine:
     small = root / "note.txt"
     small.write_text("A screenshot transcript.\n" * 40, "utf-8")
     add_evidence(sam, case_b, small, platform="Chat")
+    screenshot = root / "screenshot.png"
+    screenshot.write_bytes(corpus.png())
+    add_evidence(sam, case_b, screenshot, platform="Chat")
     dana = school.unlock("Dana DSL")
     big = root / "recording.bin"
     big.write_bytes(os.urandom(BIG_EVIDENCE_SIZE))
@@ -590,11 +600,24 @@ def test_pristine_full_read_is_clean(pristine: Pristine) -> None:
         conn.close()
     files = _evidence_files(pristine.data_dir / DB_FILE_NAME)
     if files:  # chunks kept as files beside the database, one file per item
-        assert sorted(-(-path.stat().st_size // CHUNK_LENGTH) for path, _ in files) == [1, 3]
+        assert sorted(-(-path.stat().st_size // CHUNK_LENGTH) for path, _ in files) == [1, 1, 3]
         chunks = [(count, 0) for count, _ in chunks]
-        assert chunks == [(3, 0), (1, 0)]
+        assert chunks == [(3, 0), (1, 0), (1, 0)]
     else:
-        assert chunks == [(3, 3), (1, 1)]
+        assert chunks == [(3, 3), (1, 1), (1, 1)]
+    thumbnails = {
+        name: [v for k, v in run.answers.items() if isinstance(k, tuple) and k[0] == "thumbnail"]
+        for name, run in pristine.runs.items()
+    }
+    # Dana, Chris and Sam read case b: one of its two items is a picture with a thumbnail.
+    assert [sorted(t is not None for t in thumbs) for thumbs in thumbnails.values()] == [
+        [False, False, True],
+        [False],
+        [False, True],
+        [False, False, True],
+        [],
+    ]
+    assert all(t is None or t.startswith(b"\x89PNG") for ts in thumbnails.values() for t in ts)
     assert versions == [(a, 2), (b, 1)]
     assert keys == [(a, 1), (a, 2), (b, 1)]
 

@@ -65,11 +65,9 @@ class CaseWorkspace(QWidget):
     def __init__(
         self,
         context: AppContext,
-        parent: QWidget | str | None = None,
+        parent: QWidget | None = None,
         reference: str | None = None,
     ) -> None:
-        if isinstance(parent, str):  # CaseWorkspace(context, reference), as the main window calls
-            parent, reference = None, parent
         super().__init__(parent)
         self.context = context
         self.setWindowTitle("Case")  # never case content

@@ -66,6 +66,8 @@ def where_it_stands(item: dict[str, Any], now: datetime) -> str:
         if item.get("response"):
             text += f". Response: {item['response']}"
         return text
+    if not item.get("required"):
+        return "Not recorded"  # only to consider: no deadline to miss
     state = deadline_state(_parse(item.get("due")), None, now)
     if state is DeadlineState.OVERDUE:
         return "Not done: overdue"
@@ -249,7 +251,7 @@ class EscalationsPanel(WorkspacePanel):
                 0: "Children's social care",
                 1: "Required",
                 3: DATE_TIME,
-                4: "Done " + DATE_TIME + ": told Someone",
+                4: "Done " + DATE_TIME + ": told",
                 5: "Reference 0000",
             },
         )
@@ -297,6 +299,11 @@ class EscalationsPanel(WorkspacePanel):
             keys=[e["route"] for e in items],
         )
         self.record_button.setVisible(view.can_edit)
+        if self.table.currentRow() < 0 and items:
+            open_items = [
+                n for n, e in enumerate(items) if not (e.get("done_at") or e.get("not_needed"))
+            ]
+            self.table.selectRow(open_items[0] if open_items else 0)
         self._selection_changed()
 
     def clear(self) -> None:

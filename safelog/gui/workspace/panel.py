@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -130,6 +131,33 @@ def text_box(parent: QWidget, name: str, placeholder: str = "", lines: int = 3) 
 DATE_TIME = "00/00/0000 00:00"
 
 
+class WrappingTable(QTableWidget):
+    """A table whose wrapped rows take the height their text needs at the current widths."""
+
+    def __init__(self, rows: int, columns: int, parent: QWidget | None = None) -> None:
+        super().__init__(rows, columns, parent)
+        self._fit_pending = False
+        self.horizontalHeader().sectionResized.connect(self.fit_rows)
+
+    def fit_rows(self, *_args: object) -> None:
+        # Once per burst of resizes, after the layout has settled.
+        if not self._fit_pending:
+            self._fit_pending = True
+            QTimer.singleShot(0, self, self._fit_now)  # owned: no call after the table is gone
+
+    def _fit_now(self) -> None:
+        self._fit_pending = False
+        self.resizeRowsToContents()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_rows()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit_rows()
+
+
 def read_only_table(
     parent: QWidget,
     name: str,
@@ -139,7 +167,7 @@ def read_only_table(
 ) -> QTableWidget:
     """A table of plain-text cells. `widths` gives, per column, a sample of the longest text it
     should show without cutting (measured in the table's font)."""
-    table = named(QTableWidget(0, len(headers), parent), name)
+    table = named(WrappingTable(0, len(headers), parent), name)
     table.setHorizontalHeaderLabels(list(headers))
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -158,8 +186,6 @@ def read_only_table(
     if widths:
         fitter = ColumnFitter(table, {c: (sample, False) for c, sample in widths.items()})
         fitter.apply()
-    # Wrapped rows need their height again whenever a column's width changes.
-    header.sectionResized.connect(lambda *_args: table.resizeRowsToContents())
     return table
 
 
@@ -177,6 +203,8 @@ def fill_table(
                 item.setData(Qt.ItemDataRole.UserRole, keys[r])
             table.setItem(r, c, item)
     table.resizeRowsToContents()
+    if isinstance(table, WrappingTable):
+        table.fit_rows()
     if rows and current >= 0:
         table.selectRow(min(current, len(rows) - 1))
 

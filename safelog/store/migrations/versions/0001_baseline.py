@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises:
-Create Date: 2026-11-21 14:17:09.752370
+Create Date: 2026-11-21 14:42:38.442029
 """
 
 import sqlalchemy as sa
@@ -221,6 +221,7 @@ def upgrade() -> None:
         sa.Column("key_no", sa.Integer(), nullable=False),
         sa.Column("file_key_wrapped", sa.LargeBinary(), nullable=False),
         sa.Column("metadata_ct", sa.LargeBinary(), nullable=False),
+        sa.Column("thumbnail_ct", sa.LargeBinary(), nullable=True),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("chunk_count", sa.Integer(), nullable=False),
         sa.Column("added_by", sa.String(length=36), nullable=False),

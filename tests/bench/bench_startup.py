@@ -1,0 +1,207 @@
+"""Start-up to the unlock window, against a bare PySide6 window, in the same run (DESIGN §7:
+no more than 2x).
+
+Each sample is a fresh Python process (offscreen Qt), timed from just before it is spawned
+until it reports its window's first paint. The bare sample creates a QApplication and shows
+an empty QWidget; the SafeLog sample runs `safelog.gui.app.main` on an existing vault, so it
+pays for everything a user waits for: imports, the style sheet, the icons and the sign-in
+window. Both report the first Paint event through the same application-wide event filter.
+Runs alternate between the two, best of N each.
+
+The SafeLog child also reports which heavy modules were already loaded at that first paint
+(there must be none) and, for information, when the names appeared (the vault opened in the
+worker after the paint).
+
+    python tests/bench/bench_startup.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+BUDGET_RATIO = 2.0
+HEAVY = (
+    "sqlalchemy",
+    "alembic",
+    "reportlab",
+    "pyhanko",
+    "PIL",
+    "safelog.vault.vault",
+    "safelog.store",
+    "safelog.export",
+)
+
+_SPY = textwrap.dedent(
+    """
+    import json, sys, time
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    HEAVY = {heavy!r}
+
+    def emit(**fields):
+        print(json.dumps(fields), flush=True)
+
+    class FirstPaint(QObject):
+        def __init__(self, wanted, then):
+            super().__init__()
+            self.wanted, self.then, self.done = wanted, then, False
+
+        def eventFilter(self, obj, event):
+            if (not self.done and event.type() == QEvent.Type.Paint
+                    and type(obj).__name__ == self.wanted):
+                self.done = True
+                loaded = sorted(m for m in sys.modules
+                                if any(m == h or m.startswith(h + ".") for h in HEAVY))
+                emit(event="visible", heavy=loaded)
+                QTimer.singleShot(0, lambda: self.then(obj))
+            return False
+    """
+)
+
+BARE_CHILD = _SPY + textwrap.dedent(
+    """
+    app = QApplication(sys.argv)
+    spy = FirstPaint("QWidget", lambda window: app.quit())
+    app.installEventFilter(spy)
+    from PySide6.QtWidgets import QWidget
+    window = QWidget()
+    window.setWindowTitle("bare")
+    window.resize(520, 440)
+    window.show()
+    app.exec()
+    """
+)
+
+SAFELOG_CHILD = _SPY + textwrap.dedent(
+    """
+    from safelog.gui import app as gui_app
+
+    qapp = gui_app.create_application(sys.argv)  # main() reuses it, configured alike
+
+    def then(window):
+        painted = time.perf_counter()
+
+        def ready():
+            emit(event="ready", after_visible=time.perf_counter() - painted)
+            qapp.quit()
+
+        if window.name.count():
+            ready()
+        else:
+            window.ready.connect(ready)
+
+    spy = FirstPaint("SignInWindow", then)
+    qapp.installEventFilter(spy)
+    QTimer.singleShot(60000, qapp.quit)
+    sys.exit(gui_app.main(sys.argv[1]))
+    """
+)
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["SAFELOG_INSECURE_TEST_KDF"] = "1"
+    env.pop("SAFELOG_DATABASE_URL", None)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _sample(code: str, args: Sequence[str], env: dict[str, str]) -> dict[str, Any]:
+    """Spawn one child; seconds until it reports its first paint, and what it said."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert child.stdout is not None
+    report: dict[str, Any] = {}
+    for line in child.stdout:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if message.get("event") == "visible":
+            report["seconds"] = time.perf_counter() - start
+            report["heavy"] = message["heavy"]
+        elif message.get("event") == "ready":
+            report["ready_after_visible"] = message["after_visible"]
+    _, errors = child.communicate(timeout=120)
+    if "seconds" not in report:
+        raise RuntimeError(f"the child never showed its window:\n{errors[-3000:]}")
+    return report
+
+
+def make_vault(root: Path) -> Path:
+    os.environ["SAFELOG_INSECURE_TEST_KDF"] = "1"
+    from safelog.vault.vault import Vault
+
+    data_dir = root / "startup-vault"
+    vault = Vault(data_dir)
+    vault.create("Ravens Wood School", "Dana DSL", "dana correct horse").session.lock()
+    vault.close()
+    return data_dir
+
+
+def measure_startup(root: Path, runs: int = 5) -> dict[str, Any]:
+    """Best-of-N seconds to a visible window: bare PySide6 and SafeLog's sign-in."""
+    data_dir = make_vault(root)
+    env = _environment()
+    bare: list[float] = []
+    safelog: list[dict[str, Any]] = []
+    _sample(BARE_CHILD.replace("{heavy!r}", repr(HEAVY)), [], env)  # warm the file cache
+    for _ in range(runs):
+        bare.append(_sample(BARE_CHILD.replace("{heavy!r}", repr(HEAVY)), [], env)["seconds"])
+        safelog.append(
+            _sample(SAFELOG_CHILD.replace("{heavy!r}", repr(HEAVY)), [str(data_dir)], env)
+        )
+    best = min(safelog, key=lambda r: r["seconds"])
+    heavy = sorted({m for r in safelog for m in r["heavy"]})
+    return {
+        "bare_s": min(bare),
+        "safelog_s": best["seconds"],
+        "ratio": best["seconds"] / min(bare),
+        "bare_runs_s": bare,
+        "safelog_runs_s": [r["seconds"] for r in safelog],
+        "heavy_at_first_paint": heavy,
+        "names_shown_after_paint_s": min(
+            (r["ready_after_visible"] for r in safelog if "ready_after_visible" in r),
+            default=None,
+        ),
+        "runs": runs,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="safelog-startup-") as tmp:
+        result = measure_startup(Path(tmp), args.runs)
+    ok = result["ratio"] <= BUDGET_RATIO and not result["heavy_at_first_paint"]
+    print(json.dumps(result, indent=2))
+    print(
+        f"startup-to-unlock-window: {result['safelog_s'] * 1000:.0f} ms, bare "
+        f"{result['bare_s'] * 1000:.0f} ms, ratio {result['ratio']:.2f}, budget <= "
+        f"{BUDGET_RATIO:.1f}, {'PASS' if ok else 'FAIL'}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,305 @@
+"""Signing in through the real window: names, wrong passphrase, slower retries after repeated
+failures, Caps Lock; and the app's start-up: sign-in first (nothing heavy loaded before it is
+painted), the setup wizard for a new data directory."""
+
+# Fixtures imported from gui_support are used as test arguments, which ruff reads as
+# redefinitions.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PASSPHRASES, build_school
+from gui_support import context, gui_vault, modals, wait_for  # noqa: F401
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from safelog.gui.dialogs import CapsLockWatch
+from safelog.gui.sign_in import SignInWindow
+
+
+def open_sign_in(qtbot: QtBot, context: Any) -> SignInWindow:
+    window = SignInWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    wait_for(qtbot, lambda: window.name.count() > 0)
+    return window
+
+
+def attempt(qtbot: QtBot, window: SignInWindow, name: str, passphrase: str) -> None:
+    window.name.setCurrentText(name)
+    window.passphrase.setFocus()
+    qtbot.keyClicks(window.passphrase, passphrase)
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    wait_for(qtbot, lambda: not window.busy.busy and window.passphrase.isEnabled())
+
+
+@pytest.fixture
+def school(gui_vault: Any) -> Any:
+    return build_school(gui_vault)
+
+
+def test_signing_in_with_the_right_passphrase(qtbot: QtBot, context: Any, school: Any) -> None:
+    window = open_sign_in(qtbot, context)
+    assert window.windowTitle() == "SafeLog — Ravens Wood School"
+    assert sorted(window.names()) == sorted(PASSPHRASES)
+    assert window.name.accessibleName() == "Your name"
+    assert window.passphrase.echoMode() == window.passphrase.EchoMode.Password
+    assert not window.button.isEnabled(), "nothing typed yet"
+
+    window.name.setCurrentText("Sam Staff")
+    qtbot.keyClicks(window.passphrase, PASSPHRASES["Sam Staff"])
+    with qtbot.waitSignal(context.events.signed_in, timeout=20000) as signed:
+        qtbot.mouseClick(window.button, Qt.MouseButton.LeftButton)
+    session = signed.args[0]
+    assert session.person.name == "Sam Staff"
+    assert context.session is session
+    assert window.passphrase.text() == "", "the passphrase does not stay in the field"
+
+
+def test_a_wrong_passphrase_gets_a_plain_message(qtbot: QtBot, context: Any, school: Any) -> None:
+    window = open_sign_in(qtbot, context)
+    attempt(qtbot, window, "Dana DSL", "not my passphrase")
+    assert window.message.isVisible()
+    assert window.message.text().startswith("That passphrase is not right for Dana DSL.")
+    assert window.message.textFormat() == Qt.TextFormat.PlainText
+    assert context.session is None
+    assert window.passphrase.text() == ""
+    assert window.passphrase.hasFocus()
+
+
+def test_too_many_attempts_counts_down_and_blocks_the_button(
+    qtbot: QtBot,
+    context: Any,
+    school: Any,
+    clock: Any,
+) -> None:
+    window = open_sign_in(qtbot, context)
+    for _ in range(3):
+        attempt(qtbot, window, "Dana DSL", "wrong passphrase!")
+        assert "not right" in window.message.text()
+
+    attempt(qtbot, window, "Dana DSL", "wrong again, still")
+    assert "Too many wrong passphrases" in window.message.text()
+    assert "2 seconds" in window.message.text()
+    # Typing does not re-enable the button while the countdown runs.
+    qtbot.keyClicks(window.passphrase, PASSPHRASES["Dana DSL"])
+    assert not window.button.isEnabled()
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    assert not window.busy.busy, "Enter does not try either"
+
+    clock.advance(seconds=1)
+    wait_for(qtbot, lambda: "1 second." in window.message.text())
+    clock.advance(seconds=2)
+    wait_for(qtbot, lambda: window.button.isEnabled())
+    assert window.message.text() == "You can try again now."
+    with qtbot.waitSignal(context.events.signed_in, timeout=20000):
+        qtbot.mouseClick(window.button, Qt.MouseButton.LeftButton)
+    assert context.session.person.name == "Dana DSL"
+
+
+def test_caps_lock_warning(qtbot: QtBot, context: Any, school: Any) -> None:
+    window = open_sign_in(qtbot, context)
+    assert not window.caps.isVisible()
+    window.passphrase.setFocus()
+    qtbot.keyClicks(window.passphrase, "DANA")  # capitals without Shift: Caps Lock is on
+    assert window.caps.isVisible()
+    qtbot.keyClicks(window.passphrase, "1234")  # digits say nothing either way
+    assert window.caps.isVisible()
+    qtbot.keyClicks(window.passphrase, "dana")
+    assert not window.caps.isVisible()
+
+
+def test_caps_lock_guess_from_letters_and_shift(qapp: Any) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    field = QLineEdit()
+    watch = CapsLockWatch(field)
+    watch.note_key("A", shift=False)
+    assert watch.on
+    watch.note_key("a", shift=True)  # Shift with Caps Lock gives lower case
+    assert watch.on
+    watch.note_key("7", shift=False)
+    assert watch.on
+    watch.note_key("A", shift=True)
+    assert not watch.on
+    watch.note_key("ß", shift=False)  # no upper/lower pair that tells
+    assert not watch.on
+    field.deleteLater()
+
+
+def test_only_enrolled_people_are_listed(qtbot: QtBot, context: Any) -> None:
+    from safelog.domain.roles import Role
+
+    setup = context.vault.create("Ravens Wood School", "Dana DSL", PASSPHRASES["Dana DSL"])
+    context.vault.invite(setup.session, "Ivy Invited", frozenset({Role.STAFF}))
+    setup.session.lock()
+    window = open_sign_in(qtbot, context)
+    assert window.names() == ["Dana DSL"]
+
+
+# -- the app's start-up ------------------------------------------------------------------------
+
+
+def test_the_app_shows_the_setup_wizard_for_a_new_data_directory(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from safelog.gui.app import AppController
+    from safelog.gui.context import SessionEvents
+    from safelog.gui.worker import Runner
+
+    runner = Runner()
+    controller = AppController(str(tmp_path / "new"), runner, SessionEvents())
+    qtbot.addWidget(controller.sign_in)
+    controller.start()
+    wait_for(qtbot, lambda: controller.wizard is not None and controller.wizard.isVisible())
+    qtbot.addWidget(controller.wizard)
+    assert not controller.sign_in.isVisible()
+    assert controller.wizard.windowTitle() == "SafeLog — Set up"
+    runner.wait()
+    controller.shutdown()
+
+
+def test_the_app_signs_in_to_the_main_window_and_locks_back(
+    qtbot: QtBot, data_dir: Path, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safelog.gui.app import AppController
+    from safelog.gui.context import SessionEvents
+    from safelog.gui.main_window import MainWindow
+    from safelog.gui.worker import Runner
+    from safelog.vault.vault import Vault
+
+    vault = Vault(data_dir)
+    build_school(vault)
+    vault.close()
+    # The content views are another module's business; here, empty stand-ins.
+    monkeypatch.setattr("safelog.gui.main_window.LazyContentViews", FakeViews)
+
+    runner = Runner()
+    controller = AppController(str(data_dir), runner, SessionEvents(), clock=clock)
+    qtbot.addWidget(controller.sign_in)
+    controller.start()
+    window = controller.sign_in
+    wait_for(qtbot, lambda: window.name.count() == 5)
+    assert window.isVisible()
+
+    attempt(qtbot, window, "Dana DSL", PASSPHRASES["Dana DSL"])
+    wait_for(qtbot, lambda: controller.main_window is not None)
+    main = controller.main_window
+    assert isinstance(main, MainWindow)
+    assert main.isVisible() and not window.isVisible()
+    assert main.windowTitle() == "SafeLog — Ravens Wood School"
+    assert controller.watcher is not None and controller.watcher.running
+    session = controller.context.session
+
+    main.lock()
+    assert session.locked
+    assert controller.context.session is None
+    assert controller.main_window is None
+    assert window.isVisible()
+    wait_for(qtbot, lambda: window.name.count() == 5)
+    assert window.name.currentText() == "Dana DSL", "the person who was signed in is preselected"
+    assert window.passphrase.text() == ""
+    runner.wait()
+    controller.shutdown()
+
+
+class FakeViews:
+    def view(self, kind: str, context: Any, parent: Any) -> Any:
+        from PySide6.QtWidgets import QWidget
+
+        return QWidget(parent)
+
+    def report_concern(self, context: Any, parent: Any) -> str | None:
+        return None
+
+    def workspace(self, context: Any, reference: str, parent: Any) -> Any:
+        from PySide6.QtWidgets import QWidget
+
+        return QWidget(parent)
+
+
+STARTUP_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from safelog.gui import app as gui_app
+
+    HEAVY = ("sqlalchemy", "alembic", "reportlab", "pyhanko", "PIL", "safelog.vault.vault",
+             "safelog.store", "cryptography.hazmat.primitives.kdf.argon2")
+    report = {}
+    qapp = gui_app.create_application(["probe"])
+
+    def painted():
+        report["loaded_at_paint"] = sorted(
+            m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+        report["title_at_paint"] = controller.sign_in.windowTitle()
+
+    def ready():
+        report["names"] = controller.sign_in.names()
+        report["title"] = controller.sign_in.windowTitle()
+        report["loaded_when_ready"] = "safelog.vault.vault" in sys.modules
+        print(json.dumps(report), flush=True)
+        qapp.quit()
+
+    controller = gui_app.AppController(sys.argv[1], gui_app.Runner(), gui_app.SessionEvents())
+    controller.sign_in.first_painted.connect(painted)
+    controller.sign_in.ready.connect(ready)
+    controller.start()
+    QTimer.singleShot(60000, qapp.quit)
+    qapp.exec()
+    controller.shutdown()
+    """
+)
+
+
+def test_the_sign_in_window_is_painted_before_anything_heavy_loads(data_dir: Path) -> None:
+    from safelog.vault.vault import Vault
+
+    vault = Vault(data_dir)
+    vault.create("Ravens Wood School", "Dana DSL", PASSPHRASES["Dana DSL"]).session.lock()
+    vault.close()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", STARTUP_PROBE, str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["loaded_at_paint"] == [], "loaded before the sign-in window was painted"
+    assert report["title_at_paint"] == "SafeLog — Sign in"
+    assert report["names"] == ["Dana DSL"]
+    assert report["title"] == "SafeLog — Ravens Wood School"
+    assert report["loaded_when_ready"]
+
+
+def test_the_data_directory_comes_from_the_argument_the_environment_or_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safelog.gui.app import open_vault
+
+    vault, exists = open_vault(str(tmp_path / "explicit"))
+    assert (vault.data_dir, exists) == (tmp_path / "explicit", False)
+    vault.close()
+    monkeypatch.setenv("SAFELOG_DATA_DIR", str(tmp_path / "from-env"))
+    vault, _ = open_vault(None)
+    assert vault.data_dir == tmp_path / "from-env"
+    vault.close()
+    monkeypatch.delenv("SAFELOG_DATA_DIR")
+    vault, _ = open_vault(None)  # conftest points XDG_DATA_HOME into this test's home
+    assert vault.data_dir == tmp_path / "home" / "data" / "SafeLog"
+    vault.close()
