@@ -66,8 +66,9 @@ def _fresh_postgres_database() -> Iterator[str]:
     from sqlalchemy import create_engine, text
 
     name = "safelog_test_" + uuid.uuid4().hex[:12]
-    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     base = admin_url.rsplit("/", 1)[0]
@@ -126,13 +127,15 @@ class School:
         return self.vault.unlock(name, PASSPHRASES[name])  # type: ignore[attr-defined]
 
 
-def build_school(vault: object, staff: tuple[str, ...] = ("Sam Staff", "Tess Teacher"),
-                 head_is_dsl: bool = False) -> School:
+def build_school(
+    vault: object, staff: tuple[str, ...] = ("Sam Staff", "Tess Teacher"), head_is_dsl: bool = False
+) -> School:
     from safelog.domain.roles import Role
 
     setup = vault.create("Ravens Wood School", "Dana DSL", PASSPHRASES["Dana DSL"])  # type: ignore[attr-defined]
-    school = School(vault, {"school": setup.school_recovery_key,
-                            "governors": setup.governors_recovery_key})
+    school = School(
+        vault, {"school": setup.school_recovery_key, "governors": setup.governors_recovery_key}
+    )
     dsl = setup.session
     head_roles = {Role.HEADTEACHER} | ({Role.DSL} if head_is_dsl else set())
     people = [("Hugh Head", frozenset(head_roles)), ("Chris Chair", frozenset({Role.CHAIR}))]

@@ -67,29 +67,45 @@ class Cli:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SAFELOG_")}
         home = self.root / "home"
         env.update(
-            HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_STATE_HOME=str(home / "state"),
-            XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"),
-            SAFELOG_INSECURE_TEST_KDF="1", QT_QPA_PLATFORM="offscreen",
+            HOME=str(home),
+            XDG_DATA_HOME=str(home / "data"),
+            XDG_STATE_HOME=str(home / "state"),
+            XDG_CONFIG_HOME=str(home / "config"),
+            XDG_CACHE_HOME=str(home / "cache"),
+            SAFELOG_INSECURE_TEST_KDF="1",
+            QT_QPA_PLATFORM="offscreen",
         )
         if use_env_dir:
             env["SAFELOG_DATA_DIR"] = str(self.data_dir)
         env.update(self.extra_env)
         return env
 
-    def run(self, *args: str, stdin: Sequence[str] = (), use_env_dir: bool = False,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self,
+        *args: str,
+        stdin: Sequence[str] = (),
+        use_env_dir: bool = False,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "safelog"]
         if not use_env_dir:
             command += ["--data-dir", str(self.data_dir)]
         return subprocess.run(
-            [*command, *args], input="".join(line + "\n" for line in stdin), text=True,
-            capture_output=True, env=self.env(use_env_dir), cwd=cwd or self.root, timeout=120,
+            [*command, *args],
+            input="".join(line + "\n" for line in stdin),
+            text=True,
+            capture_output=True,
+            env=self.env(use_env_dir),
+            cwd=cwd or self.root,
+            timeout=120,
         )
 
-    def as_user(self, name: str, *args: str, passphrase: str | None = None,
-                use_env_dir: bool = False) -> subprocess.CompletedProcess[str]:
-        return self.run(*args, "--as", name, stdin=[passphrase or PASS[name]],
-                        use_env_dir=use_env_dir)
+    def as_user(
+        self, name: str, *args: str, passphrase: str | None = None, use_env_dir: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        return self.run(
+            *args, "--as", name, stdin=[passphrase or PASS[name]], use_env_dir=use_env_dir
+        )
 
     def write_json(self, name: str, value: Any) -> Path:
         path = self.root / name
@@ -124,8 +140,11 @@ def fails(result: subprocess.CompletedProcess[str], exit_code: int | None = None
 
 def enrol(cli: Cli, admin: str, name: str, role: str) -> tuple[str, str]:
     """Invite and enrol one person; returns (code, enrol stdout)."""
-    code = last_line(cli.run("user", "invite", "--as", admin, "--name", name, "--role", role,
-                             stdin=[PASS[admin]]))
+    code = last_line(
+        cli.run(
+            "user", "invite", "--as", admin, "--name", name, "--role", role, stdin=[PASS[admin]]
+        )
+    )
     out = ok(cli.run("user", "enrol", "--code", code, stdin=[PASS[name], PASS[name]]))
     return code, out
 
@@ -141,19 +160,38 @@ class SchoolRun:
 
 
 def build_school(cli: Cli) -> SchoolRun:
-    init = cli.run("init", "--school", "Ravens Wood School", "--name", "Dana DSL",
-                   stdin=[PASS["Dana DSL"], PASS["Dana DSL"]])
+    init = cli.run(
+        "init",
+        "--school",
+        "Ravens Wood School",
+        "--name",
+        "Dana DSL",
+        stdin=[PASS["Dana DSL"], PASS["Dana DSL"]],
+    )
     ok(init)
     codes, enrolled = {}, {}
     codes["Hugh Head"], enrolled["Hugh Head"] = enrol(cli, "Dana DSL", "Hugh Head", "headteacher")
-    code = last_line(cli.run("user", "invite", "--as", "Dana DSL", "--name", "Sam Staff",
-                             "--role", "staff", stdin=[PASS["Dana DSL"]]))
+    code = last_line(
+        cli.run(
+            "user",
+            "invite",
+            "--as",
+            "Dana DSL",
+            "--name",
+            "Sam Staff",
+            "--role",
+            "staff",
+            stdin=[PASS["Dana DSL"]],
+        )
+    )
     # Sam mistypes the second copy of the new passphrase, then gets it right with the same code.
-    mismatch = cli.run("user", "enrol", "--code", code,
-                       stdin=[PASS["Sam Staff"], PASS["Sam Staff"] + "x"])
+    mismatch = cli.run(
+        "user", "enrol", "--code", code, stdin=[PASS["Sam Staff"], PASS["Sam Staff"] + "x"]
+    )
     codes["Sam Staff"] = code
-    enrolled["Sam Staff"] = ok(cli.run("user", "enrol", "--code", code,
-                                       stdin=[PASS["Sam Staff"], PASS["Sam Staff"]]))
+    enrolled["Sam Staff"] = ok(
+        cli.run("user", "enrol", "--code", code, stdin=[PASS["Sam Staff"], PASS["Sam Staff"]])
+    )
     # Existing members hand role keys on when they next sign in.
     users = cli.as_user("Dana DSL", "user", "list", "--json")
     return SchoolRun(cli, init, codes, enrolled, mismatch, users)
@@ -166,6 +204,7 @@ def school(tmp_path_factory: pytest.TempPathFactory) -> SchoolRun:
 
 
 # -- setting up ------------------------------------------------------------------------------
+
 
 def test_init_prints_two_recovery_keys(school: SchoolRun) -> None:
     lines = [line.strip() for line in school.init.stdout.splitlines()]
@@ -189,13 +228,31 @@ def test_enrolment_asks_twice_and_codes_are_single_use(school: SchoolRun) -> Non
     line = fails(school.mismatch)
     assert "not the same" in line
     assert "Welcome, Sam Staff" in school.enrolled["Sam Staff"]  # the mismatch used nothing up
-    fails(school.cli.run("user", "enrol", "--code", school.codes["Sam Staff"],
-                         stdin=[PASS["Sam Staff"], PASS["Sam Staff"]]))
+    fails(
+        school.cli.run(
+            "user",
+            "enrol",
+            "--code",
+            school.codes["Sam Staff"],
+            stdin=[PASS["Sam Staff"], PASS["Sam Staff"]],
+        )
+    )
 
 
 def test_invite_refuses_an_unknown_role(school: SchoolRun) -> None:
-    line = fails(school.cli.run("user", "invite", "--as", "Dana DSL", "--name", "Pat Person",
-                                "--role", "wizard", stdin=[PASS["Dana DSL"]]))
+    line = fails(
+        school.cli.run(
+            "user",
+            "invite",
+            "--as",
+            "Dana DSL",
+            "--name",
+            "Pat Person",
+            "--role",
+            "wizard",
+            stdin=[PASS["Dana DSL"]],
+        )
+    )
     assert "wizard" in line
 
 
@@ -213,6 +270,7 @@ def test_user_list_json_and_data_dir_from_environment(school: SchoolRun) -> None
 
 # -- cases -----------------------------------------------------------------------------------
 
+
 def _categories(cli: Cli) -> list[dict[str, str]]:
     return json.loads(ok(cli.run("case", "categories", "--json")))
 
@@ -229,23 +287,38 @@ def test_case_add_refuses_bad_input_plainly(school: SchoolRun) -> None:
     cli = school.cli
     add = ("case", "add", "--as", "Sam Staff", "--json")
     pw = [PASS["Sam Staff"]]
-    line = fails(cli.run(*add, str(cli.write_json("unknown.json", {**STAFF_REPORT,
-                                                                  "colour": "red"})), stdin=pw))
+    line = fails(
+        cli.run(
+            *add, str(cli.write_json("unknown.json", {**STAFF_REPORT, "colour": "red"})), stdin=pw
+        )
+    )
     assert "colour" in line
-    line = fails(cli.run(*add, str(cli.write_json("badcat.json", {**STAFF_REPORT,
-                                                                 "category": "bullying"})),
-                         stdin=pw))
+    line = fails(
+        cli.run(
+            *add,
+            str(cli.write_json("badcat.json", {**STAFF_REPORT, "category": "bullying"})),
+            stdin=pw,
+        )
+    )
     assert "bullying" in line
     for category in _categories(cli):
         assert category["code"] in line
-    line = fails(cli.run(*add, str(cli.write_json("broken.json", '{"category": "cyber')),
-                         stdin=pw))
+    line = fails(cli.run(*add, str(cli.write_json("broken.json", '{"category": "cyber')), stdin=pw))
     assert "not valid JSON" in line
 
 
 def _check_case_json(shown: dict[str, Any]) -> None:
-    for key in ("reference", "category", "summary", "description", "status", "people",
-                "escalations", "evidence", "history"):
+    for key in (
+        "reference",
+        "category",
+        "summary",
+        "description",
+        "status",
+        "people",
+        "escalations",
+        "evidence",
+        "history",
+    ):
         assert key in shown, key
     assert shown["escalations"], "a cyberbullying case suggests at least one route"
     for route in shown["escalations"]:
@@ -256,8 +329,11 @@ def _check_case_json(shown: dict[str, Any]) -> None:
 
 def test_staff_report_with_evidence(school: SchoolRun) -> None:
     cli = school.cli
-    reference = last_line(cli.as_user("Sam Staff", "case", "add", "--json",
-                                      str(cli.write_json("report.json", STAFF_REPORT))))
+    reference = last_line(
+        cli.as_user(
+            "Sam Staff", "case", "add", "--json", str(cli.write_json("report.json", STAFF_REPORT))
+        )
+    )
     assert REFERENCE.match(reference), reference
 
     shown = json.loads(ok(cli.as_user("Dana DSL", "case", "show", reference, "--json")))
@@ -266,7 +342,9 @@ def test_staff_report_with_evidence(school: SchoolRun) -> None:
     for key in ("category", "summary", "description", "platform", "url"):
         assert shown[key] == STAFF_REPORT[key], key
     assert [(p["name"], p["kind"], p["role"]) for p in shown["people"]] == [
-        ("Amy Pupil", "pupil", "victim"), ("Ben Pupil", "pupil", "alleged-perpetrator")]
+        ("Amy Pupil", "pupil", "victim"),
+        ("Ben Pupil", "pupil", "alleged-perpetrator"),
+    ]
     assert shown["people"][0]["date_of_birth"] == "2013-04-02"
     assert shown["status"] in ("new", "open")
     assert shown["evidence"] == []
@@ -280,9 +358,19 @@ def test_staff_report_with_evidence(school: SchoolRun) -> None:
     original = os.urandom(1024 * 1024 + 12345)  # more than one stream chunk
     screenshot = cli.root / "comments capture.bin"
     screenshot.write_bytes(original)
-    evidence_id = last_line(cli.as_user(
-        "Dana DSL", "evidence", "add", reference, str(screenshot),
-        "--source-url", "https://www.tiktok.com/@example/video/1", "--platform", "TikTok"))
+    evidence_id = last_line(
+        cli.as_user(
+            "Dana DSL",
+            "evidence",
+            "add",
+            reference,
+            str(screenshot),
+            "--source-url",
+            "https://www.tiktok.com/@example/video/1",
+            "--platform",
+            "TikTok",
+        )
+    )
     assert EVIDENCE_ID.match(evidence_id), evidence_id
 
     shown = json.loads(ok(cli.as_user("Dana DSL", "case", "show", reference, "--json")))
@@ -296,12 +384,14 @@ def test_staff_report_with_evidence(school: SchoolRun) -> None:
     assert item["platform"] == "TikTok"
 
     out = cli.root / "extracted.bin"
-    printed = ok(cli.as_user("Dana DSL", "evidence", "extract", reference, evidence_id,
-                             "--out", str(out)))
+    printed = ok(
+        cli.as_user("Dana DSL", "evidence", "extract", reference, evidence_id, "--out", str(out))
+    )
     assert out.read_bytes() == original
     assert hashlib.sha256(original).hexdigest() in printed
-    line = fails(cli.as_user("Dana DSL", "evidence", "extract", reference, evidence_id,
-                             "--out", str(out)))
+    line = fails(
+        cli.as_user("Dana DSL", "evidence", "extract", reference, evidence_id, "--out", str(out))
+    )
     assert "already exists" in line
     assert out.read_bytes() == original
 
@@ -311,8 +401,11 @@ def test_staff_report_with_evidence(school: SchoolRun) -> None:
 
 def test_concern_about_the_head_is_refused_to_the_head(school: SchoolRun) -> None:
     cli = school.cli
-    reference = last_line(cli.as_user("Dana DSL", "case", "add", "--json",
-                                      str(cli.write_json("about-head.json", ABOUT_HEAD))))
+    reference = last_line(
+        cli.as_user(
+            "Dana DSL", "case", "add", "--json", str(cli.write_json("about-head.json", ABOUT_HEAD))
+        )
+    )
     assert REFERENCE.match(reference)
     result = cli.as_user("Hugh Head", "case", "show", reference, "--json")
     line = fails(result, exit_code=3)
@@ -331,8 +424,9 @@ def test_wrong_passphrase_and_unknown_people(school: SchoolRun) -> None:
     cli = school.cli
     line = fails(cli.as_user("Sam Staff", "case", "list", passphrase="not my passphrase"))
     assert "passphrase" in line and "not my passphrase" not in line
-    line = fails(cli.as_user("Nobody Here", "case", "show", "SL-1999-0001",
-                             passphrase="whatever it is"))
+    line = fails(
+        cli.as_user("Nobody Here", "case", "show", "SL-1999-0001", passphrase="whatever it is")
+    )
     assert "Nobody Here" in line
 
 
@@ -342,9 +436,11 @@ def test_commands_on_a_missing_vault_fail_plainly(tmp_path: Path) -> None:
     assert "vault" in line.lower()
 
 
-@pytest.mark.parametrize("args", [("case", "show", "--as", "Dana DSL"), ("frobnicate",),
-                                  ("user",)], ids=["missing-reference", "unknown-command",
-                                                   "missing-subcommand"])
+@pytest.mark.parametrize(
+    "args",
+    [("case", "show", "--as", "Dana DSL"), ("frobnicate",), ("user",)],
+    ids=["missing-reference", "unknown-command", "missing-subcommand"],
+)
 def test_usage_errors_are_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
     fails(Cli(tmp_path, tmp_path / "vault").run(*args))
 
@@ -352,13 +448,17 @@ def test_usage_errors_are_one_line(tmp_path: Path, args: tuple[str, ...]) -> Non
 def test_case_add_from_standard_input(school: SchoolRun) -> None:
     cli = school.cli
     case = json.dumps({**STAFF_REPORT, "summary": "Read from standard input"})
-    attempts = [cli.run("case", "add", "--as", "Sam Staff", "--json", "-", stdin=lines)
-                for lines in ([PASS["Sam Staff"], case], [case, PASS["Sam Staff"]])]
-    assert any(r.returncode == 0 and REFERENCE.match(last_line(r)) for r in attempts), \
-        [r.stderr for r in attempts]
+    attempts = [
+        cli.run("case", "add", "--as", "Sam Staff", "--json", "-", stdin=lines)
+        for lines in ([PASS["Sam Staff"], case], [case, PASS["Sam Staff"]])
+    ]
+    assert any(r.returncode == 0 and REFERENCE.match(last_line(r)) for r in attempts), [
+        r.stderr for r in attempts
+    ]
 
 
 # -- PostgreSQL --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
@@ -370,8 +470,9 @@ def postgres_url() -> Iterator[str]:
     from sqlalchemy import create_engine, text
 
     name = "safelog_cli_" + uuid.uuid4().hex[:12]
-    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -385,16 +486,36 @@ def postgres_url() -> Iterator[str]:
 @pytest.mark.postgres
 def test_journey_on_postgres(tmp_path: Path, postgres_url: str) -> None:
     cli = Cli(tmp_path, tmp_path / "client", {"SAFELOG_DATABASE_URL": postgres_url})
-    init = ok(cli.run("init", "--school", "Ravens Wood School", "--name", "Dana DSL",
-                      stdin=[PASS["Dana DSL"], PASS["Dana DSL"]]))
+    init = ok(
+        cli.run(
+            "init",
+            "--school",
+            "Ravens Wood School",
+            "--name",
+            "Dana DSL",
+            stdin=[PASS["Dana DSL"], PASS["Dana DSL"]],
+        )
+    )
     assert len([line for line in init.splitlines() if RECOVERY_KEY.match(line.strip())]) == 2
     enrol(cli, "Dana DSL", "Sam Staff", "staff")
-    reference = last_line(cli.as_user("Sam Staff", "case", "add", "--json",
-                                      str(cli.write_json("report.json", STAFF_REPORT))))
+    reference = last_line(
+        cli.as_user(
+            "Sam Staff", "case", "add", "--json", str(cli.write_json("report.json", STAFF_REPORT))
+        )
+    )
     original = b"%PDF-1.4 pretend statement\n" + os.urandom(5000)
     (tmp_path / "statement.pdf").write_bytes(original)
-    evidence_id = last_line(cli.as_user("Sam Staff", "evidence", "add", reference,
-                                        str(tmp_path / "statement.pdf"), "--platform", "Email"))
+    evidence_id = last_line(
+        cli.as_user(
+            "Sam Staff",
+            "evidence",
+            "add",
+            reference,
+            str(tmp_path / "statement.pdf"),
+            "--platform",
+            "Email",
+        )
+    )
     shown = json.loads(ok(cli.as_user("Dana DSL", "case", "show", reference, "--json")))
     _check_case_json(shown)
     assert shown["summary"] == STAFF_REPORT["summary"]

@@ -75,8 +75,9 @@ def open_keyring(conn: Connection, start: list[X25519PrivateKey]) -> Keyring:
             slot = (row.role, row.epoch, row.recipient)
             if slot in opened:
                 continue
-            secret = _try_unwrap(row.wrapped, keys,
-                                 role_grant_context(row.role, row.epoch, row.recipient))
+            secret = _try_unwrap(
+                row.wrapped, keys, role_grant_context(row.role, row.epoch, row.recipient)
+            )
             if secret is not None:
                 keys.append(X25519PrivateKey.from_private_bytes(secret))
                 opened.add(slot)
@@ -102,7 +103,8 @@ def case_deks(conn: Connection, reference: str, ring: Keyring) -> dict[int, byte
     for audience_key in ring.audiences.values():
         try:
             current = Cipher(audience_key).open(
-                wrapped[case.key_no], _dek_aad(case.id, case.key_no, case.audience_id))
+                wrapped[case.key_no], _dek_aad(case.id, case.key_no, case.audience_id)
+            )
             break
         except DecryptionFailed:
             continue
@@ -124,11 +126,13 @@ def read_field(conn: Connection, reference: str, name: str, deks: dict[int, byte
     ).all()
     row = rows[0]
     key_no = conn.execute(
-        select(CaseVersionRow.key_no)
-        .where(CaseVersionRow.case_id == case.id, CaseVersionRow.version == row.version)
+        select(CaseVersionRow.key_no).where(
+            CaseVersionRow.case_id == case.id, CaseVersionRow.version == row.version
+        )
     ).scalar_one()
-    return json.loads(Cipher(deks[key_no]).open(row.value_ct,
-                                                _field_aad(case.id, row.version, name)))
+    return json.loads(
+        Cipher(deks[key_no]).open(row.value_ct, _field_aad(case.id, row.version, name))
+    )
 
 
 def who_can_decrypt(

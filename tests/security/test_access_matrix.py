@@ -35,7 +35,6 @@ SUMMARY = "Messages sent to a pupil late at night"
 DESCRIPTION = "A pupil showed me messages on her phone."
 
 
-
 @dataclass
 class Scenario:
     school: Any
@@ -57,12 +56,17 @@ def school_with_deputy(vault: Any) -> tuple[Any, dict[str, str]]:
 def file_report(vault: Any, passphrases: dict[str, str], subjects: list[str]) -> str:
     """Sam Staff reports; about a pupil, or about the named users."""
     sam = vault.unlock("Sam Staff", passphrases["Sam Staff"])
-    reference = add_case(sam, CaseInput.from_json({
-        "category": "staff-online-conduct" if subjects else "cyberbullying-pupil",
-        "summary": SUMMARY,
-        "description": DESCRIPTION,
-        "subjects": subjects,
-    }))
+    reference = add_case(
+        sam,
+        CaseInput.from_json(
+            {
+                "category": "staff-online-conduct" if subjects else "cyberbullying-pupil",
+                "summary": SUMMARY,
+                "description": DESCRIPTION,
+                "subjects": subjects,
+            }
+        ),
+    )
     sam.lock()
     return reference
 
@@ -73,8 +77,11 @@ def make_case(vault: Any, kind: str) -> Scenario:
     else:
         school = build_school(vault, head_is_dsl=kind == "head-is-dsl")
         passphrases = dict(PASSPHRASES)
-    subjects = {"about-head": ["Hugh Head"], "head-is-dsl": ["Hugh Head"],
-                "dsl-subject": [DEE]}.get(kind, [])
+    subjects = {
+        "about-head": ["Hugh Head"],
+        "head-is-dsl": ["Hugh Head"],
+        "dsl-subject": [DEE],
+    }.get(kind, [])
     reference = file_report(vault, passphrases, subjects)
     if kind == "escalated":
         dana = school.unlock("Dana DSL")
@@ -85,16 +92,33 @@ def make_case(vault: Any, kind: str) -> Scenario:
 
 # kind, people who may read it, recovery keys that may read it
 MATRIX = [
-    pytest.param("pupil-report", {"Sam Staff", "Dana DSL"}, {GOVERNORS_KEY},
-                 id="a-staff-report-about-pupil"),
-    pytest.param("about-head", {"Sam Staff", "Dana DSL", "Chris Chair"}, {GOVERNORS_KEY},
-                 id="b-concern-about-headteacher"),
-    pytest.param("dsl-subject", {"Sam Staff", "Dana DSL", "Hugh Head"},
-                 {SCHOOL_KEY, GOVERNORS_KEY}, id="c-concern-about-deputy-dsl"),
-    pytest.param("escalated", {"Sam Staff", "Dana DSL", "Hugh Head"},
-                 {SCHOOL_KEY, GOVERNORS_KEY}, id="d-escalated-to-leadership"),
-    pytest.param("head-is-dsl", {"Sam Staff", "Dana DSL", "Chris Chair"}, {GOVERNORS_KEY},
-                 id="e-head-is-dsl-concern-about-head"),
+    pytest.param(
+        "pupil-report", {"Sam Staff", "Dana DSL"}, {GOVERNORS_KEY}, id="a-staff-report-about-pupil"
+    ),
+    pytest.param(
+        "about-head",
+        {"Sam Staff", "Dana DSL", "Chris Chair"},
+        {GOVERNORS_KEY},
+        id="b-concern-about-headteacher",
+    ),
+    pytest.param(
+        "dsl-subject",
+        {"Sam Staff", "Dana DSL", "Hugh Head"},
+        {SCHOOL_KEY, GOVERNORS_KEY},
+        id="c-concern-about-deputy-dsl",
+    ),
+    pytest.param(
+        "escalated",
+        {"Sam Staff", "Dana DSL", "Hugh Head"},
+        {SCHOOL_KEY, GOVERNORS_KEY},
+        id="d-escalated-to-leadership",
+    ),
+    pytest.param(
+        "head-is-dsl",
+        {"Sam Staff", "Dana DSL", "Chris Chair"},
+        {GOVERNORS_KEY},
+        id="e-head-is-dsl-concern-about-head",
+    ),
 ]
 
 
@@ -120,13 +144,19 @@ def api_readers(vault: Any, case: Scenario) -> tuple[set[str], set[str], set[str
 
 
 @pytest.mark.parametrize(("kind", "readers", "recovery_readers"), MATRIX)
-def test_who_can_read(vault: Any, subtests: Any, kind: str, readers: set[str],
-                      recovery_readers: set[str]) -> None:
+def test_who_can_read(
+    vault: Any, subtests: Any, kind: str, readers: set[str], recovery_readers: set[str]
+) -> None:
     case = make_case(vault, kind)
     with subtests.test(msg="crypto level: each secret against the raw tables"):
         with vault.engine.connect() as conn:
-            got = who_can_decrypt(conn, case.reference, case.passphrases, case.school.recovery,
-                                  expected_summary=SUMMARY)
+            got = who_can_decrypt(
+                conn,
+                case.reference,
+                case.passphrases,
+                case.school.recovery,
+                expected_summary=SUMMARY,
+            )
         assert got == readers | recovery_readers
     with subtests.test(msg="through the API: list_cases and show_case as each person"):
         listed, opened, denied = api_readers(vault, case)
@@ -136,10 +166,14 @@ def test_who_can_read(vault: Any, subtests: Any, kind: str, readers: set[str],
     if kind in ("about-head", "head-is-dsl"):
         # The database file, their own passphrase (so every role key granted to them) and
         # the school-safe recovery key, all together.
-        with (subtests.test(msg="the head with everything they can reach at once"),
-              vault.engine.connect() as conn):
-            start = [user_identity(conn, "Hugh Head", PASSPHRASES["Hugh Head"]).x25519,
-                     recovery_private_key(case.school.recovery["school"])]
+        with (
+            subtests.test(msg="the head with everything they can reach at once"),
+            vault.engine.connect() as conn,
+        ):
+            start = [
+                user_identity(conn, "Hugh Head", PASSPHRASES["Hugh Head"]).x25519,
+                recovery_private_key(case.school.recovery["school"]),
+            ]
             ring = open_keyring(conn, start)
             assert len(ring.private) >= 3  # own key, school key, role keys they unwrapped
             assert case_deks(conn, case.reference, ring) == {}
@@ -156,8 +190,16 @@ def test_staff_read_only_their_own_reports(vault: Any) -> None:
     school = build_school(vault)
     sams = file_report(vault, PASSPHRASES, [])
     tess = vault.unlock("Tess Teacher", PASSPHRASES["Tess Teacher"])
-    tess_ref = add_case(tess, CaseInput.from_json({
-        "category": "cyberbullying-pupil", "summary": "Another report", "description": "Other."}))
+    tess_ref = add_case(
+        tess,
+        CaseInput.from_json(
+            {
+                "category": "cyberbullying-pupil",
+                "summary": "Another report",
+                "description": "Other.",
+            }
+        ),
+    )
     assert [c.reference for c in list_cases(tess)] == [tess_ref]
     with pytest.raises(AccessDenied):
         show_case(tess, sams)

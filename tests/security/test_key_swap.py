@@ -70,7 +70,8 @@ def swap_governors_key(vault: Any, how: str) -> X25519PrivateKey:
     attacker = X25519PrivateKey.generate()
     with vault.engine.begin() as conn:
         row = conn.execute(
-            select(RoleEpochRow.__table__).where(RoleEpochRow.role == "governors")).one()
+            select(RoleEpochRow.__table__).where(RoleEpochRow.role == "governors")
+        ).one()
         record = json.loads(row.record)
         record["x25519"] = b64(x25519_public_bytes(attacker.public_key()))
         signature = row.signature
@@ -84,9 +85,11 @@ def swap_governors_key(vault: Any, how: str) -> X25519PrivateKey:
         else:
             record = canonical_json(record)
         assert record != row.record
-        conn.execute(update(RoleEpochRow)
-                     .where(RoleEpochRow.role == row.role, RoleEpochRow.epoch == row.epoch)
-                     .values(record=record, signature=signature))
+        conn.execute(
+            update(RoleEpochRow)
+            .where(RoleEpochRow.role == row.role, RoleEpochRow.epoch == row.epoch)
+            .values(record=record, signature=signature)
+        )
     return attacker
 
 
@@ -94,9 +97,7 @@ SWAPS = ["old-signature", "foreign-signature", "claims-recovery-signer"]
 
 
 @pytest.mark.parametrize("how", SWAPS[:2])
-def test_swapped_governors_key_is_refused_before_anything_is_written(
-    school: Any, how: str
-) -> None:
+def test_swapped_governors_key_is_refused_before_anything_is_written(school: Any, how: str) -> None:
     vault = school.vault
     before = counts(vault)
     attacker = swap_governors_key(vault, how)
@@ -140,8 +141,9 @@ def swap_enrolment_key(vault: Any, name: str) -> X25519PrivateKey:
         row = conn.execute(select(UserRow.__table__).where(UserRow.name == name)).one()
         enrolment = json.loads(row.enrolment)
         enrolment["public"]["x25519"] = b64(x25519_public_bytes(attacker.public_key()))
-        conn.execute(update(UserRow).where(UserRow.id == row.id)
-                     .values(enrolment=canonical_json(enrolment)))
+        conn.execute(
+            update(UserRow).where(UserRow.id == row.id).values(enrolment=canonical_json(enrolment))
+        )
     return attacker
 
 
@@ -166,11 +168,13 @@ def test_swapped_user_key_is_refused_by_the_directory(vault: Any) -> None:
     assert attacker_grants(vault, attacker) == 0
     if reference is not None:
         with vault.engine.connect() as conn:
-            chris = open_keyring(conn, [user_identity(conn, "Chris Chair",
-                                                      PASSPHRASES["Chris Chair"]).x25519])
+            chris = open_keyring(
+                conn, [user_identity(conn, "Chris Chair", PASSPHRASES["Chris Chair"]).x25519]
+            )
             assert case_deks(conn, reference, chris)  # the chair still gets the concern
-            hugh = open_keyring(conn, [user_identity(conn, "Hugh Head",
-                                                     PASSPHRASES["Hugh Head"]).x25519])
+            hugh = open_keyring(
+                conn, [user_identity(conn, "Hugh Head", PASSPHRASES["Hugh Head"]).x25519]
+            )
             assert case_deks(conn, reference, hugh) == {}
     # Dana herself is told her entry no longer matches her keys.
     with pytest.raises(TamperDetected) as refused:
@@ -222,6 +226,7 @@ def test_swapped_school_certificate_stops_unlock(school: Any, clock: Any, subtes
                 assert "school certificate" in str(caught.value)
             assert counts(vault) == before
     with vault.engine.begin() as conn:
-        conn.execute(update(VaultRow).values(ca_cert=original.ca_cert,
-                                             signature=original.signature))
+        conn.execute(
+            update(VaultRow).values(ca_cert=original.ca_cert, signature=original.signature)
+        )
     school.unlock("Sam Staff").lock()  # the swap was the only cause

@@ -44,8 +44,8 @@ def put_sealed_keys(vault: Any, name: str, blob: bytes) -> None:
 def split(blob: bytes) -> tuple[dict[str, Any], bytes]:
     """(header as JSON, nonce + ciphertext) of a sealed blob."""
     start = len(sealing.MAGIC)
-    length = int.from_bytes(blob[start:start + 2], "big")
-    return json.loads(blob[start + 2:start + 2 + length]), blob[start + 2 + length:]
+    length = int.from_bytes(blob[start : start + 2], "big")
+    return json.loads(blob[start + 2 : start + 2 + length]), blob[start + 2 + length :]
 
 
 def join(header: dict[str, Any], rest: bytes) -> bytes:
@@ -55,14 +55,21 @@ def join(header: dict[str, Any], rest: bytes) -> bytes:
 
 def failed_rows(vault: Any, user_id: str) -> int:
     with vault.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(FailedUnlockRow)
-                            .where(FailedUnlockRow.user_id == user_id)).scalar_one()
+        return conn.execute(
+            select(func.count())
+            .select_from(FailedUnlockRow)
+            .where(FailedUnlockRow.user_id == user_id)
+        ).scalar_one()
 
 
 def test_wrong_passphrase_names_the_user_and_nothing_recorded(school: Any) -> None:
     sam = school.unlock("Sam Staff")
-    add_case(sam, CaseInput.from_json({"category": "online-abuse-disclosure",
-                                       "summary": SUMMARY, "description": DESCRIPTION}))
+    add_case(
+        sam,
+        CaseInput.from_json(
+            {"category": "online-abuse-disclosure", "summary": SUMMARY, "description": DESCRIPTION}
+        ),
+    )
     sam.lock()
     with pytest.raises(WrongPassphrase) as caught:
         school.vault.unlock("Sam Staff", WRONG)
@@ -103,8 +110,7 @@ def test_fourth_try_is_throttled_until_the_wait_has_passed(school: Any, clock: A
     school.unlock("Sam Staff").lock()
 
 
-def test_failures_become_a_signed_audit_entry_at_the_next_sign_in(school: Any,
-                                                                  clock: Any) -> None:
+def test_failures_become_a_signed_audit_entry_at_the_next_sign_in(school: Any, clock: Any) -> None:
     vault = school.vault
     sam_id = school.ids["Sam Staff"]
     for _ in range(3):
@@ -116,19 +122,24 @@ def test_failures_become_a_signed_audit_entry_at_the_next_sign_in(school: Any,
     assert failed_rows(vault, sam_id) == 0
     dana = school.unlock("Dana DSL")
     with vault.engine.connect() as conn:
-        rows = conn.execute(select(AuditRow.__table__).where(AuditRow.actor_id == sam_id)
-                            .order_by(AuditRow.seq.desc())).all()
-    bodies = [(row, dana.open_audit_body(row.key_ref, row.created_at, row.body_ct, None))
-              for row in rows]
-    sign_ins = [(row, body) for row, body in bodies
-                if body and body["action"] == "session.sign-in"]
+        rows = conn.execute(
+            select(AuditRow.__table__)
+            .where(AuditRow.actor_id == sam_id)
+            .order_by(AuditRow.seq.desc())
+        ).all()
+    bodies = [
+        (row, dana.open_audit_body(row.key_ref, row.created_at, row.body_ct, None)) for row in rows
+    ]
+    sign_ins = [(row, body) for row, body in bodies if body and body["action"] == "session.sign-in"]
     row, body = sign_ins[0]  # the latest sign-in
     assert body["details"]["failed_attempts_before"] == 3
     assert body["actor"] == "Sam Staff"
-    assert dana.verify_actor_signature(sam_id, row.signature,
-                                       audit_log.signing_message(row.entry_hash))
-    assert [b["details"]["failed_attempts_before"] for _, b in sign_ins[1:]] == \
-        [0] * (len(sign_ins) - 1)
+    assert dana.verify_actor_signature(
+        sam_id, row.signature, audit_log.signing_message(row.entry_hash)
+    )
+    assert [b["details"]["failed_attempts_before"] for _, b in sign_ins[1:]] == [0] * (
+        len(sign_ins) - 1
+    )
     assert verify_whole_log(dana)["intact"] is True
 
 
@@ -197,12 +208,12 @@ def test_kdf_cost_of_the_test_profile_cannot_be_lowered_either(lone: Any) -> Non
 
 
 def flip(blob: bytes, index: int) -> bytes:
-    return blob[:index] + bytes([blob[index] ^ 0x01]) + blob[index + 1:]
+    return blob[:index] + bytes([blob[index] ^ 0x01]) + blob[index + 1 :]
 
 
 def header_end(blob: bytes) -> int:
     start = len(sealing.MAGIC)
-    return start + 2 + int.from_bytes(blob[start:start + 2], "big")
+    return start + 2 + int.from_bytes(blob[start : start + 2], "big")
 
 
 DAMAGE = {

@@ -28,9 +28,16 @@ SUMMARY = "Pupil sent threatening messages"
 
 def report(school: Any, name: str = "Sam Staff", summary: str = SUMMARY) -> str:
     session = school.unlock(name)
-    reference = add_case(session, CaseInput.from_json({
-        "category": "cyberbullying-pupil", "summary": summary,
-        "description": "Screenshots were shown to me."}))
+    reference = add_case(
+        session,
+        CaseInput.from_json(
+            {
+                "category": "cyberbullying-pupil",
+                "summary": summary,
+                "description": "Screenshots were shown to me.",
+            }
+        ),
+    )
     session.lock()
     return reference
 
@@ -60,7 +67,8 @@ def snapshot(db_url: str, tmp_path: Path) -> Iterator[Callable[[Any], Callable[[
 
         admin = create_engine(
             os.environ["SAFELOG_TEST_PG_URL"].replace("postgresql://", "postgresql+psycopg://", 1),
-            isolation_level="AUTOCOMMIT")
+            isolation_level="AUTOCOMMIT",
+        )
 
     def take(vault: Any) -> Callable[[], None]:
         vault.close()  # SQLite: the last connection closing checkpoints the WAL
@@ -108,8 +116,9 @@ def snapshot(db_url: str, tmp_path: Path) -> Iterator[Callable[[Any], Callable[[
         admin.dispose()
 
 
-def old_copy_then_more_activity(school: Any, snapshot: Any) -> tuple[Callable[[], None],
-                                                                     audit_log.Head]:
+def old_copy_then_more_activity(
+    school: Any, snapshot: Any
+) -> tuple[Callable[[], None], audit_log.Head]:
     vault = school.vault
     report(school)
     school.unlock("Tess Teacher").lock()
@@ -177,8 +186,11 @@ def test_deleted_newest_audit_entries_are_detected(school: Any) -> None:
     assert head(vault).seq > old.seq
     with vault.engine.begin() as conn:
         conn.execute(delete(AuditRow).where(AuditRow.seq > old.seq))
-        conn.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
-                     .values(seq=old.seq, entry_hash=old.entry_hash))
+        conn.execute(
+            update(AuditHeadRow)
+            .where(AuditHeadRow.id == 1)
+            .values(seq=old.seq, entry_hash=old.entry_hash)
+        )
     with pytest.raises(RollbackDetected) as caught:
         school.unlock("Sam Staff")
     assert "older than the one this computer last saw" in str(caught.value)
@@ -193,25 +205,33 @@ def rewrite_entry(vault: Any, seq: int, *, relink_from_here_as: str | None = Non
         actor = None
         if relink_from_here_as is not None:
             signer = user_identity(conn, relink_from_here_as, PASSPHRASES[relink_from_here_as])
-            actor = conn.execute(select(UserRow.id)
-                                 .where(UserRow.name == relink_from_here_as)).scalar_one()
-        rows = conn.execute(select(AuditRow.__table__).where(AuditRow.seq >= seq)
-                            .order_by(AuditRow.seq)).all()
+            actor = conn.execute(
+                select(UserRow.id).where(UserRow.name == relink_from_here_as)
+            ).scalar_one()
+        rows = conn.execute(
+            select(AuditRow.__table__).where(AuditRow.seq >= seq).order_by(AuditRow.seq)
+        ).all()
         prev = rows[0].prev_hash
         for row in rows if signer else rows[:1]:
             body = os.urandom(len(row.body_ct))
             who = actor or row.actor_id
-            digest = audit_log.entry_hash(row.seq, prev, who, row.created_at, row.case_id,
-                                          row.key_ref, body)
-            values: dict[str, Any] = {"body_ct": body, "entry_hash": digest, "prev_hash": prev,
-                                      "actor_id": who}
+            digest = audit_log.entry_hash(
+                row.seq, prev, who, row.created_at, row.case_id, row.key_ref, body
+            )
+            values: dict[str, Any] = {
+                "body_ct": body,
+                "entry_hash": digest,
+                "prev_hash": prev,
+                "actor_id": who,
+            }
             if signer is not None:
                 values["signature"] = signer.sign(audit_log.signing_message(digest))
             conn.execute(update(AuditRow).where(AuditRow.seq == row.seq).values(**values))
             prev = digest
             if row.seq == rows[-1].seq:
-                conn.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
-                             .values(entry_hash=digest))
+                conn.execute(
+                    update(AuditHeadRow).where(AuditHeadRow.id == 1).values(entry_hash=digest)
+                )
 
 
 def sam_checkpoint_after_activity(school: Any) -> checkpoints.Checkpoint:
@@ -273,8 +293,9 @@ def test_a_fresh_device_profile_is_not_a_way_round(school: Any) -> None:
     rewrite_entry(vault, seen.seq - 3)
     with vault.engine.connect() as conn:
         identity = user_identity(conn, "Sam Staff", PASSPHRASES["Sam Staff"])
-    profile = checkpoints.profile_path(vault.data_dir, identity.extra["vault_id"],
-                                       school.ids["Sam Staff"])
+    profile = checkpoints.profile_path(
+        vault.data_dir, identity.extra["vault_id"], school.ids["Sam Staff"]
+    )
     assert profile.exists()
     profile.unlink()
     with pytest.raises(TamperDetected, match=f"audit entry {seen.seq - 3}"):

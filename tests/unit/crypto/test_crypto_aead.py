@@ -23,9 +23,15 @@ def generate() -> dict[str, Any]:
     parts: list[str | int] = [CASE_ID, 3, "summary"]
     aad = binding("case-field", *parts)
     plaintext = "Comments under a video, reported by a pupil — «verbatim»".encode()
-    return {"key": key.hex(), "kind": "case-field", "parts": parts, "aad": aad.hex(),
-            "plaintext": plaintext.hex(), "blob": Cipher(key).seal(plaintext, aad).hex(),
-            "empty_blob": Cipher(key).seal(b"", aad).hex()}
+    return {
+        "key": key.hex(),
+        "kind": "case-field",
+        "parts": parts,
+        "aad": aad.hex(),
+        "plaintext": plaintext.hex(),
+        "blob": Cipher(key).seal(plaintext, aad).hex(),
+        "empty_blob": Cipher(key).seal(b"", aad).hex(),
+    }
 
 
 # Run as a script, the module regenerates the vectors; under pytest it reads the committed ones.
@@ -51,14 +57,18 @@ def test_format_byte_and_length() -> None:
     assert len(bytes.fromhex(V["empty_blob"])) == 1 + 12 + 16
 
 
-@pytest.mark.parametrize("kind_and_parts", [
-    ("case-field", CASE_ID, 4, "summary"),           # another version
-    ("case-field", CASE_ID, 3, "description"),       # another column
-    ("case-field", CASE_ID.replace("0b", "0c"), 3, "summary"),  # another case
-    ("case-summary", CASE_ID, 3, "summary"),         # another kind of ciphertext
-    ("case-field", CASE_ID, "3", "summary", ""),     # an extra (empty) part
-    ("case-field", CASE_ID + "3", "summary"),        # the same characters, other boundaries
-], ids=["version", "field", "case", "kind", "extra-part", "boundaries"])
+@pytest.mark.parametrize(
+    "kind_and_parts",
+    [
+        ("case-field", CASE_ID, 4, "summary"),  # another version
+        ("case-field", CASE_ID, 3, "description"),  # another column
+        ("case-field", CASE_ID.replace("0b", "0c"), 3, "summary"),  # another case
+        ("case-summary", CASE_ID, 3, "summary"),  # another kind of ciphertext
+        ("case-field", CASE_ID, "3", "summary", ""),  # an extra (empty) part
+        ("case-field", CASE_ID + "3", "summary"),  # the same characters, other boundaries
+    ],
+    ids=["version", "field", "case", "kind", "extra-part", "boundaries"],
+)
 def test_moved_ciphertext_does_not_open(kind_and_parts: tuple[Any, ...]) -> None:
     other = binding(*kind_and_parts)
     assert other != AAD
@@ -90,8 +100,11 @@ def test_flipped_bit_does_not_open(index: int) -> None:
         Cipher(KEY).open(bytes(damaged), AAD)
 
 
-@pytest.mark.parametrize("blob", [b"", b"\x01", BLOB[:28], b"\x02" + BLOB[1:], b"\x00" + BLOB[1:]],
-                         ids=["empty", "format-only", "too-short", "format-2", "format-0"])
+@pytest.mark.parametrize(
+    "blob",
+    [b"", b"\x01", BLOB[:28], b"\x02" + BLOB[1:], b"\x00" + BLOB[1:]],
+    ids=["empty", "format-only", "too-short", "format-2", "format-0"],
+)
 def test_malformed_or_unknown_format(blob: bytes) -> None:
     with pytest.raises(DecryptionFailed):
         Cipher(KEY).open(blob, AAD)

@@ -43,12 +43,16 @@ def generate() -> dict[str, Any]:
     person = _fixed_identity(7)
     ca_identity = _fixed_identity(42)
     ca_cert = ca.create_ca(SCHOOL, ca_identity.ecdsa, NOW)
-    user_cert = ca.issue_user_certificate(ca_cert, ca_identity.ecdsa, "Dana DSL", SCHOOL,
-                                          person.ecdsa.public_key(), NOW)
-    return {"identity": person.to_bytes().decode(), "public": person.public(),
-            "ca_identity": ca_identity.to_bytes().decode(),
-            "ca_cert": ca.certificate_pem(ca_cert).decode(),
-            "user_cert": ca.certificate_pem(user_cert).decode()}
+    user_cert = ca.issue_user_certificate(
+        ca_cert, ca_identity.ecdsa, "Dana DSL", SCHOOL, person.ecdsa.public_key(), NOW
+    )
+    return {
+        "identity": person.to_bytes().decode(),
+        "public": person.public(),
+        "ca_identity": ca_identity.to_bytes().decode(),
+        "ca_cert": ca.certificate_pem(ca_cert).decode(),
+        "user_cert": ca.certificate_pem(user_cert).decode(),
+    }
 
 
 # Run as a script, the module regenerates the vectors; under pytest it reads the committed ones.
@@ -56,6 +60,7 @@ V = generate() if __name__ == "__main__" else json.loads(VECTORS.read_text("utf-
 
 
 # -- identity ----------------------------------------------------------------------------------
+
 
 def test_pinned_identity_loads_to_pinned_public_values() -> None:
     identity = Identity.from_bytes(V["identity"].encode())
@@ -96,8 +101,9 @@ def test_signatures_verify_only_for_the_message_and_key() -> None:
     signature = identity.sign(b"statement")
     assert verify_ed25519(unb64(public["ed25519"]), signature, b"statement")
     assert not verify_ed25519(unb64(public["ed25519"]), signature, b"statement!")
-    assert not verify_ed25519(unb64(Identity.generate().public()["ed25519"]), signature,
-                              b"statement")
+    assert not verify_ed25519(
+        unb64(Identity.generate().public()["ed25519"]), signature, b"statement"
+    )
     assert not verify_ed25519(b"short", signature, b"statement")
     ecdsa_sig = identity.sign_ecdsa(b"pdf digest")
     assert verify_ecdsa(unb64(public["ecdsa"]), ecdsa_sig, b"pdf digest")
@@ -108,14 +114,15 @@ def test_signatures_verify_only_for_the_message_and_key() -> None:
 def test_from_bytes_refuses_a_non_ecdsa_signing_key() -> None:
     raw = json.loads(V["identity"])
     ed_der = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     raw["ecdsa"] = base64.b64encode(ed_der).decode()
     with pytest.raises(ValueError, match="not ECDSA"):
         Identity.from_bytes(json.dumps(raw).encode())
 
 
 # -- certificates ------------------------------------------------------------------------------
+
 
 def _ext(cert: x509.Certificate, kind: type[Any]) -> x509.Extension[Any]:
     return cert.extensions.get_extension_for_class(kind)
@@ -126,14 +133,16 @@ def issued() -> tuple[Identity, x509.Certificate, x509.Certificate]:
     ca_identity = Identity.generate()
     ca_cert = ca.create_ca(SCHOOL, ca_identity.ecdsa, NOW)
     user = Identity.generate()
-    user_cert = ca.issue_user_certificate(ca_cert, ca_identity.ecdsa, "Dana DSL", SCHOOL,
-                                          user.ecdsa.public_key(), NOW)
+    user_cert = ca.issue_user_certificate(
+        ca_cert, ca_identity.ecdsa, "Dana DSL", SCHOOL, user.ecdsa.public_key(), NOW
+    )
     return ca_identity, ca_cert, user_cert
 
 
 def _spki(cert: x509.Certificate) -> bytes:
-    return cert.public_key().public_bytes(serialization.Encoding.DER,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    return cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def _check_ca(ca_cert: x509.Certificate) -> None:
@@ -162,8 +171,9 @@ def _check_user(user_cert: x509.Certificate, ca_cert: x509.Certificate) -> None:
     assert not ca.is_issued_by(ca_cert, user_cert)
 
 
-def test_ca_certificate_is_a_ca(issued: tuple[Identity, x509.Certificate, x509.Certificate]
-                                ) -> None:
+def test_ca_certificate_is_a_ca(
+    issued: tuple[Identity, x509.Certificate, x509.Certificate],
+) -> None:
     ca_identity, ca_cert, _ = issued
     _check_ca(ca_cert)
     assert ca_cert.public_key().public_numbers() == ca_identity.ecdsa.public_key().public_numbers()
@@ -172,7 +182,7 @@ def test_ca_certificate_is_a_ca(issued: tuple[Identity, x509.Certificate, x509.C
 
 
 def test_user_certificate_chains_to_the_ca(
-    issued: tuple[Identity, x509.Certificate, x509.Certificate]
+    issued: tuple[Identity, x509.Certificate, x509.Certificate],
 ) -> None:
     _, ca_cert, user_cert = issued
     _check_user(user_cert, ca_cert)
@@ -187,12 +197,13 @@ def test_pinned_certificates_still_chain() -> None:
     ca_identity = Identity.from_bytes(V["ca_identity"].encode())
     assert _spki(ca_cert) == unb64(ca_identity.public()["ecdsa"])
     assert _spki(user_cert) == unb64(V["public"]["ecdsa"])
-    assert ca.fingerprint(ca.certificate_der(ca_cert)) == hashlib.sha256(
-        ca_cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    assert (
+        ca.fingerprint(ca.certificate_der(ca_cert))
+        == hashlib.sha256(ca_cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+    )
 
 
-def test_another_ca_is_refused(issued: tuple[Identity, x509.Certificate, x509.Certificate]
-                               ) -> None:
+def test_another_ca_is_refused(issued: tuple[Identity, x509.Certificate, x509.Certificate]) -> None:
     _, ca_cert, user_cert = issued
     # Same school name, so the same issuer name: only the key tells them apart.
     impostor = ca.create_ca(SCHOOL, Identity.generate().ecdsa, NOW)
@@ -205,13 +216,14 @@ def test_another_ca_is_refused(issued: tuple[Identity, x509.Certificate, x509.Ce
 
 
 def test_certificate_from_impostor_ca_is_refused_by_the_real_ca(
-    issued: tuple[Identity, x509.Certificate, x509.Certificate]
+    issued: tuple[Identity, x509.Certificate, x509.Certificate],
 ) -> None:
     _, ca_cert, _ = issued
     impostor_key = Identity.generate().ecdsa
     impostor = ca.create_ca(SCHOOL, impostor_key, NOW)
-    forged = ca.issue_user_certificate(impostor, impostor_key, "Dana DSL", SCHOOL,
-                                       Identity.generate().ecdsa.public_key(), NOW)
+    forged = ca.issue_user_certificate(
+        impostor, impostor_key, "Dana DSL", SCHOOL, Identity.generate().ecdsa.public_key(), NOW
+    )
     assert forged.issuer == ca_cert.subject
     assert not ca.is_issued_by(forged, ca_cert)
 

@@ -29,15 +29,24 @@ def generate() -> dict[str, Any]:
         ("floor-64MiB-t3-p4", 64 * 1024, 3, 4, False, bytes(range(16, 32))),
     ):
         params = KdfParams(memory, iterations, lanes, salt, insecure)
-        cases.append({"label": label, "passphrase": PASSPHRASE, "params": params.to_dict(),
-                      "kek": derive_kek(PASSPHRASE, params).hex()})
+        cases.append(
+            {
+                "label": label,
+                "passphrase": PASSPHRASE,
+                "params": params.to_dict(),
+                "kek": derive_kek(PASSPHRASE, params).hex(),
+            }
+        )
     composed = unicodedata.normalize("NFC", "Café Noël ñandú")
     cheap = KdfParams(64, 1, 1, bytes(16), True)
     return {
         "derive": cases,
-        "nfc": {"passphrase_nfc": composed,
-                "passphrase_nfd": unicodedata.normalize("NFD", composed),
-                "params": cheap.to_dict(), "kek": derive_kek(composed, cheap).hex()},
+        "nfc": {
+            "passphrase_nfc": composed,
+            "passphrase_nfd": unicodedata.normalize("NFD", composed),
+            "params": cheap.to_dict(),
+            "kek": derive_kek(composed, cheap).hex(),
+        },
     }
 
 
@@ -51,8 +60,13 @@ def test_known_answer(case: dict[str, Any]) -> None:
     assert derive_kek(case["passphrase"], params).hex() == case["kek"]
     # A different passphrase or salt gives another key.
     assert derive_kek(case["passphrase"] + "!", params).hex() != case["kek"]
-    other_salt = KdfParams(params.memory_kib, params.iterations, params.lanes,
-                           bytes(b ^ 1 for b in params.salt), params.insecure)
+    other_salt = KdfParams(
+        params.memory_kib,
+        params.iterations,
+        params.lanes,
+        bytes(b ^ 1 for b in params.salt),
+        params.insecure,
+    )
     assert derive_kek(case["passphrase"], other_salt).hex() != case["kek"]
 
 
@@ -71,8 +85,14 @@ def test_passphrase_is_nfc_normalised() -> None:
 
 
 def _params(**changes: Any) -> dict[str, Any]:
-    data = {"alg": "argon2id", "m": 64 * 1024, "t": 3, "p": 4, "salt": b64(bytes(16)),
-            "insecure": False}
+    data = {
+        "alg": "argon2id",
+        "m": 64 * 1024,
+        "t": 3,
+        "p": 4,
+        "salt": b64(bytes(16)),
+        "insecure": False,
+    }
     data.update(changes)
     return data
 
@@ -84,15 +104,25 @@ def test_params_dict_round_trip() -> None:
     assert KdfParams.from_dict(_params()).insecure is False
 
 
-@pytest.mark.parametrize("changes", [
-    {"m": 64 * 1024 - 1},
-    {"m": 64},
-    {"t": 2},
-    {"t": 1, "m": 1024 * 1024},
-    {"m": 64, "t": 1, "p": 1},
-    {"m": 64, "t": 1, "p": 1, "insecure": 0},
-], ids=["m-one-below", "m-64KiB", "t2", "t1-even-with-1GiB", "test-profile-unmarked",
-        "insecure-falsy"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"m": 64 * 1024 - 1},
+        {"m": 64},
+        {"t": 2},
+        {"t": 1, "m": 1024 * 1024},
+        {"m": 64, "t": 1, "p": 1},
+        {"m": 64, "t": 1, "p": 1, "insecure": 0},
+    ],
+    ids=[
+        "m-one-below",
+        "m-64KiB",
+        "t2",
+        "t1-even-with-1GiB",
+        "test-profile-unmarked",
+        "insecure-falsy",
+    ],
+)
 def test_from_dict_refuses_below_floor(changes: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="below the minimum"):
         KdfParams.from_dict(_params(**changes))
@@ -122,10 +152,16 @@ def test_new_secret_params_follow_environment(monkeypatch: pytest.MonkeyPatch) -
     assert kdf.insecure_test_params().to_dict()["insecure"] is True
 
 
-@pytest.mark.parametrize(("elapsed", "expected"), [
-    (0.0, (kdf.MAX_MEMORY_KIB, 10)),  # a machine so fast that every step stays cheap
-    (5.0, (kdf.MIN_MEMORY_KIB, kdf.MIN_ITERATIONS)),  # a slow machine never goes below the floor
-])
+@pytest.mark.parametrize(
+    ("elapsed", "expected"),
+    [
+        (0.0, (kdf.MAX_MEMORY_KIB, 10)),  # a machine so fast that every step stays cheap
+        (
+            5.0,
+            (kdf.MIN_MEMORY_KIB, kdf.MIN_ITERATIONS),
+        ),  # a slow machine never goes below the floor
+    ],
+)
 def test_calibration_stays_within_floor_and_ceiling(
     monkeypatch: pytest.MonkeyPatch, elapsed: float, expected: tuple[int, int]
 ) -> None:

@@ -23,15 +23,22 @@ ALPHABET = recovery.ALPHABET
 
 def generate() -> dict[str, Any]:
     # Chosen so the printed key contains 0, 1 and V, which have look-alikes.
-    secret = next(s for s in (bytes([i]) * 4 + bytes(range(i, i + 28)) for i in range(256))
-                  if {"0", "1", "V"} <= set(format_key(s)))
+    secret = next(
+        s
+        for s in (bytes([i]) * 4 + bytes(range(i, i + 28)) for i in range(256))
+        if {"0", "1", "V"} <= set(format_key(s))
+    )
     code_secret = bytes(range(1, 17))
-    return {"secret": secret.hex(), "key": format_key(secret),
-            "x25519_public": x25519_public_bytes(
-                recovery.recovery_x25519(secret).public_key()).hex(),
-            "ed25519_public": ed25519_public_bytes(
-                recovery.recovery_ed25519(secret).public_key()).hex(),
-            "code_secret": code_secret.hex(), "code": format_key(code_secret, group=4)}
+    return {
+        "secret": secret.hex(),
+        "key": format_key(secret),
+        "x25519_public": x25519_public_bytes(recovery.recovery_x25519(secret).public_key()).hex(),
+        "ed25519_public": ed25519_public_bytes(
+            recovery.recovery_ed25519(secret).public_key()
+        ).hex(),
+        "code_secret": code_secret.hex(),
+        "code": format_key(code_secret, group=4),
+    }
 
 
 # Run as a script, the module regenerates the vectors; under pytest it reads the committed ones.
@@ -67,22 +74,39 @@ def test_pinned_derived_keys() -> None:
     assert ed25519_public_bytes(ed).hex() == V["ed25519_public"]
 
 
-@pytest.mark.parametrize("variant", [
-    KEY.lower(),
-    PLAIN,
-    PLAIN.lower(),
-    KEY.replace("-", " "),
-    "  " + KEY.replace("-", " - ") + "\n",
-    "\t".join(KEY.split("-")),
-    "-".join(PLAIN[i:i + 3] for i in range(0, len(PLAIN), 3)),
-    KEY.replace("0", "O"),
-    KEY.replace("0", "o"),
-    KEY.replace("1", "I"),
-    KEY.replace("1", "L"),
-    KEY.replace("1", "l").replace("0", "O").lower(),
-    KEY.replace("1", "i"),
-], ids=["lower", "no-dashes", "no-dashes-lower", "spaces", "padded", "tabs", "regrouped",
-        "O-for-0", "o-for-0", "I-for-1", "L-for-1", "mixed", "i-for-1"])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        KEY.lower(),
+        PLAIN,
+        PLAIN.lower(),
+        KEY.replace("-", " "),
+        "  " + KEY.replace("-", " - ") + "\n",
+        "\t".join(KEY.split("-")),
+        "-".join(PLAIN[i : i + 3] for i in range(0, len(PLAIN), 3)),
+        KEY.replace("0", "O"),
+        KEY.replace("0", "o"),
+        KEY.replace("1", "I"),
+        KEY.replace("1", "L"),
+        KEY.replace("1", "l").replace("0", "O").lower(),
+        KEY.replace("1", "i"),
+    ],
+    ids=[
+        "lower",
+        "no-dashes",
+        "no-dashes-lower",
+        "spaces",
+        "padded",
+        "tabs",
+        "regrouped",
+        "O-for-0",
+        "o-for-0",
+        "I-for-1",
+        "L-for-1",
+        "mixed",
+        "i-for-1",
+    ],
+)
 def test_parse_forgives(variant: str) -> None:
     assert "0" in KEY and "1" in KEY
     assert parse_key(variant) == SECRET
@@ -94,7 +118,7 @@ def test_every_single_character_substitution_is_caught() -> None:
         for replacement in ALPHABET:
             if replacement == original:
                 continue
-            typo = PLAIN[:position] + replacement + PLAIN[position + 1:]
+            typo = PLAIN[:position] + replacement + PLAIN[position + 1 :]
             try:
                 parse_key(typo)
             except RecoveryKeyInvalid as exc:
@@ -110,16 +134,19 @@ def test_adjacent_transpositions_are_caught() -> None:
         if a == b:
             continue
         with pytest.raises(RecoveryKeyInvalid):
-            parse_key(PLAIN[:position] + b + a + PLAIN[position + 2:])
+            parse_key(PLAIN[:position] + b + a + PLAIN[position + 2 :])
 
 
-@pytest.mark.parametrize(("text", "count"), [
-    ("-".join(KEY.split("-")[:-1]), 50),
-    (PLAIN[:-1], 54),
-    (PLAIN + "0", 56),
-    (KEY + "-" + KEY.split("-")[0], 60),
-    ("", 0),
-])
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("-".join(KEY.split("-")[:-1]), 50),
+        (PLAIN[:-1], 54),
+        (PLAIN + "0", 56),
+        (KEY + "-" + KEY.split("-")[0], 60),
+        ("", 0),
+    ],
+)
 def test_wrong_length_says_how_long(text: str, count: int) -> None:
     with pytest.raises(RecoveryKeyInvalid, match=f"should have 55 characters but has {count}"):
         parse_key(text)

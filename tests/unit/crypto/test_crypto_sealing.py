@@ -29,8 +29,12 @@ def generate() -> dict[str, Any]:
         passphrase = f"sealing vector {label} passphrase"
         purpose = "user-keys:6f1c2d3e-0000-4000-8000-000000000001"
         secret = f"the {label} sealed secret \x00\xff".encode("latin-1")
-        out[label] = {"passphrase": passphrase, "purpose": purpose, "secret": secret.hex(),
-                      "blob": sealing.seal(passphrase, params, purpose, secret).hex()}
+        out[label] = {
+            "passphrase": passphrase,
+            "purpose": purpose,
+            "secret": secret.hex(),
+            "blob": sealing.seal(passphrase, params, purpose, secret).hex(),
+        }
     return out
 
 
@@ -160,8 +164,9 @@ def test_header_with_non_object_kdf_is_malformed(kdf_value: object) -> None:
         sealing.unseal(CHEAP["passphrase"], _join(header, rest), CHEAP["purpose"])
 
 
-@pytest.mark.parametrize("changes", [{"m": 1}, {"t": 0}, {"p": 0}, {"m": 2**40}],
-                         ids=["m1", "t0", "p0", "m-overflow"])
+@pytest.mark.parametrize(
+    "changes", [{"m": 1}, {"t": 0}, {"p": 0}, {"m": 2**40}], ids=["m1", "t0", "p0", "m-overflow"]
+)
 def test_header_with_unusable_parameters_is_malformed(changes: dict[str, int]) -> None:
     header, rest = _split(BLOB)
     header["kdf"].update(changes)

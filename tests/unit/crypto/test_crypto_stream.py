@@ -30,12 +30,17 @@ def generate() -> dict[str, Any]:
     key = bytes(range(96, 128))
     plaintext = b"first sixteen b|second sixteen |the tail"
     other = b"OTHER FILE BYTES|OTHER FILE BYTES|OTHER..."
-    return {"key": key.hex(), "chunk_size": CHUNK, "file_id": "evidence-A",
-            "plaintext": plaintext.hex(), "sha256": hashlib.sha256(plaintext).hexdigest(),
-            "chunks": [c.hex() for c in _encrypt(key, "evidence-A", plaintext)],
-            "other_file_id": "evidence-B",
-            "other_chunks": [c.hex() for c in _encrypt(key, "evidence-B", other)],
-            "other_plaintext": other.hex()}
+    return {
+        "key": key.hex(),
+        "chunk_size": CHUNK,
+        "file_id": "evidence-A",
+        "plaintext": plaintext.hex(),
+        "sha256": hashlib.sha256(plaintext).hexdigest(),
+        "chunks": [c.hex() for c in _encrypt(key, "evidence-A", plaintext)],
+        "other_file_id": "evidence-B",
+        "other_chunks": [c.hex() for c in _encrypt(key, "evidence-B", other)],
+        "other_plaintext": other.hex(),
+    }
 
 
 # Run as a script, the module regenerates the vectors; under pytest it reads the committed ones.
@@ -143,8 +148,14 @@ def test_limit_stops_the_stream() -> None:
     encryptor = StreamEncryptor(KEY, FILE_ID, chunk_size=CHUNK)
     with pytest.raises(ValueError, match="larger than the limit"):
         list(encryptor.encrypt_file(io.BytesIO(PLAIN), limit=len(PLAIN) - 1))
-    assert list(StreamEncryptor(KEY, FILE_ID, chunk_size=CHUNK)
-                .encrypt_file(io.BytesIO(PLAIN), limit=len(PLAIN))) == C
+    assert (
+        list(
+            StreamEncryptor(KEY, FILE_ID, chunk_size=CHUNK).encrypt_file(
+                io.BytesIO(PLAIN), limit=len(PLAIN)
+            )
+        )
+        == C
+    )
 
 
 if __name__ == "__main__":

@@ -24,10 +24,13 @@ def generate() -> dict[str, Any]:
     private = X25519PrivateKey.from_private_bytes(bytes(range(64, 96)))
     secret = bytes(range(200, 232))
     context = "case-dek:0b6f5a8e-2f4c-4c1e-9a53-7d1e8f0a1b2c:1:role:dsl:1"
-    return {"private_key": bytes(range(64, 96)).hex(),
-            "public_key": x25519_public_bytes(private.public_key()).hex(),
-            "context": context, "secret": secret.hex(),
-            "blob": wrap(secret, private.public_key(), context).hex()}
+    return {
+        "private_key": bytes(range(64, 96)).hex(),
+        "public_key": x25519_public_bytes(private.public_key()).hex(),
+        "context": context,
+        "secret": secret.hex(),
+        "blob": wrap(secret, private.public_key(), context).hex(),
+    }
 
 
 # Run as a script, the module regenerates the vectors; under pytest it reads the committed ones.
@@ -49,12 +52,15 @@ def test_layout_is_encapsulated_key_then_aead() -> None:
     assert len(BLOB) == 32 + len(bytes.fromhex(V["secret"])) + 16
 
 
-@pytest.mark.parametrize("context", [
-    "case-dek:0b6f5a8e-2f4c-4c1e-9a53-7d1e8f0a1b2c:1:role:leadership:1",
-    "case-dek:0b6f5a8e-2f4c-4c1e-9a53-7d1e8f0a1b2c:2:role:dsl:1",
-    "",
-    "case-dek:0b6f5a8e-2f4c-4c1e-9a53-7d1e8f0a1b2c:1:role:dsl:1 ",
-])
+@pytest.mark.parametrize(
+    "context",
+    [
+        "case-dek:0b6f5a8e-2f4c-4c1e-9a53-7d1e8f0a1b2c:1:role:leadership:1",
+        "case-dek:0b6f5a8e-2f4c-4c1e-9a53-7d1e8f0a1b2c:2:role:dsl:1",
+        "",
+        "case-dek:0b6f5a8e-2f4c-4c1e-9a53-7d1e8f0a1b2c:1:role:dsl:1 ",
+    ],
+)
 def test_other_context_does_not_unwrap(context: str) -> None:
     with pytest.raises(DecryptionFailed):
         unwrap(BLOB, PRIVATE, context)
@@ -65,9 +71,17 @@ def test_other_private_key_does_not_unwrap() -> None:
         unwrap(BLOB, X25519PrivateKey.generate(), V["context"])
 
 
-@pytest.mark.parametrize("blob", [BLOB[:-1], BLOB[:32], b"", bytes([BLOB[0] ^ 1]) + BLOB[1:],
-                                  BLOB[:40] + bytes([BLOB[40] ^ 1]) + BLOB[41:]],
-                         ids=["short-tag", "enc-only", "empty", "enc-flipped", "body-flipped"])
+@pytest.mark.parametrize(
+    "blob",
+    [
+        BLOB[:-1],
+        BLOB[:32],
+        b"",
+        bytes([BLOB[0] ^ 1]) + BLOB[1:],
+        BLOB[:40] + bytes([BLOB[40] ^ 1]) + BLOB[41:],
+    ],
+    ids=["short-tag", "enc-only", "empty", "enc-flipped", "body-flipped"],
+)
 def test_damaged_blob_does_not_unwrap(blob: bytes) -> None:
     with pytest.raises(DecryptionFailed):
         unwrap(blob, PRIVATE, V["context"])

@@ -144,9 +144,7 @@ def _positions(data: bytes) -> dict[str, int]:
         "the last bytes (%%EOF)",
     ],
 )
-def test_one_changed_byte_fails_every_check(
-    exported: Exported, tmp_path: Path, where: str
-) -> None:
+def test_one_changed_byte_fails_every_check(exported: Exported, tmp_path: Path, where: str) -> None:
     data = exported.files["full"].read_bytes()
     position = _positions(data)[where]
     a, b, c, _ = signature_parts(data).byte_range

@@ -43,7 +43,7 @@ def test_user_text_cannot_become_markup() -> None:
     out = fonts.markup('<b>bold</b> & <font name="x">x</font> <br/> &amp;')
     assert "<b>" not in out and "<font" not in out and "<br/>" not in out
     assert out == (
-        "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;font name=\"x\"&gt;x&lt;/font&gt; &lt;br/&gt; &amp;amp;"
+        '&lt;b&gt;bold&lt;/b&gt; &amp; &lt;font name="x"&gt;x&lt;/font&gt; &lt;br/&gt; &amp;amp;'
     )
 
 
@@ -176,12 +176,19 @@ def test_layout_survives_long_text_bombs_and_damaged_images(tmp_path: Path) -> N
                 {"name": POLISH, "kind": "pupil", "role": "victim", "notes": long_text[:20000]}
             ],
             "chronology": [
-                {"text": long_text[:40000], "recorded_by": "Dana DSL",
-                 "recorded_at": "2026-11-20T10:00:00+00:00"}
+                {
+                    "text": long_text[:40000],
+                    "recorded_by": "Dana DSL",
+                    "recorded_at": "2026-11-20T10:00:00+00:00",
+                }
             ],
             "decisions": [
-                {"decision": "d" * 5000, "reason": long_text[:30000], "recorded_by": "Dana DSL",
-                 "recorded_at": "2026-11-20T10:00:00+00:00"}
+                {
+                    "decision": "d" * 5000,
+                    "reason": long_text[:30000],
+                    "recorded_by": "Dana DSL",
+                    "recorded_at": "2026-11-20T10:00:00+00:00",
+                }
             ],
         },
         evidence=[

@@ -56,8 +56,11 @@ def sqlite_engine(tmp_path: Path, permissive_umask: None) -> Iterator[Engine]:
 def _head() -> str:
     from alembic.script import ScriptDirectory
 
-    return str(ScriptDirectory.from_config(store_engine.alembic_config(
-        store_engine.make_engine("sqlite://"))).get_current_head())
+    return str(
+        ScriptDirectory.from_config(
+            store_engine.alembic_config(store_engine.make_engine("sqlite://"))
+        ).get_current_head()
+    )
 
 
 def _current(engine: Engine) -> str | None:
@@ -66,6 +69,7 @@ def _current(engine: Engine) -> str | None:
 
 
 # -- SQLite file and settings ------------------------------------------------------------------
+
 
 def test_sqlite_file_and_directory_are_owner_only(tmp_path: Path, sqlite_engine: Engine) -> None:
     data = tmp_path / "fresh" / "data"
@@ -113,17 +117,22 @@ def test_pragmas_hold_on_every_new_connection(sqlite_engine: Engine) -> None:
 
 def test_foreign_keys_are_enforced(sqlite_engine: Engine) -> None:
     with pytest.raises(IntegrityError), sqlite_engine.begin() as conn:
-        conn.execute(text("INSERT INTO case_keys (case_id, key_no, wrapped) "
-                          "VALUES ('no-such-case', 1, x'00')"))
+        conn.execute(
+            text(
+                "INSERT INTO case_keys (case_id, key_no, wrapped) VALUES ('no-such-case', 1, x'00')"
+            )
+        )
 
 
 # -- migrations --------------------------------------------------------------------------------
 
+
 def test_head_is_the_baseline() -> None:
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(store_engine.alembic_config(
-        store_engine.make_engine("sqlite://")))
+    script = ScriptDirectory.from_config(
+        store_engine.alembic_config(store_engine.make_engine("sqlite://"))
+    )
     assert script.get_base() == "0001_baseline"
     assert _head() == "0001_baseline"
     # The shortcut that skips importing Alembic for an up-to-date database must agree.
@@ -156,16 +165,19 @@ def _legacy_database(data: Path) -> Path:
     return path
 
 
-def test_older_database_is_backed_up_before_migrating(tmp_path: Path,
-                                                      permissive_umask: None) -> None:
+def test_older_database_is_backed_up_before_migrating(
+    tmp_path: Path, permissive_umask: None
+) -> None:
     data = tmp_path / "old"
     _legacy_database(data)
     engine = open_engine(sqlite_url(data))
     try:
         assert _current(engine) == _head()
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT body FROM legacy_notes")).scalar_one() == \
-                "kept before migrating"
+            assert (
+                conn.execute(text("SELECT body FROM legacy_notes")).scalar_one()
+                == "kept before migrating"
+            )
     finally:
         engine.dispose()
     backup = data / (DB_FILE_NAME + ".before-unversioned.bak")
@@ -223,8 +235,12 @@ def test_backup_includes_committed_data_another_process_holds_in_the_wal(tmp_pat
     data = tmp_path / "busy"
     data.mkdir(mode=0o700)
     path = data / DB_FILE_NAME
-    holder = subprocess.Popen([sys.executable, "-c", _WAL_WRITER, str(path), "hold"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _WAL_WRITER, str(path), "hold"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         open_engine(sqlite_url(data)).dispose()
@@ -234,6 +250,7 @@ def test_backup_includes_committed_data_another_process_holds_in_the_wal(tmp_pat
 
 
 # -- schema ------------------------------------------------------------------------------------
+
 
 def test_schema_types_are_dialect_neutral() -> None:
     for table in Base.metadata.tables.values():
@@ -269,8 +286,10 @@ def _shape(url: str) -> dict[str, dict[str, bool]]:
     try:
         with engine.connect() as conn:
             inspector = inspect(conn)
-            return {t: {c["name"]: bool(c["nullable"]) for c in inspector.get_columns(t)}
-                    for t in inspector.get_table_names()}
+            return {
+                t: {c["name"]: bool(c["nullable"]) for c in inspector.get_columns(t)}
+                for t in inspector.get_table_names()
+            }
     finally:
         engine.dispose()
 
@@ -283,8 +302,12 @@ def test_schema_has_the_same_tables_and_columns_as_on_sqlite(db_url: str, tmp_pa
 # -- UTC timestamps ----------------------------------------------------------------------------
 
 _PROBE = MetaData()
-_TZ = Table("tz_probe", _PROBE, Column("id", Integer, primary_key=True),
-            Column("at", UTCDateTime(), nullable=True))
+_TZ = Table(
+    "tz_probe",
+    _PROBE,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=True),
+)
 
 
 @pytest.fixture
@@ -319,10 +342,13 @@ def test_utc_datetime_round_trip(probe: Engine) -> None:
 def test_utc_datetime_compares_in_utc(probe: Engine) -> None:
     noon_utc = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
     with probe.begin() as conn:
-        conn.execute(insert(_TZ), [
-            {"id": 1, "at": datetime(2026, 6, 1, 13, 0, tzinfo=timezone(timedelta(hours=2)))},
-            {"id": 2, "at": datetime(2026, 6, 1, 11, 0, tzinfo=timezone(timedelta(hours=-2)))},
-        ])
+        conn.execute(
+            insert(_TZ),
+            [
+                {"id": 1, "at": datetime(2026, 6, 1, 13, 0, tzinfo=timezone(timedelta(hours=2)))},
+                {"id": 2, "at": datetime(2026, 6, 1, 11, 0, tzinfo=timezone(timedelta(hours=-2)))},
+            ],
+        )
     with probe.connect() as conn:
         later = conn.execute(select(_TZ.c.id).where(_TZ.c.at > noon_utc)).scalars().all()
     assert later == [2]  # 11:00-02:00 is 13:00 UTC; 13:00+02:00 is 11:00 UTC
