@@ -156,6 +156,12 @@ class MainWindow(QMainWindow):
         self.invite_action.triggered.connect(self.invite)
         self.invite_action.setVisible(Role.ADMIN in self.roles)
 
+        self.verify_action = QAction("Chec&k a case file…", self)
+        self.verify_action.setToolTip(
+            "Check that a PDF case file is signed, complete and unaltered"
+        )
+        self.verify_action.triggered.connect(self.check_case_file)
+
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcuts(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -209,6 +215,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu = QMenu("&SafeLog", self)
         menu.addAction(self.report_action)
+        menu.addAction(self.verify_action)
         menu.addSeparator()
         menu.addAction(self.invite_action)
         menu.addAction(self.settings_action)
@@ -273,6 +280,15 @@ class MainWindow(QMainWindow):
         if reference:
             self.context.events.cases_changed.emit(reference)
             self.statusBar().showMessage(f"Report {reference} saved.", 15000)
+
+    def check_case_file(self) -> None:
+        if self.context.session is None or self.context.session.locked:
+            return
+        from safelog.gui.verify_dialog import VerifyDialog
+
+        dialog = VerifyDialog(self.context, self)
+        dialog.launch()
+        dialog.deleteLater()
 
     def lock(self) -> None:
         lock_session(self.context)

@@ -124,8 +124,14 @@ class CaseWorkspace(QWidget):
         )
         self.acknowledge_button.setProperty("role", "primary")
         self.reload_button = named(QPushButton("Re&load", self.work_page), "Load the case again")
+        self.export_button = named(
+            QPushButton("E&xport case file…", self.work_page),
+            "Export the case as a signed PDF case file",
+        )
+        self.export_button.hide()
         top.addWidget(self.acknowledge_button)
         top.addWidget(self.reload_button)
+        top.addWidget(self.export_button)
         work_layout.addLayout(top)
         self.meta = plain_label("", self.work_page, role="muted")
         named(self.meta, "Category, when it was received and who reported it")
@@ -169,6 +175,7 @@ class CaseWorkspace(QWidget):
 
         self.acknowledge_button.clicked.connect(self._acknowledge)
         self.reload_button.clicked.connect(self.reload)
+        self.export_button.clicked.connect(self.export_case_file)
         for sequence in (QKeySequence.StandardKey.Refresh,):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -320,6 +327,7 @@ class CaseWorkspace(QWidget):
         self.flag.setVisible(bool(flags))
         self.acknowledge_button.setVisible(view.is_dsl and status == "new")
         self.acknowledge_button.setEnabled(True)
+        self.export_button.setVisible(view.can_edit)  # the DSL, headteacher and chair
         self.summary_tab.show_report(
             fields,
             reference=detail.reference,
@@ -337,6 +345,19 @@ class CaseWorkspace(QWidget):
                 number = tab.count()
                 self.tabs.setTabText(position, tab.title + (f" ({number})" if number else ""))
         self.stack.setCurrentWidget(self.work_page)
+
+    def export_case_file(self) -> str | None:
+        """The export dialog for this case; the path written, or None."""
+        session = self.context.session
+        if not self._reference or session is None or session.locked:
+            return None
+        from safelog.gui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.context, self._reference, self)
+        try:
+            return dialog.launch()
+        finally:
+            dialog.deleteLater()
 
     def _forget(self) -> None:
         self._generation += 1
