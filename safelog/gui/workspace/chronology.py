@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -18,11 +17,10 @@ from safelog.gui.case_list import from_qdatetime, named, plain_label, to_qdateti
 from safelog.gui.workspace.panel import (
     DATE_TIME,
     CaseView,
-    FormError,
-    Notice,
     Saver,
     WorkspacePanel,
     fill_table,
+    form_footer,
     read_only_table,
     text_box,
 )
@@ -69,15 +67,8 @@ class ChronologyPanel(WorkspacePanel):
         )
         form.addRow("&When", self.when)
         form.addRow("&Entry", self.text)
-        row = QHBoxLayout()
         self.add_button = named(QPushButton("&Add entry", self.editor), "Add entry")
-        row.addWidget(self.add_button)
-        row.addStretch(1)
-        form.addRow(row)
-        self.error = FormError(self.editor)
-        self.notice = Notice(self.editor)
-        form.addRow(self.error)
-        form.addRow(self.notice)
+        self.error, self.notice = form_footer(form, self.editor, self.add_button)
         layout.addWidget(self.editor)
         self.add_button.clicked.connect(self._add)
         self._reset_when()

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QPushButton, QVBoxLayout, QWidget
 
 from safelog.gui.case_list import named, plain_label, set_invalid, uk_datetime
 from safelog.gui.workspace.panel import (
     DATE_TIME,
     CaseView,
-    FormError,
-    Notice,
     Saver,
     WorkspacePanel,
     fill_table,
+    form_footer,
     read_only_table,
     text_box,
 )
@@ -58,15 +57,8 @@ class DecisionsPanel(WorkspacePanel):
         )
         form.addRow("&Decision", self.decision)
         form.addRow("&Reason (needed)", self.reason)
-        row = QHBoxLayout()
         self.record_button = named(QPushButton("&Record decision", self.editor), "Record decision")
-        row.addWidget(self.record_button)
-        row.addStretch(1)
-        form.addRow(row)
-        self.error = FormError(self.editor)
-        self.notice = Notice(self.editor)
-        form.addRow(self.error)
-        form.addRow(self.notice)
+        self.error, self.notice = form_footer(form, self.editor, self.record_button)
         layout.addWidget(self.editor)
         self.record_button.clicked.connect(self._record)
         self.reason.textChanged.connect(lambda: set_invalid(self.reason, False))

@@ -12,9 +12,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -115,6 +118,21 @@ class Notice(QLabel):
         self.setWordWrap(True)
         self.setProperty("role", "muted")
         self.setAccessibleName("Result")
+
+
+def form_footer(
+    form: QFormLayout, parent: QWidget, *buttons: QPushButton
+) -> tuple[FormError, Notice]:
+    """The foot of an entry form: its buttons on one row, then the error and notice lines."""
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
+    form.addRow(row)
+    error, notice = FormError(parent), Notice(parent)
+    form.addRow(error)
+    form.addRow(notice)
+    return error, notice
 
 
 def text_box(parent: QWidget, name: str, placeholder: str = "", lines: int = 3) -> QPlainTextEdit:

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -21,11 +20,10 @@ from safelog.domain.outcomes import PersonKind, PersonRole
 from safelog.gui.case_list import named, plain_label, uk_date
 from safelog.gui.workspace.panel import (
     CaseView,
-    FormError,
-    Notice,
     Saver,
     WorkspacePanel,
     fill_table,
+    form_footer,
     read_only_table,
     row_key,
 )
@@ -102,20 +100,14 @@ class PeoplePanel(WorkspacePanel):
         form.addRow("&Who they are", self.kind)
         form.addRow("&Role in this case", self.role)
         form.addRow("Date of &birth", self.birth)
-        buttons = QHBoxLayout()
         self.add_button = named(QPushButton("&Add person", self.editor), "Add person")
         self.change_button = named(
             QPushButton("&Change role of selected person", self.editor),
             "Give the selected person the role chosen above",
         )
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.change_button)
-        buttons.addStretch(1)
-        form.addRow(buttons)
-        self.error = FormError(self.editor)
-        self.notice = Notice(self.editor)
-        form.addRow(self.error)
-        form.addRow(self.notice)
+        self.error, self.notice = form_footer(
+            form, self.editor, self.add_button, self.change_button
+        )
         layout.addWidget(self.editor)
 
         self.add_button.clicked.connect(self._add)
