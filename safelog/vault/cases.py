@@ -488,30 +488,7 @@ def amend_case(
             if audience_id != case.row.audience_id:
                 _rekey(session, conn, case, audience_id)
                 extra = {"rekeyed": True, "audience": audience_id}
-        version = case.row.head_version + 1
-        _append_version(
-            session,
-            conn,
-            case.row.id,
-            case.row.reference,
-            version,
-            case.row.key_no,
-            case.current,
-            changed,
-            prev,
-            extra,
-        )
-        _write_summary(
-            conn,
-            case.row.id,
-            case.row.reference,
-            case.row.audience_id,
-            session.audience_ciphers[case.row.audience_id],
-            version,
-            merged,
-            case.row.created_at,
-            session.clock(),
-        )
+        version = commit_version(session, conn, case, merged, prev, changed, extra)
         session.audit(
             conn,
             action,
@@ -525,6 +502,44 @@ def amend_case(
             case=case.audit_ref(),
         )
         return version
+
+
+def commit_version(
+    session: Session,
+    conn: Connection,
+    case: OpenCase,
+    merged: dict[str, Any],
+    prev: bytes,
+    changed: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Append the signed version that sets `changed` (merged = the fields after it) and
+    refresh the case's list summary; returns the new version number."""
+    version = int(case.row.head_version) + 1
+    _append_version(
+        session,
+        conn,
+        case.row.id,
+        case.row.reference,
+        version,
+        case.row.key_no,
+        case.current,
+        changed,
+        prev,
+        extra or {},
+    )
+    _write_summary(
+        conn,
+        case.row.id,
+        case.row.reference,
+        case.row.audience_id,
+        session.audience_ciphers[case.row.audience_id],
+        version,
+        merged,
+        case.row.created_at,
+        session.clock(),
+    )
+    return version
 
 
 def _rekey(session: Session, conn: Connection, case: OpenCase, audience_id: str) -> None:

@@ -79,9 +79,8 @@ from safelog.vault.case_input import MAX_TEXT
 from safelog.vault.cases import (
     MANAGERS,
     OpenCase,
-    _append_version,
     _read_versions,
-    _write_summary,
+    commit_version,
     open_case,
 )
 from safelog.vault.records import EvidenceInfo
@@ -661,9 +660,8 @@ def _record_evidence(
                 "device": session.device,
             }
             sightings = [*(fields.get("evidence_sightings") or []), sighting]
-            version = _append_fields(
-                session, conn, case, fields, prev, {"evidence_sightings": sightings}
-            )
+            changed = {"evidence_sightings": sightings}
+            version = commit_version(session, conn, case, {**fields, **changed}, prev, changed)
             session.audit(
                 conn,
                 "evidence.sighting",
@@ -761,42 +759,6 @@ def _record_evidence(
     )
 
 
-def _append_fields(
-    session: Session,
-    conn: Connection,
-    case: OpenCase,
-    fields: dict[str, Any],
-    prev: bytes,
-    changed: dict[str, Any],
-) -> int:
-    """A signed version setting fields that never change who may read the case."""
-    version = int(case.row.head_version) + 1
-    _append_version(
-        session,
-        conn,
-        case.row.id,
-        case.row.reference,
-        version,
-        case.row.key_no,
-        case.current,
-        changed,
-        prev,
-        {},
-    )
-    _write_summary(
-        conn,
-        case.row.id,
-        case.row.reference,
-        case.row.audience_id,
-        session.audience_ciphers[case.row.audience_id],
-        version,
-        {**fields, **changed},
-        case.row.created_at,
-        session.clock(),
-    )
-    return version
-
-
 def _contribute(
     session: Session,
     reference: str,
@@ -811,7 +773,7 @@ def _contribute(
         fields, _, prev, _ = _read_versions(session, conn, case)
         _check_contributor(session, case.row.reference, fields)
         changed = compute(fields)
-        version = _append_fields(session, conn, case, fields, prev, changed)
+        version = commit_version(session, conn, case, {**fields, **changed}, prev, changed)
         session.audit(
             conn,
             action,
