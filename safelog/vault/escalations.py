@@ -8,7 +8,7 @@ from typing import Any
 
 from safelog.domain.categories import category_by_code
 from safelog.domain.deadlines import LONDON, due_at
-from safelog.domain.routes import Route, routes_for
+from safelog.domain.routes import Route, route_info, routes_for
 from safelog.vault.records import CaseDetail
 
 
@@ -21,29 +21,69 @@ def _suggestions(fields: dict[str, Any]) -> list[Any]:
     )
 
 
+def _entry(
+    route: str,
+    title: str,
+    required: bool,
+    reason: str,
+    reference_label: str | None,
+    due: datetime | None,
+    record: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "route": route,
+        "title": title,
+        "required": required,
+        "suggested": True,
+        "reason": reason,
+        "reference_label": reference_label,
+        "due": due.isoformat() if due else None,
+        "done_at": record.get("done_at"),
+        "not_needed": record.get("not_needed"),
+        "reference": record.get("reference"),
+        "told": record.get("told"),
+        "how": record.get("how"),
+        "response": record.get("response"),
+        "recorded_by": record.get("recorded_by"),
+        "recorded_at": record.get("recorded_at"),
+    }
+
+
 def escalations_from(fields: dict[str, Any], raised_at: datetime | None) -> list[dict[str, Any]]:
+    """The suggested routes with what was recorded on each, then any route recorded that
+    the rules did not suggest (a DSL may always tell the police, say): a record is never
+    hidden because the rules did not think of it."""
     recorded: dict[str, Any] = fields.get("escalations") or {}
     out = []
     for suggestion in _suggestions(fields):
         route = suggestion.route.value
-        record = recorded.get(route, {})
         due = due_at(suggestion.route, raised_at) if raised_at else None
         out.append(
-            {
-                "route": route,
-                "title": suggestion.info.title,
-                "required": suggestion.required,
-                "reason": suggestion.explanation,
-                "reference_label": suggestion.info.reference_label,
-                "due": due.isoformat() if due else None,
-                "done_at": record.get("done_at"),
-                "not_needed": record.get("not_needed"),
-                "reference": record.get("reference"),
-                "told": record.get("told"),
-                "how": record.get("how"),
-                "response": record.get("response"),
-            }
+            _entry(
+                route,
+                suggestion.info.title,
+                suggestion.required,
+                suggestion.explanation,
+                suggestion.info.reference_label,
+                due,
+                recorded.get(route, {}),
+            )
         )
+    suggested = {item["route"] for item in out}
+    for route in Route:
+        if route.value in recorded and route.value not in suggested:
+            info = route_info(route)
+            item = _entry(
+                route.value,
+                info.title,
+                False,
+                "Not suggested for this category; recorded by the safeguarding team.",
+                info.reference_label,
+                None,
+                recorded[route.value],
+            )
+            item["suggested"] = False
+            out.append(item)
     return out
 
 

@@ -1,5 +1,7 @@
 """Escalations: the routes SafeLog suggests for this case (why, and by when), what has been
-recorded against each, and a small form to record one. (A fuller panel comes later.)"""
+recorded against each, the details of the selected one, and a form to record one: who was
+told, when, how, their reference and response, or that the route is not needed and why. A
+route the rules did not suggest can be recorded too ("Record another route…")."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.deadlines import DeadlineState, deadline_state
+from safelog.domain.routes import Route, route_info
 from safelog.gui.case_list import (
     from_qdatetime,
     named,
@@ -78,6 +82,28 @@ def where_it_stands(item: dict[str, Any], now: datetime) -> str:
 
 def due_text(item: dict[str, Any]) -> str:
     return uk_datetime(item.get("due")) if item.get("due") else "No set deadline"
+
+
+def route_details(item: dict[str, Any], now: datetime) -> str:
+    """Everything about one route, for the pane under the table."""
+    info = route_info(Route(item["route"]))
+    need = "Required" if item.get("required") else "To consider"
+    if not item.get("suggested", True):
+        need = "Recorded (not suggested for this category)"
+    lines = [
+        f"{item['title']} — {need}. Due: {due_text(item)}.",
+        f"Why: {item.get('reason', '')}",
+        f"Who is told: {info.who_is_told}",
+        f"What to record: {info.record}",
+        f"Where it stands: {where_it_stands(item, now)}",
+    ]
+    if item.get("reference"):
+        lines.append(f"{item.get('reference_label') or 'Reference'}: {item['reference']}")
+    if item.get("recorded_by"):
+        lines.append(
+            f"Recorded by {item['recorded_by']} on {uk_datetime(item.get('recorded_at'))}."
+        )
+    return "\n".join(lines)
 
 
 class EscalationDialog(QDialog):
@@ -256,17 +282,30 @@ class EscalationsPanel(WorkspacePanel):
             },
         )
         layout.addWidget(self.table, 1)
+        self.details = plain_label("", self, selectable=True)
+        named(self.details, "Details of the selected route")
+        self.details.setFrameShape(QFrame.Shape.StyledPanel)
+        self.details.setMargin(8)
+        layout.addWidget(self.details)
         row = QHBoxLayout()
         self.record_button = named(
             QPushButton("&Record for the selected route…", self),
             "Record who was told on the selected route, or that it is not needed",
         )
+        self.other_route = named(QComboBox(self), "Another route to record")
+        self.other_button = named(
+            QPushButton("Record an&other route…", self),
+            "Record a route SafeLog did not suggest for this case",
+        )
         row.addWidget(self.record_button)
         row.addStretch(1)
+        row.addWidget(self.other_route)
+        row.addWidget(self.other_button)
         layout.addLayout(row)
         self.notice = Notice(self)
         layout.addWidget(self.notice)
         self.record_button.clicked.connect(self.record_selected)
+        self.other_button.clicked.connect(self.record_other)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _i: self.record_selected())
         self._selection_changed()
@@ -299,6 +338,13 @@ class EscalationsPanel(WorkspacePanel):
             keys=[e["route"] for e in items],
         )
         self.record_button.setVisible(view.can_edit)
+        listed = {e["route"] for e in items}
+        self.other_route.clear()
+        for route in Route:
+            if route.value not in listed:
+                self.other_route.addItem(route_info(route).title, route.value)
+        for widget in (self.other_route, self.other_button):
+            widget.setVisible(view.can_edit and self.other_route.count() > 0)
         if self.table.currentRow() < 0 and items:
             open_items = [
                 n for n, e in enumerate(items) if not (e.get("done_at") or e.get("not_needed"))
@@ -309,10 +355,15 @@ class EscalationsPanel(WorkspacePanel):
     def clear(self) -> None:
         super().clear()
         self.table.setRowCount(0)
+        self.details.setText("")
         self.notice.clear()
 
     def _selection_changed(self) -> None:
         self.record_button.setEnabled(row_key(self.table) is not None)
+        item = self.selected_item()
+        self.details.setVisible(item is not None)
+        if item is not None and self.view is not None:
+            self.details.setText(route_details(item, self.view.now))
 
     def selected_item(self) -> dict[str, Any] | None:
         route = row_key(self.table)
@@ -324,6 +375,23 @@ class EscalationsPanel(WorkspacePanel):
         item = self.selected_item()
         if item is None or self.view is None or not self.view.can_edit:
             return
+        self._record(item)
+
+    def record_other(self) -> None:
+        value = self.other_route.currentData()
+        if value is None or self.view is None or not self.view.can_edit:
+            return
+        info = route_info(Route(value))
+        self._record(
+            {
+                "route": info.route.value,
+                "title": info.title,
+                "reason": f"Not suggested for this category. {info.who_is_told}",
+                "reference_label": info.reference_label,
+            }
+        )
+
+    def _record(self, item: dict[str, Any]) -> None:
         dialog = EscalationDialog(self.context, self, item=item, save=self.save)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.notice.setText(f"{item['title']}: recorded."))

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -86,7 +88,14 @@ class PeoplePanel(WorkspacePanel):
         layout.addWidget(self.table, 1)
         self.subjects = plain_label("", self, selectable=True)
         named(self.subjects, "Members of staff this concern is about")
-        layout.addWidget(self.subjects)
+        subjects_row = QHBoxLayout()
+        subjects_row.addWidget(self.subjects, 1)
+        self.subjects_button = named(
+            QPushButton("Who this is &about…", self),
+            "Change which members of staff this concern is about",
+        )
+        subjects_row.addWidget(self.subjects_button)
+        layout.addLayout(subjects_row)
 
         self.editor = QGroupBox("Add a person or change a role", self)
         form = QFormLayout(self.editor)
@@ -111,6 +120,7 @@ class PeoplePanel(WorkspacePanel):
         layout.addWidget(self.editor)
 
         self.add_button.clicked.connect(self._add)
+        self.subjects_button.clicked.connect(self.change_subjects)
         self.change_button.clicked.connect(self._change_role)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self._selection_changed()
@@ -147,6 +157,7 @@ class PeoplePanel(WorkspacePanel):
         else:
             self.subjects.setText("This concern is not about a member of staff.")
         self.editor.setVisible(view.can_edit)
+        self.subjects_button.setVisible(view.can_edit)
         self._selection_changed()
 
     def clear(self) -> None:
@@ -212,6 +223,20 @@ class PeoplePanel(WorkspacePanel):
 
         self.change_button.setEnabled(False)
         self.save(op, lambda: self._saved(f"Role of {who} changed.", keep=True), self._failed)
+
+    def change_subjects(self) -> None:
+        if self.view is None or not self.view.can_edit:
+            return
+        from safelog.gui.workspace.subjects import SubjectsDialog
+
+        dialog = SubjectsDialog(self.context, self, view=self.view, save=self.save)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: self.notice.setText(
+                "Saved: the case was re-keyed. The History tab shows who changed it and when."
+            )
+        )
+        dialog.launch()
 
     def _saved(self, message: str, keep: bool = False) -> None:
         self.add_button.setEnabled(True)
