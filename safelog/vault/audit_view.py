@@ -17,6 +17,7 @@ def verify_whole_log(session: Session) -> dict[str, Any]:
     and that the log still extends this device's checkpoint."""
     session.ensure_open()
     with session.engine.connect() as conn:
+        session.reload_directory(conn)  # entries by people who enrolled since sign-in
         start = audit_log.Head(0, audit_log.GENESIS)
         try:
             end = audit_log.verify_chain(

@@ -8,6 +8,7 @@ session keeps key material in as few objects as it can and forgets them together
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ class Session:
     _pending_checkpoint: checkpoints.Checkpoint | None = None
     # Reader groups made in the transaction under way: forgotten again if it rolls back.
     _uncommitted_audiences: list[str] = field(default_factory=list)
+    _write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # -- identity ---------------------------------------------------------------------
 
@@ -103,6 +105,23 @@ class Session:
             self.role_keys.clear()
             self.load_role_keys(conn)
             self.load_audiences(conn)
+
+    def known_person(self, conn: Connection, user_id: str) -> Person | None:
+        """The verified record of a user. Someone who enrolled after this session signed in
+        is not in its directory yet: read it again once, on this connection, before treating
+        the id as unknown (which callers report as tampering)."""
+        person = self.directory.people.get(user_id)
+        if person is None:
+            self.reload_directory(conn)
+            person = self.directory.people.get(user_id)
+        return person
+
+    def reload_directory(self, conn: Connection) -> None:
+        from safelog.vault.directory import load_directory
+
+        self.directory = load_directory(
+            conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
+        )
 
     def my_recipients(self) -> list[str]:
         mine = [f"user:{self.user_id}"]
@@ -613,25 +632,37 @@ class Session:
 
 
 class _WriteTransaction:
+    """One write at a time per session: the pending checkpoint and the reader groups made
+    on the way belong to the transaction under way, and the app runs saves on two worker
+    threads. (The database serialises writers anyway, so this costs no concurrency.)"""
+
     def __init__(self, session: Session) -> None:
         self._session = session
         self._context = session.engine.begin()
 
     def __enter__(self) -> Connection:
-        return self._context.__enter__()
+        self._session._write_lock.acquire()
+        try:
+            return self._context.__enter__()
+        except BaseException:
+            self._session._write_lock.release()
+            raise
 
     def __exit__(self, *exc: Any) -> None:
         session = self._session
         try:
-            self._context.__exit__(*exc)
-        except BaseException:
-            self._forget_uncommitted()
-            raise
-        if exc[0] is None:
-            session._uncommitted_audiences.clear()
-            session.save_checkpoint()
-        else:
-            self._forget_uncommitted()
+            try:
+                self._context.__exit__(*exc)
+            except BaseException:
+                self._forget_uncommitted()
+                raise
+            if exc[0] is None:
+                session._uncommitted_audiences.clear()
+                session.save_checkpoint()
+            else:
+                self._forget_uncommitted()
+        finally:
+            session._write_lock.release()
 
     def _forget_uncommitted(self) -> None:
         session = self._session

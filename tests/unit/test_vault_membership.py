@@ -87,3 +87,23 @@ def test_only_admins_invite_remove_or_reset(school):
         school.vault.remove_user(head, "Sam Staff")
     with pytest.raises(AccessDenied):
         school.vault.reset_access(head, "Sam Staff", school.recovery["school"])
+
+
+def test_a_dsl_signed_in_before_a_colleague_enrolled_opens_their_first_report(school, tmp_path):
+    """The DSL's session predates the new member: their signature is checked against a
+    fresh read of the directory, not called tampering."""
+    from safelog.vault.evidence import add_evidence, list_case_evidence
+
+    vault = school.vault
+    dsl = school.unlock("Dana DSL")
+    code = vault.invite(dsl, "Nia Newcomer", frozenset({Role.STAFF}))
+    newcomer = vault.enrol(code, "nia newcomer passphrase")
+    ref = add_case(newcomer, CaseInput.from_json(REPORT))
+    picture = tmp_path / "note.txt"
+    picture.write_text("a message the pupil was sent", encoding="utf-8")
+    add_evidence(newcomer, ref, picture)
+
+    assert show_case(dsl, ref).versions[0].author == "Nia Newcomer"
+    [item] = list_case_evidence(dsl, ref)
+    assert item.info.file_name == "note.txt"
+    assert verify_whole_log(dsl)["intact"]
