@@ -859,9 +859,9 @@ def _statement(
 # --------------------------------------------------------------------------------------
 
 
-def _verified_row(session: Session, row: Any, reference: str) -> None:
+def _verified_row(session: Session, conn: Connection, row: Any, reference: str) -> None:
     where = f"evidence {row.id} of case {reference}"
-    author = session.directory.people.get(row.added_by)
+    author = session.known_person(conn, row.added_by)
     expected = _statement(
         row.id,
         row.case_id,
@@ -890,7 +890,7 @@ def _rows(session: Session, conn: Connection, case: OpenCase) -> list[tuple[Any,
     ).all()
     items = []
     for row in rows:
-        _verified_row(session, row, case.row.reference)
+        _verified_row(session, conn, row, case.row.reference)
         cipher = case.ciphers.get(row.key_no)
         try:
             if cipher is None:
@@ -987,7 +987,7 @@ def read_thumbnail(session: Session, reference: str, evidence_id: str) -> bytes 
         ).one_or_none()
         if row is None:
             raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
-        _verified_row(session, row, case.row.reference)
+        _verified_row(session, conn, row, case.row.reference)
         return _open_thumbnail(case, row)
 
 

@@ -1,0 +1,1 @@
+"""Evidence in the desktop app: getting it in (paste, drop, pick, capture) and showing it."""

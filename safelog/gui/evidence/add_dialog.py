@@ -1,0 +1,649 @@
+"""Adding evidence to a case: the list of what is about to go in, one set of details for all
+of it (where it was seen, when, by which account), and the import, one item at a time in the
+worker, with each item's outcome in plain words.
+
+- Every item is shown by its safe name (safelog.evidence.intake.safe_file_name), its size
+  and the type found in its content (sniffed in the worker); pictures get a thumbnail made
+  in memory (safelog.evidence.images), never from or to a file.
+- One refusal does not stop the others; what was typed stays, so the ones not added can be
+  tried again; Cancel during the import stops after the item being added.
+- Locking closes the dialog and drops the pictures and bytes it held.
+
+`start_adding()` is the one way in for every route (paste, drop, picker, capture): it asks
+the vault's intake rules first and, on a case where pictures may not be kept (indecent
+images of children: UKCIS), shows the guidance and the image-report form instead
+(image_report.py), keeping nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safelog.errors import UserFacingError
+from safelog.evidence.intake import describe_size, describe_type, sniff, type_mismatch
+from safelog.gui.case_list import (
+    error_text,
+    from_qdatetime,
+    named,
+    plain_label,
+    set_invalid,
+    to_qdatetime,
+)
+from safelog.gui.dialogs import explain_error, tell
+from safelog.gui.evidence.sources import (
+    NOTHING_TO_PASTE,
+    PendingSource,
+    is_imagery,
+    problems_of,
+)
+
+if TYPE_CHECKING:
+    from safelog.gui.context import AppContext
+    from safelog.vault.evidence import EvidenceAdded
+    from safelog.vault.session import Session
+
+PLATFORMS = (
+    "Instagram",
+    "Snapchat",
+    "TikTok",
+    "WhatsApp",
+    "Facebook",
+    "X (Twitter)",
+    "YouTube",
+    "Discord",
+    "Roblox",
+    "Email",
+    "Text message",
+    "School system",
+    "Other",
+)
+THUMBNAIL_PX = 64
+DUPLICATE = "Already on this case — linked as another sighting."
+STOPPED = "Not added: stopped before it was added."
+
+# Item states.
+WAITING, ADDING, ADDED, LINKED, REFUSED = "waiting", "adding", "added", "linked", "refused"
+DONE = (ADDED, LINKED)
+
+
+# --------------------------------------------------------------------------------------------
+# Work done in the worker
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """What an item is, found from its content: a label, a thumbnail (PNG bytes, made in
+    memory) for pictures, and a note when something is odd."""
+
+    label: str
+    thumbnail: bytes | None = None
+    note: str = ""
+
+
+def inspect_source(source: PendingSource) -> Inspected:
+    """Sniff the type and, for a picture, make a thumbnail in memory. Runs in the worker."""
+    from safelog.evidence.images import MAX_PREVIEW_FILE, ImageBomb, make_thumbnail
+
+    head = source.head()
+    if not head:
+        size = source.size()
+        return Inspected("empty file" if size == 0 else "unreadable file")
+    sniffed = sniff(head)
+    claimed = type_mismatch(source.name, sniffed)
+    note = f"Its name says {describe_type(claimed)}, but it is {sniffed.label}." if claimed else ""
+    if not sniffed.previewable:
+        return Inspected(sniffed.label, None, note)
+    size = source.size() or 0
+    if size > MAX_PREVIEW_FILE:
+        return Inspected(sniffed.label, None, note or "Too large to show a preview.")
+    if source.data is not None:
+        data = source.data
+    else:
+        assert source.path is not None
+        try:
+            with source.path.open("rb") as handle:
+                data = handle.read(MAX_PREVIEW_FILE + 1)
+        except OSError:
+            return Inspected(sniffed.label, None, note)
+    try:
+        preview = make_thumbnail(data, sniffed.media_type)
+    except ImageBomb:
+        return Inspected(
+            sniffed.label,
+            None,
+            "This picture declares far more pixels than SafeLog will open (a "
+            "'decompression bomb'); it will be refused.",
+        )
+    finally:
+        del data
+    return Inspected(sniffed.label, preview.thumbnail, " ".join(filter(None, (note, preview.note))))
+
+
+def import_source(
+    session: Session, reference: str, source: PendingSource, details: dict[str, str]
+) -> EvidenceAdded:
+    """Import one item: bytes in memory through a stream (never a temporary file), a file
+    from its path. Runs in the worker."""
+    from safelog.vault.evidence import add_evidence_detailed, import_stream_detailed
+
+    if source.data is not None:
+        return import_stream_detailed(
+            session,
+            reference,
+            io.BytesIO(source.data),
+            original_name=source.name,
+            metadata=dict(details),
+        )
+    if source.path is None:
+        raise ValueError("nothing to import")
+    return add_evidence_detailed(
+        session,
+        reference,
+        source.path,
+        source_url=details.get("source_url", ""),
+        platform=details.get("platform", ""),
+        handle=details.get("handle", ""),
+        description=details.get("description", ""),
+        seen_at=details.get("seen_at", ""),
+    )
+
+
+def added_text(result: EvidenceAdded) -> tuple[str, str]:
+    """(state, plain words) for an import that went in."""
+    if result.duplicate:
+        return LINKED, DUPLICATE
+    return ADDED, " ".join(("Added.", *result.notes))
+
+
+def refused_text(exc: BaseException) -> str:
+    if isinstance(exc, UserFacingError):
+        return f"Not added: {exc}"
+    if isinstance(exc, OSError):
+        return f"Not added: the file could not be read ({exc.strerror or 'read error'})."
+    return f"Not added: {error_text(exc)}"  # a fault: reported to the crash handler
+
+
+# --------------------------------------------------------------------------------------------
+# One row per item
+
+
+class ItemRow(QFrame):
+    """An item in the list: thumbnail (or type), safe name, type and size, and its outcome."""
+
+    def __init__(self, source: PendingSource, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.state = REFUSED if source.problem else WAITING
+        grid = QGridLayout(self)
+        grid.setContentsMargins(8, 6, 8, 6)
+        grid.setHorizontalSpacing(12)
+        self.thumbnail = QLabel(self)
+        self.thumbnail.setFixedSize(THUMBNAIL_PX, THUMBNAIL_PX)
+        self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.thumbnail.setFrameShape(QFrame.Shape.Box)
+        self.name = plain_label(source.display_name, self, wrap=True, selectable=True)
+        self.name.setObjectName("evidenceName")
+        font = self.name.font()
+        font.setBold(True)
+        self.name.setFont(font)
+        size = source.size()
+        self._size = describe_size(size) if size is not None else ""
+        self.detail = plain_label(self._size, self, role="muted", wrap=True)
+        self.status = plain_label(
+            f"Not added: {source.problem}" if source.problem else "Waiting to be added.",
+            self,
+            wrap=True,
+        )
+        named(self.status, f"What happened to {source.display_name}")
+        grid.addWidget(self.thumbnail, 0, 0, 3, 1, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.name, 0, 1)
+        grid.addWidget(self.detail, 1, 1)
+        grid.addWidget(self.status, 2, 1)
+        grid.setColumnStretch(1, 1)
+        if source.problem:
+            self._set_role("warning")
+
+    def show_inspected(self, found: Inspected) -> None:
+        parts = [found.label, self._size]
+        self.detail.setText(
+            " · ".join(p for p in parts if p) + (f"\n{found.note}" if found.note else "")
+        )
+        if found.thumbnail:
+            pixmap = QPixmap()
+            if pixmap.loadFromData(found.thumbnail, "PNG"):
+                self.thumbnail.setPixmap(
+                    pixmap.scaled(
+                        THUMBNAIL_PX,
+                        THUMBNAIL_PX,
+                        Qt.AspectRatioMode.KeepAspectRatio,
+                        Qt.TransformationMode.SmoothTransformation,
+                    )
+                )
+                return
+        self.thumbnail.setText(found.label.split(" ")[0][:8])
+
+    def set_state(self, state: str, text: str) -> None:
+        self.state = state
+        self.status.setText(text)
+        self._set_role({ADDED: "", LINKED: "", REFUSED: "warning"}.get(state, ""))
+
+    def _set_role(self, role: str) -> None:
+        self.status.setProperty("role", role or None)
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+
+    def forget(self) -> None:
+        self.thumbnail.clear()
+        self.thumbnail.setPixmap(QPixmap())
+
+
+# --------------------------------------------------------------------------------------------
+# The dialog
+
+
+class AddEvidenceDialog(QDialog):
+    """`launch()` returns True when at least one item was added (or linked as a sighting).
+    `added(count)` is emitted after each run of imports that added anything; `settled()`
+    after each run, when the buttons are live again."""
+
+    added = Signal(int)
+    settled = Signal()
+    inspected = Signal()
+
+    def __init__(
+        self,
+        context: AppContext,
+        reference: str,
+        sources: list[PendingSource],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.reference = reference
+        self._sources: list[PendingSource] = list(sources)
+        self._running = False
+        self._stop = False
+        self._close_when_done = False
+        self._queue: list[int] = []
+        self._batch = 0
+        self.total_added = 0
+        self.setWindowTitle(f"Add evidence to {reference}")
+        self.setModal(True)
+
+        outer = QVBoxLayout(self)
+        usable = sum(1 for s in self._sources if s.usable)
+        self.intro = plain_label(
+            f"{self._count(usable)} to add to case {reference}. The details below are "
+            "recorded with each of them; fill in what you know.",
+            self,
+        )
+        outer.addWidget(self.intro)
+
+        self.rows_area = QScrollArea(self)
+        self.rows_area.setWidgetResizable(True)
+        self.rows_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder = QWidget(self.rows_area)
+        rows_layout = QVBoxLayout(holder)
+        rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows: list[ItemRow] = []
+        for source in self._sources:
+            row = ItemRow(source, holder)
+            self.rows.append(row)
+            rows_layout.addWidget(row)
+        rows_layout.addStretch(1)
+        self.rows_area.setWidget(holder)
+        named(self.rows_area, "Items to add")
+        line = self.fontMetrics().lineSpacing()
+        self.rows_area.setMinimumHeight(min(len(self.rows), 2) * (THUMBNAIL_PX + 20) + 4)
+        outer.addWidget(self.rows_area, 1)
+
+        self.details_box = self._details_box(line)
+        outer.addWidget(self.details_box)
+
+        self.error = plain_label("", self, role="warning")
+        named(self.error, "Problem with the details")
+        self.error.hide()
+        outer.addWidget(self.error)
+
+        self.progress = QProgressBar(self)
+        named(self.progress, "Progress of adding the items")
+        self.progress.setRange(0, max(1, usable))
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%v of %m")
+        self.progress.hide()
+        self.progress_text = plain_label("", self, role="muted")
+        self.progress_text.hide()
+        outer.addWidget(self.progress)
+        outer.addWidget(self.progress_text)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.add_button = named(
+            QPushButton(f"&Add {self._count(usable)}", self), "Add the items to the case"
+        )
+        self.add_button.setProperty("role", "primary")
+        self.add_button.setEnabled(usable > 0)
+        self.close_button = named(QPushButton("Cancel", self), "Cancel")
+        for button in (self.add_button, self.close_button):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+            buttons.addWidget(button)
+        outer.addLayout(buttons)
+        self.add_button.clicked.connect(self.start_import)
+        self.close_button.clicked.connect(self.reject)
+
+        context.events.locked.connect(self._locked)
+        self.resize(640, min(760, 420 + 80 * min(len(self.rows), 4)))
+        self._inspect()
+
+    @staticmethod
+    def _count(n: int) -> str:
+        return "1 item" if n == 1 else f"{n} items"
+
+    def _details_box(self, line: int) -> QGroupBox:
+        box = QGroupBox("Where and when it was seen", self)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.platform = named(QComboBox(box), "Platform: site, app or place it was seen")
+        self.platform.setEditable(True)
+        self.platform.addItem("")
+        self.platform.addItems(list(PLATFORMS))
+        self.platform.setMaxVisibleItems(len(PLATFORMS) + 1)
+        self.platform.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        edit = self.platform.lineEdit()
+        if edit is not None:
+            edit.setPlaceholderText("Choose or type, e.g. Instagram")
+            edit.setMaxLength(200)
+        self.url = named(QLineEdit(box), "Link to the post, page or profile")
+        self.url.setPlaceholderText("https://… (the full address, if you have it)")
+        self.url.setMaxLength(4000)
+        self.handle = named(QLineEdit(box), "Account name or handle")
+        self.handle.setPlaceholderText("e.g. @name, as shown on the platform")
+        self.handle.setMaxLength(200)
+        now = to_qdatetime(self.context.clock())
+        self.seen = named(
+            QDateTimeEdit(box), "When it was seen", "Day/month/year and time; now, unless changed"
+        )
+        self.seen.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.seen.setCalendarPopup(True)
+        self.seen.setMaximumDateTime(now)
+        self.seen.setDateTime(now)
+        self.description = named(QPlainTextEdit(box), "Description of the evidence")
+        self.description.setTabChangesFocus(True)
+        self.description.setPlaceholderText(
+            "What it shows and how it reached you, e.g. Screenshot sent by a parent"
+        )
+        self.description.setFixedHeight(line * 4 + 16)
+        form.addRow("&Platform", self.platform)
+        form.addRow("&Link", self.url)
+        form.addRow("Acc&ount", self.handle)
+        form.addRow("&Seen", self.seen)
+        form.addRow("&Description", self.description)
+        return box
+
+    # -- inspecting --------------------------------------------------------------------------
+
+    def _inspect(self) -> None:
+        sources = list(self._sources)
+
+        def work() -> list[Inspected | None]:
+            return [inspect_source(s) if s.usable else None for s in sources]
+
+        def done(found: list[Inspected | None]) -> None:
+            if not shiboken6.isValid(self) or not self._sources:
+                return
+            for row, item in zip(self.rows, found, strict=False):
+                if item is not None:
+                    row.show_inspected(item)
+            self.inspected.emit()
+
+        def failed(exc: BaseException) -> None:
+            if shiboken6.isValid(self) and self._sources:
+                error_text(exc)  # a fault: the crash handler; the list still works
+                self.inspected.emit()
+
+        self.context.runner.run(work, done, failed)
+
+    # -- importing ---------------------------------------------------------------------------
+
+    def details(self) -> dict[str, str] | None:
+        """The details typed, as the vault takes them; None (and a message) when wrong."""
+        self.error.hide()
+        set_invalid(self.seen, False)
+        seen = from_qdatetime(self.seen.dateTime())
+        if seen > self.context.clock() + timedelta(minutes=5):
+            self._show_error("The time it was seen is in the future. Check the date.", self.seen)
+            return None
+        return {
+            "platform": self.platform.currentText().strip(),
+            "source_url": self.url.text().strip(),
+            "handle": self.handle.text().strip(),
+            "description": self.description.toPlainText().strip(),
+            "seen_at": seen.isoformat(),
+        }
+
+    def _show_error(self, text: str, field: QWidget | None = None) -> None:
+        self.error.setText(text)
+        self.error.show()
+        if field is not None:
+            set_invalid(field, True)
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def waiting(self) -> list[int]:
+        """Items that can be (tried again to be) added."""
+        return [
+            i
+            for i, (s, row) in enumerate(zip(self._sources, self.rows, strict=True))
+            if s.usable and row.state not in DONE
+        ]
+
+    def start_import(self) -> None:
+        if self._running:
+            return
+        details = self.details()
+        if details is None:
+            return
+        session = self.context.session
+        if session is None or session.locked:
+            self._show_error("SafeLog is locked. Sign in again.")
+            return
+        self._queue = self.waiting()
+        if not self._queue:
+            return
+        self._details = details
+        self._session = session
+        self._batch = 0
+        self._stop = False
+        self._set_running(True)
+        self.progress.setRange(0, len(self._queue))
+        self.progress.setValue(0)
+        self._next()
+
+    def _next(self) -> None:
+        if self._stop or not self._queue:
+            self._finish()
+            return
+        index = self._queue.pop(0)
+        row, source = self.rows[index], self._sources[index]
+        row.set_state(ADDING, "Adding…")
+        done_count = self.progress.maximum() - len(self._queue)
+        self.progress_text.setText(f"Adding {done_count} of {self.progress.maximum()}…")
+        self.rows_area.ensureWidgetVisible(row)
+        session, reference, details = self._session, self.reference, self._details
+
+        def done(result: EvidenceAdded) -> None:
+            if not self._alive(session):
+                return
+            state, text = added_text(result)
+            row.set_state(state, text)
+            self._batch += 1
+            self.total_added += 1
+            self.progress.setValue(self.progress.value() + 1)
+            self._next()
+
+        def failed(exc: BaseException) -> None:
+            if not self._alive(session):
+                return
+            row.set_state(REFUSED, refused_text(exc))
+            self.progress.setValue(self.progress.value() + 1)
+            self._next()
+
+        self.context.runner.run(
+            lambda: import_source(session, reference, source, details), done, failed
+        )
+
+    def _alive(self, session: Session) -> bool:
+        return shiboken6.isValid(self) and bool(self._sources) and not session.locked
+
+    def _finish(self) -> None:
+        for index in self._queue:
+            self.rows[index].set_state(REFUSED, STOPPED)
+        self._queue = []
+        self._set_running(False)
+        left = len(self.waiting())
+        added = sum(1 for r in self.rows if r.state in DONE)
+        summary = f"{self._count(added)} added to {self.reference}." if added else "Nothing added."
+        if left:
+            summary += f" {self._count(left)} not added: see above."
+        self.progress_text.setText(summary)
+        self.add_button.setText(f"&Try again for {self._count(left)}" if left else "&Add")
+        self.add_button.setEnabled(bool(left))
+        self.close_button.setText("Close" if added else "Cancel")
+        self.close_button.setAccessibleName(self.close_button.text())
+        if self._batch:
+            self.added.emit(self._batch)
+            self.context.events.cases_changed.emit(self.reference)
+        self.settled.emit()
+        if self._close_when_done:
+            self._close()
+
+    def _set_running(self, running: bool) -> None:
+        self._running = running
+        self.details_box.setEnabled(not running)
+        self.add_button.setEnabled(not running)
+        self.progress.setVisible(True)
+        self.progress_text.setVisible(True)
+        if running:
+            self.close_button.setText("Stop after this item")
+            self.close_button.setAccessibleName("Stop after the item being added")
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def reject(self) -> None:
+        if self._running:
+            self._stop = True  # the item being added finishes; nothing after it starts
+            self.close_button.setEnabled(False)
+            self.progress_text.setText("Stopping after the item being added…")
+            return
+        self._close()
+
+    def _close(self) -> None:
+        if self.total_added:
+            super().accept()
+        else:
+            super().reject()
+
+    def accept(self) -> None:  # Enter must not add or close: only the buttons do
+        pass
+
+    def forget(self) -> None:
+        """Drop everything held: the bytes of pasted or captured pictures, thumbnails."""
+        self._sources = []
+        for row in self.rows:
+            row.forget()
+
+    def _locked(self) -> None:
+        self._stop = True
+        self._queue = []
+        self.forget()
+        self.url.clear()
+        self.handle.clear()
+        self.platform.setCurrentIndex(0)
+        self.platform.setEditText("")
+        self.description.clear()
+        for row in self.rows:
+            row.name.clear()
+        self._running = False
+        super().reject()
+
+    def launch(self) -> bool:
+        try:
+            self.exec()
+        finally:
+            self.forget()
+        return self.total_added > 0
+
+
+# --------------------------------------------------------------------------------------------
+# The one way in
+
+
+def start_adding(
+    context: AppContext,
+    parent: QWidget | None,
+    reference: str,
+    sources: list[PendingSource],
+) -> bool:
+    """Add pasted, dropped, chosen or captured items to a case: True when at least one was
+    added. Asks the vault first whether this person may add here and whether pictures are
+    blocked; if they are and any item is a picture or video, shows the guidance and the
+    image-report form instead and keeps nothing (the list passed in is emptied, so no
+    reference to the picture remains)."""
+    if not any(s.usable for s in sources):
+        problems = problems_of(sources)
+        tell(parent, "Nothing added", "\n\n".join(problems) or NOTHING_TO_PASTE, warning=True)
+        return False
+    from safelog.vault.evidence import intake_rules
+
+    try:
+        rules = intake_rules(context.require_session(), reference)
+    except Exception as exc:  # typed errors are explained, faults reported
+        explain_error(parent, exc)
+        return False
+    if not rules.may_add:
+        tell(parent, "Cannot add evidence", rules.reason, warning=True)
+        return False
+    if rules.images_blocked and any(is_imagery(s) for s in sources):
+        from safelog.gui.evidence.image_report import refuse_images
+
+        held_in_memory = any(s.data is not None for s in sources)
+        sources.clear()
+        refuse_images(
+            context,
+            parent,
+            reference,
+            rules.guidance,
+            clear_clipboard=held_in_memory,
+        )
+        return False
+    dialog = AddEvidenceDialog(context, reference, sources, parent)
+    try:
+        return dialog.launch()
+    finally:
+        dialog.deleteLater()

@@ -1,0 +1,796 @@
+"""The Evidence tab of the case workspace: the items on a case with their thumbnails, the
+details and chain of custody of the one selected, the viewer, "Save a copy…", and the ways
+to add more (files, paste, screen capture, drag and drop).
+
+Names, types and details come with the case as loaded (show_case, audited as a view). The
+thumbnails are read in the worker with `list_case_evidence(thumbnails=True)`, which is
+audited as a listing, so they are read only when the tab is on screen and only for items
+not already shown; they are decoded in memory (never written anywhere) and dropped on lock.
+
+Who may add is asked of the vault (`intake_rules`) before anything is captured: the add
+buttons are disabled with the reason when this person may not add. For concerns that may
+involve indecent images of children the UKCIS guidance is shown, pictures cannot be captured,
+and the reports recorded instead of images are listed.
+
+A member of staff sees this tab on a report they made, with only the items they added (the
+DSL's own evidence on the case is not theirs to see, like the DSL's notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFont,
+    QIcon,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QShortcut,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from safelog.evidence.images import PREVIEW_THUMBNAIL, PREVIEW_TOO_LARGE, PREVIEW_UNREADABLE
+from safelog.evidence.intake import describe_size
+from safelog.gui.case_list import error_text, named, plain_label, run_guarded, uk_datetime
+from safelog.gui.evidence.details import (
+    EvidenceDetails,
+    captured_at,
+    preview_status,
+    seen_text,
+    type_text,
+)
+from safelog.gui.workspace.panel import (
+    CaseView,
+    FormError,
+    Notice,
+    Saver,
+    WorkspacePanel,
+    fill_table,
+    read_only_table,
+)
+from safelog.vault.evidence import EvidenceItem, IntakeRules, sightings_of
+
+if TYPE_CHECKING:
+    from safelog.gui.context import AppContext
+    from safelog.gui.evidence.sources import PendingSource
+    from safelog.gui.evidence.viewer import EvidenceViewer
+    from safelog.vault.records import EvidenceInfo
+
+ICON_SIZE = 72
+CAPTURE_MODES = (
+    ("screen", "The &whole screen"),
+    ("window", "A &window"),
+    ("region", "A &region of the screen"),
+)
+NO_PICTURES = (
+    "Screen captures are pictures, and pictures are never stored for this kind of concern."
+)
+IMAGES_BLOCKED = (
+    "Pictures and video are never stored for this kind of concern (UK law; UKCIS guidance). "
+    "Record instead what was reported, who was told and the police reference."
+)
+
+
+def kind_word(info: EvidenceInfo) -> str:
+    """A short word for an item without a thumbnail, drawn in its place."""
+    media = info.media_type
+    status = preview_status(info)
+    if media.startswith("image/"):
+        if status == PREVIEW_UNREADABLE:
+            return "IMAGE\ncannot show"
+        if status == PREVIEW_TOO_LARGE:
+            return "IMAGE\ntoo large"
+        return "IMAGE"
+    major = media.split("/", 1)[0]
+    if major in ("audio", "video"):
+        return major.upper()
+    return {
+        "application/pdf": "PDF",
+        "message/rfc822": "E-MAIL",
+        "text/plain": "TEXT",
+        "text/html": "WEB\nPAGE",
+        "application/zip": "ZIP",
+    }.get(media, "FILE")
+
+
+def placeholder(word: str) -> QPixmap:
+    """A plain tile with a word on it (no case content)."""
+    pixmap = QPixmap(ICON_SIZE * 2, ICON_SIZE * 2)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor("#6b7785"))
+    painter.setBrush(QColor("#eef3f8"))
+    painter.drawRoundedRect(4, 4, ICON_SIZE * 2 - 8, ICON_SIZE * 2 - 8, 12, 12)
+    font = QFont()
+    lines = word.split("\n")
+    font.setPixelSize(30 if len(lines[0]) <= 5 else 24)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("#0f3550"))
+    side = ICON_SIZE * 2
+    if len(lines) == 1:
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, word)
+    else:
+        painter.drawText(
+            QRect(0, side // 4, side, side // 4), Qt.AlignmentFlag.AlignCenter, lines[0]
+        )
+        font.setPixelSize(20)
+        font.setBold(False)
+        painter.setFont(font)
+        painter.drawText(
+            QRect(8, side // 2 + 4, side - 16, side // 4), Qt.AlignmentFlag.AlignCenter, lines[1]
+        )
+    painter.end()
+    return pixmap
+
+
+def square_icon(image: QImage) -> QPixmap:
+    """A thumbnail centred on a square, so that every item's text starts at the same place."""
+    side = ICON_SIZE * 2
+    scaled = image.scaled(
+        side,
+        side,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    pixmap = QPixmap(side, side)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.drawImage((side - scaled.width()) // 2, (side - scaled.height()) // 2, scaled)
+    painter.setPen(QColor("#b8c0c8"))
+    painter.drawRect(
+        (side - scaled.width()) // 2,
+        (side - scaled.height()) // 2,
+        scaled.width() - 1,
+        scaled.height() - 1,
+    )
+    painter.end()
+    return pixmap
+
+
+def item_text(item: EvidenceItem) -> str:
+    """The lines shown for an item in the list."""
+    info = item.info
+    first = info.file_name
+    second = f"{type_text(info)}  ·  {describe_size(info.size)}"
+    third = [f"Captured {uk_datetime(captured_at(info))}"]
+    platform = str(info.metadata.get("platform") or "")
+    if platform:
+        third.append(platform)
+    if item.sightings:
+        times = len(item.sightings)
+        third.append(f"added again {times} time{'s' if times != 1 else ''}")
+    return "\n".join([first, second, "  ·  ".join(third)])
+
+
+class _EvidenceList(QListWidget):
+    """Enter or Return opens the current item, as a double-click does."""
+
+    open_requested = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem():
+            self.open_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class EvidencePanel(WorkspacePanel):
+    title = "Evidence"
+    # After each load of the add rules (and thumbnails, when they were read).
+    loaded = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None, save: Saver) -> None:
+        super().__init__(context, parent, save)
+        self._reference = ""
+        self._items: list[EvidenceItem] = []
+        self._thumbnails: dict[str, QPixmap] = {}
+        self._tiles: dict[str, QPixmap] = {}
+        self._rules: IntakeRules | None = None
+        self._generation = 0
+        self._loading = False
+        self._again = False
+        self._thumbnails_wanted = False
+        self.viewers: list[EvidenceViewer] = []
+        self.setAcceptDrops(True)
+
+        layout = QVBoxLayout(self)
+        self.banner = plain_label("", self, role="warning")
+        named(self.banner, "Guidance: pictures are not stored for this concern")
+        self.banner.hide()
+        layout.addWidget(self.banner)
+
+        self.reports_box = QGroupBox("Reported instead of pictures", self)
+        reports_layout = QVBoxLayout(self.reports_box)
+        self.reports_table = read_only_table(
+            self.reports_box,
+            "Reports recorded instead of pictures",
+            ("What was reported", "Who was told", "When", "Police reference", "Recorded by"),
+            stretch=0,
+            widths={
+                1: "Dana DSL, in person",
+                2: "00/00/0000 00:00",
+                3: "Police reference  ",
+                4: "Dana DSL, 00/00/0000 00:00",
+            },
+        )
+        self.reports_empty = plain_label(
+            "Nothing has been recorded yet. When a picture is offered as evidence here, "
+            "SafeLog keeps nothing and asks for a record in words instead.",
+            self.reports_box,
+            role="muted",
+        )
+        reports_layout.addWidget(self.reports_table)
+        reports_layout.addWidget(self.reports_empty)
+        self.reports_box.hide()
+        layout.addWidget(self.reports_box)
+
+        buttons = QHBoxLayout()
+        self.add_button = named(
+            QPushButton("Add &files…", self), "Add files as evidence", "Choose files to add."
+        )
+        self.paste_button = named(
+            QPushButton("&Paste", self),
+            "Paste as evidence (Ctrl+V)",
+            "Add what was copied: files, a picture or text.",
+        )
+        self.capture_button = named(
+            QPushButton("&Capture screen…", self),
+            "Capture the screen as evidence",
+            "SafeLog hides itself while the picture is taken.",
+        )
+        self.capture_menu = QMenu(self.capture_button)
+        self.capture_actions = {}
+        for mode, label in CAPTURE_MODES:
+            action = self.capture_menu.addAction(label)
+            action.triggered.connect(lambda _checked=False, m=mode: self.capture_screen(m))
+            self.capture_actions[mode] = action
+        self.capture_button.setMenu(self.capture_menu)
+        self.view_button = named(QPushButton("&View", self), "View the selected item")
+        self.copy_button = named(
+            QPushButton("&Save a copy…", self), "Save a copy of the selected item's original"
+        )
+        for button in (self.add_button, self.paste_button, self.capture_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.view_button)
+        buttons.addWidget(self.copy_button)
+        layout.addLayout(buttons)
+        self.reason = plain_label("", self, role="muted")
+        named(self.reason, "Why evidence cannot be added")
+        self.reason.hide()
+        layout.addWidget(self.reason)
+        self.hint = plain_label(
+            "You can also drag files here, or paste with Ctrl+V.", self, role="muted"
+        )
+        layout.addWidget(self.hint)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        left = QWidget(self.splitter)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.list = named(
+            _EvidenceList(left),
+            "Evidence on this case",
+            "Press Enter or double-click to view an item.",
+        )
+        self.list.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setSpacing(2)
+        self.list.setAlternatingRowColors(True)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        left_layout.addWidget(self.list, 1)
+        self.empty = plain_label("No evidence has been added to this case yet.", left, role="muted")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        left_layout.addWidget(self.empty)
+        self.already = plain_label("", left, role="muted")
+        named(self.already, "Files you added that were already on the case")
+        self.already.hide()
+        left_layout.addWidget(self.already)
+        left_layout.addStretch(0)  # takes the space only while the list is hidden
+        self.details = EvidenceDetails(context, self.splitter, stacked=True)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        layout.addWidget(self.splitter, 1)
+
+        self.error = FormError(self)
+        self.notice = Notice(self)
+        layout.addWidget(self.error)
+        layout.addWidget(self.notice)
+
+        self.add_button.clicked.connect(self.add_files)
+        self.paste_button.clicked.connect(self.paste)
+        self.view_button.clicked.connect(self.view_current)
+        self.copy_button.clicked.connect(self.save_copy)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.list.itemDoubleClicked.connect(lambda _item: self.view_current())
+        self.list.open_requested.connect(self.view_current)
+        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self)
+        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        paste.activated.connect(self.paste)
+        context.events.locked.connect(self.clear)
+        self._apply_rules()
+        self._selection_buttons()
+
+    # -- what is shown ---------------------------------------------------------------------
+
+    @property
+    def reference(self) -> str:
+        return self._reference
+
+    @property
+    def items(self) -> list[EvidenceItem]:
+        return list(self._items)
+
+    @property
+    def rules(self) -> IntakeRules | None:
+        return self._rules
+
+    def count(self) -> int | None:
+        return len(self._items) if self.view is not None else None
+
+    @staticmethod
+    def _own_only(view: CaseView) -> bool:
+        # Staff see what they added to their own report, not the DSL's evidence.
+        return not view.can_edit
+
+    def _shown_infos(self, view: CaseView) -> list[EvidenceInfo]:
+        infos = list(view.detail.evidence)
+        if self._own_only(view):
+            infos = [i for i in infos if i.added_by == view.my_name]
+        return infos
+
+    @staticmethod
+    def _already_there(view: CaseView, shown: Sequence[EvidenceInfo]) -> int:
+        """Files this person added that were already on the case as someone else's item."""
+        ids = {i.id for i in shown}
+        return sum(
+            1
+            for s in view.fields.get("evidence_sightings") or []
+            if s.get("recorded_by") == view.my_name and s.get("evidence_id") not in ids
+        )
+
+    def show_case(self, view: CaseView) -> None:
+        reference = view.detail.reference
+        if reference != self._reference:
+            self._forget()
+        super().show_case(view)
+        self._reference = reference
+        own_only = self._own_only(view)
+        self.empty.setText(
+            "You have not added any evidence to this report."
+            if own_only
+            else "No evidence has been added to this case yet."
+        )
+        shown = self._shown_infos(view)
+        self._items = [
+            EvidenceItem(
+                info,
+                [
+                    s
+                    for s in sightings_of(view.fields, info.id)
+                    if not own_only or s.get("recorded_by") == view.my_name
+                ],
+            )
+            for info in shown
+        ]
+        already = self._already_there(view, shown) if own_only else 0
+        self.already.setText(
+            f"{already} file{' you added was' if already == 1 else 's you added were'} already "
+            "on the case (the same file), so SafeLog kept the copy it had and recorded that "
+            "you added it again. The DSL can see it."
+            if already
+            else ""
+        )
+        self.already.setVisible(bool(already))
+        self._fill_list()
+        self._show_reports(view)
+        self._load()
+
+    def _fill_list(self) -> None:
+        current = self.current_id()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for entry in self._items:
+            info = entry.info
+            row = QListWidgetItem(item_text(entry))
+            row.setData(Qt.ItemDataRole.UserRole, info.id)
+            row.setIcon(QIcon(self._thumbnails.get(info.id) or self._tile(kind_word(info))))
+            row.setData(Qt.ItemDataRole.AccessibleTextRole, item_text(entry).replace("\n", ", "))
+            row.setSizeHint(QSize(0, ICON_SIZE + 16))
+            self.list.addItem(row)
+        self.list.blockSignals(False)
+        self.empty.setVisible(not self._items)
+        self.list.setVisible(bool(self._items))
+        self.details.setVisible(bool(self._items))
+        ids = [e.info.id for e in self._items]
+        if ids:
+            self.select(current if current in ids else ids[0])
+        else:
+            self.details.clear()
+        self._selection_buttons()
+
+    def _tile(self, word: str) -> QPixmap:
+        # Kept by the panel (not the module), so no pixmap outlives the application.
+        if word not in self._tiles:
+            self._tiles[word] = placeholder(word)
+        return self._tiles[word]
+
+    def _refresh_icons(self) -> None:
+        for index in range(self.list.count()):
+            row = self.list.item(index)
+            evidence_id = row.data(Qt.ItemDataRole.UserRole)
+            if evidence_id in self._thumbnails:
+                row.setIcon(QIcon(self._thumbnails[evidence_id]))
+
+    def _show_reports(self, view: CaseView) -> None:
+        reports = list(view.fields.get("image_reports") or [])
+        if self._own_only(view):
+            reports = [r for r in reports if r.get("recorded_by") == view.my_name]
+        fill_table(
+            self.reports_table,
+            [
+                [
+                    str(r.get("description", "")),
+                    str(r.get("informed", "")),
+                    seen_text(str(r.get("informed_at") or "")),
+                    str(r.get("police_reference") or "None given"),
+                    f"{r.get('recorded_by', '')}, {uk_datetime(r.get('recorded_at'))}",
+                ]
+                for r in reports
+            ],
+        )
+        table = self.reports_table
+        rows_height = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setMaximumHeight(
+            min(200, table.horizontalHeader().height() + rows_height + 2 * table.frameWidth() + 24)
+        )
+        table.setVisible(bool(reports))
+        self.reports_empty.setVisible(not reports)
+        blocked = self._rules is not None and self._rules.images_blocked
+        self.reports_box.setVisible(bool(reports) or blocked)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _wanted_thumbnails(self) -> set[str]:
+        return {
+            e.info.id
+            for e in self._items
+            if preview_status(e.info) == PREVIEW_THUMBNAIL and e.info.id not in self._thumbnails
+        }
+
+    def _load(self) -> None:
+        """Ask the vault what this person may add and, when the tab is on screen, read the
+        thumbnails not yet shown."""
+        if self._loading:
+            self._again = True
+            return
+        session = self.context.session
+        reference = self._reference
+        if session is None or session.locked or not reference:
+            return
+        wanted = self._wanted_thumbnails() if self.isVisible() else set()
+        self._thumbnails_wanted = bool(self._wanted_thumbnails()) and not wanted
+        self._loading = True
+        self._generation += 1
+        generation = self._generation
+
+        def work() -> tuple[IntakeRules, dict[str, QImage]]:
+            from safelog.vault.evidence import intake_rules, list_case_evidence
+
+            rules = intake_rules(session, reference)
+            images: dict[str, QImage] = {}
+            if wanted:
+                for listed in list_case_evidence(session, reference, thumbnails=True):
+                    if listed.info.id in wanted and listed.thumbnail:
+                        image = QImage()
+                        if image.loadFromData(listed.thumbnail, "PNG"):
+                            images[listed.info.id] = image
+            return rules, images
+
+        run_guarded(
+            self.context,
+            self,
+            work,
+            lambda result: self._loaded(generation, *result),
+            lambda exc: self._failed(generation, exc),
+        )
+
+    def _loaded(self, generation: int, rules: IntakeRules, images: dict[str, QImage]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._rules = rules
+        for evidence_id, image in images.items():
+            self._thumbnails[evidence_id] = square_icon(image)
+        self._refresh_icons()
+        self._apply_rules()
+        if self.view is not None:
+            self._show_reports(self.view)
+        self.loaded.emit()
+        if self._again:
+            self._again = False
+            self._load()
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._again = False
+        self.error.show_error("The evidence could not be loaded. " + error_text(exc))
+        self.loaded.emit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._thumbnails_wanted and self.view is not None:
+            self._load()
+
+    # -- adding ----------------------------------------------------------------------------
+
+    def _apply_rules(self) -> None:
+        rules = self._rules
+        may_add = rules is not None and rules.may_add
+        for button in (self.add_button, self.paste_button, self.capture_button):
+            button.setEnabled(may_add)
+        reason = ""
+        if rules is not None and not rules.may_add:
+            reason = rules.reason
+        self.reason.setText(reason)
+        self.reason.setVisible(bool(reason))
+        self.hint.setVisible(may_add)
+        blocked = rules is not None and rules.images_blocked
+        if may_add and blocked:
+            self.capture_button.setEnabled(False)
+            self.capture_button.setToolTip(NO_PICTURES)
+        else:
+            self.capture_button.setToolTip("")
+        tip = reason if not may_add else ""
+        self.add_button.setToolTip(tip)
+        self.paste_button.setToolTip(tip)
+        if blocked and rules is not None:
+            self.banner.setText(IMAGES_BLOCKED + "\n\n" + rules.guidance)
+        self.banner.setVisible(blocked)
+
+    def may_add(self) -> bool:
+        return self._rules is not None and self._rules.may_add and self.view is not None
+
+    def start_adding(self, sources: Sequence[PendingSource]) -> bool:
+        """Hand what came in to the add dialog; reload the case when something was added."""
+        self.error.clear_error()
+        self.notice.clear()
+        if not sources:
+            return False
+        if not self.may_add():
+            reason = self._rules.reason if self._rules is not None else ""
+            self.error.show_error(reason or "Evidence cannot be added to this case now.")
+            return False
+        from safelog.gui.evidence.add_dialog import start_adding
+
+        reference = self._reference
+        announced: list[str] = []
+        events = self.context.events
+        record = announced.append
+        events.cases_changed.connect(record)
+        try:
+            added = start_adding(self.context, self, reference, list(sources))
+        finally:
+            events.cases_changed.disconnect(record)
+        # Load the case again, unless the add dialog has already said it changed (one
+        # reload, not two: reloads are audited, and each is a write).
+        if added and not {reference, ""} & set(announced):
+            events.cases_changed.emit(reference)
+        return bool(added)
+
+    def add_files(self) -> bool:
+        from safelog.gui.evidence.sources import pick_files
+
+        if not self.may_add():
+            return False
+        return self.start_adding(pick_files(self))
+
+    def paste(self) -> bool:
+        from safelog.gui.evidence.sources import sources_from_clipboard
+
+        if not self.may_add():
+            if self._rules is not None and self._rules.reason:
+                self.error.show_error(self._rules.reason)
+            return False
+        sources = sources_from_clipboard()
+        if not sources:
+            self.error.show_error(
+                "There is nothing to paste. Copy a file, a picture or some text first."
+            )
+            return False
+        return self.start_adding(sources)
+
+    def capture_screen(self, mode: str) -> bool:
+        from safelog.gui.evidence.capture import capture
+
+        if not self.may_add() or (self._rules is not None and self._rules.images_blocked):
+            return False
+        source = capture(self, mode)
+        return self.start_adding([source]) if source is not None else False
+
+    def _accepts(self, event: QDragEnterEvent | QDragMoveEvent) -> bool:
+        if not self.may_add():
+            return False
+        from safelog.gui.evidence.sources import accepts
+
+        return bool(accepts(event.mimeData()))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._accepts(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._accepts(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if not self.may_add():
+            event.ignore()
+            return
+        from safelog.gui.evidence.sources import sources_from_mime
+
+        sources = sources_from_mime(event.mimeData())
+        event.acceptProposedAction()
+        self.start_adding(sources)
+
+    # -- selection, viewing, copies --------------------------------------------------------
+
+    def current_id(self) -> str:
+        row = self.list.currentItem()
+        return str(row.data(Qt.ItemDataRole.UserRole)) if row is not None else ""
+
+    def current_item(self) -> EvidenceItem | None:
+        evidence_id = self.current_id()
+        return next((e for e in self._items if e.info.id == evidence_id), None)
+
+    def select(self, evidence_id: str) -> bool:
+        for index in range(self.list.count()):
+            row = self.list.item(index)
+            if row.data(Qt.ItemDataRole.UserRole) == evidence_id:
+                self.list.blockSignals(True)
+                self.list.setCurrentRow(index)
+                self.list.blockSignals(False)
+                self._show_details()
+                self._selection_buttons()
+                return True
+        return False
+
+    def _current_changed(self, *_args: object) -> None:
+        self._show_details()
+        self._selection_buttons()
+
+    def _show_details(self) -> None:
+        entry = self.current_item()
+        if entry is None or self.view is None:
+            self.details.clear()
+            return
+        self.details.show_item(entry, self.view.names, self._reference)
+
+    def _selection_buttons(self) -> None:
+        chosen = self.current_item() is not None
+        self.view_button.setEnabled(chosen)
+        self.copy_button.setEnabled(chosen)
+
+    def view_current(self) -> EvidenceViewer | None:
+        entry = self.current_item()
+        return self.open_viewer(entry) if entry is not None else None
+
+    def open_viewer(self, entry: EvidenceItem) -> EvidenceViewer:
+        """Open the viewer (a window of its own) on one item."""
+        from safelog.gui.evidence.viewer import EvidenceViewer
+
+        viewer = EvidenceViewer(
+            self.context,
+            self._reference,
+            entry,
+            self,
+            names=dict(self.view.names) if self.view is not None else {},
+        )
+        self.viewers.append(viewer)
+        viewer.recorded.connect(self._custody_changed)
+        viewer.finished.connect(lambda _result, v=viewer: self._viewer_closed(v))
+        viewer.show()
+        return viewer
+
+    def _viewer_closed(self, viewer: EvidenceViewer) -> None:
+        if viewer in self.viewers:
+            self.viewers.remove(viewer)
+        viewer.deleteLater()
+
+    def _custody_changed(self, evidence_id: str) -> None:
+        if evidence_id and evidence_id == self.details.evidence_id:
+            self.details.load_custody()
+
+    def save_copy(self) -> bool:
+        from safelog.gui.evidence import viewer
+
+        entry = self.current_item()
+        if entry is None:
+            return False
+        self.error.clear_error()
+        self.notice.clear()
+        evidence_id = entry.info.id
+        self.copy_button.setEnabled(False)
+
+        def saved(message: str) -> None:
+            self._selection_buttons()
+            self.notice.setText(message)
+            self._custody_changed(evidence_id)
+
+        def failed(message: str) -> None:
+            self._selection_buttons()
+            self.error.show_error(message)
+            self._custody_changed(evidence_id)
+
+        started = viewer.save_copy(self.context, self, self._reference, entry, saved, failed)
+        if not started:
+            self._selection_buttons()
+        return started
+
+    # -- forgetting ------------------------------------------------------------------------
+
+    def _close_viewers(self) -> None:
+        for viewer in list(self.viewers):
+            viewer.forget()
+            viewer.deleteLater()
+        self.viewers = []
+
+    def _forget(self) -> None:
+        self._generation += 1
+        self._loading = False
+        self._again = False
+        self._thumbnails_wanted = False
+        self._items = []
+        self._thumbnails = {}
+        self._rules = None
+        self._reference = ""
+        self.list.clear()
+        self.details.clear()
+        self.reports_table.setRowCount(0)
+        self.reports_box.hide()
+        self.banner.setText("")
+        self.error.clear_error()
+        self.notice.clear()
+        self._close_viewers()
+        self._apply_rules()
+        self._selection_buttons()
+
+    def clear(self) -> None:
+        """Drop every thumbnail, detail and open viewer (on lock)."""
+        super().clear()
+        self._forget()
