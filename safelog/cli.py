@@ -193,6 +193,61 @@ def cmd_case_update(args: argparse.Namespace, reader: PassphraseReader) -> int:
     return 0
 
 
+def cmd_case_content_report(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    """The Inappropriate Content Report Form: submit the first part (--json), complete the
+    e-safety officer's part (--complete ID --action TEXT) or save it as a PDF to print."""
+    from safelog.vault import content_form
+
+    if args.complete is not None:
+        if not (args.action or "").strip():
+            raise UserFacingError("--complete needs --action TEXT: the action taken.")
+        _, session = _unlock(args, reader)
+        print(
+            content_form.complete_content_report(
+                session, args.reference, args.complete, action_taken=args.action
+            )
+        )
+        return 0
+    if args.pdf is not None:
+        if not args.id:
+            raise UserFacingError("--pdf needs --id ID: which content report to print.")
+        out = Path(args.pdf)
+        if out.exists():
+            raise UserFacingError(f"{args.pdf} already exists; choose another name.")
+        _, session = _unlock(args, reader)
+        printed = content_form.print_content_report(session, args.reference, args.id, out)
+        pages = f"{printed.pages} page{'s' if printed.pages != 1 else ''}"
+        print(f"Content report form for {args.reference.strip().upper()}: {pages}.")
+        print(f"SHA-256 {printed.sha256}")
+        print(printed.path)
+        return 0
+    if args.json == "-":
+        # From a pipe the passphrase is the first line and the JSON the rest.
+        _, session = _unlock(args, reader)
+        data = _read_json_file(args.json)
+        content_form.check_first_part(data)
+    else:
+        data = _read_json_file(args.json)
+        content_form.check_first_part(data)  # before asking for a passphrase
+        _, session = _unlock(args, reader)
+    print(content_form.submit_from_json(session, args.reference, data))
+    return 0
+
+
+def content_reports_json(detail: Any) -> list[dict[str, Any]]:
+    """The case's content reports as `case show --json` prints them."""
+    from safelog.vault.content_form import content_reports
+
+    return [
+        {
+            **report.entry,
+            "submitted_version": report.submitted.version if report.submitted else None,
+            "completed_version": report.completed.version if report.completed else None,
+        }
+        for report in content_reports(detail)
+    ]
+
+
 def evidence_json(
     info: Any, sightings: list[dict[str, Any]], custody: list[Any] | None
 ) -> dict[str, Any]:
@@ -272,6 +327,7 @@ def case_json(
             for e in detail.evidence
         ],
         "image_reports": fields.get("image_reports", []),
+        "content_reports": content_reports_json(detail),
         "history": [
             {
                 "version": v.number,
@@ -336,6 +392,7 @@ def cmd_case_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
                     "created_at": c.created_at.isoformat(),
                     "updated_at": c.updated_at.isoformat(),
                     "about_headteacher": c.about_headteacher,
+                    "review_on": c.review_on.isoformat() if c.review_on else None,
                 }
                 for c in cases
             ]
@@ -558,6 +615,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(case, "update", cmd_case_update, "add a version with changed fields", True)
     p.add_argument("reference")
     p.add_argument("--json", required=True, metavar="FILE")
+    p = command(
+        case,
+        "content-report",
+        cmd_case_content_report,
+        "the Inappropriate Content Report Form: submit, complete or save as PDF",
+        True,
+    )
+    p.add_argument("reference")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--json", metavar="FILE", help="submit the first part ('-' = stdin)")
+    what.add_argument("--complete", metavar="ID", help="complete the e-safety officer's part")
+    what.add_argument("--pdf", metavar="OUT", help="save the form as a PDF to print")
+    p.add_argument("--action", metavar="TEXT", help="with --complete: the action taken")
+    p.add_argument("--id", metavar="ID", help="with --pdf: which report")
     p = command(case, "show", cmd_case_show, "show a case", True)
     p.add_argument("reference")
     p.add_argument("--json", action="store_true")

@@ -281,6 +281,7 @@ _FIELD_WORDS = {
     "actions": "actions",
     "decisions": "decisions",
     "outcome": "outcome",
+    "content_reports": "inappropriate content reports",
 }
 
 _ACTION_WORDS = {
@@ -296,6 +297,9 @@ _ACTION_WORDS = {
     "case.outcome": "Outcome recorded",
     "case.status": "Status changed",
     "case.export": "Case file exported",
+    "case.content-report": "Inappropriate content report submitted",
+    "case.content-report-complete": "Content report completed by the e-safety officer",
+    "case.form-print": "Content report form saved to print",
     "evidence.add": "Evidence added",
     "evidence.view": "Evidence viewed",
     "evidence.extract": "Evidence original saved to a file",
@@ -1104,6 +1108,48 @@ class _Builder:
         story.append(_table(rows, [FRAME_W * 0.24, FRAME_W * 0.19, FRAME_W * 0.37, FRAME_W * 0.20]))
         return story
 
+    def content_reports(self) -> list[Flowable]:
+        """The Inappropriate Content Report Forms (policy 003, appendix b); no section when
+        the case has none."""
+        s, t = self.s, self.t
+        reports = self.field("content_reports") or []
+        if not reports:
+            return []
+        story: list[Flowable] = [self.section("Inappropriate content reports")]
+        for number, entry in enumerate(reports, start=1):
+            seen = str(entry.get("seen_on") or "")
+            officer = entry.get("officer") or {}
+            done: Any = t.fixed("Not yet completed.", s.cell)
+            if officer:
+                done = t.mixed(
+                    [
+                        ("user", officer.get("action_taken", "")),
+                        ("plain", " — "),
+                        ("user", officer.get("by_name", "")),
+                        ("plain", f", {uk_date(officer.get('on'))}"),
+                    ],
+                    s.cell,
+                )
+            rows: list[tuple[str, Any]] = [
+                (
+                    "Submitted by",
+                    t.mixed(
+                        [
+                            ("user", entry.get("submitted_by_name", "")),
+                            ("plain", f", {uk_datetime(entry.get('submitted_at'))}"),
+                        ],
+                        s.cell,
+                    ),
+                ),
+                ("Accessed by", t.name(entry.get("accessed_by") or "not known")),
+                ("Date", t.fixed(uk_datetime(seen) if "T" in seen else uk_date(seen), s.cell)),
+                ("Full URL(s)", t.user("\n".join(entry.get("urls") or []) or "—", s.cell)),
+                ("Nature", t.user(entry.get("nature", ""), s.cell)),
+                ("E-safety officer", done),
+            ]
+            story += [t.fixed(f"Report {number}", s.h2), self.kv(rows)]
+        return story
+
     def decisions(self) -> list[Flowable]:
         s, t = self.s, self.t
         story: list[Flowable] = [self.section("Decisions and the reasons for them")]
@@ -1470,6 +1516,7 @@ class _Builder:
             self.people,
             self.chronology,
             self.escalations,
+            self.content_reports,
             self.decisions,
             self.outcome,
             self.evidence_index,

@@ -16,7 +16,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -61,6 +61,7 @@ from PySide6.QtWidgets import (
 from safelog.domain.categories import CATEGORIES, category_by_code
 from safelog.domain.deadlines import LONDON, DeadlineState, deadline_state
 from safelog.domain.outcomes import CaseStatus
+from safelog.domain.roles import Role
 from safelog.domain.search import SearchIndex, fold
 from safelog.errors import UserFacingError
 from safelog.vault.records import CaseSummary
@@ -267,7 +268,27 @@ class Column(IntEnum):
     DEADLINE = 5
 
 
-HEADERS = ("Reference", "Received", "Category", "Summary", "Status", "Next deadline")
+class ReviewColumn(IntEnum):
+    """Columns shown with the "due for review" filter only."""
+
+    REVIEW = 6
+    RULE = 7
+
+
+HEADERS = (
+    "Reference",
+    "Received",
+    "Category",
+    "Summary",
+    "Status",
+    "Next deadline",
+    "Review on",
+    "Retention rule",
+)
+REVIEW_COLUMNS = tuple(ReviewColumn)
+# With "due for review": cases whose retention review falls within this many days, or has
+# passed, so the DSL can prepare (a review needs the file found and the people asked).
+REVIEW_WINDOW_DAYS = 90
 _STATUS_ORDER = {status.value: n for n, status in enumerate(CaseStatus)}
 _ROLES = frozenset(
     int(r)
@@ -303,6 +324,16 @@ class PreparedCases:
     rows: list[ListedCase]
     index: SearchIndex[ListedCase]
     now: datetime
+    review_due: int = 0  # how many are due for retention review (see `due_for_review`)
+
+
+def review_by(now: datetime) -> date:
+    """The last review date "due for review" includes at `now`."""
+    return now.astimezone(LONDON).date() + timedelta(days=REVIEW_WINDOW_DAYS)
+
+
+def due_for_review(case: CaseSummary, by: date) -> bool:
+    return case.review_on is not None and case.review_on <= by
 
 
 def _reference_key(reference: str) -> tuple[int, ...]:
@@ -328,10 +359,15 @@ def prepare_rows(cases: Sequence[CaseSummary], now: datetime) -> PreparedCases:
     """The per-load work for the list, pure Python so it runs in the worker."""
     titles = {c.code: c.title for c in CATEGORIES}
     rows = []
+    by = review_by(now)
+    review_due = 0
     for case in cases:
         title = titles.get(case.category, case.category)
         received = uk_datetime(case.created_at)
         state, due_text = _deadline(case, now)
+        review_on = case.review_on
+        if review_on is not None and review_on <= by:
+            review_due += 1
         rows.append(
             ListedCase(
                 case,
@@ -342,6 +378,8 @@ def prepare_rows(cases: Sequence[CaseSummary], now: datetime) -> PreparedCases:
                     case.summary,
                     status_label(case.status),
                     due_text,
+                    review_on.strftime("%d/%m/%Y") if review_on else "",
+                    case.review_rule if review_on else "",
                 ],
                 state,
                 (
@@ -351,13 +389,15 @@ def prepare_rows(cases: Sequence[CaseSummary], now: datetime) -> PreparedCases:
                     case.summary.casefold(),
                     _STATUS_ORDER.get(case.status, 99),
                     (0, case.next_due.timestamp()) if case.next_due else (1, 0.0),
+                    (0, review_on.toordinal()) if review_on else (1, 0),
+                    case.review_rule.casefold() if review_on else "",
                 ),
             )
         )
     index = SearchIndex.build(
         rows, ((r.texts[0], r.texts[3], r.texts[2], r.texts[4], r.texts[1]) for r in rows)
     )
-    return PreparedCases(rows, index, now)
+    return PreparedCases(rows, index, now, review_due)
 
 
 class CaseListModel(QAbstractTableModel):
@@ -482,6 +522,16 @@ class CaseListModel(QAbstractTableModel):
                 return row.texts[column] or "No deadline"
         elif column == Column.REFERENCE and role == Qt.ItemDataRole.FontRole:
             return self._bold
+        elif column == ReviewColumn.REVIEW and role == Qt.ItemDataRole.ForegroundRole:
+            review_on, now = row.case.review_on, self.now
+            if (
+                review_on is not None
+                and now is not None
+                and review_on <= now.astimezone(LONDON).date()
+            ):
+                return QBrush(_OVERDUE)  # the review is due now
+        elif column == ReviewColumn.RULE and role == Qt.ItemDataRole.ToolTipRole:
+            return row.texts[column]
         elif column in (Column.CATEGORY, Column.STATUS) and role in (
             Qt.ItemDataRole.ToolTipRole,
             Qt.ItemDataRole.AccessibleTextRole,
@@ -548,6 +598,7 @@ class CaseFilterProxy(QSortFilterProxyModel):
         self.status: str | None = None  # a status code, NOT_CLOSED, or None for all
         self.category: str | None = None
         self.overdue_only = False
+        self.review_only = False  # due for retention review (see `due_for_review`)
         self._model: CaseListModel | None = None
         self._accepted: list[bool] | None = None  # by model row; None accepts all
         self._accepted_generation = -1
@@ -590,8 +641,19 @@ class CaseFilterProxy(QSortFilterProxyModel):
             self.overdue_only = on
             self.refilter()
 
+    def set_review_only(self, on: bool) -> None:
+        if on != self.review_only:
+            self.review_only = on
+            self.refilter()
+
     def is_filtering(self) -> bool:
-        return bool(self.query.strip() or self.status or self.category or self.overdue_only)
+        return bool(
+            self.query.strip()
+            or self.status
+            or self.category
+            or self.overdue_only
+            or self.review_only
+        )
 
     def refilter(self) -> None:
         self._accepted_generation = -1
@@ -628,6 +690,7 @@ class CaseFilterProxy(QSortFilterProxyModel):
         rows = model.rows
         candidates: Sequence[int] = self._matches(model) if self.query.strip() else range(len(rows))
         status, category, overdue = self.status, self.category, self.overdue_only
+        by = review_by(model.now) if self.review_only and model.now is not None else None
         passing = bytearray(len(rows))
         for i in candidates:
             row = rows[i]
@@ -641,6 +704,8 @@ class CaseFilterProxy(QSortFilterProxyModel):
             if category is not None and case.category != category:
                 continue
             if overdue and row.state is not DeadlineState.OVERDUE:
+                continue
+            if by is not None and not due_for_review(case, by):
                 continue
             passing[i] = 1
         # In the order Qt asks about (the model's displayed order, after sorting).
@@ -710,6 +775,8 @@ def _column_samples(full_status: bool) -> dict[int, tuple[str, bool]]:
             False,
         ),
         Column.DEADLINE: ("Overdue: 00/00/0000 00:00", True),
+        ReviewColumn.REVIEW: ("Review on ▾", True),
+        ReviewColumn.RULE: ("Allegation against staff: 10 years from the allegation", False),
     }
 
 
@@ -718,7 +785,9 @@ class CaseListView(QWidget):
 
     `include` restricts which cases show (a predicate on CaseSummary, run in the worker).
     With `follow_events=False` the owner feeds it with `show_cases` / `show_prepared`; with
-    `sortable=False` rows stay in the order given."""
+    `sortable=False` rows stay in the order given. `review_filter` offers "Due for review"
+    (retention reviews in the next 90 days or past, by date); by default to the DSL,
+    headteacher and chair, who manage cases."""
 
     open_case = Signal(str)
     loaded = Signal(int)  # rows in the model after a load
@@ -738,6 +807,7 @@ class CaseListView(QWidget):
         full_status: bool = False,
         sortable: bool = True,
         noun: tuple[str, str] = ("case", "cases"),
+        review_filter: bool | None = None,
     ) -> None:
         super().__init__(parent)
         self._context = context
@@ -773,6 +843,12 @@ class CaseListView(QWidget):
         self.status_filter.addItem("Not closed", NOT_CLOSED)
         for status in CaseStatus:
             self.status_filter.addItem(status.label, status.value)
+        # Sized like the category filter (the list drops down at full width), so the
+        # search box keeps room to read what is typed.
+        self.status_filter.setMinimumContentsLength(14)
+        self.status_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.category_filter = named(QComboBox(self), "Show cases in category")
         self.category_filter.addItem("All categories", None)
         for category in CATEGORIES:
@@ -784,12 +860,27 @@ class CaseListView(QWidget):
         self.overdue_filter = named(
             QCheckBox("&Overdue only", self), "Show only cases with an overdue deadline"
         )
+        self.review_filter = named(
+            QCheckBox("Due for re&view", self),
+            "Show only cases due for retention review",
+            f"Cases whose retention review date is within {REVIEW_WINDOW_DAYS} days or has "
+            "passed, earliest first, with the rule that set the date.",
+        )
+        if review_filter is None:
+            session = context.session
+            review_filter = (
+                show_filters
+                and session is not None
+                and bool(session.person.roles & {Role.DSL, Role.HEADTEACHER, Role.CHAIR})
+            )
+        self._sort_before_review: tuple[int, Qt.SortOrder] | None = None
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
         filters.addWidget(self.status_filter, 1)
         filters.addWidget(self.category_filter, 1)
         filters.addWidget(self.overdue_filter)
+        filters.addWidget(self.review_filter)
         self.filter_bar = QWidget(self)
         self.filter_bar.setLayout(filters)
         filters.setContentsMargins(0, 0, 0, 0)
@@ -820,8 +911,10 @@ class CaseListView(QWidget):
         if sortable:  # newest first until the user picks a column
             header.setSortIndicator(Column.RECEIVED, Qt.SortOrder.DescendingOrder)
             self.table.setSortingEnabled(True)
-        for column in hidden_columns:
+        self._hidden_columns = frozenset(hidden_columns) | set(REVIEW_COLUMNS)
+        for column in self._hidden_columns:
             self.table.setColumnHidden(column, True)
+        self.review_filter.setVisible(bool(review_filter))
         # Without deadlines on show, "overdue only" would filter by something unseen.
         self.overdue_filter.setVisible(Column.DEADLINE not in hidden_columns)
         layout.addWidget(self.table, 1)
@@ -835,6 +928,7 @@ class CaseListView(QWidget):
         self.status_filter.currentIndexChanged.connect(self._filters_changed)
         self.category_filter.currentIndexChanged.connect(self._filters_changed)
         self.overdue_filter.toggled.connect(self._filters_changed)
+        self.review_filter.toggled.connect(self._review_toggled)
         self.table.open_requested.connect(self._open_index)
         self.table.doubleClicked.connect(self._open_index)
         selection = self.table.selectionModel()
@@ -906,6 +1000,7 @@ class CaseListView(QWidget):
         current = self.current_reference()
         row = self.table.currentIndex().row()
         self.model.set_prepared(prepared)
+        self._show_review_count(prepared.review_due)
         self._ever_loaded = True
         self._load_failed = False
         self._restore_current(current, row)
@@ -948,6 +1043,7 @@ class CaseListView(QWidget):
         self._stale = False
         self.search.clear()
         self.model.clear()
+        self._show_review_count(None)
         self.status_line.setText("")
 
     def _search_changed(self, text: str) -> None:
@@ -963,8 +1059,45 @@ class CaseListView(QWidget):
     def _tick(self) -> None:
         if self.model.rows:
             self.model.set_now(self._context.clock())
-            if self.proxy.overdue_only:
+            if self.proxy.overdue_only or self.proxy.review_only:
                 self.proxy.refilter()
+
+    # -- due for review ----------------------------------------------------------------------
+
+    def _show_review_count(self, count: int | None) -> None:
+        label = "Due for re&view" if count is None else f"Due for re&view ({count})"
+        self.review_filter.setText(label)
+
+    def _review_toggled(self, on: bool) -> None:
+        """Due for review: the review date and rule instead of when it came in and where it
+        stands, earliest review first; the columns and order come back when it is unticked."""
+        header = self.table.horizontalHeader()
+        for hidden in (Column.RECEIVED, Column.STATUS, Column.DEADLINE):
+            self.table.setColumnHidden(hidden, on or hidden in self._hidden_columns)
+        for shown in REVIEW_COLUMNS:
+            self.table.setColumnHidden(shown, not on)
+        # The rule takes the spare width while it is shown; the summary gets it back after.
+        stretch, fixed = (
+            (ReviewColumn.RULE, Column.SUMMARY) if on else (Column.SUMMARY, ReviewColumn.RULE)
+        )
+        header.setSectionResizeMode(fixed, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        if on:
+            header.resizeSection(
+                Column.SUMMARY, text_width(self.table, "Messages to a former pupil")
+            )
+        if self.table.isSortingEnabled():
+            if on:
+                self._sort_before_review = (
+                    header.sortIndicatorSection(),
+                    header.sortIndicatorOrder(),
+                )
+                self.table.sortByColumn(ReviewColumn.REVIEW, Qt.SortOrder.AscendingOrder)
+            elif self._sort_before_review is not None:
+                self.table.sortByColumn(*self._sort_before_review)
+                self._sort_before_review = None
+        self.proxy.set_review_only(on)
+        self._show_count()
 
     # -- selection and opening ---------------------------------------------------------------
 
@@ -1029,6 +1162,15 @@ class CaseListView(QWidget):
             return
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
+        if self.proxy.review_only and total:
+            by = uk_date(review_by(self.model.now or self._context.clock()))
+            noun = self._noun[0] if shown == 1 else self._noun[1]
+            self.status_line.setText(
+                f"{shown} {noun} due for retention review by {by} or already past, earliest first."
+                if shown
+                else f"Nothing is due for retention review by {by}."
+            )
+            return
         if total == 0:
             text = self._empty_text
         elif shown == 0:

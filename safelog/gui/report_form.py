@@ -7,15 +7,27 @@ the verbal report) goes into the description under clear headings.
 
 Sending runs in the worker. Problems are shown in plain words next to the form, which keeps
 everything typed; nothing is lost on an error.
+
+Screenshots and files can go with the report ("Screenshots and files": paste, drop, choose or
+capture). They are held in memory (pasted and captured pictures) or by path (files) until the
+report is sent, then imported into the new case in the same worker job, with the form's time,
+platform and link as where and when they were seen. A file that cannot be added is named in
+plain words afterwards; the report itself is saved first and never lost for it. For a kind of
+concern that may involve indecent images of children, pictures are refused at once with the
+UKCIS guidance and never held (safelog/gui/evidence/).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+import shiboken6
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -29,6 +41,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -43,6 +58,7 @@ from safelog.domain.categories import CATEGORIES, category_by_code
 from safelog.domain.deadlines import LONDON
 from safelog.domain.roles import Role
 from safelog.errors import InvalidInput
+from safelog.evidence.intake import describe_size
 from safelog.gui.case_list import (
     ColumnFitter,
     error_text,
@@ -55,6 +71,9 @@ from safelog.gui.case_list import (
     to_qdatetime,
     uk_date,
 )
+from safelog.gui.dialogs import tell
+from safelog.gui.evidence.sources import PendingSource, accepts, is_imagery
+from safelog.gui.workspace.content_reports import ContentReportFields
 from safelog.gui.workspace.people import kind_combo, parse_uk_date, role_combo
 from safelog.gui.workspace.summary import kind_label, role_label
 from safelog.vault.directory import ENROLLED
@@ -112,6 +131,235 @@ def compose_description(details: str, action: str, told_dsl: bool) -> str:
     return "\n\n".join(parts)
 
 
+def pictures_refused(what: str, guidance: str) -> str:
+    """`what`: "the picture was not added", "2 pictures were removed"..."""
+    return f"Pictures and video are not kept for this kind of concern, so {what}. {guidance}"
+
+
+def _pictures(count: int, done: str) -> str:
+    return f"the picture was {done}" if count == 1 else f"{count} pictures were {done}"
+
+
+@dataclass
+class SentReport:
+    """What sending did: the new case, and the attachments that could not be added to it."""
+
+    reference: str
+    not_added: list[tuple[str, BaseException]] = dataclasses.field(
+        default_factory=list
+    )  # (name, why)
+
+
+class EvidenceSection(QGroupBox):
+    """ "Screenshots and files": what goes with the report. Paste (Ctrl+V here, or the
+    button), drop, choose or capture; each is held until the report is sent. `guidance()`
+    gives the chosen category's guidance when it blocks pictures, else None."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        context: AppContext,
+        parent: QWidget,
+        guidance: Callable[[], str | None],
+    ) -> None:
+        super().__init__("Screenshots and files", parent)
+        self.context = context
+        self._guidance = guidance
+        self._held: list[PendingSource] = []
+        self.setAcceptDrops(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            plain_label(
+                "Add screenshots or files that show what happened: paste them (Ctrl+V here), "
+                "drag them here, choose files or capture the screen. They are added to the "
+                "report when you send it.",
+                self,
+                role="muted",
+            )
+        )
+        row = QHBoxLayout()
+        self.paste_button = named(
+            QPushButton("&Paste", self), "Paste a picture or copied files", "Ctrl+V"
+        )
+        self.choose_button = named(QPushButton("Choose f&iles…", self), "Choose files to add")
+        self.capture_button = named(QPushButton("&Capture screen", self), "Capture the screen")
+        from safelog.gui.evidence.capture import CHOICES, available_modes
+
+        self.capture_menu = QMenu(self.capture_button)
+        modes = available_modes()
+        for mode, label in CHOICES:
+            if mode in modes:
+                action = self.capture_menu.addAction(label)
+                action.triggered.connect(lambda _checked=False, m=mode: self.capture(m))
+        self.capture_button.setMenu(self.capture_menu)
+        self.capture_button.setVisible(bool(modes))
+        for button in (self.paste_button, self.choose_button, self.capture_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.message = plain_label("", self, role="warning")
+        named(self.message, "Why something was not added")
+        self.message.hide()
+        layout.addWidget(self.message)
+        self.items = named(QListWidget(self), "Screenshots and files to send with the report")
+        self.items.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.items.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
+        self.items.hide()
+        layout.addWidget(self.items)
+        self.remove_button = named(
+            QPushButton("Remove selected", self), "Remove the selected screenshots or files"
+        )
+        self.remove_button.hide()
+        layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.paste_button.clicked.connect(self.paste)
+        self.choose_button.clicked.connect(self.choose)
+        self.remove_button.clicked.connect(self.remove_selected)
+        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self)
+        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        paste.activated.connect(self.paste)
+
+    # -- what is held ------------------------------------------------------------------------
+
+    @property
+    def held(self) -> list[PendingSource]:
+        return list(self._held)
+
+    def count(self) -> int:
+        return len(self._held)
+
+    def add(self, sources: list[PendingSource]) -> int:
+        """Hold what can go with the report; say plainly why anything else cannot.
+        Returns how many were added to the list."""
+        problems = [s.problem for s in sources if s.problem]
+        usable = [s for s in sources if s.usable]
+        guidance = self._guidance()
+        if guidance:
+            pictures = [s for s in usable if is_imagery(s)]
+            if pictures:
+                usable = [s for s in usable if s not in pictures]
+                if any(s.data is not None for s in pictures):
+                    from safelog.gui.evidence.image_report import clear_clipboard_picture
+
+                    clear_clipboard_picture()
+                problems.append(pictures_refused(_pictures(len(pictures), "not added"), guidance))
+                del pictures
+        known = {s.path for s in self._held if s.path is not None}
+        fresh = [s for s in usable if s.path is None or s.path not in known]
+        self._held.extend(fresh)
+        self._show(problems)
+        return len(fresh)
+
+    def category_changed(self) -> None:
+        """A kind of concern that blocks pictures drops any held at once."""
+        guidance = self._guidance()
+        if not guidance:
+            return
+        pictures = [s for s in self._held if is_imagery(s)]
+        if not pictures:
+            return
+        self._held = [s for s in self._held if s not in pictures]
+        count = len(pictures)
+        del pictures
+        self._show([pictures_refused(_pictures(count, "removed"), guidance)])
+
+    def remove_selected(self) -> None:
+        rows = sorted({self.items.row(item) for item in self.items.selectedItems()}, reverse=True)
+        for row in rows:
+            if 0 <= row < len(self._held):
+                del self._held[row]
+        self._show([])
+
+    def clear(self) -> None:
+        """Forget everything held (pasted and captured pictures are in memory only)."""
+        self._held = []
+        self._show([])
+
+    def _show(self, problems: list[str]) -> None:
+        self.items.clear()
+        for source in self._held:
+            size = source.size()
+            text = source.display_name + (f"  ({describe_size(size)})" if size is not None else "")
+            QListWidgetItem(text, self.items)
+        self.items.setVisible(bool(self._held))
+        self.remove_button.setVisible(bool(self._held))
+        self.message.setText("\n\n".join(problems))
+        self.message.setVisible(bool(problems))
+        self.changed.emit()
+
+    # -- the routes in -----------------------------------------------------------------------
+
+    def paste(self) -> None:
+        from safelog.gui.evidence.sources import NOTHING_TO_PASTE, sources_from_clipboard
+
+        sources = sources_from_clipboard(self.context.clock)
+        if not sources:
+            self._show([NOTHING_TO_PASTE])
+            return
+        self.add(sources)
+
+    def choose(self) -> None:
+        from safelog.gui.evidence.sources import pick_files
+
+        self.add(pick_files(self))
+
+    def capture(self, mode: str) -> None:
+        guidance = self._guidance()
+        if guidance:
+            self._show([pictures_refused("the screen was not captured", guidance)])
+            return
+        from safelog.gui.evidence.capture import capture
+
+        source = capture(self, mode, clock=self.context.clock)
+        if source is not None:
+            self.add([source])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if accepts(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if accepts(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        from safelog.gui.evidence.sources import sources_from_mime
+
+        if not accepts(event.mimeData()):
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.add(sources_from_mime(event.mimeData(), self.context.clock))
+
+
+def send_report(
+    session: Any,
+    case: Any,
+    attachments: list[PendingSource],
+    details: dict[str, str],
+    add_case: Callable[[Any, Any], str],
+    report: Callable[[int, int], None],
+) -> SentReport:
+    """Save the report, then add each attachment to it (in the worker). The report is saved
+    first: an attachment that cannot be added is named in the result, never an error."""
+    from safelog.gui.evidence.add_dialog import import_source
+
+    reference = add_case(session, case)
+    sent = SentReport(reference)
+    for done, source in enumerate(attachments):
+        report(done, len(attachments))
+        try:
+            import_source(session, reference, source, details)
+        except Exception as exc:  # each one on its own; the report is already saved
+            sent.not_added.append((source.display_name, exc))
+    report(len(attachments), len(attachments))
+    return sent
+
+
 class ReportConcernDialog(QDialog):
     """`launch()` returns the new case's reference, or None if the report was not sent.
     The caller tells the other views (`events.cases_changed`), as the main window does."""
@@ -153,6 +401,10 @@ class ReportConcernDialog(QDialog):
         layout.addWidget(self._kind_section(body))
         layout.addWidget(self._what_section(body))
         layout.addWidget(self._when_where_section(body))
+        self.content_report = ContentReportFields(body)  # shown for inappropriate content
+        layout.addWidget(self.content_report)
+        self.evidence = EvidenceSection(context, body, self._pictures_blocked)
+        layout.addWidget(self.evidence)
         layout.addWidget(self._people_section(body))
         layout.addWidget(self._about_section(body))
         layout.addWidget(self._done_section(body))
@@ -295,7 +547,7 @@ class ReportConcernDialog(QDialog):
         cells = (
             ("&Name", self.person_name, 0, 0, 2),
             ("Who they a&re", self.person_kind, 0, 2, 1),
-            ("Their r&ole in this concern", self.person_role, 2, 0, 1),
+            ("Their rol&e in this concern", self.person_role, 2, 0, 1),
             ("Date of &birth", self.person_birth, 2, 1, 1),
         )
         for text, field, row, column, span in cells:
@@ -396,6 +648,7 @@ class ReportConcernDialog(QDialog):
 
     def _show_category(self) -> None:
         code = self.category.currentData()
+        self.content_report.set_category(code)
         if not code:
             self.category_help.setText("")
             self.category_help.hide()
@@ -412,6 +665,15 @@ class ReportConcernDialog(QDialog):
         self.category_guidance.style().polish(self.category_guidance)
         self.category_guidance.show()
         set_invalid(self.category, False)
+        self.evidence.category_changed()
+
+    def _pictures_blocked(self) -> str | None:
+        """The chosen category's guidance when it blocks pictures (UKCIS), else None."""
+        code = self.category.currentData()
+        if not code:
+            return None
+        category = category_by_code(code)
+        return category.guidance if category.blocks_image_import else None
 
     def _platform_changed(self) -> None:
         other = self.platform.currentData() == OTHER
@@ -536,6 +798,11 @@ class ReportConcernDialog(QDialog):
                 return None
         if not self.add_person():
             return None
+        content_problem = self.content_report.problem()
+        if content_problem is not None:
+            self._show_error(*content_problem)
+            return None
+        content_report = self.content_report.to_json()
         subjects = []
         if self.about_head.isChecked() and self.about_head.isEnabled():
             subjects += self._heads
@@ -553,6 +820,7 @@ class ReportConcernDialog(QDialog):
             "url": self.url.text().strip(),
             "subjects": subjects,
             "people": self.people_added,
+            **({"content_report": content_report} if content_report else {}),
         }
 
     def submit(self) -> None:
@@ -574,8 +842,36 @@ class ReportConcernDialog(QDialog):
             return
         from safelog.vault.cases import add_case
 
+        attachments = self.evidence.held
+        details = {
+            "platform": data["platform"],
+            "source_url": data["url"],
+            "seen_at": data["occurred_at"],
+        }
         self._set_sending(True)
-        run_guarded(self.context, self, lambda: add_case(session, case), self._sent, self._failed)
+        if not attachments:
+            run_guarded(
+                self.context, self, lambda: add_case(session, case), self._sent, self._failed
+            )
+            return
+
+        def work(report: Callable[[int, int], None]) -> SentReport:
+            return send_report(session, case, attachments, details, add_case, report)
+
+        def done(sent: SentReport) -> None:
+            if shiboken6.isValid(self) and not session.locked:
+                self._sent(sent)
+
+        def failed(exc: BaseException) -> None:
+            if shiboken6.isValid(self) and not session.locked:
+                self._failed(exc)
+
+        task = self.context.runner.run(work, done, failed, with_progress=True)
+        task.progress.connect(self._sending_progress)
+
+    def _sending_progress(self, done: int, total: int) -> None:
+        if shiboken6.isValid(self) and self._sending and total:
+            self.send_button.setText(f"Adding files ({min(done + 1, total)} of {total})…")
 
     def _set_sending(self, sending: bool) -> None:
         self._sending = sending
@@ -583,9 +879,32 @@ class ReportConcernDialog(QDialog):
         self.send_button.setEnabled(not sending)
         self.send_button.setText("Sending…" if sending else "&Send report")
 
-    def _sent(self, reference: str) -> None:
+    def _sent(self, result: str | SentReport) -> None:
         self._set_sending(False)
-        self.reference = reference
+        sent = result if isinstance(result, SentReport) else SentReport(result)
+        self.reference = sent.reference
+        self.evidence.clear()
+        if sent.not_added:
+            from safelog.gui.evidence.add_dialog import refused_text
+
+            lines = [
+                f"• {name}: {refused_text(exc).removeprefix('Not added: ')}"
+                for name, exc in sent.not_added
+            ]
+            tell(
+                self,
+                "Report sent",
+                f"Report {sent.reference} was sent to the DSL. "
+                + (
+                    "This file could not be added to it:"
+                    if len(lines) == 1
+                    else f"These {len(lines)} files could not be added to it:"
+                )
+                + "\n\n"
+                + "\n".join(lines)
+                + "\n\nTell your DSL about them, or give them the files.",
+                warning=True,
+            )
         self._closing = True
         self.accept()
 
@@ -604,6 +923,8 @@ class ReportConcernDialog(QDialog):
             or self._people
             or self.person_name.text().strip()
             or self.action_taken.toPlainText().strip()
+            or self.content_report.has_content()
+            or self.evidence.count()
         )
 
     def confirm_discard(self) -> bool:
@@ -625,6 +946,7 @@ class ReportConcernDialog(QDialog):
         if not self._closing and self.has_content() and not self.confirm_discard():
             return
         self._closing = True
+        self.evidence.clear()
         super().reject()
 
     def _locked(self) -> None:
@@ -639,8 +961,10 @@ class ReportConcernDialog(QDialog):
             line.clear()
         self.description.clear()
         self.action_taken.clear()
+        self.content_report.clear()
         self._people = []
         self._show_people()
+        self.evidence.clear()
         self._closing = True
         super().reject()
 

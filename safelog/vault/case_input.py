@@ -15,6 +15,9 @@ CASE_KEYS = frozenset(
     {"category", "summary", "description", "occurred_at", "platform", "url", "subjects", "people"}
 )
 EDITABLE = frozenset(CASE_KEYS | {"status", "outcome", "escalated_to_leadership"})
+# Only when a case is recorded: the first part of the Inappropriate Content Report Form
+# (safelog/vault/content_form.py), which becomes the case's first content report.
+INPUT_KEYS = frozenset(CASE_KEYS | {"content_report"})
 STATUSES = ("new", "acknowledged", "open", "escalated", "closed")
 MAX_TEXT = 100_000
 
@@ -90,6 +93,14 @@ def _people(value: Any) -> list[dict[str, str]]:
     return people
 
 
+def _content_report(value: Any) -> dict[str, Any] | None:
+    if value in (None, ""):
+        return None
+    from safelog.vault.content_form import check_first_part
+
+    return check_first_part(value)
+
+
 def _names(value: Any) -> list[str]:
     if value in (None, ""):
         return []
@@ -108,16 +119,17 @@ class CaseInput:
     url: str = ""
     subjects: list[str] = field(default_factory=list)
     people: list[dict[str, str]] = field(default_factory=list)
+    content_report: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> CaseInput:
         if not isinstance(data, dict):
             raise InvalidInput("The case must be a JSON object.")
-        unknown = set(data) - CASE_KEYS
+        unknown = set(data) - INPUT_KEYS
         if unknown:
             raise InvalidInput(
                 f"Unknown keys in the case: {', '.join(sorted(unknown))}. "
-                f"Allowed: {', '.join(sorted(CASE_KEYS))}."
+                f"Allowed: {', '.join(sorted(INPUT_KEYS))}."
             )
         category = _text(data, "category", required=True)
         category_by_code(category)
@@ -130,6 +142,7 @@ class CaseInput:
             url=_text(data, "url", one_line=True, limit=4000),
             subjects=_names(data.get("subjects")),
             people=_people(data.get("people")),
+            content_report=_content_report(data.get("content_report")),
         )
 
     def to_fields(self, subject_ids: list[str], *, reporter_id: str, status: str) -> dict[str, Any]:

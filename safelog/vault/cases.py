@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,12 +24,14 @@ from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
 from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject, plan_audience
 from safelog.domain.categories import category_by_code
+from safelog.domain.deadlines import LONDON
+from safelog.domain.retention import add_years, retention_decision
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput, KeyNotTrusted, NotFound, TamperDetected
 from safelog.store.schema import CaseFieldRow, CaseKeyRow, CaseRow, CaseVersionRow
 from safelog.vault.case_input import CaseInput, validate_changes
 from safelog.vault.escalations import next_due
-from safelog.vault.records import CaseDetail, CaseSummary, Version
+from safelog.vault.records import CaseDetail, CaseRetention, CaseSummary, Version
 from safelog.vault.session import Session
 
 # Who may amend a case they can read: staff add to a case only by reporting again.
@@ -125,6 +127,10 @@ def add_case(session: Session, case: CaseInput) -> str:
                 **stamp,
             }
         }
+    if case.content_report is not None:
+        from safelog.vault.content_form import FIELD, entry_from_case_input
+
+        fields[FIELD] = [entry_from_case_input(session, case.content_report, case.occurred_at)]
     plan = _plan(session, session.user_id, fields)
     fields["about_headteacher"] = plan.about_headteacher
     for attempt in range(20):
@@ -225,6 +231,102 @@ def _append_version(
     )
 
 
+def _dates_of_birth(people: Any, kind: str, role: str | None = None) -> tuple[list[date], int]:
+    """The dates of birth recorded for the people of `kind` (and `role`), and how many such
+    people there are."""
+    found, count = [], 0
+    for person in people or []:
+        if not isinstance(person, dict) or person.get("kind") != kind:
+            continue
+        if role is not None and person.get("role") != role:
+            continue
+        count += 1
+        try:
+            found.append(date.fromisoformat(str(person.get("date_of_birth") or "")))
+        except ValueError:
+            continue
+    return found, count
+
+
+def case_retention(
+    fields: dict[str, Any], created_at: datetime, closed_at: datetime | None = None
+) -> CaseRetention:
+    """When the case is to be reviewed, by the retention rule that applies to it
+    (safelog/domain/retention.py), or what is missing to know.
+
+    The facts: the dates of birth of the pupils in the case; for an allegation against staff
+    (its category, or a concern about a member of staff), the day it was received and the
+    date of birth of a member of staff recorded as the alleged perpetrator; and the day the
+    case was closed. A pupil without a date of birth means no date yet, as the youngest pupil
+    decides it and any other date could be too early.
+    """
+    try:
+        category = category_by_code(fields.get("category", ""))
+    except InvalidInput:
+        return CaseRetention(None, "The category of this case is not known.", "Unknown category")
+    people = fields.get("people")
+    pupil_dobs, pupils = _dates_of_birth(people, "pupil")
+    staff_dobs, _ = _dates_of_birth(people, "staff", "alleged-perpetrator")
+    received = created_at.astimezone(LONDON).date()
+    about_staff = category.allegation_against_staff or bool(fields.get("subjects"))
+    closed_on = closed_at.astimezone(LONDON).date() if closed_at is not None else None
+    if category.child_protection and len(pupil_dobs) < pupils:
+        missing = pupils - len(pupil_dobs)
+        whose = "the pupil" if pupils == 1 else f"{missing} of the {pupils} pupils"
+        return CaseRetention(
+            None,
+            f"Add the date of birth of {whose} in the People tab: a child protection record "
+            "is reviewed 25 years after the youngest pupil's date of birth.",
+            "No review date yet: a pupil's date of birth is missing",
+        )
+    decision = retention_decision(
+        category,
+        pupil_dobs=pupil_dobs,
+        allegation_date=received if about_staff else None,
+        staff_dob=max(staff_dobs) if staff_dobs else None,
+        closed_on=closed_on,
+    )
+    if decision is None:
+        if category.child_protection:
+            return CaseRetention(
+                None,
+                "Add the pupils involved, with their dates of birth, in the People tab: a "
+                "child protection record is reviewed 25 years after the youngest pupil's "
+                "date of birth.",
+                "No review date yet: no pupil's date of birth",
+            )
+        return CaseRetention(
+            None,
+            "The case is not closed yet: it is reviewed 6 years after it is closed.",
+            "No review date yet: the case is not closed",
+        )
+    review_on = decision.review_on
+    if category.child_protection and pupil_dobs and review_on == add_years(max(pupil_dobs), 25):
+        short = "Child protection: youngest pupil's birth + 25 years"
+    elif about_staff and review_on == add_years(received, 10):
+        short = "Allegation against staff: 10 years from the allegation"
+    elif about_staff:
+        short = "Allegation against staff: until retirement age"
+    else:
+        short = "6 years after the case was closed"
+    return CaseRetention(review_on, decision.rule, short)
+
+
+def _closed_at(conn: Connection, case_id: str) -> datetime | None:
+    """When the case was last closed: the time of the latest version that changed its status
+    (read from the signed statements, which name the fields each version set)."""
+    statements = conn.execute(
+        select(CaseVersionRow.statement)
+        .where(CaseVersionRow.case_id == case_id)
+        .order_by(CaseVersionRow.version.desc())
+    ).scalars()
+    for statement in statements:
+        data = json.loads(statement)
+        if "status" in data.get("fields", {}):
+            return datetime.fromisoformat(data["at"])
+    return None
+
+
 def _write_summary(
     conn: Connection,
     case_id: str,
@@ -236,6 +338,8 @@ def _write_summary(
     created_at: datetime,
     updated_at: datetime,
 ) -> None:
+    closed_at = _closed_at(conn, case_id) if fields.get("status") == "closed" else None
+    retention = case_retention(fields, created_at, closed_at)
     summary = canonical_json(
         {
             "reference": reference,
@@ -246,6 +350,8 @@ def _write_summary(
             "escalated_to_leadership": bool(fields.get("escalated_to_leadership")),
             "reporter": fields.get("reporter", ""),
             "next_due": next_due(fields, created_at),
+            "review_on": retention.review_on.isoformat() if retention.review_on else None,
+            "review_rule": retention.short,
             "created_at": created_at.isoformat(),
             "updated_at": updated_at.isoformat(),
             "version": version,
@@ -271,6 +377,9 @@ def _resolve_subjects(session: Session, names: list[str]) -> list[str]:
     return sorted(set(ids))
 
 
+_SUMMARY_DECODER = json.JSONDecoder()
+
+
 def list_cases(session: Session) -> list[CaseSummary]:
     """Every case this user can read, from the per-reader-group summaries (no public-key
     operation per case)."""
@@ -288,12 +397,16 @@ def list_cases(session: Session) -> list[CaseSummary]:
             ).where(CaseRow.audience_id.in_(list(ciphers)))
         ).all()
     out = []
+    # 10,000 summaries per sign-in (DESIGN §7): the JSON decoder is called directly on text,
+    # skipping json.loads' encoding sniffing, and absent dates skip their parser.
+    decode = _SUMMARY_DECODER.decode
+    parse_time, parse_date = datetime.fromisoformat, date.fromisoformat
     for case_id, audience_id, version, summary_ct, reference in rows:
         try:
             raw = ciphers[audience_id].open(summary_ct, _summary_aad(case_id, audience_id, version))
         except DecryptionFailed:
             raise TamperDetected(f"The list entry of case {reference} is damaged.") from None
-        data = json.loads(raw)
+        data = decode(raw.decode("utf-8"))
         if data["reference"] != reference:
             raise TamperDetected(f"The list entry of case {reference} belongs to another case.")
         out.append(
@@ -303,20 +416,19 @@ def list_cases(session: Session) -> list[CaseSummary]:
                 category=data["category"],
                 summary=data["summary"],
                 status=data["status"],
-                created_at=datetime.fromisoformat(data["created_at"]),
-                updated_at=datetime.fromisoformat(data["updated_at"]),
+                created_at=parse_time(data["created_at"]),
+                updated_at=parse_time(data["updated_at"]),
                 about_headteacher=data["about_headteacher"],
                 reporter_id=data["reporter"],
                 escalated_to_leadership=bool(data.get("escalated_to_leadership")),
-                next_due=_parse_time(data.get("next_due")),
+                next_due=parse_time(due) if (due := data.get("next_due")) else None,
+                # Summaries written before review dates were kept have neither key.
+                review_on=parse_date(review) if (review := data.get("review_on")) else None,
+                review_rule=data.get("review_rule") or "",
             )
         )
     out.sort(key=lambda c: c.updated_at, reverse=True)
     return out
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
@@ -374,7 +486,7 @@ def _read_versions(
         raise TamperDetected(f"Case {row.reference} has versions missing.")
     for expected, v in enumerate(versions, start=1):
         where = f"case {row.reference}, version {v.version}"
-        author = session.directory.people.get(v.author_id)
+        author = session.known_person(conn, v.author_id)
         if v.version != expected or author is None or not author.verifies(v.signature, v.statement):
             raise TamperDetected(f"The signature on {where} does not check out.")
         statement = json.loads(v.statement)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -20,6 +20,19 @@ class CaseSummary:
     reporter_id: str
     escalated_to_leadership: bool = False
     next_due: datetime | None = None  # the earliest open deadline (action or escalation)
+    # When the record is to be reviewed under the retention rule that applies (None while the
+    # facts the rule needs are missing), and that rule in a few words, or what is missing.
+    review_on: date | None = None
+    review_rule: str = ""
+
+
+@dataclass(frozen=True)
+class CaseRetention:
+    """When a case is to be reviewed and why (`rule`), or, with no date, what is missing."""
+
+    review_on: date | None
+    rule: str  # in full, with the fact that decided the date
+    short: str  # a few words, for lists
 
 
 @dataclass(frozen=True)

@@ -107,9 +107,7 @@ def test_an_overdue_route_shows_on_the_inbox_until_it_is_recorded(
     # Friday 20 November 2026: a radicalisation concern about a member of staff. The
     # LADO must be told within one working day: by the end of Monday.
     clock.now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-    reference = new_case(
-        school, "Dana DSL", category="radicalisation", subjects=["Tess Teacher"]
-    )
+    reference = new_case(school, "Dana DSL", category="radicalisation", subjects=["Tess Teacher"])
     dana = school.unlock("Dana DSL")
     acknowledge(dana, reference)
     record_escalation(dana, reference, "headteacher", told="Hugh Head", how="In person")
@@ -184,5 +182,7 @@ def test_finding_out_it_is_about_the_headteacher_rekeys_at_once(
     # The history says when and by whom.
     history = workspace.history_panel
     last = history.table.rowCount() - 1
-    row_text = " ".join(history.table.item(last, c).text() for c in range(history.table.columnCount()))
+    row_text = " ".join(
+        history.table.item(last, c).text() for c in range(history.table.columnCount())
+    )
     assert "Dana DSL" in row_text and "who can read it changed" in row_text

@@ -97,7 +97,10 @@ def test_staff_report_and_the_dsl_builds_the_case(
     mine.list.table.setFocus()
     qtbot.keyClick(mine.list.table, Qt.Key.Key_Return)  # Enter opens the report
     qtbot.waitUntil(lambda: mine.shown_reference == sams, timeout=LOAD_MS)
-    assert "New: not yet seen by the DSL" in shown_text(mine.report)
+    # The labels are filled on the event-loop pass after the reference is set.
+    qtbot.waitUntil(
+        lambda: "New: not yet seen by the DSL" in shown_text(mine.report), timeout=LOAD_MS
+    )
     assert "Unkind Snapchat messages" in shown_text(mine.report)
 
     # The DSL's inbox counts both new concerns; acknowledging Sam's takes it off the list.

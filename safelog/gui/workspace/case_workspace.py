@@ -35,6 +35,7 @@ from safelog.gui.case_list import (
 )
 from safelog.gui.workspace.actions import ActionsPanel
 from safelog.gui.workspace.chronology import ChronologyPanel
+from safelog.gui.workspace.content_reports import ContentReportsPanel
 from safelog.gui.workspace.decisions import DecisionsPanel
 from safelog.gui.workspace.escalations import EscalationsPanel
 from safelog.gui.workspace.history import HistoryPanel
@@ -69,6 +70,9 @@ class CaseWorkspace(QWidget):
         reference: str | None = None,
     ) -> None:
         super().__init__(parent)
+        # Here, not at the top: the evidence tab builds on this package's WorkspacePanel.
+        from safelog.gui.evidence.panel import EvidencePanel
+
         self.context = context
         self.setWindowTitle("Case")  # never case content
         self._reference = ""
@@ -102,8 +106,13 @@ class CaseWorkspace(QWidget):
                 role="muted",
             )
         )
-        self.staff_summary = ReportSummaryPanel(self.staff_page)
-        staff_layout.addWidget(self.staff_summary, 1)
+        self.staff_tabs = named(QTabWidget(self.staff_page), "Your report and its evidence")
+        self.staff_summary = ReportSummaryPanel(self.staff_tabs)
+        self.staff_tabs.addTab(self.staff_summary, "Report")
+        # What they added to their own report (and may add while it is new or acknowledged).
+        self.staff_evidence = EvidencePanel(context, self.staff_tabs, self.save)
+        self.staff_tabs.addTab(self.staff_evidence, self.staff_evidence.title)
+        staff_layout.addWidget(self.staff_tabs, 1)
         self.stack.addWidget(self.staff_page)
 
         # Page 2: the workspace.
@@ -153,6 +162,7 @@ class CaseWorkspace(QWidget):
         self.tabs.addTab(self.summary_tab, "Summary")
         self.people_panel = PeoplePanel(context, self.tabs, self.save)
         self.chronology_panel = ChronologyPanel(context, self.tabs, self.save)
+        self.evidence_panel = EvidencePanel(context, self.tabs, self.save)
         self.actions_panel = ActionsPanel(context, self.tabs, self.save)
         self.decisions_panel = DecisionsPanel(context, self.tabs, self.save)
         self.escalations_panel = EscalationsPanel(context, self.tabs, self.save)
@@ -161,10 +171,12 @@ class CaseWorkspace(QWidget):
         self.panels: list[WorkspacePanel] = [
             self.people_panel,
             self.chronology_panel,
+            self.evidence_panel,
             self.actions_panel,
             self.decisions_panel,
             self.escalations_panel,
             self.outcome_panel,
+            ContentReportsPanel(context, self.tabs, self.save),  # hides its tab when not needed
             self.history_panel,
         ]
         for panel in self.panels:
@@ -299,6 +311,11 @@ class CaseWorkspace(QWidget):
             names=view.names,
             about_headteacher=bool(sent.get("about_headteacher")),
         )
+        self.staff_evidence.show_case(view)
+        number = self.staff_evidence.count()
+        self.staff_tabs.setTabText(
+            1, self.staff_evidence.title + (f" ({number})" if number else "")
+        )
         self.stack.setCurrentWidget(self.staff_page)
 
     def _show_workspace(self, view: CaseView) -> None:
@@ -366,6 +383,7 @@ class CaseWorkspace(QWidget):
             panel.clear()
         self.summary_tab.clear()
         self.staff_summary.clear()
+        self.staff_evidence.clear()
         for label in (self.title, self.status_badge, self.meta, self.summary_line, self.flag):
             label.setText("")
         self.banner.hide()

@@ -4,16 +4,20 @@ overwritten, so selecting a version shows exactly what was recorded then."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
 
+from safelog.domain.deadline_notes import DeadlineNote, case_deadlines, deadline_notes
 from safelog.domain.routes import Route, route_info
 from safelog.gui.case_list import category_title, named, plain_label, status_label, uk_date
 from safelog.gui.case_list import uk_datetime as uk_dt
 from safelog.gui.workspace.actions import done_text
-from safelog.gui.workspace.outcome import describe_outcome
+from safelog.gui.workspace.outcome import case_closed_at, describe_outcome
 from safelog.gui.workspace.panel import (
     DATE_TIME,
     CaseView,
@@ -21,6 +25,7 @@ from safelog.gui.workspace.panel import (
     WorkspacePanel,
     fill_table,
     read_only_table,
+    row_key,
 )
 from safelog.gui.workspace.summary import describe_person, field_label
 
@@ -102,6 +107,42 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
             lambda d: f"Decision: {d.get('decision', '')}\n  Reason: {d.get('reason', '')}",
             lambda d: f"Decision changed: {d.get('decision', '')}",
         )
+    if name == "content_reports":
+        return _list_changes(
+            value,
+            before,
+            lambda r: (
+                f"Inappropriate content report: {r.get('nature', '')}\n"
+                f"  Web addresses: {', '.join(r.get('urls') or [])}"
+            ),
+            lambda r: (
+                "Inappropriate content report completed by the e-safety officer: "
+                f"{(r.get('officer') or {}).get('action_taken', '')}"
+            ),
+        )
+    if name == "image_reports":
+        return _list_changes(
+            value,
+            before,
+            lambda r: (
+                f"Images reported in words (never stored): {r.get('description', '')}; "
+                f"informed {r.get('informed', '')}"
+                + (
+                    f", police reference {r['police_reference']}"
+                    if r.get("police_reference")
+                    else ""
+                )
+            ),
+            lambda r: f"Image report changed: {r.get('description', '')}",
+        )
+    if name == "evidence_sightings":
+        seen = len(before or [])
+        return [
+            f"The same file was added again: {e.get('file_name', '')} "
+            f"(already evidence {e.get('evidence_id', '')}), by {e.get('recorded_by', '')}"
+            for e in (value or [])[seen:]
+            if isinstance(e, Mapping)
+        ]
     if name == "escalations":
         old = before or {}
         return [
@@ -175,16 +216,54 @@ def changed_text(version: Version) -> str:
     return text
 
 
+NOTED_BY = "SafeLog (note)"
+NOTE_MARK = "Note"
+_STILL_OPEN_BACK = QColor("#fff4e0")
+_DONE_LATE_BACK = QColor("#eef2f7")
+_NOTE_TEXT = QColor("#3b3b3b")
+NOTE_EXPLAINED = (
+    "This note is not a signed entry by a person. SafeLog works it out from the signed record "
+    "(when the concern was raised, and what each version recorded about escalations and "
+    "actions) and the time now, so it is always shown and cannot be left out or altered."
+)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A row of the history: a signed version, or a note SafeLog derived."""
+
+    at: datetime
+    version: Version | None = None
+    note: DeadlineNote | None = None
+
+
+def history_entries(view: CaseView, now: datetime) -> list[HistoryEntry]:
+    """The signed versions and the deadline notes at `now`, in time order (a note after a
+    version made at the same moment)."""
+    # Derived on every showing rather than signed when a deadline passes: exact, never
+    # forgotten when no DSL signs in that day, and no versions written as a side effect of
+    # someone looking (which would race between users). See safelog/domain/deadline_notes.py.
+    deadlines = case_deadlines(view.escalations, view.fields.get("actions"))
+    notes = deadline_notes(deadlines, now, closed_at=case_closed_at(view.detail))
+    entries = [HistoryEntry(v.at, version=v) for v in view.detail.versions]
+    entries += [HistoryEntry(n.at, note=n) for n in notes]
+    entries.sort(key=lambda e: (e.at, e.note is not None))
+    return entries
+
+
 class HistoryPanel(WorkspacePanel):
     title = "History"
 
     def __init__(self, context: AppContext, parent: QWidget | None, save: Saver) -> None:
         super().__init__(context, parent, save)
+        self.entries: list[HistoryEntry] = []
         layout = QVBoxLayout(self)
         layout.addWidget(
             plain_label(
                 "Every change adds a signed version; nothing recorded is overwritten. "
-                "Select a version to see what it recorded.",
+                "Select a version to see what it recorded. Rows marked “Note” are "
+                "added by SafeLog when a deadline passes: worked out from the signed record, "
+                "they are not signed entries.",
                 self,
                 role="muted",
             )
@@ -192,7 +271,7 @@ class HistoryPanel(WorkspacePanel):
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.table = read_only_table(
             splitter,
-            "Versions",
+            "Versions and deadline notes",
             ("Version", "When", "By", "What changed"),
             stretch=3,
             widths={0: "Version", 1: DATE_TIME, 2: "Someone's full name"},
@@ -206,40 +285,103 @@ class HistoryPanel(WorkspacePanel):
         splitter.setStretchFactor(1, 1)
         layout.addWidget(splitter, 1)
         self.table.itemSelectionChanged.connect(self._show_selected)
+        # Deadlines pass while the case is open on screen: the notes follow the clock.
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(60_000)
+        self._clock_timer.timeout.connect(self.refresh_notes)
+        self._clock_timer.start()
 
     def count(self) -> int | None:
         return len(self.view.detail.versions) if self.view else None
 
+    def notes(self) -> list[DeadlineNote]:
+        return [e.note for e in self.entries if e.note is not None]
+
     def show_case(self, view: CaseView) -> None:
         super().show_case(view)
-        versions = view.detail.versions
-        fill_table(
-            self.table,
-            [[str(v.number), uk_dt(v.at), v.author, changed_text(v)] for v in versions],
-            keys=[v.number for v in versions],
-        )
-        if self.table.currentRow() < 0 and versions:
-            self.table.selectRow(len(versions) - 1)
+        self._fill(history_entries(view, self.context.clock()))
+
+    def refresh_notes(self) -> None:
+        """Work the notes out again at the time now; refill only if they changed."""
+        if self.view is None:
+            return
+        entries = history_entries(self.view, self.context.clock())
+        if entries != self.entries:
+            self._fill(entries)
+
+    def _fill(self, entries: list[HistoryEntry]) -> None:
+        selected = row_key(self.table)
+        self.entries = entries
+        rows: list[list[str]] = []
+        keys: list[tuple[str, object]] = []
+        for entry in entries:
+            if entry.version is not None:
+                v = entry.version
+                rows.append([str(v.number), uk_dt(v.at), v.author, changed_text(v)])
+                keys.append(("version", v.number))
+            elif entry.note is not None:
+                rows.append([NOTE_MARK, uk_dt(entry.at), NOTED_BY, entry.note.text])
+                keys.append(("note", entry.note.text))
+        fill_table(self.table, rows, keys=keys)
+        self._mark_notes()
+        if selected is not None and selected in keys:
+            self.table.selectRow(keys.index(selected))
+        elif self.table.currentRow() < 0 or selected is None:
+            last_version = max(
+                (r for r, e in enumerate(entries) if e.version is not None), default=-1
+            )
+            if last_version >= 0:
+                self.table.selectRow(last_version)
         self._show_selected()
+
+    def _mark_notes(self) -> None:
+        """Notes look unlike signed versions: italic, tinted, and say who made them."""
+        italic = QFont(self.table.font())
+        italic.setItalic(True)
+        for row, entry in enumerate(self.entries):
+            if entry.note is None:
+                continue
+            back = _DONE_LATE_BACK if entry.note.done_late else _STILL_OPEN_BACK
+            for column in range(self.table.columnCount()):
+                item = self.table.item(row, column)
+                if item is None:
+                    continue
+                item.setFont(italic)
+                item.setBackground(QBrush(back))
+                item.setForeground(QBrush(_NOTE_TEXT))
+            first = self.table.item(row, 0)
+            if first is not None:
+                first.setData(Qt.ItemDataRole.AccessibleTextRole, "Note by SafeLog")
+                first.setToolTip("Added by SafeLog from the signed record; not a signed entry")
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh_notes()
 
     def clear(self) -> None:
         super().clear()
+        self.entries = []
         self.table.setRowCount(0)
         self.details.clear()
 
     def select_version(self, number: int) -> None:
-        for row in range(self.table.rowCount()):
-            item = self.table.item(row, 0)
-            if item is not None and item.text() == str(number):
+        for row, entry in enumerate(self.entries):
+            if entry.version is not None and entry.version.number == number:
                 self.table.selectRow(row)
                 return
 
     def _show_selected(self) -> None:
         row = self.table.currentRow()
-        if self.view is None or row < 0:
+        if self.view is None or not 0 <= row < len(self.entries):
             self.details.clear()
             return
-        version = self.view.detail.versions[row]
+        entry = self.entries[row]
+        if entry.note is not None:
+            head = f"Note by SafeLog, {uk_dt(entry.at)}"
+            self.details.setPlainText(f"{head}\n\n{entry.note.text}\n\n{NOTE_EXPLAINED}")
+            return
+        assert entry.version is not None
+        version = entry.version
         head = f"Version {version.number}, {uk_dt(version.at)}, by {version.author}"
         body = describe_version(version.number, self.view.detail.changes, self.view.names)
         self.details.setPlainText(f"{head}\n\n{body}")

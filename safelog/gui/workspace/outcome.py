@@ -3,6 +3,7 @@ KCSIE outcomes); the status moves only along the allowed paths."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
@@ -29,6 +30,7 @@ from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, Work
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
+    from safelog.vault.records import CaseDetail, CaseRetention
     from safelog.vault.session import Session
 
 
@@ -51,6 +53,40 @@ def describe_outcome(outcome: dict[str, Any] | None) -> str:
         when = uk_datetime(outcome.get("recorded_at"))
         text += f"\nRecorded by {outcome['recorded_by']} on {when}"
     return text
+
+
+def case_closed_at(detail: CaseDetail) -> datetime | None:
+    """When a closed case was closed: the latest version that changed its status."""
+    if detail.fields.get("status") != CaseStatus.CLOSED:
+        return None
+    for version in reversed(detail.versions):
+        if "status" in version.changed:
+            return version.at
+    return None
+
+
+def long_date(day: date) -> str:
+    """3 March 2049."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def retention_text(retention: CaseRetention) -> str:
+    if retention.review_on is None:
+        missing = retention.rule[:1].lower() + retention.rule[1:]
+        return f"No review date yet: {missing}"
+    return f"Retention review: {long_date(retention.review_on)} — {retention.rule}"
+
+
+def case_retention_of(detail: CaseDetail) -> CaseRetention:
+    """The review date as the case list has it, worked out from the case as loaded."""
+    from safelog.vault.cases import case_retention
+
+    created = detail.versions[0].at if detail.versions else None
+    if created is None:
+        from safelog.vault.records import CaseRetention
+
+        return CaseRetention(None, "The case has no versions.", "")
+    return case_retention(detail.fields, created, case_closed_at(detail))
 
 
 # Status order as a DSL thinks of it, for the choices offered.
@@ -108,6 +144,21 @@ class OutcomePanel(WorkspacePanel):
         status_layout.addWidget(self.status_editor)
         layout.addWidget(status_box)
 
+        retention_box = QGroupBox("Retention", self)
+        retention_layout = QVBoxLayout(retention_box)
+        self.retention = plain_label("", retention_box, selectable=True)
+        named(self.retention, "Retention review")
+        retention_layout.addWidget(self.retention)
+        retention_layout.addWidget(
+            plain_label(
+                "The date a person reviews whether the record is still needed; nothing is "
+                "deleted by SafeLog.",
+                retention_box,
+                role="muted",
+            )
+        )
+        layout.addWidget(retention_box)
+
         self.error = FormError(self)
         self.notice = Notice(self)
         layout.addWidget(self.error)
@@ -124,6 +175,7 @@ class OutcomePanel(WorkspacePanel):
         self.current_outcome.setText(describe_outcome(fields.get("outcome")))
         status = fields.get("status", "new")
         self.current_status.setText(f"Now: {status_label(status)}")
+        self.retention.setText(retention_text(case_retention_of(view.detail)))
 
         chosen = self.outcome.currentData()
         self.outcome.blockSignals(True)
@@ -162,6 +214,7 @@ class OutcomePanel(WorkspacePanel):
         super().clear()
         self.current_outcome.setText("")
         self.current_status.setText("")
+        self.retention.setText("")
         self.outcome.clear()
         self.status.clear()
         self.note.clear()
