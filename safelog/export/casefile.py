@@ -1398,7 +1398,7 @@ class _Builder:
                     t.fixed(changed or "—", s.cell),
                 ]
             )
-        story.append(_table(rows, [48, 128, 112, FRAME_W - 288]))
+        story.append(_table(rows, [56, 124, 108, FRAME_W - 288]))
         story.append(t.fixed("Audit log entries for this case", s.h2))
         if not d.audit:
             story.append(self.empty("No audit entries could be read for this case."))
@@ -1620,6 +1620,37 @@ def _binary_streams() -> Iterator[None]:
         rl_config.useA85 = before
 
 
+def a4_document(
+    buffer: io.BytesIO,
+    *,
+    title: str,
+    school: str,
+    subject: str,
+    extra: Sequence[PageTemplate] = (),
+) -> BaseDocTemplate:
+    """An A4 document with SafeLog's margins, metadata and one body frame (template
+    "page"), plus any `extra` page templates."""
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=title,
+        author=fonts.clean(school),
+        subject=subject,
+        creator="SafeLog",
+        invariant=False,
+    )
+    body = Frame(
+        MARGIN_X, MARGIN_BOTTOM, FRAME_W, FRAME_H, id="body",
+        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
+    )  # fmt: skip
+    doc.addPageTemplates([PageTemplate(id="page", frames=[body], pagesize=A4), *extra])
+    return doc
+
+
 def render_case_file(
     data: CaseFileData, options: ExportOptions, step: Step | None = None
 ) -> RenderedCaseFile:
@@ -1628,39 +1659,16 @@ def render_case_file(
     builder = _Builder(data, options, step)
     story = builder.build()
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=f"Safeguarding case file {data.reference}",
-        author=fonts.clean(data.school),
-        subject=f"{MARKING}: safeguarding case file",
-        creator="SafeLog",
-        invariant=False,
-    )
-    frame = Frame(
-        MARGIN_X,
-        MARGIN_BOTTOM,
-        FRAME_W,
-        FRAME_H,
-        id="body",
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
     wide = Frame(
         MARGIN_X, MARGIN_BOTTOM, WIDE_FRAME_W, WIDE_FRAME_H, id="wide",
         leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
     )  # fmt: skip
-    doc.addPageTemplates(
-        [
-            PageTemplate(id="page", frames=[frame], pagesize=A4),
-            PageTemplate(id="wide", frames=[wide], pagesize=(WIDE_W, WIDE_H)),
-        ]
+    doc = a4_document(
+        buffer,
+        title=f"Safeguarding case file {data.reference}",
+        school=data.school,
+        subject=f"{MARKING}: safeguarding case file",
+        extra=[PageTemplate(id="wide", frames=[wide], pagesize=(WIDE_W, WIDE_H))],
     )
     canvas_class = _canvas_class(data.reference, data.school)
     builder.decoder.start()

@@ -20,14 +20,10 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
     KeepTogether,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -37,18 +33,15 @@ from reportlab.platypus import (
 from safelog.export import fonts
 from safelog.export.casefile import (
     ACCENT,
-    FRAME_H,
     FRAME_W,
     INK,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
-    MARGIN_X,
     MARK_RED,
     MARKING,
     SHADE,
     _canvas_class,
     _grouped,
     _Styles,
+    a4_document,
     uk_date,
     uk_datetime,
 )
@@ -260,24 +253,12 @@ def render_content_form(data: ContentFormData) -> RenderedForm:
     fonts.register_fonts()
     form = _Form(data)
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(
+    doc = a4_document(
         buffer,
-        pagesize=A4,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
         title=f"{TITLE[:1].upper() + TITLE[1:]}, case {data.reference}",
-        author=fonts.clean(data.school),
+        school=data.school,
         subject=f"{MARKING}: inappropriate content report",
-        creator="SafeLog",
-        invariant=False,
     )
-    frame = Frame(
-        MARGIN_X, MARGIN_BOTTOM, FRAME_W, FRAME_H, id="body",
-        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
-    )  # fmt: skip
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], pagesize=A4)])
     doc.build(form.story(), canvasmaker=_canvas_class(data.reference, data.school))
     pages = int(getattr(doc.canv, "page_total", 0)) or doc.page
     return RenderedForm(pdf=buffer.getvalue(), pages=pages)

@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.categories import CATEGORIES, category_by_code
 from safelog.domain.deadlines import LONDON
+from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.domain.roles import Role
 from safelog.errors import InvalidInput
 from safelog.evidence.intake import describe_size
@@ -81,22 +82,8 @@ from safelog.vault.directory import ENROLLED
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
 
-PLATFORMS = (
-    "Instagram",
-    "TikTok",
-    "Snapchat",
-    "WhatsApp",
-    "Facebook",
-    "X (Twitter)",
-    "YouTube",
-    "Discord",
-    "Roblox",
-    "Email",
-    "Text message",
-    "School system",
-    "In person",
-)
-OTHER = "Other"
+PLATFORMS = (*COMMON_PLATFORMS, "In person")
+OTHER = OTHER_PLATFORM
 
 ACTION_HEADING = "Immediate action taken:"
 TOLD_HEADING = "Already told a DSL in person:"

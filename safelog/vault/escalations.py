@@ -29,12 +29,14 @@ def _entry(
     reference_label: str | None,
     due: datetime | None,
     record: dict[str, Any],
+    *,
+    suggested: bool = True,
 ) -> dict[str, Any]:
     return {
         "route": route,
         "title": title,
         "required": required,
-        "suggested": True,
+        "suggested": suggested,
         "reason": reason,
         "reference_label": reference_label,
         "due": due.isoformat() if due else None,
@@ -73,17 +75,18 @@ def escalations_from(fields: dict[str, Any], raised_at: datetime | None) -> list
     for route in Route:
         if route.value in recorded and route.value not in suggested:
             info = route_info(route)
-            item = _entry(
-                route.value,
-                info.title,
-                False,
-                "Not suggested for this category; recorded by the safeguarding team.",
-                info.reference_label,
-                None,
-                recorded[route.value],
+            out.append(
+                _entry(
+                    route.value,
+                    info.title,
+                    False,
+                    "Not suggested for this category; recorded by the safeguarding team.",
+                    info.reference_label,
+                    None,
+                    recorded[route.value],
+                    suggested=False,
+                )
             )
-            item["suggested"] = False
-            out.append(item)
     return out
 
 

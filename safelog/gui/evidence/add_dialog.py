@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.errors import UserFacingError
 from safelog.evidence.intake import describe_size, describe_type, sniff, type_mismatch
 from safelog.gui.case_list import (
@@ -67,21 +68,7 @@ if TYPE_CHECKING:
     from safelog.vault.evidence import EvidenceAdded
     from safelog.vault.session import Session
 
-PLATFORMS = (
-    "Instagram",
-    "Snapchat",
-    "TikTok",
-    "WhatsApp",
-    "Facebook",
-    "X (Twitter)",
-    "YouTube",
-    "Discord",
-    "Roblox",
-    "Email",
-    "Text message",
-    "School system",
-    "Other",
-)
+PLATFORMS = (*COMMON_PLATFORMS, OTHER_PLATFORM)
 THUMBNAIL_PX = 64
 DUPLICATE = "Already on this case — linked as another sighting."
 STOPPED = "Not added: stopped before it was added."
