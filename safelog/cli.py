@@ -126,23 +126,36 @@ def cmd_user_reset(args: argparse.Namespace, reader: PassphraseReader) -> int:
     return 0
 
 
+def cmd_user_admit(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    if args.recovery_key:
+        if args.as_name:
+            raise UserFacingError("Use --as or --recovery-key, not both.")
+        if args.decline:
+            raise UserFacingError("A recovery key admits; to decline, a member uses --as.")
+        vault = _vault(args)
+        roles = vault.admit_with_recovery(args.name, reader.read("Recovery key: "))
+        print(f"{args.name} is admitted as {', '.join(r.value for r in roles)}.")
+        return 0
+    if not args.as_name:
+        raise UserFacingError("Say who you are with --as NAME (or use --recovery-key).")
+    vault, session = _unlock(args, reader)
+    roles = vault.admit(session, args.name, decline=args.decline)
+    verb = "declined as" if args.decline else "admitted as"
+    print(f"{args.name} is {verb} {', '.join(r.value for r in roles)}.")
+    return 0
+
+
 def cmd_user_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    from safelog.vault.people import people_rows
+
     _, session = _unlock(args, reader)
-    people = sorted(session.directory.people.values(), key=lambda p: p.name.casefold())
-    rows = [
-        {
-            "name": p.name,
-            "roles": sorted(r.value for r in p.roles),
-            "status": p.status,
-            "certificate": p.certificate is not None,
-        }
-        for p in people
-    ]
+    rows = people_rows(session.directory)
     if args.json:
         _emit_json(rows)
     else:
         for row in rows:
-            print(f"{row['name']:<30} {row['status']:<9} {', '.join(row['roles'])}")
+            waiting = f" (waiting: {', '.join(row['waiting_for'])})" if row["waiting_for"] else ""
+            print(f"{row['name']:<30} {row['state']:<9} {', '.join(row['roles'])}{waiting}")
     for problem in session.directory.problems:
         print(f"warning: {problem}", file=sys.stderr)
     return 0
@@ -602,6 +615,15 @@ def build_parser() -> argparse.ArgumentParser:
         user, "reset", cmd_user_reset, "new enrolment code with a recovery key (asked for)", True
     )
     p.add_argument("--name", required=True)
+    p = command(user, "admit", cmd_user_admit, "admit an enrolled invitee to the roles you hold")
+    p.add_argument("--as", dest="as_name", metavar="NAME", help="your name as a SafeLog user")
+    p.add_argument("--name", required=True)
+    p.add_argument("--decline", action="store_true", help="decline instead of admitting")
+    p.add_argument(
+        "--recovery-key",
+        action="store_true",
+        help="admit with a recovery key (asked for), e.g. the first chair of governors",
+    )
     p = command(user, "list", cmd_user_list, "list users", True)
     p.add_argument("--json", action="store_true")
 

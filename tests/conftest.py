@@ -146,8 +146,15 @@ def build_school(
         school.ids[name] = session.user_id
         session.lock()
     school.ids["Dana DSL"] = dsl.user_id
+    # Being invited is not being admitted (DESIGN §3.5): the DSL admits the headteacher,
+    # the governors' recovery key admits the first chair.
+    vault.admit(dsl, "Hugh Head")  # type: ignore[attr-defined]
     dsl.lock()
-    # Existing role members hand keys to newcomers when they next sign in.
+    vault.admit_with_recovery("Chris Chair", school.recovery["governors"])  # type: ignore[attr-defined]
+    # The first member of a role makes its key at their next sign-in; existing members hand
+    # keys to newcomers when they next sign in.
+    school.unlock("Hugh Head").lock()  # type: ignore[attr-defined]
+    school.unlock("Chris Chair").lock()  # type: ignore[attr-defined]
     school.unlock("Dana DSL").lock()  # type: ignore[attr-defined]
     return school
 

@@ -228,8 +228,25 @@ class AuditRow(Base):
     created_at: Mapped[datetime] = mapped_column(TS)
     case_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
     key_ref: Mapped[str] = mapped_column(String(80))
+    # What of the case the entry names, hashed into the entry (DESIGN §3.5 "nothing quietly
+    # missing"): "v<n>" for a case version written, "e:<evidence id>" for evidence added.
+    item_ref: Mapped[str | None] = mapped_column(String(80), nullable=True)
     body_ct: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MembershipRow(Base):
+    """The membership log (DESIGN §3.5): invitations, enrolments, admissions, removals,
+    resets and role-key epochs, each signed and chained to the one before."""
+
+    __tablename__ = "membership"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    entry_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    signer: Mapped[str] = mapped_column(String(80))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(TS)
 
 
 class SettingRow(Base):

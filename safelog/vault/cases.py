@@ -22,23 +22,20 @@ from sqlalchemy.exc import IntegrityError
 
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
-from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject, plan_audience
+from safelog.domain.access import AudiencePlan
 from safelog.domain.categories import category_by_code
 from safelog.domain.deadlines import LONDON
 from safelog.domain.retention import add_years, retention_decision
 from safelog.domain.roles import Role
-from safelog.errors import AccessDenied, InvalidInput, KeyNotTrusted, NotFound, TamperDetected
+from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
 from safelog.store.schema import CaseFieldRow, CaseKeyRow, CaseRow, CaseVersionRow
+from safelog.vault.authority import AUDIENCE_FIELDS, MANAGERS, CaseAuthority, writer_plan
 from safelog.vault.case_input import CaseInput, validate_changes
 from safelog.vault.escalations import next_due
 from safelog.vault.records import CaseDetail, CaseRetention, CaseSummary, Version
 from safelog.vault.session import Session
 
-# Who may amend a case they can read: staff add to a case only by reporting again.
-MANAGERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
-
-# Fields whose change can change who may read the case.
-AUDIENCE_FIELDS = frozenset({"subjects", "category", "escalated_to_leadership"})
+__all__ = ["AUDIENCE_FIELDS", "MANAGERS"]
 
 
 @dataclass
@@ -47,6 +44,9 @@ class OpenCase:
 
     row: Any  # a row of the cases table; audience_id and key_no move on re-key
     ciphers: dict[int, Cipher]  # key_no -> cipher
+    # (author id, status after it) per verified version, once the versions were read:
+    # what evidence authority is checked against.
+    version_log: list[tuple[str, dict[str, Any]]] | None = None
 
     @property
     def current(self) -> Cipher:
@@ -70,32 +70,6 @@ def _dek_aad(case_id: str, key_no: int, audience_id: str) -> bytes:
 
 def _chain_aad(case_id: str, key_no: int) -> bytes:
     return binding("case-key-chain", case_id, key_no)
-
-
-def _plan(session: Session, reporter_id: str, fields: dict[str, Any]) -> AudiencePlan:
-    directory = session.directory
-    subjects = frozenset(fields.get("subjects", []))
-    if subjects and directory.failed_users:
-        # A member whose record fails its check might be a holder of a key we must avoid,
-        # or a member who should get the case: refuse rather than guess.
-        raise KeyNotTrusted(
-            f"The record of {', '.join(sorted(directory.failed_users))} failed its signature "
-            "check, so SafeLog cannot safely decide who may read a concern about a member of "
-            "staff. Ask your administrator to check the user list."
-        )
-    try:
-        return plan_audience(
-            reporter_id=reporter_id,
-            subject_ids=subjects,
-            members=directory.active_members(),
-            escalated_to_leadership=bool(fields.get("escalated_to_leadership", False)),
-            established=directory.established_roles(),
-            subject_roles_of={p.id: p.roles for p in directory.people.values()},
-        )
-    except NoOneCanRead as exc:
-        raise InvalidInput(str(exc)) from None
-    except UnknownSubject as exc:
-        raise KeyNotTrusted(str(exc)) from None
 
 
 def _next_reference(conn: Connection, now: datetime, attempt: int) -> str:
@@ -131,11 +105,13 @@ def add_case(session: Session, case: CaseInput) -> str:
         from safelog.vault.content_form import FIELD, entry_from_case_input
 
         fields[FIELD] = [entry_from_case_input(session, case.content_report, case.occurred_at)]
-    plan = _plan(session, session.user_id, fields)
-    fields["about_headteacher"] = plan.about_headteacher
+    writer_plan(session, session.user_id, fields)  # refuse early, before any write
     for attempt in range(20):
         try:
             with session.write() as conn:
+                session.sync_membership(conn)
+                plan = writer_plan(session, session.user_id, fields)
+                fields["about_headteacher"] = plan.about_headteacher
                 return _insert_case(session, conn, fields, plan, attempt)
         except IntegrityError:
             continue  # another client took the same reference; take the next one
@@ -169,7 +145,9 @@ def _insert_case(
         )
     )
     cipher = Cipher(dek)
-    _append_version(session, conn, case_id, reference, 1, 1, cipher, fields, b"", {})
+    _append_version(
+        session, conn, case_id, reference, 1, 1, cipher, fields, b"", {"audience": audience_id}
+    )
     _write_summary(conn, case_id, reference, audience_id, audience, 1, fields, now, now)
     session.audit(conn, "case.create", {"reference": reference}, case=(case_id, 1, cipher))
     return reference
@@ -203,6 +181,9 @@ def _append_version(
             "author": session.user_id,
             "at": now.isoformat(),
             "prev": hashlib.sha256(prev_statement).hexdigest() if prev_statement else "",
+            # The point of the membership log the author wrote under: readers check the
+            # author's authority there (vault/authority.py).
+            "membership": session.directory.head_seq,
             "fields": {name: hashlib.sha256(ct).hexdigest() for name, ct in cts.items()},
             **extra,
         }
@@ -484,6 +465,8 @@ def _read_versions(
     prev = b""
     if len(versions) != row.head_version:
         raise TamperDetected(f"Case {row.reference} has versions missing.")
+    authority = CaseAuthority(session, conn, row.reference, row.audience_id)
+    log: list[tuple[str, dict[str, Any]]] = []
     for expected, v in enumerate(versions, start=1):
         where = f"case {row.reference}, version {v.version}"
         author = session.known_person(conn, v.author_id)
@@ -505,14 +488,19 @@ def _read_versions(
         cipher = case.ciphers.get(v.key_no)
         if cipher is None:
             raise TamperDetected(f"The key for {where} is missing.")
+        changed: dict[str, Any] = {}
         for name, ct in stored.items():
             if hashlib.sha256(ct).hexdigest() != statement["fields"][name]:
                 raise TamperDetected(f"The field '{name}' of {where} has been altered.")
             try:
-                fields[name] = json.loads(cipher.open(ct, _field_aad(row.id, v.version, name)))
-                changes.setdefault(v.version, {})[name] = fields[name]
+                changed[name] = json.loads(cipher.open(ct, _field_aad(row.id, v.version, name)))
             except DecryptionFailed:
                 raise TamperDetected(f"The field '{name}' of {where} is damaged.") from None
+        authority.check_version(v.version, statement, author, fields, changed)
+        fields.update(changed)
+        log.append((v.author_id, {"status": fields.get("status", "new")}))
+        if changed:
+            changes[v.version] = changed
         history.append(
             Version(
                 v.version,
@@ -524,6 +512,8 @@ def _read_versions(
             )
         )
         prev = v.statement
+    authority.finish()
+    case.version_log = log
     return fields, history, prev, changes
 
 
@@ -585,6 +575,7 @@ def amend_case(
             "A report cannot be changed once it has been sent; tell your DSL what to add."
         )
     with session.write() as conn:
+        session.sync_membership(conn)
         case = open_case(session, conn, reference)
         fields, _, prev, _ = _read_versions(session, conn, case)
         changes = compute(fields)
@@ -594,7 +585,7 @@ def amend_case(
         merged = {**fields, **changed}
         extra: dict[str, Any] = {}
         if AUDIENCE_FIELDS & changed.keys():
-            plan = _plan(session, merged.get("reporter", session.user_id), merged)
+            plan = writer_plan(session, merged.get("reporter", session.user_id), merged)
             merged["about_headteacher"] = changed["about_headteacher"] = plan.about_headteacher
             audience_id = session.audience_for(conn, plan)
             if audience_id != case.row.audience_id:

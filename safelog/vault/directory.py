@@ -1,21 +1,20 @@
-"""The public directory: people, their roles and public keys, and role keys per epoch.
+"""The directory: people, the roles they hold and their public keys, and role keys per
+epoch, all derived from the membership log (vault/membership.py) that this reader replays.
 
-Nothing here is trusted because it sits in the database. Every entry must chain back to
-the school CA certificate whose fingerprint the reading user pinned in their own sealed
-key bundle at enrolment:
+Nothing here is trusted because it sits in the database:
 
-    CA cert (pinned) --signs--> vault record (recovery public keys)
-    CA cert          --signs--> invitation (name, roles, invite public key) + code MAC
-    invite key       --signs--> enrolment (the person's own public keys)
-    member's Ed25519 --signs--> role epoch record (role public key)   [or a recovery key]
+    CA cert (pinned at enrolment) --signs--> vault record (recovery public keys)
+                                  --signs--> genesis of the membership log
+    membership log entries, each signed by whoever the rules allow at that point
 
-Entries that fail are kept out of the directory and named, so nothing is wrapped to them.
+The users table keeps only what the log cannot: each person's sealed private keys and the
+X.509 certificate the CA issued them (checked against the CA and their logged key).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,11 +26,17 @@ from safelog.crypto.encoding import unb64
 from safelog.crypto.identity import verify_ecdsa, verify_ed25519
 from safelog.domain.roles import KeyRole, Role, key_roles_of
 from safelog.errors import KeyNotTrusted, TamperDetected
-from safelog.store.schema import PastIdentityRow, RoleEpochRow, UserRow, VaultRow
+from safelog.store.schema import UserRow, VaultRow
+from safelog.vault import membership
+from safelog.vault.membership import Keys, MembershipState
 
 ENROLLED = "active"
 INVITED = "invited"
 REMOVED = "removed"
+
+
+class NeedsUpgrade(TamperDetected):
+    """The vault was made before the membership log; an administrator upgrades it."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,11 @@ class Person:
     # Signing keys of earlier enrolments (before a reset): still valid for what they signed.
     past_ed25519: tuple[bytes, ...] = ()
     certificate_damaged: bool = False
+    # Roles asked for or held: the iron rule assumes a subject may hold any of them.
+    claimed_roles: frozenset[Role] = frozenset()
+    state: str = membership.INVITED
+    pending: frozenset[Role] = frozenset()
+    history: tuple[tuple[int, frozenset[Role], frozenset[Role]], ...] = ()
 
     def verifies(self, signature: bytes, message: bytes) -> bool:
         """Did this person sign this, with their current or an earlier key?"""
@@ -57,6 +67,23 @@ class Person:
     def key_roles(self) -> frozenset[KeyRole]:
         return key_roles_of(self.roles)
 
+    def roles_at(self, seq: int) -> frozenset[Role]:
+        """The roles this person held just after membership log entry `seq`."""
+        return self._at(seq)[0]
+
+    def claimed_at(self, seq: int) -> frozenset[Role]:
+        """Every role asked for or held just after entry `seq` (for the iron rule)."""
+        held, claimed = self._at(seq)
+        return held | claimed
+
+    def _at(self, seq: int) -> tuple[frozenset[Role], frozenset[Role]]:
+        found: tuple[frozenset[Role], frozenset[Role]] = (frozenset(), frozenset())
+        for at, roles, claimed in self.history:
+            if at > seq:
+                break
+            found = (roles, claimed)
+        return found
+
 
 @dataclass(frozen=True)
 class Epoch:
@@ -64,6 +91,7 @@ class Epoch:
     epoch: int
     public: bytes
     created_by: str
+    seq: int = 0
 
 
 @dataclass
@@ -74,51 +102,73 @@ class Directory:
     ca_der: bytes
     recovery_x25519: dict[str, bytes]
     recovery_ed25519: dict[str, bytes]
+    membership: MembershipState
     people: dict[str, Person] = field(default_factory=dict)
     epochs: dict[tuple[KeyRole, int], Epoch] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     failed_users: list[str] = field(default_factory=list)
-    # Highest epoch number stored per role, verified or not: a failed newest epoch must not
-    # quietly fall back to an older key (which a since-removed member may still hold).
     newest_epoch: dict[KeyRole, int] = field(default_factory=dict)
+
+    @property
+    def head_seq(self) -> int:
+        return self.membership.head.seq
 
     def by_name(self, name: str) -> Person | None:
         wanted = name.strip().casefold()
         return next((p for p in self.people.values() if p.name.casefold() == wanted), None)
 
     def current_epoch(self, role: KeyRole) -> Epoch | None:
-        """The role's newest key, None if the role has none yet; KeyNotTrusted if the newest
-        one stored fails its check."""
+        """The role's newest key in the membership log, None if the role has none yet."""
         newest = self.newest_epoch.get(role)
-        if newest is None:
-            return None
-        epoch = self.epochs.get((role, newest))
-        if epoch is None:
-            raise KeyNotTrusted(
-                f"The {role.value} role key (epoch {newest}) in the database failed its "
-                "signature check; it may have been swapped. Nothing was encrypted to it."
-            )
-        return epoch
+        return None if newest is None else self.epochs[(role, newest)]
 
-    def established_roles(self) -> frozenset[KeyRole]:
-        """Roles with a key stored, whether or not it verifies (so a swapped key is refused
-        rather than treated as missing)."""
-        return frozenset(self.newest_epoch)
+    def epoch_at(self, role: KeyRole, seq: int) -> Epoch | None:
+        """The role's current key just after membership log entry `seq`."""
+        found = None
+        for (r, _), epoch in sorted(self.epochs.items(), key=lambda item: item[0][1]):
+            if r == role and epoch.seq <= seq:
+                found = epoch
+        return found
 
-    def active_members(self) -> dict[str, frozenset[Role]]:
-        return {p.id: p.roles for p in self.people.values() if p.status == ENROLLED}
+    def established_roles(self, at: int | None = None) -> frozenset[KeyRole]:
+        return frozenset(e.role for e in self.epochs.values() if at is None or e.seq <= at)
+
+    def active_members(self, at: int | None = None) -> dict[str, frozenset[Role]]:
+        """Everyone who held a role (at entry `at`, or now) and may receive cases."""
+        if at is None:
+            return {p.id: p.roles for p in self.people.values() if p.status == ENROLLED}
+        members = {p.id: p.roles_at(at) for p in self.people.values()}
+        return {user_id: roles for user_id, roles in members.items() if roles}
+
+    def subject_roles(self, at: int | None = None) -> dict[str, frozenset[Role]]:
+        """For the iron rule: every role each person asked for or holds, whatever their
+        state (a status is no proof that someone holds no key)."""
+        if at is None:
+            return {p.id: p.claimed_roles | p.roles for p in self.people.values()}
+        return {p.id: p.claimed_at(at) for p in self.people.values() if p.history[0][0] <= at}
 
     def require_person(self, user_id: str) -> Person:
         person = self.people.get(user_id)
         if person is None:
             raise KeyNotTrusted(
-                "A user record in the database failed its signature check; "
+                "A user named in the database is not in the signed membership log; "
                 "it may have been tampered with, so SafeLog will not use it."
             )
         return person
 
+    def waiting_for(self, roles: frozenset[Role]) -> list[Person]:
+        """Enrolled people waiting to be admitted to a role these roles may admit to."""
+        from safelog.domain.admission import may_admit
 
-def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Directory:
+        return [
+            p
+            for p in sorted(self.people.values(), key=lambda p: p.name.casefold())
+            if any(may_admit(roles, role) for role in p.pending)
+        ]
+
+
+def vault_keys(conn: Connection, pinned_ca_fp: str, vault_id: str) -> tuple[Keys, Any]:
+    """The pinned CA's vault record, checked: what a replay of the log needs."""
     vault = conn.execute(select(VaultRow.__table__)).one_or_none()
     if vault is None:
         raise TamperDetected("The database has no vault record.")
@@ -128,172 +178,106 @@ def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Direct
             "The database may have been swapped or tampered with."
         )
     ca_cert = x509.load_der_x509_certificate(vault.ca_cert)
-    ca_public = _ca_public_der(ca_cert)
+    ca_public = _public_der(ca_cert)
     if not verify_ecdsa(ca_public, vault.signature, vault.record):
         raise TamperDetected("The vault record failed its signature check.")
     record = json.loads(vault.record)
     if record.get("vault_id") != vault_id or vault.vault_id != vault_id:
         raise KeyNotTrusted("This database belongs to a different vault.")
+    keys = Keys(
+        vault_id=vault_id,
+        ca_public_der=ca_public,
+        vault_record_sha=hashlib.sha256(vault.record).hexdigest(),
+        recovery_ed25519={k: unb64(v["ed25519"]) for k, v in record["recovery"].items()},
+    )
+    return keys, vault
+
+
+def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Directory:
+    keys, vault = vault_keys(conn, pinned_ca_fp, vault_id)
+    rows = membership.read_rows(conn)
+    if not rows:
+        raise NeedsUpgrade(
+            "This vault was made by an earlier version of SafeLog. An administrator must "
+            "sign in once to upgrade it; then everyone can sign in as before."
+        )
+    state = membership.replay(rows, keys)
+    record = json.loads(vault.record)
+    ca_cert = x509.load_der_x509_certificate(vault.ca_cert)
     directory = Directory(
         vault_id=vault_id,
         school=str(record["school"]),
         ca_cert=ca_cert,
         ca_der=vault.ca_cert,
         recovery_x25519={k: unb64(v["x25519"]) for k, v in record["recovery"].items()},
-        recovery_ed25519={k: unb64(v["ed25519"]) for k, v in record["recovery"].items()},
+        recovery_ed25519=keys.recovery_ed25519,
+        membership=state,
+        problems=list(state.problems),
     )
-    history: dict[str, list[Any]] = {}
-    for past in conn.execute(select(PastIdentityRow.__table__)).all():
-        history.setdefault(past.user_id, []).append(past)
-    for row in conn.execute(select(UserRow.__table__)).all():
-        person = verify_person(row, ca_public, ca_cert, vault_id, history.get(row.id, ()))
-        if person is None:
-            directory.problems.append(f"the record of user '{row.name}' failed its check")
-            directory.failed_users.append(row.name)
-        elif person.certificate_damaged:
-            directory.problems.append(
-                f"the signing certificate of '{row.name}' is damaged or altered; an "
-                "administrator must check it before a new one is issued"
+    certificates = dict(conn.execute(select(UserRow.id, UserRow.certificate)).all())
+    for member in state.members.values():
+        directory.people[member.user_id] = _person(
+            member, certificates.get(member.user_id), ca_cert, directory
+        )
+    for role, entries in state.epochs.items():
+        for entry in entries:
+            directory.epochs[(role, entry.epoch)] = Epoch(
+                role, entry.epoch, entry.public, entry.created_by, entry.seq
             )
-        else:
-            directory.people[person.id] = person
-    for epoch_row in conn.execute(select(RoleEpochRow.__table__)).all():
-        try:
-            role = KeyRole(epoch_row.role)
-        except ValueError:
-            directory.problems.append(f"an unknown role key '{epoch_row.role}' is stored")
-            continue
-        directory.newest_epoch[role] = max(directory.newest_epoch.get(role, 0), epoch_row.epoch)
-        epoch = _verify_epoch(epoch_row, directory)
-        if epoch is None:
-            directory.problems.append(
-                f"the {epoch_row.role} role key (epoch {epoch_row.epoch}) failed its check"
-            )
-        else:
-            directory.epochs[(epoch.role, epoch.epoch)] = epoch
+        if entries:
+            directory.newest_epoch[role] = entries[-1].epoch
     return directory
 
 
-def _ca_public_der(ca_cert: x509.Certificate) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return ca_cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def verify_person(
-    row: Any,
-    ca_public: bytes,
+def _person(
+    member: membership.Member,
+    certificate: bytes | None,
     ca_cert: x509.Certificate,
-    vault_id: str,
-    history: Sequence[Any] = (),
-) -> Person | None:
-    if not verify_ecdsa(ca_public, row.invitation_sig, row.invitation):
-        return None
-    invitation: dict[str, Any] = json.loads(row.invitation)
-    if (
-        invitation.get("vault_id") != vault_id
-        or invitation.get("user_id") != row.id
-        or invitation.get("name") != row.name
-    ):
-        return None
-    roles = frozenset(Role(r) for r in invitation["roles"])
-    status = row.status
-    if row.removal is not None:
-        if row.removal_sig is None or not verify_ecdsa(ca_public, row.removal_sig, row.removal):
-            return None
-        removal: dict[str, Any] = json.loads(row.removal)  # signed by the CA: well formed
-        if removal.get("user_id") != row.id or removal.get("vault_id") != vault_id:
-            return None
-        status = REMOVED
-    past = tuple(k for k in (_past_key(p, ca_public, row.id, vault_id) for p in history) if k)
-    if row.enrolment is None:
-        # Fail safe: a removed status without its record is still removed.
-        return Person(
-            row.id, row.name, roles, REMOVED if status == REMOVED else INVITED, past_ed25519=past
-        )
-    public = _enrolled_public(row, invitation, vault_id, row.id)
-    if public is None:
-        return None
-    certificate = row.certificate
+    directory: Directory,
+) -> Person:
+    public = member.public
+    status = REMOVED if member.removed else ENROLLED if member.enrolled else INVITED
     certificate_damaged = False
-    if certificate is not None and not _certificate_matches(certificate, ca_cert, public):
+    if (
+        public is not None
+        and certificate is not None
+        and not _certificate_matches(certificate, ca_cert, unb64(public["ecdsa"]))
+    ):
         # Kept apart from "no certificate yet", so it is reported and never quietly reissued.
         certificate, certificate_damaged = None, True
+        directory.problems.append(
+            f"the signing certificate of '{member.name}' is damaged or altered; an "
+            "administrator must check it before a new one is issued"
+        )
     return Person(
-        id=row.id,
-        name=row.name,
-        roles=roles,
-        status=status if status in (ENROLLED, REMOVED) else INVITED,
-        x25519=unb64(public["x25519"]),
-        ed25519=unb64(public["ed25519"]),
-        ecdsa=unb64(public["ecdsa"]),
-        certificate=certificate,
-        past_ed25519=past,
+        id=member.user_id,
+        name=member.name,
+        roles=member.roles,
+        status=status,
+        x25519=unb64(public["x25519"]) if public else None,
+        ed25519=unb64(public["ed25519"]) if public else None,
+        ecdsa=unb64(public["ecdsa"]) if public else None,
+        certificate=certificate if public else None,
+        past_ed25519=tuple(member.past_ed25519),
         certificate_damaged=certificate_damaged,
+        claimed_roles=member.claimed_roles,
+        state=member.state,
+        pending=member.pending,
+        history=tuple(member.history),
     )
 
 
-def _certificate_matches(der: bytes, ca_cert: x509.Certificate, public: dict[str, Any]) -> bool:
+def _certificate_matches(der: bytes, ca_cert: x509.Certificate, ecdsa_public: bytes) -> bool:
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError:
         return False
-    return is_issued_by(cert, ca_cert) and _cert_public_der(cert) == unb64(public["ecdsa"])
+    return is_issued_by(cert, ca_cert) and _public_der(cert) == ecdsa_public
 
 
-def _enrolled_public(row: Any, invitation: dict[str, Any], vault_id: str, user_id: str) -> Any:
-    """The public keys of an enrolment, if it is signed by the invitation's key."""
-    if row.enrolment_sig is None or not verify_ed25519(
-        unb64(invitation["invite_ed25519"]), row.enrolment_sig, row.enrolment
-    ):
-        return None
-    enrolment: dict[str, Any] = json.loads(row.enrolment)
-    if enrolment.get("user_id") != user_id or enrolment.get("vault_id") != vault_id:
-        return None
-    return enrolment["public"]
-
-
-def _past_key(past: Any, ca_public: bytes, user_id: str, vault_id: str) -> bytes | None:
-    if not verify_ecdsa(ca_public, past.invitation_sig, past.invitation):
-        return None
-    invitation: dict[str, Any] = json.loads(past.invitation)
-    if invitation.get("user_id") != user_id or invitation.get("vault_id") != vault_id:
-        return None
-    public = _enrolled_public(past, invitation, vault_id, user_id)
-    return unb64(public["ed25519"]) if public else None
-
-
-def _cert_public_der(cert: x509.Certificate) -> bytes:
+def _public_der(holder: x509.Certificate) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
-    return cert.public_key().public_bytes(
+    return holder.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-
-
-def _verify_epoch(row: Any, directory: Directory) -> Epoch | None:
-    try:
-        record: dict[str, Any] = json.loads(row.record)
-        role = KeyRole(record["role"])
-    except (ValueError, KeyError):
-        return None
-    if (
-        record.get("vault_id") != directory.vault_id
-        or role.value != row.role
-        or record.get("epoch") != row.epoch
-    ):
-        return None
-    signer = str(record.get("created_by", ""))
-    if signer.startswith("recovery:"):
-        public = directory.recovery_ed25519.get(signer.split(":", 1)[1])
-        if public is None or not verify_ed25519(public, row.signature, row.record):
-            return None
-    else:
-        person = directory.people.get(signer)
-        if person is None or role not in person.key_roles:
-            return None
-        if not person.verifies(row.signature, row.record):
-            return None
-    return Epoch(role, row.epoch, unb64(record["x25519"]), signer)

@@ -75,6 +75,7 @@ from safelog.evidence.intake import (
 )
 from safelog.store.schema import CaseRow, EvidenceRow
 from safelog.vault.audit_view import AuditEntry, case_audit
+from safelog.vault.authority import REPORTER_MAY_ADD, check_evidence_author
 from safelog.vault.case_input import MAX_TEXT
 from safelog.vault.cases import (
     MANAGERS,
@@ -86,9 +87,6 @@ from safelog.vault.cases import (
 from safelog.vault.records import EvidenceInfo
 from safelog.vault.session import Session
 
-# A reporter (who is not a DSL, headteacher or chair) may add to their own report while
-# it is in one of these states.
-REPORTER_MAY_ADD = ("new", "acknowledged")
 MAX_ORIGINAL_NAME = 4096  # characters of the original name kept (file systems allow ~255)
 # A time "seen" may be up to a day ahead of this computer's clock (time zones typed wrong,
 # another device's clock); beyond that it is refused as in the future.
@@ -641,6 +639,7 @@ def _record_evidence(
     sha256 = encryptor.sha256.hexdigest()
     with session.write() as conn:
         _lock_case(conn, reference)
+        session.sync_membership(conn)
         case = open_case(session, conn, reference)
         fields, _, prev, _ = _read_versions(session, conn, case)
         _check_contributor(session, case.row.reference, fields)
@@ -720,6 +719,8 @@ def _record_evidence(
             thumbnail_ct,
             session.user_id,
             now,
+            session.directory.head_seq,
+            int(case.row.head_version),
         )
         conn.execute(
             insert(EvidenceRow).values(
@@ -769,6 +770,7 @@ def _contribute(
     session.ensure_open()
     with session.write() as conn:
         _lock_case(conn, reference)
+        session.sync_membership(conn)
         case = open_case(session, conn, reference)
         fields, _, prev, _ = _read_versions(session, conn, case)
         _check_contributor(session, case.row.reference, fields)
@@ -836,9 +838,17 @@ def _statement(
     thumbnail_ct: bytes | None,
     author: str,
     at: datetime,
+    membership: int | None,
+    case_version: int | None,
 ) -> bytes:
+    # Where in the membership log and in the case the item was added: readers check the
+    # author's authority there (vault/authority.py).
+    placed = {} if membership is None else {"membership": membership}
+    if case_version is not None:
+        placed["case_version"] = case_version
     return canonical_json(
         {
+            **placed,
             "type": "evidence",
             "id": evidence_id,
             "case_id": case_id,
@@ -859,9 +869,14 @@ def _statement(
 # --------------------------------------------------------------------------------------
 
 
-def _verified_row(session: Session, conn: Connection, row: Any, reference: str) -> None:
+def _verified_row(session: Session, conn: Connection, row: Any, case: OpenCase) -> None:
+    reference = case.row.reference
     where = f"evidence {row.id} of case {reference}"
     author = session.known_person(conn, row.added_by)
+    try:
+        placed = json.loads(row.statement)
+    except ValueError:
+        raise TamperDetected(f"The record of {where} has been altered.") from None
     expected = _statement(
         row.id,
         row.case_id,
@@ -873,6 +888,8 @@ def _verified_row(session: Session, conn: Connection, row: Any, reference: str) 
         row.thumbnail_ct,
         row.added_by,
         row.added_at,
+        placed.get("membership") if isinstance(placed, dict) else None,
+        placed.get("case_version") if isinstance(placed, dict) else None,
     )
     if (
         author is None
@@ -880,6 +897,11 @@ def _verified_row(session: Session, conn: Connection, row: Any, reference: str) 
         or not author.verifies(row.signature, row.statement)
     ):
         raise TamperDetected(f"The record of {where} has been altered.")
+    if case.version_log is None:
+        _read_versions(session, conn, case)
+    assert case.version_log is not None
+    where = f"Evidence {row.id} of case {reference}"
+    check_evidence_author(session, author, placed, case.version_log, where)
 
 
 def _rows(session: Session, conn: Connection, case: OpenCase) -> list[tuple[Any, EvidenceInfo]]:
@@ -890,7 +912,7 @@ def _rows(session: Session, conn: Connection, case: OpenCase) -> list[tuple[Any,
     ).all()
     items = []
     for row in rows:
-        _verified_row(session, conn, row, case.row.reference)
+        _verified_row(session, conn, row, case)
         cipher = case.ciphers.get(row.key_no)
         try:
             if cipher is None:
@@ -987,7 +1009,7 @@ def read_thumbnail(session: Session, reference: str, evidence_id: str) -> bytes 
         ).one_or_none()
         if row is None:
             raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
-        _verified_row(session, conn, row, case.row.reference)
+        _verified_row(session, conn, row, case)
         return _open_thumbnail(case, row)
 
 

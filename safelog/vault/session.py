@@ -34,9 +34,9 @@ from safelog.store.schema import (
     AudienceKeyRow,
     AudienceRow,
     AuditRow,
-    RoleEpochRow,
     RoleGrantRow,
 )
+from safelog.vault import membership
 from safelog.vault.directory import ENROLLED, REMOVED, Directory, Person
 
 Clock = Callable[[], datetime]
@@ -102,6 +102,7 @@ class Session:
             self.directory = load_directory(
                 conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
             )
+            self.person = self.directory.people.get(self.user_id, self.person)
             self.role_keys.clear()
             self.load_role_keys(conn)
             self.load_audiences(conn)
@@ -122,6 +123,23 @@ class Session:
         self.directory = load_directory(
             conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
         )
+        self.person = self.directory.people.get(self.user_id, self.person)
+
+    def sync_membership(self, conn: Connection) -> None:
+        """Replay the membership log again if it grew since this session read it, so what
+        is written next names the log as it stands."""
+        if membership.read_head(conn).seq != self.directory.head_seq:
+            self.reload_directory(conn)
+
+    def append_membership(
+        self,
+        conn: Connection,
+        body: dict[str, Any],
+        signed_by: tuple[str, Callable[[bytes], bytes]] | None = None,
+    ) -> None:
+        """Append an entry signed by this member (or by a recovery key in their hands)."""
+        signer, sign = signed_by or (f"user:{self.user_id}", self.identity.sign)
+        membership.append(conn, signer=signer, body=body, sign=sign, at=self.clock())
 
     def my_recipients(self) -> list[str]:
         mine = [f"user:{self.user_id}"]
@@ -535,28 +553,22 @@ class Session:
     ) -> X25519PrivateKey:
         """A new key pair for a role, signed by this member (or by a recovery key), granted
         to the given members and escrowed to the recovery keys that restore it."""
-        signer, sign = signed_by or (self.user_id, self.identity.sign)
         private = X25519PrivateKey.generate()
-        record = canonical_json(
+        self.append_membership(
+            conn,
             {
-                "type": "role-epoch",
-                "vault_id": self.directory.vault_id,
+                "type": "epoch",
                 "role": role.value,
                 "epoch": epoch,
                 "x25519": b64(x25519_public_bytes(private.public_key())),
-                "created_by": signer,
-                "created_at": self.clock().isoformat(),
-            }
+            },
+            signed_by=signed_by,
         )
-        conn.execute(
-            insert(RoleEpochRow).values(
-                role=role.value,
-                epoch=epoch,
-                record=record,
-                signature=sign(record),
-                created_at=self.clock(),
-            )
-        )
+        self.reload_directory(conn)
+        if self.directory.current_epoch(role) is None or (
+            self.directory.current_epoch(role).epoch != epoch  # type: ignore[union-attr]
+        ):
+            raise KeyNotTrusted(f"The new {role.value} key was not accepted by the membership log.")
         recipients = [Recipient("user", m) for m in members]
         recipients += [
             Recipient("recovery", r.value) for r, roles in ESCROW.items() if role in roles
@@ -567,17 +579,37 @@ class Session:
     def rotate_after_removals_now(self, conn: Connection) -> list[str]:
         """Rotate at once (used by the remover), re-reading the directory on this connection
         so the removal just written counts."""
-        from safelog.vault.directory import load_directory
-
-        self.directory = load_directory(
-            conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
-        )
+        self.reload_directory(conn)
         rotated = self.rotate_after_removals(conn)
         if rotated:
-            self.directory = load_directory(
-                conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
-            )
+            self.reload_directory(conn)
         return rotated
+
+    def start_missing_epochs(self, conn: Connection) -> list[KeyRole]:
+        """Make the first key of each role this member holds that has none yet: the first
+        member admitted to a role makes its key (never the one who admitted them)."""
+        started = []
+        for role in sorted(self.person.key_roles):
+            if self.directory.current_epoch(role) is None:
+                self.role_keys[(role, 1)] = self.create_role_epoch(conn, role, 1, [self.user_id])
+                started.append(role)
+        return started
+
+    def grant_held_keys(self, conn: Connection, user_id: str, roles: Iterable[KeyRole]) -> None:
+        """Hand a newly admitted member every epoch of these role keys that this member
+        holds (so they also read what was filed before they joined)."""
+        granted = {
+            (row.role, row.epoch)
+            for row in conn.execute(
+                select(RoleGrantRow.role, RoleGrantRow.epoch).where(
+                    RoleGrantRow.recipient == f"user:{user_id}"
+                )
+            ).all()
+        }
+        wanted = set(roles)
+        for (role, epoch), private in sorted(self.role_keys.items()):
+            if role in wanted and (role.value, epoch) not in granted:
+                self.grant_role_epoch(conn, role, epoch, private, [Recipient("user", user_id)])
 
     def rotate_after_removals(self, conn: Connection) -> list[str]:
         """Start a new epoch for each role key this user holds whose current epoch was given

@@ -49,7 +49,9 @@ from safelog.store.schema import (
     UserRow,
     VaultRow,
 )
+from safelog.vault import membership
 from safelog.vault.directory import ENROLLED, INVITED, REMOVED, Person, load_directory
+from safelog.vault.membership import invitation_fields
 from safelog.vault.paths import database_url, device_name
 from safelog.vault.session import Clock, Session, role_grant_context, utc_now
 
@@ -58,6 +60,25 @@ INVITATION_DAYS = 14
 MIN_PASSPHRASE = 10
 FREE_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Invited:
+    user_id: str
+    secret: bytes
+    invitation: bytes
+    signature: bytes
+
+    def entry(self, kind: str) -> dict[str, Any]:
+        return {
+            "type": kind,
+            "user_id": self.user_id,
+            **invitation_fields(self.invitation, self.signature),
+        }
+
+
+def _ca_signer(ca_key: ec.EllipticCurvePrivateKey) -> Any:
+    return lambda message: ca_key.sign(message, ec.ECDSA(hashes.SHA256()))
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,101 @@ def _invite_x25519(secret: bytes) -> X25519PrivateKey:
 
 def _invitation_mac(secret: bytes, invitation: bytes, ca_der: bytes) -> bytes:
     return hmac.new(_derive(secret, b"mac"), invitation + ca_der, hashlib.sha256).digest()
+
+
+def _parse_recovery(recovery_key: str) -> bytes:
+    try:
+        return recovery.parse_key(recovery_key)
+    except recovery.RecoveryKeyInvalid as exc:
+        raise InvalidInput(f"That recovery key is not valid: {exc}.") from None
+
+
+def _recovery_kind_of(vault_record: dict[str, Any], secret: bytes) -> RecoveryKey:
+    public = b64(x25519_public_bytes(recovery.recovery_x25519(secret).public_key()))
+    for kind, stored in vault_record["recovery"].items():
+        if hmac.compare_digest(str(stored["x25519"]), public):
+            return RecoveryKey(kind)
+    raise InvalidInput("That recovery key does not belong to this vault.")
+
+
+class _EscrowHolder:
+    """A recovery key at work without a signed-in user: it hands the role keys it keeps
+    to a person it admitted, each checked against the membership log first."""
+
+    def __init__(
+        self,
+        vault: Vault,
+        conn: Connection,
+        keys: membership.Keys,
+        kind: RecoveryKey,
+        secret: bytes,
+    ) -> None:
+        self.vault, self.conn, self.keys, self.kind = vault, conn, keys, kind
+        self.private = recovery.recovery_x25519(secret)
+        self.signer = recovery.recovery_ed25519(secret)
+        self.slot = f"recovery:{kind.value}"
+
+    def hand_over(self, key_role: KeyRole, target: membership.Member) -> None:
+        """Each epoch of the role's key kept for this recovery key. A role with no key yet
+        gets one from its first member at their next sign-in."""
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+        if target.public is None:
+            return  # not enrolled yet: a reset leaves the keys for the enrolment code
+        state = membership.replay(membership.read_rows(self.conn), self.keys)
+        epochs = {e.epoch: e for e in state.epochs.get(key_role, [])}
+        recipient = X25519PublicKey.from_public_bytes(unb64(target.public["x25519"]))
+        user_slot = f"user:{target.user_id}"
+        held = {
+            row.epoch
+            for row in self.conn.execute(
+                select(RoleGrantRow.epoch).where(
+                    RoleGrantRow.role == key_role.value, RoleGrantRow.recipient == user_slot
+                )
+            ).all()
+        }
+        rows = self.conn.execute(
+            select(RoleGrantRow.__table__).where(
+                RoleGrantRow.role == key_role.value, RoleGrantRow.recipient == self.slot
+            )
+        ).all()
+        for row in rows:
+            epoch = epochs.get(row.epoch)
+            if epoch is None or row.epoch in held:
+                continue
+            try:
+                secret = hpke.unwrap(
+                    row.wrapped, self.private, role_grant_context(row.role, row.epoch, self.slot)
+                )
+            except DecryptionFailed:
+                raise TamperDetected(
+                    f"The {key_role.value} key kept for the {self.kind.value} recovery key is "
+                    "damaged."
+                ) from None
+            key = X25519PrivateKey.from_private_bytes(secret)
+            if x25519_public_bytes(key.public_key()) != epoch.public:
+                raise KeyNotTrusted(
+                    f"The {key_role.value} key kept for the recovery key does not match the "
+                    "membership log."
+                )
+            self._grant(key_role, row.epoch, key, user_slot, recipient)
+
+    def _grant(
+        self, key_role: KeyRole, epoch: int, private: X25519PrivateKey, slot: str, public: Any
+    ) -> None:
+        self.conn.execute(
+            insert(RoleGrantRow).values(
+                role=key_role.value,
+                epoch=epoch,
+                recipient=slot,
+                wrapped=hpke.wrap(
+                    private.private_bytes_raw(),
+                    public,
+                    role_grant_context(key_role.value, epoch, slot),
+                ),
+                created_at=self.vault.clock(),
+            )
+        )
 
 
 def check_new_passphrase(passphrase: str) -> None:
@@ -207,18 +323,27 @@ class Vault:
                     created_at=now,
                 )
             )
+        founder_roles = frozenset({Role.ADMIN, Role.DSL})
         with self.engine.begin() as conn:
-            user_id, code_secret = self._insert_invitation(
-                conn,
-                vault_id,
-                ca_key,
-                ca_der,
-                name,
-                frozenset({Role.ADMIN, Role.DSL}),
-                "setup",
-                now,
+            founder = self._insert_invitation(
+                conn, vault_id, ca_key, ca_der, name, founder_roles, "setup", now
             )
-        session = self._enrol(user_id, code_secret, passphrase, kdf, ca_key=ca_key)
+            # The membership log starts here, signed by the school CA: the founder is
+            # admitted as administrator and DSL by setting SafeLog up.
+            membership.append(
+                conn,
+                signer="ca",
+                body={
+                    "type": "genesis",
+                    "vault_id": vault_id,
+                    "vault_record": hashlib.sha256(record).hexdigest(),
+                    "founder": invitation_fields(founder.invitation, founder.signature),
+                    "founder_roles": sorted(r.value for r in founder_roles),
+                },
+                sign=_ca_signer(ca_key),
+                at=now,
+            )
+        session = self._enrol(founder.user_id, founder.secret, passphrase, kdf, ca_key=ca_key)
         return SetupResult(
             session=session,
             school_recovery_key=recovery.format_key(secrets[RecoveryKey.SCHOOL]),
@@ -236,8 +361,8 @@ class Vault:
         issued_by: str,
         now: datetime,
         reset_user_id: str | None = None,
-    ) -> tuple[str, bytes]:
-        """Insert (or, for a reset, replace) a signed invitation; returns (user id, code)."""
+    ) -> Invited:
+        """Insert (or, for a reset, replace) a signed invitation."""
         secret = recovery.new_secret()[:16]
         user_id = reset_user_id or str(uuid.uuid4())
         invitation = canonical_json(
@@ -256,9 +381,11 @@ class Vault:
                 "expires_at": (now + timedelta(days=INVITATION_DAYS)).isoformat(),
             }
         )
+        invitation_sig = ca_key.sign(invitation, ec.ECDSA(hashes.SHA256()))
+        invited = Invited(user_id, secret, invitation, invitation_sig)
         signed = {
             "invitation": invitation,
-            "invitation_sig": ca_key.sign(invitation, ec.ECDSA(hashes.SHA256())),
+            "invitation_sig": invitation_sig,
             "invitation_mac": _invitation_mac(secret, invitation, ca_der),
             "status": INVITED,
         }
@@ -289,7 +416,7 @@ class Vault:
                     enrolled_at=None,
                 )
             )
-            return user_id, secret
+            return invited
         taken = conn.execute(
             select(func.count())
             .select_from(UserRow)
@@ -298,7 +425,7 @@ class Vault:
         if taken:
             raise InvalidInput(f"There is already a user called {name}.")
         conn.execute(insert(UserRow).values(id=user_id, name=name, created_at=now, **signed))
-        return user_id, secret
+        return invited
 
     def invite(self, session: Session, name: str, roles: frozenset[Role]) -> str:
         """A one-time enrolment code for a new person. Only admins may invite."""
@@ -308,7 +435,7 @@ class Vault:
         if not roles:
             raise InvalidInput("Give the new person at least one role.")
         with session.write() as conn:
-            user_id, secret = self._insert_invitation(
+            invited = self._insert_invitation(
                 conn,
                 session.directory.vault_id,
                 ca_key,
@@ -318,15 +445,117 @@ class Vault:
                 session.user_id,
                 self.clock(),
             )
+            session.append_membership(conn, invited.entry("invite"))
             session.audit(
-                conn, "user.invite", {"user_id": user_id, "name": name, "roles": sorted(roles)}
+                conn,
+                "user.invite",
+                {"user_id": invited.user_id, "name": name, "roles": sorted(roles)},
             )
-        return recovery.format_key(secret, group=4)
+        return recovery.format_key(invited.secret, group=4)
 
     def _require_admin(self, session: Session) -> ec.EllipticCurvePrivateKey:
         if Role.ADMIN not in session.person.roles or session.ca_key is None:
             raise AccessDenied("Only an administrator can do that.")
         return session.ca_key
+
+    def admit(self, session: Session, name: str, decline: bool = False) -> list[Role]:
+        """Admit (or decline) an enrolled person to each role they wait for that this
+        member may admit them to, handing over the role keys this member holds. Returns
+        the roles admitted or declined."""
+        from safelog.domain.admission import may_admit
+        from safelog.domain.roles import ROLE_KEYS
+
+        session.ensure_open()
+        with session.write() as conn:
+            session.reload_directory(conn)
+            person = self._require_person(session, name)
+            if person.id == session.user_id:
+                raise InvalidInput("No one can admit themselves; ask another member of the role.")
+            waiting = sorted(person.pending)
+            roles = [r for r in waiting if may_admit(session.person.roles, r)]
+            if not roles:
+                if not waiting:
+                    raise InvalidInput(f"{person.name} is not waiting to be admitted to any role.")
+                raise AccessDenied(
+                    f"{person.name} is waiting to be admitted as "
+                    f"{', '.join(r.value for r in waiting)}; you cannot admit anyone to that."
+                )
+            member = session.directory.membership.members[person.id]
+            for role in roles:
+                session.append_membership(
+                    conn,
+                    {
+                        "type": "decline" if decline else "admit",
+                        "user_id": person.id,
+                        "role": role.value,
+                        "invitation": member.invitation_sha,
+                    },
+                )
+            if not decline:
+                session.reload_directory(conn)
+                wanted = {ROLE_KEYS[r] for r in roles if r in ROLE_KEYS}
+                session.grant_held_keys(conn, person.id, wanted)
+            session.audit(
+                conn,
+                "user.decline" if decline else "user.admit",
+                {"user_id": person.id, "name": person.name, "roles": [r.value for r in roles]},
+            )
+        session.refresh()
+        return roles
+
+    def admit_with_recovery(self, name: str, recovery_key: str) -> list[Role]:
+        """The first chair (or anyone the key may admit), admitted with a recovery key by
+        whoever holds it: the clerk to the governors need not be a SafeLog user. The key
+        hands over the role keys it keeps, checked against the membership log."""
+        from safelog.domain.admission import recovery_may_admit
+        from safelog.domain.roles import ROLE_KEYS
+
+        self._require_vault()
+        secret = _parse_recovery(recovery_key)
+        with self.engine.connect() as conn:
+            vault = conn.execute(select(VaultRow.__table__)).one()
+        kind = _recovery_kind_of(json.loads(vault.record), secret)
+        from safelog.vault.directory import vault_keys
+
+        with self.engine.begin() as conn:
+            keys, _ = vault_keys(conn, fingerprint(vault.ca_cert), str(vault.vault_id))
+            state = membership.replay(membership.read_rows(conn), keys)
+            target = next(
+                (
+                    m
+                    for m in state.members.values()
+                    if m.name.casefold() == clean_name(name).casefold()
+                ),
+                None,
+            )
+            if target is None:
+                raise NotFound(f"There is no user called {name}.")
+            roles = sorted(r for r in target.pending if recovery_may_admit(kind, r))
+            if not roles:
+                raise InvalidInput(
+                    f"{target.name} is not waiting for the {kind.value} recovery key to admit "
+                    "them to any role."
+                )
+            signer = recovery.recovery_ed25519(secret)
+            for role in roles:
+                membership.append(
+                    conn,
+                    signer=f"recovery:{kind.value}",
+                    body={
+                        "type": "admit",
+                        "user_id": target.user_id,
+                        "role": role.value,
+                        "invitation": target.invitation_sha,
+                    },
+                    sign=signer.sign,
+                    at=self.clock(),
+                )
+            escrow = _EscrowHolder(self, conn, keys, kind, secret)
+            for role in roles:
+                key_role = ROLE_KEYS.get(role)
+                if key_role is not None:
+                    escrow.hand_over(key_role, target)
+        return roles
 
     def _require_person(self, session: Session, name: str) -> Person:
         person = session.directory.by_name(name)
@@ -338,29 +567,16 @@ class Vault:
         """Take someone out of SafeLog. Each role key they held gets a new epoch the next
         time another member of that role signs in, so nothing filed after that reaches them."""
         session.ensure_open()
-        ca_key = self._require_admin(session)
+        self._require_admin(session)
         person = self._require_person(session, name)
         if person.id == session.user_id:
             raise InvalidInput("You cannot remove yourself; ask another administrator.")
-        record = canonical_json(
-            {
-                "type": "removal",
-                "vault_id": session.directory.vault_id,
-                "user_id": person.id,
-                "by": session.user_id,
-                "at": self.clock().isoformat(),
-            }
-        )
+        if person.status == REMOVED:
+            raise InvalidInput(f"{person.name} has been removed already.")
         with session.write() as conn:
-            conn.execute(
-                update(UserRow)
-                .where(UserRow.id == person.id)
-                .values(
-                    status=REMOVED,
-                    removal=record,
-                    removal_sig=ca_key.sign(record, ec.ECDSA(hashes.SHA256())),
-                )
-            )
+            session.append_membership(conn, {"type": "remove", "user_id": person.id})
+            # The status column only feeds the sign-in list; the log decides.
+            conn.execute(update(UserRow).where(UserRow.id == person.id).values(status=REMOVED))
             session.audit(conn, "user.remove", {"user_id": person.id, "name": person.name})
             rotated = session.rotate_after_removals_now(conn)
             if rotated:
@@ -369,30 +585,49 @@ class Vault:
     def reset_access(self, session: Session, name: str, recovery_key: str) -> str:
         """For someone who lost their passphrase: a new enrolment code, with the role keys
         the recovery key restores waiting for it. Every restored role gets a new epoch."""
+        from safelog.domain.admission import NEEDS_NO_ADMISSION, recovery_may_admit
+
         session.ensure_open()
         ca_key = self._require_admin(session)
         person = self._require_person(session, name)
-        try:
-            secret = recovery.parse_key(recovery_key)
-        except recovery.RecoveryKeyInvalid as exc:
-            raise InvalidInput(f"That recovery key is not valid: {exc}.") from None
+        if person.status == REMOVED:
+            raise InvalidInput(f"{person.name} has been removed; invite them again instead.")
+        secret = _parse_recovery(recovery_key)
         kind = self._recovery_kind(session, secret)
         private = recovery.recovery_x25519(secret)
         signer = recovery.recovery_ed25519(secret)
         with session.write() as conn:
             restored = self._restore_from_escrow(session, conn, kind, private)
-            user_id, code = self._insert_invitation(
+            invited = self._insert_invitation(
                 conn,
                 session.directory.vault_id,
                 ca_key,
                 session.directory.ca_der,
                 person.name,
-                person.roles,
+                person.claimed_roles | person.roles,
                 session.user_id,
                 self.clock(),
                 reset_user_id=person.id,
             )
+            user_id, code = invited.user_id, invited.secret
+            session.append_membership(conn, invited.entry("reset"))
+            # The recovery key re-admits the person to the roles whose keys it keeps; any
+            # other role waits for a member of that role to admit them again.
+            invitation_sha = hashlib.sha256(invited.invitation).hexdigest()
+            for held in sorted(person.roles - NEEDS_NO_ADMISSION):
+                if recovery_may_admit(kind, held):
+                    session.append_membership(
+                        conn,
+                        {
+                            "type": "admit",
+                            "user_id": user_id,
+                            "role": held.value,
+                            "invitation": invitation_sha,
+                        },
+                        signed_by=(f"recovery:{kind.value}", signer.sign),
+                    )
             conn.execute(delete(RoleGrantRow).where(RoleGrantRow.recipient == f"user:{user_id}"))
+            session.reload_directory(conn)
             invite_public = _invite_x25519(code).public_key()
             rotated = []
             for role in sorted(person.key_roles & set(r for r, _ in restored)):
@@ -512,6 +747,7 @@ class Vault:
                 "tampered with. Do not enrol; tell your DSL."
             )
         invitation = json.loads(row.invitation)
+        self._check_invitation_in_log(user_id, row.invitation, vault)
         identity = Identity.generate()
         profile_key = recovery.new_secret()
         identity.extra = {
@@ -559,23 +795,43 @@ class Vault:
                     certificate=certificate,
                 )
             ).rowcount
-        if changed != 1:
-            raise InvalidInput("That enrolment code has already been used.")
+            if changed != 1:
+                raise InvalidInput("That enrolment code has already been used.")
+            membership.append(
+                conn,
+                signer=f"invite:{user_id}",
+                body={"type": "enrol", "user_id": user_id, "enrolment": b64(enrolment)},
+                sign=_invite_signing_key(secret).sign,
+                at=now,
+            )
         session = self._open_session(user_id, identity, profile_key)
         with session.write() as conn:
             self._claim_invite_grants(session, conn, secret)
-            for role in sorted(session.person.key_roles):
-                if session.directory.current_epoch(role) is None:
-                    session.role_keys[(role, 1)] = session.create_role_epoch(
-                        conn, role, 1, [user_id]
-                    )
-                    if role == KeyRole.ADMIN and ca_key is not None:
-                        self._wrap_ca_key(session, conn, ca_key, 1)
+            for role in session.start_missing_epochs(conn):
+                if role == KeyRole.ADMIN and ca_key is not None:
+                    self._wrap_ca_key(session, conn, ca_key, 1)
             session.audit(
                 conn, "user.enrol", {"roles": sorted(r.value for r in session.person.roles)}
             )
         session.refresh()
         return session
+
+    def _check_invitation_in_log(self, user_id: str, invitation: bytes, vault: Any) -> None:
+        """The invitation must be this person's current one in the membership log, not yet
+        used: a kept code cannot enrol again, nor a planted invitation enrol at all."""
+        from safelog.vault.directory import vault_keys
+
+        with self.engine.connect() as conn:
+            keys, _ = vault_keys(conn, fingerprint(vault.ca_cert), str(vault.vault_id))
+            state = membership.replay(membership.read_rows(conn), keys)
+        member = state.members.get(user_id)
+        if member is None or member.invitation != invitation:
+            raise TamperDetected(
+                "Your invitation is not in SafeLog's signed membership log: it may have been "
+                "planted or tampered with. Do not enrol; tell your DSL."
+            )
+        if member.enrolled or member.removed:
+            raise InvalidInput("That enrolment code has already been used.")
 
     def _claim_invite_grants(self, session: Session, conn: Connection, secret: bytes) -> None:
         """Move role keys left for this invitation (by a reset) to the new personal key."""
@@ -629,6 +885,11 @@ class Vault:
                 "Your own entry in the user directory does not match your keys: the database "
                 "may have been tampered with."
             )
+        if person.certificate_damaged:
+            raise TamperDetected(
+                f"Your own entry in the user directory ({person.name}): your signing "
+                "certificate is damaged or altered. Ask an administrator to check it."
+            )
         return Session(
             engine=self.engine,
             data_dir=self.data_dir,
@@ -653,9 +914,7 @@ class Vault:
             ).one_or_none()
             if row is None:
                 raise NotFound(f"There is no user called {name}.")
-            if row.status == REMOVED or row.removal is not None:
-                raise AccessDenied(f"{row.name} has been removed from SafeLog.")
-            if row.status != ENROLLED or row.sealed_keys is None:
+            if row.sealed_keys is None:
                 raise AccessDenied(f"{row.name} has not enrolled yet: use the enrolment code.")
             failures = (
                 conn.execute(
@@ -682,6 +941,9 @@ class Vault:
             raise WrongPassphrase(f"That passphrase is not right for {row.name}.") from None
         identity = Identity.from_bytes(secret)
         session = self._open_session(row.id, identity, unb64(identity.extra["profile_key"]))
+        if session.person.status == REMOVED:
+            session.lock()
+            raise AccessDenied(f"{row.name} has been removed from SafeLog.")
         with self.engine.connect() as conn:
             session.load_role_keys(conn)
             session.check_audit_log(conn)
@@ -692,10 +954,15 @@ class Vault:
         return session
 
     def _throttle(self, failures: Sequence[datetime]) -> None:
+        # The records are unsigned (nobody can sign before unlocking), so a database writer
+        # can plant them: one dated in the future counts as now, and no number of them makes
+        # anyone wait longer than the normal throttle's longest wait.
+        now = self.clock()
         if len(failures) < FREE_ATTEMPTS:
             return
-        wait = min(2 ** (len(failures) - FREE_ATTEMPTS + 1), MAX_WAIT_SECONDS)
-        remaining = wait - (self.clock() - failures[-1]).total_seconds()
+        wait = min(2 ** min(len(failures) - FREE_ATTEMPTS + 1, 16), MAX_WAIT_SECONDS)
+        last = min(failures[-1], now)
+        remaining = min(wait - (now - last).total_seconds(), MAX_WAIT_SECONDS)
         if remaining > 0:
             raise TooManyAttempts(
                 f"Too many wrong passphrases. Wait {int(remaining) + 1} seconds before trying "
@@ -708,10 +975,9 @@ class Vault:
             if session.ca_key is not None:
                 self._issue_pending_certificates(session, conn)
             rotated = session.rotate_after_removals(conn)
-            if rotated:
-                session.directory = load_directory(
-                    conn, session.identity.extra["ca_fp"], session.identity.extra["vault_id"]
-                )
+            started = session.start_missing_epochs(conn)
+            if rotated or started:
+                session.reload_directory(conn)
             granted = session.complete_pending_grants(conn)
             details: dict[str, Any] = {"failed_attempts_before": failures}
             if rotated:

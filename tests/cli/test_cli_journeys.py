@@ -192,7 +192,11 @@ def build_school(cli: Cli) -> SchoolRun:
     enrolled["Sam Staff"] = ok(
         cli.run("user", "enrol", "--code", code, stdin=[PASS["Sam Staff"], PASS["Sam Staff"]])
     )
-    # Existing members hand role keys on when they next sign in.
+    # Being invited is not being admitted: the DSL admits the headteacher.
+    waiting = json.loads(ok(cli.as_user("Dana DSL", "user", "list", "--json")))
+    assert {r["name"]: r["state"] for r in waiting}["Hugh Head"] == "enrolled"
+    admitted = ok(cli.as_user("Dana DSL", "user", "admit", "--name", "Hugh Head"))
+    assert "Hugh Head is admitted as headteacher" in admitted
     users = cli.as_user("Dana DSL", "user", "list", "--json")
     return SchoolRun(cli, init, codes, enrolled, mismatch, users)
 
@@ -263,7 +267,13 @@ def test_user_list_json_and_data_dir_from_environment(school: SchoolRun) -> None
     assert set(by_name["Dana DSL"]["roles"]) >= {"admin", "dsl"}
     assert "headteacher" in by_name["Hugh Head"]["roles"]
     assert by_name["Sam Staff"]["roles"] == ["staff"]
-    assert {row["status"] for row in rows} == {"active"}
+    assert {row["state"] for row in rows} == {"admitted"}
+    assert by_name["Hugh Head"]["admitted_by"] == {"headteacher": "Dana DSL"}
+    assert by_name["Hugh Head"]["invited_by"] == "Dana DSL"
+    assert by_name["Dana DSL"]["admitted_by"] == {
+        "admin": "setting up SafeLog",
+        "dsl": "setting up SafeLog",
+    }
     via_env = school.cli.as_user("Sam Staff", "user", "list", "--json", use_env_dir=True)
     assert {row["name"] for row in json.loads(ok(via_env))} >= set(by_name)
 

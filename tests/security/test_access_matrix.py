@@ -49,7 +49,7 @@ def school_with_deputy(vault: Any) -> tuple[Any, dict[str, str]]:
     code = vault.invite(dana, DEE, frozenset({Role.DSL}))
     dana.lock()
     vault.enrol(code, DEE_PASSPHRASE).lock()
-    school.unlock("Dana DSL").lock()  # hands the dsl role key to the deputy
+    vault.admit(school.unlock("Dana DSL"), DEE)  # hands the dsl role key to the deputy
     return school, {**PASSPHRASES, DEE: DEE_PASSPHRASE}
 
 

@@ -4,6 +4,7 @@ and the person acting is told plainly."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -20,12 +21,10 @@ from safelog.audit import log as audit_log
 from safelog.crypto.ca import certificate_der, create_ca
 from safelog.crypto.encoding import b64, canonical_json
 from safelog.crypto.identity import x25519_public_bytes
-from safelog.domain.access import Recipient
 from safelog.errors import KeyNotTrusted, TamperDetected
 from safelog.store.schema import (
     AudienceKeyRow,
     CaseRow,
-    RoleEpochRow,
     RoleGrantRow,
     UserRow,
     VaultRow,
@@ -65,77 +64,66 @@ def attacker_grants(vault: Any, attacker: X25519PrivateKey) -> int:
     return len(ring.private) - 1
 
 
-def swap_governors_key(vault: Any, how: str) -> X25519PrivateKey:
-    """Replace the governors' role public key in role_epochs with the attacker's own."""
+def swap_in_log(vault: Any, how: str, match: Any, change: Any) -> X25519PrivateKey:
+    """Edit one membership log entry (the only place public keys are read from) so that it
+    names the attacker's key: keeping the old signature, re-signing with a key of their own,
+    or claiming a recovery key signed it."""
+    from safelog.store.schema import MembershipRow
+    from safelog.vault import membership
+
     attacker = X25519PrivateKey.generate()
     with vault.engine.begin() as conn:
-        row = conn.execute(
-            select(RoleEpochRow.__table__).where(RoleEpochRow.role == "governors")
-        ).one()
-        record = json.loads(row.record)
-        record["x25519"] = b64(x25519_public_bytes(attacker.public_key()))
-        signature = row.signature
-        if how == "foreign-signature":
-            record = canonical_json(record)
-            signature = Ed25519PrivateKey.generate().sign(record)
-        elif how == "claims-recovery-signer":
-            record["created_by"] = "recovery:governors"
-            record = canonical_json(record)
-            signature = Ed25519PrivateKey.generate().sign(record)
-        else:
-            record = canonical_json(record)
-        assert record != row.record
-        conn.execute(
-            update(RoleEpochRow)
-            .where(RoleEpochRow.role == row.role, RoleEpochRow.epoch == row.epoch)
-            .values(record=record, signature=signature)
-        )
+        rows = conn.execute(select(MembershipRow.__table__).order_by(MembershipRow.seq)).all()
+        row = next(r for r in rows if match(json.loads(r.body)))
+        body = json.loads(row.body)
+        change(body, b64(x25519_public_bytes(attacker.public_key())))
+        raw = canonical_json(body)
+        values: dict[str, Any] = {"body": raw}
+        if how != "old-signature":
+            signer = "recovery:governors" if how == "claims-recovery-signer" else row.signer
+            digest = membership.entry_hash(row.seq, row.prev_hash, signer, row.created_at, raw)
+            values.update(
+                signer=signer,
+                entry_hash=digest,
+                signature=Ed25519PrivateKey.generate().sign(membership.signing_message(digest)),
+            )
+        conn.execute(update(MembershipRow).where(MembershipRow.seq == row.seq).values(**values))
     return attacker
+
+
+def swap_governors_key(vault: Any, how: str) -> X25519PrivateKey:
+    def change(body: dict[str, Any], key: str) -> None:
+        body["x25519"] = key
+
+    return swap_in_log(
+        vault,
+        how,
+        lambda b: b.get("type") == "epoch" and b.get("role") == "governors",
+        change,
+    )
 
 
 SWAPS = ["old-signature", "foreign-signature", "claims-recovery-signer"]
 
 
-@pytest.mark.parametrize("how", SWAPS[:2])
+@pytest.mark.parametrize("how", SWAPS)
 def test_swapped_governors_key_is_refused_before_anything_is_written(school: Any, how: str) -> None:
     vault = school.vault
     before = counts(vault)
     attacker = swap_governors_key(vault, how)
-    sam = school.unlock("Sam Staff")
-    after_sign_in = counts(vault)
-    with pytest.raises(KeyNotTrusted) as caught:
-        add_case(sam, CaseInput.from_json(ABOUT_HEAD))
-    message = str(caught.value)
-    assert "governors" in message and "key" in message
-    assert ABOUT_HEAD["summary"] not in message
-    assert counts(vault) == after_sign_in  # no case, no reader group, no audit entry
-    assert after_sign_in[:2] == before[:2]
-    assert opened_with(vault, attacker) == {}
-
-
-@pytest.mark.parametrize("how", SWAPS)
-def test_swapped_governors_key_is_never_used(school: Any, how: str) -> None:
-    """What holds today whatever the filing does: the attacker's key opens nothing, the
-    directory names the failed key, and the chair (who holds the real key) is stopped."""
-    vault = school.vault
-    attacker = swap_governors_key(vault, how)
-    sam = school.unlock("Sam Staff")
-    assert any("governors role key" in p for p in sam.directory.problems)
-    with pytest.raises(KeyNotTrusted, match="governors"):
-        sam.recipient_public_key(Recipient("role", "governors"))
-    with pytest.raises(KeyNotTrusted, match="governors"):
-        add_case(sam, CaseInput.from_json(ABOUT_HEAD))
+    for name in ("Sam Staff", "Chris Chair", "Hugh Head", "Dana DSL"):
+        with pytest.raises(TamperDetected) as caught:
+            school.unlock(name)
+        message = str(caught.value)
+        assert "membership log" in message
+        assert ABOUT_HEAD["summary"] not in message
+    assert counts(vault) == before  # no case, no reader group, no audit entry
     assert opened_with(vault, attacker) == {}
     assert attacker_grants(vault, attacker) == 0
-    with pytest.raises(KeyNotTrusted) as caught:
-        school.unlock("Chris Chair")
-    assert "governors role key" in str(caught.value)
-    # The headteacher gets nothing from the swap either.
-    hugh = school.unlock("Hugh Head")
-    assert list_cases(hugh) == []
 
 
 def swap_enrolment_key(vault: Any, name: str) -> X25519PrivateKey:
+    """Swap the copy of someone's enrolment kept in the users table (not read any more)."""
     attacker = X25519PrivateKey.generate()
     with vault.engine.begin() as conn:
         row = conn.execute(select(UserRow.__table__).where(UserRow.name == name)).one()
@@ -147,44 +135,30 @@ def swap_enrolment_key(vault: Any, name: str) -> X25519PrivateKey:
     return attacker
 
 
-def test_swapped_user_key_is_refused_by_the_directory(vault: Any) -> None:
+def test_swapped_user_key_in_the_users_table_is_never_used(vault: Any) -> None:
     """Small primary: the head is also a DSL, so a concern about the head is wrapped to the
-    other DSL (Dana) one by one. An attacker swaps Dana's enrolment key for their own."""
+    other DSL (Dana) one by one. An attacker swaps Dana's enrolment key in the users table:
+    public keys come from the signed membership log, so the swap changes nothing."""
     school = build_school(vault, head_is_dsl=True)
-    dana_id = school.ids["Dana DSL"]
-    school.unlock("Sam Staff").lock()  # Sam's device has seen every entry Dana signed
     attacker = swap_enrolment_key(vault, "Dana DSL")
     sam = school.unlock("Sam Staff")
-    assert dana_id not in sam.directory.people
-    assert "the record of user 'Dana DSL' failed its check" in sam.directory.problems
-    with pytest.raises(KeyNotTrusted) as caught:
-        sam.recipient_public_key(Recipient("user", dana_id))
-    assert "failed its signature check" in str(caught.value)
-    try:
-        reference = add_case(sam, CaseInput.from_json(ABOUT_HEAD))
-    except KeyNotTrusted:
-        reference = None
+    reference = add_case(sam, CaseInput.from_json(ABOUT_HEAD))
     assert opened_with(vault, attacker) == {}
     assert attacker_grants(vault, attacker) == 0
-    if reference is not None:
-        with vault.engine.connect() as conn:
-            chris = open_keyring(
-                conn, [user_identity(conn, "Chris Chair", PASSPHRASES["Chris Chair"]).x25519]
-            )
-            assert case_deks(conn, reference, chris)  # the chair still gets the concern
-            hugh = open_keyring(
-                conn, [user_identity(conn, "Hugh Head", PASSPHRASES["Hugh Head"]).x25519]
-            )
-            assert case_deks(conn, reference, hugh) == {}
-    # Dana herself is told her entry no longer matches her keys.
-    with pytest.raises(TamperDetected) as refused:
-        school.unlock("Dana DSL")
-    assert "does not match your keys" in str(refused.value)
+    with vault.engine.connect() as conn:
+        dana = open_keyring(conn, [user_identity(conn, "Dana DSL", PASSPHRASES["Dana DSL"]).x25519])
+        assert case_deks(conn, reference, dana)  # Dana's real key gets the concern
+        hugh = open_keyring(
+            conn, [user_identity(conn, "Hugh Head", PASSPHRASES["Hugh Head"]).x25519]
+        )
+        assert case_deks(conn, reference, hugh) == {}
+    assert reference in [c.reference for c in list_cases(school.unlock("Dana DSL"))]
 
 
-def test_swapped_user_key_gets_no_role_key_handed_over(vault: Any) -> None:
-    """A new DSL's role key is handed over when an existing member signs in; a swapped
-    enrolment key must not receive it."""
+@pytest.mark.parametrize("how", SWAPS[:2])
+def test_swapped_user_key_in_the_log_stops_everyone(vault: Any, how: str) -> None:
+    """A new DSL's role key is handed over on admission; an enrolment key swapped in the
+    membership log stops every sign-in, so the attacker's key receives nothing."""
     from safelog.domain.roles import Role
 
     school = build_school(vault)
@@ -192,13 +166,25 @@ def test_swapped_user_key_gets_no_role_key_handed_over(vault: Any) -> None:
     code = vault.invite(dana, "Dee Deputy", frozenset({Role.DSL}))
     dana.lock()
     vault.enrol(code, "dee deputy safeguarding").lock()
-    attacker = swap_enrolment_key(vault, "Dee Deputy")
-    # Signing in would hand the dsl key to a verified Dee; here Dee's enrolment entry in the
-    # audit log no longer verifies against her (swapped) record, so the sign-in stops.
-    with pytest.raises(TamperDetected, match="audit"):
+
+    def change(body: dict[str, Any], key: str) -> None:
+        enrolment = json.loads(base64.b64decode(body["enrolment"]))
+        enrolment["public"]["x25519"] = key
+        body["enrolment"] = b64(canonical_json(enrolment))
+
+    dee = school_user_id(vault, "Dee Deputy")
+    attacker = swap_in_log(
+        vault, how, lambda b: b.get("type") == "enrol" and b.get("user_id") == dee, change
+    )
+    with pytest.raises(TamperDetected, match="membership log"):
         school.unlock("Dana DSL")
     assert attacker_grants(vault, attacker) == 0
     assert opened_with(vault, attacker) == {}
+
+
+def school_user_id(vault: Any, name: str) -> str:
+    with vault.engine.connect() as conn:
+        return str(conn.execute(select(UserRow.id).where(UserRow.name == name)).scalar_one())
 
 
 def fresh_ca(school_name: str, clock: Any) -> tuple[ec.EllipticCurvePrivateKey, bytes]:

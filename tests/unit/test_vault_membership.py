@@ -27,7 +27,7 @@ def test_removed_deputy_dsl_cannot_sign_in_and_new_cases_use_a_new_epoch(school)
     dsl = school.unlock("Dana DSL")
     code = vault.invite(dsl, "Dee Deputy", frozenset({Role.DSL}))
     vault.enrol(code, "dee deputy passphrase").lock()
-    school.unlock("Dana DSL")  # hands the DSL key to the deputy
+    vault.admit(school.unlock("Dana DSL"), "Dee Deputy")  # hands over the DSL key
     deputy = vault.unlock("Dee Deputy", "dee deputy passphrase")
     old_ref = add_case(school.unlock("Sam Staff"), CaseInput.from_json(REPORT))
     assert _refs(deputy) == [old_ref]

@@ -1,0 +1,247 @@
+"""Every reader re-checks who was allowed to write what (DESIGN §3.5).
+
+A signed case version, re-key or evidence item proves who made it, not that they were
+allowed to. So each reader checks, against the membership log it replayed itself:
+
+- the author held, at the point of the log the statement names, a role allowed to make
+  that change: DSL, headteacher or chair manage cases; a reporter writes their submission,
+  and after it only adds evidence (and its sightings) while the case is still new;
+- the log point named never goes backwards along a case, nor beyond the log's head;
+- every reader group a case was given (at creation, and at each re-key) is exactly the one
+  the iron rule gives for the case's signed subjects and category at that point, and the
+  case's current reader group is the one its latest signed version names.
+
+What fails is reported as tampering with the case reference and what was wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject, plan_audience
+from safelog.domain.roles import KeyRole, Role
+from safelog.errors import InvalidInput, KeyNotTrusted, TamperDetected
+from safelog.vault.directory import Directory, Person
+from safelog.vault.session import Session
+
+# Who may amend a case they can read: staff add to a case only by reporting again.
+MANAGERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
+
+# Fields whose change can change who may read the case.
+AUDIENCE_FIELDS = frozenset({"subjects", "category", "escalated_to_leadership"})
+
+# A reporter may add evidence (and record that a file was seen again) while their report is
+# in one of these states; nothing else after the version that sent it.
+REPORTER_MAY_ADD = ("new", "acknowledged")
+REPORTER_MAY_SET_LATER = frozenset({"evidence_sightings", "image_reports"})
+
+# What a report sent by someone who does not manage cases may set: never an
+# acknowledgement, an escalation, a decision, an outcome or a status beyond "new".
+MANAGEMENT_FIELDS = frozenset(
+    {
+        "acknowledged",
+        "escalations",
+        "chronology",
+        "actions",
+        "decisions",
+        "outcome",
+        "allegation_outcome",
+        "outcome_note",
+        "escalated_to_leadership",
+    }
+)
+
+
+def plan_for(
+    directory: Directory, reporter_id: str, fields: Mapping[str, Any], at: int | None = None
+) -> AudiencePlan:
+    """The reader group the iron rule gives a case with these fields, with the membership
+    as it stood after log entry `at` (or now)."""
+    subjects = frozenset(fields.get("subjects") or [])
+    return plan_audience(
+        reporter_id=reporter_id,
+        subject_ids=subjects,
+        members=directory.active_members(at),
+        escalated_to_leadership=bool(fields.get("escalated_to_leadership", False)),
+        established=directory.established_roles(at),
+        subject_roles_of=directory.subject_roles(at),
+    )
+
+
+def writer_plan(session: Session, reporter_id: str, fields: Mapping[str, Any]) -> AudiencePlan:
+    directory = session.directory
+    if fields.get("subjects") and directory.failed_users:
+        raise KeyNotTrusted(
+            f"The record of {', '.join(sorted(directory.failed_users))} failed its signature "
+            "check, so SafeLog cannot safely decide who may read a concern about a member of "
+            "staff. Ask your administrator to check the user list."
+        )
+    try:
+        return plan_for(directory, reporter_id, fields)
+    except NoOneCanRead as exc:
+        raise InvalidInput(str(exc)) from None
+    except UnknownSubject as exc:
+        raise KeyNotTrusted(str(exc)) from None
+
+
+def expected_slots(directory: Directory, plan: AudiencePlan, at: int) -> frozenset[str]:
+    """The key slots a reader group for this plan has, with role epochs current at `at`."""
+    slots = set()
+    for recipient in plan.recipients:
+        if recipient.kind == "role":
+            epoch = directory.epoch_at(KeyRole(recipient.name), at)
+            slots.add(f"role:{recipient.name}:{epoch.epoch if epoch else '?'}")
+        else:
+            slots.add(str(recipient))
+    return frozenset(slots)
+
+
+@dataclass
+class CaseAuthority:
+    """Walks one case's versions in order, checking each author's authority."""
+
+    session: Session
+    conn: Connection
+    reference: str
+    audience_id: str
+    reporter: str = ""
+    last_seq: int = 0
+    last_audience: str = ""
+
+    def membership_seq(self, statement: Mapping[str, Any], where: str) -> int:
+        directory = self.session.directory
+        raw = statement.get("membership")
+        if raw is None:
+            if directory.membership.migrated:
+                return 1  # written before the log: the upgrade's snapshot stands for it
+            raise TamperDetected(f"{where} does not say which membership it was written under.")
+        seq = int(raw)
+        if seq > directory.head_seq:
+            self.session.reload_directory(self.conn)
+        if seq > self.session.directory.head_seq or seq < self.last_seq or seq < 1:
+            raise TamperDetected(
+                f"{where} names a point of the membership log that does not fit its history: "
+                "the case or the membership log has been tampered with."
+            )
+        return seq
+
+    def author_roles(self, author: Person, seq: int, where: str) -> frozenset[Role]:
+        roles = author.roles_at(seq)
+        if not roles:
+            raise TamperDetected(
+                f"{where} was written by {author.name}, who did not hold any role in SafeLog "
+                "at that point (not admitted, or removed): it is not accepted."
+            )
+        return roles
+
+    def check_version(
+        self,
+        version: int,
+        statement: Mapping[str, Any],
+        author: Person,
+        before: Mapping[str, Any],
+        changed: Mapping[str, Any],
+    ) -> None:
+        where = f"Case {self.reference}, version {version},"
+        seq = self.membership_seq(statement, where)
+        roles = self.author_roles(author, seq, where)
+        manager = bool(MANAGERS & roles)
+        if version == 1:
+            self.reporter = str(changed.get("reporter", ""))
+            if self.reporter != author.id:
+                raise TamperDetected(f"{where} names a reporter other than its author.")
+            if not manager:
+                sets = MANAGEMENT_FIELDS & set(changed)
+                if sets or changed.get("status", "new") != "new":
+                    raise TamperDetected(
+                        f"{where} was sent by {author.name}, who does not manage cases, yet it "
+                        f"sets {', '.join(sorted(sets or {'status'}))}: it is not accepted."
+                    )
+        elif not manager:
+            reporter_adds = (
+                author.id == self.reporter
+                and set(changed) <= REPORTER_MAY_SET_LATER
+                and before.get("status", "new") in REPORTER_MAY_ADD
+            )
+            if not reporter_adds:
+                raise TamperDetected(
+                    f"{where} was written by {author.name}, who may not change this case "
+                    f"(only a DSL, the headteacher or the chair can): it is not accepted."
+                )
+        audience = statement.get("audience")
+        if audience is not None or version == 1:
+            self.check_reader_group(str(audience or ""), {**before, **changed}, seq, where)
+        elif AUDIENCE_FIELDS & set(changed) and self.last_audience:
+            # Who it is about changed without a new reader group: still the right one?
+            self.check_reader_group(self.last_audience, {**before, **changed}, seq, where)
+        self.last_seq = seq
+
+    def check_reader_group(
+        self, audience_id: str, fields: Mapping[str, Any], seq: int, where: str
+    ) -> None:
+        """The reader group named must be the one the iron rule gives at that point."""
+        if not audience_id:
+            if self.session.directory.membership.migrated:
+                self.last_audience = ""  # written before versions named their reader group
+                return
+            raise TamperDetected(f"{where} does not name who may read the case.")
+        directory = self.session.directory
+        try:
+            plan = plan_for(directory, self.reporter, fields, at=seq)
+        except (NoOneCanRead, UnknownSubject):
+            raise TamperDetected(
+                f"{where} gave the case to readers the rules do not allow."
+            ) from None
+        stored = frozenset(self.session.audience_recipients(self.conn, audience_id))
+        if stored != expected_slots(directory, plan, seq):
+            raise TamperDetected(
+                f"{where} gave the case to readers other than the ones the rules give for who "
+                "it is about (someone may have tried to let the subject of the concern read it, "
+                "or to take it away from the DSL): it is not accepted."
+            )
+        self.last_audience = audience_id
+
+    def finish(self) -> None:
+        """The case's current reader group must be the one its signed history names."""
+        if self.last_audience and self.last_audience != self.audience_id:
+            raise TamperDetected(
+                f"Case {self.reference} has been given to other readers outside SafeLog: its "
+                "reader group is not the one its signed history names."
+            )
+
+
+def check_evidence_author(
+    session: Session,
+    author: Person,
+    statement: Mapping[str, Any],
+    history: Sequence[tuple[str, Mapping[str, Any]]],
+    where: str,
+) -> None:
+    """An evidence item must come from someone managing the case at that point, or from the
+    reporter while they may still add to their own report.
+
+    `history` is (author id, fields after that version) for each version of the case."""
+    raw = statement.get("membership")
+    if raw is None:
+        if session.directory.membership.migrated:
+            return
+        raise TamperDetected(f"{where} does not say which membership it was added under.")
+    seq = int(raw)
+    case_version = int(statement.get("case_version", 0))
+    if not 1 <= case_version <= len(history) or seq > session.directory.head_seq:
+        raise TamperDetected(f"{where} names a point in the case that does not fit its history.")
+    roles = author.roles_at(seq)
+    if MANAGERS & roles:
+        return
+    reporter = history[0][0]
+    status = history[case_version - 1][1].get("status", "new")
+    if roles and author.id == reporter and status in REPORTER_MAY_ADD:
+        return
+    raise TamperDetected(
+        f"{where} was added by {author.name}, who may not add to this case at that point: "
+        "it is not accepted."
+    )
