@@ -51,8 +51,9 @@ def entry_hash(
     case_id: str | None,
     key_ref: str,
     body_ct: bytes,
+    item_ref: str | None = None,
 ) -> bytes:
-    header = {
+    header: dict[str, Any] = {
         "seq": seq,
         "prev": prev.hex(),
         "actor": actor,
@@ -61,6 +62,8 @@ def entry_hash(
         "key_ref": key_ref,
         "body": hashlib.sha256(body_ct).hexdigest(),
     }
+    if item_ref is not None:
+        header["item"] = item_ref  # entries before item refs hash as they always did
     return hashlib.sha256(canonical_json(header)).digest()
 
 
@@ -84,6 +87,7 @@ def append(
     key_ref: str,
     body_ct: bytes,
     sign: Callable[[bytes], bytes],
+    item_ref: str | None = None,
 ) -> Head:
     """Append within the caller's transaction. Updating the head row first takes a row
     lock on PostgreSQL (and SQLite holds its write lock), so appends are serialised."""
@@ -94,7 +98,7 @@ def append(
         conn.execute(insert(AuditHeadRow).values(id=1, seq=0, entry_hash=GENESIS))
     head = read_head(conn)
     seq = head.seq + 1
-    digest = entry_hash(seq, head.entry_hash, actor, at, case_id, key_ref, body_ct)
+    digest = entry_hash(seq, head.entry_hash, actor, at, case_id, key_ref, body_ct, item_ref)
     conn.execute(
         insert(AuditRow).values(
             seq=seq,
@@ -105,6 +109,7 @@ def append(
             case_id=case_id,
             key_ref=key_ref,
             body_ct=body_ct,
+            item_ref=item_ref,
             signature=sign(signing_message(digest)),
         )
     )
@@ -134,7 +139,14 @@ def verify_chain(
             )
         at = row.created_at
         digest = entry_hash(
-            row.seq, row.prev_hash, row.actor_id, at, row.case_id, row.key_ref, row.body_ct
+            row.seq,
+            row.prev_hash,
+            row.actor_id,
+            at,
+            row.case_id,
+            row.key_ref,
+            row.body_ct,
+            row.item_ref,
         )
         if digest != row.entry_hash:
             raise ChainBroken(f"audit entry {row.seq} has been altered", row.seq)
@@ -153,6 +165,33 @@ def verify_chain(
             raise ChainBroken(f"audit entry {row.seq} has an invalid signature", row.seq)
         current = Head(row.seq, digest)
     return current
+
+
+@dataclass
+class Manifest:
+    """What the log says must exist: each case's latest version, and every evidence item
+    (DESIGN §3.5 "nothing quietly missing")."""
+
+    versions: dict[str, int]  # case id -> highest version the log records
+    evidence: dict[str, str]  # evidence id -> case id
+
+    def add(self, case_id: str | None, item_ref: str | None) -> None:
+        if case_id is None or item_ref is None:
+            return
+        if item_ref.startswith("v") and item_ref[1:].isdigit():
+            self.versions[case_id] = max(self.versions.get(case_id, 0), int(item_ref[1:]))
+        elif item_ref.startswith("e:"):
+            self.evidence[item_ref[2:]] = case_id
+
+
+def manifest(conn: Connection) -> Manifest:
+    found = Manifest({}, {})
+    rows = conn.execute(
+        select(AuditRow.case_id, AuditRow.item_ref).where(AuditRow.item_ref.is_not(None))
+    ).all()
+    for case_id, item_ref in rows:
+        found.add(case_id, item_ref)
+    return found
 
 
 def rows_after(conn: Connection, seq: int, until: int | None = None) -> Iterable[Any]:

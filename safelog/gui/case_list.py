@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
@@ -64,11 +63,11 @@ from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
 from safelog.domain.search import SearchIndex, fold
 from safelog.errors import UserFacingError
+from safelog.gui.worker import run_guarded
 from safelog.vault.records import CaseSummary
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
-    from safelog.gui.worker import Task
 
 W = TypeVar("W", bound=QWidget)
 
@@ -227,32 +226,6 @@ def error_text(exc: BaseException) -> str:
         return str(exc)
     sys.excepthook(type(exc), exc, exc.__traceback__)
     return UNEXPECTED
-
-
-def run_guarded(
-    context: AppContext,
-    owner: QObject,
-    fn: Callable[[], Any],
-    on_done: Callable[[Any], None],
-    on_error: Callable[[BaseException], None],
-) -> Task:
-    """Run vault work in the worker. The callbacks run on the GUI thread, and not at all when
-    `owner` has been deleted meanwhile, or when the session was locked under the job (its
-    failure is then expected and says nothing to the user)."""
-    session = context.session
-
-    def done(result: Any) -> None:
-        if shiboken6.isValid(owner) and not (session is not None and session.locked):
-            on_done(result)
-
-    def failed(exc: BaseException) -> None:
-        if not shiboken6.isValid(owner):
-            return
-        if session is None or session.locked:
-            return
-        on_error(exc)
-
-    return context.runner.run(fn, done, failed)
 
 
 # --------------------------------------------------------------------------------------------

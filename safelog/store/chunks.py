@@ -49,15 +49,20 @@ class ChunkStore(Protocol):
 
 
 def delete_orphans(
-    store: ChunkStore, engine: Engine, older_than: float = ORPHAN_AGE_SECONDS
+    store: ChunkStore,
+    engine: Engine,
+    older_than: float = ORPHAN_AGE_SECONDS,
+    keep: Iterable[str] = (),
 ) -> int:
-    """Remove chunks no evidence row refers to (left by an interrupted import)."""
+    """Remove chunks no evidence row refers to (left by an interrupted import). Chunks of an
+    item the audit log names (`keep`) are never removed, even if its row has gone: that is
+    tampering to report, not clutter to sweep."""
     stored = store.ids(time.time() - older_than)
     if not stored:
         return 0
     with engine.connect() as conn:
         live = set(conn.execute(select(EvidenceRow.id)).scalars())
-    orphans = stored - live
+    orphans = stored - live - set(keep)
     for evidence_id in orphans:
         store.delete(evidence_id)
     return len(orphans)

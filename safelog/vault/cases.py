@@ -149,7 +149,9 @@ def _insert_case(
         session, conn, case_id, reference, 1, 1, cipher, fields, b"", {"audience": audience_id}
     )
     _write_summary(conn, case_id, reference, audience_id, audience, 1, fields, now, now)
-    session.audit(conn, "case.create", {"reference": reference}, case=(case_id, 1, cipher))
+    session.audit(
+        conn, "case.create", {"reference": reference}, case=(case_id, 1, cipher), item="v1"
+    )
     return reference
 
 
@@ -603,6 +605,7 @@ def amend_case(
                 **(audit_details or {}),
             },
             case=case.audit_ref(),
+            item=f"v{version}",
         )
         return version
 

@@ -671,6 +671,7 @@ def _record_evidence(
                     "version": version,
                 },
                 case=case.audit_ref(),
+                item=f"v{version}",
             )
             return EvidenceAdded(
                 existing.id,
@@ -749,6 +750,7 @@ def _record_evidence(
                 "media_type": sniffed.media_type,
             },
             case=case.audit_ref(),
+            item=f"e:{evidence_id}",
         )
     return EvidenceAdded(
         evidence_id,
@@ -781,6 +783,7 @@ def _contribute(
             action,
             {"reference": case.row.reference, "version": version, "changed": sorted(changed)},
             case=case.audit_ref(),
+            item=f"v{version}",
         )
         return version
 

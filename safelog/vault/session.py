@@ -34,6 +34,7 @@ from safelog.store.schema import (
     AudienceKeyRow,
     AudienceRow,
     AuditRow,
+    MembershipRow,
     RoleGrantRow,
 )
 from safelog.vault import membership
@@ -375,6 +376,7 @@ class Session:
         details: dict[str, Any] | None = None,
         *,
         case: tuple[str, int, Cipher] | None = None,
+        item: str | None = None,
     ) -> None:
         """Append a signed entry. Entries about a case are encrypted with the case key;
         others are sealed for the DSL and admin role keys."""
@@ -403,8 +405,12 @@ class Session:
             key_ref=key_ref,
             body_ct=body_ct,
             sign=self.identity.sign,
+            item_ref=item,
         )
-        self._pending_checkpoint = checkpoints.Checkpoint(head.seq, head.entry_hash)
+        seen = membership.read_head(conn)
+        self._pending_checkpoint = checkpoints.Checkpoint(
+            head.seq, head.entry_hash, seen.seq, seen.entry_hash
+        )
 
     def _seal_for_oversight(self, body: bytes, at: datetime) -> bytes:
         entry_key = new_key()
@@ -457,13 +463,27 @@ class Session:
 
     def check_audit_log(self, conn: Connection) -> audit_log.Head:
         """Verify the log extends the checkpoint this device last saw for this user."""
-        path = checkpoints.profile_path(self.data_dir, self.directory.vault_id, self.user_id)
         try:
-            seen = checkpoints.load(path, self.profile_key, self.user_id)
+            seen = checkpoints.load_latest(
+                self.data_dir, self.directory.vault_id, self.user_id, self.profile_key
+            )
         except checkpoints.ProfileDamaged as exc:
             raise TamperDetected(str(exc).capitalize() + ".") from None
         head = audit_log.read_head(conn)
         start = audit_log.Head(0, audit_log.GENESIS)
+        if seen is not None and seen.membership_seq:
+            # The membership log was replayed (and its chain checked) when the directory was
+            # loaded: it must still hold the entry this device saw last, unchanged.
+            replayed = self.directory.membership
+            entry = conn.execute(
+                select(MembershipRow.entry_hash).where(MembershipRow.seq == seen.membership_seq)
+            ).scalar_one_or_none()
+            if replayed.head.seq < seen.membership_seq or entry != seen.membership_hash:
+                raise RollbackDetected(
+                    "The membership log is older than the one this computer last saw, or was "
+                    "rewritten: the database may have been restored from an old copy or "
+                    "tampered with. Nothing was changed."
+                )
         if seen is not None:
             if head.seq < seen.seq:
                 raise RollbackDetected(
@@ -511,8 +531,9 @@ class Session:
         pending = self._pending_checkpoint
         if pending is None or self.locked:
             return
-        path = checkpoints.profile_path(self.data_dir, self.directory.vault_id, self.user_id)
-        checkpoints.save(path, self.profile_key, self.user_id, pending)
+        checkpoints.save_both(
+            self.data_dir, self.directory.vault_id, self.user_id, self.profile_key, pending
+        )
         self._pending_checkpoint = None
 
     def write(self) -> _WriteTransaction:

@@ -52,6 +52,7 @@ from safelog.store.schema import (
 from safelog.vault import membership
 from safelog.vault.directory import ENROLLED, INVITED, REMOVED, Person, load_directory
 from safelog.vault.membership import invitation_fields
+from safelog.vault.missing import check_nothing_missing
 from safelog.vault.paths import database_url, device_name
 from safelog.vault.session import Clock, Session, role_grant_context, utc_now
 
@@ -947,8 +948,9 @@ class Vault:
         with self.engine.connect() as conn:
             session.load_role_keys(conn)
             session.check_audit_log(conn)
+            named = check_nothing_missing(conn)
         self._after_unlock(session, len(failures))
-        delete_orphans(self.chunks, self.engine)
+        delete_orphans(self.chunks, self.engine, keep=named.evidence)
         with self.engine.connect() as conn:
             session.load_audiences(conn)
         return session

@@ -635,11 +635,12 @@ def bench_cases(
 
         # A device that has never seen this vault checks the whole audit log from genesis.
         probe = vault.unlock(name, passphrase)
-        profile = checkpoints.profile_path(vault.data_dir, probe.directory.vault_id, probe.user_id)
+        profiles = checkpoints.paths(vault.data_dir, probe.directory.vault_id, probe.user_id)
         probe.lock()
 
         def first_unlock() -> float:
-            profile.unlink(missing_ok=True)
+            for profile in profiles:
+                profile.unlink(missing_ok=True)
             gc.collect()
             seconds, session = timed(lambda: vault.unlock(name, passphrase))
             session.lock()
