@@ -31,9 +31,9 @@ from safelog.gui.case_list import (
     named,
     plain_label,
     prepare_rows,
-    run_guarded,
     uk_time,
 )
+from safelog.gui.worker import run_guarded
 from safelog.vault.records import CaseSummary
 
 if TYPE_CHECKING:

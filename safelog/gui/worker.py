@@ -5,9 +5,13 @@ listing, saving, importing, exporting) goes through here, so the window never fr
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+if TYPE_CHECKING:
+    from safelog.gui.context import AppContext
 
 
 class _Relay(QObject):
@@ -99,3 +103,29 @@ class Runner(QObject):
     def wait(self, msecs: int = 30000) -> bool:
         """For shutdown and tests: wait for running jobs to finish."""
         return bool(self.pool.waitForDone(msecs))
+
+
+def run_guarded(
+    context: AppContext,
+    owner: QObject,
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_error: Callable[[BaseException], None],
+) -> Task:
+    """Run vault work in the worker. The callbacks run on the GUI thread, and not at all when
+    `owner` has been deleted meanwhile, or when the session was locked under the job (its
+    failure is then expected and says nothing to the user)."""
+    session = context.session
+
+    def done(result: Any) -> None:
+        if shiboken6.isValid(owner) and not (session is not None and session.locked):
+            on_done(result)
+
+    def failed(exc: BaseException) -> None:
+        if not shiboken6.isValid(owner):
+            return
+        if session is None or session.locked:
+            return
+        on_error(exc)
+
+    return context.runner.run(fn, done, failed)
