@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
@@ -21,11 +23,19 @@ from PySide6.QtWidgets import (
     QTabBar,
     QTabWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
 from safelog.domain.roles import ROLE_LABELS, Role
-from safelog.gui.dialogs import IdleLockDialog, explain_error, tell
+from safelog.gui.admit_dialog import (
+    AdmitDialog,
+    may_admit_anyone,
+    waiting_for_you,
+    waiting_notice,
+    waiting_people,
+)
+from safelog.gui.dialogs import IdleLockDialog, explain_error, plain_label, tell
 from safelog.gui.idle_lock import DEFAULT_IDLE_MINUTES, LOCK_SHORTCUT, lock_session
 
 if TYPE_CHECKING:
@@ -119,7 +129,13 @@ class MainWindow(QMainWindow):
         self.tabs.setMovable(False)
         self.tabs.setAccessibleName("Views and open cases")
         self.tabs.tabCloseRequested.connect(self.close_tab)
-        self.setCentralWidget(self.tabs)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self._build_banners(central, column)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self.nav: dict[str, QWidget] = {}
         self.workspaces: dict[str, QWidget] = {}
 
@@ -131,6 +147,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Signed in as {self.person.name} ({describe_roles(self.roles)})."
         )
+        self.update_admissions()
 
     # -- chrome -----------------------------------------------------------------------------
 
@@ -155,6 +172,11 @@ class MainWindow(QMainWindow):
         self.invite_action = QAction("&Invite someone…", self)
         self.invite_action.triggered.connect(self.invite)
         self.invite_action.setVisible(Role.ADMIN in self.roles)
+
+        self.admit_action = QAction("A&dmit people…", self)
+        self.admit_action.setToolTip("Admit or decline the people waiting for you to admit them")
+        self.admit_action.triggered.connect(self.admit_people)
+        self.admit_action.setVisible(may_admit_anyone(self.roles))
 
         self.verify_action = QAction("Chec&k a case file…", self)
         self.verify_action.setToolTip(
@@ -199,6 +221,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(who)
 
         self.invite_button = self._tool_button(bar, "Invite…", "Invite someone", self.invite_action)
+        self.admit_button = self._tool_button(bar, "Admit…", "Admit people", self.admit_action)
         self.settings_button = self._tool_button(bar, "Settings…", "Settings", self.settings_action)
         self.lock_button = self._tool_button(bar, "Lock", "Lock SafeLog", self.lock_action)
 
@@ -218,6 +241,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.verify_action)
         menu.addSeparator()
         menu.addAction(self.invite_action)
+        menu.addAction(self.admit_action)
         menu.addAction(self.settings_action)
         menu.addSeparator()
         menu.addAction(self.lock_action)
@@ -226,6 +250,41 @@ class MainWindow(QMainWindow):
         cases = QMenu("&Window", self)
         cases.addAction(self.close_case_action)
         self.menuBar().addMenu(cases)
+
+    def _build_banners(self, parent: QWidget, column: QVBoxLayout) -> None:
+        # Above every view (inbox, case lists, my reports): who waits for this member to
+        # admit them, and, for someone not yet admitted, what they are waiting for.
+        self.admit_banner = QFrame(parent)
+        self.admit_banner.setProperty("role", "notice")
+        self.admit_banner.setAccessibleName("People waiting for you to admit them")
+        row = QHBoxLayout(self.admit_banner)
+        self.admit_banner_text = plain_label("", self.admit_banner)
+        row.addWidget(self.admit_banner_text, 1)
+        self.admit_banner_button = QPushButton("Admit people…", self.admit_banner)
+        self.admit_banner_button.setAccessibleName("Admit people")
+        self.admit_banner_button.setAutoDefault(False)
+        self.admit_banner_button.clicked.connect(self.admit_people)
+        row.addWidget(self.admit_banner_button)
+        self.admit_banner.setVisible(False)
+        column.addWidget(self.admit_banner)
+
+        self.waiting_banner = plain_label("", parent, role="notice")
+        self.waiting_banner.setAccessibleName("Waiting to be admitted")
+        self.waiting_banner.setVisible(False)
+        column.addWidget(self.waiting_banner)
+
+    def update_admissions(self) -> None:
+        """Show how many people wait for this member, and whether this member waits."""
+        session = self.context.session
+        if session is None or session.locked:
+            return
+        count = len(waiting_people(session)) if may_admit_anyone(self.roles) else 0
+        self.admit_banner_text.setText(waiting_for_you(count))
+        self.admit_banner.setVisible(count > 0)
+        person = session.person
+        notice = waiting_notice(frozenset(person.pending), frozenset(person.roles))
+        self.waiting_banner.setText(notice)
+        self.waiting_banner.setVisible(bool(notice))
 
     # -- views and cases ------------------------------------------------------------------------
 
@@ -325,6 +384,15 @@ class MainWindow(QMainWindow):
         from safelog.gui.setup_wizard import InviteDialog
 
         InviteDialog(self.context, self).launch()
+
+    def admit_people(self) -> None:
+        session = self.context.session
+        if session is None or session.locked or not may_admit_anyone(self.roles):
+            return
+        dialog = AdmitDialog(self.context, self)
+        dialog.launch()
+        dialog.deleteLater()
+        self.update_admissions()  # the dialog read the membership log again
 
     def warn_settings_problems(self, problems: tuple[str, ...]) -> None:
         tell(

@@ -43,6 +43,7 @@ from safelog.gui.dialogs import (
     monospace_font,
     plain_label,
 )
+from safelog.gui.role_names import role_summary
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -62,17 +63,6 @@ GOVERNORS_KEY_HOME = (
 def _valid_name(text: str) -> bool:
     cleaned = " ".join(text.split())
     return 0 < len(cleaned) <= MAX_NAME and all(ord(c) >= 32 for c in cleaned)
-
-
-def role_summary(roles: frozenset[Role]) -> str:
-    labels = {
-        Role.HEADTEACHER: "Headteacher",
-        Role.CHAIR: "Chair of governors",
-        Role.DSL: "DSL",
-        Role.ADMIN: "Administrator",
-    }
-    named = [labels[r] for r in (Role.HEADTEACHER, Role.CHAIR, Role.DSL, Role.ADMIN) if r in roles]
-    return ", ".join(named) if named else "Staff"
 
 
 # -- the recovery sheet -------------------------------------------------------------------------

@@ -69,12 +69,12 @@ def open_main(qtbot: QtBot, context: Any, school: Any, name: str, views: Any = N
 
 
 @pytest.mark.parametrize(
-    ("name", "tabs", "settings", "invite"),
+    ("name", "tabs", "settings", "invite", "admit"),
     [
-        ("Dana DSL", ["Inbox", "All cases"], True, True),
-        ("Hugh Head", ["Cases"], False, False),
-        ("Chris Chair", ["Cases"], False, False),
-        ("Sam Staff", ["My reports"], False, False),
+        ("Dana DSL", ["Inbox", "All cases"], True, True, True),
+        ("Hugh Head", ["Cases"], False, False, True),
+        ("Chris Chair", ["Cases"], False, False, True),
+        ("Sam Staff", ["My reports"], False, False, False),
     ],
 )
 def test_what_each_person_sees(
@@ -85,6 +85,7 @@ def test_what_each_person_sees(
     tabs: list[str],
     settings: bool,
     invite: bool,
+    admit: bool,
 ) -> None:
     window = open_main(qtbot, context, school, name)
     assert window.windowTitle() == TITLE
@@ -93,6 +94,9 @@ def test_what_each_person_sees(
     assert window.settings_button.isVisible() is settings
     assert window.settings_action.isVisible() is settings
     assert window.invite_button.isVisible() is invite
+    assert window.admit_button.isVisible() is admit, "a member of a reading role admits"
+    assert not window.admit_banner.isVisible(), "everyone in the school is admitted"
+    assert not window.waiting_banner.isVisible()
     assert name in window.statusBar().currentMessage()
 
 

@@ -1,6 +1,7 @@
 """First run through the real widgets: the setup wizard from an empty data directory to the
 first DSL account, the recovery keys shown once, inviting the headteacher, the chair and two
-staff, and each of them enrolling with their code."""
+staff, each of them enrolling with their code, and the DSL admitting the headteacher and
+(with the clerk's governors' recovery key) the first chair."""
 
 # Fixtures imported from gui_support are used as test arguments, which ruff reads as
 # redefinitions.
@@ -15,10 +16,11 @@ import pytest
 from conftest import PASSPHRASES
 from gui_support import all_text, context, gui_vault, modals, visible_text, wait_for  # noqa: F401
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 
 from safelog.domain.roles import Role
+from safelog.gui.admit_dialog import AdmitDialog, GovernorsKeyDialog
 from safelog.gui.dialogs import assess_passphrase
 from safelog.gui.enrol_dialog import EnrolDialog
 from safelog.gui.setup_wizard import (
@@ -250,10 +252,12 @@ def enrol(qtbot: QtBot, context: Any, code: str, passphrase: str) -> Any:
 
 
 def test_inviting_the_school_from_the_wizard_and_enrolling_everyone(
-    qtbot: QtBot, context: Any
+    qtbot: QtBot, context: Any, modals: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wizard = open_wizard(qtbot, context)
     to_recovery_page(qtbot, wizard)
+    # The clerk to the governors keeps this key (on the printed sheet) for the first chair.
+    governors_key = wizard.recovery_page.governors_key.text()
     tick(qtbot, wizard.recovery_page.kept)
     click(qtbot, wizard, COMMIT)
     assert wizard.currentId() == INVITE_PAGE
@@ -296,16 +300,14 @@ def test_inviting_the_school_from_the_wizard_and_enrolling_everyone(
         click(qtbot, wizard, FINISH)
     finished.args[0].lock()
 
-    expected = {
-        "Hugh Head": {Role.HEADTEACHER, Role.STAFF},
-        "Chris Chair": {Role.CHAIR, Role.STAFF},
-        "Sam Staff": {Role.STAFF},
-        "Tess Teacher": {Role.STAFF},
-    }
+    # Enrolled is not admitted (DESIGN §3.5): until a member of the role admits them, the
+    # headteacher and the chair are staff who wait.
+    waiting = {"Hugh Head": {Role.HEADTEACHER}, "Chris Chair": {Role.CHAIR}}
     for name, code in codes.items():
         session = enrol(qtbot, context, code, PASSPHRASES[name])
         assert session.person.name == name
-        assert set(session.person.roles) == expected[name]
+        assert set(session.person.roles) == {Role.STAFF}
+        assert set(session.person.pending) == waiting.get(name, set())
         session.lock()
 
     # A used code is refused in plain words.
@@ -321,6 +323,8 @@ def test_inviting_the_school_from_the_wizard_and_enrolling_everyone(
     assert dialog.session is None
     dialog.reject()
 
+    admit_the_head_and_the_chair(qtbot, context, modals, monkeypatch, governors_key)
+
     # Everyone now appears on the sign-in window, and the headteacher can sign in.
     window = SignInWindow(context)
     qtbot.addWidget(window)
@@ -332,6 +336,45 @@ def test_inviting_the_school_from_the_wizard_and_enrolling_everyone(
     with qtbot.waitSignal(window.signed_in, timeout=20000) as signed:
         qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
     assert signed.args[0].person.name == "Hugh Head"
+    assert Role.HEADTEACHER in signed.args[0].person.roles
+    assert not signed.args[0].person.pending
+    signed.args[0].lock()
+
+
+def admit_the_head_and_the_chair(
+    qtbot: QtBot, context: Any, modals: Any, monkeypatch: pytest.MonkeyPatch, governors_key: str
+) -> None:
+    """The DSL opens Admit people: admits the headteacher, and has the clerk type the
+    governors' recovery key for the first chair."""
+    context.session = context.vault.unlock("Dana DSL", PASSPHRASES["Dana DSL"])
+    dialog = AdmitDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert [(p.name, p.described()) for p in dialog.people] == [
+        ("Chris Chair", "Chair of governors (with the governors' recovery key)"),
+        ("Hugh Head", "Headteacher"),
+    ]
+    dialog.select("Hugh Head")
+    modals.answers.append(QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(dialog.changed, timeout=20000):
+        qtbot.mouseClick(dialog.admit_button, Qt.MouseButton.LeftButton)
+    assert modals.notices[-1][1].startswith("Admit Hugh Head as headteacher?")
+
+    def type_the_key(key_dialog: GovernorsKeyDialog) -> Any:
+        key_dialog.show()
+        qtbot.keyClicks(key_dialog.key, governors_key)
+        with qtbot.waitSignal(key_dialog.finished, timeout=20000):
+            qtbot.mouseClick(key_dialog.admit_button, Qt.MouseButton.LeftButton)
+        return key_dialog.admitted
+
+    monkeypatch.setattr(GovernorsKeyDialog, "launch", type_the_key)
+    dialog.select("Chris Chair")
+    with qtbot.waitSignal(dialog.loaded, timeout=20000):
+        qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
+    assert dialog.people == [] and dialog.empty.isVisible()
+    dialog.reject()
+    context.session.lock()
+    context.session = None
 
 
 def test_the_enrolment_dialog_is_reachable_from_sign_in(
