@@ -21,6 +21,10 @@ class AccessDenied(UserFacingError):
     pass
 
 
+class ReportBeingHandled(AccessDenied):
+    """A reporter trying to add to a report someone who manages cases has opened."""
+
+
 class NotFound(UserFacingError):
     pass
 

@@ -90,10 +90,10 @@ def plan_audience(
     for subject in subject_ids:
         forbidden |= keys_held_by(roles_of[subject])
 
+    # The reporter is not a reader: they keep only what they sent, its status and the
+    # replies sent to them, through their own receipt (DESIGN §3.5).
     recipients: set[Recipient] = set()
     notes: list[str] = []
-    if reporter_id not in subject_ids:
-        recipients.add(Recipient("user", reporter_id))
     for key_role in sorted(wanted):
         holders = {u for u, roles in members.items() if key_role in key_roles_of(roles)}
         if key_role in forbidden:

@@ -162,6 +162,17 @@ class CaseKeyRow(Base):
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class ReceiptRow(Base):
+    """What the reporter of a case keeps (DESIGN §3.5): the case's first data key sealed with
+    a key only the reporter derives, and a summary (status, replies) sealed with that data
+    key. Which row is whose is not in the clear: the reporter finds theirs by trying."""
+
+    __tablename__ = "receipts"
+    case_id: Mapped[str] = mapped_column(ID, ForeignKey("cases.id"), primary_key=True)
+    slot_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    summary_ct: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class CaseVersionRow(Base):
     __tablename__ = "case_versions"
     case_id: Mapped[str] = mapped_column(ID, ForeignKey("cases.id"), primary_key=True)

@@ -71,6 +71,7 @@ def case_audit(session: Session, reference: str) -> list[AuditEntry]:
             row.case_id,
             row.key_ref,
             row.body_ct,
+            row.item_ref,
         )
         if expected != row.entry_hash or not session.verify_actor_signature(
             row.actor_id, row.signature, audit_log.signing_message(expected)

@@ -52,6 +52,7 @@ MANAGEMENT_FIELDS = frozenset(
         "allegation_outcome",
         "outcome_note",
         "escalated_to_leadership",
+        "replies",
     }
 )
 

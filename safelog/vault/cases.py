@@ -27,7 +27,13 @@ from safelog.domain.categories import category_by_code
 from safelog.domain.deadlines import LONDON
 from safelog.domain.retention import add_years, retention_decision
 from safelog.domain.roles import Role
-from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
+from safelog.errors import (
+    AccessDenied,
+    InvalidInput,
+    NotFound,
+    ReportBeingHandled,
+    TamperDetected,
+)
 from safelog.store.schema import CaseFieldRow, CaseKeyRow, CaseRow, CaseVersionRow
 from safelog.vault.authority import AUDIENCE_FIELDS, MANAGERS, CaseAuthority, writer_plan
 from safelog.vault.case_input import CaseInput, validate_changes
@@ -148,6 +154,9 @@ def _insert_case(
     _append_version(
         session, conn, case_id, reference, 1, 1, cipher, fields, b"", {"audience": audience_id}
     )
+    from safelog.vault.receipts import write_receipt
+
+    write_receipt(session, conn, case_id, reference, dek, fields, now)
     _write_summary(conn, case_id, reference, audience_id, audience, 1, fields, now, now)
     session.audit(
         conn, "case.create", {"reference": reference}, case=(case_id, 1, cipher), item="v1"
@@ -410,6 +419,10 @@ def list_cases(session: Session) -> list[CaseSummary]:
                 review_rule=data.get("review_rule") or "",
             )
         )
+    from safelog.vault.receipts import my_receipts
+
+    with session.engine.connect() as conn:
+        out += my_receipts(session, conn, skip={c.id for c in out})
     out.sort(key=lambda c: c.updated_at, reverse=True)
     return out
 
@@ -425,7 +438,17 @@ def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
         session.load_audiences(conn)
         audience = session.audience_ciphers.get(row.audience_id)
     if audience is None:
-        raise AccessDenied(f"You do not have access to case {row.reference}.")
+        from safelog.vault.receipts import first_key_for_reporter
+
+        first = first_key_for_reporter(session, conn, row.id)
+        if first is None:
+            raise AccessDenied(f"You do not have access to case {row.reference}.")
+        if row.key_no != 1:
+            raise ReportBeingHandled(
+                f"Report {row.reference} is now being handled, so you cannot add to it; tell "
+                "your DSL about anything new, or make a new report."
+            )
+        return OpenCase(row, {1: first})
     keys = {
         k.key_no: k.wrapped
         for k in conn.execute(
@@ -526,6 +549,7 @@ def show_case(session: Session, reference: str) -> CaseDetail:
     session.ensure_open()
     with session.write() as conn:
         case = open_case(session, conn, reference)
+        seal_from_reporter(session, conn, case)
         fields, history, _, changes = _read_versions(session, conn, case)
         evidence = list_evidence(session, conn, case)
         readers = session.audience_recipients(conn, case.row.audience_id)
@@ -579,6 +603,7 @@ def amend_case(
     with session.write() as conn:
         session.sync_membership(conn)
         case = open_case(session, conn, reference)
+        seal_from_reporter(session, conn, case)
         fields, _, prev, _ = _read_versions(session, conn, case)
         changes = compute(fields)
         changed = {k: v for k, v in changes.items() if fields.get(k) != v}
@@ -621,19 +646,34 @@ def commit_version(
 ) -> int:
     """Append the signed version that sets `changed` (merged = the fields after it) and
     refresh the case's list summary; returns the new version number."""
+    from safelog.vault.receipts import REPLIES, has_receipt, refresh_receipt
+
     version = int(case.row.head_version) + 1
+    # Replies to the reporter are sealed with the case's first key, which the reporter holds;
+    # everything else with the current key, which they never do.
+    key_no = 1 if set(changed) == {REPLIES} else case.row.key_no
     _append_version(
         session,
         conn,
         case.row.id,
         case.row.reference,
         version,
-        case.row.key_no,
-        case.current,
+        key_no,
+        case.ciphers[key_no],
         changed,
         prev,
         extra or {},
     )
+    if has_receipt(conn, case.row.id):
+        refresh_receipt(
+            conn,
+            case.row.id,
+            case.row.reference,
+            case.ciphers[1],
+            merged,
+            case.row.created_at,
+            session.clock(),
+        )
     _write_summary(
         conn,
         case.row.id,
@@ -677,5 +717,52 @@ def _rekey(session: Session, conn: Connection, case: OpenCase, audience_id: str)
     conn.execute(
         update(CaseRow).where(CaseRow.id == row.id).values(audience_id=audience_id, key_no=new_no)
     )
-    case.row = SimpleNamespace(**{**row._asdict(), "audience_id": audience_id, "key_no": new_no})
+    data = row._asdict() if hasattr(row, "_asdict") else dict(vars(row))
+    case.row = SimpleNamespace(**{**data, "audience_id": audience_id, "key_no": new_no})
     case.ciphers[new_no] = new_cipher
+
+
+def seal_from_reporter(session: Session, conn: Connection, case: OpenCase) -> None:
+    """The first time someone who manages cases opens a report, move it to a new data key and
+    a reader group of their own: the reporter made the first key and group, so nothing
+    written from now on may be sealed with what they could have kept (DESIGN §3.5)."""
+    if case.row.key_no != 1 or not MANAGERS & session.person.roles:
+        return
+    from safelog.store.schema import AudienceRow
+
+    signer = conn.execute(
+        select(AudienceRow.signer_id).where(AudienceRow.id == case.row.audience_id)
+    ).scalar_one_or_none()
+    if signer is None or signer == session.user_id or _holds_group(session, conn, case, signer):
+        return
+    fields, _, prev, _ = _read_versions(session, conn, case)
+    plan = writer_plan(session, fields.get("reporter", ""), fields)
+    audience_id = session.audience_for(conn, plan)
+    if audience_id == case.row.audience_id:
+        return
+    _rekey(session, conn, case, audience_id)
+    extra = {"rekeyed": True, "audience": audience_id, "sealed_from_reporter": True}
+    version = commit_version(session, conn, case, fields, prev, {}, extra)
+    case.row.head_version = version  # _rekey made the row a mutable copy
+    session.audit(
+        conn,
+        "case.seal-from-reporter",
+        {"reference": case.row.reference, "version": version},
+        case=case.audit_ref(),
+        item=f"v{version}",
+    )
+    case.version_log = None
+
+
+def _holds_group(session: Session, conn: Connection, case: OpenCase, signer: str) -> bool:
+    """Is the maker of the case's reader group one of its readers (by name or role key)?"""
+    person = session.directory.people.get(signer)
+    if person is None:
+        return False
+    for slot in session.audience_recipients(conn, case.row.audience_id):
+        kind, _, rest = slot.partition(":")
+        if kind == "user" and rest == signer:
+            return True
+        if kind == "role" and any(r.value == rest.split(":")[0] for r in person.key_roles):
+            return True
+    return False

@@ -49,7 +49,13 @@ from safelog.crypto.aead import DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
 from safelog.crypto.stream import CHUNK_SIZE, StreamDamaged, StreamEncryptor, decrypt_stream
 from safelog.domain.categories import category_by_code
-from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
+from safelog.errors import (
+    AccessDenied,
+    InvalidInput,
+    NotFound,
+    ReportBeingHandled,
+    TamperDetected,
+)
 from safelog.evidence.images import (
     MAX_PREVIEW_FILE,
     PREVIEW_NONE,
@@ -83,6 +89,7 @@ from safelog.vault.cases import (
     _read_versions,
     commit_version,
     open_case,
+    seal_from_reporter,
 )
 from safelog.vault.records import EvidenceInfo
 from safelog.vault.session import Session
@@ -185,9 +192,12 @@ def intake_rules(session: Session, reference: str) -> IntakeRules:
     to show)? For the app to ask before anything is captured; not audited, since it shows
     nothing of the case but that."""
     session.ensure_open()
-    with session.engine.connect() as conn:
-        case = open_case(session, conn, reference)
-        fields, _, _, _ = _read_versions(session, conn, case)
+    try:
+        with session.engine.connect() as conn:
+            case = open_case(session, conn, reference)
+            fields, _, _, _ = _read_versions(session, conn, case)
+    except ReportBeingHandled as handled:
+        return IntakeRules(may_add=False, reason=str(handled), images_blocked=False, guidance="")
     category = category_by_code(fields["category"])
     problem = _contributor_problem(session, case.row.reference, fields)
     return IntakeRules(
@@ -641,6 +651,7 @@ def _record_evidence(
         _lock_case(conn, reference)
         session.sync_membership(conn)
         case = open_case(session, conn, reference)
+        seal_from_reporter(session, conn, case)
         fields, _, prev, _ = _read_versions(session, conn, case)
         _check_contributor(session, case.row.reference, fields)
         _check_not_blocked(fields, imagery)
@@ -774,6 +785,7 @@ def _contribute(
         _lock_case(conn, reference)
         session.sync_membership(conn)
         case = open_case(session, conn, reference)
+        seal_from_reporter(session, conn, case)
         fields, _, prev, _ = _read_versions(session, conn, case)
         _check_contributor(session, case.row.reference, fields)
         changed = compute(fields)
@@ -976,6 +988,7 @@ def list_case_evidence(
     session.ensure_open()
     with session.write() as conn:
         case = open_case(session, conn, reference)
+        seal_from_reporter(session, conn, case)
         fields, _, _, _ = _read_versions(session, conn, case)
         rows = _rows(session, conn, case)
         items = [
@@ -1025,6 +1038,7 @@ def read_evidence(
     session.ensure_open()
     with session.write() as conn:
         case = open_case(session, conn, reference)
+        seal_from_reporter(session, conn, case)
         info = next((e for e in list_evidence(session, conn, case) if e.id == evidence_id), None)
         if info is None:
             raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")

@@ -205,3 +205,26 @@ def set_status(session: Session, reference: str, status: str) -> int:
         lambda fields: {"status": _checked_move(fields.get("status", "new"), status)},
         "case.status",
     )
+
+
+def reply_to_reporter(session: Session, reference: str, text: str) -> int:
+    """A message to the person who reported the concern: the only thing written after their
+    report that they can read (sealed with the case's first key, vault/receipts.py). Keep it
+    to what they need: the reporter does not see the case's notes, decisions or outcome."""
+    from safelog.vault.receipts import REPLIES
+
+    message = _text(text, "reply")
+    stamp = _stamp(session)
+    entry = {
+        "id": str(uuid.uuid4()),
+        "text": message,
+        "by": stamp["recorded_by"],
+        "at": stamp["recorded_at"],
+    }
+
+    def compute(fields: dict[str, Any]) -> dict[str, Any]:
+        if fields.get("reporter") == session.user_id:
+            raise InvalidInput("This is your own report; there is no one to reply to.")
+        return {REPLIES: [*(fields.get(REPLIES) or []), entry]}
+
+    return amend_case(session, reference, compute, "case.reply-to-reporter")

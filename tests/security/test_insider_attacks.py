@@ -977,13 +977,6 @@ def test_dsl_rekeying_without_naming_the_new_readers_is_refused(vault: Any) -> N
     dana.lock()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="finding (DESIGN §3.5 'Reporters see their report, not the case', issue 10 item "
-    "4): the reporter's own key still opens the case's current data key, so the reporter "
-    "decrypts everything the DSL adds later (chronology, outcome, notes)",
-)
 def test_reporter_keys_do_not_open_what_the_dsl_adds_later(vault: Any) -> None:
     """Every key Sam's client made or held when he sent the report (reader-group keys, the
     case's first data key), and every key his passphrase opens from the tables later."""

@@ -69,8 +69,11 @@ def test_dsl_builds_a_case_and_every_step_is_a_version(school, reported):
     assert routes["platform-report"]["reference"] == "IG-123"
     # Nothing overwritten: the first version still holds the original report.
     assert detail.changes[1]["summary"] == "Comments under a video"
-    assert len(detail.versions) == 10
-    assert "chronology" in detail.versions[2].changed
+    # Ten signed changes, and the version that sealed the report from its reporter when the
+    # DSL first opened it (DESIGN §3.5).
+    assert len(detail.versions) == 11
+    assert detail.versions[1].rekeyed and detail.versions[1].changed == ()
+    assert "chronology" in detail.versions[3].changed
 
 
 def test_decision_needs_a_reason_and_outcomes_follow_the_category(school, reported):

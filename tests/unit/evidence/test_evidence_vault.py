@@ -124,11 +124,11 @@ def test_the_same_file_twice_is_linked_not_stored_again(
     assert detail.versions[-1].changed == ("evidence_sightings",)
     actions = [e.action for e in evidence_custody(dana, reference, evidence_id)]
     assert actions[:2] == ["evidence.add", "evidence.sighting"]
-    # The reporter can add a sighting too, to their own new report.
-    third = add_evidence_detailed(sam, reference, first, platform="WhatsApp")
-    assert third.duplicate and third.evidence_id == evidence_id
+    # Once the DSL has opened the report, its reporter adds nothing more (DESIGN §3.5).
+    with pytest.raises(AccessDenied, match="being handled"):
+        add_evidence_detailed(sam, reference, first, platform="WhatsApp")
     [item] = list_case_evidence(dana, reference)
-    assert [s["platform"] for s in item.sightings] == ["Snapchat", "WhatsApp"]
+    assert [s["platform"] for s in item.sightings] == ["Snapchat"]
     assert (evidence_rows(dana), chunk_items(dana, data_dir)) == (1, 1)
     # The bytes are still the original's.
     _, stream = read_evidence(dana, reference, evidence_id)
@@ -200,8 +200,8 @@ def test_images_and_video_are_refused_for_indecent_image_categories(
     )
     dana = school.unlock("Dana DSL")
     detail = show_case(dana, reference)
-    assert detail.versions[-1].number == version
-    assert detail.versions[-1].author == "Sam Staff"
+    [recorded] = [v for v in detail.versions if v.number == version]
+    assert recorded.author == "Sam Staff"
     [entry] = detail.fields["image_reports"]
     assert entry["informed"] == "Dana DSL, in person"
     assert entry["informed_at"] == "2026-11-20T09:30:00+00:00"
@@ -380,11 +380,12 @@ def test_a_reporter_adds_to_their_own_report_until_it_is_being_handled(
     sam = school.unlock("Sam Staff")
     reference = report(sam)
     add_evidence(sam, reference, write(tmp_path, "one.txt", b"one\n"))
-    dana = school.unlock("Dana DSL")
-    workspace.acknowledge(dana, reference)
     add_evidence(sam, reference, write(tmp_path, "two.txt", b"two\n"))
     record_image_report(sam, reference, "Described in words.", "Dana DSL")
-    workspace.set_status(dana, reference, "open")
+    assert intake_rules(sam, reference).may_add
+    # The DSL opens it: from then on it is sealed with keys the reporter never held.
+    dana = school.unlock("Dana DSL")
+    workspace.acknowledge(dana, reference)
     assert not intake_rules(sam, reference).may_add
     with pytest.raises(AccessDenied, match="being handled"):
         add_evidence(sam, reference, write(tmp_path, "three.txt", b"three\n"))

@@ -1,4 +1,4 @@
-"""membership log; audit entries name the case version or evidence item they record
+"""membership log; receipts; audit entries name the case version or evidence item
 
 Revision ID: 0002_membership_log
 Revises: 0001_baseline
@@ -28,9 +28,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit", schema=None) as batch_op:
         batch_op.add_column(sa.Column("item_ref", sa.String(length=80), nullable=True))
+    op.create_table(
+        "receipts",
+        sa.Column("case_id", sa.String(length=36), nullable=False),
+        sa.Column("slot_ct", sa.LargeBinary(), nullable=False),
+        sa.Column("summary_ct", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_receipts_case_id_cases")),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_receipts")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("receipts")
     with op.batch_alter_table("audit", schema=None) as batch_op:
         batch_op.drop_column("item_ref")
     op.drop_table("membership")
