@@ -21,26 +21,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from safelog.errors import InvalidInput
+from safelog.text import BIDI_CONTROLS
 
 DEFAULT_LIMIT = 2 * 1024**3
 SNIFF_BYTES = 8192
 MAX_NAME = 200
 
-# Bidirectional overrides and isolates can make "gpj.exe" display as "exe.jpg".
-_BIDI = {
-    "\u202a",
-    "\u202b",
-    "\u202c",
-    "\u202d",
-    "\u202e",
-    "\u2066",
-    "\u2067",
-    "\u2068",
-    "\u2069",
-    "\u200e",
-    "\u200f",
-    "\u061c",
-}
 _WINDOWS_DEVICES = frozenset(
     {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
     | {f"COM{i}" for i in range(10)}
@@ -320,7 +306,7 @@ def safe_file_name(name: str) -> str:
     """A name to show and to suggest on extract: no folders, controls or direction tricks."""
     name = unicodedata.normalize("NFC", _last_part(name))
     cleaned = "".join(
-        "_" if (unicodedata.category(c).startswith("C") or c in _BIDI) else c for c in name
+        "_" if (unicodedata.category(c).startswith("C") or c in BIDI_CONTROLS) else c for c in name
     )
     cleaned = " ".join(cleaned.split()).strip(" .")  # no runs of spaces hiding an extension
     if len(cleaned) > MAX_NAME:
