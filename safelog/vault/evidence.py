@@ -74,6 +74,7 @@ from safelog.evidence.intake import (
     type_mismatch,
 )
 from safelog.store.schema import CaseRow, EvidenceRow
+from safelog.text import check_typed
 from safelog.vault.audit_view import AuditEntry, case_audit
 from safelog.vault.case_input import MAX_TEXT
 from safelog.vault.cases import (
@@ -213,7 +214,15 @@ def _one_line(value: str, what: str, limit: int) -> str:
         raise InvalidInput(f"The {what} must be a single line.")
     if len(value) > limit:
         raise InvalidInput(f"The {what} is longer than {limit} characters.")
-    return value
+    return check_typed(value, f"The {what}")
+
+
+def _lines(value: str, what: str) -> str:
+    """Text that may run over several lines (a description)."""
+    value = (value or "").strip()
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"The {what} is longer than {MAX_TEXT} characters.")
+    return check_typed(value, f"The {what}", multi_line=True)
 
 
 def _time_given(value: str, what: str, now: datetime) -> str:
@@ -244,9 +253,7 @@ def _clean_metadata(metadata: dict[str, str], now: datetime) -> dict[str, str]:
     unknown = set(metadata) - set(_META_KEYS)
     if unknown:
         raise InvalidInput(f"Unknown evidence details: {', '.join(sorted(unknown))}.")
-    description = (metadata.get("description") or "").strip()
-    if len(description) > MAX_TEXT:
-        raise InvalidInput(f"The description is longer than {MAX_TEXT} characters.")
+    description = _lines(metadata.get("description") or "", "description")
     return {
         "source_url": _one_line(metadata.get("source_url", ""), "source URL", 4000),
         "platform": _one_line(metadata.get("platform", ""), "platform", 200),
@@ -795,11 +802,9 @@ def record_image_report(
     what was reported, who was informed and when, and the police reference. A signed
     version (field `image_reports`); returns its number."""
     now = session.clock()
-    text = (description or "").strip()
+    text = _lines(description, "description")
     if not text:
         raise InvalidInput("Describe what was reported (in words; never the images).")
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"The description is longer than {MAX_TEXT} characters.")
     who = _one_line(informed, "name of who was informed", 300)
     if not who:
         raise InvalidInput("Write who was informed (for example the DSL or the police).")
