@@ -78,15 +78,23 @@ def _say(text: object = "", *, file: TextIO | None = None, multi_line: bool = Fa
 
 
 def cmd_init(args: argparse.Namespace, reader: PassphraseReader) -> int:
-    from safelog.vault.paths import resolve_data_dir, save_database_url
+    from safelog.vault.paths import (
+        check_database_url,
+        database_url,
+        resolve_data_dir,
+        save_database_url,
+    )
     from safelog.vault.vault import Vault
 
     data_dir = resolve_data_dir(args.data_dir)
-    if args.database_url:
-        save_database_url(data_dir, args.database_url)
-    vault = Vault(data_dir)
-    passphrase = reader.new(f"Choose a passphrase for {args.name}: ")
+    url = args.database_url or database_url(data_dir)
+    if not url.startswith("sqlite"):
+        check_database_url(url)  # before a passphrase is asked for; nothing saved yet
+    vault = Vault(data_dir, url)
+    passphrase = reader.new(visible(f"Choose a passphrase for {args.name}: "))
     result = vault.create(args.school, args.name, passphrase)
+    if args.database_url:
+        save_database_url(data_dir, args.database_url)  # only once the vault is there
     _say(f"Created the SafeLog vault for {args.school} in {data_dir}.")
     _say(f"{args.name} is the administrator and DSL.")
     _say()

@@ -252,3 +252,52 @@ def test_a_case_with_an_escape_in_it_is_refused_plainly(school_cli: Cli) -> None
     assert line == (
         "safelog: 'summary' contains a control character (U+001B, escape); remove it and try again."
     )
+
+
+# -- init with a database that cannot be used ------------------------------------------------
+
+UNUSABLE_URLS = {
+    "closed port": (
+        "postgresql://127.0.0.1:1/safelog",
+        "safelog: Cannot reach the database at postgresql://127.0.0.1:1/safelog "
+        "(Connection refused); nothing was saved.",
+    ),
+    "password not repeated": (
+        "postgresql://bob:s3cret@127.0.0.1:1/safelog",
+        "safelog: Cannot reach the database at postgresql://bob:***@127.0.0.1:1/safelog",
+    ),
+    "not PostgreSQL": ("mysql://bob@db.example/safelog", "is not a PostgreSQL server's URL"),
+    "not a URL": ("db.example safelog", "The database URL is not one SafeLog can use"),
+}
+
+
+def nothing_saved(cli: Cli) -> None:
+    assert not cli.data_dir.exists() or sorted(cli.data_dir.iterdir()) == []
+    assert not list((cli.root / "home").rglob("faults.log"))  # refused, not crashed
+
+
+@pytest.mark.parametrize("label", UNUSABLE_URLS, ids=UNUSABLE_URLS)
+def test_init_with_an_unusable_database_url_saves_nothing(tmp_path: Path, label: str) -> None:
+    url, expected = UNUSABLE_URLS[label]
+    cli = Cli(tmp_path, tmp_path / "vault")
+    init = ("init", "--school", "Ravens Wood School", "--name", "Dana DSL")
+    # No passphrase on standard input: the URL is checked before one is asked for.
+    line = fails(cli.run(*init, "--database-url", url), exit_code=1)
+    assert expected in line, line
+    assert "s3cret" not in line
+    nothing_saved(cli)
+    # The same folder still takes a vault afterwards: nothing half-made is in the way.
+    ok(cli.run(*init, stdin=[PASSPHRASES["Dana DSL"]] * 2))
+    assert (cli.data_dir / "safelog.db").exists()
+    assert not (cli.data_dir / "config.json").exists()
+
+
+def test_init_with_an_unreachable_url_from_the_environment_saves_nothing(tmp_path: Path) -> None:
+    cli = Cli(
+        tmp_path, tmp_path / "vault", {"SAFELOG_DATABASE_URL": "postgresql://127.0.0.1:1/safelog"}
+    )
+    line = fails(
+        cli.run("init", "--school", "Ravens Wood School", "--name", "Dana DSL"), exit_code=1
+    )
+    assert "Cannot reach the database at postgresql://127.0.0.1:1/safelog" in line
+    nothing_saved(cli)
