@@ -580,17 +580,13 @@ def cmd_export(args: argparse.Namespace, reader: PassphraseReader) -> int:
 
 def cmd_verify(args: argparse.Namespace, reader: PassphraseReader) -> int:
     from safelog.errors import TamperDetected
-    from safelog.export.verify import is_encrypted, verify_case_file
+    from safelog.export.verify import is_encrypted, read_ca_certificate, verify_case_file
 
     path = Path(args.file)
     if not path.is_file():
         raise UserFacingError(f"There is no file {args.file}.")
-    ca_pem = None
-    if args.ca:
-        try:
-            ca_pem = Path(args.ca).read_bytes()
-        except OSError as exc:
-            raise UserFacingError(f"Cannot read {args.ca}: {exc.strerror}.") from None
+    # Checked before the case file is read or a password asked for.
+    ca_pem = read_ca_certificate(Path(args.ca)) if args.ca else None
     password = reader.read(f"Password for {path.name}: ") if is_encrypted(path) else None
     report = verify_case_file(path, ca_pem, password)
     for line in report.lines:
