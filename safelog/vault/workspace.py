@@ -110,6 +110,7 @@ def add_action(
 
 def complete_action(session: Session, reference: str, action_id: str, note: str = "") -> int:
     stamp = _stamp(session)
+    note = _optional(note, "note")
 
     def compute(fields: dict[str, Any]) -> dict[str, Any]:
         actions = [dict(a) for a in fields.get("actions") or []]
@@ -120,7 +121,7 @@ def complete_action(session: Session, reference: str, action_id: str, note: str 
                 action.update(
                     done_at=stamp["recorded_at"],
                     done_by=stamp["recorded_by"],
-                    done_note=_optional(note, "note"),
+                    done_note=note,
                 )
                 return {"actions": actions}
         raise InvalidInput("There is no such action on this case.")
@@ -190,6 +191,8 @@ def record_escalation(
 
 
 def set_outcome(session: Session, reference: str, outcome: str, note: str = "") -> int:
+    note = _optional(note, "note")
+
     def compute(fields: dict[str, Any]) -> dict[str, Any]:
         category = category_by_code(fields["category"])
         choices = {
@@ -200,7 +203,7 @@ def set_outcome(session: Session, reference: str, outcome: str, note: str = "") 
                 f"'{outcome}' is not an outcome for this case; choose one of: "
                 f"{', '.join(sorted(choices))}."
             )
-        return {"outcome": {"code": outcome, "note": _optional(note, "note"), **_stamp(session)}}
+        return {"outcome": {"code": outcome, "note": note, **_stamp(session)}}
 
     return amend_case(session, reference, compute, "case.outcome")
 

@@ -25,7 +25,13 @@ from safelog.vault.case_input import (
 from safelog.vault.cases import add_case, list_cases, show_case, update_case
 from safelog.vault.content_form import check_first_part
 from safelog.vault.evidence import import_stream, list_case_evidence, record_image_report
-from safelog.vault.workspace import add_chronology, record_decision, record_escalation
+from safelog.vault.workspace import (
+    add_chronology,
+    complete_action,
+    record_decision,
+    record_escalation,
+    set_outcome,
+)
 
 ESC = "\x1b]0;SafeLog: all clear\x07\x1b[2J"  # sets the window title, clears the screen
 HIDDEN = {
@@ -147,6 +153,8 @@ def test_amendments_refuse_them_too_and_nothing_is_recorded(school: Any, label: 
         lambda: record_escalation(
             dana, reference, "police", told="PC Smith", reference_number="CR/1/" + value
         ),
+        lambda: set_outcome(dana, reference, "no-further-action", note=value),
+        lambda: complete_action(dana, reference, "any action", note="Done " + value),
     ):
         with pytest.raises(InvalidInput, match="contains"):
             attempt()
