@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from safelog.errors import UserFacingError
+from safelog.text import escape_for_json, visible
 
 EXIT_ERROR = 1
 EXIT_DENIED = 3
@@ -48,7 +50,7 @@ class _Parser(argparse.ArgumentParser):
     """Usage mistakes as one plain line on standard error, like every other error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"safelog: {message} (see '{self.prog} --help')\n")
+        self.exit(2, visible(f"safelog: {message} (see '{self.prog} --help')") + "\n")
 
 
 def _vault(args: argparse.Namespace) -> Any:
@@ -60,30 +62,47 @@ def _vault(args: argparse.Namespace) -> Any:
 
 def _unlock(args: argparse.Namespace, reader: PassphraseReader) -> Any:
     vault = _vault(args)
-    return vault, vault.unlock(args.as_name, reader.read(f"Passphrase for {args.as_name}: "))
+    prompt = visible(f"Passphrase for {args.as_name}: ")
+    return vault, vault.unlock(args.as_name, reader.read(prompt))
 
 
 def _emit_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    """JSON as it is stored, with what could drive a terminal written as \\u escapes."""
+    print(escape_for_json(json.dumps(value, indent=2, ensure_ascii=False, default=str)))
+
+
+def _say(text: object = "", *, file: TextIO | None = None, multi_line: bool = False) -> None:
+    """Print a line that may hold user text (a name, a summary, a path): nothing in it can
+    drive the terminal or forge another line (safelog/text.py)."""
+    print(visible(str(text), multi_line=multi_line), file=file)
 
 
 def cmd_init(args: argparse.Namespace, reader: PassphraseReader) -> int:
-    from safelog.vault.paths import resolve_data_dir, save_database_url
+    from safelog.vault.paths import (
+        check_database_url,
+        database_url,
+        resolve_data_dir,
+        save_database_url,
+    )
     from safelog.vault.vault import Vault
 
     data_dir = resolve_data_dir(args.data_dir)
-    if args.database_url:
-        save_database_url(data_dir, args.database_url)
-    vault = Vault(data_dir)
-    passphrase = reader.new(f"Choose a passphrase for {args.name}: ")
+    url = args.database_url or database_url(data_dir)
+    if not url.startswith("sqlite"):
+        check_database_url(url)  # before a passphrase is asked for; nothing saved yet
+    vault = Vault(data_dir, url)
+    passphrase = reader.new(visible(f"Choose a passphrase for {args.name}: "))
     result = vault.create(args.school, args.name, passphrase)
-    print(f"Created the SafeLog vault for {args.school} in {data_dir}.")
-    print(f"{args.name} is the administrator and DSL.\n")
-    print("Print these two recovery keys now; they are not shown again.")
-    print("School recovery key (keep in the school safe):")
-    print(f"  {result.school_recovery_key}")
-    print("Governors' recovery key (give to the clerk or the trust, never to the head):")
-    print(f"  {result.governors_recovery_key}")
+    if args.database_url:
+        save_database_url(data_dir, args.database_url)  # only once the vault is there
+    _say(f"Created the SafeLog vault for {args.school} in {data_dir}.")
+    _say(f"{args.name} is the administrator and DSL.")
+    _say()
+    _say("Print these two recovery keys now; they are not shown again.")
+    _say("School recovery key (keep in the school safe):")
+    _say(f"  {result.school_recovery_key}")
+    _say("Governors' recovery key (give to the clerk or the trust, never to the head):")
+    _say(f"  {result.governors_recovery_key}")
     vault.close()
     return 0
 
@@ -97,8 +116,8 @@ def cmd_user_invite(args: argparse.Namespace, reader: PassphraseReader) -> int:
         raise UserFacingError(str(exc)) from None
     vault, session = _unlock(args, reader)
     code = vault.invite(session, args.name, roles)
-    print(f"Give this one-time enrolment code to {args.name} in person:")
-    print(code)
+    _say(f"Give this one-time enrolment code to {args.name} in person:")
+    _say(code)
     return 0
 
 
@@ -106,14 +125,14 @@ def cmd_user_enrol(args: argparse.Namespace, reader: PassphraseReader) -> int:
     vault = _vault(args)
     passphrase = reader.new("Choose your passphrase: ")
     session = vault.enrol(args.code, passphrase)
-    print(f"Welcome, {session.person.name}. You can now sign in.")
+    _say(f"Welcome, {session.person.name}. You can now sign in.")
     return 0
 
 
 def cmd_user_remove(args: argparse.Namespace, reader: PassphraseReader) -> int:
     vault, session = _unlock(args, reader)
     vault.remove_user(session, args.name)
-    print(f"{args.name} can no longer sign in. Their role keys are replaced for new cases.")
+    _say(f"{args.name} can no longer sign in. Their role keys are replaced for new cases.")
     return 0
 
 
@@ -121,8 +140,8 @@ def cmd_user_reset(args: argparse.Namespace, reader: PassphraseReader) -> int:
     vault, session = _unlock(args, reader)
     key = reader.read("Recovery key: ")
     code = vault.reset_access(session, args.name, key)
-    print(f"Give this new one-time enrolment code to {args.name} in person:")
-    print(code)
+    _say(f"Give this new one-time enrolment code to {args.name} in person:")
+    _say(code)
     return 0
 
 
@@ -134,14 +153,14 @@ def cmd_user_admit(args: argparse.Namespace, reader: PassphraseReader) -> int:
             raise UserFacingError("A recovery key admits; to decline, a member uses --as.")
         vault = _vault(args)
         roles = vault.admit_with_recovery(args.name, reader.read("Recovery key: "))
-        print(f"{args.name} is admitted as {', '.join(r.value for r in roles)}.")
+        _say(f"{args.name} is admitted as {', '.join(r.value for r in roles)}.")
         return 0
     if not args.as_name:
         raise UserFacingError("Say who you are with --as NAME (or use --recovery-key).")
     vault, session = _unlock(args, reader)
     roles = vault.admit(session, args.name, decline=args.decline)
     verb = "declined as" if args.decline else "admitted as"
-    print(f"{args.name} is {verb} {', '.join(r.value for r in roles)}.")
+    _say(f"{args.name} is {verb} {', '.join(r.value for r in roles)}.")
     return 0
 
 
@@ -155,9 +174,9 @@ def cmd_user_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
     else:
         for row in rows:
             waiting = f" (waiting: {', '.join(row['waiting_for'])})" if row["waiting_for"] else ""
-            print(f"{row['name']:<30} {row['state']:<9} {', '.join(row['roles'])}{waiting}")
+            _say(f"{row['name']:<30} {row['state']:<9} {', '.join(row['roles'])}{waiting}")
     for problem in session.directory.problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        _say(f"warning: {problem}", file=sys.stderr)
     return 0
 
 
@@ -168,18 +187,72 @@ def cmd_case_categories(args: argparse.Namespace, reader: PassphraseReader) -> i
         _emit_json([{"code": c.code, "title": c.title} for c in CATEGORIES])
     else:
         for c in CATEGORIES:
-            print(f"{c.code:<28} {c.title}")
+            _say(f"{c.code:<28} {c.title}")
     return 0
 
 
+# Far more than a case may hold (case_input.MAX_CASE_TEXT characters); a bigger file is not
+# read into memory at all.
+MAX_JSON_BYTES = 16 * 1024 * 1024
+# A case is three levels deep; 100,000 nested arrays would exhaust Python's recursion.
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _read_json_file(path: str) -> Any:
+    """JSON given with --json FILE ('-' for standard input), or one plain line of refusal:
+    unreadable, too large, not JSON, nested too deeply, or holding a lone surrogate."""
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text("utf-8")
-        return json.loads(text)
+        if path == "-":
+            text = sys.stdin.read(MAX_JSON_BYTES + 1)
+            too_large = len(text.encode("utf-8", "surrogatepass")) > MAX_JSON_BYTES
+        else:
+            with Path(path).open("rb") as handle:
+                raw = handle.read(MAX_JSON_BYTES + 1)
+            too_large = len(raw) > MAX_JSON_BYTES
+            text = raw.decode("utf-8")
     except OSError as exc:
         raise UserFacingError(f"Cannot read {path}: {exc.strerror}.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise UserFacingError(f"{path} is not valid JSON: it is not UTF-8 text.") from None
+    if too_large:
+        raise UserFacingError(
+            f"{path} is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB, far more than a "
+            "case can hold."
+        )
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        value = None
+        problem: str | None = f"it is nested more than {MAX_JSON_DEPTH} levels deep"
+    except json.JSONDecodeError as exc:
         raise UserFacingError(f"{path} is not valid JSON: {exc}.") from None
+    else:
+        problem = _json_problem(value)
+    if problem:
+        raise UserFacingError(f"{path} cannot be used: {problem}.")
+    return value
+
+
+def _json_problem(value: Any) -> str | None:
+    """Nesting deeper than a case ever needs, or a lone surrogate ("\\ud800" is valid JSON
+    but not text: it cannot be stored or printed). Walked without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"it is nested more than {MAX_JSON_DEPTH} levels deep"
+        if isinstance(item, dict):
+            stack.extend((key, depth) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str) and _SURROGATE.search(item):
+            return (
+                "it holds a broken character (a lone surrogate such as \\ud800), which is "
+                "not valid text"
+            )
+    return None
 
 
 def cmd_case_add(args: argparse.Namespace, reader: PassphraseReader) -> int:
@@ -193,7 +266,7 @@ def cmd_case_add(args: argparse.Namespace, reader: PassphraseReader) -> int:
     else:
         case = CaseInput.from_json(_read_json_file(args.json))
         _, session = _unlock(args, reader)
-    print(add_case(session, case))
+    _say(add_case(session, case))
     return 0
 
 
@@ -202,7 +275,7 @@ def cmd_case_update(args: argparse.Namespace, reader: PassphraseReader) -> int:
 
     changes = _read_json_file(args.json)
     _, session = _unlock(args, reader)
-    print(update_case(session, args.reference, changes))
+    _say(update_case(session, args.reference, changes))
     return 0
 
 
@@ -215,7 +288,7 @@ def cmd_case_content_report(args: argparse.Namespace, reader: PassphraseReader) 
         if not (args.action or "").strip():
             raise UserFacingError("--complete needs --action TEXT: the action taken.")
         _, session = _unlock(args, reader)
-        print(
+        _say(
             content_form.complete_content_report(
                 session, args.reference, args.complete, action_taken=args.action
             )
@@ -230,9 +303,9 @@ def cmd_case_content_report(args: argparse.Namespace, reader: PassphraseReader) 
         _, session = _unlock(args, reader)
         printed = content_form.print_content_report(session, args.reference, args.id, out)
         pages = f"{printed.pages} page{'s' if printed.pages != 1 else ''}"
-        print(f"Content report form for {args.reference.strip().upper()}: {pages}.")
-        print(f"SHA-256 {printed.sha256}")
-        print(printed.path)
+        _say(f"Content report form for {args.reference.strip().upper()}: {pages}.")
+        _say(f"SHA-256 {printed.sha256}")
+        _say(printed.path)
         return 0
     if args.json == "-":
         # From a pipe the passphrase is the first line and the JSON the rest.
@@ -243,7 +316,7 @@ def cmd_case_content_report(args: argparse.Namespace, reader: PassphraseReader) 
         data = _read_json_file(args.json)
         content_form.check_first_part(data)  # before asking for a passphrase
         _, session = _unlock(args, reader)
-    print(content_form.submit_from_json(session, args.reference, data))
+    _say(content_form.submit_from_json(session, args.reference, data))
     return 0
 
 
@@ -370,19 +443,19 @@ def cmd_case_show(args: argparse.Namespace, reader: PassphraseReader) -> int:
     if args.json:
         _emit_json(data)
         return 0
-    print(f"{data['reference']}  [{data['status']}]  {data['category']}")
-    print(data["summary"])
-    print()
-    print(data["description"])
+    _say(f"{data['reference']}  [{data['status']}]  {data['category']}")
+    _say(data["summary"])
+    _say()
+    _say(data["description"], multi_line=True)
     for person in data["people"]:
-        print(f"  - {person['name']} ({person['kind']}, {person['role']})")
+        _say(f"  - {person['name']} ({person['kind']}, {person['role']})")
     for item in data["evidence"]:
-        print(
+        _say(
             f"  evidence {item['id']}: {item['file_name']} {item['size']} bytes "
             f"sha256 {item['sha256']}"
         )
     for version in data["history"]:
-        print(
+        _say(
             f"  v{version['version']} {version['at']} {version['author']}: "
             f"{', '.join(version['changed'])}"
         )
@@ -412,7 +485,7 @@ def cmd_case_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
         )
     else:
         for c in cases:
-            print(f"{c.reference}  {c.status:<12} {c.category:<26} {c.summary}")
+            _say(f"{c.reference}  {c.status:<12} {c.category:<26} {c.summary}")
     return 0
 
 
@@ -434,8 +507,8 @@ def cmd_evidence_add(args: argparse.Namespace, reader: PassphraseReader) -> int:
         seen_at=args.seen_at or "",
     )
     for note in added.notes:
-        print(f"safelog: note: {note}", file=sys.stderr)
-    print(added.evidence_id)
+        _say(f"safelog: note: {note}", file=sys.stderr)
+    _say(added.evidence_id)
     return 0
 
 
@@ -457,7 +530,7 @@ def cmd_evidence_list(args: argparse.Namespace, reader: PassphraseReader) -> int
             flags.append("cannot be shown")
         if item.sightings:
             flags.append(f"seen {len(item.sightings) + 1} times")
-        print(
+        _say(
             f"{info.id}  {info.file_name}  {info.media_type}  {info.size} bytes  "
             f"sha256 {info.sha256}  added by {info.added_by} {info.added_at.isoformat()}"
             + (f"  [{'; '.join(flags)}]" if flags else "")
@@ -470,7 +543,7 @@ def cmd_evidence_extract(args: argparse.Namespace, reader: PassphraseReader) -> 
 
     _, session = _unlock(args, reader)
     info = extract_evidence(session, args.reference, args.evidence_id, Path(args.out))
-    print(f"Wrote {info.file_name} ({info.size} bytes, sha256 {info.sha256}) to {args.out}")
+    _say(f"Wrote {info.file_name} ({info.size} bytes, sha256 {info.sha256}) to {args.out}")
     return 0
 
 
@@ -482,7 +555,7 @@ def cmd_audit_verify(args: argparse.Namespace, reader: PassphraseReader) -> int:
     if args.json:
         _emit_json(report)
     else:
-        print(
+        _say(
             f"The audit log is intact: {report['entries']} entries, every one signed and "
             f"chained. Head {report['head']}."
         )
@@ -507,39 +580,35 @@ def cmd_export(args: argparse.Namespace, reader: PassphraseReader) -> int:
     )
     result = export_case(session, args.reference, out, options)
     for message in result.messages:
-        print(f"Note: {message}")
-    print(
+        _say(f"Note: {message}")
+    _say(
         f"Signed case file for {args.reference.strip().upper()} by {result.signer}: "
         f"{result.pages} pages, {result.attachments} original(s) attached, "
         f"{'with' if result.timestamped else 'without'} a trusted timestamp."
     )
-    print(f"SHA-256 {result.sha256}")
-    print(result.path)
+    _say(f"SHA-256 {result.sha256}")
+    _say(result.path)
     return 0
 
 
 def cmd_verify(args: argparse.Namespace, reader: PassphraseReader) -> int:
     from safelog.errors import TamperDetected
-    from safelog.export.verify import is_encrypted, verify_case_file
+    from safelog.export.verify import is_encrypted, read_ca_certificate, verify_case_file
 
     path = Path(args.file)
     if not path.is_file():
         raise UserFacingError(f"There is no file {args.file}.")
-    ca_pem = None
-    if args.ca:
-        try:
-            ca_pem = Path(args.ca).read_bytes()
-        except OSError as exc:
-            raise UserFacingError(f"Cannot read {args.ca}: {exc.strerror}.") from None
+    # Checked before the case file is read or a password asked for.
+    ca_pem = read_ca_certificate(Path(args.ca)) if args.ca else None
     password = reader.read(f"Password for {path.name}: ") if is_encrypted(path) else None
     report = verify_case_file(path, ca_pem, password)
     for line in report.lines:
-        print(line)
+        _say(line)
     if report.cannot_check:
         raise UserFacingError(report.summary)
     if not report.ok:
         raise TamperDetected(f"{path.name} failed the check: {report.summary}")
-    print(f"{path.name}: {report.summary}")
+    _say(f"{path.name}: {report.summary}")
     return 0
 
 
@@ -559,8 +628,8 @@ def cmd_ca_export(args: argparse.Namespace, reader: PassphraseReader) -> int:
         der = school_ca_der(_vault(args))
         pem = ca_pem_from_der(der)
     write_atomically(out, pem, mode=0o644)  # a public certificate, made to be shared
-    print(f"The school CA certificate, SHA-256 fingerprint {fingerprint(der)}, is in:")
-    print(out)
+    _say(f"The school CA certificate, SHA-256 fingerprint {fingerprint(der)}, is in:")
+    _say(out)
     return 0
 
 
@@ -727,7 +796,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserFacingError as exc:
         from safelog.errors import AccessDenied, TamperDetected
 
-        print(f"safelog: {exc}", file=sys.stderr)
+        _say(f"safelog: {exc}", file=sys.stderr)
         if isinstance(exc, AccessDenied):
             return EXIT_DENIED
         if isinstance(exc, TamperDetected):

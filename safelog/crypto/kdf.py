@@ -26,6 +26,13 @@ LANES = 4
 MAX_MEMORY_KIB = 1024 * 1024
 MAX_ITERATIONS = 64
 MAX_LANES = 64
+# The most work a header may ask for, memory (KiB) times passes: 16 times the floor's, so
+# 1 GiB x 3, 512 MiB x 6 or 256 MiB x 12. Argon2id's time grows with this product; where the
+# floor takes 0.2 s (the machine this was measured on) the ceiling takes about 3 s, and
+# calibrate() (aiming at 0.5 s) never goes above it. A header asking for more (1 GiB x 64
+# would take a minute there, and far longer on an old office PC) was not written by SafeLog:
+# it is refused as damage before any derivation is tried, so it cannot make unlock hang.
+MAX_WORK_KIB = 16 * MIN_MEMORY_KIB * MIN_ITERATIONS
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,8 @@ class KdfParams:
             and len(params.salt) >= 8
         ):
             raise ValueError("key derivation parameters out of range")
+        if params.work_kib > MAX_WORK_KIB:
+            raise ValueError("key derivation parameters ask for more work than SafeLog ever sets")
         if not params.insecure and (
             params.memory_kib < MIN_MEMORY_KIB
             or params.iterations < MIN_ITERATIONS
@@ -72,6 +81,11 @@ class KdfParams:
         ):
             raise ValueError("key derivation parameters below the minimum")
         return params
+
+    @property
+    def work_kib(self) -> int:
+        """Memory times passes: what a derivation's time is proportional to."""
+        return self.memory_kib * self.iterations
 
     def with_new_salt(self) -> KdfParams:
         return KdfParams(
@@ -119,7 +133,9 @@ def calibrate(target_seconds: float = 0.5) -> KdfParams:
             bigger = KdfParams(params.memory_kib * 2, params.iterations, LANES, params.salt)
         else:
             break
-        scale = (bigger.memory_kib * bigger.iterations) / (params.memory_kib * params.iterations)
+        if bigger.work_kib > MAX_WORK_KIB:
+            break
+        scale = bigger.work_kib / params.work_kib
         if elapsed * scale > target_seconds * 1.4:
             break
         params = bigger

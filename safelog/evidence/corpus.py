@@ -251,6 +251,93 @@ def random_bytes() -> bytes:
     return random.Random(7).randbytes(4096)  # noqa: S311 - reproducible junk
 
 
+# Archives holding a picture: what the indecent-images rule refuses like the picture itself.
+
+
+def zip_of_picture() -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("IMG_0001.jpg", jpeg())
+    return out.getvalue()
+
+
+def tar_of_picture() -> bytes:
+    import tarfile
+
+    out = io.BytesIO()
+    picture = jpeg()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        member = tarfile.TarInfo("IMG_0001.jpg")
+        member.size = len(picture)
+        archive.addfile(member, io.BytesIO(picture))
+    return out.getvalue()
+
+
+def gzip_of_picture() -> bytes:
+    import gzip
+
+    return gzip.compress(jpeg(), mtime=0)
+
+
+def tar_gz_of_picture() -> bytes:
+    import gzip
+
+    return gzip.compress(tar_of_picture(), mtime=0)
+
+
+def bzip2_of_picture() -> bytes:
+    import bz2
+
+    return bz2.compress(jpeg())
+
+
+def xz_of_picture() -> bytes:
+    import lzma
+
+    return lzma.compress(jpeg())
+
+
+def seven_zip() -> bytes:
+    """The signature header of a 7-Zip archive, then bytes (Python cannot write 7z)."""
+    return b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(24) + random_bytes()
+
+
+def rar() -> bytes:
+    """The signature of a RAR 5 archive, then bytes (Python cannot write RAR)."""
+    return b"Rar!\x1a\x07\x01\x00" + random_bytes()
+
+
+def zstd_of_picture() -> bytes:
+    """A Zstandard frame's magic number, then bytes (Python 3.11 cannot write zstd)."""
+    return b"\x28\xb5\x2f\xfd" + random_bytes()
+
+
+ARCHIVES: dict[str, Callable[[], bytes]] = {
+    "zip": zip_of_picture,
+    "7z": seven_zip,
+    "rar": rar,
+    "tar": tar_of_picture,
+    "gzip": gzip_of_picture,
+    "tar.gz": tar_gz_of_picture,
+    "bzip2": bzip2_of_picture,
+    "xz": xz_of_picture,
+    "zstd": zstd_of_picture,
+}
+
+
+def docx() -> bytes:
+    """A (minimal) Word document: a zip container, but a document, not an archive."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as document:
+        document.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        document.writestr("word/document.xml", '<?xml version="1.0"?><w:document/>')
+    return out.getvalue()
+
+
 LONG_STEM = "a" * 250
 
 CORPUS: tuple[Hostile, ...] = (

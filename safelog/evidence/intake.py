@@ -21,26 +21,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from safelog.errors import InvalidInput
+from safelog.text import BIDI_CONTROLS
 
 DEFAULT_LIMIT = 2 * 1024**3
 SNIFF_BYTES = 8192
 MAX_NAME = 200
 
-# Bidirectional overrides and isolates can make "gpj.exe" display as "exe.jpg".
-_BIDI = {
-    "\u202a",
-    "\u202b",
-    "\u202c",
-    "\u202d",
-    "\u202e",
-    "\u2066",
-    "\u2067",
-    "\u2068",
-    "\u2069",
-    "\u200e",
-    "\u200f",
-    "\u061c",
-}
 _WINDOWS_DEVICES = frozenset(
     {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
     | {f"COM{i}" for i in range(10)}
@@ -100,8 +86,54 @@ _LABELS = {
     "video/webm": "WebM video",
     "video/x-matroska": "Matroska video",
     "application/zip": "ZIP archive",
+    "application/x-7z-compressed": "7-Zip archive",
+    "application/x-rar-compressed": "RAR archive",
+    "application/vnd.rar": "RAR archive",
+    "application/x-tar": "tar archive",
+    "application/gzip": "gzip-compressed file",
+    "application/x-bzip2": "bzip2-compressed file",
+    "application/x-xz": "xz-compressed file",
+    "application/zstd": "Zstandard-compressed file",
+    "application/x-lzip": "lzip-compressed file",
+    "application/x-lz4": "LZ4-compressed file",
+    "application/x-lzop": "lzop-compressed file",
+    "application/x-compress": "compress (.Z) file",
+    "application/x-brotli": "Brotli-compressed file",
+    "application/vnd.ms-cab-compressed": "Windows cabinet archive",
+    "application/x-unix-archive": "ar archive",
+    "application/x-deb": "Debian package",
+    "application/x-rpm": "RPM package",
+    "application/x-google-chrome-extension": "Chrome extension",
     "application/octet-stream": "unrecognised data",
 }
+
+# Archives and compressed files, by the media type found in their content: they can hold
+# pictures and video, so where those are refused, so are these (and no file inside is
+# opened to look). Office documents and e-books are zip containers too, but are sniffed as
+# documents and stay allowed, like PDFs.
+ARCHIVE_TYPES = frozenset(
+    {
+        "application/zip",
+        "application/x-7z-compressed",
+        "application/x-rar-compressed",
+        "application/vnd.rar",
+        "application/x-tar",
+        "application/gzip",
+        "application/x-bzip2",
+        "application/x-xz",
+        "application/zstd",
+        "application/x-lzip",
+        "application/x-lz4",
+        "application/x-lzop",
+        "application/x-compress",
+        "application/x-brotli",
+        "application/vnd.ms-cab-compressed",
+        "application/x-unix-archive",
+        "application/x-deb",
+        "application/x-rpm",
+        "application/x-google-chrome-extension",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +168,33 @@ class SniffedType:
         """Pictures or film: what the indecent-images rule keeps out (UK law treats film
         and video as photographs)."""
         return self.kind in ("image", "video")
+
+    @property
+    def is_archive(self) -> bool:
+        """An archive or compressed file (ARCHIVE_TYPES), which may hold pictures."""
+        return self.media_type in ARCHIVE_TYPES
+
+
+IMAGERY = "imagery"
+ARCHIVE = "archive"
+
+
+def kept_out_with_images(sniffed: SniffedType, claimed: str | None) -> str | None:
+    """What the indecent-images rule keeps out of a case, judged by the content: IMAGERY
+    (pictures, video), ARCHIVE (a zip or the like, which may hold them), or None. Only when
+    the content is not recognised does the name count: "IMG_0001.JPG" or "photos.zip" full
+    of unrecognised bytes is kept out too (a zip can be read from its end, so unrecognised
+    bytes named .zip may still open as one). `claimed` is the type the name claims."""
+    if sniffed.is_imagery:
+        return IMAGERY
+    if sniffed.is_archive:
+        return ARCHIVE
+    if sniffed.kind in ("other", "empty") and claimed:
+        if claimed.startswith(("image/", "video/")):
+            return IMAGERY
+        if claimed in ARCHIVE_TYPES:
+            return ARCHIVE
+    return None
 
 
 def describe_type(media_type: str) -> str:
@@ -320,7 +379,7 @@ def safe_file_name(name: str) -> str:
     """A name to show and to suggest on extract: no folders, controls or direction tricks."""
     name = unicodedata.normalize("NFC", _last_part(name))
     cleaned = "".join(
-        "_" if (unicodedata.category(c).startswith("C") or c in _BIDI) else c for c in name
+        "_" if (unicodedata.category(c).startswith("C") or c in BIDI_CONTROLS) else c for c in name
     )
     cleaned = " ".join(cleaned.split()).strip(" .")  # no runs of spaces hiding an extension
     if len(cleaned) > MAX_NAME:

@@ -32,6 +32,8 @@ import unicodedata
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from safelog.text import BIDI_CONTROLS
+
 SANS = "SafeLogSans"
 SANS_BOLD = "SafeLogSans-Bold"
 MONO = "SafeLogMono"
@@ -46,10 +48,7 @@ RTL_CHUNK = 48  # characters of right-to-left text kept on one line at most
 NBSP = "\u00a0"
 
 # Bidirectional controls could make text display other than it is ("gpj.exe"); dropped.
-_BIDI_CONTROLS = dict.fromkeys(
-    map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"),
-    None,
-)
+_BIDI_CONTROLS = dict.fromkeys(map(ord, BIDI_CONTROLS), None)
 
 _lock = threading.Lock()
 _registered: set[str] = set()

@@ -64,6 +64,73 @@ def is_encrypted(path: Path) -> bool:
         return False
 
 
+# A certificate is a few KiB; more than this is not one (and /dev/zero never ends).
+MAX_CA_FILE = 1024 * 1024
+EXPORT_HINT = "give the school CA certificate ('safelog ca export' writes it)"
+
+
+def read_ca_certificate(path: Path) -> bytes:
+    """The certificate authority's certificate in a file given to trust (--ca, or chosen in
+    the app), PEM or DER, as DER. Anything else is InvalidInput in plain words, before the
+    case file is read: no file, a folder, a device or pipe, too large, not a certificate, a
+    private key, or a certificate that is not a CA's."""
+    from safelog.errors import InvalidInput
+
+    try:
+        if path.is_dir():
+            raise InvalidInput(f"{path} is a folder, not a certificate file: {EXPORT_HINT}.")
+        if not path.exists():
+            raise InvalidInput(f"There is no file {path}: {EXPORT_HINT}.")
+        if not path.is_file():
+            raise InvalidInput(
+                f"{path} is not an ordinary file (a device or a pipe), so it is not a "
+                f"certificate: {EXPORT_HINT}."
+            )
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CA_FILE + 1)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc.strerror}.") from None
+    if len(data) > MAX_CA_FILE:
+        raise InvalidInput(f"{path} is far too large to be a certificate: {EXPORT_HINT}.")
+    return ca_certificate_der(data, str(path))
+
+
+def ca_certificate_der(data: bytes, name: str) -> bytes:
+    """A CA certificate as PEM or DER bytes, checked and returned as DER (see above)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from safelog.errors import InvalidInput
+
+    armoured = b"-----BEGIN" in data
+    try:
+        cert = (
+            x509.load_pem_x509_certificate(data)
+            if armoured
+            else x509.load_der_x509_certificate(data)
+        )
+    except ValueError:
+        if b"PRIVATE KEY-----" in data:
+            raise InvalidInput(
+                f"{name} is a private key, not a certificate (keep it secret): {EXPORT_HINT}."
+            ) from None
+        if armoured:
+            raise InvalidInput(
+                f"{name} has a PEM block that is not a readable certificate: {EXPORT_HINT}."
+            ) from None
+        raise InvalidInput(f"{name} is not a certificate (PEM or DER): {EXPORT_HINT}.") from None
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        is_ca = bool(constraints.ca)
+    except (x509.ExtensionNotFound, ValueError):
+        is_ca = False
+    if not is_ca:
+        raise InvalidInput(
+            f"{name} is a certificate, but not a certificate authority's: {EXPORT_HINT}."
+        )
+    return cert.public_bytes(Encoding.DER)
+
+
 def _load_ca(ca_pem: bytes) -> Any:
     from asn1crypto import pem
     from asn1crypto import x509 as asn1_x509

@@ -64,6 +64,7 @@ from safelog.domain.roles import Role
 from safelog.domain.search import SearchIndex, fold
 from safelog.errors import UserFacingError
 from safelog.gui.worker import run_guarded
+from safelog.text import visible
 from safelog.vault.records import CaseSummary
 
 if TYPE_CHECKING:
@@ -140,10 +141,11 @@ def plain_label(
     wrap: bool = True,
     selectable: bool = False,
 ) -> QLabel:
-    """A label that shows its text literally: never rich text, whatever a user typed."""
+    """A label that shows its text literally: never rich text, whatever a user typed, and
+    a control or direction-override character shown as "<U+202E>", not obeyed."""
     label = QLabel(parent)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
+    label.setText(visible(text, multi_line=True))
     label.setWordWrap(wrap)
     if role:
         label.setProperty("role", role)

@@ -3,7 +3,8 @@ Caps Lock hint, the "choose a new passphrase" form with its strength feedback, a
 small idle-lock settings dialog.
 
 Every modal dialog here runs through one `launch()` method, so tests patch one place.
-Nothing here imports more than PySide6 and the error types: the sign-in window uses it and
+Nothing here imports more than PySide6, the error types and safelog.text (which writes out
+visibly what could reorder or hide text: see `set_plain_text`): the sign-in window uses it and
 must appear at once. For the same reason the `Qt` namespace is reached as `QtCore.Qt` where
 it is used, not imported: PySide6 builds its enum tables (some 20 ms) on first access, and
 the sign-in window is painted before that (see sign_in.py).
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.errors import UserFacingError
+from safelog.text import visible
 
 MIN_PASSPHRASE = 10  # what Vault.create / Vault.enrol enforce (safelog.vault.vault)
 
@@ -57,7 +59,7 @@ class Notice(QMessageBox):
         self.setWindowTitle(f"SafeLog — {title}")
         self.setIcon(icon)
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.setText(text)
+        self.setText(visible(text, multi_line=True))
         self.setStandardButtons(buttons)
         self.setDefaultButton(default)
         self.setAccessibleName(title)
@@ -112,8 +114,10 @@ def plain_label(text: str = "", parent: QWidget | None = None, role: str | None 
 
 
 def set_plain_text(label: QLabel, text: str) -> None:
+    """Literally what `text` says: never rich text, and a control or direction-override
+    character stored by an older or modified client is shown as "<U+202E>", not obeyed."""
     label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-    label.setText(text)
+    label.setText(visible(text, multi_line=True))
 
 
 class BusyNote(QWidget):

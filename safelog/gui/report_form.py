@@ -59,7 +59,7 @@ from safelog.domain.deadlines import LONDON
 from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.domain.roles import Role
 from safelog.errors import InvalidInput
-from safelog.evidence.intake import describe_size
+from safelog.evidence.intake import ARCHIVE, IMAGERY, describe_size
 from safelog.gui.case_list import (
     ColumnFitter,
     error_text,
@@ -73,7 +73,7 @@ from safelog.gui.case_list import (
     uk_date,
 )
 from safelog.gui.dialogs import tell
-from safelog.gui.evidence.sources import PendingSource, accepts, is_imagery
+from safelog.gui.evidence.sources import PendingSource, accepts, kept_out, refused_with_images
 from safelog.gui.workspace.content_reports import ContentReportFields
 from safelog.gui.workspace.people import kind_combo, parse_uk_date, role_combo
 from safelog.gui.workspace.summary import kind_label, role_label
@@ -119,12 +119,19 @@ def compose_description(details: str, action: str, told_dsl: bool) -> str:
 
 
 def pictures_refused(what: str, guidance: str) -> str:
-    """`what`: "the picture was not added", "2 pictures were removed"..."""
-    return f"Pictures and video are not kept for this kind of concern, so {what}. {guidance}"
+    """`what`: "the picture was not added", "2 archives were removed"..."""
+    return (
+        "Pictures, video and archives (which may hold them) are not kept for this kind of "
+        f"concern, so {what}. {guidance}"
+    )
 
 
-def _pictures(count: int, done: str) -> str:
-    return f"the picture was {done}" if count == 1 else f"{count} pictures were {done}"
+def _pictures(sources: list[PendingSource], done: str) -> str:
+    """ "the picture was removed", "2 archives were not added", "3 files were removed"."""
+    kinds = {kept_out(s) for s in sources}
+    noun = "archive" if kinds == {ARCHIVE} else "picture" if kinds == {IMAGERY} else "file"
+    count = len(sources)
+    return f"the {noun} was {done}" if count == 1 else f"{count} {noun}s were {done}"
 
 
 @dataclass
@@ -222,14 +229,14 @@ class EvidenceSection(QGroupBox):
         usable = [s for s in sources if s.usable]
         guidance = self._guidance()
         if guidance:
-            pictures = [s for s in usable if is_imagery(s)]
+            pictures = [s for s in usable if refused_with_images(s)]
             if pictures:
                 usable = [s for s in usable if s not in pictures]
                 if any(s.data is not None for s in pictures):
                     from safelog.gui.evidence.image_report import clear_clipboard_picture
 
                     clear_clipboard_picture()
-                problems.append(pictures_refused(_pictures(len(pictures), "not added"), guidance))
+                problems.append(pictures_refused(_pictures(pictures, "not added"), guidance))
                 del pictures
         known = {s.path for s in self._held if s.path is not None}
         fresh = [s for s in usable if s.path is None or s.path not in known]
@@ -242,13 +249,13 @@ class EvidenceSection(QGroupBox):
         guidance = self._guidance()
         if not guidance:
             return
-        pictures = [s for s in self._held if is_imagery(s)]
+        pictures = [s for s in self._held if refused_with_images(s)]
         if not pictures:
             return
         self._held = [s for s in self._held if s not in pictures]
-        count = len(pictures)
+        words = _pictures(pictures, "removed")
         del pictures
-        self._show([pictures_refused(_pictures(count, "removed"), guidance)])
+        self._show([pictures_refused(words, guidance)])
 
     def remove_selected(self) -> None:
         rows = sorted({self.items.row(item) for item in self.items.selectedItems()}, reverse=True)

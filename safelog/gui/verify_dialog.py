@@ -198,14 +198,19 @@ class VerifyDialog(QDialog):
         vault_ca = self._school_ca if ca_path is None else None
 
         def work() -> VerificationReport:
-            from safelog.export.verify import VerificationReport, verify_case_file
+            from safelog.errors import InvalidInput
+            from safelog.export.verify import (
+                VerificationReport,
+                read_ca_certificate,
+                verify_case_file,
+            )
 
             if ca_path is not None:
                 try:
-                    ca = ca_path.read_bytes()
-                except OSError as exc:
+                    ca = read_ca_certificate(ca_path)
+                except InvalidInput as exc:
                     report = VerificationReport(cannot_check=True)
-                    report.bad(f"The CA certificate {ca_path} cannot be read: {exc.strerror}.")
+                    report.bad(str(exc))
                     return report
             else:
                 assert vault_ca is not None

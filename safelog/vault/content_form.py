@@ -30,6 +30,7 @@ from typing import Any
 from safelog.domain.deadlines import LONDON
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
+from safelog.text import check_typed
 from safelog.vault.records import CaseDetail
 from safelog.vault.session import Session
 from safelog.vault.workspace import _stamp, _text
@@ -117,7 +118,7 @@ def _one_line(value: Any, what: str, limit: int) -> str:
         raise InvalidInput(f"The {what} must be a single line.")
     if len(value) > limit:
         raise InvalidInput(f"The {what} is longer than {limit} characters.")
-    return value
+    return check_typed(value, f"The {what}")
 
 
 def _day(value: date | datetime | str, what: str, today: date) -> str:

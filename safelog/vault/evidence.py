@@ -13,9 +13,10 @@ cannot be decoded is kept byte for byte and marked "could not be shown".
 Who may add: a DSL, the headteacher or the chair, on a case they can read; the person who
 made a report, while it is still new or acknowledged (after that they tell the DSL, as
 for any other change). Categories that may involve indecent images of children refuse
-pictures and video (UKCIS: never view, copy, print, share, store or save); a description
-of what was reported, who was told and the police reference is recorded instead
-(`record_image_report`).
+pictures and video (UKCIS: never view, copy, print, share, store or save), and archives
+(zip, 7z, rar, tar, compressed files), which may hold them, all judged by content
+(`intake.kept_out_with_images`); a description of what was reported, who was told and the
+police reference is recorded instead (`record_image_report`).
 
 The same file twice on a case (same SHA-256) is stored once: the second import returns the
 existing item and records the new sighting (who, when, where it was seen) as a signed case
@@ -66,7 +67,9 @@ from safelog.evidence.images import (
     make_thumbnail,
 )
 from safelog.evidence.intake import (
+    ARCHIVE,
     EMPTY_MESSAGE,
+    IMAGERY,
     SNIFF_BYTES,
     FileTooLarge,
     ImageImportBlocked,
@@ -74,12 +77,14 @@ from safelog.evidence.intake import (
     SniffedType,
     check_size,
     describe_type,
+    kept_out_with_images,
     safe_file_name,
     sniff,
     too_large_message,
     type_mismatch,
 )
 from safelog.store.schema import CaseRow, EvidenceRow
+from safelog.text import check_typed
 from safelog.vault.audit_view import AuditEntry, case_audit
 from safelog.vault.authority import REPORTER_MAY_ADD, check_evidence_author
 from safelog.vault.case_input import MAX_TEXT
@@ -170,18 +175,18 @@ def _check_contributor(session: Session, reference: str, fields: dict[str, Any])
         raise AccessDenied(problem)
 
 
-def _is_imagery(sniffed: SniffedType, claimed: str | None) -> bool:
-    """Pictures or film by content; or by name when the content is not recognised."""
-    if sniffed.is_imagery:
-        return True
-    return sniffed.kind == "other" and (claimed or "").startswith(("image/", "video/"))
+_KEPT_OUT_WORDS = {
+    IMAGERY: "pictures or video",
+    ARCHIVE: "archives (zip, 7z, rar, tar or compressed files), which may hold pictures",
+}
 
 
-def _check_not_blocked(fields: dict[str, Any], imagery: bool) -> None:
+def _check_not_blocked(fields: dict[str, Any], kept_out: str | None) -> None:
+    """`kept_out`: what intake.kept_out_with_images found the file to be."""
     category = category_by_code(fields["category"])
-    if imagery and category.blocks_image_import:
+    if kept_out and category.blocks_image_import:
         raise ImageImportBlocked(
-            f"SafeLog does not store pictures or video for a concern of this kind "
+            f"SafeLog does not store {_KEPT_OUT_WORDS[kept_out]} for a concern of this kind "
             f"({category.title}); nothing was kept. {category.guidance}",
             category.guidance,
         )
@@ -221,7 +226,15 @@ def _one_line(value: str, what: str, limit: int) -> str:
         raise InvalidInput(f"The {what} must be a single line.")
     if len(value) > limit:
         raise InvalidInput(f"The {what} is longer than {limit} characters.")
-    return value
+    return check_typed(value, f"The {what}")
+
+
+def _lines(value: str, what: str) -> str:
+    """Text that may run over several lines (a description)."""
+    value = (value or "").strip()
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"The {what} is longer than {MAX_TEXT} characters.")
+    return check_typed(value, f"The {what}", multi_line=True)
 
 
 def _time_given(value: str, what: str, now: datetime) -> str:
@@ -252,9 +265,7 @@ def _clean_metadata(metadata: dict[str, str], now: datetime) -> dict[str, str]:
     unknown = set(metadata) - set(_META_KEYS)
     if unknown:
         raise InvalidInput(f"Unknown evidence details: {', '.join(sorted(unknown))}.")
-    description = (metadata.get("description") or "").strip()
-    if len(description) > MAX_TEXT:
-        raise InvalidInput(f"The description is longer than {MAX_TEXT} characters.")
+    description = _lines(metadata.get("description") or "", "description")
     return {
         "source_url": _one_line(metadata.get("source_url", ""), "source URL", 4000),
         "platform": _one_line(metadata.get("platform", ""), "platform", 200),
@@ -396,13 +407,13 @@ def import_stream_detailed(
         raise InvalidInput(f"{display_name}: {EMPTY_MESSAGE}")
     sniffed = sniff(head)
     claimed = type_mismatch(original_name, sniffed)
-    imagery = _is_imagery(sniffed, claimed)
+    kept_out = kept_out_with_images(sniffed, claimed)
     # Refuse before reading another byte if this person may not add it here.
     with session.engine.connect() as conn:
         case = open_case(session, conn, reference)
         fields, _, _, _ = _read_versions(session, conn, case)
     _check_contributor(session, case.row.reference, fields)
-    _check_not_blocked(fields, imagery)
+    _check_not_blocked(fields, kept_out)
 
     thumbnailer: _Thumbnailer | None = None
     preview = Preview(PREVIEW_NONE)
@@ -441,7 +452,7 @@ def import_stream_detailed(
             encryptor,
             sniffed,
             claimed,
-            imagery,
+            kept_out,
             finished_preview,
             original_name,
             details,
@@ -639,7 +650,7 @@ def _record_evidence(
     encryptor: StreamEncryptor,
     sniffed: SniffedType,
     claimed: str | None,
-    imagery: bool,
+    kept_out: str | None,
     finished_preview: Callable[[], Preview],
     original_name: str,
     details: dict[str, str],
@@ -654,7 +665,7 @@ def _record_evidence(
         seal_from_reporter(session, conn, case)
         fields, _, prev, _ = _read_versions(session, conn, case)
         _check_contributor(session, case.row.reference, fields)
-        _check_not_blocked(fields, imagery)
+        _check_not_blocked(fields, kept_out)
         case_id = case.row.id
         existing = next((e for e in list_evidence(session, conn, case) if e.sha256 == sha256), None)
         now = session.clock()
@@ -812,11 +823,9 @@ def record_image_report(
     what was reported, who was informed and when, and the police reference. A signed
     version (field `image_reports`); returns its number."""
     now = session.clock()
-    text = (description or "").strip()
+    text = _lines(description, "description")
     if not text:
         raise InvalidInput("Describe what was reported (in words; never the images).")
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"The description is longer than {MAX_TEXT} characters.")
     who = _one_line(informed, "name of who was informed", 300)
     if not who:
         raise InvalidInput("Write who was informed (for example the DSL or the police).")

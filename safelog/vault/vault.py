@@ -49,6 +49,7 @@ from safelog.store.schema import (
     UserRow,
     VaultRow,
 )
+from safelog.text import hidden_character
 from safelog.vault import membership
 from safelog.vault.directory import ENROLLED, INVITED, REMOVED, Person, load_directory
 from safelog.vault.membership import invitation_fields
@@ -211,7 +212,7 @@ def check_new_passphrase(passphrase: str) -> None:
 
 def clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
-    if not cleaned or len(cleaned) > 200 or any(ord(c) < 32 for c in cleaned):
+    if not cleaned or len(cleaned) > 200 or hidden_character(cleaned) is not None:
         raise InvalidInput("A name must be 1 to 200 printable characters.")
     return cleaned
 

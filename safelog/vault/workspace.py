@@ -13,6 +13,7 @@ from safelog.domain.outcomes import outcome_choices
 from safelog.domain.roles import Role
 from safelog.domain.routes import Route
 from safelog.errors import AccessDenied, InvalidInput
+from safelog.text import check_typed
 from safelog.vault.case_input import MAX_TEXT
 from safelog.vault.cases import _checked_move, amend_case
 from safelog.vault.session import Session
@@ -22,9 +23,15 @@ def _text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
     value = (value or "").strip()
     if not value:
         raise InvalidInput(f"Write the {what}.")
+    return _optional(value, what, limit=limit)
+
+
+def _optional(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
+    """Typed text that may be left empty (a note, a reference)."""
+    value = (value or "").strip()
     if len(value) > limit:
         raise InvalidInput(f"The {what} is longer than {limit} characters.")
-    return value
+    return check_typed(value, f"The {what}", multi_line=True)
 
 
 def _stamp(session: Session) -> dict[str, str]:
@@ -103,6 +110,7 @@ def add_action(
 
 def complete_action(session: Session, reference: str, action_id: str, note: str = "") -> int:
     stamp = _stamp(session)
+    note = _optional(note, "note")
 
     def compute(fields: dict[str, Any]) -> dict[str, Any]:
         actions = [dict(a) for a in fields.get("actions") or []]
@@ -113,7 +121,7 @@ def complete_action(session: Session, reference: str, action_id: str, note: str 
                 action.update(
                     done_at=stamp["recorded_at"],
                     done_by=stamp["recorded_by"],
-                    done_note=note.strip(),
+                    done_note=note,
                 )
                 return {"actions": actions}
         raise InvalidInput("There is no such action on this case.")
@@ -157,14 +165,14 @@ def record_escalation(
         raise InvalidInput(f"'{route}' is not an escalation route.") from None
     stamp = _stamp(session)
     if not_needed_reason.strip():
-        record = {"not_needed": not_needed_reason.strip(), **stamp}
+        record = {"not_needed": _optional(not_needed_reason, "reason"), **stamp}
     else:
         record = {
             "told": _text(told, "name of who was told", limit=300),
-            "how": how.strip(),
+            "how": _optional(how, "way they were told"),
             "done_at": _when(done_at) or stamp["recorded_at"],
-            "reference": reference_number.strip(),
-            "response": response.strip(),
+            "reference": _optional(reference_number, "reference"),
+            "response": _optional(response, "response"),
             **stamp,
         }
 
@@ -183,6 +191,8 @@ def record_escalation(
 
 
 def set_outcome(session: Session, reference: str, outcome: str, note: str = "") -> int:
+    note = _optional(note, "note")
+
     def compute(fields: dict[str, Any]) -> dict[str, Any]:
         category = category_by_code(fields["category"])
         choices = {
@@ -193,7 +203,7 @@ def set_outcome(session: Session, reference: str, outcome: str, note: str = "") 
                 f"'{outcome}' is not an outcome for this case; choose one of: "
                 f"{', '.join(sorted(choices))}."
             )
-        return {"outcome": {"code": outcome, "note": note.strip(), **_stamp(session)}}
+        return {"outcome": {"code": outcome, "note": note, **_stamp(session)}}
 
     return amend_case(session, reference, compute, "case.outcome")
 

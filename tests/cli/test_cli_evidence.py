@@ -251,6 +251,20 @@ def test_images_are_refused_with_the_ukcis_rule(env: Env, tmp_path: Path) -> Non
     assert [e["media_type"] for e in listed] == ["text/plain"]
 
 
+def test_zipped_pictures_are_refused_with_the_same_guidance(env: Env, tmp_path: Path) -> None:
+    reference = env.cases["nudes"]
+    before = json.loads(ok(env.as_user("Sam Staff", "evidence", "list", reference, "--json")))
+    for kind, make in corpus.ARCHIVES.items():
+        path = tmp_path / kind / "homework.txt"  # an innocent name: the content decides
+        path.parent.mkdir()
+        path.write_bytes(make())
+        line = fails(env.as_user("Sam Staff", "evidence", "add", reference, str(path)))
+        assert "does not store archives" in line and "nothing was kept" in line, line
+        assert UKCIS_RULE in line.lower(), line
+    after = json.loads(ok(env.as_user("Sam Staff", "evidence", "list", reference, "--json")))
+    assert [e["sha256"] for e in after] == [e["sha256"] for e in before]  # nothing kept
+
+
 def test_seen_at_is_checked_and_kept(env: Env, tmp_path: Path) -> None:
     reference = env.cases["seen-at"]
     path = tmp_path / "note.txt"

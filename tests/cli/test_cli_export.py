@@ -6,6 +6,7 @@ other errors; every failure is one plain line on standard error, never a traceba
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -240,3 +241,92 @@ def test_verify_refuses_plainly(school: School) -> None:
     assert "There is no file" in fails(school.cli.run("verify", "missing.pdf"), 1)
     (school.cli.root / "fake.pdf").write_text("not a pdf")
     assert "This is not a PDF file." in fails(school.cli.run("verify", "fake.pdf"), 4)
+
+
+def _not_a_ca_certificate() -> bytes:
+    """A well-formed certificate that is not a certificate authority's (no CA constraint)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Dana DSL")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now).not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _private_key() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def test_verify_with_a_ca_that_is_not_one_gives_one_plain_line(school: School) -> None:
+    """--ca given a folder, a device, a pipe, garbage, a DER/PEM mix-up, a key, a certificate
+    that is not a CA's or something huge: one line naming the problem, exit 1, before the
+    case file is checked; never a traceback, a hang or a verdict about the case file."""
+    root = school.cli.root
+    path = _export(school, "verify-ca.pdf")
+    ok(school.cli.run("ca", "export", "--out", "good-ca.pem"))
+    pem = (root / "good-ca.pem").read_bytes()
+    body = b"".join(line for line in pem.splitlines() if not line.startswith(b"-----"))
+    der = base64.b64decode(body)
+    (root / "good-ca.der").write_bytes(der)
+    (root / "a-folder.pem").mkdir()
+    os.mkfifo(root / "a-pipe.pem")
+    files = {
+        "garbage.pem": b"this is not a certificate\n",
+        "empty.pem": b"",
+        "random.der": os.urandom(700),
+        "truncated.pem": pem[: len(pem) // 2],
+        "der-in-pem.pem": b"-----BEGIN CERTIFICATE-----\n" + der + b"\n-----END CERTIFICATE-----\n",
+        "truncated.der": der[:200],
+        "utf16.pem": pem.decode("ascii").encode("utf-16"),
+        "key.pem": _private_key(),
+        "not-a-ca.pem": _not_a_ca_certificate(),
+        "huge.pem": b"-----BEGIN CERTIFICATE-----\n" + b"A" * (2 * 1024 * 1024),
+    }
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    expected = {
+        "missing.pem": "There is no file missing.pem",
+        "a-folder.pem": "a-folder.pem is a folder, not a certificate file",
+        "a-pipe.pem": "a-pipe.pem is not an ordinary file (a device or a pipe)",
+        "/dev/zero": "/dev/zero is not an ordinary file",
+        "garbage.pem": "garbage.pem is not a certificate (PEM or DER)",
+        "empty.pem": "empty.pem is not a certificate (PEM or DER)",
+        "random.der": "random.der is not a certificate (PEM or DER)",
+        "truncated.pem": "truncated.pem has a PEM block that is not a readable certificate",
+        "der-in-pem.pem": "der-in-pem.pem has a PEM block that is not a readable certificate",
+        "truncated.der": "truncated.der is not a certificate (PEM or DER)",
+        "utf16.pem": "utf16.pem is not a certificate (PEM or DER)",
+        "key.pem": "key.pem is a private key, not a certificate (keep it secret)",
+        "not-a-ca.pem": "not-a-ca.pem is a certificate, but not a certificate authority's",
+        "huge.pem": "huge.pem is far too large to be a certificate",
+    }
+    for ca, words in expected.items():
+        result = school.cli.run("verify", str(path), "--ca", ca)
+        line = fails(result, 1)
+        assert line.startswith(f"safelog: {words}"), (ca, line)
+        assert "safelog ca export" in line
+        assert result.stdout == "", (ca, result.stdout)  # nothing said about the case file
+    # Both encodings of the real CA certificate work.
+    for ca in ("good-ca.pem", "good-ca.der"):
+        checked = school.cli.run("verify", str(path), "--ca", ca)
+        assert (
+            last_line(checked) == "verify-ca.pdf: The case file is signed, complete and unaltered."
+        )

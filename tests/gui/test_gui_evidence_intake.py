@@ -670,6 +670,36 @@ def test_a_picture_on_a_nudes_case_is_refused_with_the_guidance_and_a_record_in_
 
 
 @sqlite_only
+def test_a_zipped_picture_on_a_nudes_case_is_refused_with_the_same_guidance(
+    qtbot: QtBot, desk: Desk, school: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = new_case(school, "nudes-sharing")
+    dana = desk.sign_in("Dana DSL")
+    shown: dict[str, Any] = {}
+
+    def launch(self: ImageReportDialog) -> bool:
+        self.show()
+        shown["text"] = shown_text(self)
+        self.close()
+        return False
+
+    monkeypatch.setattr(ImageReportDialog, "launch", launch)
+    opened: list[bool] = []
+    monkeypatch.setattr(AddEvidenceDialog, "launch", lambda self: opened.append(True) or False)
+    for kind, make in corpus.ARCHIVES.items():
+        # Dropped under an innocent name: the content decides.
+        path = write(tmp_path / kind, "homework.txt", make())
+        dropped = sources_from_mime(files_mime(path))
+        shown.clear()
+        assert not start_adding(dana, None, reference, dropped)
+        assert dropped == [] and opened == []
+        assert "SafeLog did not keep the archive" in shown["text"], kind
+        assert "may hold pictures or video" in shown["text"]
+        assert UKCIS_RULE in shown["text"].lower()
+    assert evidence_on(school, reference) == []
+
+
+@sqlite_only
 def test_the_image_report_form_records_in_words(
     qtbot: QtBot, desk: Desk, school: Any, clock: Any
 ) -> None:
@@ -845,6 +875,28 @@ def test_the_report_form_refuses_pictures_for_nudes_at_once(
         qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
     assert dialog.reference
     assert [e.info.media_type for e in evidence_on(school, dialog.reference)] == ["text/plain"]
+
+
+@sqlite_only
+def test_the_report_form_refuses_archives_for_nudes_at_once(
+    qtbot: QtBot, desk: Desk, school: Any, tmp_path: Path
+) -> None:
+    sam = desk.sign_in("Sam Staff")
+    dialog = open_form(qtbot, sam)
+    section = dialog.evidence
+    archive = write(tmp_path / "a", "photos.zip", corpus.zip_of_picture())
+    hidden = write(tmp_path / "b", "homework.txt", corpus.tar_gz_of_picture())
+    note = write(tmp_path / "c", "note.txt", b"What he said to her.\n")
+    assert drop(section, files_mime(archive, hidden, note))
+    assert section.count() == 3  # held: the kind of concern is not chosen yet
+    fill_report(qtbot, dialog, "nudes-sharing")
+    assert [s.name for s in section.held] == ["note.txt"]
+    assert "so 2 archives were removed" in section.message.text()
+    assert UKCIS_RULE in section.message.text().lower()
+    # Dropped now: refused at once, not held.
+    assert drop(section, files_mime(write(tmp_path / "d", "more.7z", corpus.seven_zip())))
+    assert [s.name for s in section.held] == ["note.txt"]
+    assert "so the archive was not added" in section.message.text()
 
 
 @sqlite_only

@@ -93,9 +93,7 @@ def make_case(vault: Any, kind: str) -> Scenario:
 # kind, people who may read it, recovery keys that may read it. The reporter (Sam) is never a
 # reader: he keeps a receipt of what he sent (tests/security/test_reporter_receipts.py).
 MATRIX = [
-    pytest.param(
-        "pupil-report", {"Dana DSL"}, {GOVERNORS_KEY}, id="a-staff-report-about-pupil"
-    ),
+    pytest.param("pupil-report", {"Dana DSL"}, {GOVERNORS_KEY}, id="a-staff-report-about-pupil"),
     pytest.param(
         "about-head",
         {"Dana DSL", "Chris Chair"},

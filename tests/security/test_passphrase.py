@@ -5,6 +5,7 @@ sealed blob is reported, never a crash."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -280,3 +281,47 @@ def test_absurd_kdf_memory_is_reported_as_damage(lone: Any) -> None:
     relabel(lone, {"m": 2**31 - 1})  # 2 TiB
     with pytest.raises(TamperDetected):
         lone.unlock("Dana DSL", PASSPHRASES["Dana DSL"])
+
+
+# A database writer plants a header that asks for far more work than SafeLog ever sets: the
+# seal would fail anyway, but trying would first hold the unlock (and a GiB of memory) for
+# minutes on an office PC. It is refused as damage before Argon2id runs.
+COSTLY = {
+    "1 GiB, 64 passes": {"m": 1024 * 1024, "t": 64},
+    "1 GiB, 4 passes": {"m": 1024 * 1024, "t": 4},
+    "512 MiB, 7 passes": {"m": 512 * 1024, "t": 7},
+    "64 MiB, 64 passes": {"m": 64 * 1024, "t": 64},
+    "relabelled insecure, 1 GiB, 64 passes": {"m": 1024 * 1024, "t": 64, "insecure": True},
+}
+
+
+def test_a_planted_costly_kdf_header_is_damage_not_a_long_wait(
+    lone: Any, clock: Any, subtests: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tried: list[tuple[int, int]] = []
+    real_derive = sealing.derive_kek
+
+    def derive(passphrase: str, params: Any) -> bytes:
+        tried.append((params.memory_kib, params.iterations))
+        assert params.memory_kib * params.iterations <= 16 * MIN_MEMORY_KIB * MIN_ITERATIONS, (
+            "Argon2id was started with the planted cost"
+        )
+        return real_derive(passphrase, params)
+
+    monkeypatch.setattr(sealing, "derive_kek", derive)
+    original = sealed_keys(lone, "Dana DSL")
+    for label, edit in COSTLY.items():
+        with subtests.test(msg=label):
+            header, rest = split(original)
+            header["kdf"].update({"insecure": False, "p": 4, **edit})
+            put_sealed_keys(lone, "Dana DSL", join(header, rest))
+            clock.advance(seconds=400)
+            started = time.monotonic()
+            with pytest.raises(TamperDetected) as caught:
+                lone.unlock("Dana DSL", PASSPHRASES["Dana DSL"])
+            assert time.monotonic() - started < 2
+            assert str(caught.value) == "The sealed keys of Dana DSL are damaged."
+    assert tried == []  # refused from the header alone
+    put_sealed_keys(lone, "Dana DSL", original)
+    clock.advance(seconds=400)
+    lone.unlock("Dana DSL", PASSPHRASES["Dana DSL"]).lock()

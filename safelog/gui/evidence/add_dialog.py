@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.errors import UserFacingError
-from safelog.evidence.intake import describe_size, describe_type, sniff, type_mismatch
+from safelog.evidence.intake import ARCHIVE, describe_size, describe_type, sniff, type_mismatch
 from safelog.gui.case_list import (
     error_text,
     from_qdatetime,
@@ -59,7 +59,7 @@ from safelog.gui.dialogs import explain_error, tell
 from safelog.gui.evidence.sources import (
     NOTHING_TO_PASTE,
     PendingSource,
-    is_imagery,
+    kept_out,
     problems_of,
 )
 
@@ -599,7 +599,8 @@ def start_adding(
 ) -> bool:
     """Add pasted, dropped, chosen or captured items to a case: True when at least one was
     added. Asks the vault first whether this person may add here and whether pictures are
-    blocked; if they are and any item is a picture or video, shows the guidance and the
+    blocked; if they are and any item is a picture, a video or an archive (which may hold
+    them), shows the guidance and the
     image-report form instead and keeps nothing (the list passed in is emptied, so no
     reference to the picture remains)."""
     if not any(s.usable for s in sources):
@@ -616,7 +617,8 @@ def start_adding(
     if not rules.may_add:
         tell(parent, "Cannot add evidence", rules.reason, warning=True)
         return False
-    if rules.images_blocked and any(is_imagery(s) for s in sources):
+    refused = {kept_out(s) for s in sources} - {None} if rules.images_blocked else set()
+    if refused:
         from safelog.gui.evidence.image_report import refuse_images
 
         held_in_memory = any(s.data is not None for s in sources)
@@ -627,6 +629,7 @@ def start_adding(
             reference,
             rules.guidance,
             clear_clipboard=held_in_memory,
+            archive=refused == {ARCHIVE},
         )
         return False
     dialog = AddEvidenceDialog(context, reference, sources, parent)

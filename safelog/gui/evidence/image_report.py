@@ -69,6 +69,7 @@ class ImageReportDialog(QDialog):
         parent: QWidget | None = None,
         *,
         clipboard_cleared: bool = False,
+        archive: bool = False,
     ) -> None:
         super().__init__(parent)
         self.context = context
@@ -77,15 +78,21 @@ class ImageReportDialog(QDialog):
         self.setWindowTitle("Pictures are not kept for this concern")
         self.setModal(True)
         outer = QVBoxLayout(self)
-        outer.addWidget(heading_label("SafeLog did not keep the picture", self))
+        noun = "archive" if archive else "picture"
+        outer.addWidget(heading_label(f"SafeLog did not keep the {noun}", self))
         self.guidance = plain_label(guidance, self, role="warning", selectable=True)
         named(self.guidance, "What the guidance says")
         outer.addWidget(self.guidance)
         what_happened = (
-            f"Nothing was added to {reference}: the picture was not shown, saved or kept"
+            f"Nothing was added to {reference}: the "
+            + (
+                "archive may hold pictures or video, so it was not opened, saved or kept"
+                if archive
+                else "picture was not shown, saved or kept"
+            )
             + (", and it has been cleared from the clipboard." if clipboard_cleared else ".")
-            + " Files that are not pictures or video (a PDF or a text file, say) can still "
-            "be added on their own."
+            + " Files that are not pictures, video or archives (a PDF or a text file, say) "
+            "can still be added on their own."
         )
         self.outcome = plain_label(what_happened, self)
         outer.addWidget(self.outcome)
@@ -231,11 +238,15 @@ def refuse_images(
     guidance: str,
     *,
     clear_clipboard: bool = False,
+    archive: bool = False,
 ) -> bool:
     """Show the guidance and the record-in-words form; True if a record was made.
-    `clear_clipboard`: the refused picture was pasted, so clear it from the clipboard."""
+    `clear_clipboard`: the refused picture was pasted, so clear it from the clipboard.
+    `archive`: what was refused was an archive (which may hold pictures), not a picture."""
     cleared = clear_clipboard_picture() if clear_clipboard else False
-    dialog = ImageReportDialog(context, reference, guidance, parent, clipboard_cleared=cleared)
+    dialog = ImageReportDialog(
+        context, reference, guidance, parent, clipboard_cleared=cleared, archive=archive
+    )
     try:
         return dialog.launch()
     finally:

@@ -88,7 +88,8 @@ NO_PICTURES = (
     "Screen captures are pictures, and pictures are never stored for this kind of concern."
 )
 IMAGES_BLOCKED = (
-    "Pictures and video are never stored for this kind of concern (UK law; UKCIS guidance). "
+    "Pictures and video, and archives that may hold them, are never stored for this kind of "
+    "concern (UK law; UKCIS guidance). "
     "Record instead what was reported, who was told and the police reference."
 )
 

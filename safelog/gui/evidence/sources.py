@@ -27,7 +27,13 @@ from PySide6.QtGui import QGuiApplication, QImage, QImageWriter, QPixmap
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from safelog.domain.deadlines import LONDON
-from safelog.evidence.intake import SNIFF_BYTES, claimed_type, safe_file_name, sniff
+from safelog.evidence.intake import (
+    SNIFF_BYTES,
+    claimed_type,
+    kept_out_with_images,
+    safe_file_name,
+    sniff,
+)
 
 Clock = Callable[[], datetime]
 
@@ -92,16 +98,19 @@ class PendingSource:
         return f"PendingSource({kind}, {self.size()} bytes)"
 
 
-def is_imagery(source: PendingSource) -> bool:
-    """A picture or video by content, or by name when the content is not recognised: what
-    the vault refuses on a case where images are blocked (the same test it applies)."""
+def kept_out(source: PendingSource) -> str | None:
+    """What the vault refuses on a case where images are blocked, by the same test
+    (safelog.evidence.intake.kept_out_with_images): IMAGERY for a picture or video, ARCHIVE
+    for a zip or the like, by content (by name only when the content is not recognised)."""
     if not source.usable:
-        return False
-    sniffed = sniff(source.head())
-    if sniffed.is_imagery:
-        return True
-    claimed = claimed_type(source.name) or ""
-    return sniffed.kind in ("other", "empty") and claimed.startswith(("image/", "video/"))
+        return None
+    return kept_out_with_images(sniff(source.head()), claimed_type(source.name))
+
+
+def refused_with_images(source: PendingSource) -> bool:
+    """A picture, a video or an archive that may hold them: not kept where images are
+    blocked (see `kept_out`)."""
+    return kept_out(source) is not None
 
 
 def stamped_name(what: str, clock: Clock | None = None) -> str:

@@ -155,7 +155,8 @@ def test_new_secret_params_follow_environment(monkeypatch: pytest.MonkeyPatch) -
 @pytest.mark.parametrize(
     ("elapsed", "expected"),
     [
-        (0.0, (kdf.MAX_MEMORY_KIB, 10)),  # a machine so fast that every step stays cheap
+        # A machine so fast that every step stays cheap stops at the work ceiling.
+        (0.0, (256 * 1024, 10)),
         (
             5.0,
             (kdf.MIN_MEMORY_KIB, kdf.MIN_ITERATIONS),
@@ -169,7 +170,32 @@ def test_calibration_stays_within_floor_and_ceiling(
     params = kdf.calibrate()
     assert (params.memory_kib, params.iterations) == expected
     assert params.lanes == 4 and not params.insecure and len(params.salt) == 16
+    assert params.work_kib <= kdf.MAX_WORK_KIB
     KdfParams.from_dict(params.to_dict())
+
+
+def test_work_ceiling_is_sixteen_times_the_floor() -> None:
+    assert kdf.MAX_WORK_KIB == 16 * 64 * 1024 * 3
+    for memory, iterations in ((1024 * 1024, 3), (512 * 1024, 6), (256 * 1024, 12)):
+        params = KdfParams.from_dict(_params(m=memory, t=iterations))
+        assert params.work_kib == kdf.MAX_WORK_KIB
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"m": 1024 * 1024, "t": 64},
+        {"m": 1024 * 1024, "t": 4},
+        {"m": 512 * 1024, "t": 7},
+        {"m": 256 * 1024, "t": 13},
+        {"m": 64 * 1024, "t": 64},
+        {"m": 1024 * 1024, "t": 64, "p": 1, "insecure": True},
+    ],
+    ids=["1GiB-t64", "1GiB-t4", "512MiB-t7", "256MiB-t13", "64MiB-t64", "insecure-1GiB-t64"],
+)
+def test_from_dict_refuses_more_work_than_safelog_ever_sets(changes: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="more work"):
+        KdfParams.from_dict(_params(**changes))
 
 
 if __name__ == "__main__":

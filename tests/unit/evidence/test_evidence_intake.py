@@ -225,3 +225,41 @@ def test_open_image_for_the_viewer() -> None:
     assert image.size == (640, 400) and image.mode in ("RGB", "RGBA")
     with pytest.raises(IntakeRefused, match="could not be shown"):
         open_image(corpus.truncated_jpeg(), "image/jpeg")
+
+
+# -- what the indecent-images rule keeps out -------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", corpus.ARCHIVES)
+def test_an_archive_is_kept_out_by_its_content_whatever_its_name(kind: str) -> None:
+    from safelog.evidence.intake import ARCHIVE, SNIFF_BYTES, kept_out_with_images
+
+    sniffed = sniff(corpus.ARCHIVES[kind]()[:SNIFF_BYTES])
+    assert sniffed.is_archive and not sniffed.is_imagery
+    assert "archive" in sniffed.label or "compressed" in sniffed.label
+    for name in ("photos.zip", "homework.txt", "letter.pdf", "IMG_0001.jpg", "no extension"):
+        # As the vault asks (the claim only when it disagrees) and as the app asks.
+        assert kept_out_with_images(sniffed, type_mismatch(name, sniffed)) == ARCHIVE, name
+        assert kept_out_with_images(sniffed, claimed_type(name)) == ARCHIVE, name
+
+
+def test_pictures_are_kept_out_and_documents_and_sound_are_not() -> None:
+    from safelog.evidence.intake import ARCHIVE, IMAGERY, kept_out_with_images
+
+    def judged(data: bytes, name: str) -> str | None:
+        return kept_out_with_images(sniff(data), claimed_type(name))
+
+    assert judged(corpus.jpeg(), "notes.txt") == IMAGERY
+    assert judged(corpus.mp4(), "clip.mp4") == IMAGERY
+    assert judged(corpus.random_bytes(), "IMG_0001.JPG") == IMAGERY  # by name: unrecognised
+    assert judged(corpus.random_bytes(), "photos.zip") == ARCHIVE  # by name: unrecognised
+    for data, name in (
+        (corpus.pdf(), "letter.pdf"),
+        (corpus.pdf(), "photos.zip"),  # recognised content wins over the name
+        (corpus.text(), "messages.txt"),
+        (corpus.eml(), "threat.eml"),
+        (corpus.wav(), "voicemail.wav"),
+        (corpus.docx(), "statement.docx"),  # a zip container, but a document
+        (corpus.random_bytes(), "data.bin"),
+    ):
+        assert judged(data, name) is None, name
