@@ -167,6 +167,27 @@ def verify_chain(
     return current
 
 
+def item_ref(item: str, membership_seq: int) -> str:
+    """What an entry names: the case version ("v3") or evidence item ("e:<id>") it records,
+    if any, and the point of the membership log its writer wrote under ("@12")."""
+    return f"{item}@{membership_seq}"
+
+
+def parse_item_ref(ref: str | None) -> tuple[str, int | None]:
+    if ref is None:
+        return "", None
+    item, at, seq = ref.rpartition("@")
+    if not at or not seq.isdigit():
+        return ref, None
+    return item, int(seq)
+
+
+class MembershipOutOfOrder(Exception):
+    def __init__(self, seq: int) -> None:
+        super().__init__(f"audit entry {seq}")
+        self.seq = seq
+
+
 @dataclass
 class Manifest:
     """What the log says must exist: each case's latest version, and every evidence item
@@ -175,23 +196,49 @@ class Manifest:
     versions: dict[str, int]  # case id -> highest version the log records
     evidence: dict[str, str]  # evidence id -> case id
 
-    def add(self, case_id: str | None, item_ref: str | None) -> None:
-        if case_id is None or item_ref is None:
+    def add(self, case_id: str | None, item: str) -> None:
+        if case_id is None:
             return
-        if item_ref.startswith("v") and item_ref[1:].isdigit():
-            self.versions[case_id] = max(self.versions.get(case_id, 0), int(item_ref[1:]))
-        elif item_ref.startswith("e:"):
-            self.evidence[item_ref[2:]] = case_id
+        if item.startswith("v") and item[1:].isdigit():
+            self.versions[case_id] = max(self.versions.get(case_id, 0), int(item[1:]))
+        elif item.startswith("e:"):
+            self.evidence[item[2:]] = case_id
 
 
 def manifest(conn: Connection) -> Manifest:
+    """The manifest, checking on the way that the membership points the entries name never
+    go backwards along the log: a writer naming a point from before a change (a removed
+    member backdating their authority) is out of order (MembershipOutOfOrder)."""
     found = Manifest({}, {})
     rows = conn.execute(
-        select(AuditRow.case_id, AuditRow.item_ref).where(AuditRow.item_ref.is_not(None))
+        select(AuditRow.seq, AuditRow.case_id, AuditRow.item_ref)
+        .where(AuditRow.item_ref.is_not(None))
+        .order_by(AuditRow.seq)
     ).all()
-    for case_id, item_ref in rows:
-        found.add(case_id, item_ref)
+    highest = 0
+    for seq, case_id, ref in rows:
+        item, membership_seq = parse_item_ref(ref)
+        if membership_seq is not None:
+            if membership_seq < highest:
+                raise MembershipOutOfOrder(seq)
+            highest = membership_seq
+        found.add(case_id, item)
     return found
+
+
+def case_items(conn: Connection, case_id: str) -> dict[str, tuple[int, int | None]]:
+    """item -> (audit seq, membership point) for the entries about one case that name one."""
+    rows = conn.execute(
+        select(AuditRow.seq, AuditRow.item_ref).where(
+            AuditRow.case_id == case_id, AuditRow.item_ref.is_not(None)
+        )
+    ).all()
+    out: dict[str, tuple[int, int | None]] = {}
+    for seq, ref in rows:
+        item, membership_seq = parse_item_ref(ref)
+        if item and item not in out:
+            out[item] = (seq, membership_seq)
+    return out
 
 
 def rows_after(conn: Connection, seq: int, until: int | None = None) -> Iterable[Any]:

@@ -1,12 +1,13 @@
 """My reports: the concerns a member of staff has reported and where each stands.
 
-Only their own reports are listed (the reporter can read them; nobody else's). Opening one
-shows what they sent and its status, never the DSL's chronology, decisions or outcome.
+Only their own reports are listed, from the receipts they keep (DESIGN §3.5). Opening one
+shows what they sent, its status and the replies the DSL sent them: that is all a reporter's
+keys open, never the DSL's chronology, decisions or outcome.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
@@ -20,18 +21,14 @@ from safelog.gui.case_list import (
     plain_label,
     run_guarded,
 )
-from safelog.gui.workspace.summary import ReportSummaryPanel
+from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel
 from safelog.vault.records import CaseSummary
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
+    from safelog.vault.receipts import ReceiptDetail
 
 PICK = "Select a report and press Enter (or View report) to see what you sent."
-
-
-def what_was_sent(detail: Any) -> dict[str, Any]:
-    """The report as its reporter sent it: the fields of version 1, nothing added later."""
-    return dict(detail.changes.get(1, {}))
 
 
 class MyReportsView(QWidget):
@@ -45,8 +42,9 @@ class MyReportsView(QWidget):
         layout.addWidget(heading_label("My reports", self))
         layout.addWidget(
             plain_label(
-                "The concerns you have reported and whether the DSL has seen them. A report "
-                "cannot be changed once it is sent: if something needs adding, tell your DSL.",
+                "The concerns you have reported, where each stands and any replies from the DSL. "
+                "A report cannot be changed once it is sent: if something needs adding, tell "
+                "your DSL.",
                 self,
                 role="muted",
             )
@@ -82,7 +80,10 @@ class MyReportsView(QWidget):
         named(self.report_heading, "The report shown")
         bottom_layout.addWidget(self.report_heading)
         self.report = ReportSummaryPanel(bottom)
-        bottom_layout.addWidget(self.report, 1)
+        bottom_layout.addWidget(self.report, 2)
+        self.replies = RepliesBox(bottom)
+        self.replies.hide()
+        bottom_layout.addWidget(self.replies, 1)
         splitter.addWidget(top)
         splitter.addWidget(bottom)
         splitter.setStretchFactor(0, 1)
@@ -105,46 +106,50 @@ class MyReportsView(QWidget):
         self.list.refresh()
 
     def show_report(self, reference: str) -> None:
-        """Load one of my reports and show what was sent, with its status."""
+        """Load one of my reports (from its receipt) and show what was sent, its status and
+        the replies."""
         session = self.context.session
         if not reference or session is None or session.locked:
             return
-        from safelog.vault.cases import show_case
+        from safelog.vault.receipts import show_receipt
 
         self._generation += 1
         generation = self._generation
         self.report_heading.setText(f"Opening {reference}…")
 
-        def done(detail: Any) -> None:
+        def done(receipt: ReceiptDetail) -> None:
             if generation != self._generation:
                 return
-            if detail.fields.get("reporter") != session.user_id:
-                self.report.clear()
-                self.report_heading.setText("That is not one of your reports.")
-                return
-            sent = what_was_sent(detail)
-            self.shown_reference = detail.reference
-            self.report_heading.setText(f"What you sent in {detail.reference}")
+            sent = receipt.sent
+            self.shown_reference = receipt.reference
+            self.report_heading.setText(f"What you sent in {receipt.reference}")
             self.report.show_report(
                 sent,
-                reference=detail.reference,
-                status=detail.fields.get("status", "new"),
-                received=detail.versions[0].at if detail.versions else None,
+                reference=receipt.reference,
+                status=receipt.status,
+                received=receipt.sent_at,
                 received_label="Sent",
                 names={session.user_id: session.person.name},
                 about_headteacher=bool(sent.get("about_headteacher")),
             )
+            self.replies.show_replies(receipt.replies)
+            self.replies.show()
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:
+                self.shown_reference = ""
                 self.report.clear()
+                self.replies.show_replies([])
+                self.replies.hide()
                 self.report_heading.setText("The report could not be opened. " + error_text(exc))
 
-        run_guarded(self.context, self, lambda: show_case(session, reference), done, failed)
+        run_guarded(self.context, self, lambda: show_receipt(session, reference), done, failed)
 
     def clear(self) -> None:
         self._generation += 1
         self.shown_reference = ""
         self.report.clear()
+        self.replies.show_replies([])
+        self.replies.hide()
         self.report_heading.setText(PICK)
         self.view_button.setEnabled(False)

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from safelog.audit import log as audit_log
 from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject, plan_audience
 from safelog.domain.roles import KeyRole, Role
 from safelog.errors import InvalidInput, KeyNotTrusted, TamperDetected
@@ -109,16 +110,24 @@ class CaseAuthority:
     conn: Connection
     reference: str
     audience_id: str
+    case_id: str = ""
     reporter: str = ""
     last_seq: int = 0
     last_audience: str = ""
+    first_manager_version: int = 0
+    _items: dict[str, tuple[int, int | None]] | None = None
+
+    @property
+    def items(self) -> dict[str, tuple[int, int | None]]:
+        """What the audit log records of this case: item -> (entry, membership point)."""
+        if self._items is None:
+            self._items = audit_log.case_items(self.conn, self.case_id)
+        return self._items
 
     def membership_seq(self, statement: Mapping[str, Any], where: str) -> int:
         directory = self.session.directory
         raw = statement.get("membership")
         if raw is None:
-            if directory.membership.migrated:
-                return 1  # written before the log: the upgrade's snapshot stands for it
             raise TamperDetected(f"{where} does not say which membership it was written under.")
         seq = int(raw)
         if seq > directory.head_seq:
@@ -149,8 +158,18 @@ class CaseAuthority:
     ) -> None:
         where = f"Case {self.reference}, version {version},"
         seq = self.membership_seq(statement, where)
+        recorded = self.items.get(f"v{version}")
+        if recorded is None:
+            raise TamperDetected(f"{where} is not recorded in the audit log.")
+        if recorded[1] is not None and recorded[1] != seq:
+            raise TamperDetected(
+                f"{where} names another point of the membership log than its audit entry: its "
+                "author's authority was backdated. It is not accepted."
+            )
         roles = self.author_roles(author, seq, where)
         manager = bool(MANAGERS & roles)
+        if manager and not self.first_manager_version:
+            self.first_manager_version = version
         if version == 1:
             self.reporter = str(changed.get("reporter", ""))
             if self.reporter != author.id:
@@ -186,9 +205,6 @@ class CaseAuthority:
     ) -> None:
         """The reader group named must be the one the iron rule gives at that point."""
         if not audience_id:
-            if self.session.directory.membership.migrated:
-                self.last_audience = ""  # written before versions named their reader group
-                return
             raise TamperDetected(f"{where} does not name who may read the case.")
         directory = self.session.directory
         try:
@@ -221,6 +237,8 @@ def check_evidence_author(
     statement: Mapping[str, Any],
     history: Sequence[tuple[str, Mapping[str, Any]]],
     where: str,
+    recorded: Mapping[str, tuple[int, int | None]],
+    first_manager_version: int,
 ) -> None:
     """An evidence item must come from someone managing the case at that point, or from the
     reporter while they may still add to their own report.
@@ -228,19 +246,26 @@ def check_evidence_author(
     `history` is (author id, fields after that version) for each version of the case."""
     raw = statement.get("membership")
     if raw is None:
-        if session.directory.membership.migrated:
-            return
         raise TamperDetected(f"{where} does not say which membership it was added under.")
     seq = int(raw)
     case_version = int(statement.get("case_version", 0))
     if not 1 <= case_version <= len(history) or seq > session.directory.head_seq:
         raise TamperDetected(f"{where} names a point in the case that does not fit its history.")
+    entry = recorded.get(f"e:{statement.get('id')}")
+    if entry is None or (entry[1] is not None and entry[1] != seq):
+        raise TamperDetected(f"{where} is not recorded in the audit log as it says.")
     roles = author.roles_at(seq)
     if MANAGERS & roles:
         return
     reporter = history[0][0]
     status = history[case_version - 1][1].get("status", "new")
-    if roles and author.id == reporter and status in REPORTER_MAY_ADD:
+    # The reporter's item must have been added before anyone managing the case wrote to it
+    # (the audit log's order, not the version the item names, says when).
+    before_managers = (
+        not first_manager_version
+        or entry[0] < recorded.get(f"v{first_manager_version}", (0, None))[0]
+    )
+    if roles and author.id == reporter and status in REPORTER_MAY_ADD and before_managers:
         return
     raise TamperDetected(
         f"{where} was added by {author.name}, who may not add to this case at that point: "

@@ -53,6 +53,8 @@ class OpenCase:
     # (author id, status after it) per verified version, once the versions were read:
     # what evidence authority is checked against.
     version_log: list[tuple[str, dict[str, Any]]] | None = None
+    audit_items: dict[str, tuple[int, int | None]] | None = None
+    first_manager_version: int = 0
 
     @property
     def current(self) -> Cipher:
@@ -490,7 +492,7 @@ def _read_versions(
     prev = b""
     if len(versions) != row.head_version:
         raise TamperDetected(f"Case {row.reference} has versions missing.")
-    authority = CaseAuthority(session, conn, row.reference, row.audience_id)
+    authority = CaseAuthority(session, conn, row.reference, row.audience_id, row.id)
     log: list[tuple[str, dict[str, Any]]] = []
     for expected, v in enumerate(versions, start=1):
         where = f"case {row.reference}, version {v.version}"
@@ -539,6 +541,8 @@ def _read_versions(
         prev = v.statement
     authority.finish()
     case.version_log = log
+    case.audit_items = authority.items
+    case.first_manager_version = authority.first_manager_version
     return fields, history, prev, changes
 
 

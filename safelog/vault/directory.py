@@ -36,7 +36,7 @@ REMOVED = "removed"
 
 
 class NeedsUpgrade(TamperDetected):
-    """The vault was made before the membership log; an administrator upgrades it."""
+    """The vault was made before the membership log (no upgrade path yet)."""
 
 
 @dataclass(frozen=True)
@@ -198,8 +198,8 @@ def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Direct
     rows = membership.read_rows(conn)
     if not rows:
         raise NeedsUpgrade(
-            "This vault was made by an earlier version of SafeLog. An administrator must "
-            "sign in once to upgrade it; then everyone can sign in as before."
+            "This vault was made by an earlier version of SafeLog, before its membership log; "
+            "this version cannot open it (see the README, 'Upgrading')."
         )
     state = membership.replay(rows, keys)
     record = json.loads(vault.record)

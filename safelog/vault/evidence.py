@@ -921,11 +921,19 @@ def _verified_row(session: Session, conn: Connection, row: Any, case: OpenCase) 
         or not author.verifies(row.signature, row.statement)
     ):
         raise TamperDetected(f"The record of {where} has been altered.")
-    if case.version_log is None:
+    if case.version_log is None or case.audit_items is None:
         _read_versions(session, conn, case)
-    assert case.version_log is not None
+    assert case.version_log is not None and case.audit_items is not None
     where = f"Evidence {row.id} of case {reference}"
-    check_evidence_author(session, author, placed, case.version_log, where)
+    check_evidence_author(
+        session,
+        author,
+        placed,
+        case.version_log,
+        where,
+        case.audit_items,
+        case.first_manager_version,
+    )
 
 
 def _rows(session: Session, conn: Connection, case: OpenCase) -> list[tuple[Any, EvidenceInfo]]:

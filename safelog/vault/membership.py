@@ -117,6 +117,39 @@ def append(
     return Head(seq, digest)
 
 
+def pin(conn: Connection, own: Head) -> dict[str, Any]:
+    """What a member pins at enrolment: the log's first entry and their own enrolment."""
+    first = conn.execute(
+        select(MembershipRow.entry_hash).where(MembershipRow.seq == 1)
+    ).scalar_one()
+    return {"genesis": first.hex(), "seq": own.seq, "hash": own.entry_hash.hex()}
+
+
+def check_pin(conn: Connection, pinned: dict[str, Any] | None) -> None:
+    """The log must still start where it did and hold this member's own enrolment."""
+    if not pinned:
+        return
+    rows = dict(
+        conn.execute(
+            select(MembershipRow.seq, MembershipRow.entry_hash).where(
+                MembershipRow.seq.in_([1, int(pinned["seq"])])
+            )
+        ).all()
+    )
+    first, own = rows.get(1), rows.get(int(pinned["seq"]))
+    if (
+        first is None
+        or own is None
+        or first.hex() != pinned["genesis"]
+        or own.hex() != pinned["hash"]
+    ):
+        raise MembershipTampered(
+            "The membership log is not the one you enrolled in: it has been replaced or cut "
+            "back (the list of who may read what was rewritten). SafeLog will not use it; "
+            "tell your DSL."
+        )
+
+
 def read_rows(conn: Connection) -> list[Any]:
     return list(conn.execute(select(MembershipRow.__table__).order_by(MembershipRow.seq)).all())
 
@@ -141,6 +174,9 @@ class Member:
     declined: dict[Role, str] = field(default_factory=dict)
     removed_by: str | None = None
     past_ed25519: list[bytes] = field(default_factory=list)
+    # Roles asked for or held under earlier invitations (before a reset): a reset must never
+    # take anyone out of the iron rule.
+    past_roles: frozenset[Role] = frozenset()
     # (seq, roles held, roles claimed) from that entry on: "what could they do at entry N".
     history: list[tuple[int, frozenset[Role], frozenset[Role]]] = field(default_factory=list)
 
@@ -161,8 +197,9 @@ class Member:
 
     @property
     def claimed_roles(self) -> frozenset[Role]:
-        """Every role asked for or held: what the iron rule must assume they may hold."""
-        return self.requested | frozenset(self.admitted)
+        """Every role asked for or held, now or before a reset: what the iron rule must
+        assume they may hold."""
+        return self.requested | frozenset(self.admitted) | self.past_roles
 
     @property
     def pending(self) -> frozenset[Role]:
@@ -199,7 +236,6 @@ class MembershipState:
     epochs: dict[KeyRole, list[EpochEntry]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     head: Head = field(default_factory=lambda: Head(0, GENESIS))
-    migrated: bool = False
 
     def current_epoch(self, role: KeyRole, at: int | None = None) -> EpochEntry | None:
         entries = self.epochs.get(role, [])
@@ -271,6 +307,11 @@ def replay(rows: Iterable[Any], keys: Keys) -> MembershipState:
         except _Refused as refused:
             state.problems.append(f"Membership log entry {seq} was refused: {refused}")
         except (KeyError, ValueError, TypeError):
+            if seq == 1:
+                raise MembershipTampered(
+                    "The first entry of the membership log is not a genesis SafeLog made: the "
+                    "list of who may read what has been replaced. SafeLog will not use it."
+                ) from None
             state.problems.append(f"Membership log entry {seq} was refused: it is malformed")
         current = Head(seq, digest)
     state.head = current
@@ -367,13 +408,10 @@ def _apply(state: MembershipState, keys: Keys, seq: int, signer: str, body: dict
             raise MembershipTampered("The membership log does not start with this vault's genesis.")
         if body.get("vault_record") != keys.vault_record_sha:
             raise MembershipTampered("The membership log was started for another vault record.")
-        if body.get("migrated"):
-            _apply_snapshot(state, keys, seq, body)
-        else:
-            founder = _new_member(state, keys, body["founder"], SETUP, seq)
-            founder.admitted = {
-                Role(r): SETUP for r in body["founder_roles"] if Role(r) not in NEEDS_NO_ADMISSION
-            }
+        founder = _new_member(state, keys, body["founder"], SETUP, seq)
+        founder.admitted = {
+            Role(r): SETUP for r in body["founder_roles"] if Role(r) not in NEEDS_NO_ADMISSION
+        }
         return
     acting = _acting_roles(state, signer)
     if kind == "invite":
@@ -439,6 +477,7 @@ def _apply(state: MembershipState, keys: Keys, seq: int, signer: str, body: dict
             raise _Refused("the new invitation is for someone else")
         if member.public is not None:
             member.past_ed25519.append(unb64(member.public["ed25519"]))
+        member.past_roles = member.claimed_roles
         member.invitation = invitation
         member.invitation_sha = hashlib.sha256(invitation).hexdigest()
         member.requested = frozenset(Role(r) for r in data["roles"])
@@ -470,32 +509,6 @@ def _apply_epoch(
     if int(body["epoch"]) != expected:
         raise _Refused(f"the {role.value} key epoch {body['epoch']} is out of order")
     entries.append(EpochEntry(role, expected, unb64(str(body["x25519"])), signer, seq))
-
-
-def _apply_snapshot(state: MembershipState, keys: Keys, seq: int, body: dict[str, Any]) -> None:
-    """A vault made before the log: its membership as it stood, signed by the school CA
-    when an administrator first signed in with this version (see the README)."""
-    state.migrated = True
-    for person in body["people"]:
-        member = _new_member(state, keys, person, SETUP, seq)
-        if person.get("enrolment"):
-            enrolment = json.loads(unb64(str(person["enrolment"])))
-            member.public = dict(enrolment["public"])
-            member.enrolled_seq = seq
-        member.past_ed25519 = [unb64(str(k)) for k in person.get("past_ed25519", [])]
-        member.admitted = {
-            Role(r): SETUP for r in person.get("admitted", []) if Role(r) not in NEEDS_NO_ADMISSION
-        }
-        if person.get("removed"):
-            member.removed_by = SETUP
-        member.history = [(seq, member.roles, member.claimed_roles)]
-    for epoch in body["epochs"]:
-        role = KeyRole(epoch["role"])
-        state.epochs.setdefault(role, []).append(
-            EpochEntry(role, int(epoch["epoch"]), unb64(str(epoch["x25519"])), SETUP, seq)
-        )
-    for entries in state.epochs.values():
-        entries.sort(key=lambda e: e.epoch)
 
 
 def invitation_fields(invitation: bytes, invitation_sig: bytes) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from safelog.audit import checkpoint as checkpoints
 from safelog.audit import log as audit_log
@@ -33,6 +33,7 @@ from safelog.store.chunks import ChunkStore
 from safelog.store.schema import (
     AudienceKeyRow,
     AudienceRow,
+    AuditHeadRow,
     AuditRow,
     MembershipRow,
     RoleGrantRow,
@@ -405,7 +406,7 @@ class Session:
             key_ref=key_ref,
             body_ct=body_ct,
             sign=self.identity.sign,
-            item_ref=item,
+            item_ref=audit_log.item_ref(item or "", membership.read_head(conn).seq),
         )
         seen = membership.read_head(conn)
         self._pending_checkpoint = checkpoints.Checkpoint(
@@ -696,7 +697,13 @@ class _WriteTransaction:
     def __enter__(self) -> Connection:
         self._session._write_lock.acquire()
         try:
-            return self._context.__enter__()
+            conn = self._context.__enter__()
+            # Take the audit log's head row first: writers then queue in one order, and the
+            # membership point each reads after this is the one its audit entry names.
+            conn.execute(
+                update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq)
+            )
+            return conn
         except BaseException:
             self._session._write_lock.release()
             raise

@@ -768,7 +768,6 @@ class Vault:
             }
         )
         params = kdf or kdf_params_for_new_secret()
-        sealed = sealing.seal(passphrase, params, f"user-keys:{user_id}", identity.to_bytes())
         certificate = None
         if ca_key is not None:
             from cryptography import x509
@@ -785,6 +784,18 @@ class Vault:
                 )
             )
         with self.engine.begin() as conn:
+            enrolled = membership.append(
+                conn,
+                signer=f"invite:{user_id}",
+                body={"type": "enrol", "user_id": user_id, "enrolment": b64(enrolment)},
+                sign=_invite_signing_key(secret).sign,
+                at=now,
+            )
+            # Pinned in the person's own sealed keys: the log's first entry and their own
+            # enrolment in it. A log replaced or cut back before that (even one re-signed
+            # with the school CA's key) is refused on any device they sign in on.
+            identity.extra["log_pin"] = membership.pin(conn, enrolled)
+            sealed = sealing.seal(passphrase, params, f"user-keys:{user_id}", identity.to_bytes())
             changed = conn.execute(
                 update(UserRow)
                 .where(UserRow.id == user_id, UserRow.status == INVITED)
@@ -799,13 +810,6 @@ class Vault:
             ).rowcount
             if changed != 1:
                 raise InvalidInput("That enrolment code has already been used.")
-            membership.append(
-                conn,
-                signer=f"invite:{user_id}",
-                body={"type": "enrol", "user_id": user_id, "enrolment": b64(enrolment)},
-                sign=_invite_signing_key(secret).sign,
-                at=now,
-            )
         session = self._open_session(user_id, identity, profile_key)
         with session.write() as conn:
             self._claim_invite_grants(session, conn, secret)
@@ -881,6 +885,7 @@ class Vault:
     def _open_session(self, user_id: str, identity: Identity, profile_key: bytes) -> Session:
         with self.engine.connect() as conn:
             directory = load_directory(conn, identity.extra["ca_fp"], identity.extra["vault_id"])
+            membership.check_pin(conn, identity.extra.get("log_pin"))
         person = directory.people.get(user_id)
         if person is None or person.x25519 != x25519_public_bytes(identity.x25519.public_key()):
             raise TamperDetected(
@@ -961,6 +966,10 @@ class Vault:
         # can plant them: one dated in the future counts as now, and no number of them makes
         # anyone wait longer than the normal throttle's longest wait.
         now = self.clock()
+        # A failure dated ahead of this computer's clock (beyond a minute of skew) cannot
+        # have been written by a client here: it is ignored, or it would count as "now" for
+        # ever and lock the person out.
+        failures = [at for at in failures if at <= now + timedelta(minutes=1)]
         if len(failures) < FREE_ATTEMPTS:
             return
         wait = min(2 ** min(len(failures) - FREE_ATTEMPTS + 1, 16), MAX_WAIT_SECONDS)

@@ -360,40 +360,23 @@ def removed_deputy_with_an_old_case(vault: Any) -> tuple[School, str]:
 
 
 def test_a_removed_dsl_cannot_append_to_a_case_under_the_log_as_it_is(vault: Any) -> None:
+    """Without an audit entry the version is caught at sign-in (every version must be in the
+    audit log); with one, the DSL opening the case is told who wrote it without a role."""
     school, reference = removed_deputy_with_an_old_case(vault)
     append_version_directly(vault, reference, DEE, {"status": "closed"}, point="now")
-    dana = school.unlock("Dana DSL")
     with pytest.raises(TamperDetected) as caught:
-        show_case(dana, reference)
-    assert f"Case {reference}, version 2, was written by {DEE}, who did not hold any role" in str(
-        caught.value
-    )
-    dana.lock()
+        school.unlock("Dana DSL")
+    assert f"Case {reference} has a version the audit log does not record" in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="finding: a removed DSL who keeps her keys and can write to the database appends "
-    "signed versions (closing the case, adding entries) to any case not re-keyed since her "
-    "removal, naming in the version the membership-log point of the case's last version, "
-    "from before her removal; readers check her authority at that self-declared point and "
-    "accept it, and the DSL's next change builds on it",
-)
 def test_a_removed_dsl_cannot_append_to_a_case_by_naming_an_older_point_of_the_log(
     vault: Any,
 ) -> None:
     school, reference = removed_deputy_with_an_old_case(vault)
     append_version_directly(vault, reference, DEE, {"status": "closed"}, point="previous")
-    dana = school.unlock("Dana DSL")
-    try:
-        detail = show_case(dana, reference)
-    except TamperDetected as caught:
-        assert reference in str(caught.value)
-        return
-    finally:
-        dana.lock()
-    assert DEE not in {version.author for version in detail.versions}
+    with pytest.raises(TamperDetected) as caught:
+        show_case(school.unlock("Dana DSL"), reference)
+    assert reference in str(caught.value)
 
 
 # -- 4. a database writer: cases and evidence ------------------------------------------
@@ -510,7 +493,7 @@ def test_rolling_a_case_back_with_the_audit_entries_after_it_is_detected_where_s
         ).scalar_one()
         naming = conn.execute(
             select(AuditRow.seq).where(
-                AuditRow.case_id == case_id, AuditRow.item_ref == f"v{latest}"
+                AuditRow.case_id == case_id, AuditRow.item_ref.like(f"v{latest}@%")
             )
         ).scalar_one()
         before = conn.execute(select(AuditRow.__table__).where(AuditRow.seq == naming - 1)).one()
@@ -648,13 +631,11 @@ def plant_failures(vault: Any, user_id: str, at: datetime, count: int = 1000) ->
         )
 
 
-@pytest.mark.parametrize("when", ["now", "far-future"])
 def test_planted_failed_unlocks_never_ask_for_more_than_the_longest_wait(
-    vault: Any, clock: Any, when: str
+    vault: Any, clock: Any
 ) -> None:
     school = build_school(vault)
-    at = clock.now if when == "now" else datetime(2099, 1, 1, tzinfo=UTC)
-    plant_failures(vault, school.ids["Dana DSL"], at)
+    plant_failures(vault, school.ids["Dana DSL"], clock.now)
     with pytest.raises(TooManyAttempts) as caught:
         school.unlock("Dana DSL")
     assert 0 < caught.value.wait_seconds <= MAX_WAIT_SECONDS == 300
@@ -674,22 +655,12 @@ def test_planted_failed_unlocks_dated_now_stop_counting_after_the_longest_wait(
         assert not conn.execute(select(FailedUnlockRow.id)).first()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TooManyAttempts,
-    reason="finding: failed-unlock records dated in the future count as 'now' at every "
-    "attempt (Vault._throttle takes min(last, now)), so planted ones lock the person out "
-    "for good: after waiting the 300 s asked, they are asked to wait 300 s again, forever",
-)
-def test_planted_failed_unlocks_dated_in_the_future_stop_counting_after_the_longest_wait(
-    vault: Any, clock: Any
-) -> None:
+def test_planted_failed_unlocks_dated_in_the_future_are_not_counted(vault: Any, clock: Any) -> None:
+    """No client here wrote a failure dated in 2099: such records never lock anyone out (they
+    used to count as 'now' at every attempt, for ever)."""
     school = build_school(vault)
     plant_failures(vault, school.ids["Dana DSL"], datetime(2099, 1, 1, tzinfo=UTC))
-    with pytest.raises(TooManyAttempts) as caught:
-        school.unlock("Dana DSL")
-    clock.advance(seconds=caught.value.wait_seconds + 1)
-    school.unlock("Dana DSL").lock()  # waited as long as asked: the right passphrase opens
+    school.unlock("Dana DSL").lock()
 
 
 def test_planted_failed_unlocks_for_everyone_do_not_outlast_the_longest_wait(

@@ -387,11 +387,16 @@ class EvidencePanel(WorkspacePanel):
         super().show_case(view)
         self._reference = reference
         own_only = self._own_only(view)
-        self.empty.setText(
-            "You have not added any evidence to this report."
-            if own_only
-            else "No evidence has been added to this case yet."
-        )
+        if own_only and view.being_handled:
+            empty = (
+                "This report is now being handled: anything you added to it is with the DSL, "
+                "and it is no longer shown here."
+            )
+        elif own_only:
+            empty = "You have not added any evidence to this report."
+        else:
+            empty = "No evidence has been added to this case yet."
+        self.empty.setText(empty)
         shown = self._shown_infos(view)
         self._items = [
             EvidenceItem(
@@ -609,6 +614,10 @@ class EvidencePanel(WorkspacePanel):
         # reload, not two: reloads are audited, and each is a write).
         if added and not {reference, ""} & set(announced):
             events.cases_changed.emit(reference)
+        elif not added:
+            # Refused or cancelled: ask again who may add, so a report that someone began
+            # handling meanwhile says so here and its buttons go grey.
+            self._load()
         return bool(added)
 
     def add_files(self) -> bool:

@@ -3,7 +3,8 @@
 Loading and every save run in the worker; after a save the case is loaded again (so what is
 shown is what was signed and stored), and `events.cases_changed` tells the lists. Only the DSL,
 headteacher and chair get editing controls (the vault refuses anyone else anyway); a member of
-staff who opens a case sees only what they reported and its status.
+staff who opens their own report reads it from its receipt (DESIGN §3.5): what they sent, its
+status and the replies the DSL sent them, nothing else of the case.
 """
 
 from __future__ import annotations
@@ -42,16 +43,41 @@ from safelog.gui.workspace.history import HistoryPanel
 from safelog.gui.workspace.outcome import OutcomePanel
 from safelog.gui.workspace.panel import CaseView, SaveOp, WorkspacePanel
 from safelog.gui.workspace.people import PeoplePanel
-from safelog.gui.workspace.summary import ReportSummaryPanel
+from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel
 from safelog.vault.directory import ENROLLED
+from safelog.vault.records import CaseDetail
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from safelog.gui.context import AppContext
-    from safelog.vault.records import CaseDetail
+    from safelog.vault.receipts import ReceiptDetail
+    from safelog.vault.session import Session
 
 EDITORS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
+
+
+def receipt_detail(session: Session, receipt: ReceiptDetail) -> tuple[CaseDetail, bool]:
+    """The reporter's report as a case record holding only what they sent, with the evidence
+    they added while nobody was handling it yet; and whether it is now being handled (then
+    the vault lets them list no evidence at all)."""
+    from safelog.errors import AccessDenied
+    from safelog.vault.evidence import list_case_evidence
+
+    handled = False
+    try:
+        evidence = [item.info for item in list_case_evidence(session, receipt.reference)]
+    except AccessDenied:  # the report is being handled: sealed away from the reporter
+        evidence, handled = [], True
+    detail = CaseDetail(
+        id=receipt.id,
+        reference=receipt.reference,
+        fields={**receipt.sent, "status": receipt.status},
+        versions=[],
+        evidence=evidence,
+        changes={1: dict(receipt.sent)},
+    )
+    return detail, handled
 
 
 def _alive(callback: Callable[..., Any]) -> bool:
@@ -100,15 +126,23 @@ class CaseWorkspace(QWidget):
         staff_layout.addWidget(heading_label("Your report", self.staff_page))
         staff_layout.addWidget(
             plain_label(
-                "This is what you sent and where it stands. A report cannot be changed once "
-                "it is sent: if something needs adding, tell your DSL.",
+                "This is what you sent, where it stands and any replies from the DSL. A "
+                "report cannot be changed once it is sent: if something needs adding, tell "
+                "your DSL.",
                 self.staff_page,
                 role="muted",
             )
         )
         self.staff_tabs = named(QTabWidget(self.staff_page), "Your report and its evidence")
-        self.staff_summary = ReportSummaryPanel(self.staff_tabs)
-        self.staff_tabs.addTab(self.staff_summary, "Report")
+        report_tab = QWidget(self.staff_tabs)
+        report_layout = QVBoxLayout(report_tab)
+        report_layout.setContentsMargins(0, 0, 0, 0)
+        self.staff_summary = ReportSummaryPanel(report_tab)
+        report_layout.addWidget(self.staff_summary, 2)
+        self.staff_replies = RepliesBox(report_tab)
+        self.staff_replies.hide()
+        report_layout.addWidget(self.staff_replies, 1)
+        self.staff_tabs.addTab(report_tab, "Report")
         # What they added to their own report (and may add while it is new or acknowledged).
         self.staff_evidence = EvidencePanel(context, self.staff_tabs, self.save)
         self.staff_tabs.addTab(self.staff_evidence, self.staff_evidence.title)
@@ -132,6 +166,11 @@ class CaseWorkspace(QWidget):
             "Acknowledge this concern: the DSL has seen it",
         )
         self.acknowledge_button.setProperty("role", "primary")
+        self.reply_button = named(
+            QPushButton("Reply to the re&porter…", self.work_page),
+            "Reply to the person who reported this concern",
+        )
+        self.reply_button.hide()
         self.reload_button = named(QPushButton("Re&load", self.work_page), "Load the case again")
         self.export_button = named(
             QPushButton("E&xport case file…", self.work_page),
@@ -139,6 +178,7 @@ class CaseWorkspace(QWidget):
         )
         self.export_button.hide()
         top.addWidget(self.acknowledge_button)
+        top.addWidget(self.reply_button)
         top.addWidget(self.reload_button)
         top.addWidget(self.export_button)
         work_layout.addLayout(top)
@@ -186,6 +226,7 @@ class CaseWorkspace(QWidget):
         self.stack.setCurrentWidget(self.message_page)
 
         self.acknowledge_button.clicked.connect(self._acknowledge)
+        self.reply_button.clicked.connect(self.reply_to_reporter)
         self.reload_button.clicked.connect(self.reload)
         self.export_button.clicked.connect(self.export_case_file)
         for sequence in (QKeySequence.StandardKey.Refresh,):
@@ -227,8 +268,10 @@ class CaseWorkspace(QWidget):
         if session is None or session.locked:
             self.clear()
             return
+        from safelog.errors import AccessDenied, ReportBeingHandled
         from safelog.vault.cases import show_case
         from safelog.vault.escalations import escalations_for
+        from safelog.vault.receipts import show_receipt
 
         reference = self._reference
         self._loading = True
@@ -237,9 +280,23 @@ class CaseWorkspace(QWidget):
         clock = self.context.clock
 
         def work() -> CaseView:
-            detail = show_case(session, reference)
             directory = session.directory
             roles = session.person.roles
+            receipt = None
+            handled = False
+            try:
+                detail = show_case(session, reference)
+            except ReportBeingHandled:
+                receipt = show_receipt(session, reference)
+                detail, handled = receipt_detail(session, receipt)
+            except AccessDenied:
+                if EDITORS & roles:
+                    raise
+                try:  # their own report: what they sent, from its receipt
+                    receipt = show_receipt(session, reference)
+                except AccessDenied:
+                    raise AccessDenied(f"You do not have access to case {reference}.") from None
+                detail, handled = receipt_detail(session, receipt)
             return CaseView(
                 detail=detail,
                 escalations=escalations_for(detail),
@@ -251,6 +308,9 @@ class CaseWorkspace(QWidget):
                 can_edit=bool(EDITORS & roles),
                 is_dsl=Role.DSL in roles,
                 my_name=session.person.name,
+                my_id=session.user_id,
+                receipt=receipt,
+                being_handled=handled,
             )
 
         run_guarded(
@@ -267,7 +327,7 @@ class CaseWorkspace(QWidget):
         self._loading = False
         self.view = view
         self.banner.hide()
-        if view.can_edit:
+        if view.can_edit and view.receipt is None:
             self._show_workspace(view)
         else:
             self._show_staff_view(view)
@@ -302,15 +362,20 @@ class CaseWorkspace(QWidget):
         detail = view.detail
         # Only what they sent (version 1), and where it stands now.
         sent = detail.changes.get(1, {})
+        receipt = view.receipt
         self.staff_summary.show_report(
             sent,
             reference=detail.reference,
-            status=detail.fields.get("status", "new"),
-            received=detail.versions[0].at if detail.versions else None,
+            status=receipt.status if receipt else detail.fields.get("status", "new"),
+            received=(
+                receipt.sent_at if receipt else detail.versions[0].at if detail.versions else None
+            ),
             received_label="Sent",
             names=view.names,
             about_headteacher=bool(sent.get("about_headteacher")),
         )
+        self.staff_replies.show_replies(receipt.replies if receipt else [])
+        self.staff_replies.setVisible(receipt is not None)
         self.staff_evidence.show_case(view)
         number = self.staff_evidence.count()
         self.staff_tabs.setTabText(
@@ -344,6 +409,7 @@ class CaseWorkspace(QWidget):
         self.flag.setVisible(bool(flags))
         self.acknowledge_button.setVisible(view.is_dsl and status == "new")
         self.acknowledge_button.setEnabled(True)
+        self.reply_button.setVisible(view.can_edit and view.reported_by_someone_else)
         self.export_button.setVisible(view.can_edit)  # the DSL, headteacher and chair
         self.summary_tab.show_report(
             fields,
@@ -376,6 +442,21 @@ class CaseWorkspace(QWidget):
         finally:
             dialog.deleteLater()
 
+    def reply_to_reporter(self) -> bool:
+        """The Reply to the reporter dialog; True when a reply was sent."""
+        view = self.view
+        session = self.context.session
+        if view is None or session is None or session.locked:
+            return False
+        from safelog.gui.workspace.reply_dialog import ReplyDialog
+
+        reporter = view.name_of(view.fields.get("reporter"))
+        dialog = ReplyDialog(self.context, self, reporter=reporter, save=self.save)
+        try:
+            return dialog.launch()
+        finally:
+            dialog.deleteLater()
+
     def _forget(self) -> None:
         self._generation += 1
         self.view = None
@@ -383,6 +464,8 @@ class CaseWorkspace(QWidget):
             panel.clear()
         self.summary_tab.clear()
         self.staff_summary.clear()
+        self.staff_replies.show_replies([])
+        self.staff_replies.hide()
         self.staff_evidence.clear()
         for label in (self.title, self.status_badge, self.meta, self.summary_line, self.flag):
             label.setText("")

@@ -135,6 +135,16 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
             ),
             lambda r: f"Image report changed: {r.get('description', '')}",
         )
+    if name == "replies":
+        return _list_changes(
+            value,
+            before,
+            lambda r: (
+                f"Reply sent to the reporter by {r.get('by', '')} on {uk_dt(r.get('at'))}:\n"
+                f"{r.get('text', '')}"
+            ),
+            lambda r: f"Reply to the reporter changed: {r.get('text', '')}",
+        )
     if name == "evidence_sightings":
         seen = len(before or [])
         return [
@@ -192,10 +202,34 @@ _FIRST = (
 )  # fmt: skip
 
 
+REPLY_SENT = "Reply sent to the reporter"
+SEALED = (
+    "Sealed from the reporter: only those who manage the case can read what is added from now on"
+)
+SEALED_EXPLAINED = (
+    "Someone who manages cases opened this report for the first time, so SafeLog moved it to "
+    "a new key that the person who reported it never holds. They still see what they sent, "
+    "its status and any replies sent to them; nothing added from here on."
+)
+
+
+def sealed_from_reporter(version: Version) -> bool:
+    """The version that moved a report away from its reporter's key: a re-key that set no
+    fields (the vault writes no other; its signed statement says "sealed_from_reporter")."""
+    return version.rekeyed and not version.changed
+
+
 def describe_version(
-    number: int, changes: Mapping[int, Mapping[str, Any]], names: Mapping[str, str]
+    number: int,
+    changes: Mapping[int, Mapping[str, Any]],
+    names: Mapping[str, str],
+    *,
+    sealed: bool = False,
 ) -> str:
-    """What version `number` set, as plain text."""
+    """What version `number` set, as plain text (`sealed`: it sealed the report away from
+    its reporter)."""
+    if sealed and not changes.get(number):
+        return f"{SEALED}.\n\n{SEALED_EXPLAINED}"
     before: dict[str, Any] = {}
     for version in sorted(changes):
         if version >= number:
@@ -210,6 +244,10 @@ def describe_version(
 
 
 def changed_text(version: Version) -> str:
+    if sealed_from_reporter(version):
+        return SEALED
+    if tuple(version.changed) == ("replies",):
+        return REPLY_SENT
     text = ", ".join(field_label(n) for n in version.changed) or "nothing"
     if version.rekeyed:
         text += " (who can read it changed)"
@@ -383,5 +421,10 @@ class HistoryPanel(WorkspacePanel):
         assert entry.version is not None
         version = entry.version
         head = f"Version {version.number}, {uk_dt(version.at)}, by {version.author}"
-        body = describe_version(version.number, self.view.detail.changes, self.view.names)
+        body = describe_version(
+            version.number,
+            self.view.detail.changes,
+            self.view.names,
+            sealed=sealed_from_reporter(version),
+        )
         self.details.setPlainText(f"{head}\n\n{body}")

@@ -28,6 +28,7 @@ from safelog.vault.records import CaseDetail
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
+    from safelog.vault.receipts import ReceiptDetail
     from safelog.vault.session import Session
 
 # One change to the case: called in the worker with the session and the case reference.
@@ -53,6 +54,16 @@ class CaseView:
     is_dsl: bool
     my_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    my_id: str = ""
+    # For the reporter, who reads their report only from its receipt (DESIGN §3.5): what they
+    # sent, its status and the replies; `detail` then holds only what they sent.
+    receipt: ReceiptDetail | None = None
+    being_handled: bool = False  # the report is sealed away from its reporter (DESIGN §3.5)
+
+    @property
+    def reported_by_someone_else(self) -> bool:
+        reporter = self.fields.get("reporter")
+        return bool(reporter) and reporter != self.my_id
 
     @property
     def fields(self) -> dict[str, Any]:

@@ -1,17 +1,29 @@
 """What was reported: the summary tab of the workspace, and the read-only view a member of
-staff gets of a report they sent (only what they sent, and its status)."""
+staff gets of a report they sent (only what they sent, its status and the replies the DSL
+sent them)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from safelog.domain.outcomes import PersonKind, PersonRole
 from safelog.gui.case_list import category_title, named, plain_label, status_label, uk_date
 from safelog.gui.case_list import uk_datetime as uk_dt
+
+if TYPE_CHECKING:
+    from safelog.vault.receipts import Reply
 
 # Plain names of the stored fields, for the history and "what changed".
 FIELD_LABELS: Mapping[str, str] = {
@@ -33,6 +45,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "outcome": "Outcome",
     "about_headteacher": "About the headteacher",
     "escalated_to_leadership": "Shared with the headteacher",
+    "replies": "Replies to the reporter",
 }
 
 
@@ -145,3 +158,58 @@ class ReportSummaryPanel(QScrollArea):
                     for e in evidence
                 ),
             )
+
+
+NO_REPLIES = "No replies yet. If the DSL sends you a message about this report, it shows here."
+
+
+def reply_heading(reply: Reply) -> str:
+    """Who sent a reply and when, in UK time."""
+    return f"{reply.by}, {uk_dt(reply.at)}"
+
+
+class RepliesBox(QGroupBox):
+    """The replies the DSL sent about one report, oldest first, each as plain text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Replies", parent)
+        named(self, "Replies from the DSL")
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget(scroll)
+        self.rows = QVBoxLayout(body)
+        self.rows.setContentsMargins(0, 0, 0, 0)
+        scroll.setWidget(body)
+        outer.addWidget(scroll)
+        self._body = body
+        self._labels: list[QLabel] = []
+        self.show_replies([])
+
+    def show_replies(self, replies: Sequence[Reply]) -> None:
+        while self.rows.count():
+            item = self.rows.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()  # gone from the screen now, deleted on the next event pass
+                widget.deleteLater()
+        self._labels = []
+        if not replies:
+            self._labels.append(plain_label(NO_REPLIES, self._body, role="muted"))
+            self.rows.addWidget(self._labels[-1])
+        for reply in replies:
+            heading = plain_label(reply_heading(reply), self._body, wrap=False)
+            heading.setStyleSheet("font-weight: 600;")
+            text = plain_label(reply.text, self._body, selectable=True)
+            named(text, f"Reply from {reply_heading(reply)}")
+            heading.setBuddy(text)
+            self.rows.addWidget(heading)
+            self.rows.addWidget(text)
+            self._labels += [heading, text]
+        self.rows.addStretch(1)
+        self.setTitle(f"Replies ({len(replies)})" if replies else "Replies")
+
+    def text(self) -> str:
+        """Everything shown, for tests and copying."""
+        return "\n".join(label.text() for label in self._labels)
