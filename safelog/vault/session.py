@@ -278,7 +278,8 @@ class Session:
                 "id": audience_id,
                 "recipients": sorted(wanted),
                 "created_by": self.user_id,
-                "about_headteacher": plan.about_headteacher,
+                # Whether the case is about the headteacher is not written here in the clear
+                # (DESIGN §3.5, least metadata): it is in the encrypted summary.
             }
         )
         conn.execute(
