@@ -486,6 +486,8 @@ def cmd_case_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
     else:
         for c in cases:
             _say(f"{c.reference}  {c.status:<12} {c.category:<26} {c.summary}")
+    for problem in session.list_problems:
+        _say(f"warning: {problem}", file=sys.stderr)
     return 0
 
 

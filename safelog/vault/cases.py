@@ -424,9 +424,44 @@ def list_cases(session: Session) -> list[CaseSummary]:
     from safelog.vault.receipts import my_receipts
 
     with session.engine.connect() as conn:
+        out = _unopened_reports_checked(session, conn, out)
         out += my_receipts(session, conn, skip={c.id for c in out})
     out.sort(key=lambda c: c.updated_at, reverse=True)
     return out
+
+
+def _unopened_reports_checked(
+    session: Session, conn: Connection, listed: list[CaseSummary]
+) -> list[CaseSummary]:
+    """A report nobody who manages cases has opened yet is still in its reporter's own
+    reader group, so its list entry was written by the reporter: check its versions before
+    listing it (only these few; once opened, a case's entry is written by its managers).
+    One that fails is left out and named in `session.list_problems`."""
+    from safelog.store.schema import AudienceRow
+
+    session.list_problems.clear()
+    groups = {c.id: c for c in listed}
+    made_by = dict(
+        conn.execute(
+            select(CaseRow.id, AudienceRow.signer_id)
+            .join(AudienceRow, AudienceRow.id == CaseRow.audience_id)
+            .where(CaseRow.id.in_(list(groups)))
+        ).all()
+    )
+    kept = []
+    for case_id, summary in groups.items():
+        signer = made_by.get(case_id)
+        person = session.directory.people.get(signer) if signer else None
+        if signer is None or (person is not None and MANAGERS & person.roles):
+            kept.append(summary)
+            continue
+        try:
+            _read_versions(session, conn, open_case(session, conn, summary.reference))
+        except TamperDetected as exc:
+            session.list_problems.append(str(exc))
+            continue
+        kept.append(summary)
+    return kept
 
 
 def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:

@@ -72,6 +72,8 @@ class Session:
     audience_records: dict[str, frozenset[str]] = field(default_factory=dict)
     ca_key: ec.EllipticCurvePrivateKey | None = None
     locked: bool = False
+    # Cases left out of the last list because they failed their checks (in words).
+    list_problems: list[str] = field(default_factory=list)
     _pending_checkpoint: checkpoints.Checkpoint | None = None
     # Reader groups made in the transaction under way: forgotten again if it rolls back.
     _uncommitted_audiences: list[str] = field(default_factory=list)

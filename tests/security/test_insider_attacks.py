@@ -696,13 +696,6 @@ def test_reporter_cannot_close_their_report_after_sending_it(vault: Any) -> None
     dana.lock()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="finding: the case list shows the status a reporter's modified client wrote into "
-    "the list summary (commit_version rewrites summary_ct with the reader-group key the "
-    "reporter holds); list_cases trusts it without checking the signed versions",
-)
 def test_case_list_does_not_show_a_status_forged_by_the_reporter(vault: Any) -> None:
     school = build_school(vault)
     reference = report_and_forge(school, PUPIL_REPORT, {"status": "closed"})
@@ -788,14 +781,6 @@ def test_reporter_rekeying_the_case_so_the_head_can_read_it_is_refused(vault: An
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="finding: after a reporter's modified client re-keys a concern about the "
-    "headteacher to the leadership key, the headteacher's case list shows it (summary, "
-    "category, 'about the headteacher'): list_cases decrypts the list summary the reporter "
-    "wrote without checking the re-key's authority",
-)
 def test_case_list_of_the_head_does_not_show_a_concern_rekeyed_to_him(vault: Any) -> None:
     school = build_school(vault)
     reference = report_and_forge(
