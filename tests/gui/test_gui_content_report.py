@@ -122,10 +122,11 @@ def test_the_dsl_completes_and_submits_reports_in_the_tab(
     qtbot.keyClicks(panel.action_taken, "Site blocked by IT; parents told.")
     with saved_and_reloaded(qtbot, workspace):
         qtbot.mouseClick(panel.complete_button, Qt.MouseButton.LeftButton)
-    assert panel.officer_done.text() == "Completed by Dana DSL on 20/11/2026 (signed, version 2)."
+    # Version 2 sealed the report away from Sam when the DSL first opened it; this is 3.
+    assert panel.officer_done.text() == "Completed by Dana DSL on 20/11/2026 (signed, version 3)."
     assert not panel.complete_button.isVisible() and not panel.action_taken.isVisible()
     assert panel.table.item(0, 4).text() == "Completed 20/11/2026 by Dana DSL"
-    assert "Signed in SafeLog by Dana DSL, version 2," in panel.details.text()
+    assert "Signed in SafeLog by Dana DSL, version 3," in panel.details.text()
 
     # A new report: a bad address is refused in plain words and nothing typed is lost.
     panel.accessed_by.setText("Zofia Wiśniewska")  # keyClicks types ASCII only

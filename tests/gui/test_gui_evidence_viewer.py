@@ -19,9 +19,10 @@ import shiboken6
 from case_views_support import LOAD_MS, Desk, lock, sqlite_only, unnamed_controls
 from PIL import Image
 from PySide6.QtCore import QAbstractListModel, QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QFileDialog,
     QLabel,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from safelog.evidence import corpus
+from safelog.gui.evidence import add_dialog as add_dialog_module
 from safelog.gui.evidence import viewer as viewer_module
 from safelog.gui.evidence.details import EvidenceDetails
 from safelog.gui.evidence.panel import EvidencePanel
@@ -39,7 +41,7 @@ from safelog.gui.evidence.viewer import COPY_WARNING, EvidenceViewer, ImageProbl
 from safelog.gui.workspace import CaseWorkspace
 from safelog.vault.audit_view import case_audit
 from safelog.vault.case_input import CaseInput
-from safelog.vault.cases import add_case
+from safelog.vault.cases import add_case, show_case
 from safelog.vault.evidence import (
     EvidenceItem,
     add_evidence,
@@ -122,7 +124,7 @@ def report(session: Any, category: str = "cyberbullying-pupil", **extra: Any) ->
 @pytest.fixture
 def evidence_case(school: Any, tmp_path: Path) -> dict[str, Any]:
     """A case reported by Sam, with evidence of every kind added by Dana, and the same
-    screenshot added again by Sam."""
+    screenshot added again by Dana (Sam cannot add once Dana has opened it: DESIGN §3.5)."""
     sam = school.unlock("Sam Staff")
     reference = report(sam)
     files = tmp_path / "files"
@@ -143,7 +145,7 @@ def evidence_case(school: Any, tmp_path: Path) -> dict[str, Any]:
     ids["letter"] = add_evidence(dana, reference, write(files, "letter.pdf", corpus.pdf()))
     ids["log"] = add_evidence(dana, reference, write(files, "log.txt", corpus.text()))
     ids["broken"] = add_evidence(dana, reference, write(files, "broken.png", corpus.corrupt_png()))
-    again = add_evidence(sam, reference, write(files, "same again.png", screenshot))
+    again = add_evidence(dana, reference, write(files, "same again.png", screenshot))
     assert again == ids["screenshot"]
     dana.lock()
     sam.lock()
@@ -240,13 +242,13 @@ def test_the_tab_lists_every_item_with_thumbnails_and_every_recorded_fact(
     assert details.value("Device")
     assert details.value("Picture size") == "2,400 x 1,600 pixels"
     assert details.value("Description") == "Comments under Amy's post"
-    assert "Added again by Sam Staff" in details.value("Added again")
+    assert "Added again by Dana DSL" in details.value("Added again")
     assert "same again.png" in details.value("Added again")
     for label in details.findChildren(QLabel):  # what people typed is never rich text
         assert label.textFormat() == Qt.TextFormat.PlainText
         assert not label.openExternalLinks()
     custody_shows(qtbot, details, "Dana DSL: added")
-    custody_shows(qtbot, details, "Sam Staff: added again (the same file)")
+    custody_shows(qtbot, details, "Dana DSL: added again (the same file)")
     custody_shows(qtbot, details, "Dana DSL: listed")
 
     assert panel.select(ids["broken"])
@@ -482,10 +484,11 @@ def test_locking_clears_the_tab_and_closes_the_viewer(
 
 
 def test_staff_see_only_the_evidence_they_added_to_their_own_report(
-    qtbot: QtBot, desk: Desk, school: Any, evidence_case: dict[str, Any], tmp_path: Path
+    qtbot: QtBot, desk: Desk, school: Any, tmp_path: Path
 ) -> None:
-    reference = evidence_case["reference"]
+    # Sam adds to his report while nobody handles it yet (DESIGN §3.5: not after).
     sam_session = school.unlock("Sam Staff")
+    reference = report(sam_session)
     add_evidence(sam_session, reference, write(tmp_path, "my notes.txt", b"What Amy said.\n"))
     sam_session.lock()
     sam = desk.sign_in("Sam Staff")
@@ -497,15 +500,27 @@ def test_staff_see_only_the_evidence_they_added_to_their_own_report(
         workspace.staff_tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
     assert [t.splitlines()[0] for t in list_texts(panel)] == ["my notes.txt"]
-    text = shown_text(workspace)
-    for dsl_file in ("chat <b>screen.png", "letter.pdf", "photo.jpg", "log.txt"):
-        assert dsl_file not in text
-    assert panel._thumbnails == {}  # the DSL's pictures never reach this screen
-    # The screenshot Sam added again was already the DSL's item: he is told, not shown it.
-    assert panel.already.isVisible()
-    assert "1 file you added was already on the case" in panel.already.text()
     # The report is still new: the person who made it may add to it.
     assert panel.add_button.isEnabled() and not panel.reason.isVisible()
+
+    # Dana opens it and adds her own files: none of that reaches Sam's screen, and he is
+    # told plainly that the report is being handled.
+    dana = school.unlock("Dana DSL")
+    add_evidence(dana, reference, write(tmp_path, "chat <b>screen.png", png_of(640, 400)))
+    add_evidence(dana, reference, write(tmp_path, "letter.pdf", corpus.pdf()))
+    dana.lock()
+    with qtbot.waitSignals([workspace.loaded, panel.loaded], timeout=LOAD_MS):
+        workspace.reload()
+    qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
+    assert workspace.stack.currentWidget() is workspace.staff_page
+    assert "Messages in a group chat" in shown_text(workspace.staff_summary)
+    text = shown_text(workspace)
+    for dsl_file in ("chat <b>screen.png", "letter.pdf"):
+        assert dsl_file not in text
+    assert panel._thumbnails == {}  # the DSL's pictures never reach this screen
+    assert "now being handled" in panel.empty.text()
+    assert not panel.add_button.isEnabled()
+    assert panel.reason.isVisible() and "is now being handled" in panel.reason.text()
 
     # Another member of staff cannot open it at all.
     tess = desk.sign_in("Tess Teacher")
@@ -514,6 +529,7 @@ def test_staff_see_only_the_evidence_they_added_to_their_own_report(
     refused.show()
     qtbot.waitUntil(lambda: "could not be opened" in refused.message.text(), timeout=LOAD_MS)
     assert "my notes.txt" not in shown_text(refused)
+    assert "Messages in a group chat" not in shown_text(refused)
 
 
 def test_once_the_report_is_being_handled_the_reporter_is_told_why_they_cannot_add(
@@ -534,6 +550,42 @@ def test_once_the_report_is_being_handled_the_reporter_is_told_why_they_cannot_a
     assert "tell your DSL" in panel.reason.text()
     assert panel.paste() is False
     assert "tell your DSL" in panel.error.text()
+
+
+def test_a_report_handled_while_open_on_the_reporters_screen_refuses_in_plain_words(
+    qtbot: QtBot, desk: Desk, school: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sam_session = school.unlock("Sam Staff")
+    reference = report(sam_session)
+    sam_session.lock()
+    sam = desk.sign_in("Sam Staff")
+    workspace = open_workspace(qtbot, sam, reference)
+    panel = workspace.staff_evidence
+    with qtbot.waitSignal(panel.loaded, timeout=LOAD_MS):
+        workspace.staff_tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
+    assert panel.add_button.isEnabled()
+
+    # Dana opens the report while it is still on Sam's screen; then Sam pastes a screenshot.
+    dana = school.unlock("Dana DSL")
+    show_case(dana, reference)
+    dana.lock()
+    told: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        add_dialog_module, "tell", lambda _parent, title, text, **_kw: told.append((title, text))
+    )
+    QApplication.clipboard().setImage(QImage.fromData(png_of(320, 200)))
+    with qtbot.waitSignal(panel.loaded, timeout=LOAD_MS):
+        assert panel.paste() is False
+    assert told == [
+        (
+            "Cannot add evidence",
+            f"Report {reference} is now being handled, so you cannot add to it; tell your DSL "
+            "about anything new, or make a new report.",
+        )
+    ]
+    assert not panel.add_button.isEnabled() and not panel.paste_button.isEnabled()
+    assert panel.reason.isVisible() and "is now being handled" in panel.reason.text()
 
 
 def test_the_headteacher_cannot_open_evidence_on_a_case_about_themselves(

@@ -180,13 +180,16 @@ def test_staff_report_and_the_dsl_builds_the_case(
         qtbot.mouseClick(outcome.status_button, Qt.MouseButton.LeftButton)
     assert workspace.status_badge.text() == "Closed"
 
-    # The history shows every version: the report, the acknowledgement, then each step.
+    # The history shows every version: the report, its sealing away from Sam when the DSL
+    # first opened it, the acknowledgement, then each step.
     history = workspace.history_panel
     workspace.tabs.setCurrentWidget(history)
     rows = history.table.rowCount()
     changed = [history.table.item(r, 3).text() for r in range(rows)]
     authors = [history.table.item(r, 2).text() for r in range(rows)]
     assert changed[1:] == [
+        "Sealed from the reporter: only those who manage the case can read what is added "
+        "from now on",
         "Acknowledged, Escalations, Status",
         "Chronology",
         "Actions",
@@ -194,8 +197,8 @@ def test_staff_report_and_the_dsl_builds_the_case(
         "Outcome",
         "Status",
     ]
-    assert authors == ["Sam Staff"] + ["Dana DSL"] * 6
-    history.select_version(5)
+    assert authors == ["Sam Staff"] + ["Dana DSL"] * 7
+    history.select_version(6)
     assert "Reason: No risk of significant harm" in history.details.toPlainText()
     history.select_version(1)
     assert "Unkind Snapchat messages" in history.details.toPlainText()

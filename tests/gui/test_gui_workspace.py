@@ -177,11 +177,19 @@ def test_the_dsl_builds_the_case_tab_by_tab(
     assert "Chronology" in cells(history.table, 3)
     history.select_version(1)
     assert "What happened (summary): Comments under a video" in history.details.toPlainText()
-    history.select_version(3)
+    # Version 2: the DSL's first opening sealed the report away from Sam, in plain words.
+    assert cells(history.table, 3)[1] == (
+        "Sealed from the reporter: only those who manage the case can read what is added "
+        "from now on"
+    )
+    history.select_version(2)
+    assert "never holds" in history.details.toPlainText()
+    assert "who can read it changed" not in history.details.toPlainText()
+    history.select_version(4)
     text = history.details.toPlainText()
-    assert text.startswith("Version 3, 20/11/2026")
+    assert text.startswith("Version 4, 20/11/2026")
     assert "Chronology entry added: 20/11/2026 09:30: Spoke to Amy with her form tutor." in text
-    assert "Screenshots received" not in text  # what version 3 set, not what came later
+    assert "Screenshots received" not in text  # what version 4 set, not what came later
 
 
 def test_an_escalation_is_recorded_through_its_form(
