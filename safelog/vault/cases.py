@@ -156,9 +156,10 @@ def _insert_case(
     _append_version(
         session, conn, case_id, reference, 1, 1, cipher, fields, b"", {"audience": audience_id}
     )
-    from safelog.vault.receipts import write_receipt
+    if Role.DSL not in session.person.roles:
+        from safelog.vault.receipts import write_receipt
 
-    write_receipt(session, conn, case_id, reference, dek, fields, now)
+        write_receipt(session, conn, case_id, reference, dek, fields, now)
     _write_summary(conn, case_id, reference, audience_id, audience, 1, fields, now, now)
     session.audit(
         conn, "case.create", {"reference": reference}, case=(case_id, 1, cipher), item="v1"
@@ -425,7 +426,8 @@ def list_cases(session: Session) -> list[CaseSummary]:
 
     with session.engine.connect() as conn:
         out = _unopened_reports_checked(session, conn, out)
-        out += my_receipts(session, conn, skip={c.id for c in out})
+        if Role.DSL not in session.person.roles:  # a DSL reads their own reports as a DSL
+            out += my_receipts(session, conn, skip={c.id for c in out})
     out.sort(key=lambda c: c.updated_at, reverse=True)
     return out
 
