@@ -358,7 +358,8 @@ def test_staff_report_with_evidence(school: SchoolRun) -> None:
     assert shown["people"][0]["date_of_birth"] == "2013-04-02"
     assert shown["status"] in ("new", "open")
     assert shown["evidence"] == []
-    assert [v["author"] for v in shown["history"]] == ["Sam Staff"]
+    # The DSL opening it sealed it from its reporter: a version by the DSL, no fields set.
+    assert [v["author"] for v in shown["history"]] == ["Sam Staff", "Dana DSL"]
 
     listed = json.loads(ok(cli.as_user("Dana DSL", "case", "list", "--json")))
     entry = next(c for c in listed if c["reference"] == reference)

@@ -626,8 +626,8 @@ def test_cli_writes_no_plaintext(school: Any, db_url: str, data_dir: Path, tmp_p
     assert thumbnail is not None
     vault = Vault(data_dir, db_url)
     try:
-        sam = vault.unlock("Sam Staff", PASSPHRASES["Sam Staff"])
-        assert read_thumbnail(sam, reference, image_id) == thumbnail
+        dana = vault.unlock("Dana DSL", PASSPHRASES["Dana DSL"])
+        assert read_thumbnail(dana, reference, image_id) == thumbnail
     finally:
         vault.close()
     control = tmp_path / "control.bin"
