@@ -196,33 +196,45 @@ class Manifest:
     versions: dict[str, int]  # case id -> highest version the log records
     evidence: dict[str, str]  # evidence id -> case id
 
-    def add(self, case_id: str | None, item: str) -> None:
-        if case_id is None:
-            return
-        if item.startswith("v") and item[1:].isdigit():
-            self.versions[case_id] = max(self.versions.get(case_id, 0), int(item[1:]))
-        elif item.startswith("e:"):
-            self.evidence[item[2:]] = case_id
-
 
 def manifest(conn: Connection) -> Manifest:
-    """The manifest, checking on the way that the membership points the entries name never
-    go backwards along the log: a writer naming a point from before a change (a removed
-    member backdating their authority) is out of order (MembershipOutOfOrder)."""
-    found = Manifest({}, {})
     rows = conn.execute(
         select(AuditRow.seq, AuditRow.case_id, AuditRow.item_ref)
         .where(AuditRow.item_ref.is_not(None))
         .order_by(AuditRow.seq)
     ).all()
+    return manifest_of((row.seq, row.case_id, row.item_ref) for row in rows)
+
+
+def manifest_of(rows: Iterable[tuple[int, str | None, str | None]]) -> Manifest:
+    """The manifest of (seq, case id, item ref) in log order, checking on the way that the
+    membership points the entries name never go backwards along the log: a writer naming a
+    point from before a change (a removed member backdating their authority) is out of
+    order (MembershipOutOfOrder)."""
+    found = Manifest({}, {})
+    versions, evidence = found.versions, found.evidence
     highest = 0
+    # Called on every sign-in over every entry (DESIGN §7): the common shapes, "v<n>@<m>"
+    # and "@<m>", are parsed inline.
     for seq, case_id, ref in rows:
-        item, membership_seq = parse_item_ref(ref)
-        if membership_seq is not None:
+        if ref is None:
+            continue
+        item, at, point = ref.rpartition("@")
+        if at and point.isdigit():
+            membership_seq = int(point)
             if membership_seq < highest:
                 raise MembershipOutOfOrder(seq)
             highest = membership_seq
-        found.add(case_id, item)
+        else:
+            item = ref
+        if not item or case_id is None:
+            continue
+        if item[0] == "v" and item[1:].isdigit():
+            number = int(item[1:])
+            if number > versions.get(case_id, 0):
+                versions[case_id] = number
+        elif item.startswith("e:"):
+            evidence[item[2:]] = case_id
     return found
 
 

@@ -396,7 +396,9 @@ def list_cases(session: Session) -> list[CaseSummary]:
     # skipping json.loads' encoding sniffing, and absent dates skip their parser.
     decode = _SUMMARY_DECODER.decode
     parse_time, parse_date = datetime.fromisoformat, date.fromisoformat
+    audience_of: dict[str, str] = {}
     for case_id, audience_id, version, summary_ct, reference in rows:
+        audience_of[case_id] = audience_id
         try:
             raw = ciphers[audience_id].open(summary_ct, _summary_aad(case_id, audience_id, version))
         except DecryptionFailed:
@@ -425,7 +427,7 @@ def list_cases(session: Session) -> list[CaseSummary]:
     from safelog.vault.receipts import my_receipts
 
     with session.engine.connect() as conn:
-        out = _unopened_reports_checked(session, conn, out)
+        out = _unopened_reports_checked(session, conn, out, audience_of)
         if Role.DSL not in session.person.roles:  # a DSL reads their own reports as a DSL
             out += my_receipts(session, conn, skip={c.id for c in out})
     out.sort(key=lambda c: c.updated_at, reverse=True)
@@ -433,7 +435,7 @@ def list_cases(session: Session) -> list[CaseSummary]:
 
 
 def _unopened_reports_checked(
-    session: Session, conn: Connection, listed: list[CaseSummary]
+    session: Session, conn: Connection, listed: list[CaseSummary], audience_of: dict[str, str]
 ) -> list[CaseSummary]:
     """A report nobody who manages cases has opened yet is still in its reporter's own
     reader group, so its list entry was written by the reporter: check its versions before
@@ -443,18 +445,26 @@ def _unopened_reports_checked(
 
     session.list_problems.clear()
     groups = {c.id: c for c in listed}
-    made_by = dict(
+    # One row per reader group (a few dozen), not per case.
+    group_signer = dict(
         conn.execute(
-            select(CaseRow.id, AudienceRow.signer_id)
-            .join(AudienceRow, AudienceRow.id == CaseRow.audience_id)
-            .where(CaseRow.id.in_(list(groups)))
+            select(AudienceRow.id, AudienceRow.signer_id).where(
+                AudienceRow.id.in_(set(audience_of.values()))
+            )
         ).all()
     )
+    made_by = {case_id: group_signer.get(audience) for case_id, audience in audience_of.items()}
+    # A DSL reads every report anyway: for them only a report that claims more than a fresh
+    # report (a later version, or a status other than new) needs its versions checked; the
+    # words of a fresh one are the reporter's own. Anyone else checks every such report
+    # they can read (e.g. a headteacher, whom a reporter might try to give a concern).
+    dsl = Role.DSL in session.person.roles
     kept = []
     for case_id, summary in groups.items():
         signer = made_by.get(case_id)
         person = session.directory.people.get(signer) if signer else None
-        if signer is None or (person is not None and MANAGERS & person.roles):
+        fresh = summary.status == "new" and summary.updated_at == summary.created_at
+        if signer is None or (person is not None and MANAGERS & person.roles) or (dsl and fresh):
             kept.append(summary)
             continue
         try:

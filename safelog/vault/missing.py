@@ -4,65 +4,71 @@ back to an earlier version, is noticed at sign-in as tampering."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from typing import Any
+
+from sqlalchemy import Connection, select
 
 from safelog.audit import log as audit_log
 from safelog.errors import TamperDetected
-from safelog.store.schema import CaseRow, CaseVersionRow, EvidenceRow
+from safelog.store.schema import CaseRow, EvidenceRow
 
 
-def check_nothing_missing(conn: Connection) -> audit_log.Manifest:
+def check_nothing_missing(
+    conn: Connection, verified_rows: list[Any] | None = None
+) -> audit_log.Manifest:
     """Compare what the (already verified) audit log names with what the database holds;
-    returns the manifest, whose evidence ids no clean-up may ever delete."""
+    returns the manifest, whose evidence ids no clean-up may ever delete. `verified_rows`
+    are the log's rows as sign-in just verified them (read again when not given)."""
     try:
-        named = audit_log.manifest(conn)
+        named = (
+            audit_log.manifest_of((r.seq, r.case_id, r.item_ref) for r in verified_rows)
+            if verified_rows
+            else audit_log.manifest(conn)
+        )
     except audit_log.MembershipOutOfOrder as exc:
         raise TamperDetected(
             f"Audit entry {exc.seq} names an earlier state of the membership log than the "
             "entries before it: it was written by someone using a role they no longer held. "
             "Nothing was changed; tell your DSL."
         ) from None
-    cases = {
-        row.id: row
-        for row in conn.execute(select(CaseRow.id, CaseRow.reference, CaseRow.head_version))
-    }
-    stored_versions = dict(
-        conn.execute(
-            select(CaseVersionRow.case_id, func.count()).group_by(CaseVersionRow.case_id)
-        ).all()
-    )
+    heads = dict(conn.execute(select(CaseRow.id, CaseRow.head_version)).all())
+
+    def reference_of(case_id: str) -> str:
+        found = conn.execute(select(CaseRow.reference).where(CaseRow.id == case_id))
+        return str(found.scalar_one_or_none() or "")
+
     for case_id, version in named.versions.items():
-        case = cases.get(case_id)
-        if case is None:
+        head = heads.get(case_id)
+        if head is None:
             raise TamperDetected(
                 "A case recorded in the audit log is missing from the database: it was deleted "
                 "outside SafeLog. Nothing was changed. Tell your DSL; restore from a backup."
             )
-        if min(case.head_version, stored_versions.get(case_id, 0)) < version:
+        if head < version:  # (versions missing below the head: found on opening)
             raise TamperDetected(
-                f"Case {case.reference} has been rolled back outside SafeLog: the audit log "
+                f"Case {reference_of(case_id)} has been rolled back outside SafeLog: the audit log "
                 f"records version {version}, the database holds fewer. Nothing was changed. "
                 "Tell your DSL; restore from a backup."
             )
-    for case_id, case in cases.items():
-        if case.head_version > named.versions.get(case_id, 0):
+    for case_id, head in heads.items():
+        if head > named.versions.get(case_id, 0):
             raise TamperDetected(
-                f"Case {case.reference} has a version the audit log does not record: it was "
+                f"Case {reference_of(case_id)} has a version the audit log does not record: it was "
                 "added outside SafeLog. Nothing was changed; tell your DSL."
             )
     items = dict(conn.execute(select(EvidenceRow.id, EvidenceRow.case_id)).all())
     for evidence_id, case_id in items.items():
         if evidence_id not in named.evidence:
-            case = cases.get(case_id)
-            where = f" of case {case.reference}" if case is not None else ""
+            found = reference_of(case_id)
+            where = f" of case {found}" if found else ""
             raise TamperDetected(
                 f"Evidence {evidence_id}{where} is not recorded in the audit log: it was added "
                 "outside SafeLog. Nothing was changed; tell your DSL."
             )
     for evidence_id, case_id in named.evidence.items():
         if items.get(evidence_id) != case_id:
-            case = cases.get(case_id)
-            where = f" of case {case.reference}" if case is not None else ""
+            found = reference_of(case_id)
+            where = f" of case {found}" if found else ""
             raise TamperDetected(
                 f"Evidence {evidence_id}{where} recorded in the audit log is missing from the "
                 "database: it was deleted or moved outside SafeLog. Nothing was changed. Tell "

@@ -74,6 +74,8 @@ class Session:
     locked: bool = False
     # Cases left out of the last list because they failed their checks (in words).
     list_problems: list[str] = field(default_factory=list)
+    # The audit rows read at sign-in, kept only until what they name is checked.
+    audit_manifest_rows: list[Any] = field(default_factory=list, repr=False)
     _pending_checkpoint: checkpoints.Checkpoint | None = None
     # Reader groups made in the transaction under way: forgotten again if it rolls back.
     _uncommitted_audiences: list[str] = field(default_factory=list)
@@ -507,8 +509,10 @@ class Session:
             try:
                 # Entries up to the checkpoint had their signatures checked when this device
                 # first saw them; re-hashing them (cheap) still catches any rewritten since.
+                earlier = audit_log.rows_after(conn, 0, until=seen.seq)
+                self.audit_manifest_rows.extend(earlier)
                 before = audit_log.verify_chain(
-                    audit_log.rows_after(conn, 0, until=seen.seq),
+                    earlier,
                     start=audit_log.Head(0, audit_log.GENESIS),
                     verify_signature=None,
                 )
@@ -520,8 +524,10 @@ class Session:
                     "it: the database has been rewritten or replaced. Nothing was changed."
                 )
         try:
+            later = audit_log.rows_after(conn, start.seq)
+            self.audit_manifest_rows.extend(later)
             end = audit_log.verify_chain(
-                audit_log.rows_after(conn, start.seq),
+                later,
                 start=start,
                 verify_signature=self.verify_actor_signature,
             )
