@@ -106,7 +106,6 @@ class Directory:
     people: dict[str, Person] = field(default_factory=dict)
     epochs: dict[tuple[KeyRole, int], Epoch] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    failed_users: list[str] = field(default_factory=list)
     newest_epoch: dict[KeyRole, int] = field(default_factory=dict)
 
     @property

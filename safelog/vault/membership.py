@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from safelog.crypto.encoding import b64, canonical_json, unb64
 from safelog.crypto.identity import verify_ecdsa, verify_ed25519
@@ -96,8 +96,6 @@ def append(
 ) -> Head:
     """Append within the caller's transaction. The audit head row is locked first, as the
     audit log's own appends do, so membership and audit writers queue in one order."""
-    from sqlalchemy import update
-
     conn.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq))
     head = read_head(conn)
     raw = canonical_json(body)

@@ -114,10 +114,11 @@ def _parse_recovery(recovery_key: str) -> bytes:
         raise InvalidInput(f"That recovery key is not valid: {exc}.") from None
 
 
-def _recovery_kind_of(vault_record: dict[str, Any], secret: bytes) -> RecoveryKey:
-    public = b64(x25519_public_bytes(recovery.recovery_x25519(secret).public_key()))
-    for kind, stored in vault_record["recovery"].items():
-        if hmac.compare_digest(str(stored["x25519"]), public):
+def _recovery_kind_of(stored: dict[str, bytes], secret: bytes) -> RecoveryKey:
+    """Which of the vault's recovery keys (public X25519 by kind) this secret is."""
+    public = x25519_public_bytes(recovery.recovery_x25519(secret).public_key())
+    for kind, key in stored.items():
+        if hmac.compare_digest(key, public):
             return RecoveryKey(kind)
     raise InvalidInput("That recovery key does not belong to this vault.")
 
@@ -126,27 +127,21 @@ class _EscrowHolder:
     """A recovery key at work without a signed-in user: it hands the role keys it keeps
     to a person it admitted, each checked against the membership log first."""
 
-    def __init__(
-        self,
-        vault: Vault,
-        conn: Connection,
-        keys: membership.Keys,
-        kind: RecoveryKey,
-        secret: bytes,
-    ) -> None:
-        self.vault, self.conn, self.keys, self.kind = vault, conn, keys, kind
+    def __init__(self, vault: Vault, conn: Connection, kind: RecoveryKey, secret: bytes) -> None:
+        self.vault, self.conn, self.kind = vault, conn, kind
         self.private = recovery.recovery_x25519(secret)
         self.signer = recovery.recovery_ed25519(secret)
         self.slot = f"recovery:{kind.value}"
 
-    def hand_over(self, key_role: KeyRole, target: membership.Member) -> None:
+    def hand_over(
+        self, key_role: KeyRole, target: membership.Member, state: membership.MembershipState
+    ) -> None:
         """Each epoch of the role's key kept for this recovery key. A role with no key yet
         gets one from its first member at their next sign-in."""
         from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
         if target.public is None:
             return  # not enrolled yet: a reset leaves the keys for the enrolment code
-        state = membership.replay(membership.read_rows(self.conn), self.keys)
         epochs = {e.epoch: e for e in state.epochs.get(key_role, [])}
         recipient = X25519PublicKey.from_public_bytes(unb64(target.public["x25519"]))
         user_slot = f"user:{target.user_id}"
@@ -516,7 +511,8 @@ class Vault:
         secret = _parse_recovery(recovery_key)
         with self.engine.connect() as conn:
             vault = conn.execute(select(VaultRow.__table__)).one()
-        kind = _recovery_kind_of(json.loads(vault.record), secret)
+        stored = json.loads(vault.record)["recovery"]
+        kind = _recovery_kind_of({k: unb64(v["x25519"]) for k, v in stored.items()}, secret)
         from safelog.vault.directory import vault_keys
 
         with self.engine.begin() as conn:
@@ -552,11 +548,11 @@ class Vault:
                     sign=signer.sign,
                     at=self.clock(),
                 )
-            escrow = _EscrowHolder(self, conn, keys, kind, secret)
+            escrow = _EscrowHolder(self, conn, kind, secret)
             for role in roles:
                 key_role = ROLE_KEYS.get(role)
                 if key_role is not None:
-                    escrow.hand_over(key_role, target)
+                    escrow.hand_over(key_role, target, state)  # admissions move no epoch
         return roles
 
     def _require_person(self, session: Session, name: str) -> Person:
@@ -595,7 +591,7 @@ class Vault:
         if person.status == REMOVED:
             raise InvalidInput(f"{person.name} has been removed; invite them again instead.")
         secret = _parse_recovery(recovery_key)
-        kind = self._recovery_kind(session, secret)
+        kind = _recovery_kind_of(session.directory.recovery_x25519, secret)
         private = recovery.recovery_x25519(secret)
         signer = recovery.recovery_ed25519(secret)
         with session.write() as conn:
@@ -671,13 +667,6 @@ class Vault:
                 {"user_id": user_id, "recovery_key": kind.value, "rotated": rotated},
             )
         return recovery.format_key(code, group=4)
-
-    def _recovery_kind(self, session: Session, secret: bytes) -> RecoveryKey:
-        public = x25519_public_bytes(recovery.recovery_x25519(secret).public_key())
-        for kind, stored in session.directory.recovery_x25519.items():
-            if hmac.compare_digest(stored, public):
-                return RecoveryKey(kind)
-        raise InvalidInput("That recovery key does not belong to this vault.")
 
     def _restore_from_escrow(
         self, session: Session, conn: Connection, kind: RecoveryKey, private: X25519PrivateKey
