@@ -38,6 +38,7 @@ from safelog.store.schema import CaseFieldRow, CaseKeyRow, CaseRow, CaseVersionR
 from safelog.vault.authority import AUDIENCE_FIELDS, MANAGERS, CaseAuthority, writer_plan
 from safelog.vault.case_input import CaseInput, validate_changes
 from safelog.vault.escalations import next_due
+from safelog.vault.out_of_reach import moved_away_problems, why_out_of_reach
 from safelog.vault.records import CaseDetail, CaseRetention, CaseSummary, Version
 from safelog.vault.session import Session
 
@@ -428,6 +429,7 @@ def list_cases(session: Session) -> list[CaseSummary]:
 
     with session.engine.connect() as conn:
         out = _unopened_reports_checked(session, conn, out, audience_of)
+        session.list_problems += moved_away_problems(session, conn)
         if Role.DSL not in session.person.roles:  # a DSL reads their own reports as a DSL
             out += my_receipts(session, conn, skip={c.id for c in out})
     out.sort(key=lambda c: c.updated_at, reverse=True)
@@ -491,7 +493,10 @@ def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
 
         first = first_key_for_reporter(session, conn, row.id)
         if first is None:
-            raise AccessDenied(f"You do not have access to case {row.reference}.")
+            moved = (
+                why_out_of_reach(session, conn, row) if MANAGERS & session.person.roles else None
+            )
+            raise moved or AccessDenied(f"You do not have access to case {row.reference}.")
         if row.key_no != 1:
             raise ReportBeingHandled(
                 f"Report {row.reference} is now being handled, so you cannot add to it; tell "
@@ -605,7 +610,8 @@ def show_case(session: Session, reference: str) -> CaseDetail:
         evidence = list_evidence(session, conn, case)
         readers = session.audience_recipients(conn, case.row.audience_id)
         session.audit(conn, "case.view", {"reference": case.row.reference}, case=case.audit_ref())
-    audience = [session.describe_recipient(slot) for slot in readers]
+    # A reporter reading through their receipt is not one of the readers: not shown who is.
+    audience = [session.describe_recipient(slot) for slot in readers or []]
     return CaseDetail(case.row.id, case.row.reference, fields, history, evidence, audience, changes)
 
 
@@ -810,7 +816,7 @@ def _holds_group(session: Session, conn: Connection, case: OpenCase, signer: str
     person = session.directory.people.get(signer)
     if person is None:
         return False
-    for slot in session.audience_recipients(conn, case.row.audience_id):
+    for slot in session.audience_recipients(conn, case.row.audience_id) or []:
         kind, _, rest = slot.partition(":")
         if kind == "user" and rest == signer:
             return True

@@ -22,10 +22,11 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from safelog.audit import checkpoint as checkpoints
 from safelog.audit import log as audit_log
+from safelog.crypto import slot_tags
 from safelog.crypto import wrap as hpke
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import b64, canonical_json, unb64
-from safelog.crypto.identity import Identity, verify_ed25519, x25519_public_bytes
+from safelog.crypto.identity import Identity, x25519_public_bytes
 from safelog.domain.access import AudiencePlan, Recipient
 from safelog.domain.roles import ESCROW, KeyRole
 from safelog.errors import AccessDenied, KeyNotTrusted, RollbackDetected, TamperDetected
@@ -52,8 +53,12 @@ def role_grant_context(role: str, epoch: int, recipient: str) -> str:
     return f"role/{role}/{epoch}/{recipient}"
 
 
-def audience_context(audience_id: str, recipient: str) -> str:
-    return f"audience/{audience_id}/{recipient}"
+def audience_context(audience_id: str, slot_tag: str) -> str:
+    return f"audience/{audience_id}/{slot_tag}"
+
+
+def _labels_aad(audience_id: str) -> bytes:
+    return binding("audience-labels", audience_id)
 
 
 @dataclass
@@ -80,6 +85,8 @@ class Session:
     # Reader groups made in the transaction under way: forgotten again if it rolls back.
     _uncommitted_audiences: list[str] = field(default_factory=list)
     _write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # (group maker, slot label) -> key for blinded slot tags: one X25519 each, kept.
+    _tag_keys: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
 
     # -- identity ---------------------------------------------------------------------
 
@@ -95,6 +102,7 @@ class Session:
         self.role_keys.clear()
         self.audience_ciphers.clear()
         self.audience_records.clear()
+        self._tag_keys.clear()
         self.ca_key = None
         self.profile_key = b""
         self.identity = None  # type: ignore[assignment]
@@ -237,27 +245,52 @@ class Session:
     # -- reader groups (audiences) -------------------------------------------------------
 
     def load_audiences(self, conn: Connection) -> None:
-        """Open the key of every reader group this user belongs to (one HPKE each)."""
-        mine = self.my_recipients()
-        private_for = {f"user:{self.user_id}": self.identity.x25519}
-        private_for.update({f"role:{r.value}:{e}": k for (r, e), k in self.role_keys.items()})
+        """Open the key of every reader group this user belongs to (one HPKE each).
+
+        Slots are named by blinded tags (crypto/slot_tags.py): this user's tags are worked
+        out once per group maker, then looked up in one query."""
+        tags = self._my_slot_tags(conn)
+        if not tags:
+            return
         rows = conn.execute(
             select(
                 AudienceKeyRow.audience_id, AudienceKeyRow.recipient, AudienceKeyRow.wrapped
-            ).where(AudienceKeyRow.recipient.in_(mine))
+            ).where(AudienceKeyRow.recipient.in_(list(tags)))
         ).all()
-        for audience_id, recipient, wrapped in rows:
+        for audience_id, tag, wrapped in rows:
             if audience_id in self.audience_ciphers:
                 continue
             try:
-                key = hpke.unwrap(
-                    wrapped, private_for[recipient], audience_context(audience_id, recipient)
-                )
+                key = hpke.unwrap(wrapped, tags[tag], audience_context(audience_id, tag))
             except DecryptionFailed:
                 raise TamperDetected(
                     "A reader-group key wrapped for you is damaged; some cases cannot be opened."
                 ) from None
             self.audience_ciphers[audience_id] = Cipher(key)
+
+    def _my_slot_tags(self, conn: Connection) -> dict[str, X25519PrivateKey]:
+        """Every tag a slot for this user (their own key or a role key they hold) can have,
+        with the private key that opens it: one per group maker and key held."""
+        private_for = {f"user:{self.user_id}": self.identity.x25519}
+        private_for.update({f"role:{r.value}:{e}": k for (r, e), k in self.role_keys.items()})
+        makers = conn.execute(select(AudienceRow.signer_id).distinct()).scalars().all()
+        if any(m not in self.directory.people for m in makers):
+            self.reload_directory(conn)  # someone who enrolled after this sign-in made one
+        vault_id = self.directory.vault_id
+        tags: dict[str, X25519PrivateKey] = {}
+        for maker in makers:
+            person = self.directory.people.get(maker)
+            if person is None or person.x25519 is None:
+                continue  # its groups fail their signature check where they are used
+            for label, private in private_for.items():
+                cached = (maker, label)
+                key = self._tag_keys.get(cached)
+                if key is None:
+                    key = self._tag_keys[cached] = slot_tags.tag_key(
+                        private, person.x25519, vault_id
+                    )
+                tags[slot_tags.slot_tag(key, label)] = private
+        return tags
 
     def audience_for(self, conn: Connection, plan: AudiencePlan) -> str:
         """The id of a reader group for exactly these recipients, made by this user,
@@ -275,15 +308,29 @@ class Session:
             return existing
         audience_id = str(uuid.uuid4())
         key = new_key()
+        vault_id = self.directory.vault_id
+        # Slots are named by blinded tags, and who they are for is sealed with the group's
+        # own key: only its members can tell who else reads it (DESIGN §3.5, least metadata).
+        tag_of = {
+            label: slot_tags.slot_tag(
+                slot_tags.tag_key(self.identity.x25519, x25519_public_bytes(public), vault_id),
+                label,
+            )
+            for label, public in slots.items()
+        }
         record = canonical_json(
             {
                 "type": "audience",
-                "vault_id": self.directory.vault_id,
+                "vault_id": vault_id,
                 "id": audience_id,
-                "recipients": sorted(wanted),
+                "slots": sorted(tag_of.values()),
+                "labels": b64(
+                    Cipher(key).seal(
+                        canonical_json({tag: label for label, tag in tag_of.items()}),
+                        _labels_aad(audience_id),
+                    )
+                ),
                 "created_by": self.user_id,
-                # Whether the case is about the headteacher is not written here in the clear
-                # (DESIGN §3.5, least metadata): it is in the encrypted summary.
             }
         )
         conn.execute(
@@ -300,10 +347,10 @@ class Session:
             [
                 {
                     "audience_id": audience_id,
-                    "recipient": slot,
-                    "wrapped": hpke.wrap(key, public, audience_context(audience_id, slot)),
+                    "recipient": tag_of[label],
+                    "wrapped": hpke.wrap(key, public, audience_context(audience_id, tag_of[label])),
                 }
-                for slot, public in slots.items()
+                for label, public in slots.items()
             ],
         )
         self.audience_ciphers[audience_id] = Cipher(key)
@@ -318,43 +365,69 @@ class Session:
         for row in rows:
             if row.id not in self.audience_ciphers:
                 continue
-            if not verify_ed25519(self.person.ed25519 or b"", row.signature, row.record):
-                continue
-            record = json.loads(row.record)
-            recipients = frozenset(record["recipients"])
-            stored = frozenset(
-                conn.execute(
-                    select(AudienceKeyRow.recipient).where(AudienceKeyRow.audience_id == row.id)
-                ).scalars()
-            )
-            if stored != recipients:
-                # Someone added a key slot this user never made: never reuse that group.
-                continue
+            try:
+                recipients = frozenset(self._checked_labels(conn, row))
+            except TamperDetected:
+                continue  # never reuse a group that fails its check
             self.audience_records[row.id] = recipients
             if recipients == wanted:
                 return row.id
         return None
 
-    def audience_recipients(self, conn: Connection, audience_id: str) -> list[str]:
-        """Who a reader group is wrapped to, from its signed record; the stored key slots
-        must match the record exactly."""
+    def audience_recipients(self, conn: Connection, audience_id: str) -> list[str] | None:
+        """Who a reader group is wrapped to ("role:dsl:3", "user:<id>"), from its signed
+        record, whose slots must match the stored ones exactly; None when this user is not
+        one of them (only members can tell who the others are)."""
         row = conn.execute(
             select(AudienceRow.__table__).where(AudienceRow.id == audience_id)
         ).one_or_none()
-        signer = self.directory.people.get(row.signer_id) if row is not None else None
-        if row is None or signer is None or not signer.verifies(row.signature, row.record):
+        if row is None:
             raise TamperDetected("The record of who may read this case failed its check.")
-        recipients = sorted(json.loads(row.record)["recipients"])
+        if audience_id not in self.audience_ciphers:
+            self.load_audiences(conn)
+        if audience_id not in self.audience_ciphers:
+            self._check_audience_record(conn, row)
+            return None
+        return self._checked_labels(conn, row)
+
+    def audience_slot_count(self, conn: Connection, audience_id: str) -> int:
+        """How many key slots a reader group has (what a non-member can check of it)."""
+        row = conn.execute(
+            select(AudienceRow.__table__).where(AudienceRow.id == audience_id)
+        ).one_or_none()
+        if row is None:
+            raise TamperDetected("The record of who may read this case failed its check.")
+        return len(self._check_audience_record(conn, row)["slots"])
+
+    def _check_audience_record(self, conn: Connection, row: Any) -> dict[str, Any]:
+        """The group's signed record, after checking its signature and that the stored slots
+        are exactly the ones it names."""
+        signer = self.directory.people.get(row.signer_id)
+        if signer is None or not signer.verifies(row.signature, row.record):
+            raise TamperDetected("The record of who may read this case failed its check.")
+        record = dict(json.loads(row.record))
         stored = sorted(
             conn.execute(
-                select(AudienceKeyRow.recipient).where(AudienceKeyRow.audience_id == audience_id)
+                select(AudienceKeyRow.recipient).where(AudienceKeyRow.audience_id == row.id)
             ).scalars()
         )
-        if stored != recipients:
+        if record.get("id") != row.id or stored != sorted(record.get("slots", [])):
             raise TamperDetected(
                 "Someone added or removed a key slot for this case outside SafeLog."
             )
-        return recipients
+        return record
+
+    def _checked_labels(self, conn: Connection, row: Any) -> list[str]:
+        record = self._check_audience_record(conn, row)
+        try:
+            labels = json.loads(
+                self.audience_ciphers[row.id].open(unb64(record["labels"]), _labels_aad(row.id))
+            )
+        except (DecryptionFailed, KeyError, ValueError):
+            raise TamperDetected("The record of who may read this case is damaged.") from None
+        if sorted(labels) != sorted(record["slots"]):
+            raise TamperDetected("The record of who may read this case does not add up.")
+        return sorted(labels.values())
 
     def describe_recipient(self, slot: str) -> str:
         """A reader slot in plain words: 'DSL role key (epoch 1)', a person's name, ..."""

@@ -790,15 +790,6 @@ def test_case_list_of_the_head_does_not_show_a_concern_rekeyed_to_him(vault: Any
     assert reference not in {c.reference for c in list_cases(hugh)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AccessDenied,
-    reason="finding: a reporter's modified client can re-key their report to themselves "
-    "alone; the DSL and chair silently lose the case (it drops out of their list and "
-    "opening it says only 'You do not have access'), and the old data key is re-wrapped "
-    "under the new one, so it is gone for them. Nothing reports it as tampering, although "
-    "the version's signed statement (in the clear) shows a re-key by someone who may not",
-)
 def test_reporter_rekeying_the_case_away_from_the_dsl_and_chair_is_reported(
     vault: Any,
 ) -> None:
@@ -811,8 +802,34 @@ def test_reporter_rekeying_the_case_away_from_the_dsl_and_chair_is_reported(
     )
     for name in ("Dana DSL", "Chris Chair"):
         session = school.unlock(name)
-        assert_refused_on_opening(session, reference, "Sam Staff")
+        error = assert_refused_on_opening(session, reference, "Sam Staff")
+        assert "taken away from its readers" in str(error)
         session.lock()
+    # The DSL is told in the list too: the report does not just drop out of it.
+    dana = school.unlock("Dana DSL")
+    assert reference not in {c.reference for c in list_cases(dana)}
+    assert any(reference in p and "Sam Staff" in p for p in dana.list_problems)
+    dana.lock()
+
+
+def test_a_rightful_move_away_from_a_dsl_tells_them_nothing(vault: Any) -> None:
+    """A concern that becomes about a DSL leaves their reach with no warning: a warning
+    would tell the subject that there is a concern about them."""
+    school = build_school(vault)
+    dana = school.unlock("Dana DSL")
+    reference = add_case(dana, CaseInput.from_json({**ABOUT_HEAD, "subjects": ["Sam Staff"]}))
+    dana.lock()
+    hugh = school.unlock("Hugh Head")  # leadership reads a concern about staff
+    from safelog.vault.cases import update_case
+
+    update_case(hugh, reference, {"subjects": ["Dana DSL"]})
+    hugh.lock()
+    dana = school.unlock("Dana DSL")
+    assert reference not in {c.reference for c in list_cases(dana)}
+    assert dana.list_problems == []
+    with pytest.raises(AccessDenied, match=f"You do not have access to case {reference}"):
+        show_case(dana, reference)
+    dana.lock()
 
 
 def forge_evidence(session: Any, reference: str, first_key: Cipher, data: bytes) -> str:

@@ -1,0 +1,80 @@
+"""Cases a manager cannot open: taken away rightfully, or by someone who may not?
+
+A case leaves a reader's reach only by a re-key, and only a DSL, the headteacher or the
+chair may re-key (when who it is about changes). A reporter's modified client can still
+write a re-key of its own report to a group of its choosing; the readers it shut out cannot
+open the new key, but the signed statements of the case's versions are in the clear, so they
+can see who moved it and whether that person was allowed to. A rightful move (a concern now
+about this reader) says nothing, so the subject learns nothing from it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from safelog.domain.roles import Role
+from safelog.errors import TamperDetected
+from safelog.store.schema import CaseRow, CaseVersionRow
+from safelog.vault.authority import MANAGERS
+from safelog.vault.session import Session
+
+
+def why_out_of_reach(session: Session, conn: Connection, row: Any) -> TamperDetected | None:
+    """The tampering that took the case out of this reader's reach, or None when it was
+    sent or re-keyed to readers that leave them out by someone allowed to."""
+    versions = conn.execute(
+        select(
+            CaseVersionRow.version,
+            CaseVersionRow.key_no,
+            CaseVersionRow.author_id,
+            CaseVersionRow.statement,
+            CaseVersionRow.signature,
+        )
+        .where(CaseVersionRow.case_id == row.id)
+        .order_by(CaseVersionRow.version.desc())
+    ).all()
+    for version, key_no, author_id, raw, signature in versions:
+        statement = json.loads(raw)
+        if "audience" not in statement:
+            continue
+        author = session.known_person(conn, author_id)
+        if author is None or not author.verifies(signature, raw):
+            return TamperDetected(
+                f"The signature on case {row.reference}, version {version}, does not check out."
+            )
+        if statement["audience"] != row.audience_id or key_no != row.key_no:
+            return TamperDetected(
+                f"Case {row.reference} has been given to other readers outside SafeLog: its "
+                "reader group is not the one its signed history names."
+            )
+        if version == 1:
+            return None  # the group it was sent to: the reporter's to choose
+        if MANAGERS & author.roles_at(int(statement.get("membership", 0))):
+            return None
+        return TamperDetected(
+            f"Case {row.reference} was taken away from its readers by {author.name}, who does "
+            "not manage cases (only a DSL, the headteacher or the chair may change who reads "
+            "a case): it is not accepted. Tell your DSL."
+        )
+    return TamperDetected(f"Case {row.reference} does not say who may read it.")
+
+
+def moved_away_problems(session: Session, conn: Connection) -> list[str]:
+    """For a DSL: re-keyed cases they cannot open, moved by someone not allowed to. Every
+    case reaches every DSL it is not about, so there are few such cases to look at."""
+    if Role.DSL not in session.person.roles:
+        return []
+    rows = conn.execute(
+        select(CaseRow.id, CaseRow.reference, CaseRow.audience_id, CaseRow.key_no).where(
+            CaseRow.key_no > 1, CaseRow.audience_id.not_in(list(session.audience_ciphers))
+        )
+    ).all()
+    problems = []
+    for row in rows:
+        found = why_out_of_reach(session, conn, row)
+        if found is not None:
+            problems.append(str(found))
+    return problems
