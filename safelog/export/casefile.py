@@ -20,7 +20,7 @@ import re
 import unicodedata
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -154,7 +154,7 @@ class CaseFileData:
     exported_by: str
     exported_by_roles: str
     exported_at: datetime
-    fields: dict[str, Any]
+    fields: Mapping[str, Any]
     reporter: str | None = None
     subjects: list[str] = field(default_factory=list)
     escalations: list[dict[str, Any]] = field(default_factory=list)

@@ -3,8 +3,8 @@ manager, a headteacher who is also admin (and can reach the school-safe recovery
 reporter and a DSL running a modified client, and whoever kept an enrolment code.
 
 A "modified client" is test code that calls the core's internals directly
-(`membership.append` with the attacker's own key, `cases._append_version` through
-`commit_version`, `cases._rekey`) to write what the honest client refuses. Every honest
+(`membership.append` with the attacker's own key, `case_engine.append_version` through
+`commit_version`, `case_engine.rekey`) to write what the honest client refuses. Every honest
 reader must then refuse or ignore it, and the attacker must gain nothing: no role, no key
 handed over at anyone's sign-in, no case listed, opened or decrypted.
 
@@ -63,19 +63,18 @@ from safelog.store.schema import (
 from safelog.vault import evidence as evidence_module
 from safelog.vault import membership
 from safelog.vault.authority import writer_plan
-from safelog.vault.case_input import CaseInput
-from safelog.vault.cases import (
-    _dek_aad,
-    _field_aad,
-    _insert_case,
-    _read_versions,
-    _rekey,
-    add_case,
+from safelog.vault.case_engine import (
     commit_version,
-    list_cases,
+    create_case,
+    dek_aad,
+    evidence_statement,
+    field_aad,
     open_case,
-    show_case,
+    read_case,
+    rekey,
 )
+from safelog.vault.case_input import CaseInput
+from safelog.vault.cases import add_case, list_cases, show_case
 from safelog.vault.export import export_case
 from safelog.vault.membership import invitation_fields
 from safelog.vault.people import people_rows
@@ -224,11 +223,12 @@ def forge_version(
     with session.write() as conn:
         session.sync_membership(conn)
         case = open_case(session, conn, reference)
-        fields, _, prev, _ = _read_versions(session, conn, case)
+        verified = read_case(session, conn, case)
+        fields, prev = verified.fields, verified.last_statement
         extra: dict[str, Any] = {}
         if readers is not None:
             audience_id = session.audience_for(conn, AudiencePlan(frozenset(readers), False))
-            _rekey(session, conn, case, audience_id)
+            rekey(session, conn, case, audience_id)
             extra = {"rekeyed": True, **({"audience": audience_id} if name_readers else {})}
         version = commit_version(session, conn, case, {**fields, **changed}, prev, changed, extra)
         # Recorded in the audit log as the honest client does, so it is not caught at sign-in
@@ -739,7 +739,7 @@ def test_reporter_cannot_send_a_report_that_is_already_closed(vault: Any) -> Non
         fields["outcome"] = "no-further-action"
         plan = writer_plan(sam, sam.user_id, fields)
         fields["about_headteacher"] = plan.about_headteacher
-        reference = _insert_case(sam, conn, fields, plan, 0)
+        reference = create_case(sam, conn, fields, plan, 0)
     sam.lock()
     dana = school.unlock("Dana DSL")
     assert_refused_on_opening(
@@ -844,10 +844,10 @@ def forge_evidence(session: Any, reference: str, first_key: Cipher, data: bytes)
             "device": session.device,
         }
         meta_ct = first_key.seal(
-            canonical_json(meta), evidence_module._meta_aad(evidence_id, case_id)
+            canonical_json(meta), evidence_module.meta_aad(evidence_id, case_id)
         )
-        wrapped = first_key.seal(file_key, evidence_module._key_aad(evidence_id, case_id, 1))
-        statement = evidence_module._statement(
+        wrapped = first_key.seal(file_key, evidence_module.key_aad(evidence_id, case_id, 1))
+        statement = evidence_statement(
             evidence_id,
             case_id,
             1,
@@ -986,7 +986,7 @@ def opened_data_keys(vault: Any, reference: str, groups: list[Cipher]) -> list[b
     opened = []
     for group in groups:
         try:
-            opened.append(group.open(wrapped, _dek_aad(case.id, case.key_no, case.audience_id)))
+            opened.append(group.open(wrapped, dek_aad(case.id, case.key_no, case.audience_id)))
         except DecryptionFailed:
             continue
     return opened
@@ -1007,9 +1007,7 @@ def field_values_opened(vault: Any, reference: str, name: str, keys: list[Cipher
     for row in rows:
         for key in keys:
             try:
-                found.append(
-                    key.open(row.value_ct, _field_aad(case_id, row.version, name)).decode()
-                )
+                found.append(key.open(row.value_ct, field_aad(case_id, row.version, name)).decode())
             except DecryptionFailed:
                 continue
     return found
