@@ -76,9 +76,9 @@ from safelog.vault.case_engine import (
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case
 from safelog.vault.export import export_case
+from safelog.vault.invitations import insert_invitation, invite_signing_key, invite_x25519
 from safelog.vault.membership import invitation_fields
 from safelog.vault.people import people_rows
-from safelog.vault.vault import _invite_signing_key, _invite_x25519
 from safelog.vault.workspace import acknowledge, add_chronology, set_outcome, set_status
 
 BEA = "Bea Bursar"  # the school business manager: admin only
@@ -471,7 +471,7 @@ def rewrite_log_from_forged_genesis(school: School, admin: str, fake: str) -> No
             at=rows[0].created_at,
         )
         for index in range(len(rows) - 1):
-            padding = vault._insert_invitation(  # type: ignore[attr-defined]
+            padding = insert_invitation(
                 conn,
                 state.vault_id,
                 ca_key,
@@ -643,8 +643,8 @@ def forged_reset(vault: Any, admin: Any, name: str, roles: set[Role]) -> dict[st
             "user_id": person.id,
             "name": person.name,
             "roles": sorted(r.value for r in roles),
-            "invite_ed25519": b64(_invite_signing_key(secret).public_key().public_bytes_raw()),
-            "invite_x25519": b64(_invite_x25519(secret).public_key().public_bytes_raw()),
+            "invite_ed25519": b64(invite_signing_key(secret).public_key().public_bytes_raw()),
+            "invite_x25519": b64(invite_x25519(secret).public_key().public_bytes_raw()),
             "issued_by": admin.user_id,
             "issued_at": now.isoformat(),
             "expires_at": now.isoformat(),
@@ -1055,7 +1055,7 @@ def test_a_second_enrolment_signed_with_a_kept_code_is_ignored(vault: Any) -> No
     seq = forge_membership(
         vault,
         f"invite:{dee_id}",
-        _invite_signing_key(secret).sign,
+        invite_signing_key(secret).sign,
         {"type": "enrol", "user_id": dee_id, "enrolment": b64(enrolment)},
     )
     reference = file_case(school, "Sam Staff", PUPIL_REPORT)  # filed after the forgery
