@@ -163,6 +163,14 @@ def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
     return OpenCase(row, ciphers)
 
 
+def lock_case(conn: Connection, reference: str) -> None:
+    """On PostgreSQL, hold the case row for the rest of the transaction, so that two
+    imports of the same file into one case cannot both miss each other."""
+    conn.execute(
+        select(CaseRow.id).where(CaseRow.reference == reference.strip().upper()).with_for_update()
+    )
+
+
 def open_as_reporter(session: Session, conn: Connection, reference: str) -> OpenCase:
     """A report as its reporter holds it: the case's first key only, from their receipt."""
     row = _case_row(conn, reference)

@@ -267,9 +267,9 @@ def print_content_report(
     detail = show_case(session, reference)  # verifies every version; refuses non-readers
     report = _with_statements(session, detail, find_report(detail, report_id))
     try:
-        category = category_by_code(str(detail.fields.get("category"))).title
+        category = category_by_code(str(detail.fields.get(CaseField.CATEGORY))).title
     except InvalidInput:  # an unknown code is printed as it is
-        category = str(detail.fields.get("category") or "")
+        category = str(detail.fields.get(CaseField.CATEGORY) or "")
     rendered = content_form.render_content_form(
         content_form.ContentFormData(
             school=session.directory.school,

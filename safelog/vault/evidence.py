@@ -84,7 +84,7 @@ from safelog.evidence.intake import (
     too_large_message,
     type_mismatch,
 )
-from safelog.store.schema import CaseRow, EvidenceRow
+from safelog.store.schema import EvidenceRow
 from safelog.text import check_typed, optional_text
 from safelog.vault.audit_view import AuditEntry, case_audit
 from safelog.vault.authority import MANAGERS, REPORTER_MAY_ADD
@@ -92,6 +92,7 @@ from safelog.vault.case_engine import (
     OpenCase,
     commit_version,
     evidence_statement,
+    lock_case,
     open_case,
     read_case,
     seal_from_reporter,
@@ -623,14 +624,6 @@ class _BackgroundSha256:
         return self._hash.hexdigest()
 
 
-def _lock_case(conn: Connection, reference: str) -> None:
-    """On PostgreSQL, hold the case row for the rest of the transaction, so that two
-    imports of the same file into one case cannot both miss each other."""
-    conn.execute(
-        select(CaseRow.id).where(CaseRow.reference == reference.strip().upper()).with_for_update()
-    )
-
-
 def _notes(sniffed: SniffedType, claimed: str | None, preview: Preview) -> tuple[str, ...]:
     notes = []
     if claimed:
@@ -660,7 +653,7 @@ def _record_evidence(
         raise InvalidInput(EMPTY_MESSAGE)
     sha256 = encryptor.sha256.hexdigest()
     with session.write() as conn:
-        _lock_case(conn, reference)
+        lock_case(conn, reference)
         session.sync_membership(conn)
         case = open_case(session, conn, reference)
         seal_from_reporter(session, conn, case)
@@ -797,7 +790,7 @@ def _contribute(
     """Append a version as a contributor (see the module docstring for who may)."""
     session.ensure_open()
     with session.write() as conn:
-        _lock_case(conn, reference)
+        lock_case(conn, reference)
         session.sync_membership(conn)
         case = open_case(session, conn, reference)
         seal_from_reporter(session, conn, case)

@@ -119,7 +119,8 @@ def receipt_status(conn: Connection, case_id: str, reference: str, first: Cipher
         select(ReceiptRow.summary_ct).where(ReceiptRow.case_id == case_id)
     ).scalar_one()
     try:
-        status = json.loads(first.open(receipt, summary_aad(case_id)))["status"]
+        summary: ReceiptSummary = json.loads(first.open(receipt, summary_aad(case_id)))
+        status = summary["status"]
     except DecryptionFailed:
         raise TamperDetected(f"The status of your report {reference} is damaged.") from None
     return str(status)

@@ -24,7 +24,7 @@ from safelog.crypto.aead import Cipher, DecryptionFailed
 from safelog.errors import TamperDetected
 from safelog.store.schema import CaseRow, ReceiptRow
 from safelog.vault.case_engine import open_as_reporter, read_as_reporter
-from safelog.vault.case_schema import CaseFields
+from safelog.vault.case_schema import CaseFields, ReceiptSummary
 from safelog.vault.receipt_store import receipt_cipher, receipt_status, slot_aad, summary_aad
 from safelog.vault.records import CaseSummary, Reply
 from safelog.vault.session import Session
@@ -49,7 +49,7 @@ def my_receipts(session: Session, conn: Connection, skip: set[str]) -> list[Case
         except DecryptionFailed:
             continue
         try:
-            data = json.loads(first.open(summary_ct, summary_aad(case_id)))
+            data: ReceiptSummary = json.loads(first.open(summary_ct, summary_aad(case_id)))
         except DecryptionFailed:
             raise TamperDetected(f"The status of your report {reference} is damaged.") from None
         if data.get("reference") != reference:
