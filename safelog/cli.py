@@ -12,7 +12,7 @@ import getpass
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -335,7 +335,7 @@ def content_reports_json(detail: Any) -> list[dict[str, Any]]:
 
 
 def evidence_json(
-    info: Any, sightings: list[dict[str, Any]], custody: list[Any] | None
+    info: Any, sightings: Sequence[Mapping[str, Any]], custody: list[Any] | None
 ) -> dict[str, Any]:
     """One evidence item as `case show --json` and `evidence list --json` print it."""
     meta = info.metadata

@@ -85,6 +85,23 @@ def check_typed(value: str, what: str, *, multi_line: bool = False) -> str:
     raise InvalidInput(f"{what} contains {problem}; remove it and try again.")
 
 
+def optional_text(value: str, what: str, *, limit: int) -> str:
+    """Typed text that may be left empty (a note, a reference), stripped and checked; it may
+    run over several lines."""
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise InvalidInput(f"The {what} is longer than {limit} characters.")
+    return check_typed(value, f"The {what}", multi_line=True)
+
+
+def required_text(value: str, what: str, *, limit: int) -> str:
+    """As optional_text, refusing an empty value ("Write the entry.")."""
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"Write the {what}.")
+    return optional_text(value, what, limit=limit)
+
+
 def _shown(found: re.Match[str]) -> str:
     code = ord(found.group())
     if code < 0x20:

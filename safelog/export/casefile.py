@@ -20,7 +20,7 @@ import re
 import unicodedata
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -154,7 +154,7 @@ class CaseFileData:
     exported_by: str
     exported_by_roles: str
     exported_at: datetime
-    fields: dict[str, Any]
+    fields: Mapping[str, Any]
     reporter: str | None = None
     subjects: list[str] = field(default_factory=list)
     escalations: list[dict[str, Any]] = field(default_factory=list)
@@ -310,7 +310,7 @@ _ACTION_WORDS = {
 # -- styles -------------------------------------------------------------------------------
 
 
-class _Styles:
+class Styles:
     def __init__(self) -> None:
         base = ParagraphStyle(
             "body",
@@ -392,7 +392,7 @@ class _Styles:
 class _Text:
     """Turns values into Paragraphs: user text escaped (and pseudonymised), never raw."""
 
-    def __init__(self, styles: _Styles, names: Pseudonymiser) -> None:
+    def __init__(self, styles: Styles, names: Pseudonymiser) -> None:
         self.s = styles
         self.names = names
 
@@ -758,7 +758,7 @@ def _draw_not_shown(canvas: Canvas, width: float, height: float, attachment: str
     canvas.restoreState()
 
 
-def _canvas_class(reference: str, school: str) -> type[Canvas]:
+def numbered_canvas(reference: str, school: str) -> type[Canvas]:
     school_line = fonts.clean(school).replace("\n", " ")
 
     class NumberedCanvas(Canvas):
@@ -823,7 +823,7 @@ class _Builder:
         self.data = data
         self.options = options
         self.step = step
-        self.s = _Styles()
+        self.s = Styles()
         self.names = Pseudonymiser(data.fields.get("people") or [], options.pseudonymise)
         self.t = _Text(self.s, self.names)
         self.signature = SignatureBox(*SIGNATURE_BOX)
@@ -1463,7 +1463,7 @@ class _Builder:
                 body,
             )
         )
-        story.append(t.rich(escape(_grouped(d.ca_fingerprint)), s.mono))
+        story.append(t.rich(escape(grouped(d.ca_fingerprint)), s.mono))
         story.append(Spacer(1, 6))
         story.append(t.fixed("2. In Adobe Acrobat Reader", s.h2))
         for number, text in enumerate(
@@ -1536,7 +1536,7 @@ def attachment_key(number: int, name: str) -> str:
     return f"{number:04d}-{slug[:60]}"
 
 
-def _grouped(hex_digest: str) -> str:
+def grouped(hex_digest: str) -> str:
     return " ".join(hex_digest[i : i + 8] for i in range(0, len(hex_digest), 8))
 
 
@@ -1670,7 +1670,7 @@ def render_case_file(
         subject=f"{MARKING}: safeguarding case file",
         extra=[PageTemplate(id="wide", frames=[wide], pagesize=(WIDE_W, WIDE_H))],
     )
-    canvas_class = _canvas_class(data.reference, data.school)
+    canvas_class = numbered_canvas(data.reference, data.school)
     builder.decoder.start()
     try:
         with _binary_streams():

@@ -38,10 +38,10 @@ from safelog.export.casefile import (
     MARK_RED,
     MARKING,
     SHADE,
-    _canvas_class,
-    _grouped,
-    _Styles,
+    Styles,
     a4_document,
+    grouped,
+    numbered_canvas,
     uk_date,
     uk_datetime,
 )
@@ -74,7 +74,7 @@ class RenderedForm:
 class _Form:
     def __init__(self, data: ContentFormData) -> None:
         self.data = data
-        self.s = _Styles()
+        self.s = Styles()
         self.label = ParagraphStyle("label", parent=self.s.cell_bold, leading=12.5)
         self.value = ParagraphStyle("value", parent=self.s.cell, fontSize=10, leading=13.5)
         self.part = ParagraphStyle(
@@ -110,7 +110,7 @@ class _Form:
         if part.statement_sha256:
             out.append(
                 Paragraph(
-                    "SHA-256 of the signed statement: " + escape(_grouped(part.statement_sha256)),
+                    "SHA-256 of the signed statement: " + escape(grouped(part.statement_sha256)),
                     self.digest,
                 )
             )
@@ -259,6 +259,6 @@ def render_content_form(data: ContentFormData) -> RenderedForm:
         school=data.school,
         subject=f"{MARKING}: inappropriate content report",
     )
-    doc.build(form.story(), canvasmaker=_canvas_class(data.reference, data.school))
+    doc.build(form.story(), canvasmaker=numbered_canvas(data.reference, data.school))
     pages = int(getattr(doc.canv, "page_total", 0)) or doc.page
     return RenderedForm(pdf=buffer.getvalue(), pages=pages)

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from safelog.vault.vault import SetupResult
 
 SCHOOL_PAGE, ACCOUNT_PAGE, CREATING_PAGE, RECOVERY_PAGE, INVITE_PAGE = range(5)
-MAX_NAME = 200  # as safelog.vault.vault.clean_name
+MAX_NAME = 200  # as safelog.vault.invitations.clean_name
 
 SCHOOL_KEY_HOME = "Keep it in the school safe."
 GOVERNORS_KEY_HOME = (

@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from safelog.audit import log as audit_log
 from safelog.crypto.aead import DecryptionFailed
 from safelog.errors import TamperDetected
+from safelog.store.schema import AuditRow
+from safelog.vault.case_engine import open_case
 from safelog.vault.session import Session
 
 
@@ -48,11 +52,6 @@ class AuditEntry:
 
 def case_audit(session: Session, reference: str) -> list[AuditEntry]:
     """Every audit entry about one case, decrypted with the case's keys (chain verified)."""
-    from sqlalchemy import select
-
-    from safelog.store.schema import AuditRow
-    from safelog.vault.cases import open_case
-
     session.ensure_open()
     with session.engine.connect() as conn:
         case = open_case(session, conn, reference)

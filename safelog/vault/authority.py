@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
 from safelog.audit import log as audit_log
 from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject, plan_audience
+from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import KeyRole, Role
 from safelog.errors import InvalidInput, KeyNotTrusted, TamperDetected
+from safelog.vault.case_schema import CaseField
 from safelog.vault.directory import Directory, Person
 from safelog.vault.session import Session
 
@@ -33,29 +35,39 @@ from safelog.vault.session import Session
 MANAGERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
 
 # Fields whose change can change who may read the case.
-AUDIENCE_FIELDS = frozenset({"subjects", "category", "escalated_to_leadership"})
+AUDIENCE_FIELDS = frozenset(
+    {CaseField.SUBJECTS, CaseField.CATEGORY, CaseField.ESCALATED_TO_LEADERSHIP}
+)
 
 # A reporter may add evidence (and record that a file was seen again) while their report is
-# in one of these states; nothing else after the version that sent it.
-REPORTER_MAY_ADD = ("new", "acknowledged")
-REPORTER_MAY_SET_LATER = frozenset({"evidence_sightings", "image_reports"})
+# in one of these states; nothing else after the version that sent it. (A tuple: a status
+# read back from a case is compared, never hashed, whatever a modified client stored.)
+REPORTER_MAY_ADD = (CaseStatus.NEW, CaseStatus.ACKNOWLEDGED)
+REPORTER_MAY_SET_LATER = frozenset({CaseField.EVIDENCE_SIGHTINGS, CaseField.IMAGE_REPORTS})
 
 # What a report sent by someone who does not manage cases may set: never an
 # acknowledgement, an escalation, a decision, an outcome or a status beyond "new".
 MANAGEMENT_FIELDS = frozenset(
     {
-        "acknowledged",
-        "escalations",
-        "chronology",
-        "actions",
-        "decisions",
-        "outcome",
-        "allegation_outcome",
-        "outcome_note",
-        "escalated_to_leadership",
-        "replies",
+        CaseField.ACKNOWLEDGED,
+        CaseField.ESCALATIONS,
+        CaseField.CHRONOLOGY,
+        CaseField.ACTIONS,
+        CaseField.DECISIONS,
+        CaseField.OUTCOME,
+        CaseField.ALLEGATION_OUTCOME,
+        CaseField.OUTCOME_NOTE,
+        CaseField.ESCALATED_TO_LEADERSHIP,
+        CaseField.REPLIES,
     }
 )
+
+
+class VersionAuthor(NamedTuple):
+    """Who wrote one version of a case, and the case's status after it."""
+
+    author_id: str
+    status: str
 
 
 def plan_for(
@@ -63,12 +75,12 @@ def plan_for(
 ) -> AudiencePlan:
     """The reader group the iron rule gives a case with these fields, with the membership
     as it stood after log entry `at` (or now)."""
-    subjects = frozenset(fields.get("subjects") or [])
+    subjects = frozenset(fields.get(CaseField.SUBJECTS) or [])
     return plan_audience(
         reporter_id=reporter_id,
         subject_ids=subjects,
         members=directory.active_members(at),
-        escalated_to_leadership=bool(fields.get("escalated_to_leadership", False)),
+        escalated_to_leadership=bool(fields.get(CaseField.ESCALATED_TO_LEADERSHIP, False)),
         established=directory.established_roles(at),
         subject_roles_of=directory.subject_roles(at),
     )
@@ -166,12 +178,12 @@ class CaseAuthority:
         if manager and not self.first_manager_version:
             self.first_manager_version = version
         if version == 1:
-            self.reporter = str(changed.get("reporter", ""))
+            self.reporter = str(changed.get(CaseField.REPORTER, ""))
             if self.reporter != author.id:
                 raise TamperDetected(f"{where} names a reporter other than its author.")
             if not manager:
                 sets = MANAGEMENT_FIELDS & set(changed)
-                if sets or changed.get("status", "new") != "new":
+                if sets or changed.get(CaseField.STATUS, CaseStatus.NEW) != CaseStatus.NEW:
                     raise TamperDetected(
                         f"{where} was sent by {author.name}, who does not manage cases, yet it "
                         f"sets {', '.join(sorted(sets or {'status'}))}: it is not accepted."
@@ -180,7 +192,7 @@ class CaseAuthority:
             reporter_adds = (
                 author.id == self.reporter
                 and set(changed) <= REPORTER_MAY_SET_LATER
-                and before.get("status", "new") in REPORTER_MAY_ADD
+                and before.get(CaseField.STATUS, CaseStatus.NEW) in REPORTER_MAY_ADD
             )
             if not reporter_adds:
                 raise TamperDetected(
@@ -237,7 +249,7 @@ def check_evidence_author(
     session: Session,
     author: Person,
     statement: Mapping[str, Any],
-    history: Sequence[tuple[str, Mapping[str, Any]]],
+    history: Sequence[VersionAuthor],
     where: str,
     recorded: Mapping[str, tuple[int, int | None]],
     first_manager_version: int,
@@ -245,7 +257,7 @@ def check_evidence_author(
     """An evidence item must come from someone managing the case at that point, or from the
     reporter while they may still add to their own report.
 
-    `history` is (author id, fields after that version) for each version of the case."""
+    `history` says who wrote each version of the case and its status after it."""
     raw = statement.get("membership")
     if raw is None:
         raise TamperDetected(f"{where} does not say which membership it was added under.")
@@ -259,8 +271,8 @@ def check_evidence_author(
     roles = author.roles_at(seq)
     if MANAGERS & roles:
         return
-    reporter = history[0][0]
-    status = history[case_version - 1][1].get("status", "new")
+    reporter = history[0].author_id
+    status = history[case_version - 1].status
     # The reporter's item must have been added before anyone managing the case wrote to it
     # (the audit log's order, not the version the item names, says when).
     before_managers = (

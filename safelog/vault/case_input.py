@@ -15,22 +15,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from safelog.domain.categories import category_by_code
+from safelog.domain.outcomes import CaseStatus, PersonKind, PersonRole
 from safelog.errors import InvalidInput
 from safelog.text import check_typed
+from safelog.vault.case_schema import CaseField, CaseFields, ContentReportPart, PersonEntry
+from safelog.vault.content_entry import check_first_part
 
-PERSON_KINDS = ("pupil", "staff", "parent", "external")
-PERSON_ROLES = ("victim", "alleged-perpetrator", "witness", "reporter", "other")
+PERSON_KINDS = tuple(PersonKind)
+PERSON_ROLES = tuple(PersonRole)
 CASE_KEYS = frozenset(
-    {"category", "summary", "description", "occurred_at", "platform", "url", "subjects", "people"}
+    {
+        CaseField.CATEGORY,
+        CaseField.SUMMARY,
+        CaseField.DESCRIPTION,
+        CaseField.OCCURRED_AT,
+        CaseField.PLATFORM,
+        CaseField.URL,
+        CaseField.SUBJECTS,
+        CaseField.PEOPLE,
+    }
 )
-EDITABLE = frozenset(CASE_KEYS | {"status", "outcome", "escalated_to_leadership"})
+EDITABLE = frozenset(
+    CASE_KEYS | {CaseField.STATUS, CaseField.OUTCOME, CaseField.ESCALATED_TO_LEADERSHIP}
+)
 # Only when a case is recorded: the first part of the Inappropriate Content Report Form
-# (safelog/vault/content_form.py), which becomes the case's first content report.
-INPUT_KEYS = frozenset(CASE_KEYS | {"content_report"})
-STATUSES = ("new", "acknowledged", "open", "escalated", "closed")
+# (safelog/vault/content_entry.py), which becomes the case's first content report.
+CONTENT_REPORT_KEY = "content_report"
+INPUT_KEYS = frozenset(CASE_KEYS | {CONTENT_REPORT_KEY})
+STATUSES = tuple(CaseStatus)
+_PERSON_KEYS = frozenset(PersonEntry.__annotations__)
 MAX_TEXT = 100_000
 MAX_CASE_TEXT = 1_000_000  # characters of text in one new case or one change, all fields
 MAX_PEOPLE = 500
@@ -74,7 +90,7 @@ def _when(value: Any, key: str) -> str:
     return parsed.isoformat()
 
 
-def _people(value: Any) -> list[dict[str, str]]:
+def _people(value: Any) -> list[PersonEntry]:
     if value in (None, ""):
         return []
     if not isinstance(value, list):
@@ -87,7 +103,7 @@ def _people(value: Any) -> list[dict[str, str]]:
     for index, item in enumerate(value, start=1):
         if not isinstance(item, dict):
             raise InvalidInput(f"person {index} must be an object with name, kind and role.")
-        unknown = set(item) - {"name", "kind", "role", "date_of_birth", "notes"}
+        unknown = set(item) - _PERSON_KEYS
         if unknown:
             raise InvalidInput(f"person {index} has unknown keys: {', '.join(sorted(unknown))}.")
         name = _text(item, "name", required=True, one_line=True, limit=200)
@@ -97,7 +113,7 @@ def _people(value: Any) -> list[dict[str, str]]:
             raise InvalidInput(f"person {index}: kind must be one of {', '.join(PERSON_KINDS)}.")
         if role not in PERSON_ROLES:
             raise InvalidInput(f"person {index}: role must be one of {', '.join(PERSON_ROLES)}.")
-        person = {"name": name, "kind": kind, "role": role}
+        person: PersonEntry = {"name": name, "kind": kind, "role": role}
         dob = item.get("date_of_birth")
         if dob:
             try:
@@ -112,11 +128,9 @@ def _people(value: Any) -> list[dict[str, str]]:
     return people
 
 
-def _content_report(value: Any) -> dict[str, Any] | None:
+def _content_report(value: Any) -> ContentReportPart | None:
     if value in (None, ""):
         return None
-    from safelog.vault.content_form import check_first_part
-
     return check_first_part(value)
 
 
@@ -160,8 +174,8 @@ class CaseInput:
     platform: str = ""
     url: str = ""
     subjects: list[str] = field(default_factory=list)
-    people: list[dict[str, str]] = field(default_factory=list)
-    content_report: dict[str, Any] | None = None
+    people: list[PersonEntry] = field(default_factory=list)
+    content_report: ContentReportPart | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> CaseInput:
@@ -173,39 +187,39 @@ class CaseInput:
                 f"Unknown keys in the case: {', '.join(sorted(unknown))}. "
                 f"Allowed: {', '.join(sorted(INPUT_KEYS))}."
             )
-        category = _text(data, "category", required=True)
+        category = _text(data, CaseField.CATEGORY, required=True)
         category_by_code(category)
         case = cls(
             category=category,
-            summary=_text(data, "summary", required=True, one_line=True, limit=300),
-            description=_text(data, "description", required=True),
-            occurred_at=_when(data.get("occurred_at"), "occurred_at"),
-            platform=_text(data, "platform", one_line=True, limit=200),
-            url=_text(data, "url", one_line=True, limit=4000),
-            subjects=_names(data.get("subjects")),
-            people=_people(data.get("people")),
-            content_report=_content_report(data.get("content_report")),
+            summary=_text(data, CaseField.SUMMARY, required=True, one_line=True, limit=300),
+            description=_text(data, CaseField.DESCRIPTION, required=True),
+            occurred_at=_when(data.get(CaseField.OCCURRED_AT), CaseField.OCCURRED_AT),
+            platform=_text(data, CaseField.PLATFORM, one_line=True, limit=200),
+            url=_text(data, CaseField.URL, one_line=True, limit=4000),
+            subjects=_names(data.get(CaseField.SUBJECTS)),
+            people=_people(data.get(CaseField.PEOPLE)),
+            content_report=_content_report(data.get(CONTENT_REPORT_KEY)),
         )
         everything = (case.summary, case.description, case.platform, case.url, case.subjects)
         check_total_size((*everything, case.people, case.content_report or {}), "The case")
         return case
 
-    def to_fields(self, subject_ids: list[str], *, reporter_id: str, status: str) -> dict[str, Any]:
+    def to_fields(self, subject_ids: list[str], *, reporter_id: str, status: str) -> CaseFields:
         return {
-            "category": self.category,
-            "summary": self.summary,
-            "description": self.description,
-            "occurred_at": self.occurred_at,
-            "platform": self.platform,
-            "url": self.url,
-            "subjects": subject_ids,
-            "people": self.people,
-            "reporter": reporter_id,
-            "status": status,
+            CaseField.CATEGORY: self.category,
+            CaseField.SUMMARY: self.summary,
+            CaseField.DESCRIPTION: self.description,
+            CaseField.OCCURRED_AT: self.occurred_at,
+            CaseField.PLATFORM: self.platform,
+            CaseField.URL: self.url,
+            CaseField.SUBJECTS: subject_ids,
+            CaseField.PEOPLE: self.people,
+            CaseField.REPORTER: reporter_id,
+            CaseField.STATUS: status,
         }
 
 
-def validate_changes(changes: Any) -> dict[str, Any]:
+def validate_changes(changes: Any) -> CaseFields:
     """Edits to a case: the same checks as a new case, field by field."""
     if not isinstance(changes, dict):
         raise InvalidInput("Changes must be a JSON object.")
@@ -214,25 +228,25 @@ def validate_changes(changes: Any) -> dict[str, Any]:
         raise InvalidInput(f"These cannot be changed: {', '.join(sorted(unknown))}.")
     out: dict[str, Any] = {}
     for key, value in changes.items():
-        if key == "category":
+        if key == CaseField.CATEGORY:
             out[key] = _text(changes, key, required=True)
             category_by_code(out[key])
-        elif key in ("summary", "platform", "url"):
-            out[key] = _text(changes, key, required=key == "summary", one_line=True)
-        elif key in ("description", "outcome"):
+        elif key in (CaseField.SUMMARY, CaseField.PLATFORM, CaseField.URL):
+            out[key] = _text(changes, key, required=key == CaseField.SUMMARY, one_line=True)
+        elif key in (CaseField.DESCRIPTION, CaseField.OUTCOME):
             out[key] = _text(changes, key)
-        elif key == "occurred_at":
+        elif key == CaseField.OCCURRED_AT:
             out[key] = _when(value, key)
-        elif key == "people":
+        elif key == CaseField.PEOPLE:
             out[key] = _people(value)
-        elif key == "subjects":
+        elif key == CaseField.SUBJECTS:
             out[key] = _names(value)
-        elif key == "status":
+        elif key == CaseField.STATUS:
             status = _text(changes, key, required=True)
             if status not in STATUSES:
                 raise InvalidInput(f"status must be one of {', '.join(STATUSES)}.")
             out[key] = status
-        elif key == "escalated_to_leadership":
+        elif key == CaseField.ESCALATED_TO_LEADERSHIP:
             out[key] = bool(value)
     check_total_size(out, "The change")
-    return out
+    return cast(CaseFields, out)

@@ -8,16 +8,18 @@ from typing import Any
 
 from safelog.domain.categories import category_by_code
 from safelog.domain.deadlines import LONDON, due_at
+from safelog.domain.outcomes import CaseStatus
 from safelog.domain.routes import Route, route_info, routes_for
+from safelog.vault.case_schema import CaseField, CaseFields, EscalationRecord
 from safelog.vault.records import CaseDetail
 
 
-def _suggestions(fields: dict[str, Any]) -> list[Any]:
-    category = category_by_code(fields["category"])
+def _suggestions(fields: CaseFields) -> list[Any]:
+    category = category_by_code(fields[CaseField.CATEGORY])
     return routes_for(
         category,
-        about_headteacher=bool(fields.get("about_headteacher")),
-        about_staff=bool(fields.get("subjects")),
+        about_headteacher=bool(fields.get(CaseField.ABOUT_HEADTEACHER)),
+        about_staff=bool(fields.get(CaseField.SUBJECTS)),
     )
 
 
@@ -28,7 +30,7 @@ def _entry(
     reason: str,
     reference_label: str | None,
     due: datetime | None,
-    record: dict[str, Any],
+    record: EscalationRecord,
     *,
     suggested: bool = True,
 ) -> dict[str, Any]:
@@ -51,11 +53,11 @@ def _entry(
     }
 
 
-def escalations_from(fields: dict[str, Any], raised_at: datetime | None) -> list[dict[str, Any]]:
+def escalations_from(fields: CaseFields, raised_at: datetime | None) -> list[dict[str, Any]]:
     """The suggested routes with what was recorded on each, then any route recorded that
     the rules did not suggest (a DSL may always tell the police, say): a record is never
     hidden because the rules did not think of it."""
-    recorded: dict[str, Any] = fields.get("escalations") or {}
+    recorded = fields.get(CaseField.ESCALATIONS) or {}
     out = []
     for suggestion in _suggestions(fields):
         route = suggestion.route.value
@@ -95,14 +97,14 @@ def escalations_for(detail: CaseDetail) -> list[dict[str, Any]]:
     return escalations_from(detail.fields, raised_at)
 
 
-def next_due(fields: dict[str, Any], created_at: datetime) -> str | None:
+def next_due(fields: CaseFields, created_at: datetime) -> str | None:
     """The earliest deadline still open: a required route not yet done, or an action."""
     dues: list[datetime] = []
-    if fields.get("status") != "closed":
+    if fields.get(CaseField.STATUS) != CaseStatus.CLOSED:
         for item in escalations_from(fields, created_at):
             if item["required"] and item["due"] and not (item["done_at"] or item["not_needed"]):
                 dues.append(datetime.fromisoformat(item["due"]))
-        for action in fields.get("actions") or []:
+        for action in fields.get(CaseField.ACTIONS) or []:
             if action.get("due") and not action.get("done_at"):
                 day = datetime.fromisoformat(action["due"]).date()
                 dues.append(datetime.combine(day, time(23, 59), LONDON))

@@ -38,7 +38,7 @@ import os
 import queue
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -50,6 +50,7 @@ from safelog.crypto.aead import DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
 from safelog.crypto.stream import CHUNK_SIZE, StreamDamaged, StreamEncryptor, decrypt_stream
 from safelog.domain.categories import category_by_code
+from safelog.domain.outcomes import CaseStatus
 from safelog.errors import (
     AccessDenied,
     InvalidInput,
@@ -83,21 +84,32 @@ from safelog.evidence.intake import (
     too_large_message,
     type_mismatch,
 )
-from safelog.store.schema import CaseRow, EvidenceRow
-from safelog.text import check_typed
+from safelog.store.schema import EvidenceRow
+from safelog.text import check_typed, optional_text
 from safelog.vault.audit_view import AuditEntry, case_audit
-from safelog.vault.authority import REPORTER_MAY_ADD, check_evidence_author
-from safelog.vault.case_input import MAX_TEXT
-from safelog.vault.cases import (
-    MANAGERS,
+from safelog.vault.authority import MANAGERS, REPORTER_MAY_ADD
+from safelog.vault.case_engine import (
     OpenCase,
-    _read_versions,
     commit_version,
+    evidence_statement,
+    lock_case,
     open_case,
+    read_case,
     seal_from_reporter,
+    verify_evidence_row,
+)
+from safelog.vault.case_input import MAX_TEXT
+from safelog.vault.case_schema import (
+    CaseField,
+    CaseFields,
+    EvidenceDetails,
+    EvidenceMeta,
+    EvidenceSighting,
+    ImageReport,
 )
 from safelog.vault.records import EvidenceInfo
 from safelog.vault.session import Session
+from safelog.vault.settings import load_settings
 
 MAX_ORIGINAL_NAME = 4096  # characters of the original name kept (file systems allow ~255)
 # A time "seen" may be up to a day ahead of this computer's clock (time zones typed wrong,
@@ -105,15 +117,15 @@ MAX_ORIGINAL_NAME = 4096  # characters of the original name kept (file systems a
 _SEEN_AT_SLACK = timedelta(days=1)
 
 
-def _key_aad(evidence_id: str, case_id: str, key_no: int) -> bytes:
+def key_aad(evidence_id: str, case_id: str, key_no: int) -> bytes:
     return binding("evidence-key", evidence_id, case_id, key_no)
 
 
-def _meta_aad(evidence_id: str, case_id: str) -> bytes:
+def meta_aad(evidence_id: str, case_id: str) -> bytes:
     return binding("evidence-meta", evidence_id, case_id)
 
 
-def _thumbnail_aad(evidence_id: str, case_id: str) -> bytes:
+def thumbnail_aad(evidence_id: str, case_id: str) -> bytes:
     return binding("evidence-thumbnail", evidence_id, case_id)
 
 
@@ -133,7 +145,7 @@ class EvidenceAdded:
 @dataclass(frozen=True)
 class EvidenceItem:
     info: EvidenceInfo
-    sightings: list[dict[str, Any]] = field(default_factory=list)
+    sightings: list[EvidenceSighting] = field(default_factory=list)
     thumbnail: bytes | None = None
 
 
@@ -152,11 +164,11 @@ class IntakeRules:
 # --------------------------------------------------------------------------------------
 
 
-def _contributor_problem(session: Session, reference: str, fields: dict[str, Any]) -> str:
+def _contributor_problem(session: Session, reference: str, fields: CaseFields) -> str:
     if MANAGERS & session.person.roles:
         return ""
-    status = fields.get("status", "new")
-    if fields.get("reporter") == session.user_id:
+    status = fields.get(CaseField.STATUS, CaseStatus.NEW)
+    if fields.get(CaseField.REPORTER) == session.user_id:
         if status in REPORTER_MAY_ADD:
             return ""
         return (
@@ -169,7 +181,7 @@ def _contributor_problem(session: Session, reference: str, fields: dict[str, Any
     )
 
 
-def _check_contributor(session: Session, reference: str, fields: dict[str, Any]) -> None:
+def _check_contributor(session: Session, reference: str, fields: CaseFields) -> None:
     problem = _contributor_problem(session, reference, fields)
     if problem:
         raise AccessDenied(problem)
@@ -181,9 +193,9 @@ _KEPT_OUT_WORDS = {
 }
 
 
-def _check_not_blocked(fields: dict[str, Any], kept_out: str | None) -> None:
+def _check_not_blocked(fields: CaseFields, kept_out: str | None) -> None:
     """`kept_out`: what intake.kept_out_with_images found the file to be."""
-    category = category_by_code(fields["category"])
+    category = category_by_code(fields[CaseField.CATEGORY])
     if kept_out and category.blocks_image_import:
         raise ImageImportBlocked(
             f"SafeLog does not store {_KEPT_OUT_WORDS[kept_out]} for a concern of this kind "
@@ -200,10 +212,10 @@ def intake_rules(session: Session, reference: str) -> IntakeRules:
     try:
         with session.engine.connect() as conn:
             case = open_case(session, conn, reference)
-            fields, _, _, _ = _read_versions(session, conn, case)
+            fields = read_case(session, conn, case).fields
     except ReportBeingHandled as handled:
         return IntakeRules(may_add=False, reason=str(handled), images_blocked=False, guidance="")
-    category = category_by_code(fields["category"])
+    category = category_by_code(fields[CaseField.CATEGORY])
     problem = _contributor_problem(session, case.row.reference, fields)
     return IntakeRules(
         may_add=not problem,
@@ -217,7 +229,7 @@ def intake_rules(session: Session, reference: str) -> IntakeRules:
 # What is recorded with an item.
 # --------------------------------------------------------------------------------------
 
-_META_KEYS = ("source_url", "platform", "handle", "description", "seen_at")
+_META_KEYS = frozenset(EvidenceDetails.__annotations__)
 
 
 def _one_line(value: str, what: str, limit: int) -> str:
@@ -227,14 +239,6 @@ def _one_line(value: str, what: str, limit: int) -> str:
     if len(value) > limit:
         raise InvalidInput(f"The {what} is longer than {limit} characters.")
     return check_typed(value, f"The {what}")
-
-
-def _lines(value: str, what: str) -> str:
-    """Text that may run over several lines (a description)."""
-    value = (value or "").strip()
-    if len(value) > MAX_TEXT:
-        raise InvalidInput(f"The {what} is longer than {MAX_TEXT} characters.")
-    return check_typed(value, f"The {what}", multi_line=True)
 
 
 def _time_given(value: str, what: str, now: datetime) -> str:
@@ -261,11 +265,11 @@ def _time_given(value: str, what: str, now: datetime) -> str:
     return parsed.isoformat()
 
 
-def _clean_metadata(metadata: dict[str, str], now: datetime) -> dict[str, str]:
-    unknown = set(metadata) - set(_META_KEYS)
+def _clean_metadata(metadata: dict[str, str], now: datetime) -> EvidenceDetails:
+    unknown = set(metadata) - _META_KEYS
     if unknown:
         raise InvalidInput(f"Unknown evidence details: {', '.join(sorted(unknown))}.")
-    description = _lines(metadata.get("description") or "", "description")
+    description = optional_text(metadata.get("description") or "", "description", limit=MAX_TEXT)
     return {
         "source_url": _one_line(metadata.get("source_url", ""), "source URL", 4000),
         "platform": _one_line(metadata.get("platform", ""), "platform", 200),
@@ -277,8 +281,6 @@ def _clean_metadata(metadata: dict[str, str], now: datetime) -> dict[str, str]:
 
 def evidence_limit(session: Session) -> int:
     """The school's limit (signed setting `evidence_limit_bytes`, 2 GiB by default)."""
-    from safelog.vault.settings import load_settings
-
     return load_settings(session).evidence_limit_bytes
 
 
@@ -411,7 +413,7 @@ def import_stream_detailed(
     # Refuse before reading another byte if this person may not add it here.
     with session.engine.connect() as conn:
         case = open_case(session, conn, reference)
-        fields, _, _, _ = _read_versions(session, conn, case)
+        fields = read_case(session, conn, case).fields
     _check_contributor(session, case.row.reference, fields)
     _check_not_blocked(fields, kept_out)
 
@@ -622,14 +624,6 @@ class _BackgroundSha256:
         return self._hash.hexdigest()
 
 
-def _lock_case(conn: Connection, reference: str) -> None:
-    """On PostgreSQL, hold the case row for the rest of the transaction, so that two
-    imports of the same file into one case cannot both miss each other."""
-    conn.execute(
-        select(CaseRow.id).where(CaseRow.reference == reference.strip().upper()).with_for_update()
-    )
-
-
 def _notes(sniffed: SniffedType, claimed: str | None, preview: Preview) -> tuple[str, ...]:
     notes = []
     if claimed:
@@ -653,24 +647,25 @@ def _record_evidence(
     kept_out: str | None,
     finished_preview: Callable[[], Preview],
     original_name: str,
-    details: dict[str, str],
+    details: EvidenceDetails,
 ) -> EvidenceAdded:
     if encryptor.size == 0:
         raise InvalidInput(EMPTY_MESSAGE)
     sha256 = encryptor.sha256.hexdigest()
     with session.write() as conn:
-        _lock_case(conn, reference)
+        lock_case(conn, reference)
         session.sync_membership(conn)
         case = open_case(session, conn, reference)
         seal_from_reporter(session, conn, case)
-        fields, _, prev, _ = _read_versions(session, conn, case)
+        verified = read_case(session, conn, case)
+        fields = verified.fields
         _check_contributor(session, case.row.reference, fields)
         _check_not_blocked(fields, kept_out)
         case_id = case.row.id
         existing = next((e for e in list_evidence(session, conn, case) if e.sha256 == sha256), None)
         now = session.clock()
         if existing is not None:
-            sighting = {
+            sighting: EvidenceSighting = {
                 "evidence_id": existing.id,
                 "sha256": sha256,
                 **details,
@@ -680,9 +675,11 @@ def _record_evidence(
                 "recorded_at": now.isoformat(),
                 "device": session.device,
             }
-            sightings = [*(fields.get("evidence_sightings") or []), sighting]
-            changed = {"evidence_sightings": sightings}
-            version = commit_version(session, conn, case, {**fields, **changed}, prev, changed)
+            sightings = [*(fields.get(CaseField.EVIDENCE_SIGHTINGS) or []), sighting]
+            changed: CaseFields = {CaseField.EVIDENCE_SIGHTINGS: sightings}
+            version = commit_version(
+                session, conn, case, {**fields, **changed}, verified.last_statement, changed
+            )
             session.audit(
                 conn,
                 "evidence.sighting",
@@ -708,7 +705,7 @@ def _record_evidence(
                 ),
             )
         preview = finished_preview()
-        meta = {
+        meta: EvidenceMeta = {
             **details,
             "file_name": safe_file_name(original_name),
             "original_name": original_name,
@@ -724,14 +721,14 @@ def _record_evidence(
             "added_by": session.person.name,
             "device": session.device,
         }
-        meta_ct = case.current.seal(canonical_json(meta), _meta_aad(evidence_id, case_id))
-        wrapped = case.current.seal(file_key, _key_aad(evidence_id, case_id, case.row.key_no))
+        meta_ct = case.current.seal(canonical_json(meta), meta_aad(evidence_id, case_id))
+        wrapped = case.current.seal(file_key, key_aad(evidence_id, case_id, case.row.key_no))
         thumbnail_ct = (
-            case.current.seal(preview.thumbnail, _thumbnail_aad(evidence_id, case_id))
+            case.current.seal(preview.thumbnail, thumbnail_aad(evidence_id, case_id))
             if preview.thumbnail
             else None
         )
-        statement = _statement(
+        statement = evidence_statement(
             evidence_id,
             case_id,
             case.row.key_no,
@@ -787,20 +784,23 @@ def _record_evidence(
 def _contribute(
     session: Session,
     reference: str,
-    compute: Callable[[dict[str, Any]], dict[str, Any]],
+    compute: Callable[[CaseFields], CaseFields],
     action: str,
 ) -> int:
     """Append a version as a contributor (see the module docstring for who may)."""
     session.ensure_open()
     with session.write() as conn:
-        _lock_case(conn, reference)
+        lock_case(conn, reference)
         session.sync_membership(conn)
         case = open_case(session, conn, reference)
         seal_from_reporter(session, conn, case)
-        fields, _, prev, _ = _read_versions(session, conn, case)
+        verified = read_case(session, conn, case)
+        fields = verified.fields
         _check_contributor(session, case.row.reference, fields)
         changed = compute(fields)
-        version = commit_version(session, conn, case, {**fields, **changed}, prev, changed)
+        version = commit_version(
+            session, conn, case, {**fields, **changed}, verified.last_statement, changed
+        )
         session.audit(
             conn,
             action,
@@ -823,7 +823,7 @@ def record_image_report(
     what was reported, who was informed and when, and the police reference. A signed
     version (field `image_reports`); returns its number."""
     now = session.clock()
-    text = _lines(description, "description")
+    text = optional_text(description, "description", limit=MAX_TEXT)
     if not text:
         raise InvalidInput("Describe what was reported (in words; never the images).")
     who = _one_line(informed, "name of who was informed", 300)
@@ -834,7 +834,7 @@ def record_image_report(
     when = _time_given(
         informed_at.isoformat() if informed_at else now.isoformat(), "time they were informed", now
     )
-    entry = {
+    entry: ImageReport = {
         "id": str(uuid.uuid4()),
         "description": text,
         "informed": who,
@@ -846,94 +846,16 @@ def record_image_report(
     return _contribute(
         session,
         reference,
-        lambda fields: {"image_reports": [*(fields.get("image_reports") or []), entry]},
+        lambda fields: {
+            CaseField.IMAGE_REPORTS: [*(fields.get(CaseField.IMAGE_REPORTS) or []), entry]
+        },
         "case.image-report",
-    )
-
-
-def _statement(
-    evidence_id: str,
-    case_id: str,
-    key_no: int,
-    size: int,
-    chunks: int,
-    meta_ct: bytes,
-    wrapped: bytes,
-    thumbnail_ct: bytes | None,
-    author: str,
-    at: datetime,
-    membership: int | None,
-    case_version: int | None,
-) -> bytes:
-    # Where in the membership log and in the case the item was added: readers check the
-    # author's authority there (vault/authority.py).
-    placed = {} if membership is None else {"membership": membership}
-    if case_version is not None:
-        placed["case_version"] = case_version
-    return canonical_json(
-        {
-            **placed,
-            "type": "evidence",
-            "id": evidence_id,
-            "case_id": case_id,
-            "key_no": key_no,
-            "size": size,
-            "chunks": chunks,
-            "meta": hashlib.sha256(meta_ct).hexdigest(),
-            "key": hashlib.sha256(wrapped).hexdigest(),
-            "thumbnail": hashlib.sha256(thumbnail_ct).hexdigest() if thumbnail_ct else "",
-            "author": author,
-            "at": at.isoformat(),
-        }
     )
 
 
 # --------------------------------------------------------------------------------------
 # Reading.
 # --------------------------------------------------------------------------------------
-
-
-def _verified_row(session: Session, conn: Connection, row: Any, case: OpenCase) -> None:
-    reference = case.row.reference
-    where = f"evidence {row.id} of case {reference}"
-    author = session.known_person(conn, row.added_by)
-    try:
-        placed = json.loads(row.statement)
-    except ValueError:
-        raise TamperDetected(f"The record of {where} has been altered.") from None
-    expected = _statement(
-        row.id,
-        row.case_id,
-        row.key_no,
-        row.size,
-        row.chunk_count,
-        row.metadata_ct,
-        row.file_key_wrapped,
-        row.thumbnail_ct,
-        row.added_by,
-        row.added_at,
-        placed.get("membership") if isinstance(placed, dict) else None,
-        placed.get("case_version") if isinstance(placed, dict) else None,
-    )
-    if (
-        author is None
-        or expected != row.statement
-        or not author.verifies(row.signature, row.statement)
-    ):
-        raise TamperDetected(f"The record of {where} has been altered.")
-    if case.version_log is None or case.audit_items is None:
-        _read_versions(session, conn, case)
-    assert case.version_log is not None and case.audit_items is not None
-    where = f"Evidence {row.id} of case {reference}"
-    check_evidence_author(
-        session,
-        author,
-        placed,
-        case.version_log,
-        where,
-        case.audit_items,
-        case.first_manager_version,
-    )
 
 
 def _rows(session: Session, conn: Connection, case: OpenCase) -> list[tuple[Any, EvidenceInfo]]:
@@ -944,12 +866,12 @@ def _rows(session: Session, conn: Connection, case: OpenCase) -> list[tuple[Any,
     ).all()
     items = []
     for row in rows:
-        _verified_row(session, conn, row, case)
+        verify_evidence_row(session, conn, case, row)
         cipher = case.ciphers.get(row.key_no)
         try:
             if cipher is None:
                 raise DecryptionFailed("no key")
-            meta = json.loads(cipher.open(row.metadata_ct, _meta_aad(row.id, row.case_id)))
+            meta = json.loads(cipher.open(row.metadata_ct, meta_aad(row.id, row.case_id)))
         except DecryptionFailed:
             raise TamperDetected(
                 f"The details of evidence {row.id} of case {case.row.reference} are damaged."
@@ -983,17 +905,19 @@ def _open_thumbnail(case: OpenCase, row: Any) -> bytes | None:
     try:
         if cipher is None:
             raise DecryptionFailed("no key")
-        return cipher.open(row.thumbnail_ct, _thumbnail_aad(row.id, row.case_id))
+        return cipher.open(row.thumbnail_ct, thumbnail_aad(row.id, row.case_id))
     except DecryptionFailed:
         raise TamperDetected(
             f"The thumbnail of evidence {row.id} of case {case.row.reference} is damaged."
         ) from None
 
 
-def sightings_of(fields: dict[str, Any], evidence_id: str) -> list[dict[str, Any]]:
+def sightings_of(fields: Mapping[str, Any], evidence_id: str) -> list[EvidenceSighting]:
     """The later sightings of an item (the same file added again), oldest first."""
     return [
-        s for s in fields.get("evidence_sightings") or [] if s.get("evidence_id") == evidence_id
+        s
+        for s in fields.get(CaseField.EVIDENCE_SIGHTINGS) or []
+        if s.get("evidence_id") == evidence_id
     ]
 
 
@@ -1006,7 +930,7 @@ def list_case_evidence(
     with session.write() as conn:
         case = open_case(session, conn, reference)
         seal_from_reporter(session, conn, case)
-        fields, _, _, _ = _read_versions(session, conn, case)
+        fields = read_case(session, conn, case).fields
         rows = _rows(session, conn, case)
         items = [
             EvidenceItem(
@@ -1042,7 +966,7 @@ def read_thumbnail(session: Session, reference: str, evidence_id: str) -> bytes 
         ).one_or_none()
         if row is None:
             raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
-        _verified_row(session, conn, row, case)
+        verify_evidence_row(session, conn, case, row)
         return _open_thumbnail(case, row)
 
 
@@ -1062,7 +986,7 @@ def read_evidence(
         row = conn.execute(select(EvidenceRow.__table__).where(EvidenceRow.id == evidence_id)).one()
         try:
             file_key = case.ciphers[row.key_no].open(
-                row.file_key_wrapped, _key_aad(row.id, row.case_id, row.key_no)
+                row.file_key_wrapped, key_aad(row.id, row.case_id, row.key_no)
             )
         except DecryptionFailed:
             raise TamperDetected(f"The key of evidence {evidence_id} is damaged.") from None

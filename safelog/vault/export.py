@@ -22,6 +22,7 @@ from safelog.export.options import (
     ExportResult,
     ProgressCallback,
 )
+from safelog.vault.case_schema import CaseField
 from safelog.vault.session import Session
 
 if TYPE_CHECKING:
@@ -184,8 +185,11 @@ def export_case(
     from safelog.domain.categories import category_by_code
     from safelog.domain.roles import ROLE_LABELS, Role
     from safelog.export import casefile, signing
+
+    # The case use cases load with an export only: `safelog verify` imports this module too.
     from safelog.vault.audit_view import case_audit
-    from safelog.vault.cases import open_case, show_case
+    from safelog.vault.case_engine import open_case
+    from safelog.vault.cases import show_case
     from safelog.vault.escalations import escalations_for
 
     options = options or ExportOptions()
@@ -212,7 +216,7 @@ def export_case(
     steps.check()
     detail = show_case(session, reference)  # refuses anyone who may not read the case
     fields = detail.fields
-    images_blocked = bool(category_by_code(fields["category"]).blocks_image_import)
+    images_blocked = bool(category_by_code(fields[CaseField.CATEGORY]).blocks_image_import)
     images = sum(
         1
         for info in detail.evidence
@@ -235,7 +239,7 @@ def export_case(
         steps.step("Contacting the timestamp server")
 
     people = session.directory.people
-    reporter = people.get(fields.get("reporter") or "")
+    reporter = people.get(fields.get(CaseField.REPORTER) or "")
     roles = [ROLE_LABELS[r] for r in Role if r in person.roles]
     data = casefile.CaseFileData(
         school=session.directory.school,
@@ -246,7 +250,8 @@ def export_case(
         fields=fields,
         reporter=reporter.name if reporter else None,
         subjects=[
-            people[s].name if s in people else "an unknown user" for s in fields.get("subjects", [])
+            people[s].name if s in people else "an unknown user"
+            for s in fields.get(CaseField.SUBJECTS, [])
         ],
         escalations=escalations_for(detail),
         evidence=entries,

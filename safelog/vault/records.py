@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from safelog.vault.case_schema import CaseFields
+
 
 @dataclass(frozen=True)
 class CaseSummary:
@@ -46,6 +48,15 @@ class Version:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """A reply to the person who reported a concern, as they read it."""
+
+    text: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class EvidenceInfo:
     id: str
     file_name: str
@@ -61,12 +72,12 @@ class EvidenceInfo:
 class CaseDetail:
     id: str
     reference: str
-    fields: dict[str, Any]
+    fields: CaseFields
     versions: list[Version]
     evidence: list[EvidenceInfo] = field(default_factory=list)
     audience: list[str] = field(default_factory=list)
     # version number -> the values that version set, to show what changed
-    changes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    changes: dict[int, CaseFields] = field(default_factory=dict)
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.fields.get(name, default)

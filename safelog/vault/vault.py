@@ -1,4 +1,5 @@
-"""A vault on disk: create it, invite and enrol people, and unlock it into a Session."""
+"""A vault on disk: create it, enrol people and unlock it into a Session. Who is in it
+(invite, admit, remove, reset) is vault/membership_changes.py, behind `Vault`'s methods."""
 
 from __future__ import annotations
 
@@ -14,14 +15,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from safelog.crypto import recovery, sealing
 from safelog.crypto import wrap as hpke
-from safelog.crypto.aead import DecryptionFailed
 from safelog.crypto.ca import certificate_der, create_ca, fingerprint, issue_user_certificate
 from safelog.crypto.encoding import b64, canonical_json, unb64
 from safelog.crypto.identity import Identity, ed25519_public_bytes, x25519_public_bytes
@@ -44,39 +42,28 @@ from safelog.store.chunks import ChunkStore, delete_orphans, open_chunk_store
 from safelog.store.engine import open_engine
 from safelog.store.schema import (
     FailedUnlockRow,
-    PastIdentityRow,
     RoleGrantRow,
     UserRow,
     VaultRow,
 )
-from safelog.text import hidden_character
-from safelog.vault import membership
-from safelog.vault.directory import ENROLLED, INVITED, REMOVED, Person, load_directory
+from safelog.vault import membership, membership_changes
+from safelog.vault.directory import ENROLLED, INVITED, REMOVED, load_directory, vault_keys
+from safelog.vault.invitations import (
+    clean_name,
+    insert_invitation,
+    invitation_mac,
+    invite_signing_key,
+    invite_x25519,
+)
 from safelog.vault.membership import invitation_fields
 from safelog.vault.missing import check_nothing_missing
 from safelog.vault.paths import database_url, device_name
 from safelog.vault.session import Clock, Session, role_grant_context, utc_now
 
 FORMAT = 1
-INVITATION_DAYS = 14
 MIN_PASSPHRASE = 10
 FREE_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 300
-
-
-@dataclass(frozen=True)
-class Invited:
-    user_id: str
-    secret: bytes
-    invitation: bytes
-    signature: bytes
-
-    def entry(self, kind: str) -> dict[str, Any]:
-        return {
-            "type": kind,
-            "user_id": self.user_id,
-            **invitation_fields(self.invitation, self.signature),
-        }
 
 
 def _ca_signer(ca_key: ec.EllipticCurvePrivateKey) -> Any:
@@ -90,126 +77,12 @@ class SetupResult:
     governors_recovery_key: str
 
 
-def _derive(secret: bytes, label: bytes) -> bytes:
-    return HKDF(hashes.SHA256(), 32, salt=None, info=b"safelog/v1/invite/" + label).derive(secret)
-
-
-def _invite_signing_key(secret: bytes) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(_derive(secret, b"ed25519"))
-
-
-def _invite_x25519(secret: bytes) -> X25519PrivateKey:
-    """Receives role keys restored with a recovery key, until the invitee enrols."""
-    return X25519PrivateKey.from_private_bytes(_derive(secret, b"x25519"))
-
-
-def _invitation_mac(secret: bytes, invitation: bytes, ca_der: bytes) -> bytes:
-    return hmac.new(_derive(secret, b"mac"), invitation + ca_der, hashlib.sha256).digest()
-
-
-def _parse_recovery(recovery_key: str) -> bytes:
-    try:
-        return recovery.parse_key(recovery_key)
-    except recovery.RecoveryKeyInvalid as exc:
-        raise InvalidInput(f"That recovery key is not valid: {exc}.") from None
-
-
-def _recovery_kind_of(stored: dict[str, bytes], secret: bytes) -> RecoveryKey:
-    """Which of the vault's recovery keys (public X25519 by kind) this secret is."""
-    public = x25519_public_bytes(recovery.recovery_x25519(secret).public_key())
-    for kind, key in stored.items():
-        if hmac.compare_digest(key, public):
-            return RecoveryKey(kind)
-    raise InvalidInput("That recovery key does not belong to this vault.")
-
-
-class _EscrowHolder:
-    """A recovery key at work without a signed-in user: it hands the role keys it keeps
-    to a person it admitted, each checked against the membership log first."""
-
-    def __init__(self, vault: Vault, conn: Connection, kind: RecoveryKey, secret: bytes) -> None:
-        self.vault, self.conn, self.kind = vault, conn, kind
-        self.private = recovery.recovery_x25519(secret)
-        self.signer = recovery.recovery_ed25519(secret)
-        self.slot = f"recovery:{kind.value}"
-
-    def hand_over(
-        self, key_role: KeyRole, target: membership.Member, state: membership.MembershipState
-    ) -> None:
-        """Each epoch of the role's key kept for this recovery key. A role with no key yet
-        gets one from its first member at their next sign-in."""
-        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-
-        if target.public is None:
-            return  # not enrolled yet: a reset leaves the keys for the enrolment code
-        epochs = {e.epoch: e for e in state.epochs.get(key_role, [])}
-        recipient = X25519PublicKey.from_public_bytes(unb64(target.public["x25519"]))
-        user_slot = f"user:{target.user_id}"
-        held = {
-            row.epoch
-            for row in self.conn.execute(
-                select(RoleGrantRow.epoch).where(
-                    RoleGrantRow.role == key_role.value, RoleGrantRow.recipient == user_slot
-                )
-            ).all()
-        }
-        rows = self.conn.execute(
-            select(RoleGrantRow.__table__).where(
-                RoleGrantRow.role == key_role.value, RoleGrantRow.recipient == self.slot
-            )
-        ).all()
-        for row in rows:
-            epoch = epochs.get(row.epoch)
-            if epoch is None or row.epoch in held:
-                continue
-            try:
-                secret = hpke.unwrap(
-                    row.wrapped, self.private, role_grant_context(row.role, row.epoch, self.slot)
-                )
-            except DecryptionFailed:
-                raise TamperDetected(
-                    f"The {key_role.value} key kept for the {self.kind.value} recovery key is "
-                    "damaged."
-                ) from None
-            key = X25519PrivateKey.from_private_bytes(secret)
-            if x25519_public_bytes(key.public_key()) != epoch.public:
-                raise KeyNotTrusted(
-                    f"The {key_role.value} key kept for the recovery key does not match the "
-                    "membership log."
-                )
-            self._grant(key_role, row.epoch, key, user_slot, recipient)
-
-    def _grant(
-        self, key_role: KeyRole, epoch: int, private: X25519PrivateKey, slot: str, public: Any
-    ) -> None:
-        self.conn.execute(
-            insert(RoleGrantRow).values(
-                role=key_role.value,
-                epoch=epoch,
-                recipient=slot,
-                wrapped=hpke.wrap(
-                    private.private_bytes_raw(),
-                    public,
-                    role_grant_context(key_role.value, epoch, slot),
-                ),
-                created_at=self.vault.clock(),
-            )
-        )
-
-
 def check_new_passphrase(passphrase: str) -> None:
     if len(passphrase) < MIN_PASSPHRASE:
         raise InvalidInput(
             f"Choose a passphrase of at least {MIN_PASSPHRASE} characters; "
             "a few unrelated words work well."
         )
-
-
-def clean_name(name: str) -> str:
-    cleaned = " ".join(name.split())
-    if not cleaned or len(cleaned) > 200 or hidden_character(cleaned) is not None:
-        raise InvalidInput("A name must be 1 to 200 printable characters.")
-    return cleaned
 
 
 class Vault:
@@ -322,7 +195,7 @@ class Vault:
             )
         founder_roles = frozenset({Role.ADMIN, Role.DSL})
         with self.engine.begin() as conn:
-            founder = self._insert_invitation(
+            founder = insert_invitation(
                 conn, vault_id, ca_key, ca_der, name, founder_roles, "setup", now
             )
             # The membership log starts here, signed by the school CA: the founder is
@@ -347,352 +220,30 @@ class Vault:
             governors_recovery_key=recovery.format_key(secrets[RecoveryKey.GOVERNORS]),
         )
 
-    def _insert_invitation(
-        self,
-        conn: Connection,
-        vault_id: str,
-        ca_key: ec.EllipticCurvePrivateKey,
-        ca_der: bytes,
-        name: str,
-        roles: frozenset[Role],
-        issued_by: str,
-        now: datetime,
-        reset_user_id: str | None = None,
-    ) -> Invited:
-        """Insert (or, for a reset, replace) a signed invitation."""
-        secret = recovery.new_secret()[:16]
-        user_id = reset_user_id or str(uuid.uuid4())
-        invitation = canonical_json(
-            {
-                "type": "invitation",
-                "vault_id": vault_id,
-                "user_id": user_id,
-                "name": name,
-                "roles": sorted(r.value for r in roles),
-                "invite_ed25519": b64(
-                    ed25519_public_bytes(_invite_signing_key(secret).public_key())
-                ),
-                "invite_x25519": b64(x25519_public_bytes(_invite_x25519(secret).public_key())),
-                "issued_by": issued_by,
-                "issued_at": now.isoformat(),
-                "expires_at": (now + timedelta(days=INVITATION_DAYS)).isoformat(),
-            }
-        )
-        invitation_sig = ca_key.sign(invitation, ec.ECDSA(hashes.SHA256()))
-        invited = Invited(user_id, secret, invitation, invitation_sig)
-        signed = {
-            "invitation": invitation,
-            "invitation_sig": invitation_sig,
-            "invitation_mac": _invitation_mac(secret, invitation, ca_der),
-            "status": INVITED,
-        }
-        if reset_user_id is not None:
-            current = conn.execute(
-                select(UserRow.__table__).where(UserRow.id == reset_user_id)
-            ).one()
-            if current.enrolment is not None and current.enrolment_sig is not None:
-                conn.execute(
-                    insert(PastIdentityRow).values(
-                        user_id=reset_user_id,
-                        invitation=current.invitation,
-                        invitation_sig=current.invitation_sig,
-                        enrolment=current.enrolment,
-                        enrolment_sig=current.enrolment_sig,
-                        retired_at=now,
-                    )
-                )
-            conn.execute(
-                update(UserRow)
-                .where(UserRow.id == reset_user_id)
-                .values(
-                    **signed,
-                    enrolment=None,
-                    enrolment_sig=None,
-                    sealed_keys=None,
-                    certificate=None,
-                    enrolled_at=None,
-                )
-            )
-            return invited
-        taken = conn.execute(
-            select(func.count())
-            .select_from(UserRow)
-            .where(func.lower(UserRow.name) == name.lower())
-        ).scalar_one()
-        if taken:
-            raise InvalidInput(f"There is already a user called {name}.")
-        conn.execute(insert(UserRow).values(id=user_id, name=name, created_at=now, **signed))
-        return invited
+    # -- people (safelog/vault/membership_changes.py) ------------------------------------
 
     def invite(self, session: Session, name: str, roles: frozenset[Role]) -> str:
         """A one-time enrolment code for a new person. Only admins may invite."""
-        session.ensure_open()
-        name = clean_name(name)
-        ca_key = self._require_admin(session)
-        if not roles:
-            raise InvalidInput("Give the new person at least one role.")
-        with session.write() as conn:
-            invited = self._insert_invitation(
-                conn,
-                session.directory.vault_id,
-                ca_key,
-                session.directory.ca_der,
-                name,
-                roles | {Role.STAFF},
-                session.user_id,
-                self.clock(),
-            )
-            session.append_membership(conn, invited.entry("invite"))
-            session.audit(
-                conn,
-                "user.invite",
-                {"user_id": invited.user_id, "name": name, "roles": sorted(roles)},
-            )
-        return recovery.format_key(invited.secret, group=4)
-
-    def _require_admin(self, session: Session) -> ec.EllipticCurvePrivateKey:
-        if Role.ADMIN not in session.person.roles or session.ca_key is None:
-            raise AccessDenied("Only an administrator can do that.")
-        return session.ca_key
+        return membership_changes.invite(session, name, roles, self.clock)
 
     def admit(self, session: Session, name: str, decline: bool = False) -> list[Role]:
-        """Admit (or decline) an enrolled person to each role they wait for that this
-        member may admit them to, handing over the role keys this member holds. Returns
-        the roles admitted or declined."""
-        from safelog.domain.admission import may_admit
-        from safelog.domain.roles import ROLE_KEYS
-
-        session.ensure_open()
-        with session.write() as conn:
-            session.reload_directory(conn)
-            person = self._require_person(session, name)
-            if person.id == session.user_id:
-                raise InvalidInput("No one can admit themselves; ask another member of the role.")
-            waiting = sorted(person.pending)
-            roles = [r for r in waiting if may_admit(session.person.roles, r)]
-            if not roles:
-                if not waiting:
-                    raise InvalidInput(f"{person.name} is not waiting to be admitted to any role.")
-                raise AccessDenied(
-                    f"{person.name} is waiting to be admitted as "
-                    f"{', '.join(r.value for r in waiting)}; you cannot admit anyone to that."
-                )
-            member = session.directory.membership.members[person.id]
-            for role in roles:
-                session.append_membership(
-                    conn,
-                    {
-                        "type": "decline" if decline else "admit",
-                        "user_id": person.id,
-                        "role": role.value,
-                        "invitation": member.invitation_sha,
-                    },
-                )
-            if not decline:
-                session.reload_directory(conn)
-                wanted = {ROLE_KEYS[r] for r in roles if r in ROLE_KEYS}
-                session.grant_held_keys(conn, person.id, wanted)
-            session.audit(
-                conn,
-                "user.decline" if decline else "user.admit",
-                {"user_id": person.id, "name": person.name, "roles": [r.value for r in roles]},
-            )
-        session.refresh()
-        return roles
+        """Admit (or decline) an enrolled person to the roles they wait for that this member
+        may admit them to; returns those roles."""
+        return membership_changes.admit(session, name, decline)
 
     def admit_with_recovery(self, name: str, recovery_key: str) -> list[Role]:
-        """The first chair (or anyone the key may admit), admitted with a recovery key by
-        whoever holds it: the clerk to the governors need not be a SafeLog user. The key
-        hands over the role keys it keeps, checked against the membership log."""
-        from safelog.domain.admission import recovery_may_admit
-        from safelog.domain.roles import ROLE_KEYS
-
+        """Admit someone with a recovery key (the first chair, with the governors' key)."""
         self._require_vault()
-        secret = _parse_recovery(recovery_key)
-        with self.engine.connect() as conn:
-            vault = conn.execute(select(VaultRow.__table__)).one()
-        stored = json.loads(vault.record)["recovery"]
-        kind = _recovery_kind_of({k: unb64(v["x25519"]) for k, v in stored.items()}, secret)
-        from safelog.vault.directory import vault_keys
-
-        with self.engine.begin() as conn:
-            keys, _ = vault_keys(conn, fingerprint(vault.ca_cert), str(vault.vault_id))
-            state = membership.replay(membership.read_rows(conn), keys)
-            target = next(
-                (
-                    m
-                    for m in state.members.values()
-                    if m.name.casefold() == clean_name(name).casefold()
-                ),
-                None,
-            )
-            if target is None:
-                raise NotFound(f"There is no user called {name}.")
-            roles = sorted(r for r in target.pending if recovery_may_admit(kind, r))
-            if not roles:
-                raise InvalidInput(
-                    f"{target.name} is not waiting for the {kind.value} recovery key to admit "
-                    "them to any role."
-                )
-            signer = recovery.recovery_ed25519(secret)
-            for role in roles:
-                membership.append(
-                    conn,
-                    signer=f"recovery:{kind.value}",
-                    body={
-                        "type": "admit",
-                        "user_id": target.user_id,
-                        "role": role.value,
-                        "invitation": target.invitation_sha,
-                    },
-                    sign=signer.sign,
-                    at=self.clock(),
-                )
-            escrow = _EscrowHolder(self, conn, kind, secret)
-            for role in roles:
-                key_role = ROLE_KEYS.get(role)
-                if key_role is not None:
-                    escrow.hand_over(key_role, target, state)  # admissions move no epoch
-        return roles
-
-    def _require_person(self, session: Session, name: str) -> Person:
-        person = session.directory.by_name(name)
-        if person is None:
-            raise NotFound(f"There is no user called {name}.")
-        return person
+        return membership_changes.admit_with_recovery(self.engine, self.clock, name, recovery_key)
 
     def remove_user(self, session: Session, name: str) -> None:
-        """Take someone out of SafeLog. Each role key they held gets a new epoch the next
-        time another member of that role signs in, so nothing filed after that reaches them."""
-        session.ensure_open()
-        self._require_admin(session)
-        person = self._require_person(session, name)
-        if person.id == session.user_id:
-            raise InvalidInput("You cannot remove yourself; ask another administrator.")
-        if person.status == REMOVED:
-            raise InvalidInput(f"{person.name} has been removed already.")
-        with session.write() as conn:
-            session.append_membership(conn, {"type": "remove", "user_id": person.id})
-            # The status column only feeds the sign-in list; the log decides.
-            conn.execute(update(UserRow).where(UserRow.id == person.id).values(status=REMOVED))
-            session.audit(conn, "user.remove", {"user_id": person.id, "name": person.name})
-            rotated = session.rotate_after_removals_now(conn)
-            if rotated:
-                session.audit(conn, "keys.rotate", {"rotated": rotated})
+        """Take someone out of SafeLog (admins only)."""
+        membership_changes.remove_user(session, name)
 
     def reset_access(self, session: Session, name: str, recovery_key: str) -> str:
-        """For someone who lost their passphrase: a new enrolment code, with the role keys
-        the recovery key restores waiting for it. Every restored role gets a new epoch."""
-        from safelog.domain.admission import NEEDS_NO_ADMISSION, recovery_may_admit
-
-        session.ensure_open()
-        ca_key = self._require_admin(session)
-        person = self._require_person(session, name)
-        if person.status == REMOVED:
-            raise InvalidInput(f"{person.name} has been removed; invite them again instead.")
-        secret = _parse_recovery(recovery_key)
-        kind = _recovery_kind_of(session.directory.recovery_x25519, secret)
-        private = recovery.recovery_x25519(secret)
-        signer = recovery.recovery_ed25519(secret)
-        with session.write() as conn:
-            restored = self._restore_from_escrow(session, conn, kind, private)
-            invited = self._insert_invitation(
-                conn,
-                session.directory.vault_id,
-                ca_key,
-                session.directory.ca_der,
-                person.name,
-                person.claimed_roles | person.roles,
-                session.user_id,
-                self.clock(),
-                reset_user_id=person.id,
-            )
-            user_id, code = invited.user_id, invited.secret
-            session.append_membership(conn, invited.entry("reset"))
-            # The recovery key re-admits the person to the roles whose keys it keeps; any
-            # other role waits for a member of that role to admit them again.
-            invitation_sha = hashlib.sha256(invited.invitation).hexdigest()
-            for held in sorted(person.roles - NEEDS_NO_ADMISSION):
-                if recovery_may_admit(kind, held):
-                    session.append_membership(
-                        conn,
-                        {
-                            "type": "admit",
-                            "user_id": user_id,
-                            "role": held.value,
-                            "invitation": invitation_sha,
-                        },
-                        signed_by=(f"recovery:{kind.value}", signer.sign),
-                    )
-            conn.execute(delete(RoleGrantRow).where(RoleGrantRow.recipient == f"user:{user_id}"))
-            session.reload_directory(conn)
-            invite_public = _invite_x25519(code).public_key()
-            rotated = []
-            for role in sorted(person.key_roles & set(r for r, _ in restored)):
-                current = max(e for r, e in restored if r == role)
-                members = [
-                    p.id
-                    for p in session.directory.people.values()
-                    if p.status == ENROLLED and role in p.key_roles and p.id != user_id
-                ]
-                new_private = session.create_role_epoch(
-                    conn,
-                    role,
-                    current + 1,
-                    members,
-                    signed_by=(f"recovery:{kind.value}", signer.sign),
-                )
-                restored[(role, current + 1)] = new_private
-                rotated.append(f"{role.value} key epoch {current + 1}")
-                for (r, epoch), key in restored.items():
-                    if r != role:
-                        continue
-                    slot = f"invite:{user_id}"
-                    conn.execute(
-                        insert(RoleGrantRow).values(
-                            role=r.value,
-                            epoch=epoch,
-                            recipient=slot,
-                            wrapped=hpke.wrap(
-                                key.private_bytes_raw(),
-                                invite_public,
-                                role_grant_context(r.value, epoch, slot),
-                            ),
-                            created_at=self.clock(),
-                        )
-                    )
-            session.audit(
-                conn,
-                "user.reset-access",
-                {"user_id": user_id, "recovery_key": kind.value, "rotated": rotated},
-            )
-        return recovery.format_key(code, group=4)
-
-    def _restore_from_escrow(
-        self, session: Session, conn: Connection, kind: RecoveryKey, private: X25519PrivateKey
-    ) -> dict[tuple[KeyRole, int], X25519PrivateKey]:
-        restored: dict[tuple[KeyRole, int], X25519PrivateKey] = {}
-        rows = conn.execute(
-            select(RoleGrantRow.__table__).where(RoleGrantRow.recipient == f"recovery:{kind.value}")
-        ).all()
-        for row in rows:
-            role = KeyRole(row.role)
-            epoch = session.directory.epochs.get((role, row.epoch))
-            if epoch is None:
-                raise KeyNotTrusted(f"The {role.value} role key failed its signature check.")
-            try:
-                secret = hpke.unwrap(
-                    row.wrapped, private, role_grant_context(row.role, row.epoch, row.recipient)
-                )
-            except DecryptionFailed:
-                raise TamperDetected(
-                    f"The {role.value} key kept for the {kind.value} recovery key is damaged."
-                ) from None
-            key = X25519PrivateKey.from_private_bytes(secret)
-            if x25519_public_bytes(key.public_key()) != epoch.public:
-                raise KeyNotTrusted(f"The restored {role.value} key does not match its record.")
-            restored[(role, row.epoch)] = key
-        return restored
+        """A new enrolment code for someone who lost their passphrase (admins only, with a
+        recovery key)."""
+        return membership_changes.reset_access(session, name, recovery_key, self.clock)
 
     # -- enrolling -------------------------------------------------------------------------
 
@@ -702,7 +253,7 @@ class Vault:
             secret = recovery.parse_key(code, length=16)
         except recovery.RecoveryKeyInvalid as exc:
             raise InvalidInput(f"That enrolment code is not valid: {exc}.") from None
-        invite_public = b64(ed25519_public_bytes(_invite_signing_key(secret).public_key()))
+        invite_public = b64(ed25519_public_bytes(invite_signing_key(secret).public_key()))
         with self.engine.connect() as conn:
             rows = conn.execute(select(UserRow.__table__)).all()
         for row in rows:
@@ -731,7 +282,7 @@ class Vault:
             vault = conn.execute(select(VaultRow.__table__)).one()
         # The code authenticates the invitation and the CA certificate it was made under,
         # so a database writer cannot slip in a CA of their own before we pin it.
-        expected = _invitation_mac(secret, row.invitation, vault.ca_cert)
+        expected = invitation_mac(secret, row.invitation, vault.ca_cert)
         if not hmac.compare_digest(expected, row.invitation_mac):
             raise TamperDetected(
                 "The invitation in the database does not match your code: it may have been "
@@ -777,7 +328,7 @@ class Vault:
                 conn,
                 signer=f"invite:{user_id}",
                 body={"type": "enrol", "user_id": user_id, "enrolment": b64(enrolment)},
-                sign=_invite_signing_key(secret).sign,
+                sign=invite_signing_key(secret).sign,
                 at=now,
             )
             # Pinned in the person's own sealed keys: the log's first entry and their own
@@ -790,7 +341,7 @@ class Vault:
                 .where(UserRow.id == user_id, UserRow.status == INVITED)
                 .values(
                     enrolment=enrolment,
-                    enrolment_sig=_invite_signing_key(secret).sign(enrolment),
+                    enrolment_sig=invite_signing_key(secret).sign(enrolment),
                     sealed_keys=sealed,
                     status=ENROLLED,
                     enrolled_at=now,
@@ -814,8 +365,6 @@ class Vault:
     def _check_invitation_in_log(self, user_id: str, invitation: bytes, vault: Any) -> None:
         """The invitation must be this person's current one in the membership log, not yet
         used: a kept code cannot enrol again, nor a planted invitation enrol at all."""
-        from safelog.vault.directory import vault_keys
-
         with self.engine.connect() as conn:
             keys, _ = vault_keys(conn, fingerprint(vault.ca_cert), str(vault.vault_id))
             state = membership.replay(membership.read_rows(conn), keys)
@@ -834,7 +383,7 @@ class Vault:
         rows = conn.execute(
             select(RoleGrantRow.__table__).where(RoleGrantRow.recipient == slot)
         ).all()
-        private = _invite_x25519(secret)
+        private = invite_x25519(secret)
         for row in rows:
             role = KeyRole(row.role)
             epoch = session.directory.epochs.get((role, row.epoch))

@@ -6,36 +6,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from safelog.domain.categories import category_by_code
-from safelog.domain.outcomes import outcome_choices
+from safelog.domain.outcomes import CaseStatus, outcome_choices
 from safelog.domain.roles import Role
 from safelog.domain.routes import Route
 from safelog.errors import AccessDenied, InvalidInput
-from safelog.text import check_typed
+from safelog.text import optional_text, required_text
+from safelog.vault.case_engine import amend_case, checked_move, stamp
 from safelog.vault.case_input import MAX_TEXT
-from safelog.vault.cases import _checked_move, amend_case
+from safelog.vault.case_schema import (
+    ActionEntry,
+    CaseField,
+    CaseFields,
+    ChronologyEntry,
+    DecisionEntry,
+    EscalationRecord,
+    ReplyEntry,
+)
 from safelog.vault.session import Session
-
-
-def _text(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(f"Write the {what}.")
-    return _optional(value, what, limit=limit)
-
-
-def _optional(value: str, what: str, *, limit: int = MAX_TEXT) -> str:
-    """Typed text that may be left empty (a note, a reference)."""
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise InvalidInput(f"The {what} is longer than {limit} characters.")
-    return check_typed(value, f"The {what}", multi_line=True)
-
-
-def _stamp(session: Session) -> dict[str, str]:
-    return {"recorded_by": session.person.name, "recorded_at": session.clock().isoformat()}
 
 
 def _when(value: datetime | None) -> str:
@@ -50,22 +39,25 @@ def acknowledge(session: Session, reference: str) -> int:
     """The DSL has seen a new concern: its status moves on and the DSL route is done."""
     if Role.DSL not in session.person.roles:
         raise AccessDenied("Only a DSL acknowledges new concerns.")
-    stamp = _stamp(session)
+    recorded = stamp(session)
 
-    def compute(fields: dict[str, Any]) -> dict[str, Any]:
-        escalations = dict(fields.get("escalations") or {})
+    def compute(fields: CaseFields) -> CaseFields:
+        escalations = dict(fields.get(CaseField.ESCALATIONS) or {})
         escalations.setdefault(
-            Route.DSL.value,
+            Route.DSL,
             {
-                "done_at": stamp["recorded_at"],
+                "done_at": recorded["recorded_at"],
                 "told": session.person.name,
                 "how": "in SafeLog",
-                **stamp,
+                **recorded,
             },
         )
-        changes: dict[str, Any] = {"acknowledged": stamp, "escalations": escalations}
-        if fields.get("status") == "new":
-            changes["status"] = "acknowledged"
+        changes: CaseFields = {
+            CaseField.ACKNOWLEDGED: recorded,
+            CaseField.ESCALATIONS: escalations,
+        }
+        if fields.get(CaseField.STATUS) == CaseStatus.NEW:
+            changes[CaseField.STATUS] = CaseStatus.ACKNOWLEDGED
         return changes
 
     return amend_case(session, reference, compute, "case.acknowledge")
@@ -74,17 +66,17 @@ def acknowledge(session: Session, reference: str) -> int:
 def add_chronology(
     session: Session, reference: str, text: str, occurred_at: datetime | None = None
 ) -> int:
-    entry = {
+    entry: ChronologyEntry = {
         "id": str(uuid.uuid4()),
-        "text": _text(text, "entry"),
+        "text": required_text(text, "entry", limit=MAX_TEXT),
         "occurred_at": _when(occurred_at),
-        **_stamp(session),
+        **stamp(session),
     }
 
-    def compute(fields: dict[str, Any]) -> dict[str, Any]:
-        entries = [*(fields.get("chronology") or []), entry]
+    def compute(fields: CaseFields) -> CaseFields:
+        entries = [*(fields.get(CaseField.CHRONOLOGY) or []), entry]
         entries.sort(key=lambda e: e.get("occurred_at") or e["recorded_at"])
-        return {"chronology": entries}
+        return {CaseField.CHRONOLOGY: entries}
 
     return amend_case(session, reference, compute, "case.chronology")
 
@@ -92,38 +84,36 @@ def add_chronology(
 def add_action(
     session: Session, reference: str, text: str, owner: str, due: date | None = None
 ) -> int:
-    action = {
+    action: ActionEntry = {
         "id": str(uuid.uuid4()),
-        "text": _text(text, "action"),
-        "owner": _text(owner, "owner's name", limit=200),
+        "text": required_text(text, "action", limit=MAX_TEXT),
+        "owner": required_text(owner, "owner's name", limit=200),
         "due": due.isoformat() if due else "",
         "done_at": "",
-        **_stamp(session),
+        **stamp(session),
     }
     return amend_case(
         session,
         reference,
-        lambda fields: {"actions": [*(fields.get("actions") or []), action]},
+        lambda fields: {CaseField.ACTIONS: [*(fields.get(CaseField.ACTIONS) or []), action]},
         "case.action",
     )
 
 
 def complete_action(session: Session, reference: str, action_id: str, note: str = "") -> int:
-    stamp = _stamp(session)
-    note = _optional(note, "note")
+    recorded = stamp(session)
+    note = optional_text(note, "note", limit=MAX_TEXT)
 
-    def compute(fields: dict[str, Any]) -> dict[str, Any]:
-        actions = [dict(a) for a in fields.get("actions") or []]
+    def compute(fields: CaseFields) -> CaseFields:
+        actions: list[ActionEntry] = [{**a} for a in fields.get(CaseField.ACTIONS) or []]
         for action in actions:
             if action["id"] == action_id:
                 if action.get("done_at"):
                     raise InvalidInput("That action is already done.")
-                action.update(
-                    done_at=stamp["recorded_at"],
-                    done_by=stamp["recorded_by"],
-                    done_note=note,
-                )
-                return {"actions": actions}
+                action["done_at"] = recorded["recorded_at"]
+                action["done_by"] = recorded["recorded_by"]
+                action["done_note"] = note
+                return {CaseField.ACTIONS: actions}
         raise InvalidInput("There is no such action on this case.")
 
     return amend_case(session, reference, compute, "case.action-done")
@@ -131,18 +121,23 @@ def complete_action(session: Session, reference: str, action_id: str, note: str 
 
 def record_decision(session: Session, reference: str, decision: str, reason: str) -> int:
     """KCSIE: decisions are recorded with the reasons for them; a reason is required."""
-    entry = {
+    entry: DecisionEntry = {
         "id": str(uuid.uuid4()),
-        "decision": _text(decision, "decision"),
-        "reason": _text(reason, "reason for the decision"),
-        **_stamp(session),
+        "decision": required_text(decision, "decision", limit=MAX_TEXT),
+        "reason": required_text(reason, "reason for the decision", limit=MAX_TEXT),
+        **stamp(session),
     }
     return amend_case(
         session,
         reference,
-        lambda fields: {"decisions": [*(fields.get("decisions") or []), entry]},
+        lambda fields: {CaseField.DECISIONS: [*(fields.get(CaseField.DECISIONS) or []), entry]},
         "case.decision",
     )
+
+
+# Telling anyone beyond the DSL moves a case in these states to "escalated". (A tuple: a
+# status read back from a case is compared, never hashed.)
+_BEFORE_REFERRAL = (CaseStatus.NEW, CaseStatus.ACKNOWLEDGED, CaseStatus.OPEN)
 
 
 def record_escalation(
@@ -163,47 +158,50 @@ def record_escalation(
         Route(route)
     except ValueError:
         raise InvalidInput(f"'{route}' is not an escalation route.") from None
-    stamp = _stamp(session)
+    recorded = stamp(session)
+    record: EscalationRecord
     if not_needed_reason.strip():
-        record = {"not_needed": _optional(not_needed_reason, "reason"), **stamp}
+        record = {
+            "not_needed": optional_text(not_needed_reason, "reason", limit=MAX_TEXT),
+            **recorded,
+        }
     else:
         record = {
-            "told": _text(told, "name of who was told", limit=300),
-            "how": _optional(how, "way they were told"),
-            "done_at": _when(done_at) or stamp["recorded_at"],
-            "reference": _optional(reference_number, "reference"),
-            "response": _optional(response, "response"),
-            **stamp,
+            "told": required_text(told, "name of who was told", limit=300),
+            "how": optional_text(how, "way they were told", limit=MAX_TEXT),
+            "done_at": _when(done_at) or recorded["recorded_at"],
+            "reference": optional_text(reference_number, "reference", limit=MAX_TEXT),
+            "response": optional_text(response, "response", limit=MAX_TEXT),
+            **recorded,
         }
 
-    def compute(fields: dict[str, Any]) -> dict[str, Any]:
-        escalations = dict(fields.get("escalations") or {})
+    def compute(fields: CaseFields) -> CaseFields:
+        escalations = dict(fields.get(CaseField.ESCALATIONS) or {})
         escalations[route] = record
-        changes: dict[str, Any] = {"escalations": escalations}
-        if route in (Route.HEADTEACHER.value,) and not fields.get("escalated_to_leadership"):
-            changes["escalated_to_leadership"] = not not_needed_reason.strip()
-        referred_on = record.get("done_at") and route != Route.DSL.value
-        if referred_on and fields.get("status") in ("new", "acknowledged", "open"):
-            changes["status"] = "escalated"
+        changes: CaseFields = {CaseField.ESCALATIONS: escalations}
+        if route == Route.HEADTEACHER and not fields.get(CaseField.ESCALATED_TO_LEADERSHIP):
+            changes[CaseField.ESCALATED_TO_LEADERSHIP] = not not_needed_reason.strip()
+        referred_on = record.get("done_at") and route != Route.DSL
+        if referred_on and fields.get(CaseField.STATUS) in _BEFORE_REFERRAL:
+            changes[CaseField.STATUS] = CaseStatus.ESCALATED
         return changes
 
     return amend_case(session, reference, compute, "case.escalation", {"route": route})
 
 
 def set_outcome(session: Session, reference: str, outcome: str, note: str = "") -> int:
-    note = _optional(note, "note")
+    note = optional_text(note, "note", limit=MAX_TEXT)
 
-    def compute(fields: dict[str, Any]) -> dict[str, Any]:
-        category = category_by_code(fields["category"])
-        choices = {
-            o.value for o in outcome_choices(category, about_staff=bool(fields.get("subjects")))
-        }
+    def compute(fields: CaseFields) -> CaseFields:
+        category = category_by_code(fields[CaseField.CATEGORY])
+        about_staff = bool(fields.get(CaseField.SUBJECTS))
+        choices = {o.value for o in outcome_choices(category, about_staff=about_staff)}
         if outcome not in choices:
             raise InvalidInput(
                 f"'{outcome}' is not an outcome for this case; choose one of: "
                 f"{', '.join(sorted(choices))}."
             )
-        return {"outcome": {"code": outcome, "note": note, **_stamp(session)}}
+        return {CaseField.OUTCOME: {"code": outcome, "note": note, **stamp(session)}}
 
     return amend_case(session, reference, compute, "case.outcome")
 
@@ -212,7 +210,9 @@ def set_status(session: Session, reference: str, status: str) -> int:
     return amend_case(
         session,
         reference,
-        lambda fields: {"status": _checked_move(fields.get("status", "new"), status)},
+        lambda fields: {
+            CaseField.STATUS: checked_move(fields.get(CaseField.STATUS, CaseStatus.NEW), status)
+        },
         "case.status",
     )
 
@@ -221,20 +221,18 @@ def reply_to_reporter(session: Session, reference: str, text: str) -> int:
     """A message to the person who reported the concern: the only thing written after their
     report that they can read (sealed with the case's first key, vault/receipts.py). Keep it
     to what they need: the reporter does not see the case's notes, decisions or outcome."""
-    from safelog.vault.receipts import REPLIES
-
-    message = _text(text, "reply")
-    stamp = _stamp(session)
-    entry = {
+    message = required_text(text, "reply", limit=MAX_TEXT)
+    recorded = stamp(session)
+    entry: ReplyEntry = {
         "id": str(uuid.uuid4()),
         "text": message,
-        "by": stamp["recorded_by"],
-        "at": stamp["recorded_at"],
+        "by": recorded["recorded_by"],
+        "at": recorded["recorded_at"],
     }
 
-    def compute(fields: dict[str, Any]) -> dict[str, Any]:
-        if fields.get("reporter") == session.user_id:
+    def compute(fields: CaseFields) -> CaseFields:
+        if fields.get(CaseField.REPORTER) == session.user_id:
             raise InvalidInput("This is your own report; there is no one to reply to.")
-        return {REPLIES: [*(fields.get(REPLIES) or []), entry]}
+        return {CaseField.REPLIES: [*(fields.get(CaseField.REPLIES) or []), entry]}
 
     return amend_case(session, reference, compute, "case.reply-to-reporter")

@@ -24,7 +24,7 @@ from test_cli_journeys import Cli, fails, ok
 
 from safelog.domain.roles import Role
 from safelog.evidence import corpus
-from safelog.vault import vault as vault_module
+from safelog.vault import membership_changes
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case
 from safelog.vault.evidence import import_stream
@@ -79,7 +79,7 @@ def planted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Planted
         )
         references = [add_case(dana, hostile), add_case(dana, forged)]
         with monkeypatch.context() as patch:
-            patch.setattr(vault_module, "clean_name", lambda name: name)
+            patch.setattr(membership_changes, "clean_name", lambda name: name)
             vault.invite(dana, EVE, frozenset({Role.STAFF}))
         import_stream(
             dana,

@@ -30,7 +30,7 @@ from safelog.store.schema import (
     RoleGrantRow,
     UserRow,
 )
-from safelog.vault.cases import _chain_aad, _dek_aad, _field_aad
+from safelog.vault.case_engine import chain_aad, dek_aad, field_aad
 from safelog.vault.session import audience_context, role_grant_context
 
 SCHOOL_KEY = "school recovery key"
@@ -103,7 +103,7 @@ def case_deks(conn: Connection, reference: str, ring: Keyring) -> dict[int, byte
     for audience_key in ring.audiences.values():
         try:
             current = Cipher(audience_key).open(
-                wrapped[case.key_no], _dek_aad(case.id, case.key_no, case.audience_id)
+                wrapped[case.key_no], dek_aad(case.id, case.key_no, case.audience_id)
             )
             break
         except DecryptionFailed:
@@ -112,7 +112,7 @@ def case_deks(conn: Connection, reference: str, ring: Keyring) -> dict[int, byte
         return {}
     deks = {case.key_no: current}
     for key_no in range(case.key_no - 1, 0, -1):
-        deks[key_no] = Cipher(deks[key_no + 1]).open(wrapped[key_no], _chain_aad(case.id, key_no))
+        deks[key_no] = Cipher(deks[key_no + 1]).open(wrapped[key_no], chain_aad(case.id, key_no))
     return deks
 
 
@@ -131,7 +131,7 @@ def read_field(conn: Connection, reference: str, name: str, deks: dict[int, byte
         )
     ).scalar_one()
     return json.loads(
-        Cipher(deks[key_no]).open(row.value_ct, _field_aad(case.id, row.version, name))
+        Cipher(deks[key_no]).open(row.value_ct, field_aad(case.id, row.version, name))
     )
 
 

@@ -54,8 +54,9 @@ from safelog.store.schema import (
     UserRow,
 )
 from safelog.vault import membership
+from safelog.vault.case_engine import field_aad
 from safelog.vault.case_input import CaseInput
-from safelog.vault.cases import _field_aad, add_case, list_cases, show_case
+from safelog.vault.cases import add_case, list_cases, show_case
 from safelog.vault.evidence import add_evidence
 from safelog.vault.vault import MAX_WAIT_SECONDS
 from safelog.vault.workspace import acknowledge, add_chronology
@@ -301,7 +302,7 @@ def append_version_directly(
         version = int(last.version) + 1
         cipher = Cipher(deks[case.key_no])
         cts = {
-            field: cipher.seal(canonical_json(value), _field_aad(case.id, version, field))
+            field: cipher.seal(canonical_json(value), field_aad(case.id, version, field))
             for field, value in changed.items()
         }
         membership_seq = (

@@ -75,7 +75,7 @@ def receipt_detail(session: Session, receipt: ReceiptDetail) -> tuple[CaseDetail
         fields={**receipt.sent, "status": receipt.status},
         versions=[],
         evidence=evidence,
-        changes={1: dict(receipt.sent)},
+        changes={1: {**receipt.sent}},
     )
     return detail, handled
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -66,7 +66,7 @@ class CaseView:
         return bool(reporter) and reporter != self.my_id
 
     @property
-    def fields(self) -> dict[str, Any]:
+    def fields(self) -> Mapping[str, Any]:
         return self.detail.fields
 
     def name_of(self, user_id: str | None) -> str:

@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 
 from safelog.crypto.encoding import canonical_json
 from safelog.store.schema import CaseRow
+from safelog.vault.case_engine import summary_aad
 from safelog.vault.case_input import CaseInput
-from safelog.vault.cases import _summary_aad, add_case, list_cases, update_case
+from safelog.vault.cases import add_case, list_cases, update_case
 from safelog.vault.records import CaseSummary
 
 
@@ -138,7 +139,7 @@ def test_summaries_written_before_review_dates_still_load(school: Any) -> None:
     with dsl.engine.begin() as conn:
         row = conn.execute(select(CaseRow.__table__).where(CaseRow.reference == reference)).one()
         cipher = dsl.audience_ciphers[row.audience_id]
-        aad = _summary_aad(row.id, row.audience_id, row.head_version)
+        aad = summary_aad(row.id, row.audience_id, row.head_version)
         old = json.loads(cipher.open(row.summary_ct, aad))
         del old["review_on"], old["review_rule"]
         conn.execute(
