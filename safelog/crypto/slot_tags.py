@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -30,3 +31,19 @@ def tag_key(own: X25519PrivateKey, peer_public: bytes, vault_id: str) -> bytes:
 def slot_tag(key: bytes, label: str) -> str:
     """The tag naming the slot for `label` ("role:dsl:3", "user:<id>") under a tag key."""
     return hmac.digest(key, label.encode("utf-8"), hashlib.sha256).hex()
+
+
+# Every reader group has a multiple of this many slots, made up with decoys: otherwise the
+# number of slots would tell a reader which groups they are left out of (a group of two they
+# cannot open, in a school with one DSL, is the DSL and the governors: a concern about the
+# headteacher).
+SLOT_MULTIPLE = 4
+
+
+def padded_count(real: int) -> int:
+    return max(SLOT_MULTIPLE, -(-real // SLOT_MULTIPLE) * SLOT_MULTIPLE)
+
+
+def decoy_slot(wrapped_size: int) -> tuple[str, bytes]:
+    """A slot no key opens, shaped like a real one (a random tag and random bytes)."""
+    return os.urandom(32).hex(), os.urandom(wrapped_size)

@@ -12,7 +12,7 @@ from safelog.audit import log as audit_log
 from safelog.crypto.aead import DecryptionFailed
 from safelog.errors import TamperDetected
 from safelog.store.schema import AuditRow
-from safelog.vault.case_engine import open_case
+from safelog.vault.case_engine import open_case, read_case
 from safelog.vault.session import Session
 
 
@@ -55,6 +55,9 @@ def case_audit(session: Session, reference: str) -> list[AuditEntry]:
     session.ensure_open()
     with session.engine.connect() as conn:
         case = open_case(session, conn, reference)
+        # The case's history is checked as on opening it: a case refused there is refused
+        # here too, so its audit entries are never a way round the checks.
+        read_case(session, conn, case)
         rows = conn.execute(
             select(AuditRow.__table__).where(AuditRow.case_id == case.row.id).order_by(AuditRow.seq)
         ).all()

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection
 
 from safelog.audit import log as audit_log
+from safelog.crypto.slot_tags import padded_count
 from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject, plan_audience
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import KeyRole, Role
@@ -189,10 +190,16 @@ class CaseAuthority:
                         f"sets {', '.join(sorted(sets or {'status'}))}: it is not accepted."
                     )
         elif not manager:
+            # A reporter only adds sightings to their own report, under its first key, until
+            # someone who manages cases has written to it; never a new reader group.
             reporter_adds = (
                 author.id == self.reporter
+                and bool(changed)
                 and set(changed) <= REPORTER_MAY_SET_LATER
                 and before.get(CaseField.STATUS, CaseStatus.NEW) in REPORTER_MAY_ADD
+                and not self.first_manager_version
+                and "audience" not in statement
+                and statement.get("key_no") == 1
             )
             if not reporter_adds:
                 raise TamperDetected(
@@ -227,7 +234,8 @@ class CaseAuthority:
         if (
             frozenset(labels) != expected
             if labels is not None
-            else self.session.audience_slot_count(self.conn, audience_id) != len(expected)
+            else self.session.audience_slot_count(self.conn, audience_id)
+            != padded_count(len(expected))
         ):
             raise TamperDetected(
                 f"{where} gave the case to readers other than the ones the rules give for who "

@@ -36,6 +36,15 @@ def why_out_of_reach(session: Session, conn: Connection, row: Any) -> TamperDete
         .where(CaseVersionRow.case_id == row.id)
         .order_by(CaseVersionRow.version.desc())
     ).all()
+    try:
+        # The group's own record must be whole: signed by who the row says made it, with
+        # exactly the slots it names (a slot deleted, or its maker changed, is tampering).
+        session.audience_slot_count(conn, row.audience_id)
+    except TamperDetected:
+        return TamperDetected(
+            f"The record of who may read case {row.reference} was changed outside SafeLog: "
+            "it is not accepted. Nothing was changed; tell your DSL."
+        )
     for version, key_no, author_id, raw, signature in versions:
         statement = json.loads(raw)
         if "audience" not in statement:
@@ -63,13 +72,14 @@ def why_out_of_reach(session: Session, conn: Connection, row: Any) -> TamperDete
 
 
 def moved_away_problems(session: Session, conn: Connection) -> list[str]:
-    """For a DSL: re-keyed cases they cannot open, moved by someone not allowed to. Every
-    case reaches every DSL it is not about, so there are few such cases to look at."""
+    """For a DSL: cases they cannot open that were moved, or whose readers were changed, by
+    someone not allowed to. Every case reaches every DSL it is not about, so there are few
+    such cases to look at."""
     if Role.DSL not in session.person.roles:
         return []
     rows = conn.execute(
         select(CaseRow.id, CaseRow.reference, CaseRow.audience_id, CaseRow.key_no).where(
-            CaseRow.key_no > 1, CaseRow.audience_id.not_in(list(session.audience_ciphers))
+            CaseRow.audience_id.not_in(list(session.audience_ciphers))
         )
     ).all()
     problems = []

@@ -87,6 +87,10 @@ class Session:
     _write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     # (group maker, slot label) -> key for blinded slot tags: one X25519 each, kept.
     _tag_keys: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
+    # Reader group -> (slot tag, label) this user opened it through.
+    _my_slots: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    # Key slots that did not open (changed outside SafeLog), in words, shown with the list.
+    key_problems: list[str] = field(default_factory=list)
 
     # -- identity ---------------------------------------------------------------------
 
@@ -103,6 +107,7 @@ class Session:
         self.audience_ciphers.clear()
         self.audience_records.clear()
         self._tag_keys.clear()
+        self._my_slots.clear()
         self.ca_key = None
         self.profile_key = b""
         self.identity = None  # type: ignore[assignment]
@@ -260,24 +265,34 @@ class Session:
         for audience_id, tag, wrapped in rows:
             if audience_id in self.audience_ciphers:
                 continue
+            label, private = tags[tag]
             try:
-                key = hpke.unwrap(wrapped, tags[tag], audience_context(audience_id, tag))
+                key = hpke.unwrap(wrapped, private, audience_context(audience_id, tag))
             except DecryptionFailed:
-                raise TamperDetected(
-                    "A reader-group key wrapped for you is damaged; some cases cannot be opened."
-                ) from None
+                # Someone wrote or copied this slot outside SafeLog. Refusing the whole
+                # sign-in for one planted row would let anyone lock the DSL out: leave that
+                # group closed and say so.
+                problem = (
+                    "A key slot for you in the database does not open: it was changed or "
+                    "copied outside SafeLog, so the cases it opens are not listed. Nothing was "
+                    "changed; tell your DSL."
+                )
+                if problem not in self.key_problems:
+                    self.key_problems.append(problem)
+                continue
             self.audience_ciphers[audience_id] = Cipher(key)
+            self._my_slots[audience_id] = (tag, label)
 
-    def _my_slot_tags(self, conn: Connection) -> dict[str, X25519PrivateKey]:
+    def _my_slot_tags(self, conn: Connection) -> dict[str, tuple[str, X25519PrivateKey]]:
         """Every tag a slot for this user (their own key or a role key they hold) can have,
-        with the private key that opens it: one per group maker and key held."""
+        with its label and the private key that opens it: one per group maker and key."""
         private_for = {f"user:{self.user_id}": self.identity.x25519}
         private_for.update({f"role:{r.value}:{e}": k for (r, e), k in self.role_keys.items()})
         makers = conn.execute(select(AudienceRow.signer_id).distinct()).scalars().all()
         if any(m not in self.directory.people for m in makers):
             self.reload_directory(conn)  # someone who enrolled after this sign-in made one
         vault_id = self.directory.vault_id
-        tags: dict[str, X25519PrivateKey] = {}
+        tags: dict[str, tuple[str, X25519PrivateKey]] = {}
         for maker in makers:
             person = self.directory.people.get(maker)
             if person is None or person.x25519 is None:
@@ -289,7 +304,7 @@ class Session:
                     key = self._tag_keys[cached] = slot_tags.tag_key(
                         private, person.x25519, vault_id
                     )
-                tags[slot_tags.slot_tag(key, label)] = private
+                tags[slot_tags.slot_tag(key, label)] = (label, private)
         return tags
 
     def audience_for(self, conn: Connection, plan: AudiencePlan) -> str:
@@ -318,12 +333,19 @@ class Session:
             )
             for label, public in slots.items()
         }
+        stored_slots = [
+            (tag_of[label], hpke.wrap(key, public, audience_context(audience_id, tag_of[label])))
+            for label, public in slots.items()
+        ]
+        size = len(stored_slots[0][1])
+        while len(stored_slots) < slot_tags.padded_count(len(slots)):
+            stored_slots.append(slot_tags.decoy_slot(size))
         record = canonical_json(
             {
                 "type": "audience",
                 "vault_id": vault_id,
                 "id": audience_id,
-                "slots": sorted(tag_of.values()),
+                "slots": sorted(tag for tag, _ in stored_slots),
                 "labels": b64(
                     Cipher(key).seal(
                         canonical_json({tag: label for label, tag in tag_of.items()}),
@@ -345,12 +367,8 @@ class Session:
         conn.execute(
             insert(AudienceKeyRow),
             [
-                {
-                    "audience_id": audience_id,
-                    "recipient": tag_of[label],
-                    "wrapped": hpke.wrap(key, public, audience_context(audience_id, tag_of[label])),
-                }
-                for label, public in slots.items()
+                {"audience_id": audience_id, "recipient": tag, "wrapped": wrapped}
+                for tag, wrapped in stored_slots
             ],
         )
         self.audience_ciphers[audience_id] = Cipher(key)
@@ -391,7 +409,8 @@ class Session:
         return self._checked_labels(conn, row)
 
     def audience_slot_count(self, conn: Connection, audience_id: str) -> int:
-        """How many key slots a reader group has (what a non-member can check of it)."""
+        """How many key slots a reader group has, decoys included (what a non-member can
+        check of it)."""
         row = conn.execute(
             select(AudienceRow.__table__).where(AudienceRow.id == audience_id)
         ).one_or_none()
@@ -411,7 +430,11 @@ class Session:
                 select(AudienceKeyRow.recipient).where(AudienceKeyRow.audience_id == row.id)
             ).scalars()
         )
-        if record.get("id") != row.id or stored != sorted(record.get("slots", [])):
+        if (
+            record.get("id") != row.id
+            or record.get("created_by") != row.signer_id
+            or stored != sorted(record.get("slots", []))
+        ):
             raise TamperDetected(
                 "Someone added or removed a key slot for this case outside SafeLog."
             )
@@ -425,8 +448,17 @@ class Session:
             )
         except (DecryptionFailed, KeyError, ValueError):
             raise TamperDetected("The record of who may read this case is damaged.") from None
-        if sorted(labels) != sorted(record["slots"]):
+        if not set(labels) <= set(record["slots"]):
             raise TamperDetected("The record of who may read this case does not add up.")
+        mine = self._my_slots.get(row.id)
+        if mine is not None and labels.get(mine[0]) != mine[1]:
+            # The slot this user opened is named as someone else's: whoever made the group
+            # wrapped its key to them while telling the other readers it went elsewhere.
+            raise TamperDetected(
+                "The record of who may read this case names your key slot as someone else's: "
+                "the case was given to you under a false name. It is not accepted; tell your "
+                "DSL."
+            )
         return sorted(labels.values())
 
     def describe_recipient(self, slot: str) -> str:

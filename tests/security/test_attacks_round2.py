@@ -209,18 +209,6 @@ def readable_with(vault: Any, reference: str, dek: bytes, key_no: int) -> list[A
 # -- (c) a reporter's modified client -----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: a reporter may re-key their own unopened report to a group they made that "
-        "includes the DSL. authority.CaseAuthority.check_version lets a non-manager write any "
-        "later version whose `changed` is empty (set() <= REPORTER_MAY_SET_LATER) whatever "
-        "reader group it names, the DSL is a member so the labels match, and "
-        "case_engine.seal_from_reporter returns early because key_no != 1: the case is never "
-        "sealed from the reporter, and everything the DSL writes later is readable with the "
-        "key the reporter made and kept"
-    ),
-)
 def test_reporter_rekeying_to_a_group_of_their_own_that_includes_the_dsl(vault: Any) -> None:
     school = build_school(vault)
     sam = school.unlock("Sam Staff")
@@ -306,14 +294,6 @@ def test_reporter_taking_a_report_away_keeping_key_no_is_refused_on_opening(vaul
     dana.lock()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: a report re-keyed away from the DSL with key_no left at 1 silently drops "
-        "out of the DSL's case list: out_of_reach.moved_away_problems only looks at cases "
-        "with CaseRow.key_no > 1, so list_problems stays empty (opening it is detected)"
-    ),
-)
 def test_reporter_taking_a_report_away_keeping_key_no_is_named_in_the_list(vault: Any) -> None:
     school = build_school(vault)
     sam = school.unlock("Sam Staff")
@@ -326,14 +306,6 @@ def test_reporter_taking_a_report_away_keeping_key_no_is_named_in_the_list(vault
     assert any(reference in p and "Sam Staff" in p for p in dana.list_problems), dana.list_problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: a database writer (or the reporter) who points an unopened report at "
-        "another reader group and re-wraps key 1 for it, with no signed version, makes it "
-        "drop silently out of the DSL's list (moved_away_problems skips key_no == 1)"
-    ),
-)
 def test_pointing_an_unopened_report_elsewhere_is_named_in_the_list(vault: Any) -> None:
     school = build_school(vault)
     sam = school.unlock("Sam Staff")
@@ -347,16 +319,6 @@ def test_pointing_an_unopened_report_elsewhere_is_named_in_the_list(vault: Any) 
     assert any(reference in p for p in dana.list_problems), dana.list_problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: after the DSL has opened (and sealed) a report, the reporter can still "
-        "append versions under the first key (which they hold) setting evidence_sightings "
-        "or image_reports: authority.check_version's non-manager branch checks only the "
-        "status (new/acknowledged), not first_manager_version, unlike check_evidence_author; "
-        "README says a reporter adds only until someone who manages cases opens it"
-    ),
-)
 def test_reporter_adding_to_a_report_after_the_dsl_opened_it_is_refused(vault: Any) -> None:
     school = build_school(vault)
     reference = file_case(school, "Sam Staff", PUPIL_REPORT)
@@ -442,17 +404,6 @@ def test_reporter_cannot_make_the_dsl_list_name_someone_else_as_reporter(vault: 
 # -- (c)/(d) lying labels -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: a reader group's sealed labels are only the maker's word: a member can "
-        "check none of the other slots (authority.check_reader_group compares the maker's "
-        "labels). A reporter's group for a concern about the head, labelled "
-        "{role:dsl, role:governors} but whose 'governors' slot is wrapped to the head, is "
-        "accepted by the DSL and by the head's own client (he reads the concern about "
-        "himself), and the chair is silently left out (AccessDenied, no warning)"
-    ),
-)
 def test_group_labelled_governors_but_wrapped_to_the_head_is_refused(vault: Any) -> None:
     school = build_school(vault)
     sam = school.unlock("Sam Staff")
@@ -514,28 +465,31 @@ def test_group_labelled_governors_but_wrapped_to_the_head_is_refused(vault: Any)
         )
     sam.lock()
 
+    # The head's own client finds the slot through his own key and sees it named as the
+    # governors': refused, he does not read the concern about himself.
+    hugh_session = school.unlock("Hugh Head")
+    with pytest.raises(TamperDetected, match="under a false name"):
+        show_case(hugh_session, reference)
+    assert reference not in {c.reference for c in list_cases(hugh_session)}
+    hugh_session.lock()
+    # Until a DSL opens it, the chair cannot know of a report not sent to them (a report's
+    # first readers are its reporter's choice). The DSL's first open moves it to a group of
+    # the DSL's own making, which the chair can open; checking the history, the chair sees
+    # that the first group does not have the shape the rules give (its slots are too few).
+    dana = school.unlock("Dana DSL")
+    show_case(dana, reference)
+    dana.lock()
     chris = school.unlock("Chris Chair")
-    with pytest.raises(TamperDetected, match=reference):
-        show_case(chris, reference)  # the chair must at least be told
+    assert reference in {c.reference for c in list_cases(chris)}
+    with pytest.raises(TamperDetected, match=f"Case {reference}, version 1, gave the case"):
+        show_case(chris, reference)
     chris.lock()
     hugh_session = school.unlock("Hugh Head")
-    with pytest.raises((TamperDetected, AccessDenied)):
-        show_case(hugh_session, reference)  # the head must not read a concern about himself
+    with pytest.raises(AccessDenied):
+        show_case(hugh_session, reference)
     hugh_session.lock()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: combining the two above, a reporter colluding with the head re-keys a "
-        "concern about the head (version 2, no fields changed) to a group he made whose "
-        "labels say {role:dsl, role:governors} but whose 'governors' slot is wrapped to the "
-        "head: the DSL's client accepts it (check_version lets the reporter's empty version "
-        "through; check_reader_group compares the maker's labels), seal_from_reporter never "
-        "moves it (key_no is 2), so the head reads, with the honest client, everything the "
-        "DSL records afterwards about the concern about himself"
-    ),
-)
 def test_head_reads_the_dsl_work_on_a_concern_about_himself_via_a_reporter_group(
     vault: Any,
 ) -> None:
@@ -594,15 +548,6 @@ def test_head_taking_an_escalated_case_away_from_the_dsl_is_reported(vault: Any)
         show_case(dana, reference)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: the per-case audit view skips the authority checks: "
-        "audit_view.case_audit calls case_engine.open_case but never read_case, so a reader "
-        "of a group the case's signed history does not allow (here the head, put in by the "
-        "reporter's re-key that show_case refuses) reads the case's audit entries"
-    ),
-)
 def test_audit_view_of_a_case_refused_on_opening_is_refused_too(vault: Any) -> None:
     school = build_school(vault)
     sam = school.unlock("Sam Staff")
@@ -641,16 +586,6 @@ def _school_with_a_group_dana_is_not_in(vault: Any) -> tuple[School, str, str]:
     return school, pupil, about_dana
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: one planted audience_keys row (Dana's slot tag and wrapped key copied from "
-        "a group she is in into a group she is not in) stops the sole DSL signing in at all: "
-        "session.load_audiences raises on the first slot that does not unwrap, and the "
-        "message ('some cases cannot be opened') does not say sign-in is refused or that the "
-        "database was tampered with"
-    ),
-)
 def test_a_slot_row_copied_into_another_group_does_not_lock_the_dsl_out(vault: Any) -> None:
     school, pupil, about_dana = _school_with_a_group_dana_is_not_in(vault)
     target = case_row(vault, about_dana).audience_id
@@ -691,16 +626,6 @@ def test_a_slot_row_copied_into_another_group_is_refused_by_its_members(vault: A
         show_case(hugh, about_dana)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: changing audiences.signer_id of a group (one UPDATE, no key) makes every "
-        "case in it vanish silently from its readers' lists: load_audiences computes the "
-        "slot tags against the wrong maker and finds none, moved_away_problems / "
-        "why_out_of_reach see a re-key by a manager and say nothing, and opening says only "
-        "'You do not have access' instead of reporting tampering"
-    ),
-)
 def test_swapping_the_signer_of_a_group_is_detected(vault: Any) -> None:
     school = build_school(vault)
     reference = file_case(school, "Sam Staff", PUPIL_REPORT)
@@ -721,14 +646,6 @@ def test_swapping_the_signer_of_a_group_is_detected(vault: Any) -> None:
         show_case(dana, reference)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: deleting the DSL's one audience_keys row of an unopened report hides the "
-        "report from the DSL with no warning (not listed, list_problems empty, opening says "
-        "'You do not have access'): a report quietly missing, though the audit log names it"
-    ),
-)
 def test_deleting_the_dsl_slot_of_a_new_report_is_detected(vault: Any) -> None:
     school = build_school(vault)
     reference = file_case(school, "Sam Staff", PUPIL_REPORT)
@@ -817,15 +734,6 @@ def _slot_counts(conn: Any) -> dict[str, int]:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding (least metadata, DESIGN §3.5): the headteacher, with his own keys and a copy "
-        "of the database, learns exactly which cases are about him: in a school with one "
-        "DSL, a case with two key slots (audience_keys count) in a group he cannot open is "
-        "{dsl, governors}; every other two-slot group is {dsl, leadership}, which he holds"
-    ),
-)
 def test_head_cannot_tell_from_slot_counts_which_cases_are_about_him(vault: Any) -> None:
     school = build_school(vault)
     about_head = file_case(school, "Sam Staff", ABOUT_HEAD)
