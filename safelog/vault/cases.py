@@ -16,7 +16,7 @@ from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
 from safelog.domain.routes import Route
 from safelog.errors import InvalidInput, TamperDetected
-from safelog.store.schema import CaseRow
+from safelog.store.schema import CaseRow, CaseVersionRow
 from safelog.vault.authority import MANAGERS, writer_plan
 from safelog.vault.case_engine import (
     amend_case,
@@ -96,6 +96,7 @@ def _resolve_subjects(session: Session, names: list[str]) -> list[str]:
 
 
 _SUMMARY_DECODER = json.JSONDecoder()
+_LEFT_OUT = "it was changed outside SafeLog and is left out of the list. Tell your DSL."
 
 
 def list_cases(session: Session) -> list[CaseSummary]:
@@ -120,15 +121,21 @@ def list_cases(session: Session) -> list[CaseSummary]:
     decode = _SUMMARY_DECODER.decode
     parse_time, parse_date = datetime.fromisoformat, date.fromisoformat
     audience_of: dict[str, str] = {}
+    # One damaged entry must not hide every other case: it is left out and named.
+    damaged: list[str] = []
     for case_id, audience_id, version, summary_ct, reference in rows:
-        audience_of[case_id] = audience_id
         try:
             raw = ciphers[audience_id].open(summary_ct, summary_aad(case_id, audience_id, version))
         except DecryptionFailed:
-            raise TamperDetected(f"The list entry of case {reference} is damaged.") from None
+            damaged.append(f"The list entry of case {reference} is damaged: {_LEFT_OUT}")
+            continue
         data = decode(raw.decode("utf-8"))
         if data["reference"] != reference:
-            raise TamperDetected(f"The list entry of case {reference} belongs to another case.")
+            damaged.append(
+                f"The list entry of case {reference} belongs to another case: {_LEFT_OUT}"
+            )
+            continue
+        audience_of[case_id] = audience_id
         out.append(
             CaseSummary(
                 id=case_id,
@@ -149,6 +156,7 @@ def list_cases(session: Session) -> list[CaseSummary]:
         )
     with session.engine.connect() as conn:
         out = _unopened_reports_checked(session, conn, out, audience_of)
+        session.list_problems += damaged + session.key_problems
         session.list_problems += moved_away_problems(session, conn)
         if Role.DSL not in session.person.roles:  # a DSL reads their own reports as a DSL
             out += my_receipts(session, conn, skip={c.id for c in out})
@@ -181,12 +189,27 @@ def _unopened_reports_checked(
     # words of a fresh one are the reporter's own. Anyone else checks every such report
     # they can read (e.g. a headteacher, whom a reporter might try to give a concern).
     dsl = Role.DSL in session.person.roles
+    unopened = {
+        case_id
+        for case_id, signer in made_by.items()
+        if signer is not None
+        and not (
+            (person := session.directory.people.get(signer)) is not None and MANAGERS & person.roles
+        )
+    }
+    # The reporter an unopened report's entry names is the reporter's own word: it must be
+    # its first version's author (one query for them all).
+    authors = _first_authors(conn, unopened) if dsl else {}
     kept = []
     for case_id, summary in groups.items():
-        signer = made_by.get(case_id)
-        person = session.directory.people.get(signer) if signer else None
         fresh = summary.status == "new" and summary.updated_at == summary.created_at
-        if signer is None or (person is not None and MANAGERS & person.roles) or (dsl and fresh):
+        if case_id not in unopened or (dsl and fresh):
+            if case_id in authors and authors[case_id] != summary.reporter_id:
+                session.list_problems.append(
+                    f"The list entry of report {summary.reference} names someone other than "
+                    f"who sent it: {_LEFT_OUT}"
+                )
+                continue
             kept.append(summary)
             continue
         try:
@@ -241,3 +264,14 @@ def update_case(session: Session, reference: str, changes: dict[str, Any]) -> in
             "case.update",
         )
     return amend_case(session, reference, lambda _fields: checked, "case.update")
+
+
+def _first_authors(conn: Connection, case_ids: set[str]) -> dict[str, str]:
+    """Who wrote the first version of each of these cases (as stored; its signature is
+    checked when the case is opened)."""
+    if not case_ids:
+        return {}
+    rows = conn.execute(
+        select(CaseVersionRow.case_id, CaseVersionRow.author_id).where(CaseVersionRow.version == 1)
+    ).all()
+    return {case_id: author for case_id, author in rows if case_id in case_ids}
