@@ -7,6 +7,7 @@ session keeps key material in as few objects as it can and forgets them together
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import uuid
@@ -55,6 +56,10 @@ def role_grant_context(role: str, epoch: int, recipient: str) -> str:
 
 def audience_context(audience_id: str, slot_tag: str) -> str:
     return f"audience/{audience_id}/{slot_tag}"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _labels_aad(audience_id: str) -> bytes:
@@ -273,9 +278,9 @@ class Session:
                 # sign-in for one planted row would let anyone lock the DSL out: leave that
                 # group closed and say so.
                 problem = (
-                    "A key slot for you in the database does not open: it was changed or "
-                    "copied outside SafeLog, so the cases it opens are not listed. Nothing was "
-                    "changed; tell your DSL."
+                    "A reader-group key slot for you does not open: it was changed or copied "
+                    "outside SafeLog, so the cases of that reader group are not listed. "
+                    "Nothing was changed; tell your DSL."
                 )
                 if problem not in self.key_problems:
                     self.key_problems.append(problem)
@@ -338,8 +343,11 @@ class Session:
             for label, public in slots.items()
         ]
         size = len(stored_slots[0][1])
-        while len(stored_slots) < slot_tags.padded_count(len(slots)):
-            stored_slots.append(slot_tags.decoy_slot(size))
+        decoys = [
+            slot_tags.decoy_slot(size)
+            for _ in range(slot_tags.padded_count(len(slots)) - len(slots))
+        ]
+        stored_slots += decoys
         record = canonical_json(
             {
                 "type": "audience",
@@ -348,7 +356,13 @@ class Session:
                 "slots": sorted(tag for tag, _ in stored_slots),
                 "labels": b64(
                     Cipher(key).seal(
-                        canonical_json({tag: label for label, tag in tag_of.items()}),
+                        canonical_json(
+                            {
+                                "labels": {tag: label for label, tag in tag_of.items()},
+                                # Members check the decoys are untouched too.
+                                "decoys": {tag: _digest(wrapped) for tag, wrapped in decoys},
+                            }
+                        ),
                         _labels_aad(audience_id),
                     )
                 ),
@@ -443,13 +457,26 @@ class Session:
     def _checked_labels(self, conn: Connection, row: Any) -> list[str]:
         record = self._check_audience_record(conn, row)
         try:
-            labels = json.loads(
+            sealed = json.loads(
                 self.audience_ciphers[row.id].open(unb64(record["labels"]), _labels_aad(row.id))
             )
-        except (DecryptionFailed, KeyError, ValueError):
+            labels, decoys = dict(sealed["labels"]), dict(sealed["decoys"])
+        except (DecryptionFailed, KeyError, ValueError, TypeError):
             raise TamperDetected("The record of who may read this case is damaged.") from None
-        if not set(labels) <= set(record["slots"]):
+        if set(labels) | set(decoys) != set(record["slots"]) or set(labels) & set(decoys):
             raise TamperDetected("The record of who may read this case does not add up.")
+        stored = dict(
+            conn.execute(
+                select(AudienceKeyRow.recipient, AudienceKeyRow.wrapped).where(
+                    AudienceKeyRow.audience_id == row.id,
+                    AudienceKeyRow.recipient.in_(list(decoys)),
+                )
+            ).all()
+        )
+        if any(_digest(stored.get(tag, b"")) != digest for tag, digest in decoys.items()):
+            raise TamperDetected(
+                "A key slot of the reader group of this case was changed outside SafeLog."
+            )
         mine = self._my_slots.get(row.id)
         if mine is not None and labels.get(mine[0]) != mine[1]:
             # The slot this user opened is named as someone else's: whoever made the group

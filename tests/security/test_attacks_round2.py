@@ -133,7 +133,11 @@ def forge_group(session: Any, conn: Any, slots: list[tuple[str, bytes, str]]) ->
             "vault_id": vault_id,
             "id": audience_id,
             "slots": sorted(labels),
-            "labels": b64(Cipher(key).seal(canonical_json(labels), _labels_aad(audience_id))),
+            "labels": b64(
+                Cipher(key).seal(
+                    canonical_json({"labels": labels, "decoys": {}}), _labels_aad(audience_id)
+                )
+            ),
             "created_by": session.user_id,
         }
     )
