@@ -918,11 +918,14 @@ class CaseListView(QWidget):
         self._clock_timer.timeout.connect(self._tick)
         self._clock_timer.start()
 
+        # Bound methods only: Qt drops a connection to a bound method when its widget is
+        # destroyed, but a lambda outlives the widget and, at the next person's sign-in on
+        # the same PC, calls into a deleted list (issue 11).
         events = context.events
         events.locked.connect(self.clear)
         if follow_events:
             events.cases_changed.connect(self._cases_changed)
-            events.signed_in.connect(lambda _s: self._cases_changed(""))
+            events.signed_in.connect(self._signed_in)
         self.setFocusProxy(self.table)
 
     # -- loading ---------------------------------------------------------------------------
@@ -1004,6 +1007,9 @@ class CaseListView(QWidget):
             self.refresh()
         else:
             self._stale = True  # loaded when next shown: hidden lists cost nothing
+
+    def _signed_in(self, _session: object) -> None:
+        self._cases_changed("")
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
