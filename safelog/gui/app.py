@@ -251,14 +251,18 @@ class AppController(QObject):
         self.sign_in.show()
         self.sign_in.raise_()
         self.sign_in.activateWindow()
+        # Then hide every other window at once, before any view reacts to the lock: nothing
+        # may keep records on screen behind the sign-in window. Dialogs are closed with
+        # done(), not reject(): reject() may ask a question ("Discard this report?"), and a
+        # lock asks nothing (the report form keeps its draft sealed, gui/report_draft.py).
         for widget in QApplication.topLevelWidgets():
-            if (
-                isinstance(widget, QDialog)
-                and widget.isVisible()
-                and widget is not self.wizard
-                and not isinstance(widget, CrashDialog)
-            ):
-                widget.reject()
+            if widget is self.sign_in or isinstance(widget, CrashDialog):
+                continue
+            if not widget.isVisible():
+                continue
+            widget.hide()
+            if isinstance(widget, QDialog) and widget is not self.wizard:
+                widget.done(QDialog.DialogCode.Rejected)
         if self.main_window is not None:
             self.main_window.discard()
             self.main_window = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -148,6 +148,17 @@ class MainWindow(QMainWindow):
             f"Signed in as {self.person.name} ({describe_roles(self.roles)})."
         )
         self.update_admissions()
+        draft = context.draft
+        if draft is not None and draft.user_id != session.user_id:
+            context.draft = None  # someone else's half-written report: dropped unread
+        elif draft is not None:
+            # The writer is back: their report form opens again as they left it, once this
+            # window is up.
+            QTimer.singleShot(0, self, self._resume_draft)
+
+    def _resume_draft(self) -> None:
+        if not self._discarding and self.context.draft is not None:
+            self.report_concern()
 
     # -- chrome -----------------------------------------------------------------------------
 

@@ -97,3 +97,113 @@ def test_five_people_take_turns_without_a_fault(
     assert modals.crashes == [], "a 'Something went wrong' box was shown"
     assert modals.notices == []
     assert faults_logged() == ""
+
+
+SECRET = "Year 9 pupil sent threats on Snapchat"
+
+
+def start_report(
+    qtbot: QtBot, window: Any, monkeypatch: pytest.MonkeyPatch, asked: list[list[str]]
+) -> Any:
+    """Open "Report a concern" from the main window and half-write it. The form is shown
+    without its own event loop (a test cannot wait inside exec()); answering "Discard this
+    report?" is recorded, with the windows on screen at that moment, and declined."""
+    from PySide6.QtWidgets import QApplication
+
+    from safelog.gui.report_form import ReportConcernDialog
+
+    def launch(self: ReportConcernDialog) -> None:
+        self.show()
+
+    def confirm(self: ReportConcernDialog) -> bool:
+        asked.append([w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible()])
+        return False
+
+    monkeypatch.setattr(ReportConcernDialog, "launch", launch)
+    monkeypatch.setattr(ReportConcernDialog, "confirm_discard", confirm)
+    window.report_concern()
+    dialog = window.findChild(ReportConcernDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.category.setCurrentIndex(dialog.category.findData("cyberbullying-pupil"))
+    qtbot.keyClicks(dialog.summary, SECRET)
+    qtbot.keyClicks(dialog.description, "He showed me the messages at lunch.")
+    qtbot.keyClicks(dialog.person_name, "Jamie Pupil")
+    return dialog
+
+
+def shown_windows() -> list[Any]:
+    from PySide6.QtWidgets import QApplication
+
+    return [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+
+def open_report_form(window: Any) -> Any:
+    from safelog.gui.report_form import ReportConcernDialog
+
+    if window is None:
+        return None
+    dialog = window.findChild(ReportConcernDialog)
+    return dialog if dialog is not None and dialog.isVisible() else None
+
+
+def files_holding(root: Path, text: str) -> list[Path]:
+    needle = text.encode("utf-8")
+    return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+def test_an_idle_lock_mid_report_hides_everything_at_once_and_keeps_the_draft(
+    qtbot: QtBot,
+    app: AppController,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    window = sign_in(qtbot, app, "Dana DSL")
+    asked: list[list[str]] = []
+    start_report(qtbot, window, monkeypatch, asked)
+
+    clock.advance(minutes=6)
+    assert app.watcher is not None and app.watcher.check()  # the idle lock fires
+    # At once, with no question asked: only the sign-in window is on screen.
+    assert asked == [], f"the lock asked 'Discard this report?' with {asked[0]} on screen"
+    assert shown_windows() == [app.sign_in]
+    wait_for(qtbot, lambda: app.main_window is None)
+    assert files_holding(tmp_path, SECRET) == [], "the draft reached the disk"
+
+    # The same person signs in again: the report is back as it was left.
+    window = sign_in(qtbot, app, "Dana DSL")
+    wait_for(qtbot, lambda: open_report_form(window) is not None)
+    dialog = open_report_form(window)
+    assert dialog.summary.text() == SECRET
+    assert dialog.description.toPlainText() == "He showed me the messages at lunch."
+    assert dialog.category.currentData() == "cyberbullying-pupil"
+    assert dialog.person_name.text() == "Jamie Pupil"
+    assert "SafeLog locked while you were writing this report" in dialog.draft_notice.text()
+    assert dialog.draft_notice.isVisible()
+    assert app.context is not None and app.context.draft is None
+    assert asked == []
+
+
+def test_a_draft_is_never_shown_to_the_next_person(
+    qtbot: QtBot,
+    app: AppController,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = sign_in(qtbot, app, "Sam Staff")
+    asked: list[list[str]] = []
+    start_report(qtbot, window, monkeypatch, asked)
+    assert app.context is not None
+    lock_session(app.context)  # Ctrl+L, or the Lock button
+    assert asked == []
+    assert shown_windows() == [app.sign_in]
+    assert app.context.draft is not None and SECRET.encode() not in app.context.draft.blob
+
+    window = sign_in(qtbot, app, "Tess Teacher")
+    qtbot.wait(100)
+    assert open_report_form(window) is None
+    assert app.context.draft is None, "someone else's draft is dropped unread"
+    lock_session(app.context)
+    window = sign_in(qtbot, app, "Sam Staff")
+    qtbot.wait(100)
+    assert open_report_form(window) is None
