@@ -24,6 +24,7 @@ from safelog import __version__
 from safelog.gui.context import AppContext, SessionEvents, system_clock
 from safelog.gui.crash_dialog import CrashDialog, install_excepthook, log_fault
 from safelog.gui.sign_in import SignInWindow
+from safelog.gui.wheel_guard import install_wheel_guard
 from safelog.gui.worker import Runner
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
     app.setStyleSheet(load_style_sheet())
+    install_wheel_guard(app)
     return app
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from case_views_support import LOAD_MS, Desk, lock, sqlite_only, unnamed_controls
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from safelog.domain.deadlines import LONDON
@@ -259,3 +260,89 @@ def test_enter_in_a_field_never_sends_but_ctrl_enter_does(
         qtbot.keyClick(dialog.windowHandle(), Qt.Key.Key_Return, ctrl)
     assert [c.reference for c in list_cases(dsl)] == [dialog.reference]
     dsl.lock()
+
+
+@pytest.fixture
+def wheel_guard(qapp: Any) -> Iterator[Any]:
+    """The guard the app installs in create_application (see test_gui_sign_in's probe)."""
+    from safelog.gui.wheel_guard import install_wheel_guard
+
+    guard = install_wheel_guard(qapp)
+    yield guard
+    qapp.removeEventFilter(guard)
+    guard.setParent(None)
+    guard.deleteLater()
+
+
+def turn_wheel(widget: Any, notches: int = -1) -> None:
+    """A mouse wheel turn over the middle of `widget` (negative: towards the user)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    middle = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(
+        middle,
+        QPointF(widget.mapToGlobal(middle.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_form_and_never_changes_a_field_it_passes(
+    qtbot: QtBot, desk: Desk, wheel_guard: Any
+) -> None:
+    sam = desk.sign_in("Sam Staff")
+    dialog = open_form(qtbot, sam)
+    dialog.resize(760, 480)  # short enough to scroll
+    dialog.when.setDateTime(QDateTime(QDate(2026, 11, 20), QTime(5, 41)))
+    choose(dialog.platform, "Snapchat")
+    dialog.summary.setFocus()
+    qtbot.waitUntil(lambda: dialog.summary.hasFocus())
+    passed_over = [
+        dialog.when,
+        dialog.when.findChild(QLineEdit),  # where the pointer really is over a date edit
+        dialog.category,
+        dialog.platform,
+        dialog.person_kind,
+        dialog.person_role,
+        dialog.about_staff,
+    ]
+    before = [(w.text() if isinstance(w, QLineEdit) else _value(w)) for w in passed_over]
+    scroll = dialog.scroller.verticalScrollBar()
+    assert scroll.maximum() > 0
+    start = scroll.value()
+
+    for widget in passed_over:
+        for _ in range(3):
+            turn_wheel(widget, -1)
+            turn_wheel(widget, -1)
+            turn_wheel(widget, +1)
+
+    assert dialog.when.text() == "20/11/2026 05:41"
+    after = [(w.text() if isinstance(w, QLineEdit) else _value(w)) for w in passed_over]
+    assert after == before
+    assert scroll.value() != start, "the form scrolled instead"
+    # Nor does the wheel take the focus to a field it passes over.
+    assert dialog.summary.hasFocus()
+    for widget in (dialog.when, dialog.category, dialog.platform, dialog.about_staff):
+        assert widget.focusPolicy() != Qt.FocusPolicy.WheelFocus
+
+    # In a field the person chose (clicked or tabbed into), the wheel works as usual.
+    dialog.platform.setFocus()
+    qtbot.waitUntil(lambda: dialog.platform.hasFocus())
+    turn_wheel(dialog.platform, -1)
+    assert dialog.platform.currentData() != "Snapchat"
+
+
+def _value(widget: Any) -> object:
+    from PySide6.QtWidgets import QComboBox
+
+    if isinstance(widget, QComboBox):
+        return widget.currentIndex()
+    return widget.text()
