@@ -37,6 +37,7 @@ from safelog.gui.admit_dialog import (
 )
 from safelog.gui.dialogs import IdleLockDialog, explain_error, plain_label, tell
 from safelog.gui.idle_lock import DEFAULT_IDLE_MINUTES, LOCK_SHORTCUT, lock_session
+from safelog.gui.screen_fit import fit_to_screen
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -121,7 +122,7 @@ class MainWindow(QMainWindow):
         self.idle_minutes = DEFAULT_IDLE_MINUTES
         self._discarding = False
         self.setWindowTitle(f"SafeLog — {self.school}")
-        self.resize(1180, 760)
+        fit_to_screen(self, 1180, 760)
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)

@@ -74,6 +74,7 @@ from safelog.gui.case_list import (
 )
 from safelog.gui.dialogs import tell
 from safelog.gui.evidence.sources import PendingSource, accepts, kept_out, refused_with_images
+from safelog.gui.screen_fit import fit_to_screen
 from safelog.gui.workspace.content_reports import ContentReportFields
 from safelog.gui.workspace.people import kind_combo, parse_uk_date, role_combo
 from safelog.gui.workspace.summary import kind_label, role_label
@@ -445,7 +446,7 @@ class ReportConcernDialog(QDialog):
 
         context.events.locked.connect(self._locked)
         self._show_category()
-        self.resize(760, 760)
+        fit_to_screen(self, 760, 760)
         self.category.setFocus()
         self._resume_draft(session)
 

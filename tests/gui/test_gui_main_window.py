@@ -296,3 +296,13 @@ def test_the_idle_lock_choices(qtbot: QtBot) -> None:
     assert values[0] == 1 and values[-1] == 60 and 7 in values, "the current value is kept"
     assert dialog.minutes.currentText() == "7 minutes"
     assert dialog.minutes.itemText(0) == "1 minute"
+
+
+def test_the_window_opens_no_larger_than_the_screen(
+    qtbot: QtBot, context: Any, school: Any
+) -> None:
+    """The test screen (offscreen, 800×800) is smaller than the window would like to be."""
+    window = open_main(qtbot, context, school, "Dana DSL")
+    area = window.screen().availableGeometry()
+    assert area.width() < 1180
+    assert area.contains(window.frameGeometry()), (window.frameGeometry(), area)

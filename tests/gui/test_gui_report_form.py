@@ -346,3 +346,24 @@ def _value(widget: Any) -> object:
     if isinstance(widget, QComboBox):
         return widget.currentIndex()
     return widget.text()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1366, 768)])
+def test_the_form_fits_a_small_screen_with_send_and_cancel_in_view(
+    qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch, width: int, height: int
+) -> None:
+    from PySide6.QtCore import QPoint, QRect
+
+    # The screen as a school laptop has it, less a 40-pixel taskbar.
+    area = QRect(0, 0, width, height - 40)
+    monkeypatch.setattr("safelog.gui.screen_fit.available_geometry", lambda _w: area)
+    sam = desk.sign_in("Sam Staff")
+    dialog = open_form(qtbot, sam)
+    title_bar = 32
+    assert dialog.width() <= area.width() and dialog.height() + title_bar <= area.height()
+    for button in (dialog.send_button, dialog.cancel_button):
+        assert button.isVisible()
+        bottom = button.mapTo(dialog, QPoint(button.width(), button.height()))
+        assert dialog.rect().contains(bottom), f"{button.text()} is cut off"
+    # What does not fit scrolls, between the intro and the buttons.
+    assert dialog.scroller.verticalScrollBar().maximum() > 0

@@ -62,6 +62,7 @@ from safelog.gui.evidence.sources import (
     kept_out,
     problems_of,
 )
+from safelog.gui.screen_fit import fit_to_screen
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -346,7 +347,7 @@ class AddEvidenceDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
 
         context.events.locked.connect(self._locked)
-        self.resize(640, min(760, 420 + 80 * min(len(self.rows), 4)))
+        fit_to_screen(self, 640, min(760, 420 + 80 * min(len(self.rows), 4)))
         self._inspect()
 
     @staticmethod
