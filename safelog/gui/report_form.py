@@ -445,6 +445,8 @@ class ReportConcernDialog(QDialog):
             QShortcut(QKeySequence(keys), self).activated.connect(self.submit)
 
         context.events.locked.connect(self._locked)
+        self._error_field: QWidget | None = None
+        self._watch_for_fixes()
         self._show_category()
         fit_to_screen(self, 760, 760)
         self.category.setFocus()
@@ -711,6 +713,8 @@ class ReportConcernDialog(QDialog):
         }
         if born is not None:
             person["date_of_birth"] = born.isoformat()
+        if self._error_field in (self.person_name, self.person_birth):
+            self._clear_errors()
         self._people.append(person)
         self._show_people()
         self.person_name.clear()
@@ -746,7 +750,21 @@ class ReportConcernDialog(QDialog):
 
     # -- sending ----------------------------------------------------------------------------
 
+    def _watch_for_fixes(self) -> None:
+        """An error marked on a field goes as soon as that field is changed: a fixed date
+        of birth must not stay red (issue 11). Sending checks everything again anyway."""
+        for line in (self.summary, self.platform_other, self.person_name, self.person_birth):
+            line.textEdited.connect(lambda _text, field=line: self._field_changed(field))
+        self.description.textChanged.connect(lambda: self._field_changed(self.description))
+        self.when.dateTimeChanged.connect(lambda _value: self._field_changed(self.when))
+        self.category.currentIndexChanged.connect(lambda _i: self._field_changed(self.category))
+
+    def _field_changed(self, field: QWidget) -> None:
+        if field is self._error_field:
+            self._clear_errors()
+
     def _show_error(self, message: str, field: QWidget | None = None) -> None:
+        self._error_field = field
         self.error.setText(message)
         self.error.setAccessibleDescription(message)
         self.error.show()
@@ -756,6 +774,7 @@ class ReportConcernDialog(QDialog):
             field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _clear_errors(self) -> None:
+        self._error_field = None
         self.error.hide()
         self.error.setText("")
         for field in (

@@ -367,3 +367,33 @@ def test_the_form_fits_a_small_screen_with_send_and_cancel_in_view(
         assert dialog.rect().contains(bottom), f"{button.text()} is cut off"
     # What does not fit scrolls, between the intro and the buttons.
     assert dialog.scroller.verticalScrollBar().maximum() > 0
+
+
+def test_fixing_a_date_of_birth_takes_the_error_away(qtbot: QtBot, desk: Desk) -> None:
+    sam = desk.sign_in("Sam Staff")
+    dialog = open_form(qtbot, sam)
+    qtbot.keyClicks(dialog.person_name, "Jamie Pupil")
+    qtbot.keyClicks(dialog.person_birth, "31/02/2012")
+    qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.isVisible() and "date of birth" in dialog.error.text()
+    assert dialog.person_birth.property("invalid")
+
+    # Correcting the date takes the red away as it is typed...
+    dialog.person_birth.selectAll()
+    qtbot.keyClicks(dialog.person_birth, "01/02/2012")
+    assert not dialog.error.isVisible()
+    assert not dialog.person_birth.property("invalid")
+    # ...and the person is added without a word.
+    qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
+    assert dialog.people.rowCount() == 1
+    assert not dialog.error.isVisible()
+
+    # The same after a fix through the Add button alone.
+    qtbot.keyClicks(dialog.person_name, "Second Pupil")
+    qtbot.keyClicks(dialog.person_birth, "2012")
+    qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.isVisible()
+    dialog.person_birth.setText("02/03/2012")  # pasted in, say
+    qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
+    assert dialog.people.rowCount() == 2
+    assert not dialog.error.isVisible() and not dialog.person_birth.property("invalid")
