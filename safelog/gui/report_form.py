@@ -470,9 +470,14 @@ class ReportConcernDialog(QDialog):
         named(self.category_help, "What this kind of concern covers")
         self.category_guidance = plain_label("", box, role="notice")
         named(self.category_guidance, "What to do, and what not to do")
+        # The policy sections behind the guidance, for a DSL only: staff get plain words.
+        self.category_policy = plain_label("", box, role="muted")
+        named(self.category_policy, "Policy sections")
+        self.category_policy.hide()
         layout.addWidget(self.category)
         layout.addWidget(self.category_help)
         layout.addWidget(self.category_guidance)
+        layout.addWidget(self.category_policy)
         self.category.currentIndexChanged.connect(self._show_category)
         return box
 
@@ -657,6 +662,7 @@ class ReportConcernDialog(QDialog):
             self.category_help.setText("")
             self.category_help.hide()
             self.category_guidance.hide()
+            self.category_policy.hide()
             return
         category = category_by_code(code)
         self.category_help.setText(category.description)
@@ -668,6 +674,8 @@ class ReportConcernDialog(QDialog):
         self.category_guidance.style().unpolish(self.category_guidance)
         self.category_guidance.style().polish(self.category_guidance)
         self.category_guidance.show()
+        self.category_policy.setText(category.policy)
+        self.category_policy.setVisible(Role.DSL in self._me.roles)
         set_invalid(self.category, False)
         self.evidence.category_changed()
 

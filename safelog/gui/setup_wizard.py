@@ -449,7 +449,7 @@ class AccountPage(QWizardPage):
             "administrator. You can invite deputy DSLs afterwards."
         )  # two lines
         self.setCommitPage(True)
-        self.setButtonText(QWizard.WizardButton.CommitButton, "&Create the vault")
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Set up SafeLog")
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.name = QLineEdit(self)
@@ -494,7 +494,7 @@ class CreatingPage(QWizardPage):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.setTitle("Creating your school's vault")
+        self.setTitle("Setting up SafeLog for your school")
         self.setSubTitle(
             "SafeLog is making the school's keys and your own. This takes a few seconds."
         )
@@ -509,7 +509,7 @@ class CreatingPage(QWizardPage):
         self.message.setVisible(False)
         layout.addWidget(self.message)
         self.retry = QPushButton("&Try again", self)
-        self.retry.setAccessibleName("Try creating the vault again")
+        self.retry.setAccessibleName("Try setting up SafeLog again")
         self.retry.setVisible(False)
         self.retry.clicked.connect(self.start)
         layout.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignLeft)
@@ -553,8 +553,7 @@ class CreatingPage(QWizardPage):
         self.message.setText(
             error_text(
                 exc,
-                "SafeLog could not create the vault. Check there is space on the "
-                "disk and try again.",
+                "SafeLog could not be set up. Check there is space on the disk and try again.",
             )
         )
         self.message.setVisible(True)

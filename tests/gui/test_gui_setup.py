@@ -86,7 +86,7 @@ def test_setup_wizard_creates_the_vault_and_the_first_dsl(
 
     account = wizard.account_page
     create = wizard.button(COMMIT)
-    assert create.text().replace("&", "") == "Create the vault"
+    assert create.text().replace("&", "") == "Set up SafeLog"
     qtbot.keyClicks(account.name, "Dana DSL")
 
     # Too short, then plain words: refused, and the feedback says why.

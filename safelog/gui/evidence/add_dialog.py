@@ -124,8 +124,8 @@ def inspect_source(source: PendingSource) -> Inspected:
         return Inspected(
             sniffed.label,
             None,
-            "This picture declares far more pixels than SafeLog will open (a "
-            "'decompression bomb'); it will be refused.",
+            "This picture says it is far larger than any real screenshot or photo, and "
+            "opening it could make this computer run out of memory; it will be refused.",
         )
     finally:
         del data
