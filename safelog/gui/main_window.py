@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.school = session.directory.school
         self.idle_minutes = DEFAULT_IDLE_MINUTES
         self._discarding = False
+        self._toolbar_width: int | None = None  # with the name shown (see _fit_toolbar)
         self.setWindowTitle(f"SafeLog — {self.school}")
         fit_to_screen(self, 1180, 760)
 
@@ -230,12 +231,26 @@ class MainWindow(QMainWindow):
         who.setTextFormat(Qt.TextFormat.PlainText)
         who.setProperty("role", "muted")
         who.setAccessibleName("Signed in as")
-        bar.addWidget(who)
+        self.who_label = who
+        self.toolbar = bar
+        # On a narrow screen the name gives way (the status bar says it too), so the
+        # buttons, Lock above all, never fall into the toolbar's overflow menu.
+        self.who_action = bar.addWidget(who)
 
         self.invite_button = self._tool_button(bar, "Invite…", "Invite someone", self.invite_action)
         self.admit_button = self._tool_button(bar, "Admit…", "Admit people", self.admit_action)
         self.settings_button = self._tool_button(bar, "Settings…", "Settings", self.settings_action)
         self.lock_button = self._tool_button(bar, "Lock", "Lock SafeLog", self.lock_action)
+
+    def _fit_toolbar(self) -> None:
+        if self._toolbar_width is None:
+            self.who_action.setVisible(True)
+            self._toolbar_width = self.toolbar.sizeHint().width()
+        self.who_action.setVisible(self.width() >= self._toolbar_width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_toolbar()
 
     def _tool_button(self, bar: QToolBar, text: str, name: str, action: QAction) -> QPushButton:
         button = QPushButton(text, self)

@@ -306,3 +306,16 @@ def test_the_window_opens_no_larger_than_the_screen(
     area = window.screen().availableGeometry()
     assert area.width() < 1180
     assert area.contains(window.frameGeometry()), (window.frameGeometry(), area)
+
+
+def test_on_a_narrow_screen_the_name_gives_way_and_lock_stays(
+    qtbot: QtBot, context: Any, school: Any
+) -> None:
+    window = open_main(qtbot, context, school, "Dana DSL")
+    window.resize(1180, 700)
+    qtbot.waitUntil(lambda: window.who_label.isVisible())
+    window.resize(700, 600)
+    qtbot.waitUntil(lambda: not window.who_label.isVisible())
+    for button in (window.report_button, window.settings_button, window.lock_button):
+        assert button.isVisible(), button.text()
+    assert "Signed in as Dana DSL" in window.statusBar().currentMessage()
