@@ -51,7 +51,9 @@ def _from_base32(text: str, length: int) -> bytes:
         expected = (length * 8 + 4) // 5
         raise RecoveryKeyInvalid(f"this key should have {expected} characters but has {len(text)}")
     if number & ((1 << extra) - 1):
-        raise RecoveryKeyInvalid("this key has a typo in it (checksum does not match)")
+        raise RecoveryKeyInvalid(
+            "there is a typo in it; check each group of letters and numbers again"
+        )
     return (number >> extra).to_bytes(length, "big")
 
 
@@ -70,7 +72,9 @@ def parse_key(text: str, length: int = SECRET_LENGTH) -> bytes:
     data = _from_base32(cleaned, length + CHECKSUM_LENGTH)
     secret, checksum = data[:length], data[length:]
     if _checksum(secret) != checksum:
-        raise RecoveryKeyInvalid("this key has a typo in it (checksum does not match)")
+        raise RecoveryKeyInvalid(
+            "there is a typo in it; check each group of letters and numbers again"
+        )
     return secret
 
 

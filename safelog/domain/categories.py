@@ -4,12 +4,18 @@ Each category carries its escalation rules (`RouteRule`s) with the reason and th
 policy each comes from, so the user is always told why a route is shown. Policy
 references name the seed policies by file number ("000 9.2") or national guidance
 (KCSIE: Keeping Children Safe in Education; UKCIS: sharing nudes and semi-nudes).
+
+Guidance is written for the member of staff reporting, who does not know section numbers:
+the references written into the guidance text, like "(000 9.2; 003 8.4)", are taken out of
+`guidance` when a category is made and kept, with `policy_refs`, for the DSL's `policy` line
+("Policy: 003 8.1; 004 11.1"). The data below keeps them beside the words they support.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from safelog.domain.routes import Condition, Route, RouteRule
@@ -21,6 +27,7 @@ __all__ = [
     "UnknownCategory",
     "category_by_code",
     "category_codes",
+    "split_policy_refs",
 ]
 
 
@@ -36,8 +43,43 @@ class Category:
     allegation_against_staff: bool
     # May involve indecent images of children: images are never imported, only described.
     blocks_image_import: bool
-    guidance: str
+    guidance: str  # for the person reporting: plain words, references taken out
     routes: tuple[RouteRule, ...]
+    # The references that were in the guidance text, in order (see the module note).
+    guidance_refs: tuple[str, ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        plain, refs = split_policy_refs(self.guidance)
+        object.__setattr__(self, "guidance", plain)
+        object.__setattr__(self, "guidance_refs", refs)
+
+    @property
+    def policy(self) -> str:
+        """The policy line for the DSL: every section this category's rules rest on."""
+        refs = list(dict.fromkeys((*self.guidance_refs, *self.policy_refs)))
+        return "Policy: " + "; ".join(refs)
+
+
+# A parenthesised reference: a seed policy section ("000 9.2", "001 4(i)", "003 5.6,
+# appendix b") or national law or guidance, possibly several separated by ";".
+_REFERENCE_IN_TEXT = re.compile(r"\s*\(((?:00[0-4] |UK GDPR |KCSIE |UKCIS)(?:[^()]|\([ivx]+\))*)\)")
+
+
+def split_policy_refs(text: str) -> tuple[str, tuple[str, ...]]:
+    """`text` without its parenthesised policy references, and the references."""
+    refs: list[str] = []
+    for match in _REFERENCE_IN_TEXT.finditer(text):
+        for group in match.group(1).split(";"):
+            document = ""
+            for part in (p.strip() for p in group.split(",")):
+                if not part:
+                    continue
+                if re.match(r"00[0-4] ", part):
+                    document = part[:4]
+                elif document and not part[:1].isdigit() and part.startswith("appendix"):
+                    part = document + part  # "003 5.6, appendix b": both in policy 003
+                refs.append(part)
+    return _REFERENCE_IN_TEXT.sub("", text), tuple(refs)
 
 
 class UnknownCategory(ValueError, InvalidInput):

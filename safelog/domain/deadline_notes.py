@@ -14,10 +14,11 @@ required route with a deadline that is neither done nor marked not needed, and e
 with a due date; an action falls due at the end of its day. A deadline that falls after the
 case was closed gets no note.
 
-"Immediately" is due the moment the concern was raised, and the inbox shows it overdue until
-it is recorded. The history notes it only when it was still open at the end of that working
-day (the "same day" rule): a note for every headteacher told ten minutes after a report would
-bury the notes that matter, and would say nothing the signed versions do not.
+"Immediately" is due the moment the concern was raised; the inbox shows it as due today and
+counts it overdue only after that working day (domain/deadlines.py). The history likewise
+notes it only when it was still open at the end of that working day (the "same day" rule):
+a note for every headteacher told ten minutes after a report would bury the notes that
+matter, and would say nothing the signed versions do not.
 
 Lateness is counted in minutes or hours up to a day, then in working days (England and Wales
 bank holidays, as for the deadlines themselves); being under a minute late is on time.

@@ -6,8 +6,12 @@ same bank holidays; a test checks that they still do). School terms are not
 considered: the LADO and children's social care work through school holidays.
 
 Choices, for the DSL's inbox:
-- "immediately" is due the moment the concern was raised, so it shows as overdue until
-  the escalation is recorded;
+- "immediately" is due the moment the concern was raised. The inbox and the case lists
+  (which pass `raised_at` to `deadline_state`) show it as due now, and count it overdue
+  only once the working day it was raised has ended (the "same day" rule below): a concern
+  that reached the DSL a minute ago has missed nothing, and showing every new concern as
+  "Overdue" taught DSLs to ignore the word (issue 11). Without `raised_at` the state is
+  strict (overdue a moment after the due time), for records of when it was done;
 - a working day ends at 18:00 Europe/London (`WORKING_DAY_ENDS`): "same day" is due at
   18:00 on the day the concern was raised, or, when it was raised after 18:00 or on a
   weekend or bank holiday, at 18:00 on the next working day (out of hours, emergencies
@@ -26,7 +30,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from safelog.domain.routes import ROUTES, DeadlineKind, DeadlineRule, Route
+from safelog.domain.routes import ROUTES, SAME_DAY, DeadlineKind, DeadlineRule, Route
 
 __all__ = [
     "HOLIDAY_SUBDIVISIONS",
@@ -39,7 +43,9 @@ __all__ = [
     "due_at",
     "due_by_rule",
     "end_of_working_day",
+    "is_immediate",
     "is_working_day",
+    "overdue_from",
 ]
 
 LONDON = ZoneInfo("Europe/London")
@@ -125,11 +131,34 @@ def due_at(route: Route, raised_at: datetime) -> datetime | None:
     return due_by_rule(ROUTES[route].deadline, raised_at)
 
 
-def deadline_state(due: datetime | None, done_at: datetime | None, now: datetime) -> DeadlineState:
+def is_immediate(due: datetime, raised_at: datetime | None) -> bool:
+    """Whether `due` is an "immediately" deadline: due the moment the concern was raised."""
+    return raised_at is not None and due <= raised_at
+
+
+def overdue_from(due: datetime, raised_at: datetime | None) -> datetime:
+    """When an open deadline counts as overdue in the inbox and lists: `due`, except that an
+    "immediately" deadline counts from the end of the working day the concern was raised."""
+    if raised_at is not None and is_immediate(due, raised_at):
+        end = due_by_rule(SAME_DAY, raised_at)
+        assert end is not None
+        return end
+    return due
+
+
+def deadline_state(
+    due: datetime | None,
+    done_at: datetime | None,
+    now: datetime,
+    *,
+    raised_at: datetime | None = None,
+) -> DeadlineState:
     """Where a deadline stands at `now`.
 
     "done" once the escalation is recorded (however late); otherwise "overdue" after
     `due`, "due-today" on its day (London time), else "pending". No deadline is "pending".
+    Given `raised_at`, an "immediately" deadline is "due-today" (act now) until the end of
+    the working day it was raised, and "overdue" after.
     """
     _require_aware(now, "now")
     if done_at is not None:
@@ -137,6 +166,11 @@ def deadline_state(due: datetime | None, done_at: datetime | None, now: datetime
     if due is None:
         return DeadlineState.PENDING
     _require_aware(due, "due")
+    if raised_at is not None and is_immediate(due, raised_at):
+        _require_aware(raised_at, "raised_at")
+        if now > overdue_from(due, raised_at):
+            return DeadlineState.OVERDUE
+        return DeadlineState.DUE_TODAY
     if now > due:
         return DeadlineState.OVERDUE
     if now.astimezone(LONDON).date() == due.astimezone(LONDON).date():

@@ -363,7 +363,7 @@ CORPUS: tuple[Hostile, ...] = (
         "bomb.png",
         png_bomb,
         "refused",
-        message="decompression bomb",
+        message="far larger than any real screenshot",
     ),
     Hostile(
         "truncated-jpeg",

@@ -85,10 +85,10 @@ def _pil() -> Any:
 
 def _bomb_message(width: int, height: int) -> str:
     return (
-        f"This image declares {width:,} x {height:,} pixels ({width * height:,}), more "
-        f"than SafeLog will open ({MAX_IMAGE_PIXELS:,}): decoding it could exhaust this "
-        "computer's memory (a 'decompression bomb'), so nothing was kept. If it is genuine "
-        "evidence, put it in a ZIP file and add that instead."
+        f"This picture says it is {width:,} by {height:,} pixels ({width * height:,} in all; "
+        f"SafeLog opens up to {MAX_IMAGE_PIXELS:,}), far larger than any real screenshot or "
+        "photo: opening it could make this computer run out of memory, so nothing was kept. "
+        "If it is genuine evidence, put it in a ZIP file and add that instead."
     )
 
 
@@ -100,9 +100,9 @@ def _open(data: bytes, media_type: str) -> PILImage.Image:
         image = image_module.open(io.BytesIO(data), formats=[PREVIEWABLE[media_type]])
     except (image_module.DecompressionBombError, image_module.DecompressionBombWarning):
         raise ImageBomb(
-            "This image declares more pixels than SafeLog will open: decoding it could "
-            "exhaust this computer's memory (a 'decompression bomb'), so nothing was kept. "
-            "If it is genuine evidence, put it in a ZIP file and add that instead."
+            "This picture says it is far larger than any real screenshot or photo: opening "
+            "it could make this computer run out of memory, so nothing was kept. If it is "
+            "genuine evidence, put it in a ZIP file and add that instead."
         ) from None
     width, height = image.size
     if width * height > MAX_IMAGE_PIXELS:

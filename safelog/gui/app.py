@@ -24,6 +24,7 @@ from safelog import __version__
 from safelog.gui.context import AppContext, SessionEvents, system_clock
 from safelog.gui.crash_dialog import CrashDialog, install_excepthook, log_fault
 from safelog.gui.sign_in import SignInWindow
+from safelog.gui.wheel_guard import install_wheel_guard
 from safelog.gui.worker import Runner
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
     app.setStyleSheet(load_style_sheet())
+    install_wheel_guard(app)
     return app
 
 
@@ -251,14 +253,18 @@ class AppController(QObject):
         self.sign_in.show()
         self.sign_in.raise_()
         self.sign_in.activateWindow()
+        # Then hide every other window at once, before any view reacts to the lock: nothing
+        # may keep records on screen behind the sign-in window. Dialogs are closed with
+        # done(), not reject(): reject() may ask a question ("Discard this report?"), and a
+        # lock asks nothing (the report form keeps its draft sealed, gui/report_draft.py).
         for widget in QApplication.topLevelWidgets():
-            if (
-                isinstance(widget, QDialog)
-                and widget.isVisible()
-                and widget is not self.wizard
-                and not isinstance(widget, CrashDialog)
-            ):
-                widget.reject()
+            if widget is self.sign_in or isinstance(widget, CrashDialog):
+                continue
+            if not widget.isVisible():
+                continue
+            widget.hide()
+            if isinstance(widget, QDialog) and widget is not self.wizard:
+                widget.done(QDialog.DialogCode.Rejected)
         if self.main_window is not None:
             self.main_window.discard()
             self.main_window = None

@@ -58,7 +58,13 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.categories import CATEGORIES, category_by_code
-from safelog.domain.deadlines import LONDON, DeadlineState, deadline_state
+from safelog.domain.deadlines import (
+    LONDON,
+    DeadlineState,
+    deadline_state,
+    is_immediate,
+    overdue_from,
+)
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
 from safelog.domain.search import SearchIndex, fold
@@ -315,9 +321,27 @@ def _reference_key(reference: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", reference)) or (0,)
 
 
-def deadline_text(due: datetime | None, state: DeadlineState) -> str:
+def deadline_text(
+    due: datetime | None,
+    state: DeadlineState,
+    *,
+    raised_at: datetime | None = None,
+    status: str = "",
+    now: datetime | None = None,
+) -> str:
+    """The "Next deadline" cell. An "immediately" deadline (see domain/deadlines.py) reads
+    as what to do today, "New: acknowledge today" for a concern nobody has opened yet, and
+    overdue only once that working day has ended."""
     if due is None:
         return ""
+    if raised_at is not None and is_immediate(due, raised_at):
+        by = overdue_from(due, raised_at)
+        if state is DeadlineState.OVERDUE:
+            return f"Overdue: {uk_datetime(by)}"
+        today = now is not None and now.astimezone(LONDON).date() == by.astimezone(LONDON).date()
+        if status == CaseStatus.NEW.value:
+            return "New: acknowledge today" if today else f"New: acknowledge by {uk_datetime(by)}"
+        return f"Act now: today by {uk_time(by)}" if today else f"Act now: by {uk_datetime(by)}"
     if state is DeadlineState.OVERDUE:
         return f"Overdue: {uk_datetime(due)}"
     if state is DeadlineState.DUE_TODAY:
@@ -325,9 +349,17 @@ def deadline_text(due: datetime | None, state: DeadlineState) -> str:
     return uk_datetime(due)
 
 
+def case_deadline_state(case: CaseSummary, now: datetime) -> DeadlineState:
+    """Where a listed case's next deadline stands (the inbox counts the same way)."""
+    return deadline_state(case.next_due, None, now, raised_at=case.created_at)
+
+
 def _deadline(case: CaseSummary, now: datetime) -> tuple[DeadlineState, str]:
-    state = deadline_state(case.next_due, None, now)
-    return state, deadline_text(case.next_due, state)
+    state = case_deadline_state(case, now)
+    text = deadline_text(
+        case.next_due, state, raised_at=case.created_at, status=case.status, now=now
+    )
+    return state, text
 
 
 def prepare_rows(cases: Sequence[CaseSummary], now: datetime) -> PreparedCases:
@@ -918,11 +950,14 @@ class CaseListView(QWidget):
         self._clock_timer.timeout.connect(self._tick)
         self._clock_timer.start()
 
+        # Bound methods only: Qt drops a connection to a bound method when its widget is
+        # destroyed, but a lambda outlives the widget and, at the next person's sign-in on
+        # the same PC, calls into a deleted list (issue 11).
         events = context.events
         events.locked.connect(self.clear)
         if follow_events:
             events.cases_changed.connect(self._cases_changed)
-            events.signed_in.connect(lambda _s: self._cases_changed(""))
+            events.signed_in.connect(self._signed_in)
         self.setFocusProxy(self.table)
 
     # -- loading ---------------------------------------------------------------------------
@@ -1004,6 +1039,9 @@ class CaseListView(QWidget):
             self.refresh()
         else:
             self._stale = True  # loaded when next shown: hidden lists cost nothing
+
+    def _signed_in(self, _session: object) -> None:
+        self._cases_changed("")
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
+    from safelog.gui.report_draft import SealedDraft
     from safelog.gui.worker import Runner
     from safelog.vault.session import Session
     from safelog.vault.vault import Vault
@@ -38,6 +39,9 @@ class AppContext:
     session: Session | None = None
     # Set by the idle watcher; views call it on user activity they handle themselves.
     touch: Callable[[], None] = field(default=lambda: None)
+    # A report half-written when SafeLog locked, sealed to its writer (gui/report_draft.py);
+    # memory only, taken by the writer's next report form, dropped if someone else signs in.
+    draft: SealedDraft | None = None
 
     def require_session(self) -> Session:
         if self.session is None or self.session.locked:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from safelog.errors import UserFacingError
 from safelog.gui.dialogs import BusyNote, NewPassphraseForm, monospace_font, plain_label
+from safelog.gui.screen_fit import keep_fitting
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -75,6 +76,7 @@ class EnrolDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self._update()
+        keep_fitting(self)  # a refused code's message must not squash the rest
 
     def _code_edited(self, text: str) -> None:
         upper = text.upper()

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -35,6 +34,7 @@ from safelog.errors import UserFacingError
 from safelog.export.options import ExportCancelled, ExportOptions, ExportResult
 from safelog.gui.case_list import error_text, named, plain_label
 from safelog.gui.dialogs import monospace_font
+from safelog.gui.screen_fit import keep_fitting
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -109,8 +109,6 @@ class ExportDialog(QDialog):
         self.setMinimumWidth(560)
 
         layout = QVBoxLayout(self)
-        # Grow with the lines that appear (progress, result), never squash the wrapped notes.
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         intro = plain_label(
             f"Make a signed PDF of case {reference}, for a hearing, the LADO or the police. "
             "It is marked OFFICIAL-SENSITIVE: keep it as safe as the case itself.",
@@ -182,7 +180,8 @@ class ExportDialog(QDialog):
         named(self.result_line, "Export result")
         self.result_line.hide()
         layout.addWidget(self.result_line)
-        self.sha_line = plain_label("", self, selectable=True)
+        # One unbroken line: a checksum someone reads out or compares must be whole.
+        self.sha_line = plain_label("", self, selectable=True, wrap=False)
         self.sha_line.setFont(monospace_font())
         named(self.sha_line, "SHA-256 of the case file")
         self.sha_line.hide()
@@ -203,6 +202,8 @@ class ExportDialog(QDialog):
         self.export_button.clicked.connect(self.start_export)
         self.cancel_button.clicked.connect(self._cancel_clicked)
         context.events.locked.connect(self._locked)
+        # Grow with the lines that appear (progress, result), never squash the wrapped notes.
+        keep_fitting(self)
 
     # -- choosing -------------------------------------------------------------------------------
 

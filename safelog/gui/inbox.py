@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.deadlines import DeadlineState, deadline_state
+from safelog.domain.deadlines import DeadlineState
 from safelog.domain.roles import Role
 from safelog.gui.case_list import (
     CaseListView,
     Column,
     PreparedCases,
+    case_deadline_state,
     error_text,
     heading_label,
     named,
@@ -54,7 +55,7 @@ def sort_inbox(cases: list[CaseSummary], now: datetime) -> InboxData:
     """Pure: split the list into what the inbox shows (runs in the worker)."""
     new = [c for c in cases if c.status == "new"]
     new.sort(key=lambda c: c.created_at)  # oldest first: triage in the order they came
-    states = {c.id: deadline_state(c.next_due, None, now) for c in cases if c.next_due}
+    states = {c.id: case_deadline_state(c, now) for c in cases if c.next_due}
     overdue = sum(1 for s in states.values() if s is DeadlineState.OVERDUE)
     due_today = sum(1 for s in states.values() if s is DeadlineState.DUE_TODAY)
     due = [c for c in cases if states.get(c.id) in (DeadlineState.OVERDUE, DeadlineState.DUE_TODAY)]

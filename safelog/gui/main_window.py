@@ -10,8 +10,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -37,6 +37,7 @@ from safelog.gui.admit_dialog import (
 )
 from safelog.gui.dialogs import IdleLockDialog, explain_error, plain_label, tell
 from safelog.gui.idle_lock import DEFAULT_IDLE_MINUTES, LOCK_SHORTCUT, lock_session
+from safelog.gui.screen_fit import fit_to_screen
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -120,8 +121,9 @@ class MainWindow(QMainWindow):
         self.school = session.directory.school
         self.idle_minutes = DEFAULT_IDLE_MINUTES
         self._discarding = False
+        self._toolbar_width: int | None = None  # with the name shown (see _fit_toolbar)
         self.setWindowTitle(f"SafeLog — {self.school}")
-        self.resize(1180, 760)
+        fit_to_screen(self, 1180, 760)
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -148,6 +150,17 @@ class MainWindow(QMainWindow):
             f"Signed in as {self.person.name} ({describe_roles(self.roles)})."
         )
         self.update_admissions()
+        draft = context.draft
+        if draft is not None and draft.user_id != session.user_id:
+            context.draft = None  # someone else's half-written report: dropped unread
+        elif draft is not None:
+            # The writer is back: their report form opens again as they left it, once this
+            # window is up.
+            QTimer.singleShot(0, self, self._resume_draft)
+
+    def _resume_draft(self) -> None:
+        if not self._discarding and self.context.draft is not None:
+            self.report_concern()
 
     # -- chrome -----------------------------------------------------------------------------
 
@@ -218,12 +231,26 @@ class MainWindow(QMainWindow):
         who.setTextFormat(Qt.TextFormat.PlainText)
         who.setProperty("role", "muted")
         who.setAccessibleName("Signed in as")
-        bar.addWidget(who)
+        self.who_label = who
+        self.toolbar = bar
+        # On a narrow screen the name gives way (the status bar says it too), so the
+        # buttons, Lock above all, never fall into the toolbar's overflow menu.
+        self.who_action = bar.addWidget(who)
 
         self.invite_button = self._tool_button(bar, "Invite…", "Invite someone", self.invite_action)
         self.admit_button = self._tool_button(bar, "Admit…", "Admit people", self.admit_action)
         self.settings_button = self._tool_button(bar, "Settings…", "Settings", self.settings_action)
         self.lock_button = self._tool_button(bar, "Lock", "Lock SafeLog", self.lock_action)
+
+    def _fit_toolbar(self) -> None:
+        if self._toolbar_width is None:
+            self.who_action.setVisible(True)
+            self._toolbar_width = self.toolbar.sizeHint().width()
+        self.who_action.setVisible(self.width() >= self._toolbar_width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_toolbar()
 
     def _tool_button(self, bar: QToolBar, text: str, name: str, action: QAction) -> QPushButton:
         button = QPushButton(text, self)

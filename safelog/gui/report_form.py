@@ -74,6 +74,7 @@ from safelog.gui.case_list import (
 )
 from safelog.gui.dialogs import tell
 from safelog.gui.evidence.sources import PendingSource, accepts, kept_out, refused_with_images
+from safelog.gui.screen_fit import fit_to_screen
 from safelog.gui.workspace.content_reports import ContentReportFields
 from safelog.gui.workspace.people import kind_combo, parse_uk_date, role_combo
 from safelog.gui.workspace.summary import kind_label, role_label
@@ -368,6 +369,8 @@ class ReportConcernDialog(QDialog):
         self.setModal(True)
         session = context.require_session()
         self._me = session.person
+        # Public, so it outlives the lock: a half-written report is sealed to it on lock.
+        self._draft_key = session.identity.x25519.public_key()
         people = [p for p in session.directory.people.values() if p.status == ENROLLED]
         self._heads = sorted(p.name for p in people if Role.HEADTEACHER in p.roles)
         self._colleagues = sorted(p.name for p in people if p.id != session.user_id)
@@ -380,6 +383,10 @@ class ReportConcernDialog(QDialog):
             role="muted",
         )
         outer.addWidget(intro)
+        self.draft_notice = plain_label("", self, role="notice")
+        named(self.draft_notice, "Report kept from before SafeLog locked")
+        self.draft_notice.hide()
+        outer.addWidget(self.draft_notice)
         self.error = plain_label("", self, role="warning")
         named(self.error, "Problem with the report")
         self.error.hide()
@@ -438,9 +445,12 @@ class ReportConcernDialog(QDialog):
             QShortcut(QKeySequence(keys), self).activated.connect(self.submit)
 
         context.events.locked.connect(self._locked)
+        self._error_field: QWidget | None = None
+        self._watch_for_fixes()
         self._show_category()
-        self.resize(760, 760)
+        fit_to_screen(self, 760, 760)
         self.category.setFocus()
+        self._resume_draft(session)
 
     # -- sections ---------------------------------------------------------------------------
 
@@ -460,9 +470,14 @@ class ReportConcernDialog(QDialog):
         named(self.category_help, "What this kind of concern covers")
         self.category_guidance = plain_label("", box, role="notice")
         named(self.category_guidance, "What to do, and what not to do")
+        # The policy sections behind the guidance, for a DSL only: staff get plain words.
+        self.category_policy = plain_label("", box, role="muted")
+        named(self.category_policy, "Policy sections")
+        self.category_policy.hide()
         layout.addWidget(self.category)
         layout.addWidget(self.category_help)
         layout.addWidget(self.category_guidance)
+        layout.addWidget(self.category_policy)
         self.category.currentIndexChanged.connect(self._show_category)
         return box
 
@@ -647,6 +662,7 @@ class ReportConcernDialog(QDialog):
             self.category_help.setText("")
             self.category_help.hide()
             self.category_guidance.hide()
+            self.category_policy.hide()
             return
         category = category_by_code(code)
         self.category_help.setText(category.description)
@@ -658,6 +674,8 @@ class ReportConcernDialog(QDialog):
         self.category_guidance.style().unpolish(self.category_guidance)
         self.category_guidance.style().polish(self.category_guidance)
         self.category_guidance.show()
+        self.category_policy.setText(category.policy)
+        self.category_policy.setVisible(Role.DSL in self._me.roles)
         set_invalid(self.category, False)
         self.evidence.category_changed()
 
@@ -703,6 +721,8 @@ class ReportConcernDialog(QDialog):
         }
         if born is not None:
             person["date_of_birth"] = born.isoformat()
+        if self._error_field in (self.person_name, self.person_birth):
+            self._clear_errors()
         self._people.append(person)
         self._show_people()
         self.person_name.clear()
@@ -738,7 +758,21 @@ class ReportConcernDialog(QDialog):
 
     # -- sending ----------------------------------------------------------------------------
 
+    def _watch_for_fixes(self) -> None:
+        """An error marked on a field goes as soon as that field is changed: a fixed date
+        of birth must not stay red (issue 11). Sending checks everything again anyway."""
+        for line in (self.summary, self.platform_other, self.person_name, self.person_birth):
+            line.textEdited.connect(lambda _text, field=line: self._field_changed(field))
+        self.description.textChanged.connect(lambda: self._field_changed(self.description))
+        self.when.dateTimeChanged.connect(lambda _value: self._field_changed(self.when))
+        self.category.currentIndexChanged.connect(lambda _i: self._field_changed(self.category))
+
+    def _field_changed(self, field: QWidget) -> None:
+        if field is self._error_field:
+            self._clear_errors()
+
     def _show_error(self, message: str, field: QWidget | None = None) -> None:
+        self._error_field = field
         self.error.setText(message)
         self.error.setAccessibleDescription(message)
         self.error.show()
@@ -748,6 +782,7 @@ class ReportConcernDialog(QDialog):
             field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _clear_errors(self) -> None:
+        self._error_field = None
         self.error.hide()
         self.error.setText("")
         for field in (
@@ -943,8 +978,106 @@ class ReportConcernDialog(QDialog):
         self.evidence.clear()
         super().reject()
 
+    # -- a lock while writing ---------------------------------------------------------------
+
+    def draft_fields(self) -> dict[str, Any]:
+        """Everything typed or chosen, as plain data (for the sealed draft only)."""
+        return {
+            "category": self.category.currentData() or "",
+            "summary": self.summary.text(),
+            "description": self.description.toPlainText(),
+            "when": from_qdatetime(self.when.dateTime()).isoformat(),
+            "platform": self.platform.currentData() or "",
+            "platform_other": self.platform_other.text(),
+            "url": self.url.text(),
+            "people": self.people_added,
+            "person": {
+                "name": self.person_name.text(),
+                "kind": self.person_kind.currentData(),
+                "role": self.person_role.currentData(),
+                "date_of_birth": self.person_birth.text(),
+            },
+            "about_head": self.about_head.isChecked(),
+            "about_staff": self.about_staff.currentData() or "",
+            "action_taken": self.action_taken.toPlainText(),
+            "told_dsl": self.told_dsl.isChecked(),
+            "content_report": {
+                "accessed_by": self.content_report.accessed_by.text(),
+                "urls": self.content_report.urls.toPlainText(),
+                "nature": self.content_report.nature.toPlainText(),
+            },
+        }
+
+    def _keep_draft(self) -> None:
+        if self._closing or self._sending or not self.has_content():
+            return
+        from safelog.gui.report_draft import seal_draft
+
+        self.context.draft = seal_draft(
+            self.draft_fields(),
+            self._me.id,
+            self._draft_key,
+            had_attachments=bool(self.evidence.count()),
+        )
+
+    def _resume_draft(self, session: Any) -> None:
+        """Fill the form from the writer's own draft, if SafeLog locked while they wrote."""
+        draft, self.context.draft = self.context.draft, None
+        if draft is None:
+            return
+        from safelog.gui.report_draft import open_draft
+
+        fields = open_draft(draft, session)
+        if fields is None:
+            return  # someone else's: dropped unread
+        self._fill(fields)
+        notice = (
+            "SafeLog locked while you were writing this report. Here it is as you left it: "
+            "check it and send it."
+        )
+        if draft.had_attachments:
+            notice += " Screenshots and files you had added were not kept: add them again."
+        self.draft_notice.setText(notice)
+        self.draft_notice.show()
+
+    def _fill(self, fields: dict[str, Any]) -> None:
+        def pick(combo: QComboBox, data: object) -> None:
+            index = combo.findData(data)
+            if index >= 0:
+                combo.setCurrentIndex(index)
+
+        pick(self.category, fields.get("category") or None)
+        self.summary.setText(str(fields.get("summary", "")))
+        self.description.setPlainText(str(fields.get("description", "")))
+        when = fields.get("when")
+        if when:
+            from datetime import datetime
+
+            self.when.setDateTime(to_qdatetime(datetime.fromisoformat(str(when))))
+        pick(self.platform, fields.get("platform", ""))
+        self.platform_other.setText(str(fields.get("platform_other", "")))
+        self.url.setText(str(fields.get("url", "")))
+        self._people = [dict(p) for p in fields.get("people", []) if isinstance(p, dict)]
+        self._show_people()
+        person = fields.get("person") or {}
+        self.person_name.setText(str(person.get("name", "")))
+        pick(self.person_kind, person.get("kind"))
+        pick(self.person_role, person.get("role"))
+        self.person_birth.setText(str(person.get("date_of_birth", "")))
+        if self.about_head.isEnabled():
+            self.about_head.setChecked(bool(fields.get("about_head")))
+        pick(self.about_staff, fields.get("about_staff", ""))
+        self.action_taken.setPlainText(str(fields.get("action_taken", "")))
+        self.told_dsl.setChecked(bool(fields.get("told_dsl")))
+        content = fields.get("content_report") or {}
+        self.content_report.accessed_by.setText(str(content.get("accessed_by", "")))
+        self.content_report.urls.setPlainText(str(content.get("urls", "")))
+        self.content_report.nature.setPlainText(str(content.get("nature", "")))
+
     def _locked(self) -> None:
-        """Locking forgets what was typed: it is record content."""
+        """Locking takes what was typed off the screen and out of the widgets (it is record
+        content), sealed first as a draft for the writer's next sign-in, never asking."""
+        self._keep_draft()
         for line in (
             self.summary,
             self.url,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,7 +44,9 @@ from safelog.gui.dialogs import (
     monospace_font,
     plain_label,
 )
+from safelog.gui.idle_lock import copy_to_clipboard
 from safelog.gui.role_names import role_summary
+from safelog.gui.screen_fit import fit_to_screen
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -234,12 +237,41 @@ class InvitePanel(QWidget):
         self.table.setAccessibleName("Invitations made")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
+        # Every code is shown whole (a code cut to "…" is no use to anyone): the code and
+        # roles columns fit their text, the name takes what is left (its tooltip has it all),
+        # and the table scrolls sideways before it cuts a code.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(self.table.fontMetrics().horizontalAdvance("Hugh Head") + 28)
         layout.addWidget(self.table, 1)
+
+        copies = QHBoxLayout()
+        self.copy_code_button = QPushButton("Cop&y code", self)
+        self.copy_code_button.setAccessibleName("Copy the selected person's enrolment code")
+        self.copy_code_button.setToolTip("Copy the selected person's code (Ctrl+C)")
+        self.copy_all_button = QPushButton("Copy &all codes", self)
+        self.copy_all_button.setAccessibleName("Copy every name, role and enrolment code")
+        self.copy_all_button.setToolTip(
+            "Copy every invitation as a list, to paste into a document you print and hand out"
+        )
+        self.copied = plain_label("", self, role="muted")
+        self.copied.setAccessibleName("Copied")
+        for button in (self.copy_code_button, self.copy_all_button):
+            button.setAutoDefault(False)
+            copies.addWidget(button)
+        copies.addWidget(self.copied, 1)
+        layout.addLayout(copies)
+        self.copy_code_button.clicked.connect(self.copy_code)
+        self.copy_all_button.clicked.connect(self.copy_all)
+        copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self.table)
+        copy.setContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.activated.connect(self.copy_code)
+        self.table.itemSelectionChanged.connect(self._update)
         self._update()
 
     def chosen_roles(self) -> frozenset[Role]:
@@ -248,6 +280,35 @@ class InvitePanel(QWidget):
 
     def _update(self) -> None:
         self.button.setEnabled(_valid_name(self.name.text()) and not self.busy.busy)
+        self.copy_code_button.setEnabled(self._selected_row() is not None)
+        self.copy_all_button.setEnabled(bool(self.codes))
+
+    def _selected_row(self) -> int | None:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        if len(rows) != 1:
+            return None
+        row = rows.pop()
+        return row if 0 <= row < len(self.codes) else None
+
+    def copy_code(self) -> None:
+        """The selected person's code, alone (SafeLog clears it from the clipboard on lock)."""
+        row = self._selected_row()
+        if row is None:
+            return
+        name, _roles, code = self.codes[row]
+        copy_to_clipboard(code)
+        self.copied.setText(f"Copied the code for {name}.")
+
+    def copy_all(self) -> None:
+        """Every invitation made here, one per line, to paste into a document to print."""
+        if not self.codes:
+            return
+        lines = [f"{name} ({roles}): {code}" for name, roles, code in self.codes]
+        copy_to_clipboard("\n".join(lines) + "\n")
+        count = len(self.codes)
+        self.copied.setText(
+            "Copied 1 invitation." if count == 1 else f"Copied {count} invitations."
+        )
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -283,9 +344,11 @@ class InvitePanel(QWidget):
         self.table.insertRow(row)
         for column, text in enumerate((name, summary, code)):
             item = QTableWidgetItem(text)
+            item.setToolTip(text)
             if column == 2:
                 item.setFont(monospace_font())
             self.table.setItem(row, column, item)
+        self.copied.setText("")
         self.latest_for.setText(f"Enrolment code for {name}:")
         self.latest_code.setText(code)
         self.latest.setVisible(True)
@@ -314,6 +377,7 @@ class InviteDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("SafeLog — Invite someone")
         self.setMinimumSize(640, 480)
+        fit_to_screen(self, 820, 560)  # room for names, roles and whole codes side by side
         layout = QVBoxLayout(self)
         layout.addWidget(
             plain_label(
@@ -385,7 +449,7 @@ class AccountPage(QWizardPage):
             "administrator. You can invite deputy DSLs afterwards."
         )  # two lines
         self.setCommitPage(True)
-        self.setButtonText(QWizard.WizardButton.CommitButton, "&Create the vault")
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Set up SafeLog")
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.name = QLineEdit(self)
@@ -430,7 +494,7 @@ class CreatingPage(QWizardPage):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.setTitle("Creating your school's vault")
+        self.setTitle("Setting up SafeLog for your school")
         self.setSubTitle(
             "SafeLog is making the school's keys and your own. This takes a few seconds."
         )
@@ -445,7 +509,7 @@ class CreatingPage(QWizardPage):
         self.message.setVisible(False)
         layout.addWidget(self.message)
         self.retry = QPushButton("&Try again", self)
-        self.retry.setAccessibleName("Try creating the vault again")
+        self.retry.setAccessibleName("Try setting up SafeLog again")
         self.retry.setVisible(False)
         self.retry.clicked.connect(self.start)
         layout.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignLeft)
@@ -489,8 +553,7 @@ class CreatingPage(QWizardPage):
         self.message.setText(
             error_text(
                 exc,
-                "SafeLog could not create the vault. Check there is space on the "
-                "disk and try again.",
+                "SafeLog could not be set up. Check there is space on the disk and try again.",
             )
         )
         self.message.setVisible(True)

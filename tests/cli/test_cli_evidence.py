@@ -332,7 +332,7 @@ def test_the_size_limit_through_the_command_line(env: Env, tmp_path: Path) -> No
         path = tmp_path / "big.txt"
         path.write_bytes(b"line of text\n" * 1000)
         line = fails(env.run("evidence", "add", reference, str(path), "--as", "Dana DSL"))
-        assert "2 KiB limit" in line and "nothing was kept" in line
+        assert "2 KB limit" in line and "nothing was kept" in line
         assert (
             json.loads(ok(env.run("evidence", "list", reference, "--as", "Dana DSL", "--json")))
             == []

@@ -104,3 +104,28 @@ def all_text(root: QWidget) -> str:
 
 def wait_for(qtbot: Any, condition: Callable[[], object], timeout: int = 20000) -> None:
     qtbot.waitUntil(lambda: bool(condition()), timeout=timeout)
+
+
+def cut_off(root: QWidget) -> list[str]:
+    """Text on show that a person could not read in full: a label shorter than its wrapped
+    text needs or narrower than a word it cannot break, or a field squashed below one line."""
+    problems = []
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisibleTo(root) or widget.width() <= 0:
+            continue
+        name = widget.accessibleName() or type(widget).__name__
+        if isinstance(widget, QLabel) and widget.text():
+            hint = widget.minimumSizeHint()
+            if widget.wordWrap():
+                needed = max(widget.heightForWidth(widget.width()), hint.height())
+            else:
+                needed = widget.sizeHint().height()
+                if widget.sizeHint().width() > widget.width() + 1:
+                    problems.append(f"{name}: {widget.text()!r} cut at the side")
+            if needed > widget.height() + 1:
+                problems.append(f"{name}: {widget.text()!r} {widget.height()}px of {needed}px")
+        elif isinstance(widget, QLineEdit):
+            needed = widget.minimumSizeHint().height()
+            if widget.height() < needed:
+                problems.append(f"{name}: field {widget.height()}px high, needs {needed}px")
+    return problems

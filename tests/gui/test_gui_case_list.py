@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from safelog.domain.categories import category_by_code
-from safelog.gui.case_list import CaseListModel, CaseListView, Column
+from safelog.gui.case_list import CaseListModel, CaseListView, Column, prepare_rows
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case
 
@@ -112,8 +112,10 @@ def test_search_as_you_type_and_filters_narrow_the_list(
     qtbot: QtBot, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cases = [
+        # Due half an hour ago, later than it came in (09:00): overdue. (A deadline due
+        # when the case came in is an "immediately" one, overdue only after 18:00.)
         summary("SL-2026-0001", text="Snapchat messages to a Year 8 pupil",
-                next_due=NOW - timedelta(hours=1)),
+                next_due=NOW - timedelta(minutes=30)),
         summary("SL-2026-0002", text="Friend request from a parent", category="unwanted-contact",
                 status="acknowledged"),
         summary("SL-2026-0003", text="Threats on SNAPCHAT after a match", status="closed",
@@ -283,3 +285,37 @@ def test_a_predicate_restricts_the_list(qtbot: QtBot, desk: Desk, school: Any) -
     with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
         view.refresh()
     assert view.visible_references() == [mine]
+
+
+def test_a_new_concern_is_not_overdue_the_minute_it_arrives(qtbot: QtBot, clock: Any) -> None:
+    """Issue 11: "immediately" routes (tell the DSL, the headteacher) are due when the concern
+    was raised; the list reads "New: acknowledge today" in amber, and red "Overdue" only
+    once that working day has ended."""
+    arrived = NOW + timedelta(minutes=1)  # Friday 10:01
+    saturday = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    cases = [
+        summary("SL-2026-0001", created=NOW, next_due=NOW),
+        summary("SL-2026-0002", created=NOW, next_due=NOW, status="acknowledged"),
+        summary("SL-2026-0003", created=saturday, next_due=saturday),
+    ]
+    view = make_view(qtbot, clock, [])
+    view.show_prepared(prepare_rows(cases, arrived))
+    model = view.model
+    rows = {model.summary_at(r).reference: r for r in range(model.rowCount())}
+    cell = lambda ref: model.index(rows[ref], Column.DEADLINE)  # noqa: E731
+
+    assert cell("SL-2026-0001").data() == "New: acknowledge today"
+    assert cell("SL-2026-0002").data() == "Act now: today by 18:00"
+    # Raised on a Saturday: the next working day's end (Monday 18:00).
+    assert cell("SL-2026-0003").data() == "New: acknowledge by 23/11/2026 18:00"
+    amber = cell("SL-2026-0001").data(Qt.ItemDataRole.ForegroundRole)
+    assert amber is not None and amber.color().name() == "#7a4a00"  # as "due today", not red
+    view.overdue_filter.setChecked(True)
+    assert view.visible_references() == []
+
+    # The working day ends with them not done: now they are overdue.
+    model.set_now(datetime(2026, 11, 20, 18, 1, tzinfo=UTC))
+    view.proxy.refilter()
+    assert cell("SL-2026-0001").data() == "Overdue: 20/11/2026 18:00"
+    assert cell("SL-2026-0002").data() == "Overdue: 20/11/2026 18:00"
+    assert set(view.visible_references()) == {"SL-2026-0001", "SL-2026-0002"}

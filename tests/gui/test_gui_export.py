@@ -269,3 +269,29 @@ def test_the_main_window_offers_check_a_case_file(
     assert window.verify_action.isVisible()
     window.verify_action.trigger()
     assert shown == ["Check a case file"]
+
+
+def test_the_dialog_keeps_its_shape_after_an_export(
+    qtbot: QtBot, desk: Desk, reported: str, out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: after an export the password fields were slivers and the SHA-256 cut off.
+    Drawn with the app's style sheet, as people see it."""
+    from gui_support import cut_off
+
+    from safelog.gui.app import load_style_sheet
+
+    dsl = desk.sign_in("Dana DSL")
+    save_as(monkeypatch, out_dir / "case.pdf")
+    dialog = ExportDialog(dsl, reported)
+    qtbot.addWidget(dialog)
+    dialog.setStyleSheet(load_style_sheet())
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert cut_off(dialog) == []
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.sha_line.isVisible, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: cut_off(dialog) == [], timeout=2000)
+    for field in (dialog.password, dialog.confirm):
+        assert field.height() >= field.minimumSizeHint().height()
+    sha = dialog.sha_line
+    assert sha.width() >= sha.sizeHint().width(), "the SHA-256 is shown whole"

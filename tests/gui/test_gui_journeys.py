@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -110,8 +111,10 @@ def test_staff_report_and_the_dsl_builds_the_case(
     show(qtbot, inbox, inbox.loaded)
     assert unnamed_controls(inbox) == []
     assert inbox.new_count.number.text() == "2"
-    assert inbox.overdue_count.number.text() == "2"  # the DSL must be told immediately
-    assert inbox.due_today_count.number.text() == "0"
+    # The DSL must be told immediately: both are due today, and neither is overdue ten
+    # minutes after it arrived (issue 11).
+    assert inbox.overdue_count.number.text() == "0"
+    assert inbox.due_today_count.number.text() == "2"
     assert inbox.new_list.visible_references() == [sams, tesss]  # oldest first
     assert inbox.new_list.current_reference() == sams
     with qtbot.waitSignal(inbox.loaded, timeout=LOAD_MS):
@@ -131,7 +134,8 @@ def test_staff_report_and_the_dsl_builds_the_case(
     # Acknowledging recorded that the DSL was told: nothing on it is overdue any more.
     assert sams not in inbox.due_list.visible_references()
     assert tesss in inbox.due_list.visible_references()
-    assert inbox.overdue_count.number.text() == "1"
+    assert inbox.due_today_count.number.text() == "1"
+    assert inbox.overdue_count.number.text() == "0"
 
     # The DSL finds the case in the list of all cases and opens it with Enter.
     all_cases = CaseListView(dsl)
@@ -245,7 +249,7 @@ def test_a_concern_about_the_headteacher_reaches_the_chair_not_the_head(
 
 
 def test_search_as_you_type_and_filters_narrow_a_real_list(
-    qtbot: QtBot, desk: Desk, school: Any
+    qtbot: QtBot, desk: Desk, school: Any, clock: Any
 ) -> None:
     sam = desk.sign_in("Sam Staff")
     snap = report(qtbot, sam, "cyberbullying-pupil", "Snapchat messages to a pupil", "Details.")
@@ -276,5 +280,9 @@ def test_search_as_you_type_and_filters_narrow_a_real_list(
     assert view.visible_references() == []
     assert "No cases match" in view.status_line.text()
     view.status_filter.setCurrentIndex(0)
-    view.overdue_filter.setChecked(True)  # new concerns are overdue for the DSL at once
+    view.overdue_filter.setChecked(True)  # new concerns are due today, not overdue at once
+    assert view.visible_references() == []
+    clock.now = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)  # Friday evening: now overdue
+    with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
+        view.refresh()
     assert len(view.visible_references()) == 3

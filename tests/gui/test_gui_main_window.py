@@ -296,3 +296,26 @@ def test_the_idle_lock_choices(qtbot: QtBot) -> None:
     assert values[0] == 1 and values[-1] == 60 and 7 in values, "the current value is kept"
     assert dialog.minutes.currentText() == "7 minutes"
     assert dialog.minutes.itemText(0) == "1 minute"
+
+
+def test_the_window_opens_no_larger_than_the_screen(
+    qtbot: QtBot, context: Any, school: Any
+) -> None:
+    """The test screen (offscreen, 800×800) is smaller than the window would like to be."""
+    window = open_main(qtbot, context, school, "Dana DSL")
+    area = window.screen().availableGeometry()
+    assert area.width() < 1180
+    assert area.contains(window.frameGeometry()), (window.frameGeometry(), area)
+
+
+def test_on_a_narrow_screen_the_name_gives_way_and_lock_stays(
+    qtbot: QtBot, context: Any, school: Any
+) -> None:
+    window = open_main(qtbot, context, school, "Dana DSL")
+    window.resize(1180, 700)
+    qtbot.waitUntil(lambda: window.who_label.isVisible())
+    window.resize(700, 600)
+    qtbot.waitUntil(lambda: not window.who_label.isVisible())
+    for button in (window.report_button, window.settings_button, window.lock_button):
+        assert button.isVisible(), button.text()
+    assert "Signed in as Dana DSL" in window.statusBar().currentMessage()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from case_views_support import LOAD_MS, Desk, lock, sqlite_only, unnamed_controls
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from safelog.domain.deadlines import LONDON
@@ -259,3 +260,140 @@ def test_enter_in_a_field_never_sends_but_ctrl_enter_does(
         qtbot.keyClick(dialog.windowHandle(), Qt.Key.Key_Return, ctrl)
     assert [c.reference for c in list_cases(dsl)] == [dialog.reference]
     dsl.lock()
+
+
+@pytest.fixture
+def wheel_guard(qapp: Any) -> Iterator[Any]:
+    """The guard the app installs in create_application (see test_gui_sign_in's probe)."""
+    from safelog.gui.wheel_guard import install_wheel_guard
+
+    guard = install_wheel_guard(qapp)
+    yield guard
+    qapp.removeEventFilter(guard)
+    guard.setParent(None)
+    guard.deleteLater()
+
+
+def turn_wheel(widget: Any, notches: int = -1) -> None:
+    """A mouse wheel turn over the middle of `widget` (negative: towards the user)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    middle = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(
+        middle,
+        QPointF(widget.mapToGlobal(middle.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_form_and_never_changes_a_field_it_passes(
+    qtbot: QtBot, desk: Desk, wheel_guard: Any
+) -> None:
+    sam = desk.sign_in("Sam Staff")
+    dialog = open_form(qtbot, sam)
+    dialog.resize(760, 480)  # short enough to scroll
+    dialog.when.setDateTime(QDateTime(QDate(2026, 11, 20), QTime(5, 41)))
+    choose(dialog.platform, "Snapchat")
+    dialog.summary.setFocus()
+    qtbot.waitUntil(lambda: dialog.summary.hasFocus())
+    passed_over = [
+        dialog.when,
+        dialog.when.findChild(QLineEdit),  # where the pointer really is over a date edit
+        dialog.category,
+        dialog.platform,
+        dialog.person_kind,
+        dialog.person_role,
+        dialog.about_staff,
+    ]
+    before = [(w.text() if isinstance(w, QLineEdit) else _value(w)) for w in passed_over]
+    scroll = dialog.scroller.verticalScrollBar()
+    assert scroll.maximum() > 0
+    start = scroll.value()
+
+    for widget in passed_over:
+        for _ in range(3):
+            turn_wheel(widget, -1)
+            turn_wheel(widget, -1)
+            turn_wheel(widget, +1)
+
+    assert dialog.when.text() == "20/11/2026 05:41"
+    after = [(w.text() if isinstance(w, QLineEdit) else _value(w)) for w in passed_over]
+    assert after == before
+    assert scroll.value() != start, "the form scrolled instead"
+    # Nor does the wheel take the focus to a field it passes over.
+    assert dialog.summary.hasFocus()
+    for widget in (dialog.when, dialog.category, dialog.platform, dialog.about_staff):
+        assert widget.focusPolicy() != Qt.FocusPolicy.WheelFocus
+
+    # In a field the person chose (clicked or tabbed into), the wheel works as usual.
+    dialog.platform.setFocus()
+    qtbot.waitUntil(lambda: dialog.platform.hasFocus())
+    turn_wheel(dialog.platform, -1)
+    assert dialog.platform.currentData() != "Snapchat"
+
+
+def _value(widget: Any) -> object:
+    from PySide6.QtWidgets import QComboBox
+
+    if isinstance(widget, QComboBox):
+        return widget.currentIndex()
+    return widget.text()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1366, 768)])
+def test_the_form_fits_a_small_screen_with_send_and_cancel_in_view(
+    qtbot: QtBot, desk: Desk, monkeypatch: pytest.MonkeyPatch, width: int, height: int
+) -> None:
+    from PySide6.QtCore import QPoint, QRect
+
+    # The screen as a school laptop has it, less a 40-pixel taskbar.
+    area = QRect(0, 0, width, height - 40)
+    monkeypatch.setattr("safelog.gui.screen_fit.available_geometry", lambda _w: area)
+    sam = desk.sign_in("Sam Staff")
+    dialog = open_form(qtbot, sam)
+    title_bar = 32
+    assert dialog.width() <= area.width() and dialog.height() + title_bar <= area.height()
+    for button in (dialog.send_button, dialog.cancel_button):
+        assert button.isVisible()
+        bottom = button.mapTo(dialog, QPoint(button.width(), button.height()))
+        assert dialog.rect().contains(bottom), f"{button.text()} is cut off"
+    # What does not fit scrolls, between the intro and the buttons.
+    assert dialog.scroller.verticalScrollBar().maximum() > 0
+
+
+def test_fixing_a_date_of_birth_takes_the_error_away(qtbot: QtBot, desk: Desk) -> None:
+    sam = desk.sign_in("Sam Staff")
+    dialog = open_form(qtbot, sam)
+    qtbot.keyClicks(dialog.person_name, "Jamie Pupil")
+    qtbot.keyClicks(dialog.person_birth, "31/02/2012")
+    qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.isVisible() and "date of birth" in dialog.error.text()
+    assert dialog.person_birth.property("invalid")
+
+    # Correcting the date takes the red away as it is typed...
+    dialog.person_birth.selectAll()
+    qtbot.keyClicks(dialog.person_birth, "01/02/2012")
+    assert not dialog.error.isVisible()
+    assert not dialog.person_birth.property("invalid")
+    # ...and the person is added without a word.
+    qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
+    assert dialog.people.rowCount() == 1
+    assert not dialog.error.isVisible()
+
+    # The same after a fix through the Add button alone.
+    qtbot.keyClicks(dialog.person_name, "Second Pupil")
+    qtbot.keyClicks(dialog.person_birth, "2012")
+    qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.isVisible()
+    dialog.person_birth.setText("02/03/2012")  # pasted in, say
+    qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
+    assert dialog.people.rowCount() == 2
+    assert not dialog.error.isVisible() and not dialog.person_birth.property("invalid")

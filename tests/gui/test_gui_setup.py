@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES
+from conftest import PASSPHRASES, build_school
 from gui_support import all_text, context, gui_vault, modals, visible_text, wait_for  # noqa: F401
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWizard
@@ -86,7 +86,7 @@ def test_setup_wizard_creates_the_vault_and_the_first_dsl(
 
     account = wizard.account_page
     create = wizard.button(COMMIT)
-    assert create.text().replace("&", "") == "Create the vault"
+    assert create.text().replace("&", "") == "Set up SafeLog"
     qtbot.keyClicks(account.name, "Dana DSL")
 
     # Too short, then plain words: refused, and the feedback says why.
@@ -404,3 +404,62 @@ def test_the_enrolment_dialog_is_reachable_from_sign_in(
         qtbot.mouseClick(window.enrol_button, Qt.MouseButton.LeftButton)
     assert signed.args[0].person.name == "Sam Staff"
     assert context.session is signed.args[0]
+
+
+def test_the_invitations_show_every_code_whole_and_copy_them(
+    qtbot: QtBot, context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: earlier codes were cut to "…", and there was no way to copy them."""
+    from PySide6.QtGui import QGuiApplication
+
+    from safelog.gui.app import load_style_sheet
+    from safelog.gui.idle_lock import lock_session
+    from safelog.gui.setup_wizard import InviteDialog
+
+    school = build_school(context.vault, staff=())
+    context.session = school.unlock("Dana DSL")
+    dialog = InviteDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.setStyleSheet(load_style_sheet())  # drawn as people see it
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    panel = dialog.panel
+    assert not panel.copy_code_button.isEnabled() and not panel.copy_all_button.isEnabled()
+    people = [
+        ("Priya Raghunathan-Whitfield", ("dsl",)),
+        ("Tom Teacher", ()),
+        ("Ann Assistant", ()),
+    ]
+    for name, roles in people:
+        qtbot.keyClicks(panel.name, name)
+        for role in roles:
+            getattr(panel, role).setChecked(True)
+        qtbot.mouseClick(panel.button, Qt.MouseButton.LeftButton)
+        wait_for(qtbot, lambda n=name: bool(panel.codes) and panel.codes[-1][0] == n)
+    qtbot.wait(50)
+
+    table = panel.table
+    for row, (_name, _roles, code) in enumerate(panel.codes):
+        cell = table.item(row, 2)
+        assert cell.text() == code and cell.toolTip() == code
+        index = table.model().index(row, 2)
+        shown = table.visualRect(index).width()
+        assert shown >= table.sizeHintForIndex(index).width(), f"row {row}: code cut short"
+    assert table.item(0, 0).toolTip() == "Priya Raghunathan-Whitfield"
+
+    board = QGuiApplication.clipboard()
+    board.clear()
+    table.selectRow(0)
+    qtbot.mouseClick(panel.copy_code_button, Qt.MouseButton.LeftButton)
+    assert board.text() == panel.codes[0][2]
+    assert panel.copied.text() == "Copied the code for Priya Raghunathan-Whitfield."
+    table.setFocus()
+    table.selectRow(2)
+    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert board.text() == panel.codes[2][2]
+    qtbot.mouseClick(panel.copy_all_button, Qt.MouseButton.LeftButton)
+    lines = board.text().splitlines()
+    assert lines == [f"{n} ({r}): {c}" for n, r, c in panel.codes]
+    assert panel.copied.text() == "Copied 3 invitations."
+    lock_session(context)  # what SafeLog copied goes when it locks
+    assert board.text() == ""

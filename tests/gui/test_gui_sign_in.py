@@ -231,7 +231,7 @@ class FakeViews:
 STARTUP_PROBE = textwrap.dedent(
     """
     import json, sys
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QObject, QTimer
     from PySide6.QtWidgets import QApplication
     from safelog.gui import app as gui_app
 
@@ -239,6 +239,8 @@ STARTUP_PROBE = textwrap.dedent(
              "safelog.store", "cryptography.hazmat.primitives.kdf.argon2")
     report = {}
     qapp = gui_app.create_application(["probe"])
+    from safelog.gui.wheel_guard import GUARD_NAME
+    report["wheel_guard"] = qapp.findChild(QObject, GUARD_NAME) is not None
 
     def painted():
         report["loaded_at_paint"] = sorted(
@@ -285,6 +287,7 @@ def test_the_sign_in_window_is_painted_before_anything_heavy_loads(data_dir: Pat
     assert report["names"] == ["Dana DSL"]
     assert report["title"] == "SafeLog — Ravens Wood School"
     assert report["loaded_when_ready"]
+    assert report["wheel_guard"], "the wheel guard is on for every window (issue 11)"
 
 
 def test_the_data_directory_comes_from_the_argument_the_environment_or_the_default(

@@ -62,6 +62,7 @@ from safelog.gui.evidence.sources import (
     kept_out,
     problems_of,
 )
+from safelog.gui.screen_fit import fit_to_screen
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -123,8 +124,8 @@ def inspect_source(source: PendingSource) -> Inspected:
         return Inspected(
             sniffed.label,
             None,
-            "This picture declares far more pixels than SafeLog will open (a "
-            "'decompression bomb'); it will be refused.",
+            "This picture says it is far larger than any real screenshot or photo, and "
+            "opening it could make this computer run out of memory; it will be refused.",
         )
     finally:
         del data
@@ -346,7 +347,7 @@ class AddEvidenceDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
 
         context.events.locked.connect(self._locked)
-        self.resize(640, min(760, 420 + 80 * min(len(self.rows), 4)))
+        fit_to_screen(self, 640, min(760, 420 + 80 * min(len(self.rows), 4)))
         self._inspect()
 
     @staticmethod

@@ -40,6 +40,7 @@ from safelog.gui.case_list import (
     set_invalid,
     to_qdatetime,
 )
+from safelog.gui.screen_fit import fit_to_screen
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -147,7 +148,7 @@ class ImageReportDialog(QDialog):
         self.record_button.clicked.connect(self.record)
         self.close_button.clicked.connect(self.reject)
         context.events.locked.connect(self._locked)
-        self.resize(620, 640)
+        fit_to_screen(self, 620, 640)
         self.description.setFocus()
 
     def record(self) -> None:

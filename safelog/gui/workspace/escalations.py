@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.deadlines import DeadlineState, deadline_state
-from safelog.domain.routes import Route, route_info
+from safelog.domain.routes import ROUTES, DeadlineKind, Route, route_info
 from safelog.gui.case_list import (
     from_qdatetime,
     named,
@@ -72,7 +72,11 @@ def where_it_stands(item: dict[str, Any], now: datetime) -> str:
         return text
     if not item.get("required"):
         return "Not recorded"  # only to consider: no deadline to miss
-    state = deadline_state(_parse(item.get("due")), None, now)
+    due = _parse(item.get("due"))
+    # An "immediately" route is due when the concern was raised: act now, and overdue
+    # only once that working day has ended, as the inbox counts it (domain/deadlines.py).
+    immediate = ROUTES[Route(item["route"])].deadline.kind is DeadlineKind.IMMEDIATELY
+    state = deadline_state(due, None, now, raised_at=due if immediate else None)
     if state is DeadlineState.OVERDUE:
         return "Not done: overdue"
     if state is DeadlineState.DUE_TODAY:

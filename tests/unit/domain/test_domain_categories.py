@@ -157,3 +157,25 @@ def test_unknown_category_lists_the_valid_codes(bad: str) -> None:
     assert message.startswith(f"'{bad}' is not a category; use one of: ")
     for code in EXPECTED_CODES:
         assert code in message
+
+
+@pytest.mark.parametrize("category", BY_ID)
+def test_guidance_is_plain_and_the_policy_line_keeps_the_sections(category: Category) -> None:
+    """Staff read the guidance without section numbers; the DSL's policy line has them all."""
+    assert not re.search(r"\b00[0-4] \d|\(\s*\)|\s[.,:;]", category.guidance), category.guidance
+    assert category.policy.startswith("Policy: ")
+    listed = category.policy.removeprefix("Policy: ").split("; ")
+    assert len(listed) == len(set(listed))
+    assert set(category.policy_refs) <= set(listed)
+    assert set(category.guidance_refs) <= set(listed)
+
+
+def test_references_come_out_of_the_text_whole() -> None:
+    from safelog.domain.categories import split_policy_refs
+
+    text, refs = split_policy_refs(
+        "Fill in the form (003 5.6, appendix b). Do not reply (003 8.3; 002 App. 2): keep "
+        "records (if known) within 72 hours (UK GDPR Art. 33)."
+    )
+    assert text == "Fill in the form. Do not reply: keep records (if known) within 72 hours."
+    assert refs == ("003 5.6", "003 appendix b", "003 8.3", "002 App. 2", "UK GDPR Art. 33")

@@ -17,7 +17,9 @@ from safelog.domain.deadlines import (
     deadline_state,
     due_at,
     end_of_working_day,
+    is_immediate,
     is_working_day,
+    overdue_from,
 )
 from safelog.domain.routes import Route
 
@@ -225,3 +227,32 @@ def test_immediately_is_overdue_until_recorded() -> None:
     assert deadline_state(due, None, raised) is DeadlineState.DUE_TODAY
     assert deadline_state(due, None, raised + timedelta(minutes=1)) is DeadlineState.OVERDUE
     assert deadline_state(due, raised, raised + timedelta(minutes=1)) is DeadlineState.DONE
+
+
+def test_immediately_counts_as_overdue_in_the_inbox_only_after_its_working_day() -> None:
+    """The inbox and lists pass when the concern was raised (issue 11)."""
+    raised = london(2026, 6, 1, 11, 5)  # a Monday
+    due = due_at(Route.DSL, raised)
+    assert due is not None and is_immediate(due, raised)
+    assert overdue_from(due, raised) == london(2026, 6, 1, 18, 0)
+    minute = timedelta(minutes=1)
+    assert deadline_state(due, None, raised + minute, raised_at=raised) is DeadlineState.DUE_TODAY
+    assert (
+        deadline_state(due, None, london(2026, 6, 1, 18, 1), raised_at=raised)
+        is DeadlineState.OVERDUE
+    )
+    assert deadline_state(due, raised, raised + minute, raised_at=raised) is DeadlineState.DONE
+    # Raised on a Saturday: due now, overdue after 18:00 on the Monday.
+    saturday = london(2026, 6, 6, 10, 0)
+    assert deadline_state(saturday, None, london(2026, 6, 7, 9), raised_at=saturday) is (
+        DeadlineState.DUE_TODAY
+    )
+    assert deadline_state(saturday, None, london(2026, 6, 8, 18, 1), raised_at=saturday) is (
+        DeadlineState.OVERDUE
+    )
+    # A deadline set later than the concern (LADO: one working day) is unchanged.
+    lado = due_at(Route.LADO, raised)
+    assert lado is not None and not is_immediate(lado, raised)
+    assert deadline_state(lado, None, london(2026, 6, 2, 18, 1), raised_at=raised) is (
+        DeadlineState.OVERDUE
+    )

@@ -304,16 +304,16 @@ def test_over_the_limit_is_refused_while_streaming_and_nothing_is_left(
     assert add_evidence(sam, reference, exact)  # at the limit: accepted
     rows, chunks = evidence_rows(sam), chunk_items(sam, data_dir)
     # A file: refused before it is read (its size is known)...
-    with pytest.raises(InvalidInput, match="4 KiB limit") as refused:
+    with pytest.raises(InvalidInput, match="4 KB limit") as refused:
         add_evidence(sam, reference, write(tmp_path, "big.txt", b"b" * 4097))
     assert "nothing was kept" in str(refused.value)
     # ...a stream that never ends: refused once past the limit, read no further.
     endless = EndlessStream(b"this is text\n")
-    with pytest.raises(InvalidInput, match="4 KiB limit"):
+    with pytest.raises(InvalidInput, match="4 KB limit"):
         import_stream(sam, reference, endless, original_name="pipe.txt")  # type: ignore[arg-type]
     assert endless.read_bytes <= 4096 + 2 * 1024 * 1024
     # ...an image, which is read into memory to be previewed: refused just the same.
-    with pytest.raises(InvalidInput, match="4 KiB limit"):
+    with pytest.raises(InvalidInput, match="4 KB limit"):
         import_stream(sam, reference, io.BytesIO(corpus.png()), original_name="s.png")
     # ...and a file that grows after its size was checked.
     growing = write(tmp_path, "growing.txt", b"c" * 100)
@@ -322,11 +322,11 @@ def test_over_the_limit_is_refused_while_streaming_and_nothing_is_left(
         def read(self, size: int = -1) -> bytes:
             return super().read(size) + b"more" * 2000
 
-    with pytest.raises(InvalidInput, match="4 KiB limit"):
+    with pytest.raises(InvalidInput, match="4 KB limit"):
         import_stream(sam, reference, Growing(growing), original_name="growing.txt")
     assert (evidence_rows(sam), chunk_items(sam, data_dir)) == (rows, chunks)
     # An explicit limit (for a caller that knows better) is honoured as well.
-    with pytest.raises(InvalidInput, match="1 KiB limit"):
+    with pytest.raises(InvalidInput, match="1 KB limit"):
         add_evidence(dana, reference, exact, limit=1024)
 
 
