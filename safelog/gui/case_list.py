@@ -306,6 +306,8 @@ class PreparedCases:
     index: SearchIndex[ListedCase]
     now: datetime
     review_due: int = 0  # how many are due for retention review (see `due_for_review`)
+    # Cases left out because they failed their checks, in words (session.list_problems).
+    problems: tuple[str, ...] = ()
 
 
 def review_by(now: datetime) -> date:
@@ -929,6 +931,10 @@ class CaseListView(QWidget):
         self.status_line = plain_label("", self, role="muted", wrap=True)
         named(self.status_line, f"{name}: status")
         layout.addWidget(self.status_line)
+        self.problems_line = plain_label("", self, role="warning", wrap=True)
+        named(self.problems_line, f"{name}: left out")
+        self.problems_line.hide()
+        layout.addWidget(self.problems_line)
 
         self.search.textChanged.connect(self._search_changed)
         self.search.to_list.connect(self._focus_list)
@@ -990,7 +996,9 @@ class CaseListView(QWidget):
             cases = list_cases(session)
             if include is not None:
                 cases = [c for c in cases if include(c)]
-            return prepare_rows(cases, now)
+            prepared = prepare_rows(cases, now)
+            prepared.problems = tuple(session.list_problems)
+            return prepared
 
         run_guarded(
             self._context,
@@ -1011,11 +1019,22 @@ class CaseListView(QWidget):
         row = self.table.currentIndex().row()
         self.model.set_prepared(prepared)
         self._show_review_count(prepared.review_due)
+        self.show_problems(prepared.problems)
         self._ever_loaded = True
         self._load_failed = False
         self._restore_current(current, row)
         self._show_count()
         self.loaded.emit(self.model.rowCount())
+
+    def show_problems(self, problems: Sequence[str]) -> None:
+        """Say which cases were left out of the list because they failed their checks
+        (tampering outside SafeLog), rather than letting them vanish."""
+        if problems:
+            self.problems_line.setText(
+                "Left out of this list because they failed their checks:\n"
+                + "\n".join(f"• {problem}" for problem in problems)
+            )
+        self.problems_line.setVisible(bool(problems))
 
     def _loaded(self, generation: int, prepared: PreparedCases) -> None:
         if generation != self._generation:
@@ -1058,6 +1077,7 @@ class CaseListView(QWidget):
         self.model.clear()
         self._show_review_count(None)
         self.status_line.setText("")
+        self.show_problems(())
 
     def _search_changed(self, text: str) -> None:
         self.proxy.set_search(text)

@@ -49,9 +49,12 @@ class InboxData:
     overdue_count: int
     due_today_count: int
     now: datetime
+    problems: tuple[str, ...] = ()  # cases left out because they failed their checks
 
 
-def sort_inbox(cases: list[CaseSummary], now: datetime) -> InboxData:
+def sort_inbox(
+    cases: list[CaseSummary], now: datetime, problems: tuple[str, ...] = ()
+) -> InboxData:
     """Pure: split the list into what the inbox shows (runs in the worker)."""
     new = [c for c in cases if c.status == "new"]
     new.sort(key=lambda c: c.created_at)  # oldest first: triage in the order they came
@@ -61,7 +64,7 @@ def sort_inbox(cases: list[CaseSummary], now: datetime) -> InboxData:
     due = [c for c in cases if states.get(c.id) in (DeadlineState.OVERDUE, DeadlineState.DUE_TODAY)]
     due.sort(key=lambda c: c.next_due or now)
     return InboxData(
-        prepare_rows(new, now), prepare_rows(due, now), len(new), overdue, due_today, now
+        prepare_rows(new, now), prepare_rows(due, now), len(new), overdue, due_today, now, problems
     )
 
 
@@ -220,7 +223,7 @@ class InboxView(QWidget):
         run_guarded(
             self.context,
             self,
-            lambda: sort_inbox(list_cases(session), now),
+            lambda: sort_inbox(list_cases(session), now, tuple(session.list_problems)),
             lambda data: self._loaded(generation, data),
             lambda exc: self._failed(generation, exc),
         )
@@ -236,6 +239,7 @@ class InboxView(QWidget):
         self.due_today_count.set_count(data.due_today_count, "warning")
         self.new_list.show_prepared(data.new)
         self.due_list.show_prepared(data.due)
+        self.new_list.show_problems(data.problems)
         self.updated.setText(f"Updated {uk_time(data.now)}")
         self._update_buttons()
         self.loaded.emit()

@@ -319,3 +319,34 @@ def test_a_new_concern_is_not_overdue_the_minute_it_arrives(qtbot: QtBot, clock:
     assert cell("SL-2026-0001").data() == "Overdue: 20/11/2026 18:00"
     assert cell("SL-2026-0002").data() == "Overdue: 20/11/2026 18:00"
     assert set(view.visible_references()) == {"SL-2026-0001", "SL-2026-0002"}
+
+
+def test_a_case_that_fails_its_checks_is_left_out_and_named(
+    qtbot: QtBot, desk: Desk, school: Any
+) -> None:
+    """A list entry changed outside SafeLog does not empty the list or vanish quietly: the
+    other cases are listed and a warning under the list names the one left out."""
+    from sqlalchemy import select, update
+
+    from safelog.store.schema import CaseRow
+
+    sam = school.unlock("Sam Staff")
+    damaged = add_case(sam, CaseInput.from_json(REPORT))
+    fine = add_case(sam, CaseInput.from_json({**REPORT, "summary": "Another one"}))
+    with school.vault.engine.begin() as conn:
+        summary_ct = conn.execute(
+            select(CaseRow.summary_ct).where(CaseRow.reference == damaged)
+        ).scalar_one()
+        flipped = summary_ct[:-1] + bytes([summary_ct[-1] ^ 1])
+        conn.execute(update(CaseRow).where(CaseRow.reference == damaged).values(summary_ct=flipped))
+    dsl = desk.sign_in("Dana DSL")
+    view = CaseListView(dsl)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
+        view.show()
+    assert view.visible_references() == [fine]
+    assert view.problems_line.isVisible()
+    text = view.problems_line.text()
+    assert "Left out of this list" in text and damaged in text and "damaged" in text
+    lock(dsl)
+    assert not view.problems_line.isVisible()
