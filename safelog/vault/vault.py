@@ -943,8 +943,10 @@ class Vault:
         with self.engine.connect() as conn:
             session.load_role_keys(conn)
             session.check_audit_log(conn)
-            named = check_nothing_missing(conn, session.audit_manifest_rows)
-            session.audit_manifest_rows.clear()
+            named = check_nothing_missing(
+                conn, session.audit_manifest_rows, session.audit_manifest_start
+            )
+            session.remember_verified_audit(named)
         self._after_unlock(session, len(failures))
         delete_orphans(self.chunks, self.engine, keep=named.evidence)
         with self.engine.connect() as conn:
