@@ -392,22 +392,41 @@ def list_cases(session: Session) -> list[CaseSummary]:
             ).where(CaseRow.audience_id.in_(list(ciphers)))
         ).all()
     out = []
-    # 10,000 summaries per sign-in (DESIGN §7): the JSON decoder is called directly on text,
-    # skipping json.loads' encoding sniffing, and absent dates skip their parser.
-    decode = _SUMMARY_DECODER.decode
+    # 10,000 summaries per sign-in (DESIGN §7): the JSON decoder's scanner is called directly
+    # on text (summaries have no white space to skip), and absent dates skip their parser. The
+    # associated data is _summary_aad's, length-prefixed parts joined, built here from its
+    # fixed start, the case id, and an end (reader group, version) that many cases share.
+    from safelog.crypto.encoding import length_prefixed
+    from safelog.vault.records import case_summary
+
+    decode, scan = _SUMMARY_DECODER.decode, _SUMMARY_DECODER.raw_decode
     parse_time, parse_date = datetime.fromisoformat, date.fromisoformat
+    aad_start = binding("summary")
+    aad_ends: dict[tuple[str, int], bytes] = {}
     audience_of: dict[str, str] = {}
     for case_id, audience_id, version, summary_ct, reference in rows:
         audience_of[case_id] = audience_id
+        aad_end = aad_ends.get((audience_id, version))
+        if aad_end is None:
+            aad_end = length_prefixed(audience_id.encode("utf-8"), str(version).encode("utf-8"))
+            aad_ends[(audience_id, version)] = aad_end
+        raw_id = case_id.encode("utf-8")
+        aad = b"".join((aad_start, len(raw_id).to_bytes(4, "big"), raw_id, aad_end))
         try:
-            raw = ciphers[audience_id].open(summary_ct, _summary_aad(case_id, audience_id, version))
+            raw = ciphers[audience_id].open(summary_ct, aad)
         except DecryptionFailed:
             raise TamperDetected(f"The list entry of case {reference} is damaged.") from None
-        data = decode(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        try:  # the scanner alone; decode() again gives the same answer, or error, if it fails
+            data, end = scan(text)
+            if end != len(text):
+                raise ValueError("extra data")
+        except ValueError:
+            data = decode(text)
         if data["reference"] != reference:
             raise TamperDetected(f"The list entry of case {reference} belongs to another case.")
         out.append(
-            CaseSummary(
+            case_summary(
                 id=case_id,
                 reference=reference,
                 category=data["category"],
@@ -444,7 +463,6 @@ def _unopened_reports_checked(
     from safelog.store.schema import AudienceRow
 
     session.list_problems.clear()
-    groups = {c.id: c for c in listed}
     # One row per reader group (a few dozen), not per case.
     group_signer = dict(
         conn.execute(
@@ -453,18 +471,22 @@ def _unopened_reports_checked(
             )
         ).all()
     )
-    made_by = {case_id: group_signer.get(audience) for case_id, audience in audience_of.items()}
+    # The groups whose list entries someone who does not manage cases wrote (a reporter's
+    # own group, or a group whose maker is unknown): only their cases may need a check.
+    unmanaged = set()
+    for audience_id, signer in group_signer.items():
+        person = session.directory.people.get(signer) if signer else None
+        if signer is not None and not (person is not None and MANAGERS & person.roles):
+            unmanaged.add(audience_id)
     # A DSL reads every report anyway: for them only a report that claims more than a fresh
     # report (a later version, or a status other than new) needs its versions checked; the
     # words of a fresh one are the reporter's own. Anyone else checks every such report
     # they can read (e.g. a headteacher, whom a reporter might try to give a concern).
     dsl = Role.DSL in session.person.roles
     kept = []
-    for case_id, summary in groups.items():
-        signer = made_by.get(case_id)
-        person = session.directory.people.get(signer) if signer else None
+    for summary in listed:
         fresh = summary.status == "new" and summary.updated_at == summary.created_at
-        if signer is None or (person is not None and MANAGERS & person.roles) or (dsl and fresh):
+        if audience_of.get(summary.id) not in unmanaged or (dsl and fresh):
             kept.append(summary)
             continue
         try:
