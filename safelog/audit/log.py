@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -298,13 +298,15 @@ _CONTENT = (
 content_of = attrgetter(*_CONTENT)
 
 
-def content_rows(conn: Connection, until: int) -> list[tuple[Any, ...]]:
+def content_rows(conn: Connection, until: int) -> Iterator[tuple[Any, ...]]:
     """Entries 1..`until` as stored, as tuples of the columns in _CONTENT (every column the
-    entry hash covers, and the time as stored), for a ContentDigest."""
+    entry hash covers, and the time as stored), for a ContentDigest. Read in batches and
+    handed on one by one: nothing holds all 10,000 rows at once."""
     table = AuditRow.__table__.c
     columns = [_STORED_TIME if name == "created_raw" else table[name] for name in _CONTENT]
     statement = select(*columns).where(AuditRow.seq <= until).order_by(AuditRow.seq)
-    return list(map(tuple, conn.execute(statement).all()))
+    for batch in conn.execute(statement).partitions(500):
+        yield from map(tuple, batch)
 
 
 class ContentDigest:
@@ -321,14 +323,18 @@ class ContentDigest:
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
 
-    def update(self, records: Iterable[tuple[Any, ...]]) -> None:
-        """Add entries, each as content_rows gives it (or content_of(row) of a full row)."""
+    def update(self, records: Iterable[tuple[Any, ...]]) -> int:
+        """Add entries, each as content_rows gives it (or content_of(row) of a full row);
+        returns how many."""
         add, dumps = self._hash.update, marshal.dumps
+        count = 0
         for record in records:
+            count += 1
             try:
                 add(dumps(record, 2))
             except ValueError:  # a value marshal does not write (a datetime from a driver)
                 add(dumps(tuple(_plain(value) for value in record), 2))
+        return count
 
     def digest(self) -> bytes:
         return self._hash.digest()

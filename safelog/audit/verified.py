@@ -80,10 +80,9 @@ def unchanged(conn: Connection, verified: VerifiedAudit) -> ContentDigest | None
     """The digest of entries 1..verified.seq as the database holds them now, to carry on
     with the entries after them, if they are exactly the rows that were verified; None if
     anything in them changed, was added or was taken away."""
-    records = content_rows(conn, until=verified.seq)
     digest = ContentDigest()
-    digest.update(records)
-    if len(records) != verified.seq or digest.digest() != verified.digest:
+    count = digest.update(content_rows(conn, until=verified.seq))
+    if count != verified.seq or digest.digest() != verified.digest:
         return None
     return digest
 

@@ -380,22 +380,13 @@ def list_cases(session: Session) -> list[CaseSummary]:
     operation per case)."""
     session.ensure_open()
     ciphers = session.audience_ciphers
-    with session.engine.connect() as conn:
-        session.load_audiences(conn)  # reader groups made since sign-in (new reporters)
-        rows = conn.execute(
-            select(
-                CaseRow.id,
-                CaseRow.audience_id,
-                CaseRow.head_version,
-                CaseRow.summary_ct,
-                CaseRow.reference,
-            ).where(CaseRow.audience_id.in_(list(ciphers)))
-        ).all()
     out = []
     # 10,000 summaries per sign-in (DESIGN §7): the JSON decoder's scanner is called directly
     # on text (summaries have no white space to skip), and absent dates skip their parser. The
     # associated data is _summary_aad's, length-prefixed parts joined, built here from its
     # fixed start, the case id, and an end (reader group, version) that many cases share.
+    from itertools import chain
+
     from safelog.crypto.encoding import length_prefixed
     from safelog.vault.records import case_summary
 
@@ -404,45 +395,59 @@ def list_cases(session: Session) -> list[CaseSummary]:
     aad_start = binding("summary")
     aad_ends: dict[tuple[str, int], bytes] = {}
     audience_of: dict[str, str] = {}
-    for case_id, audience_id, version, summary_ct, reference in rows:
-        audience_of[case_id] = audience_id
-        aad_end = aad_ends.get((audience_id, version))
-        if aad_end is None:
-            aad_end = length_prefixed(audience_id.encode("utf-8"), str(version).encode("utf-8"))
-            aad_ends[(audience_id, version)] = aad_end
-        raw_id = case_id.encode("utf-8")
-        aad = b"".join((aad_start, len(raw_id).to_bytes(4, "big"), raw_id, aad_end))
-        try:
-            raw = ciphers[audience_id].open(summary_ct, aad)
-        except DecryptionFailed:
-            raise TamperDetected(f"The list entry of case {reference} is damaged.") from None
-        text = raw.decode("utf-8")
-        try:  # the scanner alone; decode() again gives the same answer, or error, if it fails
-            data, end = scan(text)
-            if end != len(text):
-                raise ValueError("extra data")
-        except ValueError:
-            data = decode(text)
-        if data["reference"] != reference:
-            raise TamperDetected(f"The list entry of case {reference} belongs to another case.")
-        out.append(
-            case_summary(
-                id=case_id,
-                reference=reference,
-                category=data["category"],
-                summary=data["summary"],
-                status=data["status"],
-                created_at=parse_time(data["created_at"]),
-                updated_at=parse_time(data["updated_at"]),
-                about_headteacher=data["about_headteacher"],
-                reporter_id=data["reporter"],
-                escalated_to_leadership=bool(data.get("escalated_to_leadership")),
-                next_due=parse_time(due) if (due := data.get("next_due")) else None,
-                # Summaries written before review dates were kept have neither key.
-                review_on=parse_date(review) if (review := data.get("review_on")) else None,
-                review_rule=data.get("review_rule") or "",
-            )
+    with session.engine.connect() as conn:
+        session.load_audiences(conn)  # reader groups made since sign-in (new reporters)
+        result = conn.execute(
+            select(
+                CaseRow.id,
+                CaseRow.audience_id,
+                CaseRow.head_version,
+                CaseRow.summary_ct,
+                CaseRow.reference,
+            ).where(CaseRow.audience_id.in_(list(ciphers)))
         )
+        # Read in batches, so rows already decoded are freed as the list grows: holding all
+        # 10,000 at once would set off a collection of the whole process's objects mid-list.
+        rows = chain.from_iterable(result.partitions(500))
+        for case_id, audience_id, version, summary_ct, reference in rows:
+            audience_of[case_id] = audience_id
+            aad_end = aad_ends.get((audience_id, version))
+            if aad_end is None:
+                aad_end = length_prefixed(audience_id.encode("utf-8"), str(version).encode("utf-8"))
+                aad_ends[(audience_id, version)] = aad_end
+            raw_id = case_id.encode("utf-8")
+            aad = b"".join((aad_start, len(raw_id).to_bytes(4, "big"), raw_id, aad_end))
+            try:
+                raw = ciphers[audience_id].open(summary_ct, aad)
+            except DecryptionFailed:
+                raise TamperDetected(f"The list entry of case {reference} is damaged.") from None
+            text = raw.decode("utf-8")
+            try:  # the scanner alone; decode() again gives the same answer, or error, if it fails
+                data, end = scan(text)
+                if end != len(text):
+                    raise ValueError("extra data")
+            except ValueError:
+                data = decode(text)
+            if data["reference"] != reference:
+                raise TamperDetected(f"The list entry of case {reference} belongs to another case.")
+            out.append(
+                case_summary(
+                    id=case_id,
+                    reference=reference,
+                    category=data["category"],
+                    summary=data["summary"],
+                    status=data["status"],
+                    created_at=parse_time(data["created_at"]),
+                    updated_at=parse_time(data["updated_at"]),
+                    about_headteacher=data["about_headteacher"],
+                    reporter_id=data["reporter"],
+                    escalated_to_leadership=bool(data.get("escalated_to_leadership")),
+                    next_due=parse_time(due) if (due := data.get("next_due")) else None,
+                    # Summaries written before review dates were kept have neither key.
+                    review_on=parse_date(review) if (review := data.get("review_on")) else None,
+                    review_rule=data.get("review_rule") or "",
+                )
+            )
     from safelog.vault.receipts import my_receipts
 
     with session.engine.connect() as conn:
