@@ -29,6 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from safelog import __version__
 from safelog.audit.log import ContentDigest, Manifest, content_rows
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding
 from safelog.store.files import write_private_file
@@ -49,7 +50,8 @@ def path(data_dir: Path, vault_id: str, user_id: str) -> Path:
 
 
 def _aad(vault_id: str, user_id: str) -> bytes:
-    return binding("verified-audit", vault_id, user_id)
+    # Bound to this version of SafeLog too: another may read the log by other rules.
+    return binding("verified-audit", __version__, vault_id, user_id)
 
 
 def load(data_dir: Path, vault_id: str, user_id: str, profile_key: bytes) -> VerifiedAudit | None:

@@ -40,7 +40,7 @@ from safelog.store.schema import (
     RoleGrantRow,
 )
 from safelog.vault import membership
-from safelog.vault.directory import ENROLLED, REMOVED, Directory, Person
+from safelog.vault.directory import ENROLLED, REMOVED, Directory, Person, Remembered
 
 Clock = Callable[[], datetime]
 
@@ -113,7 +113,11 @@ class Session:
 
         with self.engine.connect() as conn:
             self.directory = load_directory(
-                conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
+                conn,
+                self.identity.extra["ca_fp"],
+                self.identity.extra["vault_id"],
+                self._remembered(),
+                remember=True,
             )
             self.person = self.directory.people.get(self.user_id, self.person)
             self.role_keys.clear()
@@ -131,12 +135,21 @@ class Session:
         return person
 
     def reload_directory(self, conn: Connection) -> None:
+        """Replay the membership log again (only what is new since this device last kept
+        its replay). Often called inside a write that may still roll back, so what is
+        replayed here is not kept."""
         from safelog.vault.directory import load_directory
 
         self.directory = load_directory(
-            conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
+            conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"], self._remembered()
         )
         self.person = self.directory.people.get(self.user_id, self.person)
+
+    def _remembered(self) -> Remembered | None:
+        """Where this device keeps its replay of the membership log, sealed for this user."""
+        if self.locked or not self.profile_key:
+            return None
+        return Remembered(self.data_dir, self.directory.vault_id, self.user_id, self.profile_key)
 
     def sync_membership(self, conn: Connection) -> None:
         """Replay the membership log again if it grew since this session read it, so what

@@ -51,7 +51,14 @@ from safelog.store.schema import (
 )
 from safelog.text import hidden_character
 from safelog.vault import membership
-from safelog.vault.directory import ENROLLED, INVITED, REMOVED, Person, load_directory
+from safelog.vault.directory import (
+    ENROLLED,
+    INVITED,
+    REMOVED,
+    Person,
+    Remembered,
+    load_directory,
+)
 from safelog.vault.membership import invitation_fields
 from safelog.vault.missing import check_nothing_missing
 from safelog.vault.paths import database_url, device_name
@@ -873,7 +880,14 @@ class Vault:
 
     def _open_session(self, user_id: str, identity: Identity, profile_key: bytes) -> Session:
         with self.engine.connect() as conn:
-            directory = load_directory(conn, identity.extra["ca_fp"], identity.extra["vault_id"])
+            vault_id = identity.extra["vault_id"]
+            directory = load_directory(
+                conn,
+                identity.extra["ca_fp"],
+                vault_id,
+                Remembered(self.data_dir, vault_id, user_id, profile_key),
+                remember=True,
+            )
             membership.check_pin(conn, identity.extra.get("log_pin"))
         person = directory.people.get(user_id)
         if person is None or person.x25519 != x25519_public_bytes(identity.x25519.public_key()):

@@ -10,6 +10,8 @@ cached its verification, and expect exactly what a device with no such file woul
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from sqlalchemy import delete, select, update
 from safelog.audit import log as audit_log
 from safelog.audit import verified
 from safelog.crypto.encoding import unb64
+from safelog.domain.roles import Role
 from safelog.errors import TamperDetected
 from safelog.store.schema import (
     AuditRow,
@@ -31,7 +34,9 @@ from safelog.store.schema import (
     CaseVersionRow,
     EvidenceRow,
     MembershipRow,
+    UserRow,
 )
+from safelog.vault import membership
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases
 from safelog.vault.evidence import add_evidence
@@ -353,3 +358,164 @@ def test_the_digest_tells_apart_any_change_to_any_column() -> None:
     assert digest_of((when, memoryview(b"x"))) == digest_of((when, b"x"))
     assert digest_of((when,)) != digest_of((when.replace(microsecond=2),))
     assert digest_of((when,)) != digest_of((when.isoformat(),))
+
+
+# -- the membership log's replay, kept by a device (vault/directory.py) ----------------------
+
+
+def varied_membership_log(school: School) -> None:
+    """Entries of every kind: invite, enrol, admit, decline, remove, reset (with a new
+    enrolment), role-key epochs, and well-signed entries the rules refuse or cannot read."""
+    vault: Any = school.vault
+    dana = school.unlock("Dana DSL")
+    code = vault.invite(dana, "Dee Deputy", frozenset({Role.DSL}))
+    dana.lock()
+    vault.enrol(code, "dee deputy passphrase").lock()
+    vault.admit(school.unlock("Dana DSL"), "Dee Deputy")
+    vault.remove_user(school.unlock("Dana DSL"), "Dee Deputy")
+    dana = school.unlock("Dana DSL")
+    code = vault.invite(dana, "Pat Parent", frozenset({Role.DSL}))
+    dana.lock()
+    vault.enrol(code, "pat parent passphrase").lock()
+    vault.admit(school.unlock("Dana DSL"), "Pat Parent", decline=True)
+    code = vault.reset_access(
+        school.unlock("Dana DSL"), "Chris Chair", school.recovery["governors"]
+    )
+    vault.enrol(code, "a brand new chair passphrase").lock()
+    with vault.engine.begin() as conn:
+        sam = user_identity(conn, "Sam Staff", PASSPHRASES["Sam Staff"])
+        for body in ({"type": "invite"}, {"type": "admit"}, {"type": "no-such-kind"}):
+            membership.append(
+                conn,
+                signer=f"user:{school.ids['Sam Staff']}",
+                body=body,
+                sign=sam.sign,
+                at=vault.clock(),
+            )
+
+
+def replay_keys(school: School) -> tuple[list[Any], membership.Keys]:
+    vault: Any = school.vault
+    vault_id, _ = keys_of(school, "Dana DSL")
+    with vault.engine.connect() as conn:
+        from safelog.vault.directory import vault_keys
+
+        identity = user_identity(conn, "Dana DSL", PASSPHRASES["Dana DSL"])
+        keys, _ = vault_keys(conn, identity.extra["ca_fp"], vault_id)
+        return membership.read_rows(conn, stored_time=True), keys
+
+
+def test_a_replayed_state_is_kept_and_taken_up_exactly(school: School) -> None:
+    varied_membership_log(school)
+    rows, keys = replay_keys(school)
+    whole = membership.replay(rows, keys)
+    assert len(whole.problems) == 3 and len(whole.members) == 7
+    assert any(m.removed for m in whole.members.values())
+    assert any(m.past_ed25519 for m in whole.members.values())
+    assert any(m.declined for m in whole.members.values())
+    assert sum(len(e) for e in whole.epochs.values()) >= 5
+    # Every field of a member is kept.
+    kept = membership.state_to_dict(whole)
+    member_fields = {f.name for f in dataclasses.fields(membership.Member)}
+    assert all(set(m) == member_fields for m in kept["members"])
+    assert membership.state_from_dict(json.loads(json.dumps(kept))) == whole
+    # Taken up after any entry, the replay ends where one from the start does.
+    for done in range(1, len(rows)):
+        before = membership.replay(rows[:done], keys)
+        again = membership.state_from_dict(json.loads(json.dumps(membership.state_to_dict(before))))
+        assert membership.replay(rows[done:], keys, start=again) == whole, done
+
+
+def test_a_sign_in_replays_only_the_membership_entries_it_has_not_kept(
+    school: School, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    varied_membership_log(school)
+    school.unlock("Dana DSL").lock()  # keeps the replay
+    replayed: list[int] = []
+    real = membership.replay
+
+    def counting(rows: Any, keys: Any, start: Any = None) -> Any:
+        rows = list(rows)
+        replayed.append(len(rows))
+        return real(rows, keys, start)
+
+    monkeypatch.setattr(membership, "replay", counting)
+    dana = school.unlock("Dana DSL")
+    assert replayed == [0]
+    from safelog.vault.directory import load_directory
+
+    with school.vault.engine.connect() as conn:  # type: ignore[attr-defined]
+        # The same directory, replayed from the start:
+        fresh = load_directory(conn, dana.identity.extra["ca_fp"], dana.directory.vault_id)
+        assert replayed[-1] == len(membership.read_rows(conn))
+    assert fresh.membership == dana.directory.membership
+    assert fresh.people == dana.directory.people and fresh.epochs == dana.directory.epochs
+    assert fresh.problems == dana.directory.problems
+    # An edited file is not used: everything is replayed again.
+    path = cache_path(school, "Dana DSL").with_suffix(".membership")
+    blob = bytearray(path.read_bytes())
+    blob[-5] ^= 1
+    path.write_bytes(bytes(blob))
+    replayed.clear()
+    school.unlock("Dana DSL").lock()
+    assert replayed[0] == fresh.membership.head.seq
+
+
+def test_a_membership_signature_changed_after_it_was_kept_is_detected(school: School) -> None:
+    varied_membership_log(school)
+    school.unlock("Dana DSL").lock()
+    with school.vault.engine.begin() as conn:  # type: ignore[attr-defined]
+        row = conn.execute(select(MembershipRow.__table__).where(MembershipRow.seq == 4)).one()
+        flipped = bytes([row.signature[0] ^ 1]) + row.signature[1:]
+        conn.execute(update(MembershipRow).where(MembershipRow.seq == 4).values(signature=flipped))
+    with pytest.raises(TamperDetected) as caught:
+        school.unlock("Dana DSL")
+    assert "The signature on entry 4 of the membership log does not check out" in str(caught.value)
+
+
+def test_deleting_a_removal_after_it_was_kept_does_not_bring_anyone_back(school: School) -> None:
+    varied_membership_log(school)
+    school.unlock("Dana DSL").lock()
+    with school.vault.engine.begin() as conn:  # type: ignore[attr-defined]
+        removal = next(r.seq for r in membership.read_rows(conn) if b'"type":"remove"' in r.body)
+        conn.execute(delete(MembershipRow).where(MembershipRow.seq == removal))
+    with pytest.raises(TamperDetected) as caught:
+        school.unlock("Dana DSL")
+    assert f"Entry {removal} of the membership log is missing" in str(caught.value)
+
+
+def test_a_certificate_swapped_after_it_was_found_good_is_still_refused(school: School) -> None:
+    school.unlock("Sam Staff").lock()  # Sam's certificate is found good and remembered
+    with school.vault.engine.begin() as conn:  # type: ignore[attr-defined]
+        tess = conn.execute(
+            select(UserRow.certificate).where(UserRow.id == school.ids["Tess Teacher"])
+        ).scalar_one()
+        conn.execute(
+            update(UserRow).where(UserRow.id == school.ids["Sam Staff"]).values(certificate=tess)
+        )
+    with pytest.raises(TamperDetected) as caught:
+        school.unlock("Sam Staff")
+    assert "your signing certificate is damaged or altered" in str(caught.value)
+    dana = school.unlock("Dana DSL")
+    assert dana.directory.people[school.ids["Sam Staff"]].certificate_damaged
+
+
+def test_a_kept_replay_from_another_version_of_safelog_is_not_used(
+    school: School, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safelog.vault import directory
+
+    varied_membership_log(school)
+    school.unlock("Dana DSL").lock()
+    replayed: list[int] = []
+    real = membership.replay
+
+    def counting(rows: Any, keys: Any, start: Any = None) -> Any:
+        rows = list(rows)
+        replayed.append(len(rows))
+        return real(rows, keys, start)
+
+    monkeypatch.setattr(membership, "replay", counting)
+    monkeypatch.setattr(directory, "__version__", "99.0")
+    school.unlock("Dana DSL").lock()
+    assert replayed[0] > 10
