@@ -11,11 +11,11 @@ sealed with the user's profile key like the checkpoints (audit/checkpoint.py):
 At the next sign-in, entries 1..seq are read back as stored and digested again. Only when
 the digests are equal (the rows are the very rows verified: nothing changed, added or taken
 away) does the device carry the manifest on from there and verify just the entries after
-`seq`. A file that is missing, damaged, edited, sealed for another user or vault, or whose
-digest differs from the rows now in the database is ignored: the log is then verified as
-it would be with no such file, and a tampered entry is reported exactly as before. A database
-writer cannot make a digest match rows they changed (SHA-256), and cannot seal a file of
-their own (AES-GCM under a key only the user's passphrase opens).
+`seq`. A file that is missing, damaged, edited, sealed for another user, vault or version
+of SafeLog, or whose digest differs from the rows now in the database is ignored: the log
+is then verified as it would be with no such file, and a tampered entry is reported exactly
+as before. A database writer cannot make a digest match rows they changed (SHA-256), and
+cannot seal a file of their own (AES-GCM under a key only the user's passphrase opens).
 
 The checkpoints, not this file, detect a database rolled back or forked: it is kept only in
 the data directory, and using it always needs a checkpoint as well.
@@ -108,7 +108,3 @@ def save(
     ).encode("utf-8")
     sealed = Cipher(profile_key).seal(body, _aad(vault_id, user_id))
     write_private_file(path(data_dir, vault_id, user_id), sealed)
-
-
-def forget(data_dir: Path, vault_id: str, user_id: str) -> None:
-    path(data_dir, vault_id, user_id).unlink(missing_ok=True)

@@ -386,6 +386,7 @@ def list_cases(session: Session) -> list[CaseSummary]:
     # associated data is _summary_aad's, length-prefixed parts joined, built here from its
     # fixed start, the case id, and an end (reader group, version) that many cases share.
     from itertools import chain
+    from operator import attrgetter
 
     from safelog.crypto.encoding import length_prefixed
     from safelog.vault.records import case_summary
@@ -454,7 +455,7 @@ def list_cases(session: Session) -> list[CaseSummary]:
         out = _unopened_reports_checked(session, conn, out, audience_of)
         if Role.DSL not in session.person.roles:  # a DSL reads their own reports as a DSL
             out += my_receipts(session, conn, skip={c.id for c in out})
-    out.sort(key=lambda c: c.updated_at, reverse=True)
+    out.sort(key=attrgetter("updated_at"), reverse=True)
     return out
 
 
