@@ -12,12 +12,14 @@ anyone can verify the log without reading it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+import marshal
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, String, insert, select, type_coerce, update
 
 from safelog.crypto.encoding import canonical_json
 from safelog.store.schema import AuditHeadRow, AuditRow
@@ -195,6 +197,9 @@ class Manifest:
 
     versions: dict[str, int]  # case id -> highest version the log records
     evidence: dict[str, str]  # evidence id -> case id
+    # The latest point of the membership log an entry named: no later entry may name an
+    # earlier one (so a manifest can be carried on from where it was left).
+    highest: int = 0
 
 
 def manifest(conn: Connection) -> Manifest:
@@ -206,14 +211,20 @@ def manifest(conn: Connection) -> Manifest:
     return manifest_of((row.seq, row.case_id, row.item_ref) for row in rows)
 
 
-def manifest_of(rows: Iterable[tuple[int, str | None, str | None]]) -> Manifest:
+def manifest_of(
+    rows: Iterable[tuple[int, str | None, str | None]], start: Manifest | None = None
+) -> Manifest:
     """The manifest of (seq, case id, item ref) in log order, checking on the way that the
     membership points the entries name never go backwards along the log: a writer naming a
     point from before a change (a removed member backdating their authority) is out of
-    order (MembershipOutOfOrder)."""
-    found = Manifest({}, {})
+    order (MembershipOutOfOrder). With `start` (the manifest of the entries before these),
+    it is carried on from there; `start` itself is left as it was."""
+    if start is None:
+        found = Manifest({}, {})
+    else:
+        found = Manifest(dict(start.versions), dict(start.evidence), start.highest)
     versions, evidence = found.versions, found.evidence
-    highest = 0
+    highest = found.highest
     # Called on every sign-in over every entry (DESIGN §7): the common shapes, "v<n>@<m>"
     # and "@<m>", are parsed inline.
     for seq, case_id, ref in rows:
@@ -235,6 +246,7 @@ def manifest_of(rows: Iterable[tuple[int, str | None, str | None]]) -> Manifest:
                 versions[case_id] = number
         elif item.startswith("e:"):
             evidence[item[2:]] = case_id
+    found.highest = highest
     return found
 
 
@@ -253,8 +265,88 @@ def case_items(conn: Connection, case_id: str) -> dict[str, tuple[int, int | Non
     return out
 
 
-def rows_after(conn: Connection, seq: int, until: int | None = None) -> Iterable[Any]:
-    statement = select(AuditRow.__table__).where(AuditRow.seq > seq)
+def rows_after(
+    conn: Connection, seq: int, until: int | None = None, *, stored_time: bool = False
+) -> list[Any]:
+    """Entries after `seq` (up to `until`), in order. With stored_time, each row also has
+    `created_raw`: its time as the database returned it, for a ContentDigest."""
+    columns: list[Any] = [AuditRow.__table__]
+    if stored_time:
+        columns.append(_STORED_TIME)
+    statement = select(*columns).where(AuditRow.seq > seq)
     if until is not None:
         statement = statement.where(AuditRow.seq <= until)
-    return conn.execute(statement.order_by(AuditRow.seq)).all()
+    return list(conn.execute(statement.order_by(AuditRow.seq)).all())
+
+
+# -- what this device has verified already ------------------------------------------------
+
+# The time column as the driver returns it (text on SQLite), without parsing it into a
+# datetime: reading 10,000 entries back at every sign-in is cheaper that way (DESIGN §7).
+_STORED_TIME = type_coerce(AuditRow.created_at, String()).label("created_raw")
+_CONTENT = (
+    "seq",
+    "prev_hash",
+    "entry_hash",
+    "actor_id",
+    "created_raw",
+    "case_id",
+    "key_ref",
+    "item_ref",
+    "body_ct",
+)
+content_of = attrgetter(*_CONTENT)
+
+
+def content_rows(conn: Connection, until: int) -> Iterator[tuple[Any, ...]]:
+    """Entries 1..`until` as stored, as tuples of the columns in _CONTENT (every column the
+    entry hash covers, and the time as stored), for a ContentDigest. Read in batches and
+    handed on one by one: nothing holds all 10,000 rows at once."""
+    table = AuditRow.__table__.c
+    columns = [_STORED_TIME if name == "created_raw" else table[name] for name in _CONTENT]
+    statement = select(*columns).where(AuditRow.seq <= until).order_by(AuditRow.seq)
+    for batch in conn.execute(statement).partitions(500):
+        yield from map(tuple, batch)
+
+
+class ContentDigest:
+    """SHA-256 over the stored content of entries, in order: every column the entry hash
+    covers (and the stored hashes), byte for byte as the database returns them.
+
+    Equal digests mean the rows are the very rows that were verified, so a device can skip
+    re-hashing entries it verified before and still notice any that were changed, added or
+    taken away since. Each row is encoded with marshal format 2, which writes every value
+    with its type and length and no back-references, so the encoding is one-to-one. A
+    different encoding (another Python, another driver) only makes a digest differ, and a
+    digest that differs means "verify from scratch", never "trust"."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def update(self, records: Iterable[tuple[Any, ...]]) -> int:
+        """Add entries, each as content_rows gives it (or content_of(row) of a full row);
+        returns how many."""
+        add, dumps = self._hash.update, marshal.dumps
+        count = 0
+        for record in records:
+            count += 1
+            try:
+                add(dumps(record, 2))
+            except ValueError:  # a value marshal does not write (a datetime from a driver)
+                add(dumps(tuple(_plain(value) for value in record), 2))
+        return count
+
+    def digest(self) -> bytes:
+        return self._hash.digest()
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, str, bytes)):
+        return value
+    if isinstance(value, memoryview):
+        return bytes(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return ("datetime", value.isoformat())
+    return (type(value).__name__, repr(value))

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
-from safelog.crypto.aead import DecryptionFailed
+from safelog.crypto.aead import DecryptionFailed, binding
+from safelog.crypto.encoding import length_prefixed
 from safelog.domain.categories import category_by_code
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
 from safelog.domain.routes import Route
 from safelog.errors import InvalidInput, TamperDetected
-from safelog.store.schema import CaseRow, CaseVersionRow
+from safelog.store.schema import AudienceRow, CaseRow, CaseVersionRow
 from safelog.vault.authority import MANAGERS, writer_plan
 from safelog.vault.case_engine import (
     amend_case,
@@ -26,7 +29,6 @@ from safelog.vault.case_engine import (
     read_case,
     seal_from_reporter,
     stamp,
-    summary_aad,
 )
 from safelog.vault.case_input import CaseInput, validate_changes
 from safelog.vault.case_schema import CaseField
@@ -34,7 +36,7 @@ from safelog.vault.content_entry import entry_from_case_input
 from safelog.vault.evidence import list_evidence
 from safelog.vault.out_of_reach import moved_away_problems
 from safelog.vault.receipts import my_receipts
-from safelog.vault.records import CaseDetail, CaseSummary
+from safelog.vault.records import CaseDetail, CaseSummary, case_summary
 from safelog.vault.retention import case_retention
 from safelog.vault.session import Session
 
@@ -101,12 +103,24 @@ _LEFT_OUT = "it was changed outside SafeLog and is left out of the list. Tell yo
 
 def list_cases(session: Session) -> list[CaseSummary]:
     """Every case this user can read, from the per-reader-group summaries (no public-key
-    operation per case)."""
+    operation per case). An entry that fails its check is left out and named in
+    `session.list_problems`, never the reason the whole list fails."""
     session.ensure_open()
     ciphers = session.audience_ciphers
+    out = []
+    # 10,000 summaries per sign-in (DESIGN §7): the JSON decoder's scanner is called directly
+    # on text (summaries have no white space to skip), and absent dates skip their parser. The
+    # associated data is summary_aad's, length-prefixed parts joined, built here from its
+    # fixed start, the case id, and an end (reader group, version) that many cases share.
+    decode, scan = _SUMMARY_DECODER.decode, _SUMMARY_DECODER.raw_decode
+    parse_time, parse_date = datetime.fromisoformat, date.fromisoformat
+    aad_start = binding("summary")
+    aad_ends: dict[tuple[str, int], bytes] = {}
+    audience_of: dict[str, str] = {}
+    damaged: list[str] = []
     with session.engine.connect() as conn:
         session.load_audiences(conn)  # reader groups made since sign-in (new reporters)
-        rows = conn.execute(
+        result = conn.execute(
             select(
                 CaseRow.id,
                 CaseRow.audience_id,
@@ -114,53 +128,60 @@ def list_cases(session: Session) -> list[CaseSummary]:
                 CaseRow.summary_ct,
                 CaseRow.reference,
             ).where(CaseRow.audience_id.in_(list(ciphers)))
-        ).all()
-    out = []
-    # 10,000 summaries per sign-in (DESIGN §7): the JSON decoder is called directly on text,
-    # skipping json.loads' encoding sniffing, and absent dates skip their parser.
-    decode = _SUMMARY_DECODER.decode
-    parse_time, parse_date = datetime.fromisoformat, date.fromisoformat
-    audience_of: dict[str, str] = {}
-    # One damaged entry must not hide every other case: it is left out and named.
-    damaged: list[str] = []
-    for case_id, audience_id, version, summary_ct, reference in rows:
-        try:
-            raw = ciphers[audience_id].open(summary_ct, summary_aad(case_id, audience_id, version))
-        except DecryptionFailed:
-            damaged.append(f"The list entry of case {reference} is damaged: {_LEFT_OUT}")
-            continue
-        data = decode(raw.decode("utf-8"))
-        if data["reference"] != reference:
-            damaged.append(
-                f"The list entry of case {reference} belongs to another case: {_LEFT_OUT}"
-            )
-            continue
-        audience_of[case_id] = audience_id
-        out.append(
-            CaseSummary(
-                id=case_id,
-                reference=reference,
-                category=data["category"],
-                summary=data["summary"],
-                status=data["status"],
-                created_at=parse_time(data["created_at"]),
-                updated_at=parse_time(data["updated_at"]),
-                about_headteacher=data["about_headteacher"],
-                reporter_id=data["reporter"],
-                escalated_to_leadership=bool(data.get("escalated_to_leadership")),
-                next_due=parse_time(due) if (due := data.get("next_due")) else None,
-                # Summaries written before review dates were kept have neither key.
-                review_on=parse_date(review) if (review := data.get("review_on")) else None,
-                review_rule=data.get("review_rule") or "",
-            )
         )
+        # Read in batches, so rows already decoded are freed as the list grows: holding all
+        # 10,000 at once would set off a collection of the whole process's objects mid-list.
+        rows = chain.from_iterable(result.partitions(500))
+        for case_id, audience_id, version, summary_ct, reference in rows:
+            aad_end = aad_ends.get((audience_id, version))
+            if aad_end is None:
+                aad_end = length_prefixed(audience_id.encode("utf-8"), str(version).encode("utf-8"))
+                aad_ends[(audience_id, version)] = aad_end
+            raw_id = case_id.encode("utf-8")
+            aad = b"".join((aad_start, len(raw_id).to_bytes(4, "big"), raw_id, aad_end))
+            try:
+                raw = ciphers[audience_id].open(summary_ct, aad)
+            except DecryptionFailed:
+                damaged.append(f"The list entry of case {reference} is damaged: {_LEFT_OUT}")
+                continue
+            text = raw.decode("utf-8")
+            try:  # the scanner alone; decode() again gives the same answer, or error, if it fails
+                data, end = scan(text)
+                if end != len(text):
+                    raise ValueError("extra data")
+            except ValueError:
+                data = decode(text)
+            if data["reference"] != reference:
+                damaged.append(
+                    f"The list entry of case {reference} belongs to another case: {_LEFT_OUT}"
+                )
+                continue
+            audience_of[case_id] = audience_id
+            out.append(
+                case_summary(
+                    id=case_id,
+                    reference=reference,
+                    category=data["category"],
+                    summary=data["summary"],
+                    status=data["status"],
+                    created_at=parse_time(data["created_at"]),
+                    updated_at=parse_time(data["updated_at"]),
+                    about_headteacher=data["about_headteacher"],
+                    reporter_id=data["reporter"],
+                    escalated_to_leadership=bool(data.get("escalated_to_leadership")),
+                    next_due=parse_time(due) if (due := data.get("next_due")) else None,
+                    # Summaries written before review dates were kept have neither key.
+                    review_on=parse_date(review) if (review := data.get("review_on")) else None,
+                    review_rule=data.get("review_rule") or "",
+                )
+            )
     with session.engine.connect() as conn:
         out = _unopened_reports_checked(session, conn, out, audience_of)
         session.list_problems += damaged + session.key_problems
         session.list_problems += moved_away_problems(session, conn)
         if Role.DSL not in session.person.roles:  # a DSL reads their own reports as a DSL
             out += my_receipts(session, conn, skip={c.id for c in out})
-    out.sort(key=lambda c: c.updated_at, reverse=True)
+    out.sort(key=attrgetter("updated_at"), reverse=True)
     return out
 
 
@@ -171,10 +192,7 @@ def _unopened_reports_checked(
     reader group, so its list entry was written by the reporter: check its versions before
     listing it (only these few; once opened, a case's entry is written by its managers).
     One that fails is left out and named in `session.list_problems`."""
-    from safelog.store.schema import AudienceRow
-
     session.list_problems.clear()
-    groups = {c.id: c for c in listed}
     # One row per reader group (a few dozen), not per case.
     group_signer = dict(
         conn.execute(
@@ -183,28 +201,26 @@ def _unopened_reports_checked(
             )
         ).all()
     )
-    made_by = {case_id: group_signer.get(audience) for case_id, audience in audience_of.items()}
+    # The groups whose list entries someone who does not manage cases wrote (a reporter's
+    # own group, or a group whose maker is unknown): only their cases may need a check.
+    unmanaged = set()
+    for audience_id, signer in group_signer.items():
+        person = session.directory.people.get(signer) if signer else None
+        if signer is not None and not (person is not None and MANAGERS & person.roles):
+            unmanaged.add(audience_id)
     # A DSL reads every report anyway: for them only a report that claims more than a fresh
     # report (a later version, or a status other than new) needs its versions checked; the
-    # words of a fresh one are the reporter's own. Anyone else checks every such report
-    # they can read (e.g. a headteacher, whom a reporter might try to give a concern).
+    # words of a fresh one are the reporter's own, but not who it says sent it: that must be
+    # its first version's author (one query for them all). Anyone else checks every such
+    # report they can read (e.g. a headteacher, whom a reporter might try to give a concern).
     dsl = Role.DSL in session.person.roles
-    unopened = {
-        case_id
-        for case_id, signer in made_by.items()
-        if signer is not None
-        and not (
-            (person := session.directory.people.get(signer)) is not None and MANAGERS & person.roles
-        )
-    }
-    # The reporter an unopened report's entry names is the reporter's own word: it must be
-    # its first version's author (one query for them all).
-    authors = _first_authors(conn, unopened) if dsl else {}
+    authors = _first_authors(conn) if dsl and unmanaged else {}
     kept = []
-    for case_id, summary in groups.items():
+    for summary in listed:
         fresh = summary.status == "new" and summary.updated_at == summary.created_at
-        if case_id not in unopened or (dsl and fresh):
-            if case_id in authors and authors[case_id] != summary.reporter_id:
+        unopened = audience_of.get(summary.id) in unmanaged
+        if not unopened or (dsl and fresh):
+            if unopened and authors.get(summary.id) != summary.reporter_id:
                 session.list_problems.append(
                     f"The list entry of report {summary.reference} names someone other than "
                     f"who sent it: {_LEFT_OUT}"
@@ -266,12 +282,10 @@ def update_case(session: Session, reference: str, changes: dict[str, Any]) -> in
     return amend_case(session, reference, lambda _fields: checked, "case.update")
 
 
-def _first_authors(conn: Connection, case_ids: set[str]) -> dict[str, str]:
-    """Who wrote the first version of each of these cases (as stored; its signature is
-    checked when the case is opened)."""
-    if not case_ids:
-        return {}
+def _first_authors(conn: Connection) -> dict[str, str]:
+    """Who wrote the first version of each case (as stored; its signature is checked when
+    the case is opened)."""
     rows = conn.execute(
         select(CaseVersionRow.case_id, CaseVersionRow.author_id).where(CaseVersionRow.version == 1)
-    ).all()
-    return {case_id: author for case_id, author in rows if case_id in case_ids}
+    )
+    return dict(chain.from_iterable(rows.partitions(500)))

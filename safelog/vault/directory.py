@@ -16,16 +16,21 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from sqlalchemy import Connection, select
 
+from safelog import __version__
+from safelog.audit.log import ContentDigest
+from safelog.crypto.aead import Cipher, DecryptionFailed, binding
 from safelog.crypto.ca import fingerprint, is_issued_by
-from safelog.crypto.encoding import unb64
+from safelog.crypto.encoding import canonical_json, length_prefixed, unb64
 from safelog.crypto.identity import verify_ecdsa, verify_ed25519
 from safelog.domain.roles import KeyRole, Role, key_roles_of
 from safelog.errors import KeyNotTrusted, TamperDetected
+from safelog.store.files import write_private_file
 from safelog.store.schema import UserRow, VaultRow
 from safelog.vault import membership
 from safelog.vault.membership import Keys, MembershipState
@@ -192,15 +197,54 @@ def vault_keys(conn: Connection, pinned_ca_fp: str, vault_id: str) -> tuple[Keys
     return keys, vault
 
 
-def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Directory:
+@dataclass(frozen=True)
+class Remembered:
+    """Where a device keeps, sealed with the user's profile key, the membership state it
+    replayed: the next load replays only the entries after it, when the entries before it
+    are still, byte for byte, the ones it replayed (DESIGN §7)."""
+
+    data_dir: Path
+    vault_id: str
+    user_id: str
+    profile_key: bytes
+
+    @property
+    def path(self) -> Path:
+        return self.data_dir / "profiles" / f"{self.vault_id}-{self.user_id}.membership"
+
+    def aad(self, keys_id: str) -> bytes:
+        # Bound to this version of SafeLog too: another may replay by other rules.
+        return binding("verified-membership", __version__, self.vault_id, self.user_id, keys_id)
+
+
+_REMEMBERED_FORMAT = 1
+
+
+def load_directory(
+    conn: Connection,
+    pinned_ca_fp: str,
+    vault_id: str,
+    remembered: Remembered | None = None,
+    *,
+    remember: bool = False,
+) -> Directory:
+    """Replay the membership log and check each person's certificate. With `remembered`,
+    a state this device replayed before is taken up where the log still holds exactly the
+    entries it was replayed from (anything else: replayed from the start); with `remember`
+    as well, the state now is kept for next time (at sign-in, never inside a write that
+    could still roll back)."""
     keys, vault = vault_keys(conn, pinned_ca_fp, vault_id)
-    rows = membership.read_rows(conn)
+    rows = membership.read_rows(conn, stored_time=remembered is not None)
     if not rows:
         raise NeedsUpgrade(
             "This vault was made by an earlier version of SafeLog, before its membership log; "
             "this version cannot open it (see the README, 'Upgrading')."
         )
-    state = membership.replay(rows, keys)
+    keys_id = _keys_id(keys)
+    kept = _recall(remembered, keys_id, rows) if remembered is not None else None
+    start, good_certificates = kept if kept is not None else (None, frozenset[str]())
+    done = start.head.seq if start is not None else 0
+    state = membership.replay(rows[done:], keys, start=start)
     record = json.loads(vault.record)
     ca_cert = x509.load_der_x509_certificate(vault.ca_cert)
     directory = Directory(
@@ -214,9 +258,15 @@ def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Direct
         problems=list(state.problems),
     )
     certificates = dict(conn.execute(select(UserRow.id, UserRow.certificate)).all())
+    checked: set[str] = set()
     for member in state.members.values():
         directory.people[member.user_id] = _person(
-            member, certificates.get(member.user_id), ca_cert, directory
+            member,
+            certificates.get(member.user_id),
+            ca_cert,
+            directory,
+            good_certificates,
+            checked,
         )
     for role, entries in state.epochs.items():
         for entry in entries:
@@ -225,7 +275,75 @@ def load_directory(conn: Connection, pinned_ca_fp: str, vault_id: str) -> Direct
             )
         if entries:
             directory.newest_epoch[role] = entries[-1].epoch
+    learnt = start is None or state.head.seq != done or not checked <= good_certificates
+    if remembered is not None and remember and learnt:
+        _keep(remembered, keys_id, rows, state, checked)
     return directory
+
+
+def _keys_id(keys: Keys) -> str:
+    """What a replay's result depends on besides the entries: the pinned CA's vault record."""
+    return hashlib.sha256(
+        canonical_json(
+            {
+                "vault_id": keys.vault_id,
+                "ca": keys.ca_public_der.hex(),
+                "vault_record": keys.vault_record_sha,
+                "recovery": {k: v.hex() for k, v in sorted(keys.recovery_ed25519.items())},
+            }
+        )
+    ).hexdigest()
+
+
+def _entries_digest(rows: list[Any]) -> ContentDigest:
+    digest = ContentDigest()
+    digest.update(map(membership.content_of, rows))
+    return digest
+
+
+def _recall(
+    remembered: Remembered, keys_id: str, rows: list[Any]
+) -> tuple[MembershipState, frozenset[str]] | None:
+    """The state kept at an earlier sign-in, if it can be used as it is; None otherwise."""
+    try:
+        blob = remembered.path.read_bytes()
+    except OSError:
+        return None
+    try:
+        data = json.loads(Cipher(remembered.profile_key).open(blob, remembered.aad(keys_id)))
+        if data["format"] != _REMEMBERED_FORMAT:
+            return None
+        state = membership.state_from_dict(data["state"])
+        digest = bytes.fromhex(data["digest"])
+        good = frozenset(str(c) for c in data["certificates"])
+    except (DecryptionFailed, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    seq = state.head.seq
+    if seq < 1 or seq > len(rows) or state.vault_id != remembered.vault_id:
+        return None
+    if _entries_digest(rows[:seq]).digest() != digest or rows[seq - 1].seq != seq:
+        return None
+    return state, good
+
+
+def _keep(
+    remembered: Remembered,
+    keys_id: str,
+    rows: list[Any],
+    state: MembershipState,
+    good_certificates: set[str],
+) -> None:
+    body = json.dumps(
+        {
+            "format": _REMEMBERED_FORMAT,
+            "digest": _entries_digest(rows).digest().hex(),
+            "state": membership.state_to_dict(state),
+            "certificates": sorted(good_certificates),
+        },
+        separators=(",", ":"),
+    ).encode("utf-8")
+    sealed = Cipher(remembered.profile_key).seal(body, remembered.aad(keys_id))
+    write_private_file(remembered.path, sealed)
 
 
 def _person(
@@ -233,21 +351,28 @@ def _person(
     certificate: bytes | None,
     ca_cert: x509.Certificate,
     directory: Directory,
+    good_certificates: frozenset[str] = frozenset(),
+    checked: set[str] | None = None,
 ) -> Person:
+    """`good_certificates` are certificates this device found to match before (by
+    _certificate_id); those found to match now are added to `checked`."""
     public = member.public
     status = REMOVED if member.removed else ENROLLED if member.enrolled else INVITED
     certificate_damaged = False
-    if (
-        public is not None
-        and certificate is not None
-        and not _certificate_matches(certificate, ca_cert, unb64(public["ecdsa"]))
-    ):
-        # Kept apart from "no certificate yet", so it is reported and never quietly reissued.
-        certificate, certificate_damaged = None, True
-        directory.problems.append(
-            f"the signing certificate of '{member.name}' is damaged or altered; an "
-            "administrator must check it before a new one is issued"
-        )
+    if public is not None and certificate is not None:
+        ecdsa = unb64(public["ecdsa"])
+        found = _certificate_id(certificate, directory.ca_der, ecdsa)
+        if found in good_certificates or _certificate_matches(certificate, ca_cert, ecdsa):
+            if checked is not None:
+                checked.add(found)
+        else:
+            # Kept apart from "no certificate yet", so it is reported and never quietly
+            # reissued.
+            certificate, certificate_damaged = None, True
+            directory.problems.append(
+                f"the signing certificate of '{member.name}' is damaged or altered; an "
+                "administrator must check it before a new one is issued"
+            )
     return Person(
         id=member.user_id,
         name=member.name,
@@ -264,6 +389,13 @@ def _person(
         pending=member.pending,
         history=tuple(member.history),
     )
+
+
+def _certificate_id(certificate: bytes, ca_der: bytes, ecdsa_public: bytes) -> str:
+    """What _certificate_matches answers for, as one value (it depends on nothing else)."""
+    return hashlib.sha256(
+        length_prefixed(b"certificate-matches", certificate, ca_der, ecdsa_public)
+    ).hexdigest()
 
 
 def _certificate_matches(der: bytes, ca_cert: x509.Certificate, ecdsa_public: bytes) -> bool:

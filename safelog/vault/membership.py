@@ -24,9 +24,10 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, String, insert, select, type_coerce, update
 
 from safelog.crypto.encoding import b64, canonical_json, unb64
 from safelog.crypto.identity import verify_ecdsa, verify_ed25519
@@ -148,8 +149,20 @@ def check_pin(conn: Connection, pinned: dict[str, Any] | None) -> None:
         )
 
 
-def read_rows(conn: Connection) -> list[Any]:
-    return list(conn.execute(select(MembershipRow.__table__).order_by(MembershipRow.seq)).all())
+# Every column of an entry, the time as the database returns it: what a device compares with
+# the digest it kept of the entries it replayed (vault/directory.py).
+_STORED_TIME = type_coerce(MembershipRow.created_at, String()).label("created_raw")
+content_of = attrgetter(
+    "seq", "prev_hash", "entry_hash", "signer", "created_raw", "body", "signature"
+)
+
+
+def read_rows(conn: Connection, *, stored_time: bool = False) -> list[Any]:
+    """The log in order. With stored_time, each row also has `created_raw` (see content_of)."""
+    columns: list[Any] = [MembershipRow.__table__]
+    if stored_time:
+        columns.append(_STORED_TIME)
+    return list(conn.execute(select(*columns).order_by(MembershipRow.seq)).all())
 
 
 # -- replaying --------------------------------------------------------------------------
@@ -269,9 +282,13 @@ class _Refused(Exception):
     """A well-signed entry the rules do not allow: ignored, and named."""
 
 
-def replay(rows: Iterable[Any], keys: Keys) -> MembershipState:
-    state = MembershipState(keys.vault_id)
-    current = Head(0, GENESIS)
+def replay(
+    rows: Iterable[Any], keys: Keys, start: MembershipState | None = None
+) -> MembershipState:
+    """The state the log gives. With `start` (the state after the entries before these, as
+    replayed with these keys), the replay goes on from there and takes `start` over."""
+    state = start if start is not None else MembershipState(keys.vault_id)
+    current = state.head
     for row in rows:
         seq = int(row.seq)
         where = f"entry {seq} of the membership log"
@@ -507,6 +524,93 @@ def _apply_epoch(
     if int(body["epoch"]) != expected:
         raise _Refused(f"the {role.value} key epoch {body['epoch']} is out of order")
     entries.append(EpochEntry(role, expected, unb64(str(body["x25519"])), signer, seq))
+
+
+# -- a replayed state, as a device keeps it (sealed; vault/directory.py) --------------------
+
+
+def state_to_dict(state: MembershipState) -> dict[str, Any]:
+    """Everything a replay derived, in JSON types; state_from_dict gives it back equal."""
+
+    def roles(values: Iterable[Role | KeyRole]) -> list[str]:
+        return sorted(r.value for r in values)
+
+    return {
+        "vault_id": state.vault_id,
+        "head": [state.head.seq, state.head.entry_hash.hex()],
+        "problems": list(state.problems),
+        "members": [
+            {
+                "user_id": m.user_id,
+                "name": m.name,
+                "invitation": b64(m.invitation),
+                "invitation_sha": m.invitation_sha,
+                "requested": roles(m.requested),
+                "invited_by": m.invited_by,
+                "invited_seq": m.invited_seq,
+                "public": m.public,
+                "enrolled_seq": m.enrolled_seq,
+                "admitted": [[r.value, by] for r, by in m.admitted.items()],
+                "declined": [[r.value, by] for r, by in m.declined.items()],
+                "removed_by": m.removed_by,
+                "past_ed25519": [b64(k) for k in m.past_ed25519],
+                "past_roles": roles(m.past_roles),
+                "history": [[seq, roles(held), roles(claimed)] for seq, held, claimed in m.history],
+            }
+            for m in state.members.values()
+        ],
+        "epochs": [
+            [
+                role.value,
+                [[e.epoch, b64(e.public), e.created_by, e.seq] for e in entries],
+            ]
+            for role, entries in state.epochs.items()
+        ],
+    }
+
+
+def state_from_dict(data: dict[str, Any]) -> MembershipState:
+    def roles(values: list[str]) -> frozenset[Role]:
+        return frozenset(Role(v) for v in values)
+
+    members = {}
+    for m in data["members"]:
+        members[str(m["user_id"])] = Member(
+            user_id=str(m["user_id"]),
+            name=str(m["name"]),
+            invitation=unb64(m["invitation"]),
+            invitation_sha=str(m["invitation_sha"]),
+            requested=roles(m["requested"]),
+            invited_by=str(m["invited_by"]),
+            invited_seq=int(m["invited_seq"]),
+            public=None
+            if m["public"] is None
+            else {str(k): str(v) for k, v in m["public"].items()},
+            enrolled_seq=None if m["enrolled_seq"] is None else int(m["enrolled_seq"]),
+            admitted={Role(r): str(by) for r, by in m["admitted"]},
+            declined={Role(r): str(by) for r, by in m["declined"]},
+            removed_by=None if m["removed_by"] is None else str(m["removed_by"]),
+            past_ed25519=[unb64(k) for k in m["past_ed25519"]],
+            past_roles=roles(m["past_roles"]),
+            history=[
+                (int(seq), roles(held), roles(claimed)) for seq, held, claimed in m["history"]
+            ],
+        )
+    epochs = {
+        KeyRole(role): [
+            EpochEntry(KeyRole(role), int(epoch), unb64(public), str(by), int(seq))
+            for epoch, public, by, seq in entries
+        ]
+        for role, entries in data["epochs"]
+    }
+    seq, entry = data["head"]
+    return MembershipState(
+        vault_id=str(data["vault_id"]),
+        members=members,
+        epochs=epochs,
+        problems=[str(p) for p in data["problems"]],
+        head=Head(int(seq), bytes.fromhex(entry)),
+    )
 
 
 def invitation_fields(invitation: bytes, invitation_sig: bytes) -> dict[str, str]:

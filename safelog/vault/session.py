@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from safelog.audit import checkpoint as checkpoints
 from safelog.audit import log as audit_log
+from safelog.audit import verified as verified_audit
 from safelog.crypto import slot_tags
 from safelog.crypto import wrap as hpke
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
@@ -41,7 +42,7 @@ from safelog.store.schema import (
     RoleGrantRow,
 )
 from safelog.vault import membership
-from safelog.vault.directory import ENROLLED, REMOVED, Directory, Person
+from safelog.vault.directory import ENROLLED, REMOVED, Directory, Person, Remembered
 
 Clock = Callable[[], datetime]
 
@@ -84,8 +85,11 @@ class Session:
     locked: bool = False
     # Cases left out of the last list because they failed their checks (in words).
     list_problems: list[str] = field(default_factory=list)
-    # The audit rows read at sign-in, kept only until what they name is checked.
+    # The audit rows read at sign-in, kept only until what they name is checked, and the
+    # manifest of the entries before them that this device verified at an earlier sign-in.
     audit_manifest_rows: list[Any] = field(default_factory=list, repr=False)
+    audit_manifest_start: audit_log.Manifest | None = field(default=None, repr=False)
+    _audit_verified: tuple[audit_log.Head, audit_log.ContentDigest] | None = None
     _pending_checkpoint: checkpoints.Checkpoint | None = None
     # Reader groups made in the transaction under way: forgotten again if it rolls back.
     _uncommitted_audiences: list[str] = field(default_factory=list)
@@ -116,6 +120,9 @@ class Session:
         self.ca_key = None
         self.profile_key = b""
         self.identity = None  # type: ignore[assignment]
+        self.audit_manifest_rows = []
+        self.audit_manifest_start = None
+        self._audit_verified = None
         self.locked = True
 
     def refresh(self) -> None:
@@ -124,7 +131,11 @@ class Session:
 
         with self.engine.connect() as conn:
             self.directory = load_directory(
-                conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
+                conn,
+                self.identity.extra["ca_fp"],
+                self.identity.extra["vault_id"],
+                self._remembered(),
+                remember=True,
             )
             self.person = self.directory.people.get(self.user_id, self.person)
             self.role_keys.clear()
@@ -142,12 +153,21 @@ class Session:
         return person
 
     def reload_directory(self, conn: Connection) -> None:
+        """Replay the membership log again (only what is new since this device last kept
+        its replay). Often called inside a write that may still roll back, so what is
+        replayed here is not kept."""
         from safelog.vault.directory import load_directory
 
         self.directory = load_directory(
-            conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"]
+            conn, self.identity.extra["ca_fp"], self.identity.extra["vault_id"], self._remembered()
         )
         self.person = self.directory.people.get(self.user_id, self.person)
+
+    def _remembered(self) -> Remembered | None:
+        """Where this device keeps its replay of the membership log, sealed for this user."""
+        if self.locked or not self.profile_key:
+            return None
+        return Remembered(self.data_dir, self.directory.vault_id, self.user_id, self.profile_key)
 
     def sync_membership(self, conn: Connection) -> None:
         """Replay the membership log again if it grew since this session read it, so what
@@ -638,26 +658,37 @@ class Session:
                     "the database has been rewritten or replaced. Nothing was changed."
                 )
             start = audit_log.Head(seen.seq, seen.entry_hash)
+        # What this device verified at its last sign-in, if the database still holds exactly
+        # those rows: only the entries after it are read as entries and checked (DESIGN §7).
+        trusted, digest = self._verified_before(conn, head) if seen is not None else (None, None)
+        if trusted is None or digest is None:
+            verified_to, digest = audit_log.Head(0, audit_log.GENESIS), audit_log.ContentDigest()
+        else:
+            verified_to = audit_log.Head(trusted.seq, trusted.entry_hash)
+        self.audit_manifest_start = trusted.manifest if trusted is not None else None
+        rows = audit_log.rows_after(conn, verified_to.seq, stored_time=True)
+        # Entries up to the checkpoint had their signatures checked when this device first
+        # saw them; re-hashing those after what it verified still catches any rewritten since
+        # (and the digest, any before).
+        seen_here = 0
+        while seen_here < len(rows) and rows[seen_here].seq <= start.seq:
+            seen_here += 1
+        earlier, later = rows[:seen_here], rows[seen_here:]
+        if start.seq > verified_to.seq:
             try:
-                # Entries up to the checkpoint had their signatures checked when this device
-                # first saw them; re-hashing them (cheap) still catches any rewritten since.
-                earlier = audit_log.rows_after(conn, 0, until=seen.seq)
-                self.audit_manifest_rows.extend(earlier)
-                before = audit_log.verify_chain(
-                    earlier,
-                    start=audit_log.Head(0, audit_log.GENESIS),
-                    verify_signature=None,
-                )
+                before = audit_log.verify_chain(earlier, start=verified_to, verify_signature=None)
             except audit_log.ChainBroken as exc:
                 raise TamperDetected(f"The audit log is damaged: {exc}.") from None
             if before != start:
                 raise RollbackDetected(
-                    f"The audit log no longer leads to entry {seen.seq} as this computer saw "
+                    f"The audit log no longer leads to entry {start.seq} as this computer saw "
                     "it: the database has been rewritten or replaced. Nothing was changed."
                 )
+        else:
+            # The checkpoint lies within what was verified before: entry seen.seq is the one
+            # seen (checked above), and the digest says nothing before it changed.
+            start = verified_to
         try:
-            later = audit_log.rows_after(conn, start.seq)
-            self.audit_manifest_rows.extend(later)
             end = audit_log.verify_chain(
                 later,
                 start=start,
@@ -667,7 +698,42 @@ class Session:
             raise TamperDetected(f"The audit log is damaged: {exc}.") from None
         if end.seq != head.seq or end.entry_hash != head.entry_hash:
             raise TamperDetected("The audit log's head does not match its last entry.")
+        digest.update(map(audit_log.content_of, rows))
+        self.audit_manifest_rows = rows
+        self._audit_verified = (end, digest)
         return end
+
+    def _verified_before(
+        self, conn: Connection, head: audit_log.Head
+    ) -> tuple[verified_audit.VerifiedAudit | None, audit_log.ContentDigest | None]:
+        """The sealed record of what this device verified, with the digest of the rows it
+        covers as they are now, if they are still those rows; (None, None) otherwise."""
+        found = verified_audit.load(
+            self.data_dir, self.directory.vault_id, self.user_id, self.profile_key
+        )
+        if found is None or found.seq > head.seq:
+            return None, None
+        digest = verified_audit.unchanged(conn, found)
+        return (found, digest) if digest is not None else (None, None)
+
+    def remember_verified_audit(self, named: audit_log.Manifest) -> None:
+        """Seal what sign-in verified (the log up to its head, and what it names, found in
+        the database), so the next sign-in on this device checks only what is new."""
+        verified, self._audit_verified = self._audit_verified, None
+        self.audit_manifest_rows = []
+        self.audit_manifest_start = None
+        if verified is None or self.locked:
+            return
+        end, digest = verified
+        if end.seq == 0:
+            return
+        verified_audit.save(
+            self.data_dir,
+            self.directory.vault_id,
+            self.user_id,
+            self.profile_key,
+            verified_audit.VerifiedAudit(end.seq, end.entry_hash, digest.digest(), named),
+        )
 
     def save_checkpoint(self) -> None:
         pending = self._pending_checkpoint

@@ -47,7 +47,14 @@ from safelog.store.schema import (
     VaultRow,
 )
 from safelog.vault import membership, membership_changes
-from safelog.vault.directory import ENROLLED, INVITED, REMOVED, load_directory, vault_keys
+from safelog.vault.directory import (
+    ENROLLED,
+    INVITED,
+    REMOVED,
+    Remembered,
+    load_directory,
+    vault_keys,
+)
 from safelog.vault.invitations import (
     clean_name,
     insert_invitation,
@@ -422,7 +429,14 @@ class Vault:
 
     def _open_session(self, user_id: str, identity: Identity, profile_key: bytes) -> Session:
         with self.engine.connect() as conn:
-            directory = load_directory(conn, identity.extra["ca_fp"], identity.extra["vault_id"])
+            vault_id = identity.extra["vault_id"]
+            directory = load_directory(
+                conn,
+                identity.extra["ca_fp"],
+                vault_id,
+                Remembered(self.data_dir, vault_id, user_id, profile_key),
+                remember=True,
+            )
             membership.check_pin(conn, identity.extra.get("log_pin"))
         person = directory.people.get(user_id)
         if person is None or person.x25519 != x25519_public_bytes(identity.x25519.public_key()):
@@ -492,8 +506,10 @@ class Vault:
         with self.engine.connect() as conn:
             session.load_role_keys(conn)
             session.check_audit_log(conn)
-            named = check_nothing_missing(conn, session.audit_manifest_rows)
-            session.audit_manifest_rows.clear()
+            named = check_nothing_missing(
+                conn, session.audit_manifest_rows, session.audit_manifest_start
+            )
+            session.remember_verified_audit(named)
         self._after_unlock(session, len(failures))
         delete_orphans(self.chunks, self.engine, keep=named.evidence)
         with self.engine.connect() as conn:
