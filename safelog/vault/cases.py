@@ -19,7 +19,7 @@ from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
 from safelog.domain.routes import Route
 from safelog.errors import InvalidInput, TamperDetected
-from safelog.store.schema import AudienceRow, CaseRow, CaseVersionRow
+from safelog.store.schema import AudienceRow, CaseRow
 from safelog.vault.authority import MANAGERS, writer_plan
 from safelog.vault.case_engine import (
     amend_case,
@@ -211,16 +211,18 @@ def _unopened_reports_checked(
     # A DSL reads every report anyway: for them only a report that claims more than a fresh
     # report (a later version, or a status other than new) needs its versions checked; the
     # words of a fresh one are the reporter's own, but not who it says sent it: that must be
-    # its first version's author (one query for them all). Anyone else checks every such
-    # report they can read (e.g. a headteacher, whom a reporter might try to give a concern).
+    # who made its reader group (the reporter's client makes it as it sends the report; a
+    # report whose group is not the one its first version names is refused on opening).
+    # Anyone else checks every such report they can read (e.g. a headteacher, whom a
+    # reporter might try to give a concern).
     dsl = Role.DSL in session.person.roles
-    authors = _first_authors(conn) if dsl and unmanaged else {}
     kept = []
     for summary in listed:
         fresh = summary.status == "new" and summary.updated_at == summary.created_at
-        unopened = audience_of.get(summary.id) in unmanaged
+        group = audience_of.get(summary.id)
+        unopened = group in unmanaged
         if not unopened or (dsl and fresh):
-            if unopened and authors.get(summary.id) != summary.reporter_id:
+            if unopened and group_signer.get(group or "") != summary.reporter_id:
                 session.list_problems.append(
                     f"The list entry of report {summary.reference} names someone other than "
                     f"who sent it: {_LEFT_OUT}"
@@ -280,12 +282,3 @@ def update_case(session: Session, reference: str, changes: dict[str, Any]) -> in
             "case.update",
         )
     return amend_case(session, reference, lambda _fields: checked, "case.update")
-
-
-def _first_authors(conn: Connection) -> dict[str, str]:
-    """Who wrote the first version of each case (as stored; its signature is checked when
-    the case is opened)."""
-    rows = conn.execute(
-        select(CaseVersionRow.case_id, CaseVersionRow.author_id).where(CaseVersionRow.version == 1)
-    )
-    return dict(chain.from_iterable(rows.partitions(500)))
