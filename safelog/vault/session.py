@@ -51,6 +51,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# How many entries beyond this device's sealed record of the verified audit log (see
+# audit/verified.py) a sign-in checks before it renews the record.
+RENEW_VERIFIED_AFTER = 64
+
+
 def role_grant_context(role: str, epoch: int, recipient: str) -> str:
     return f"role/{role}/{epoch}/{recipient}"
 
@@ -89,7 +94,8 @@ class Session:
     # manifest of the entries before them that this device verified at an earlier sign-in.
     audit_manifest_rows: list[Any] = field(default_factory=list, repr=False)
     audit_manifest_start: audit_log.Manifest | None = field(default=None, repr=False)
-    _audit_verified: tuple[audit_log.Head, audit_log.ContentDigest] | None = None
+    # (head verified at sign-in, digest of entries 1..head, how far the sealed record went)
+    _audit_verified: tuple[audit_log.Head, audit_log.ContentDigest, int] | None = None
     _pending_checkpoint: checkpoints.Checkpoint | None = None
     # Reader groups made in the transaction under way: forgotten again if it rolls back.
     _uncommitted_audiences: list[str] = field(default_factory=list)
@@ -700,7 +706,7 @@ class Session:
             raise TamperDetected("The audit log's head does not match its last entry.")
         digest.update(map(audit_log.content_of, rows))
         self.audit_manifest_rows = rows
-        self._audit_verified = (end, digest)
+        self._audit_verified = (end, digest, verified_to.seq)
         return end
 
     def _verified_before(
@@ -724,8 +730,10 @@ class Session:
         self.audit_manifest_start = None
         if verified is None or self.locked:
             return
-        end, digest = verified
-        if end.seq == 0:
+        end, digest, kept = verified
+        # Sealing 10,000 cases' manifest again for a few new entries costs more than checking
+        # those entries again at the next sign-in: the record is renewed every so often.
+        if end.seq == 0 or (kept and end.seq - kept < RENEW_VERIFIED_AFTER):
             return
         verified_audit.save(
             self.data_dir,

@@ -77,6 +77,15 @@ def cached(school: School, name: str) -> verified.VerifiedAudit | None:
     return verified.load(school.vault.data_dir, vault_id, school.ids[name], profile_key)  # type: ignore[attr-defined]
 
 
+@pytest.fixture(autouse=True)
+def renew_at_every_sign_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A device renews its record every RENEW_VERIFIED_AFTER entries; here, at every sign-in
+    that verified anything new, so each test knows what the record covers."""
+    from safelog.vault import session
+
+    monkeypatch.setattr(session, "RENEW_VERIFIED_AFTER", 1)
+
+
 @pytest.fixture
 def hashed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], int]]:
     """How many audit entries were hashed (checked or written) since the last call."""
@@ -125,6 +134,38 @@ def test_a_later_sign_in_checks_only_the_entries_after_what_it_verified(
     cache_path(school, "Dana DSL").unlink()
     school.unlock("Dana DSL").lock()
     assert hashed() >= head(school.vault).seq - 1
+
+
+def test_the_record_is_renewed_only_every_so_often(
+    school: School, monkeypatch: pytest.MonkeyPatch, hashed: Callable[[], int]
+) -> None:
+    """Between renewals the entries after the record are checked at each sign-in; what
+    they name still counts (here: a case filed after the record, then deleted)."""
+    from safelog.vault import session
+
+    seq = dana_cached_everything(school)
+    monkeypatch.setattr(session, "RENEW_VERIFIED_AFTER", 1000)
+    reference = report(school, summary="Filed after the record")
+    school.unlock("Dana DSL").lock()
+    found = cached(school, "Dana DSL")
+    assert found is not None and found.seq == seq  # not renewed for a few entries
+    with school.vault.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(update(CaseRow).where(CaseRow.reference == reference).values(head_version=0))
+    hashed()
+    with pytest.raises(TamperDetected) as caught:
+        school.unlock("Dana DSL")
+    assert f"Case {reference} has been rolled back outside SafeLog" in str(caught.value)
+    assert hashed() <= head(school.vault).seq - seq + 1
+    monkeypatch.setattr(session, "RENEW_VERIFIED_AFTER", 2)
+    with school.vault.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(update(CaseRow).where(CaseRow.reference == reference).values(head_version=1))
+        case_id = conn.execute(
+            select(CaseRow.id).where(CaseRow.reference == reference)
+        ).scalar_one()
+    school.unlock("Dana DSL").lock()  # enough new entries now: renewed
+    found = cached(school, "Dana DSL")
+    assert found is not None and found.seq > seq
+    assert found.manifest.versions[case_id] == 1
 
 
 def test_the_cache_is_sealed_for_one_user_and_one_vault(school: School) -> None:
