@@ -178,7 +178,7 @@ def list_cases(session: Session) -> list[CaseSummary]:
     with session.engine.connect() as conn:
         out = _unopened_reports_checked(session, conn, out, audience_of)
         session.list_problems += damaged + session.key_problems
-        session.list_problems += moved_away_problems(session, conn)
+        session.list_problems += moved_away_problems(session, conn, len(audience_of) + len(damaged))
         if Role.DSL not in session.person.roles:  # a DSL reads their own reports as a DSL
             out += my_receipts(session, conn, skip={c.id for c in out})
     out.sort(key=attrgetter("updated_at"), reverse=True)

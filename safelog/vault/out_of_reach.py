@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from safelog.domain.roles import Role
 from safelog.errors import TamperDetected
@@ -71,11 +71,15 @@ def why_out_of_reach(session: Session, conn: Connection, row: Any) -> TamperDete
     return TamperDetected(f"Case {row.reference} does not say who may read it.")
 
 
-def moved_away_problems(session: Session, conn: Connection) -> list[str]:
+def moved_away_problems(session: Session, conn: Connection, readable: int) -> list[str]:
     """For a DSL: cases they cannot open that were moved, or whose readers were changed, by
     someone not allowed to. Every case reaches every DSL it is not about, so there are few
     such cases to look at."""
     if Role.DSL not in session.person.roles:
+        return []
+    # `readable`: how many cases the list found in this user's reader groups. When that is
+    # every case there is, nothing is out of reach (the usual answer, from one count).
+    if conn.execute(select(func.count()).select_from(CaseRow)).scalar_one() == readable:
         return []
     rows = conn.execute(
         select(CaseRow.id, CaseRow.reference, CaseRow.audience_id, CaseRow.key_no).where(
