@@ -98,7 +98,46 @@ def _resolve_subjects(session: Session, names: list[str]) -> list[str]:
 
 
 _SUMMARY_DECODER = json.JSONDecoder()
+_SCAN = _SUMMARY_DECODER.raw_decode
 _LEFT_OUT = "it was changed outside SafeLog and is left out of the list. Tell your DSL."
+
+
+class _Unreadable(Exception):
+    """A list entry that decrypted but is not a whole summary of its case."""
+
+
+def _summary_of(case_id: str, reference: str, raw: bytes) -> CaseSummary:
+    """One list entry decoded (a reporter's client writes its own report's entry, so
+    anything may be in it: missing or mistyped keys leave that case out, never the list)."""
+    try:
+        text = raw.decode("utf-8")
+        try:  # the scanner alone; decode() again gives the same answer, or error, if it fails
+            data, end = _SCAN(text)
+            if end != len(text):
+                raise ValueError("extra data")
+        except ValueError:
+            data = _SUMMARY_DECODER.decode(text)
+        if data["reference"] != reference:
+            raise _Unreadable("belongs to another case")
+        parse_time, parse_date = datetime.fromisoformat, date.fromisoformat
+        return case_summary(
+            id=case_id,
+            reference=reference,
+            category=data["category"],
+            summary=data["summary"],
+            status=data["status"],
+            created_at=parse_time(data["created_at"]),
+            updated_at=parse_time(data["updated_at"]),
+            about_headteacher=data["about_headteacher"],
+            reporter_id=data["reporter"],
+            escalated_to_leadership=bool(data.get("escalated_to_leadership")),
+            next_due=parse_time(due) if (due := data.get("next_due")) else None,
+            # Summaries written before review dates were kept have neither key.
+            review_on=parse_date(review) if (review := data.get("review_on")) else None,
+            review_rule=data.get("review_rule") or "",
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _Unreadable("cannot be read") from None
 
 
 def list_cases(session: Session) -> list[CaseSummary]:
@@ -112,8 +151,6 @@ def list_cases(session: Session) -> list[CaseSummary]:
     # on text (summaries have no white space to skip), and absent dates skip their parser. The
     # associated data is summary_aad's, length-prefixed parts joined, built here from its
     # fixed start, the case id, and an end (reader group, version) that many cases share.
-    decode, scan = _SUMMARY_DECODER.decode, _SUMMARY_DECODER.raw_decode
-    parse_time, parse_date = datetime.fromisoformat, date.fromisoformat
     aad_start = binding("summary")
     aad_ends: dict[tuple[str, int], bytes] = {}
     audience_of: dict[str, str] = {}
@@ -144,37 +181,13 @@ def list_cases(session: Session) -> list[CaseSummary]:
             except DecryptionFailed:
                 damaged.append(f"The list entry of case {reference} is damaged: {_LEFT_OUT}")
                 continue
-            text = raw.decode("utf-8")
-            try:  # the scanner alone; decode() again gives the same answer, or error, if it fails
-                data, end = scan(text)
-                if end != len(text):
-                    raise ValueError("extra data")
-            except ValueError:
-                data = decode(text)
-            if data["reference"] != reference:
-                damaged.append(
-                    f"The list entry of case {reference} belongs to another case: {_LEFT_OUT}"
-                )
+            try:
+                summary = _summary_of(case_id, reference, raw)
+            except _Unreadable as exc:
+                damaged.append(f"The list entry of case {reference} {exc}: {_LEFT_OUT}")
                 continue
             audience_of[case_id] = audience_id
-            out.append(
-                case_summary(
-                    id=case_id,
-                    reference=reference,
-                    category=data["category"],
-                    summary=data["summary"],
-                    status=data["status"],
-                    created_at=parse_time(data["created_at"]),
-                    updated_at=parse_time(data["updated_at"]),
-                    about_headteacher=data["about_headteacher"],
-                    reporter_id=data["reporter"],
-                    escalated_to_leadership=bool(data.get("escalated_to_leadership")),
-                    next_due=parse_time(due) if (due := data.get("next_due")) else None,
-                    # Summaries written before review dates were kept have neither key.
-                    review_on=parse_date(review) if (review := data.get("review_on")) else None,
-                    review_rule=data.get("review_rule") or "",
-                )
-            )
+            out.append(summary)
     with session.engine.connect() as conn:
         out = _unopened_reports_checked(session, conn, out, audience_of)
         session.list_problems += damaged + session.key_problems

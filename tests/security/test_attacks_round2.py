@@ -45,6 +45,7 @@ from safelog.vault.case_engine import (
     open_case,
     read_case,
     rekey,
+    summary_aad,
     write_summary,
 )
 from safelog.vault.case_input import CaseInput
@@ -827,3 +828,25 @@ def test_one_damaged_list_entry_does_not_hide_every_case(vault: Any) -> None:
     listed = {c.reference for c in list_cases(dana)}
     assert fine in listed
     assert any(damaged in p for p in dana.list_problems)
+
+
+def test_a_list_entry_missing_its_fields_does_not_hide_every_case(vault: Any) -> None:
+    """The reporter's modified client writes its own unopened report's list entry with
+    fields missing: that report is left out and named; the DSL still sees every other case."""
+    school = build_school(vault)
+    fine = file_case(school, "Tess Teacher", PUPIL_REPORT)
+    sam = school.unlock("Sam Staff")
+    reference = add_case(sam, CaseInput.from_json(PUPIL_REPORT))
+    with sam.write() as conn:
+        row = conn.execute(select(CaseRow.__table__).where(CaseRow.reference == reference)).one()
+        broken = canonical_json({"reference": reference, "status": "new"})
+        sealed = sam.audience_ciphers[row.audience_id].seal(
+            broken, summary_aad(row.id, row.audience_id, row.head_version)
+        )
+        conn.execute(update(CaseRow).where(CaseRow.id == row.id).values(summary_ct=sealed))
+    sam.lock()
+    dana = school.unlock("Dana DSL")
+    listed = {c.reference for c in list_cases(dana)}
+    assert fine in listed and reference not in listed
+    assert any(f"list entry of case {reference} cannot be read" in p for p in dana.list_problems)
+    dana.lock()
