@@ -436,11 +436,7 @@ class Session:
         """Who a reader group is wrapped to ("role:dsl:3", "user:<id>"), from its signed
         record, whose slots must match the stored ones exactly; None when this user is not
         one of them (only members can tell who the others are)."""
-        row = conn.execute(
-            select(AudienceRow.__table__).where(AudienceRow.id == audience_id)
-        ).one_or_none()
-        if row is None:
-            raise TamperDetected("The record of who may read this case failed its check.")
+        row = self._audience_row(conn, audience_id)
         if audience_id not in self.audience_ciphers:
             self.load_audiences(conn)
         if audience_id not in self.audience_ciphers:
@@ -451,12 +447,16 @@ class Session:
     def audience_slot_count(self, conn: Connection, audience_id: str) -> int:
         """How many key slots a reader group has, decoys included (what a non-member can
         check of it)."""
+        row = self._audience_row(conn, audience_id)
+        return len(self._check_audience_record(conn, row)["slots"])
+
+    def _audience_row(self, conn: Connection, audience_id: str) -> Any:
         row = conn.execute(
             select(AudienceRow.__table__).where(AudienceRow.id == audience_id)
         ).one_or_none()
         if row is None:
             raise TamperDetected("The record of who may read this case failed its check.")
-        return len(self._check_audience_record(conn, row)["slots"])
+        return row
 
     def _check_audience_record(self, conn: Connection, row: Any) -> dict[str, Any]:
         """The group's signed record, after checking its signature and that the stored slots
