@@ -21,7 +21,9 @@ from typing import Any
 
 from sqlalchemy import Connection, String, insert, select, type_coerce, update
 
+from safelog.crypto.aead import binding
 from safelog.crypto.encoding import canonical_json
+from safelog.crypto.sealed_signature import SEALED_ACTOR
 from safelog.store.schema import AuditHeadRow, AuditRow
 
 GENESIS = b"\x00" * 32
@@ -71,6 +73,11 @@ def entry_hash(
 
 def signing_message(digest: bytes) -> bytes:
     return _SIGNING_PREFIX + digest
+
+
+def sealed_signature_aad(key_ref: str, message: bytes) -> bytes:
+    """Where an entry's sealed actor and signature belong: that entry and no other."""
+    return binding("audit-author", key_ref, message.hex())
 
 
 def read_head(conn: Connection) -> Head:
@@ -152,7 +159,7 @@ def verify_chain(
         )
         if digest != row.entry_hash:
             raise ChainBroken(f"audit entry {row.seq} has been altered", row.seq)
-        if verify_signature is None:
+        if verify_signature is None or _sealed_for_readers(row):
             current = Head(row.seq, digest)
             continue
         try:
@@ -169,10 +176,25 @@ def verify_chain(
     return current
 
 
-def item_ref(item: str, membership_seq: int) -> str:
+def _sealed_for_readers(row: Any) -> bool:
+    """An entry about a case has its actor and signature sealed with the case key it names
+    (crypto/sealed_signature.py): the chain covers it, the case's readers check who signed
+    it (vault/audit_view.py). Only such entries may leave their actor out."""
+    if row.actor_id != SEALED_ACTOR:
+        return False
+    if row.case_id is None or not row.key_ref.startswith(f"case:{row.case_id}:"):
+        raise ChainBroken(f"audit entry {row.seq} does not say who wrote it", row.seq)
+    return True
+
+
+def item_ref(item: str, membership_seq: int, sent_to: str | None = None) -> str:
     """What an entry names: the case version ("v3") or evidence item ("e:<id>") it records,
-    if any, and the point of the membership log its writer wrote under ("@12")."""
-    return f"{item}@{membership_seq}"
+    if any, and the point of the membership log its writer wrote under ("@12"). A case's
+    first version also names the reader group it was sent to ("v1>group"): once later
+    entries are chained after it, that can no longer be changed, so a report moved elsewhere
+    is noticed even though who sent it is sealed (vault/out_of_reach.py)."""
+    named = f"{item}>{sent_to}" if sent_to else item
+    return f"{named}@{membership_seq}"
 
 
 def parse_item_ref(ref: str | None) -> tuple[str, int | None]:
@@ -180,8 +202,22 @@ def parse_item_ref(ref: str | None) -> tuple[str, int | None]:
         return "", None
     item, at, seq = ref.rpartition("@")
     if not at or not seq.isdigit():
-        return ref, None
-    return item, int(seq)
+        return ref.partition(">")[0], None
+    return item.partition(">")[0], int(seq)
+
+
+def first_sent_to(conn: Connection, case_id: str) -> str | None:
+    """The reader group the log says a case's first version was sent to, if it says."""
+    refs = conn.execute(
+        select(AuditRow.item_ref)
+        .where(AuditRow.case_id == case_id, AuditRow.item_ref.like("v1>%"))
+        .order_by(AuditRow.seq)
+        .limit(1)
+    ).scalars()
+    for ref in refs:
+        named = str(ref).rpartition("@")[0] or str(ref)
+        return named.partition(">")[2] or None
+    return None
 
 
 class MembershipOutOfOrder(Exception):
@@ -240,6 +276,8 @@ def manifest_of(
             item = ref
         if not item or case_id is None:
             continue
+        if ">" in item:
+            item = item.partition(">")[0]
         if item[0] == "v" and item[1:].isdigit():
             number = int(item[1:])
             if number > versions.get(case_id, 0):

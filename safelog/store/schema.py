@@ -128,7 +128,9 @@ class AudienceRow(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     record: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
-    signer_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id"))
+    # None when the maker is sealed with the group's key (a report's reader group: its
+    # maker is the reporter); `signature` then holds the sealed maker and signature.
+    signer_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     created_at: Mapped[datetime] = mapped_column(TS)
 
 
@@ -178,7 +180,9 @@ class CaseVersionRow(Base):
     case_id: Mapped[str] = mapped_column(ID, ForeignKey("cases.id"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     key_no: Mapped[int] = mapped_column(Integer)
-    author_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id"))
+    # None for a version under the case's first key: its author, signed statement and
+    # signature are sealed together in `statement` (crypto/sealed_signature.py).
+    author_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     created_at: Mapped[datetime] = mapped_column(TS)
     statement: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
@@ -204,7 +208,8 @@ class EvidenceRow(Base):
     thumbnail_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     size: Mapped[int] = mapped_column(BigInteger)
     chunk_count: Mapped[int] = mapped_column(Integer)
-    added_by: Mapped[str] = mapped_column(ID, ForeignKey("users.id"))
+    # None for an item under the case's first key (sealed like a version's author).
+    added_by: Mapped[str | None] = mapped_column(ID, nullable=True)
     added_at: Mapped[datetime] = mapped_column(TS)
     statement: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)

@@ -6,13 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from safelog.audit import log as audit_log
 from safelog.crypto.aead import DecryptionFailed
 from safelog.errors import TamperDetected
-from safelog.store.schema import AuditRow
-from safelog.vault.case_engine import open_case, read_case
+from safelog.vault.case_engine import checked_audit_rows, open_case, read_case
 from safelog.vault.session import Session
 
 
@@ -58,27 +55,9 @@ def case_audit(session: Session, reference: str) -> list[AuditEntry]:
         # The case's history is checked as on opening it: a case refused there is refused
         # here too, so its audit entries are never a way round the checks.
         read_case(session, conn, case)
-        rows = conn.execute(
-            select(AuditRow.__table__).where(AuditRow.case_id == case.row.id).order_by(AuditRow.seq)
-        ).all()
+        rows = checked_audit_rows(session, conn, case)
     entries = []
-    for row in rows:
-        _, _, key_no = row.key_ref.rpartition(":")
-        cipher = case.ciphers.get(int(key_no)) if key_no.isdigit() else None
-        expected = audit_log.entry_hash(
-            row.seq,
-            row.prev_hash,
-            row.actor_id,
-            row.created_at,
-            row.case_id,
-            row.key_ref,
-            row.body_ct,
-            row.item_ref,
-        )
-        if expected != row.entry_hash or not session.verify_actor_signature(
-            row.actor_id, row.signature, audit_log.signing_message(expected)
-        ):
-            raise TamperDetected(f"Audit entry {row.seq} of case {reference} has been altered.")
+    for row, cipher in rows:
         try:
             body = session.open_audit_body(row.key_ref, row.created_at, row.body_ct, cipher)
         except DecryptionFailed:

@@ -207,6 +207,14 @@ class CaseAuthority:
                     f"(only a DSL, the headteacher or the chair can): it is not accepted."
                 )
         audience = statement.get("audience")
+        if version == 1:
+            # The log names where the report was sent, in an entry later ones are chained to.
+            sent_to = audit_log.first_sent_to(self.conn, self.case_id)
+            if sent_to is not None and sent_to != audience:
+                raise TamperDetected(
+                    f"Case {self.reference} has been given to other readers outside SafeLog: "
+                    "its first version is not the one its audit log names."
+                )
         if audience is not None or version == 1:
             self.check_reader_group(str(audience or ""), {**before, **changed}, seq, where)
         elif AUDIENCE_FIELDS & set(changed) and self.last_audience:
@@ -228,15 +236,19 @@ class CaseAuthority:
                 f"{where} gave the case to readers the rules do not allow."
             ) from None
         expected = expected_slots(directory, plan, seq)
-        labels = self.session.audience_recipients(self.conn, audience_id)
-        # Only a group's members can tell who its slots are for (they are blinded); anyone
-        # else who reads the case now (it was re-keyed to them) checks how many there are.
-        if (
-            frozenset(labels) != expected
-            if labels is not None
-            else self.session.audience_slot_count(self.conn, audience_id)
-            != padded_count(len(expected))
-        ):
+        try:
+            labels = self.session.audience_recipients(self.conn, audience_id)
+            # Only a group's members can tell who its slots are for (they are blinded);
+            # anyone else who reads the case now (re-keyed to them) checks how many there are.
+            wrong = (
+                frozenset(labels) != expected
+                if labels is not None
+                else self.session.audience_slot_count(self.conn, audience_id)
+                != padded_count(len(expected))
+            )
+        except TamperDetected as exc:
+            raise TamperDetected(f"Case {self.reference}: {exc}") from None
+        if wrong:
             raise TamperDetected(
                 f"{where} gave the case to readers other than the ones the rules give for who "
                 "it is about (someone may have tried to let the subject of the concern read it, "

@@ -29,13 +29,15 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from safelog.audit import log as audit_log
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json
+from safelog.crypto.sealed_signature import SEALED_ACTOR, open_signature, seal_signature
 from safelog.domain.access import AudiencePlan
 from safelog.domain.outcomes import CaseStatus, can_move
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput, NotFound, ReportBeingHandled, TamperDetected
-from safelog.store.schema import AudienceRow, CaseFieldRow, CaseKeyRow, CaseRow, CaseVersionRow
+from safelog.store.schema import AuditRow, CaseFieldRow, CaseKeyRow, CaseRow, CaseVersionRow
 from safelog.vault.authority import (
     AUDIENCE_FIELDS,
     MANAGERS,
@@ -52,6 +54,7 @@ from safelog.vault.case_schema import (
     Stamp,
     VersionExtra,
     VersionStatement,
+    version_author_sealed,
 )
 from safelog.vault.directory import Person
 from safelog.vault.escalations import next_due
@@ -196,12 +199,50 @@ def _versions(conn: Connection, case_id: str) -> list[Any]:
     )
 
 
-def _signed_by(session: Session, conn: Connection, v: Any, expected: int, where: str) -> Person:
+def version_author_aad(case_id: str, version: int) -> bytes:
+    return binding("version-author", case_id, version)
+
+
+@dataclass(frozen=True)
+class SignedVersion:
+    """A version row's author, signed statement and signature, opened if sealed."""
+
+    author_id: str
+    statement: bytes
+    signature: bytes
+
+
+def signed_version(v: Any, ciphers: dict[int, Cipher], where: str) -> SignedVersion:
+    if v.author_id is not None:
+        return SignedVersion(v.author_id, bytes(v.statement), bytes(v.signature))
+    cipher = ciphers.get(v.key_no)
+    if cipher is None:
+        raise TamperDetected(f"The key for {where} is missing.")
+    try:
+        sealed = open_signature(cipher, v.statement, version_author_aad(v.case_id, v.version))
+    except DecryptionFailed:
+        raise TamperDetected(f"The record of who wrote {where} is damaged.") from None
+    return SignedVersion(sealed.author_id, sealed.statement, sealed.signature)
+
+
+def _signed_by(
+    session: Session,
+    conn: Connection,
+    v: Any,
+    expected: int,
+    where: str,
+    ciphers: dict[int, Cipher],
+) -> tuple[Person, SignedVersion]:
     """The author of version row `v`, whose signature on it must check out."""
-    author = session.known_person(conn, v.author_id)
-    if v.version != expected or author is None or not author.verifies(v.signature, v.statement):
+    signed = signed_version(v, ciphers, where)
+    author = session.known_person(conn, signed.author_id)
+    if (
+        v.version != expected
+        or author is None
+        or not author.verifies(signed.signature, signed.statement)
+    ):
         raise TamperDetected(f"The signature on {where} does not check out.")
-    return author
+    return author, signed
 
 
 def _open_fields(
@@ -251,10 +292,11 @@ def read_case(session: Session, conn: Connection, case: OpenCase) -> VerifiedCas
     log: list[VersionAuthor] = []
     for expected, v in enumerate(versions, start=1):
         where = f"case {row.reference}, version {v.version}"
-        author = _signed_by(session, conn, v, expected, where)
-        statement: VersionStatement = json.loads(v.statement)
+        author, signed = _signed_by(session, conn, v, expected, where, case.ciphers)
+        statement: VersionStatement = json.loads(signed.statement)
         if (
-            statement["case_id"] != row.id
+            statement["author"] != signed.author_id
+            or statement["case_id"] != row.id
             or statement["version"] != v.version
             or statement["key_no"] != v.key_no
             or statement["prev"] != _chained(prev)
@@ -268,21 +310,22 @@ def read_case(session: Session, conn: Connection, case: OpenCase) -> VerifiedCas
         )
         authority.check_version(v.version, statement, author, fields, changed)
         fields.update(changed)
-        log.append(VersionAuthor(v.author_id, fields.get(CaseField.STATUS, CaseStatus.NEW)))
+        log.append(VersionAuthor(author.id, fields.get(CaseField.STATUS, CaseStatus.NEW)))
         if changed:
             changes[v.version] = changed
         history.append(
             Version(
                 v.version,
-                v.author_id,
+                author.id,
                 author.name,
                 datetime.fromisoformat(statement["at"]),
                 tuple(sorted(stored)),
                 bool(statement.get("rekeyed")),
             )
         )
-        prev = v.statement
+        prev = signed.statement
     authority.finish()
+    checked_audit_rows(session, conn, case)
     case.verified = VerifiedCase(
         fields,
         history,
@@ -295,6 +338,56 @@ def read_case(session: Session, conn: Connection, case: OpenCase) -> VerifiedCas
     return case.verified
 
 
+def checked_audit_rows(
+    session: Session, conn: Connection, case: OpenCase
+) -> list[tuple[Any, Cipher | None]]:
+    """Every audit entry about the case, in order, each with the key its body is sealed
+    with: its hash checked, and who signed it (sealed with that key for all but the case's
+    readers, crypto/sealed_signature.py) checked against their signature."""
+    rows = conn.execute(
+        select(AuditRow.__table__).where(AuditRow.case_id == case.row.id).order_by(AuditRow.seq)
+    ).all()
+    checked = []
+    for row in rows:
+        _, _, key_no = row.key_ref.rpartition(":")
+        cipher = case.ciphers.get(int(key_no)) if key_no.isdigit() else None
+        expected = audit_log.entry_hash(
+            row.seq,
+            row.prev_hash,
+            row.actor_id,
+            row.created_at,
+            row.case_id,
+            row.key_ref,
+            row.body_ct,
+            row.item_ref,
+        )
+        named_key = row.key_ref == f"case:{row.case_id}:{key_no}"
+        if expected != row.entry_hash or not _audit_signed(
+            session, row, expected, cipher if named_key else None
+        ):
+            raise TamperDetected(
+                f"The audit log is damaged: audit entry {row.seq}, about case "
+                f"{case.row.reference}, has been altered."
+            )
+        checked.append((row, cipher))
+    return checked
+
+
+def _audit_signed(session: Session, row: Any, digest: bytes, cipher: Cipher | None) -> bool:
+    message = audit_log.signing_message(digest)
+    try:
+        if row.actor_id != SEALED_ACTOR:
+            return session.verify_actor_signature(row.actor_id, row.signature, message)
+        if cipher is None:
+            return False
+        sealed = open_signature(
+            cipher, row.signature, audit_log.sealed_signature_aad(row.key_ref, message)
+        )
+        return session.verify_actor_signature(sealed.author_id, sealed.signature, message)
+    except (DecryptionFailed, audit_log.UnknownActor):
+        return False
+
+
 @dataclass(frozen=True)
 class ReporterView:
     """What a reporter reads of their report: what they sent and the replies sent to them."""
@@ -305,24 +398,30 @@ class ReporterView:
 
 
 def read_as_reporter(session: Session, conn: Connection, case: OpenCase) -> ReporterView:
-    """The versions readable with the case's first key, each checked: signature and chain
-    for every version; the first sent by this user; replies only from someone who managed
-    cases at the point of the membership log their version names."""
+    """The versions readable with the case's first key, each checked: signature, and the
+    chain wherever the reporter can follow it (who wrote the versions sealed with later
+    keys is sealed with them too); the first sent by this user; replies only from someone
+    who managed cases at the point of the membership log their version names."""
     row, first = case.row, case.ciphers[1]
     versions = _versions(conn, row.id)
     if len(versions) != row.head_version or not versions:
         raise TamperDetected(f"Case {row.reference} has versions missing.")
-    prev = b""
+    prev: bytes | None = b""
     sent: CaseFields = {}
     replies: list[Reply] = []
     sent_at = row.created_at
     for expected, v in enumerate(versions, start=1):
         where = f"case {row.reference}, version {v.version}"
-        author = _signed_by(session, conn, v, expected, where)
-        statement: VersionStatement = json.loads(v.statement)
-        if statement["prev"] != _chained(prev):
+        if v.key_no != 1 and v.author_id is None:
+            prev = None  # sealed for the case's readers, not for the reporter
+            continue
+        author, signed = _signed_by(session, conn, v, expected, where, case.ciphers)
+        statement: VersionStatement = json.loads(signed.statement)
+        if (prev is not None and statement["prev"] != _chained(prev)) or statement[
+            "author"
+        ] != author.id:
             raise TamperDetected(f"The history of case {row.reference} has been altered.")
-        prev = v.statement
+        prev = signed.statement
         if v.key_no != 1:
             continue  # sealed for the case's readers, not for the reporter
         stored = dict(
@@ -351,41 +450,35 @@ def read_as_reporter(session: Session, conn: Connection, case: OpenCase) -> Repo
     return ReporterView(sent, sent_at, replies)
 
 
-def statement_digests(
-    session: Session, case_id: str, reference: str, numbers: list[int]
-) -> dict[int, str]:
+def statement_digests(session: Session, reference: str, numbers: list[int]) -> dict[int, str]:
     """The SHA-256 of the signed statements of these versions, each signature checked
     again as it is read (for a printout that names them)."""
     with session.engine.connect() as conn:
+        case = open_case(session, conn, reference)
         rows = conn.execute(
-            select(
-                CaseVersionRow.version,
-                CaseVersionRow.author_id,
-                CaseVersionRow.statement,
-                CaseVersionRow.signature,
-            ).where(CaseVersionRow.case_id == case_id, CaseVersionRow.version.in_(numbers))
+            select(CaseVersionRow.__table__).where(
+                CaseVersionRow.case_id == case.row.id, CaseVersionRow.version.in_(numbers)
+            )
         ).all()
         digests: dict[int, str] = {}
-        for number, author_id, statement, signature in rows:
-            author = session.known_person(conn, author_id)
-            if author is None or not author.verifies(bytes(signature), bytes(statement)):
-                raise TamperDetected(
-                    f"The signature on case {reference}, version {number} does not check out."
-                )
-            digests[number] = hashlib.sha256(bytes(statement)).hexdigest()
+        for v in rows:
+            where = f"case {reference}, version {v.version}"
+            _, signed = _signed_by(session, conn, v, v.version, where, case.ciphers)
+            digests[v.version] = hashlib.sha256(signed.statement).hexdigest()
     return digests
 
 
-def _closed_at(conn: Connection, case_id: str) -> datetime | None:
+def _closed_at(conn: Connection, case_id: str, ciphers: dict[int, Cipher]) -> datetime | None:
     """When the case was last closed: the time of the latest version that changed its status
     (read from the signed statements, which name the fields each version set)."""
-    statements = conn.execute(
-        select(CaseVersionRow.statement)
+    rows = conn.execute(
+        select(CaseVersionRow.__table__)
         .where(CaseVersionRow.case_id == case_id)
         .order_by(CaseVersionRow.version.desc())
-    ).scalars()
-    for statement in statements:
-        data = json.loads(statement)
+    ).all()
+    for v in rows:
+        signed = signed_version(v, ciphers, f"version {v.version}")
+        data = json.loads(signed.statement)
         if CaseField.STATUS in data.get("fields", {}):
             return datetime.fromisoformat(data["at"])
     return None
@@ -421,7 +514,7 @@ def create_case(
     reporter who is not a DSL, their receipt); returns its reference. `attempt` moves the
     reference on when another client took the one this would have had."""
     now = session.clock()
-    audience_id = session.audience_for(conn, plan)
+    audience_id = session.audience_for(conn, plan, hide_maker=True)
     audience = session.audience_ciphers[audience_id]
     case_id = str(uuid.uuid4())
     reference = _next_reference(conn, now, attempt)
@@ -449,9 +542,16 @@ def create_case(
     )
     if Role.DSL not in session.person.roles:
         write_receipt(session, conn, case_id, reference, dek, fields, now)
-    write_summary(conn, case_id, reference, audience_id, audience, 1, fields, now, now)
+    write_summary(
+        conn, case_id, reference, audience_id, audience, 1, fields, now, now, ciphers={1: cipher}
+    )
     session.audit(
-        conn, "case.create", {"reference": reference}, case=(case_id, 1, cipher), item="v1"
+        conn,
+        "case.create",
+        {"reference": reference},
+        case=(case_id, 1, cipher),
+        item="v1",
+        sent_to=audience_id,
     )
     return reference
 
@@ -491,15 +591,21 @@ def append_version(
         **extra,
     }
     signed = canonical_json(statement)
+    signature = session.identity.sign(signed)
+    stored: dict[str, Any]
+    if version_author_sealed(version, extra):
+        stored = {
+            "author_id": None,
+            "statement": seal_signature(
+                cipher, version_author_aad(case_id, version), session.user_id, signature, signed
+            ),
+            "signature": b"",
+        }
+    else:
+        stored = {"author_id": session.user_id, "statement": signed, "signature": signature}
     conn.execute(
         insert(CaseVersionRow).values(
-            case_id=case_id,
-            version=version,
-            key_no=key_no,
-            author_id=session.user_id,
-            created_at=now,
-            statement=signed,
-            signature=session.identity.sign(signed),
+            case_id=case_id, version=version, key_no=key_no, created_at=now, **stored
         )
     )
     if cts:
@@ -562,6 +668,7 @@ def commit_version(
         merged,
         case.row.created_at,
         session.clock(),
+        ciphers=case.ciphers,
     )
     return version
 
@@ -576,10 +683,15 @@ def write_summary(
     fields: CaseFields,
     created_at: datetime,
     updated_at: datetime,
+    *,
+    ciphers: dict[int, Cipher] | None = None,
 ) -> None:
-    """The case's entry in the case list, sealed for its reader group."""
+    """The case's entry in the case list, sealed for its reader group. `ciphers`: the case's
+    keys, to read when a closed case was closed."""
     closed_at = (
-        _closed_at(conn, case_id) if fields.get(CaseField.STATUS) == CaseStatus.CLOSED else None
+        _closed_at(conn, case_id, ciphers or {})
+        if fields.get(CaseField.STATUS) == CaseStatus.CLOSED
+        else None
     )
     retention = case_retention(fields, created_at, closed_at)
     summary: ListSummary = {
@@ -648,9 +760,10 @@ def seal_from_reporter(session: Session, conn: Connection, case: OpenCase) -> No
     written from now on may be sealed with what they could have kept (DESIGN §3.5)."""
     if case.row.key_no != 1 or not MANAGERS & session.person.roles:
         return
-    signer = conn.execute(
-        select(AudienceRow.signer_id).where(AudienceRow.id == case.row.audience_id)
-    ).scalar_one_or_none()
+    try:
+        signer = session.group_maker(conn, case.row.audience_id)
+    except TamperDetected as exc:
+        raise TamperDetected(f"Case {case.row.reference}: {exc}") from None
     if signer is None or signer == session.user_id or _holds_group(session, conn, case, signer):
         return
     verified = read_case(session, conn, case)
@@ -781,14 +894,41 @@ def evidence_statement(
     return canonical_json(statement)
 
 
+def evidence_author_aad(evidence_id: str, case_id: str) -> bytes:
+    return binding("evidence-author", evidence_id, case_id)
+
+
+def signed_evidence(
+    session: Session, cipher: Cipher, evidence_id: str, statement: bytes
+) -> dict[str, Any]:
+    """The author columns of a new evidence row: who added it is sealed with the case key
+    together with the signed statement (case_schema.version_author_sealed)."""
+    signature = session.identity.sign(statement)
+    case_id = json.loads(statement)["case_id"]
+    sealed = seal_signature(
+        cipher, evidence_author_aad(evidence_id, case_id), session.user_id, signature, statement
+    )
+    return {"added_by": None, "statement": sealed, "signature": b""}
+
+
 def verify_evidence_row(session: Session, conn: Connection, case: OpenCase, row: Any) -> None:
     """An evidence row must be exactly what its author signed, and its author must have
     been allowed to add it at the point of the case and membership log it names."""
     reference = case.row.reference
     where = f"evidence {row.id} of case {reference}"
-    author = session.known_person(conn, row.added_by)
+    added_by, statement, signature = row.added_by, bytes(row.statement), bytes(row.signature)
+    if added_by is None:
+        cipher = case.ciphers.get(row.key_no)
+        try:
+            if cipher is None:
+                raise DecryptionFailed("no key")
+            sealed = open_signature(cipher, statement, evidence_author_aad(row.id, row.case_id))
+        except DecryptionFailed:
+            raise TamperDetected(f"The record of who added {where} is damaged.") from None
+        added_by, statement, signature = sealed.author_id, sealed.statement, sealed.signature
+    author = session.known_person(conn, added_by)
     try:
-        placed = json.loads(row.statement)
+        placed = json.loads(statement)
     except ValueError:
         raise TamperDetected(f"The record of {where} has been altered.") from None
     expected = evidence_statement(
@@ -800,16 +940,12 @@ def verify_evidence_row(session: Session, conn: Connection, case: OpenCase, row:
         row.metadata_ct,
         row.file_key_wrapped,
         row.thumbnail_ct,
-        row.added_by,
+        added_by,
         row.added_at,
         placed.get("membership") if isinstance(placed, dict) else None,
         placed.get("case_version") if isinstance(placed, dict) else None,
     )
-    if (
-        author is None
-        or expected != row.statement
-        or not author.verifies(row.signature, row.statement)
-    ):
+    if author is None or expected != statement or not author.verifies(signature, statement):
         raise TamperDetected(f"The record of {where} has been altered.")
     verified = case.verified or read_case(session, conn, case)
     check_evidence_author(

@@ -12,7 +12,17 @@ to the same bytes.
 
 from __future__ import annotations
 
-from typing import Final, NotRequired, TypedDict
+from collections.abc import Mapping
+from typing import Any, Final, NotRequired, TypedDict
+
+
+def version_author_sealed(version: int, extra: Mapping[str, Any]) -> bool:
+    """Is who wrote a case version sealed with the case's key rather than in the clear
+    (crypto/sealed_signature.py)? Every version but a re-key: a report (its author is who
+    sent it), what anyone adds, replies. A re-key stays in the clear, so a DSL it takes the
+    case away from can tell who did it and whether they were allowed to
+    (vault/out_of_reach.py). Evidence and audit entries about a case are always sealed."""
+    return version == 1 or "audience" not in extra
 
 
 class CaseField:

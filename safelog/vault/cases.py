@@ -19,7 +19,7 @@ from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
 from safelog.domain.routes import Route
 from safelog.errors import InvalidInput, TamperDetected
-from safelog.store.schema import AudienceRow, CaseRow
+from safelog.store.schema import CaseRow
 from safelog.vault.authority import MANAGERS, writer_plan
 from safelog.vault.case_engine import (
     amend_case,
@@ -207,13 +207,13 @@ def _unopened_reports_checked(
     One that fails is left out and named in `session.list_problems`."""
     session.list_problems.clear()
     # One row per reader group (a few dozen), not per case.
-    group_signer = dict(
-        conn.execute(
-            select(AudienceRow.id, AudienceRow.signer_id).where(
-                AudienceRow.id.in_(set(audience_of.values()))
-            )
-        ).all()
-    )
+    group_signer: dict[str, str | None] = {}
+    broken = set()
+    for audience_id in set(audience_of.values()):
+        try:
+            group_signer[audience_id] = session.group_maker(conn, audience_id)
+        except TamperDetected:
+            broken.add(audience_id)
     # The groups whose list entries someone who does not manage cases wrote (a reporter's
     # own group, or a group whose maker is unknown): only their cases may need a check.
     unmanaged = set()
@@ -233,6 +233,12 @@ def _unopened_reports_checked(
     for summary in listed:
         fresh = summary.status == "new" and summary.updated_at == summary.created_at
         group = audience_of.get(summary.id)
+        if group in broken:
+            session.list_problems.append(
+                f"The record of who may read case {summary.reference} was changed outside "
+                f"SafeLog: {_LEFT_OUT}"
+            )
+            continue
         unopened = group in unmanaged
         if not unopened or (dsl and fresh):
             if unopened and group_signer.get(group or "") != summary.reporter_id:

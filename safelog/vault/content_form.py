@@ -237,7 +237,7 @@ def _with_statements(session: Session, detail: CaseDetail, report: ContentReport
     numbers = [p.version for p in (report.submitted, report.completed) if p is not None]
     if not numbers:
         return report
-    digests = statement_digests(session, detail.id, detail.reference, numbers)
+    digests = statement_digests(session, detail.reference, numbers)
 
     def filled(part: SignedPart | None) -> SignedPart | None:
         if part is None:

@@ -96,6 +96,7 @@ from safelog.vault.case_engine import (
     open_case,
     read_case,
     seal_from_reporter,
+    signed_evidence,
     verify_evidence_row,
 )
 from safelog.vault.case_input import MAX_TEXT
@@ -752,10 +753,8 @@ def _record_evidence(
                 thumbnail_ct=thumbnail_ct,
                 size=encryptor.size,
                 chunk_count=encryptor.chunks,
-                added_by=session.user_id,
                 added_at=now,
-                statement=statement,
-                signature=session.identity.sign(statement),
+                **signed_evidence(session, case.current, evidence_id, statement),
             )
         )
         session.audit(

@@ -3,9 +3,13 @@
 A case leaves a reader's reach only by a re-key, and only a DSL, the headteacher or the
 chair may re-key (when who it is about changes). A reporter's modified client can still
 write a re-key of its own report to a group of its choosing; the readers it shut out cannot
-open the new key, but the signed statements of the case's versions are in the clear, so they
-can see who moved it and whether that person was allowed to. A rightful move (a concern now
-about this reader) says nothing, so the subject learns nothing from it.
+open the new key, but a re-key is the one kind of version whose author is signed in the
+clear (case_schema.version_author_sealed), so they can see who moved it and whether that
+person was allowed to. A report still under its first key says nothing of who sent it, but
+the audit log names the reader group it was sent to, in an entry later entries are chained
+to: a report whose group is not that one was moved outside SafeLog. A rightful move (a
+concern now about this reader, or a report sent past them) says nothing, so the subject
+learns nothing from it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from safelog.audit import log as audit_log
 from safelog.domain.roles import Role
 from safelog.errors import TamperDetected
 from safelog.store.schema import CaseRow, CaseVersionRow
@@ -25,17 +30,6 @@ from safelog.vault.session import Session
 def why_out_of_reach(session: Session, conn: Connection, row: Any) -> TamperDetected | None:
     """The tampering that took the case out of this reader's reach, or None when it was
     sent or re-keyed to readers that leave them out by someone allowed to."""
-    versions = conn.execute(
-        select(
-            CaseVersionRow.version,
-            CaseVersionRow.key_no,
-            CaseVersionRow.author_id,
-            CaseVersionRow.statement,
-            CaseVersionRow.signature,
-        )
-        .where(CaseVersionRow.case_id == row.id)
-        .order_by(CaseVersionRow.version.desc())
-    ).all()
     try:
         # The group's own record must be whole: signed by who the row says made it, with
         # exactly the slots it names (a slot deleted, or its maker changed, is tampering).
@@ -45,30 +39,58 @@ def why_out_of_reach(session: Session, conn: Connection, row: Any) -> TamperDete
             f"The record of who may read case {row.reference} was changed outside SafeLog: "
             "it is not accepted. Nothing was changed; tell your DSL."
         )
-    for version, key_no, author_id, raw, signature in versions:
-        statement = json.loads(raw)
-        if "audience" not in statement:
-            continue
-        author = session.known_person(conn, author_id)
-        if author is None or not author.verifies(signature, raw):
-            return TamperDetected(
-                f"The signature on case {row.reference}, version {version}, does not check out."
-            )
-        if statement["audience"] != row.audience_id or key_no != row.key_no:
-            return TamperDetected(
-                f"Case {row.reference} has been given to other readers outside SafeLog: its "
-                "reader group is not the one its signed history names."
-            )
-        if version == 1:
-            return None  # the group it was sent to: the reporter's to choose
-        if MANAGERS & author.roles_at(int(statement.get("membership", 0))):
-            return None
-        return TamperDetected(
-            f"Case {row.reference} was taken away from its readers by {author.name}, who does "
-            "not manage cases (only a DSL, the headteacher or the chair may change who reads "
-            "a case): it is not accepted. Tell your DSL."
+    # The version that brought in the case's current key: its first version, or a re-key.
+    moved = conn.execute(
+        select(
+            CaseVersionRow.version,
+            CaseVersionRow.author_id,
+            CaseVersionRow.statement,
+            CaseVersionRow.signature,
         )
-    return TamperDetected(f"Case {row.reference} does not say who may read it.")
+        .where(CaseVersionRow.case_id == row.id, CaseVersionRow.key_no == row.key_no)
+        .order_by(CaseVersionRow.version)
+        .limit(1)
+    ).one_or_none()
+    if moved is None:
+        return TamperDetected(f"Case {row.reference} does not say who may read it.")
+    version, author_id, raw, signature = moved
+    if author_id is None:
+        if version != 1:
+            return TamperDetected(
+                f"Case {row.reference} has been given to other readers outside SafeLog: the "
+                "version that moved it hides who wrote it (a re-key must say). It is not "
+                "accepted; tell your DSL."
+            )
+        # A report, with who sent it sealed: it must be where the log says it was sent (its
+        # reporter's choice), under that key.
+        sent_to = audit_log.first_sent_to(conn, row.id)
+        if sent_to is None:
+            return TamperDetected(f"Case {row.reference} does not say who may read it.")
+        return _given_elsewhere(row) if sent_to != row.audience_id else None
+    statement = json.loads(raw)
+    author = session.known_person(conn, author_id)
+    if author is None or not author.verifies(signature, raw):
+        return TamperDetected(
+            f"The signature on case {row.reference}, version {version}, does not check out."
+        )
+    if statement.get("audience") != row.audience_id:
+        return _given_elsewhere(row)
+    if version == 1:
+        return None  # the group it was sent to: the reporter's to choose
+    if MANAGERS & author.roles_at(int(statement.get("membership", 0))):
+        return None
+    return TamperDetected(
+        f"Case {row.reference} was taken away from its readers by {author.name}, who does "
+        "not manage cases (only a DSL, the headteacher or the chair may change who reads "
+        "a case): it is not accepted. Tell your DSL."
+    )
+
+
+def _given_elsewhere(row: Any) -> TamperDetected:
+    return TamperDetected(
+        f"Case {row.reference} has been given to other readers outside SafeLog: its "
+        "reader group is not the one its signed history names."
+    )
 
 
 def moved_away_problems(session: Session, conn: Connection, readable: int) -> list[str]:

@@ -29,6 +29,12 @@ from safelog.crypto import wrap as hpke
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import b64, canonical_json, unb64
 from safelog.crypto.identity import Identity, x25519_public_bytes
+from safelog.crypto.sealed_signature import (
+    SEALED_ACTOR,
+    SealedSignature,
+    open_signature,
+    seal_signature,
+)
 from safelog.domain.access import AudiencePlan, Recipient
 from safelog.domain.roles import ESCROW, KeyRole
 from safelog.errors import AccessDenied, KeyNotTrusted, RollbackDetected, TamperDetected
@@ -68,6 +74,10 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _maker_aad(audience_id: str, record: bytes) -> bytes:
+    return binding("audience-maker", audience_id, _digest(record))
+
+
 def _labels_aad(audience_id: str) -> bytes:
     return binding("audience-labels", audience_id)
 
@@ -86,6 +96,10 @@ class Session:
     role_keys: dict[tuple[KeyRole, int], X25519PrivateKey] = field(default_factory=dict)
     audience_ciphers: dict[str, Cipher] = field(default_factory=dict)
     audience_records: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Reader groups this user made -> whether their maker is sealed (reused only alike).
+    _own_groups: dict[str, bool] = field(default_factory=dict, repr=False)
+    # Reader group -> its maker, as its members found it (checked).
+    _group_makers: dict[str, str] = field(default_factory=dict, repr=False)
     ca_key: ec.EllipticCurvePrivateKey | None = None
     locked: bool = False
     # Cases left out of the last list because they failed their checks (in words).
@@ -121,6 +135,8 @@ class Session:
         self.role_keys.clear()
         self.audience_ciphers.clear()
         self.audience_records.clear()
+        self._own_groups.clear()
+        self._group_makers.clear()
         self._tag_keys.clear()
         self._my_slots.clear()
         self.ca_key = None
@@ -319,14 +335,22 @@ class Session:
         with its label and the private key that opens it: one per group maker and key."""
         private_for = {f"user:{self.user_id}": self.identity.x25519}
         private_for.update({f"role:{r.value}:{e}": k for (r, e), k in self.role_keys.items()})
-        makers = conn.execute(select(AudienceRow.signer_id).distinct()).scalars().all()
-        if any(m not in self.directory.people for m in makers):
+        named = set(conn.execute(select(AudienceRow.signer_id).distinct()).scalars().all())
+        makers: Iterable[str | None] = named
+        if None in named:
+            # A report's group does not say who made it (its reporter): a slot for this user
+            # in it can have been made by anyone, so the tags for every person are worked
+            # out (a few hundred at most, each once per sign-in).
+            if membership.read_head(conn).seq != self.directory.head_seq:
+                self.reload_directory(conn)  # someone who enrolled since may have reported
+            makers = named | set(self.directory.people)
+        elif any(m not in self.directory.people for m in named):
             self.reload_directory(conn)  # someone who enrolled after this sign-in made one
         vault_id = self.directory.vault_id
         tags: dict[str, tuple[str, X25519PrivateKey]] = {}
         for maker in makers:
-            person = self.directory.people.get(maker)
-            if person is None or person.x25519 is None:
+            person = self.directory.people.get(maker) if maker is not None else None
+            if maker is None or person is None or person.x25519 is None:
                 continue  # its groups fail their signature check where they are used
             for label, private in private_for.items():
                 cached = (maker, label)
@@ -338,18 +362,26 @@ class Session:
                 tags[slot_tags.slot_tag(key, label)] = (label, private)
         return tags
 
-    def audience_for(self, conn: Connection, plan: AudiencePlan) -> str:
+    def audience_for(
+        self, conn: Connection, plan: AudiencePlan, *, hide_maker: bool = False
+    ) -> str:
         """The id of a reader group for exactly these recipients, made by this user,
-        reusing one when it exists."""
+        reusing one when it exists. With `hide_maker` (a case's first group: its maker is
+        who reported it) the record does not say who made it: the maker and signature are
+        sealed with the group's own key, for its members to check."""
         slots: dict[str, X25519PublicKey] = {}
         for recipient in sorted(plan.recipients, key=str):
             slot, public = self.recipient_public_key(recipient)
             slots[slot] = public
         wanted = frozenset(slots)
         for audience_id, recipients in self.audience_records.items():
-            if recipients == wanted and audience_id in self.audience_ciphers:
+            if (
+                recipients == wanted
+                and audience_id in self.audience_ciphers
+                and self._own_groups.get(audience_id) == hide_maker
+            ):
                 return audience_id
-        existing = self._find_own_audience(conn, wanted)
+        existing = self._find_own_audience(conn, wanted, hide_maker)
         if existing is not None:
             return existing
         audience_id = str(uuid.uuid4())
@@ -392,15 +424,19 @@ class Session:
                         _labels_aad(audience_id),
                     )
                 ),
-                "created_by": self.user_id,
+                **({} if hide_maker else {"created_by": self.user_id}),
             }
         )
+        signature = self.identity.sign(record)
+        if hide_maker:
+            aad = _maker_aad(audience_id, record)
+            signature = seal_signature(Cipher(key), aad, self.user_id, signature)
         conn.execute(
             insert(AudienceRow).values(
                 id=audience_id,
                 record=record,
-                signature=self.identity.sign(record),
-                signer_id=self.user_id,
+                signature=signature,
+                signer_id=None if hide_maker else self.user_id,
                 created_at=self.clock(),
             )
         )
@@ -413,24 +449,44 @@ class Session:
         )
         self.audience_ciphers[audience_id] = Cipher(key)
         self.audience_records[audience_id] = wanted
+        self._own_groups[audience_id] = hide_maker
+        self._group_makers[audience_id] = self.user_id
         self._uncommitted_audiences.append(audience_id)
         return audience_id
 
-    def _find_own_audience(self, conn: Connection, wanted: frozenset[str]) -> str | None:
+    def _find_own_audience(
+        self, conn: Connection, wanted: frozenset[str], hide_maker: bool
+    ) -> str | None:
+        maker = (
+            AudienceRow.signer_id.is_(None) if hide_maker else AudienceRow.signer_id == self.user_id
+        )
         rows = conn.execute(
-            select(AudienceRow.__table__).where(AudienceRow.signer_id == self.user_id)
+            select(AudienceRow.__table__).where(
+                maker, AudienceRow.id.in_(list(self.audience_ciphers))
+            )
         ).all()
         for row in rows:
-            if row.id not in self.audience_ciphers:
-                continue
             try:
                 recipients = frozenset(self._checked_labels(conn, row))
             except TamperDetected:
                 continue  # never reuse a group that fails its check
+            if self._group_makers.get(row.id) != self.user_id:
+                continue
             self.audience_records[row.id] = recipients
+            self._own_groups[row.id] = hide_maker
             if recipients == wanted:
                 return row.id
         return None
+
+    def group_maker(self, conn: Connection, audience_id: str) -> str | None:
+        """Who made a reader group, checked; None when the record does not say and this
+        user is not one of its members (a report's group: only its readers learn who sent
+        it)."""
+        found = self._group_makers.get(audience_id)
+        if found is None:
+            self._check_audience_record(conn, self._audience_row(conn, audience_id))
+            found = self._group_makers.get(audience_id)
+        return found
 
     def audience_recipients(self, conn: Connection, audience_id: str) -> list[str] | None:
         """Who a reader group is wrapped to ("role:dsl:3", "user:<id>"), from its signed
@@ -460,11 +516,18 @@ class Session:
 
     def _check_audience_record(self, conn: Connection, row: Any) -> dict[str, Any]:
         """The group's signed record, after checking its signature and that the stored slots
-        are exactly the ones it names."""
-        signer = self.directory.people.get(row.signer_id)
-        if signer is None or not signer.verifies(row.signature, row.record):
-            raise TamperDetected("The record of who may read this case failed its check.")
-        record = dict(json.loads(row.record))
+        are exactly the ones it names. Whoever is not a member of a group whose maker is
+        sealed can check only the slots."""
+        maker = self._record_maker(row)
+        if maker is not None:
+            signer = self.directory.people.get(maker.author_id)
+            if signer is None or not signer.verifies(maker.signature, row.record):
+                raise TamperDetected("The record of who may read this case failed its check.")
+            self._group_makers[row.id] = signer.id
+        try:
+            record = dict(json.loads(row.record))
+        except (ValueError, TypeError):  # not signed in the clear: only its slots are checked
+            raise TamperDetected("The record of who may read this case is damaged.") from None
         stored = sorted(
             conn.execute(
                 select(AudienceKeyRow.recipient).where(AudienceKeyRow.audience_id == row.id)
@@ -479,6 +542,20 @@ class Session:
                 "Someone added or removed a key slot for this case outside SafeLog."
             )
         return record
+
+    def _record_maker(self, row: Any) -> SealedSignature | None:
+        """The maker and signature of a group's record: in the clear, or sealed with the
+        group's key (None for someone who is not a member; a member who cannot open it has
+        found tampering)."""
+        if row.signer_id is not None:
+            return SealedSignature(row.signer_id, row.signature, b"")
+        cipher = self.audience_ciphers.get(row.id)
+        if cipher is None:
+            return None
+        try:
+            return open_signature(cipher, row.signature, _maker_aad(row.id, row.record))
+        except DecryptionFailed:
+            raise TamperDetected("The record of who may read this case failed its check.") from None
 
     def _checked_labels(self, conn: Connection, row: Any) -> list[str]:
         record = self._check_audience_record(conn, row)
@@ -541,9 +618,12 @@ class Session:
         *,
         case: tuple[str, int, Cipher] | None = None,
         item: str | None = None,
+        sent_to: str | None = None,
     ) -> None:
         """Append a signed entry. Entries about a case are encrypted with the case key;
-        others are sealed for the DSL and admin role keys."""
+        others are sealed for the DSL and admin role keys. The actor and signature of an
+        entry about a case are sealed with the case key too. `sent_to`: the reader group a
+        case's first version was sent to, named in the entry."""
         at = self.clock()
         body = canonical_json(
             {
@@ -553,28 +633,43 @@ class Session:
                 "details": details or {},
             }
         )
+        actor = self.user_id
+        sign: Callable[[bytes], bytes] = self.identity.sign
         if case is not None:
             case_id, key_no, cipher = case
             key_ref = f"case:{case_id}:{key_no}"
             body_ct = cipher.seal(body, binding("audit-body", key_ref, at.isoformat()))
+            # Who did what to a case is for its readers only (crypto/sealed_signature.py).
+            actor, sign = SEALED_ACTOR, self._sealed_signer(cipher, key_ref)
         else:
             case_id = None
             key_ref = "sealed"
             body_ct = self._seal_for_oversight(body, at)
         head = audit_log.append(
             conn,
-            actor=self.user_id,
+            actor=actor,
             at=at,
             case_id=case_id,
             key_ref=key_ref,
             body_ct=body_ct,
-            sign=self.identity.sign,
-            item_ref=audit_log.item_ref(item or "", membership.read_head(conn).seq),
+            sign=sign,
+            item_ref=audit_log.item_ref(item or "", membership.read_head(conn).seq, sent_to),
         )
         seen = membership.read_head(conn)
         self._pending_checkpoint = checkpoints.Checkpoint(
             head.seq, head.entry_hash, seen.seq, seen.entry_hash
         )
+
+    def _sealed_signer(self, cipher: Cipher, key_ref: str) -> Callable[[bytes], bytes]:
+        def sign(message: bytes) -> bytes:
+            return seal_signature(
+                cipher,
+                audit_log.sealed_signature_aad(key_ref, message),
+                self.user_id,
+                self.identity.sign(message),
+            )
+
+        return sign
 
     def _seal_for_oversight(self, body: bytes, at: datetime) -> bytes:
         entry_key = new_key()
@@ -944,5 +1039,6 @@ class _WriteTransaction:
         for audience_id in session._uncommitted_audiences:
             session.audience_ciphers.pop(audience_id, None)
             session.audience_records.pop(audience_id, None)
+            session._own_groups.pop(audience_id, None)
         session._uncommitted_audiences.clear()
         session._pending_checkpoint = None

@@ -169,7 +169,10 @@ def check_rows(db_url: str) -> dict[str, Any]:
     finally:
         engine.dispose()
     out["incomplete_evidence"] = [
-        r for r in out["incomplete_evidence"] if not (r[1] > 0 and r[2] > 0 and all(r[3:]))
+        # (the signature is empty when it is sealed with the statement, under a first key)
+        r
+        for r in out["incomplete_evidence"]
+        if not (r[1] > 0 and r[2] > 0 and r[3] and r[5] and r[6])
     ]
     out["incomplete_cases"] = [
         r

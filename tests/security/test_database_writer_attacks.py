@@ -54,7 +54,7 @@ from safelog.store.schema import (
     UserRow,
 )
 from safelog.vault import membership
-from safelog.vault.case_engine import field_aad
+from safelog.vault.case_engine import field_aad, signed_version
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case
 from safelog.vault.evidence import add_evidence
@@ -298,7 +298,9 @@ def append_version_directly(
             .where(CaseVersionRow.case_id == case.id)
             .order_by(CaseVersionRow.version.desc())
         ).first()
-        previous = json.loads(last.statement)
+        # Under a case's first key the statement is sealed with its author: these keys open it.
+        last_statement = signed_version(last, {n: Cipher(k) for n, k in deks.items()}, "").statement
+        previous = json.loads(last_statement)
         version = int(last.version) + 1
         cipher = Cipher(deks[case.key_no])
         cts = {
@@ -318,7 +320,7 @@ def append_version_directly(
                 "key_no": case.key_no,
                 "author": author,
                 "at": vault.clock().isoformat(),
-                "prev": hashlib.sha256(last.statement).hexdigest(),
+                "prev": hashlib.sha256(last_statement).hexdigest(),
                 "membership": membership_seq,
                 "fields": {f: hashlib.sha256(ct).hexdigest() for f, ct in cts.items()},
             }

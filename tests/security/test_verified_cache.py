@@ -209,11 +209,12 @@ def test_backdating_an_entry_the_device_cached_is_detected(school: School) -> No
     with school.vault.engine.begin() as conn:  # type: ignore[attr-defined]
         row = conn.execute(
             select(AuditRow.seq, AuditRow.item_ref)
-            .where(AuditRow.seq <= seq, AuditRow.item_ref.like("v1@%"))
+            .where(AuditRow.seq <= seq, AuditRow.item_ref.like("v1>%@%"))
             .order_by(AuditRow.seq.desc())
             .limit(1)
         ).one()
-        conn.execute(update(AuditRow).where(AuditRow.seq == row.seq).values(item_ref="v1@1"))
+        backdated = row.item_ref.rpartition("@")[0] + "@1"
+        conn.execute(update(AuditRow).where(AuditRow.seq == row.seq).values(item_ref=backdated))
     with pytest.raises(TamperDetected) as caught:
         school.unlock("Dana DSL")
     assert f"audit entry {row.seq} has been altered" in str(caught.value)

@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from safelog.crypto.sealed_signature import open_signature
 from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
 from safelog.evidence import corpus
 from safelog.store.schema import EvidenceRow, SettingRow
 from safelog.vault import workspace
 from safelog.vault.audit_view import case_audit
+from safelog.vault.case_engine import evidence_author_aad, open_case
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case, update_case
 from safelog.vault.evidence import (
@@ -477,7 +479,16 @@ def test_thumbnails_are_sealed_signed_and_bound(school: Any, tmp_path: Path) -> 
         rows = {r.id: r for r in conn.execute(select(EvidenceRow.__table__)).all()}
     sealed = rows[first].thumbnail_ct
     assert thumb not in sealed and thumb[8:40] not in sealed  # not stored in the clear
-    statement = json.loads(rows[first].statement)
+    # Who added it and what they signed are sealed with the case key: a reader opens them.
+    with dana.engine.connect() as conn:
+        case = open_case(dana, conn, reference)
+    signed = open_signature(
+        case.ciphers[rows[first].key_no],
+        rows[first].statement,
+        evidence_author_aad(first, rows[first].case_id),
+    )
+    assert rows[first].added_by is None and signed.author_id == dana.user_id
+    statement = json.loads(signed.statement)
     assert statement["thumbnail"] == hashlib.sha256(sealed).hexdigest()
 
     def set_thumb(evidence_id: str, value: bytes | None) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from safelog.domain.roles import Role
 from safelog.store.schema import CaseVersionRow
+from safelog.vault.case_engine import open_case, signed_version
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case
 from safelog.vault.content_form import (
@@ -51,14 +52,17 @@ def reported(school):
 
 
 def statement_sha256(school, reference: str, version: int) -> str:
-    detail = show_case(school.unlock("Dana DSL"), reference)
+    dana = school.unlock("Dana DSL")
+    detail = show_case(dana, reference)
     with school.vault.engine.connect() as conn:
-        statement = conn.execute(
-            select(CaseVersionRow.statement).where(
+        row = conn.execute(
+            select(CaseVersionRow.__table__).where(
                 CaseVersionRow.case_id == detail.id, CaseVersionRow.version == version
             )
-        ).scalar_one()
-    digest = hashlib.sha256(bytes(statement)).hexdigest()
+        ).one()
+        # Who wrote it and what they signed are sealed with the case key: a reader opens them.
+        statement = signed_version(row, open_case(dana, conn, reference).ciphers, "").statement
+    digest = hashlib.sha256(statement).hexdigest()
     return " ".join(digest[i : i + 8] for i in range(0, 64, 8))
 
 
