@@ -237,8 +237,9 @@ def load_directory(
     rows = membership.read_rows(conn, stored_time=remembered is not None)
     if not rows:
         raise NeedsUpgrade(
-            "This vault was made by an earlier version of SafeLog, before its membership log; "
-            "this version cannot open it (see the README, 'Upgrading')."
+            "This vault has no membership log: it was made by an earlier version of SafeLog, "
+            "which this version cannot open (see the README, 'Upgrading'), or its log was "
+            "deleted outside SafeLog. Nothing was changed."
         )
     keys_id = _keys_id(keys)
     kept = _recall(remembered, keys_id, rows) if remembered is not None else None

@@ -160,6 +160,16 @@ def checkpoint_outside(vault: Any, name: str, user_id: str) -> checkpoints.Check
 # -- 4. a database writer: the membership log ---------------------------------------------
 
 
+def test_a_vault_with_no_membership_log_is_refused_in_plain_words(vault: Any) -> None:
+    """What a vault from before the membership log looks like (and one whose log a database
+    writer deleted): no one signs in, and the message says why without a traceback."""
+    school = build_school(vault)
+    with vault.engine.begin() as conn:
+        conn.execute(delete(MembershipRow))
+    message = assert_refused(school, "Dana DSL", TamperDetected, "no membership log", "Upgrading")
+    assert "Nothing was changed" in message
+
+
 def test_deleting_the_removal_entry_does_not_bring_a_removed_dsl_back(vault: Any) -> None:
     school, removal = school_with_removed_deputy(vault)
     with vault.engine.begin() as conn:
