@@ -100,9 +100,23 @@ def upgrade_schema(engine: Engine) -> None:
     if existing and engine.dialect.name == "sqlite":
         _backup_before_migration(engine, current)
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        if sqlite and raw is not None:
+            # A migration that changes a column on SQLite copies the table and drops the
+            # old one, which foreign keys from other tables' rows would refuse. SQLite
+            # takes this pragma only outside a transaction, so it is set before one begins.
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the schema upgrade left rows whose references are broken")
+        finally:
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def _backup_before_migration(engine: Engine, current: str | None) -> None:

@@ -357,3 +357,45 @@ def test_utc_datetime_compares_in_utc(probe: Engine) -> None:
 def test_utc_datetime_refuses_naive_values(probe: Engine) -> None:
     with pytest.raises(StatementError, match="naive"), probe.begin() as conn:
         conn.execute(insert(_TZ).values(id=1, at=datetime(2026, 11, 20, 15, 30)))
+
+
+def test_a_vault_at_0002_with_cases_is_upgraded_keeping_every_row(db_url: str) -> None:
+    """Making author columns optional copies tables on SQLite: a vault at 0002 with a
+    reader group, its key slot, a case and a version (rows other tables refer to) keeps
+    them all, with their references whole."""
+    from alembic import command
+
+    engine = store_engine.make_engine(db_url)
+    try:
+        config = store_engine.alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0002_membership_log")
+        now = datetime(2026, 11, 30, 9, 0)
+        rows = [
+            "INSERT INTO users (id, name, invitation, invitation_sig, invitation_mac, status, "
+            "created_at) VALUES ('u1', 'Dana DSL', :b, :b, :b, 'enrolled', :now)",
+            "INSERT INTO audiences (id, record, signature, signer_id, created_at) "
+            "VALUES ('g1', :r, :b, 'u1', :now)",
+            "INSERT INTO audience_keys (audience_id, recipient, wrapped) VALUES ('g1', 't', :b)",
+            "INSERT INTO cases (id, reference, audience_id, key_no, head_version, summary_ct, "
+            "created_at, updated_at) VALUES ('c1', 'SL-2026-0001', 'g1', 1, 1, :b, :now, :now)",
+            "INSERT INTO case_versions (case_id, version, key_no, author_id, created_at, "
+            "statement, signature) VALUES ('c1', 1, 1, 'u1', :now, :r, :b)",
+        ]
+        with engine.begin() as connection:
+            for statement in rows:
+                connection.execute(text(statement), {"now": now, "b": b"\x00", "r": b"{}"})
+        store_engine.upgrade_schema(engine)
+        assert _current(engine) == _head()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT author_id FROM case_versions")).all() == [
+                ("u1",)
+            ]
+            assert connection.execute(text("SELECT audience_id FROM cases")).all() == [("g1",)]
+            assert connection.execute(text("SELECT count(*) FROM audience_keys")).scalar() == 1
+            if engine.dialect.name == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
