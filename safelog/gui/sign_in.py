@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.errors import TooManyAttempts, UserFacingError, WrongPassphrase
-from safelog.gui.dialogs import BusyNote, CapsLockWatch, set_plain_text
+from safelog.gui.dialogs import BusyNote, CapsLockWatch, set_plain_text, tell
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -37,6 +37,15 @@ if TYPE_CHECKING:
 
 ACTIVE = "active"  # safelog.vault.directory.ENROLLED
 TICK_MS = 250
+WHAT_TO_DO_IF_FORGOTTEN = (
+    "Nobody can tell you your passphrase: SafeLog does not keep it anywhere, so it cannot "
+    "be looked up or sent to you.\n\n"
+    "Ask whoever looks after SafeLog at your school (an administrator, often the business "
+    "manager or the DSL). With the school's recovery key they give you a new enrolment "
+    "code; then choose \u201cI have an enrolment code\u201d here and pick a new passphrase. "
+    "The reports you have sent stay with your DSL.\n\n"
+    "Guessing again and again only makes SafeLog wait longer between tries."
+)
 LOAD_FAILED = (
     "SafeLog cannot open its database. Check that this computer can reach it, then try "
     "again. If it keeps happening, tell whoever looks after SafeLog at your school."
@@ -167,11 +176,18 @@ class SignInWindow(QWidget):
         self.enrol_button.clicked.connect(self.enrol)
         bottom.addWidget(self.enrol_button)
         bottom.addStretch(1)
+        self.forgot_button = QPushButton("&Forgot your passphrase?", self)
+        self.forgot_button.setAccessibleName("Forgot your passphrase?")
+        self.forgot_button.setAutoDefault(False)
+        self.forgot_button.setFlat(True)
+        self.forgot_button.clicked.connect(self.forgot_passphrase)
+        bottom.addWidget(self.forgot_button)
         outer.addLayout(bottom)
 
         self.setTabOrder(self.name, self.passphrase)
         self.setTabOrder(self.passphrase, self.button)
         self.setTabOrder(self.button, self.enrol_button)
+        self.setTabOrder(self.enrol_button, self.forgot_button)
 
     def _label(self, text: str, role: str) -> QLabel:
         label = QLabel(text, self)
@@ -379,6 +395,9 @@ class SignInWindow(QWidget):
         self._update_button()
 
     # -- enrolling ---------------------------------------------------------------------------
+
+    def forgot_passphrase(self) -> None:
+        tell(self, "Forgot your passphrase?", WHAT_TO_DO_IF_FORGOTTEN)
 
     def enrol(self) -> None:
         if self.context is None:

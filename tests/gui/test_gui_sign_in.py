@@ -107,6 +107,20 @@ def test_too_many_attempts_counts_down_and_blocks_the_button(
     assert context.session.person.name == "Dana DSL"
 
 
+def test_forgot_passphrase_says_what_to_do(
+    qtbot: QtBot, context: Any, school: Any, modals: Any
+) -> None:
+    window = open_sign_in(qtbot, context)
+    assert window.forgot_button.isVisible() and window.forgot_button.isEnabled()
+    qtbot.mouseClick(window.forgot_button, Qt.MouseButton.LeftButton)
+    assert len(modals.notices) == 1
+    title, text = modals.notices[0]
+    assert title == "SafeLog — Forgot your passphrase?"
+    for words in ("Nobody can tell you your passphrase", "recovery key", "enrolment code"):
+        assert words in text
+    assert context.session is None
+
+
 def test_caps_lock_warning(qtbot: QtBot, context: Any, school: Any) -> None:
     window = open_sign_in(qtbot, context)
     assert not window.caps.isVisible()
