@@ -95,7 +95,7 @@ def cmd_init(args: argparse.Namespace, reader: PassphraseReader) -> int:
     result = vault.create(args.school, args.name, passphrase)
     if args.database_url:
         save_database_url(data_dir, args.database_url)  # only once the vault is there
-    _say(f"Created the SafeLog vault for {args.school} in {data_dir}.")
+    _say(f"Set up SafeLog for {args.school} in {data_dir}.")
     _say(f"{args.name} is the administrator and DSL.")
     _say()
     _say("Print these two recovery keys now; they are not shown again.")

@@ -175,7 +175,9 @@ def vault_keys(conn: Connection, pinned_ca_fp: str, vault_id: str) -> tuple[Keys
     """The pinned CA's vault record, checked: what a replay of the log needs."""
     vault = conn.execute(select(VaultRow.__table__)).one_or_none()
     if vault is None:
-        raise TamperDetected("The database has no vault record.")
+        raise TamperDetected(
+            "The database has no record of its school: it is damaged, or not a SafeLog database."
+        )
     if fingerprint(vault.ca_cert) != pinned_ca_fp:
         raise KeyNotTrusted(
             "The school certificate in the database is not the one you enrolled with. "
@@ -184,10 +186,10 @@ def vault_keys(conn: Connection, pinned_ca_fp: str, vault_id: str) -> tuple[Keys
     ca_cert = x509.load_der_x509_certificate(vault.ca_cert)
     ca_public = _public_der(ca_cert)
     if not verify_ecdsa(ca_public, vault.signature, vault.record):
-        raise TamperDetected("The vault record failed its signature check.")
+        raise TamperDetected("The database's school record failed its signature check.")
     record = json.loads(vault.record)
     if record.get("vault_id") != vault_id or vault.vault_id != vault_id:
-        raise KeyNotTrusted("This database belongs to a different vault.")
+        raise KeyNotTrusted("This database belongs to a different school's SafeLog.")
     keys = Keys(
         vault_id=vault_id,
         ca_public_der=ca_public,
@@ -237,9 +239,9 @@ def load_directory(
     rows = membership.read_rows(conn, stored_time=remembered is not None)
     if not rows:
         raise NeedsUpgrade(
-            "This vault has no membership log: it was made by an earlier version of SafeLog, "
-            "which this version cannot open (see the README, 'Upgrading'), or its log was "
-            "deleted outside SafeLog. Nothing was changed."
+            "This SafeLog database has no membership log: it was made by an earlier version of "
+            "SafeLog, which this version cannot open (see the README, 'Upgrading'), or its log "
+            "was deleted outside SafeLog. Nothing was changed."
         )
     keys_id = _keys_id(keys)
     kept = _recall(remembered, keys_id, rows) if remembered is not None else None

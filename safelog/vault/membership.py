@@ -373,7 +373,7 @@ def _checked_invitation(keys: Keys, body: dict[str, Any]) -> tuple[bytes, dict[s
         raise _Refused("its invitation is not signed by the school certificate")
     data = json.loads(invitation)
     if data.get("vault_id") != keys.vault_id or data.get("type") != "invitation":
-        raise _Refused("its invitation belongs to another vault")
+        raise _Refused("its invitation belongs to another school's SafeLog")
     return invitation, data
 
 
@@ -420,9 +420,11 @@ def _apply(state: MembershipState, keys: Keys, seq: int, signer: str, body: dict
     kind = body.get("type")
     if seq == 1:
         if kind != "genesis" or body.get("vault_id") != keys.vault_id:
-            raise MembershipTampered("The membership log does not start with this vault's genesis.")
+            raise MembershipTampered(
+                "The membership log does not start with this school's first entry."
+            )
         if body.get("vault_record") != keys.vault_record_sha:
-            raise MembershipTampered("The membership log was started for another vault record.")
+            raise MembershipTampered("The membership log was started for another school's record.")
         founder = _new_member(state, keys, body["founder"], SETUP, seq)
         founder.admitted = {
             Role(r): SETUP for r in body["founder_roles"] if Role(r) not in NEEDS_NO_ADMISSION

@@ -43,7 +43,7 @@ def _recovery_kind_of(stored: dict[str, bytes], secret: bytes) -> RecoveryKey:
     for kind, key in stored.items():
         if hmac.compare_digest(key, public):
             return RecoveryKey(kind)
-    raise InvalidInput("That recovery key does not belong to this vault.")
+    raise InvalidInput("That recovery key does not belong to this school's SafeLog.")
 
 
 class _EscrowHolder:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select
 from safelog.crypto.encoding import canonical_json
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput
+from safelog.evidence.intake import describe_size
 from safelog.store.schema import SettingRow
 from safelog.vault.session import Session
 
@@ -82,7 +83,9 @@ def set_evidence_limit_bytes(session: Session, limit: int) -> None:
         raise AccessDenied("Only a DSL can change the size limit for evidence files.")
     low, high = EVIDENCE_LIMIT_RANGE
     if isinstance(limit, bool) or not isinstance(limit, int) or not low <= limit <= high:
-        raise InvalidInput(f"Choose a limit between {low} bytes and {high // 1024**3} GiB.")
+        raise InvalidInput(
+            f"Choose a limit between {describe_size(low)} and {describe_size(high)}."
+        )
     _save(session, EVIDENCE_LIMIT_BYTES, limit)
 
 

@@ -134,7 +134,7 @@ class Vault:
     def _require_vault(self) -> None:
         if not self.exists():
             raise VaultMissing(
-                f"There is no SafeLog vault in {self.data_dir} yet. Set one up with "
+                f"SafeLog has not been set up in {self.data_dir} yet. Set it up with "
                 "'safelog init' or the setup wizard."
             )
 
@@ -159,7 +159,7 @@ class Vault:
         name = clean_name(name)
         check_new_passphrase(passphrase)
         if self.exists():
-            raise UserFacingError(f"A vault already exists in {self.data_dir}.")
+            raise UserFacingError(f"SafeLog is already set up in {self.data_dir}.")
         now = self.clock()
         vault_id = str(uuid.uuid4())
         ca_key = ec.generate_private_key(ec.SECP256R1())

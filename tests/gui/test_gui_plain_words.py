@@ -59,6 +59,29 @@ def test_no_jargon_in_the_strings_of_the_windows() -> None:
     assert [s for s in gui_strings() if JARGON.search(s[2]) or SECTION.search(s[2])] == []
 
 
+def raised_messages() -> list[tuple[str, int, str]]:
+    """Every string literal in what the layers below the windows raise (their words reach
+    people through the windows and the command line)."""
+    root = Path(safelog.gui.__file__).parent.parent
+    found = []
+    for package in ("vault", "audit", "store", "evidence", "export", "crypto"):
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Raise) and node.exc is not None:
+                    found += [
+                        (path.name, part.lineno, part.value)
+                        for part in ast.walk(node.exc)
+                        if isinstance(part, ast.Constant) and isinstance(part.value, str)
+                    ]
+    return found
+
+
+def test_no_jargon_in_what_the_vault_layers_tell_people() -> None:
+    messages = raised_messages()
+    assert len(messages) > 100  # the walk found the messages
+    assert [m for m in messages if JARGON.search(m[2])] == []
+
+
 def test_sizes_read_as_a_teacher_would_write_them() -> None:
     assert describe_size(1536) == "1.5 KB"
     assert describe_size(5 * 1024 * 1024) == "5 MB"
