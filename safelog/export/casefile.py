@@ -297,6 +297,7 @@ _ACTION_WORDS = {
     "case.outcome": "Outcome recorded",
     "case.status": "Status changed",
     "case.export": "Case file exported",
+    "case.print": "Working copy printed",
     "case.content-report": "Inappropriate content report submitted",
     "case.content-report-complete": "Content report completed by the e-safety officer",
     "case.form-print": "Content report form saved to print",

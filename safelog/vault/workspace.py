@@ -13,7 +13,7 @@ from safelog.domain.roles import Role
 from safelog.domain.routes import Route
 from safelog.errors import AccessDenied, InvalidInput
 from safelog.text import optional_text, required_text
-from safelog.vault.case_engine import amend_case, checked_move, stamp
+from safelog.vault.case_engine import amend_case, checked_move, open_case, read_case, stamp
 from safelog.vault.case_input import MAX_TEXT
 from safelog.vault.case_schema import (
     ActionEntry,
@@ -236,3 +236,13 @@ def reply_to_reporter(session: Session, reference: str, text: str) -> int:
         return {CaseField.REPLIES: [*(fields.get(CaseField.REPLIES) or []), entry]}
 
     return amend_case(session, reference, compute, "case.reply-to-reporter")
+
+
+def record_printed(session: Session, reference: str) -> None:
+    """Printing a working copy of a case is a disclosure: the case's audit log records who
+    printed it and when (a case they may not open cannot be printed)."""
+    session.ensure_open()
+    with session.write() as conn:
+        case = open_case(session, conn, reference)
+        read_case(session, conn, case)
+        session.audit(conn, "case.print", {"reference": case.row.reference}, case=case.audit_ref())

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.roles import Role
+from safelog.errors import UserFacingError
 from safelog.gui.case_list import (
     category_title,
     error_text,
@@ -34,6 +35,7 @@ from safelog.gui.case_list import (
     status_label,
     uk_datetime,
 )
+from safelog.gui.dialogs import explain_error
 from safelog.gui.workspace.actions import ActionsPanel
 from safelog.gui.workspace.chronology import ChronologyPanel
 from safelog.gui.workspace.content_reports import ContentReportsPanel
@@ -49,6 +51,8 @@ from safelog.vault.records import CaseDetail
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from PySide6.QtPrintSupport import QPrinter
 
     from safelog.gui.context import AppContext
     from safelog.vault.receipts import ReceiptDetail
@@ -177,9 +181,15 @@ class CaseWorkspace(QWidget):
             "Export the case as a signed PDF case file",
         )
         self.export_button.hide()
+        self.print_button = named(
+            QPushButton("&Print…", self.work_page),
+            "Print a working copy of the case: summary, chronology, actions and decisions",
+        )
+        self.print_button.hide()
         top.addWidget(self.acknowledge_button)
         top.addWidget(self.reply_button)
         top.addWidget(self.reload_button)
+        top.addWidget(self.print_button)
         top.addWidget(self.export_button)
         work_layout.addLayout(top)
         self.meta = plain_label("", self.work_page, role="muted")
@@ -229,6 +239,7 @@ class CaseWorkspace(QWidget):
         self.reply_button.clicked.connect(self.reply_to_reporter)
         self.reload_button.clicked.connect(self.reload)
         self.export_button.clicked.connect(self.export_case_file)
+        self.print_button.clicked.connect(lambda: self.print_case())
         for sequence in (QKeySequence.StandardKey.Refresh,):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -411,6 +422,7 @@ class CaseWorkspace(QWidget):
         self.acknowledge_button.setEnabled(True)
         self.reply_button.setVisible(view.can_edit and view.reported_by_someone_else)
         self.export_button.setVisible(view.can_edit)  # the DSL, headteacher and chair
+        self.print_button.setVisible(view.can_edit)
         self.summary_tab.show_report(
             fields,
             reference=detail.reference,
@@ -441,6 +453,29 @@ class CaseWorkspace(QWidget):
             return dialog.launch()
         finally:
             dialog.deleteLater()
+
+    def print_case(self, printer: QPrinter | None = None) -> bool:
+        """Print a working copy of the case (the system's print dialog unless `printer` is
+        given); recorded in the case's audit log. True when it was printed."""
+        view = self.view
+        session = self.context.session
+        if view is None or session is None or session.locked or not self._reference:
+            return False
+        from safelog.gui.workspace import printout
+        from safelog.vault.workspace import record_printed
+
+        if printer is None:
+            printer = printout.choose_printer(self, self._reference)
+            if printer is None:
+                return False
+        try:
+            record_printed(session, self._reference)
+        except UserFacingError as exc:
+            explain_error(self, exc)
+            return False
+        page = printout.case_printout_html(view, session.person.name, session.clock())
+        printout.print_page(page, printer)
+        return True
 
     def reply_to_reporter(self) -> bool:
         """The Reply to the reporter dialog; True when a reply was sent."""
