@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_YEARS_AFTER_CLOSURE",
     "RetentionDecision",
     "add_years",
+    "plain_date",
     "retention_decision",
     "retention_rule",
     "review_date",
@@ -56,6 +57,28 @@ _DEFAULT_RULE = (
     "Review 6 years after the case was closed (SafeLog default, in line with the IRMS "
     "Toolkit for Schools)."
 )
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def plain_date(d: date) -> str:
+    """'14 March 2013': a date as people write it in the UK (the same in any locale). The
+    rules' words use it; machine output (the CLI's JSON) keeps ISO dates."""
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
 @dataclass(frozen=True)
@@ -106,7 +129,7 @@ def retention_decision(
         candidates.append(
             RetentionDecision(
                 add_years(youngest, CHILD_PROTECTION_YEARS),
-                f"{_CP_RULE} Youngest pupil born {youngest.isoformat()}.",
+                f"{_CP_RULE} Youngest pupil born {plain_date(youngest)}.",
             )
         )
 
@@ -117,7 +140,7 @@ def retention_decision(
                 RetentionDecision(
                     add_years(allegation_date, ALLEGATION_YEARS),
                     f"{_ALLEGATION_RULE} Here: 10 years from the allegation on "
-                    f"{allegation_date.isoformat()}.",
+                    f"{plain_date(allegation_date)}.",
                 )
             )
         if staff_dob is not None:

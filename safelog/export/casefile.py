@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import math
 import re
 import unicodedata
@@ -229,6 +228,16 @@ def uk_date(value: date | str | None) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
+def uk_when(value: date | datetime | str | None) -> str:
+    """A day ('20 November 2026') or a moment ('20 November 2026, 15:30 GMT'), as given: a
+    time someone entered may be either (evidence 'seen at')."""
+    if isinstance(value, datetime):
+        return uk_datetime(value)
+    if isinstance(value, date) or (isinstance(value, str) and len(value.strip()) == 10):
+        return uk_date(value.strip() if isinstance(value, str) else value)
+    return uk_datetime(value)
+
+
 def file_size(size: int) -> str:
     if size < 1024:
         return f"{size} bytes"
@@ -282,6 +291,11 @@ _FIELD_WORDS = {
     "decisions": "decisions",
     "outcome": "outcome",
     "content_reports": "inappropriate content reports",
+    "replies": "replies to the reporter",
+    "evidence_sightings": "evidence added again",
+    "image_reports": "reports of images not stored",
+    "allegation_outcome": "allegation outcome",
+    "outcome_note": "outcome note",
 }
 
 _ACTION_WORDS = {
@@ -301,6 +315,12 @@ _ACTION_WORDS = {
     "case.content-report": "Inappropriate content report submitted",
     "case.content-report-complete": "Content report completed by the e-safety officer",
     "case.form-print": "Content report form saved to print",
+    "case.seal-from-reporter": "Report sealed from its reporter",
+    "case.receipt-view": "Report receipt read by its reporter",
+    "case.reply-to-reporter": "Reply sent to the reporter",
+    "case.image-report": "Image reported and not stored",
+    "case.evidence-list": "Evidence list viewed",
+    "evidence.sighting": "Evidence added again (the same file)",
     "evidence.add": "Evidence added",
     "evidence.view": "Evidence viewed",
     "evidence.extract": "Evidence original saved to a file",
@@ -1226,6 +1246,7 @@ class _Builder:
             )
         )
         story.append(Spacer(1, 6))
+        sightings = self.sightings()
         for entry in self.data.evidence:
             meta = entry.metadata
             lines: list[Flowable] = [
@@ -1247,15 +1268,17 @@ class _Builder:
                 ("source_url", "Source"),
                 ("platform", "Platform"),
                 ("handle", "Account"),
-                ("seen_at", "Seen"),
                 ("description", "Description"),
             ):
                 if meta.get(key):
                     lines.append(t.mixed([("plain", f"{label}: "), ("user", meta[key])], s.cell))
+            if meta.get("seen_at"):
+                lines.append(t.fixed(f"Seen: {uk_when(meta['seen_at'])}", s.cell))
             if meta.get("device"):
-                lines.append(
-                    t.mixed([("plain", "Captured on: "), ("user", meta["device"])], s.muted)
-                )
+                # The name of the computer it was added on (its host name).
+                lines.append(t.mixed([("plain", "Computer: "), ("user", meta["device"])], s.muted))
+            for sighting in sightings.get(entry.id, []):
+                lines.append(self.sighting(sighting))
             lines.append(t.rich("SHA-256:", s.cell_bold))
             lines.append(t.rich(escape(entry.sha256), s.mono))
             name = self.attachment_names.get(entry.number)
@@ -1280,6 +1303,37 @@ class _Builder:
             )
             story.append(KeepTogether([table]))
         return story
+
+    def sightings(self) -> dict[str, list[dict[str, Any]]]:
+        """Later imports of the same file (same SHA-256), by evidence id, oldest first."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for sighting in self.field("evidence_sightings") or []:
+            if isinstance(sighting, dict):
+                found.setdefault(str(sighting.get("evidence_id")), []).append(sighting)
+        return found
+
+    def sighting(self, sighting: Mapping[str, Any]) -> Paragraph:
+        """'Added again by Dana DSL, 2 December 2026, 05:38 GMT, as chat.png; seen: ...'."""
+        parts: list[tuple[str, Any]] = [
+            ("label", "Added again by "),
+            ("user", sighting.get("recorded_by", "")),
+            ("plain", f", {uk_datetime(sighting.get('recorded_at'))}"),
+        ]
+        if sighting.get("original_name"):
+            parts += [("plain", ", as "), ("user", sighting["original_name"])]
+        for key, label in (
+            ("source_url", "source"),
+            ("platform", "platform"),
+            ("handle", "account"),
+            ("description", "description"),
+        ):
+            if sighting.get(key):
+                parts += [("plain", f"; {label}: "), ("user", sighting[key])]
+        if sighting.get("seen_at"):
+            parts.append(("plain", f"; seen: {uk_when(sighting['seen_at'])}"))
+        if sighting.get("device"):
+            parts += [("plain", "; computer: "), ("user", sighting["device"])]
+        return self.t.mixed(parts, self.s.cell)
 
     def images(self) -> list[Flowable]:
         s, t = self.s, self.t
@@ -1405,10 +1459,15 @@ class _Builder:
             story.append(self.empty("No audit entries could be read for this case."))
             return story
         numbers = {e.id: e.number for e in d.evidence}
+        reports = {
+            str(r.get("id")): n
+            for n, r in enumerate(self.field("content_reports") or [], start=1)
+            if isinstance(r, dict)
+        }
         rows = [[t.fixed(h, s.head) for h in ("#", "When", "Who", "What")]]
         for entry in d.audit:
-            what = _ACTION_WORDS.get(entry.action, entry.action)
-            detail = _audit_details(entry.details, numbers, d.escalations)
+            what = _ACTION_WORDS.get(entry.action) or _action_words(entry.action)
+            detail = _audit_details(entry.details, numbers, d.escalations, reports)
             rows.append(
                 [
                     t.fixed(str(entry.seq), s.cell),
@@ -1550,35 +1609,106 @@ def _category_title(code: Any) -> str:
         return str(code or "")
 
 
+# Audit details a reader is not shown: the case reference (on every page) and internal ids
+# (the reader group a case was re-keyed for; who may read it is printed as a change).
+_AUDIT_HIDDEN = frozenset({"reference", "audience", "user_id"})
+
+# Yes/no details in words: (when yes, when no); None leaves that side out.
+_AUDIT_FLAGS: dict[str, tuple[str | None, str | None]] = {
+    "thumbnails": ("with thumbnails", "without thumbnails"),
+    "images": ("images shown", "images not shown"),
+    "pseudonymised": ("other pupils pseudonymised", "not pseudonymised"),
+    "password": ("protected with a password", "no password"),
+    "timestamped": ("timestamped by a timestamp server", "not timestamped"),
+    "same_as": ("same file as an earlier item", None),
+    "rekeyed": ("who may read it changed", None),
+}
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}\S*)?")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _action_words(action: str) -> str:
+    """An audit action SafeLog has no words for yet: 'case.some-thing' as 'Case: some thing'."""
+    kind, _, what = action.partition(".")
+    return f"{kind.capitalize()}: {what.replace('-', ' ')}" if what else action
+
+
+def _detail_words(key: str, value: Any) -> str | None:
+    """Any other detail in words, or None when it is for SafeLog's checks, not for reading
+    (an internal id, or a structure)."""
+    label = key.replace("_", " ")
+    if key.endswith(("_id", "_ids")):
+        return None
+    if isinstance(value, bool):
+        return f"{label}: {'yes' if value else 'no'}"
+    if isinstance(value, (int, float)):
+        return f"{label}: {value}"
+    if isinstance(value, list) and all(
+        isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value
+    ):
+        value = ", ".join(str(v) for v in value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if _UUID.search(text):
+        return None
+    if _ISO_TIME.fullmatch(text):
+        text = uk_when(text)
+    return f"{label}: {text}" if text else None
+
+
 def _audit_details(
-    details: dict[str, Any], evidence_numbers: dict[str, int], escalations: Iterable[dict[str, Any]]
+    details: dict[str, Any],
+    evidence_numbers: dict[str, int],
+    escalations: Iterable[dict[str, Any]],
+    reports: Mapping[str, int] | None = None,
 ) -> str:
+    """An audit entry's details in words: evidence and content reports by their numbers in
+    this file, yes/no as words, no internal ids."""
     titles = {e.get("route"): e.get("title") for e in escalations}
-    parts: list[str] = []
+    parts: list[str | None] = []
     for key, value in details.items():
-        if key == "reference":
+        if key in _AUDIT_HIDDEN:
             continue
         if key == "evidence_id":
             number = evidence_numbers.get(str(value))
             parts.append(f"evidence {number}" if number else "evidence (removed from view)")
+        elif key == "evidence_ids" and isinstance(value, list):
+            numbers = sorted(n for n in (evidence_numbers.get(str(v)) for v in value) if n)
+            gone = len(value) - len(numbers)
+            words = [f"evidence {', '.join(str(n) for n in numbers)}"] if numbers else []
+            if gone:
+                words.append(f"{_plural(gone, 'item')} removed from view")
+            parts.append(" and ".join(words) if words else "no evidence")
+        elif key == "report_id":
+            number = (reports or {}).get(str(value))
+            parts.append(f"content report {number}" if number else "a content report")
         elif key == "changed" and isinstance(value, list):
             parts.append("changed: " + ", ".join(_FIELD_WORDS.get(str(v), str(v)) for v in value))
         elif key == "route":
             parts.append(f"route: {titles.get(value) or value}")
         elif key == "sha256":
             parts.append(f"SHA-256 {value}")
-        elif key == "same_as":
-            if value:
-                parts.append("same file as an earlier item")
+        elif key in _AUDIT_FLAGS:
+            parts.append(_AUDIT_FLAGS[key][0 if value else 1])
         elif key == "size" and isinstance(value, int):
             parts.append(f"size {file_size(value)}")
-        elif key in ("version", "pages"):
-            parts.append(f"{key} {value}")
-        elif isinstance(value, (str, int, float)):
-            parts.append(f"{key.replace('_', ' ')}: {value}")
+        elif key == "version":
+            parts.append(f"version {value}")
+        elif key == "pages" and isinstance(value, int):
+            parts.append(_plural(value, "page"))
+        elif key == "attachments" and isinstance(value, int):
+            parts.append(f"{_plural(value, 'original')} attached")
+        elif key == "media_type":
+            parts.append(f"type {value}")
         else:
-            parts.append(f"{key.replace('_', ' ')}: {json.dumps(value, ensure_ascii=False)}")
-    return "; ".join(parts)
+            parts.append(_detail_words(key, value))
+    return "; ".join(p for p in parts if p)
 
 
 # -- rendering ------------------------------------------------------------------------------

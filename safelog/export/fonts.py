@@ -19,17 +19,24 @@ Limits, stated plainly: this is not the full Unicode bidirectional algorithm. A 
 paragraph in Arabic or Hebrew is laid out as runs of at most RTL_CHUNK characters, one per
 line, each read right to left, left-aligned. Digits end a right-to-left run. HarfBuzz's mark
 positioning is not kept: vowel marks (harakat) sit where the font puts them by default.
-A glyph with no Unicode presentation form falls back to its letter's isolated form. The
-text layer holds presentation forms in visual order (PDF readers such as poppler put them
-back in reading order; NFKC normalisation gives the letters as typed).
+A glyph with no Unicode presentation form falls back to its letter's isolated form.
+
+The text layer. What is drawn are presentation forms in visual order; each font's ToUnicode
+map says which letters each of them stands for (U+FEDF, lam's initial form, is lam, U+0644),
+so copying or searching gives the letters as typed, which PDF readers such as poppler put
+back in reading order. A ligature (lam-alef) stands for its letters in visual order too, as
+readers reverse the whole run. ReportLab 5 has no way to mark the runs with ActualText.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
+import re
 import threading
 import unicodedata
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from safelog.text import BIDI_CONTROLS
@@ -59,14 +66,64 @@ def font_path(name: str) -> Path:
     return Path(str(importlib.resources.files("safelog.resources") / "fonts" / _FILES[name]))
 
 
+def logical_letters(code_point: int) -> str:
+    """The letters a glyph drawn for `code_point` stands for in the text layer: a
+    presentation form's letters (in visual order, see the module's notes), anything else
+    itself."""
+    char = chr(code_point)
+    if char not in _FORMS:
+        return char
+    letters = unicodedata.normalize("NFKC", char)
+    if len(letters) > 1 and all(_rtl(c) for c in letters):
+        return letters[::-1]  # drawn in visual order: readers reverse the run, letters and all
+    return letters or char
+
+
+def _utf16_hex(text: str) -> str:
+    return text.encode("utf-16-be").hex().upper()
+
+
+_CMAP_ENTRY = re.compile(r"^<([0-9A-F]{2})> <([0-9A-F]{4,6})>$", re.M)
+
+
+def logical_cmap(cmap: str) -> str:
+    """A ToUnicode CMap made by ReportLab, with presentation forms mapped to their letters."""
+
+    def entry(match: re.Match[str]) -> str:
+        code_point = int(match.group(2), 16)
+        if chr(code_point) not in _FORMS:
+            return match.group(0)
+        return f"<{match.group(1)}> <{_utf16_hex(logical_letters(code_point))}>"
+
+    return _CMAP_ENTRY.sub(entry, cmap)
+
+
+@functools.cache
+def _font_class() -> type[Any]:
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    class LogicalTTFont(TTFont):
+        """ReportLab's TrueType font, whose text layer gives shaped Arabic as its letters."""
+
+        def addObjects(self, doc: Any) -> None:  # ReportLab's name
+            state = self.state.get(doc)  # ReportLab drops it in addObjects
+            count = len(state.subsets) if state is not None else 0
+            names = [self.getSubsetInternalName(n, doc)[1:] for n in range(count)]
+            super().addObjects(doc)
+            for name in names:
+                stream = doc.idToObject[doc.idToObject[name].ToUnicode.name]
+                stream.content = logical_cmap(stream.content)
+
+    return LogicalTTFont
+
+
 def _register(name: str) -> None:
     with _lock:
         if name in _registered:
             return
         from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
 
-        pdfmetrics.registerFont(TTFont(name, str(font_path(name))))
+        pdfmetrics.registerFont(_font_class()(name, str(font_path(name))))
         _registered.add(name)
 
 

@@ -73,7 +73,7 @@ def outcome_tab(qtbot: QtBot, context: Any, reference: str) -> Any:
             [pupil("Amy", "2012-05-01"), pupil("Ben", "2014-02-28")],
             "Retention review: 28 February 2039 — Child protection record: review 25 years "
             "after the youngest pupil's date of birth (IRMS Toolkit for Schools). Youngest "
-            "pupil born 2014-02-28.",
+            "pupil born 28 February 2014.",
         ),
         (
             "staff-online-conduct",

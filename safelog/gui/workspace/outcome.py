@@ -24,6 +24,7 @@ from safelog.domain.outcomes import (
     allowed_status_moves,
     outcome_choices,
 )
+from safelog.domain.retention import plain_date
 from safelog.errors import UserFacingError
 from safelog.gui.case_list import named, plain_label, status_label, uk_datetime
 from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, WorkspacePanel, text_box
@@ -66,8 +67,8 @@ def case_closed_at(detail: CaseDetail) -> datetime | None:
 
 
 def long_date(day: date) -> str:
-    """3 March 2049."""
-    return f"{day.day} {day:%B %Y}"
+    """3 March 2049 (in English whatever the locale, as the rule's own words)."""
+    return plain_date(day)
 
 
 def retention_text(retention: CaseRetention) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from safelog.domain.categories import CATEGORIES, Category, category_by_code
 from safelog.domain.retention import (
     RetentionDecision,
     add_years,
+    plain_date,
     retention_decision,
     retention_rule,
     review_date,
@@ -44,7 +46,7 @@ def test_add_years(start: date, years: int, expected: date) -> None:
             CP,
             {"pupil_dobs": [date(2010, 5, 1), date(2012, 2, 29), date(2011, 9, 30)]},
             date(2037, 3, 1),
-            "born 2012-02-29",
+            "born 29 February 2012.",
             id="cp-youngest-of-three-born-29-feb",
         ),
         pytest.param(
@@ -72,7 +74,7 @@ def test_add_years(start: date, years: int, expected: date) -> None:
             ALLEGATION,
             {"allegation_date": date(2026, 1, 10), "staff_dob": date(1964, 2, 29)},
             date(2036, 1, 10),
-            "10 years from the allegation on 2026-01-10",
+            "10 years from the allegation on 10 January 2026.",
             id="allegation-ten-years-later",
         ),
         pytest.param(
@@ -209,3 +211,22 @@ def test_every_category_has_a_rule(category: Category) -> None:
 
 def test_decision_is_a_value() -> None:
     assert RetentionDecision(date(2030, 1, 1), "x") == RetentionDecision(date(2030, 1, 1), "x")
+
+
+def test_the_rules_words_give_dates_as_people_write_them() -> None:
+    """The reason shown with a review date (GUI, case file) has no ISO dates in it; the CLI's
+    JSON keeps its ISO `review_on` (tests/unit/vault/test_case_review_dates.py)."""
+    assert plain_date(date(2013, 3, 14)) == "14 March 2013"
+    assert plain_date(date(2012, 2, 29)) == "29 February 2012"
+    decisions = [
+        retention_decision(CP, pupil_dobs=[date(2013, 3, 14), date(2010, 1, 2)]),
+        retention_decision(
+            ALLEGATION, allegation_date=date(2026, 1, 10), staff_dob=date(1964, 2, 29)
+        ),
+        retention_decision(ALLEGATION, allegation_date=date(2026, 1, 10)),
+        retention_decision(OTHER, closed_on=date(2026, 6, 1)),
+    ]
+    for decision in decisions:
+        assert decision is not None
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", decision.rule), decision.rule
+    assert decisions[0] is not None and "Youngest pupil born 14 March 2013." in decisions[0].rule

@@ -11,7 +11,18 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from export_support import ARABIC, CHINESE, LATIN, POLISH, WELSH, bomb_png, flat, screenshot
+from export_support import (
+    ARABIC,
+    CHINESE,
+    LATIN,
+    POLISH,
+    WELSH,
+    bomb_png,
+    flat,
+    needs_tools,
+    pdftotext,
+    screenshot,
+)
 
 from safelog.export import fonts
 from safelog.export.casefile import (
@@ -72,6 +83,32 @@ def test_arabic_runs_are_shaped_and_kept_together() -> None:
     assert unicodedata.normalize("NFKC", shaped)[::-1] == ARABIC  # NFKC: no-break space → space
     # Lam + alef must become the single lam-alef ligature.
     assert fonts.shape_rtl("لا") == "\ufefb"
+
+
+def test_presentation_forms_stand_for_their_letters_in_the_text_layer() -> None:
+    assert fonts.logical_letters(0xFEDF) == "\u0644"  # lam, initial form: lam
+    assert fonts.logical_letters(0xFEFB) == "\u0627\u0644"  # lam-alef, drawn in visual order
+    assert fonts.logical_letters(ord("A")) == "A" and fonts.logical_letters(0x0644) == "\u0644"
+    cmap = "2 beginbfchar\n<00> <0041>\n<01> <FEDF>\n<02> <FEFB>\nendbfchar"
+    assert fonts.logical_cmap(cmap) == (
+        "2 beginbfchar\n<00> <0041>\n<01> <0644>\n<02> <06270644>\nendbfchar"
+    )
+
+
+def test_arabic_reads_back_as_typed_from_the_text_layer(tmp_path: Path) -> None:
+    """Searching a case file for an Arabic name finds it: the text layer gives the letters
+    typed, in reading order, not presentation forms (pdftotext, no normalising)."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    needs_tools()
+    fonts.register_fonts()
+    out = tmp_path / "arabic.pdf"
+    style = ParagraphStyle("arabic", fontName=fonts.SANS, fontSize=12)
+    SimpleDocTemplate(str(out)).build([Paragraph(fonts.markup(f"{ARABIC} said لا سلام"), style)])
+    text = pdftotext(out)
+    assert ARABIC in text and "لا سلام" in text
+    assert not [c for c in text if 0xFB50 <= ord(c) <= 0xFEFF]
 
 
 def test_a_long_right_to_left_paragraph_is_broken_into_lines() -> None:
