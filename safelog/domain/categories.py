@@ -22,6 +22,7 @@ from safelog.domain.routes import Condition, Route, RouteRule
 from safelog.errors import InvalidInput
 
 __all__ = [
+    "ABOUT_HEAD_GUIDANCE",
     "CATEGORIES",
     "Category",
     "UnknownCategory",
@@ -45,19 +46,55 @@ class Category:
     blocks_image_import: bool
     guidance: str  # for the person reporting: plain words, references taken out
     routes: tuple[RouteRule, ...]
+    # The guidance when the concern is about the headteacher, for a category whose
+    # `guidance` has the headteacher decide or approve: the chair of governors does instead
+    # (KCSIE Part 4; 001 5(ii); 004 9.2). Empty when `guidance` does not name the head.
+    head_guidance: str = ""
     # The references that were in the guidance text, in order (see the module note).
     guidance_refs: tuple[str, ...] = field(default=(), init=False)
+    head_guidance_refs: tuple[str, ...] = field(default=(), init=False)
 
     def __post_init__(self) -> None:
         plain, refs = split_policy_refs(self.guidance)
         object.__setattr__(self, "guidance", plain)
         object.__setattr__(self, "guidance_refs", refs)
+        plain, refs = split_policy_refs(self.head_guidance)
+        object.__setattr__(self, "head_guidance", plain)
+        object.__setattr__(self, "head_guidance_refs", refs)
 
     @property
     def policy(self) -> str:
         """The policy line for the DSL: every section this category's rules rest on."""
         refs = list(dict.fromkeys((*self.guidance_refs, *self.policy_refs)))
         return "Policy: " + "; ".join(refs)
+
+    def guidance_for(self, *, about_headteacher: bool) -> str:
+        """The guidance to show for one concern. On a concern about the headteacher it
+        never has the headteacher decide, approve or be told: it names the chair of
+        governors, who handles such concerns, instead."""
+        if not about_headteacher:
+            return self.guidance
+        if self.head_guidance:
+            return self.head_guidance
+        return ABOUT_HEAD_GUIDANCE + " " + self.guidance
+
+    def policy_for(self, *, about_headteacher: bool) -> str:
+        """The DSL's policy line for one concern: on a concern about the headteacher, with
+        the sections that send it to the chair of governors."""
+        if not about_headteacher:
+            return self.policy
+        refs = (*self.head_guidance_refs, *self.guidance_refs, *self.policy_refs, *_HEAD_REFS)
+        return "Policy: " + "; ".join(dict.fromkeys(refs))
+
+
+# What a concern about the headteacher adds to a category's guidance (001 5(ii); 002 8.1;
+# 004 9.2; KCSIE Part 4): said plainly, for the person reporting.
+ABOUT_HEAD_GUIDANCE = (
+    "This concern is about the headteacher, so it goes to the chair of governors (in a "
+    "trust, also the CEO), who decides what happens, not to the headteacher. Do not tell the "
+    "headteacher about it."
+)
+_HEAD_REFS = ("001 5(ii)", "002 8.1", "004 9.2", "KCSIE Part 4")
 
 
 # A parenthesised reference: a seed policy section ("000 9.2", "001 4(i)", "003 5.6,
@@ -99,6 +136,19 @@ _UKCIS_IMAGES = (
 )
 
 _IMAGES_TO_HEAD = "Where indecent images of children are found, the headteacher is told immediately"
+
+
+def _ceop(reason: str, *refs: str) -> RouteRule:
+    """CEOP: the seed policies do not name it, so it is only ever offered (never required),
+    where a child may have been sexually abused or groomed online."""
+    return RouteRule(
+        Route.CEOP,
+        required=False,
+        reason=reason,
+        policy_refs=refs,
+        when=(Condition.ONLINE_SEXUAL_ABUSE,),
+    )
+
 
 _CONDUCT_EVIDENCE = (
     "Keep the evidence: take screen prints of messages or web pages and record the time, "
@@ -370,6 +420,14 @@ _CATEGORIES: tuple[Category, ...] = (
             "staff policy and the disciplinary policy (004 9.2). At the end, record the "
             "outcome: substantiated, false, malicious, unsubstantiated or unfounded."
         ),
+        head_guidance=(
+            "This is a concern about the headteacher: record facts, not opinions, and do not "
+            "investigate or tell the headteacher yourself. The chair of governors (in a trust, "
+            "the chair of local governors and the CEO) decides the course of action under the "
+            "staff code of conduct, the allegations against staff policy and the disciplinary "
+            "policy (004 9.2; 001 5(ii)). At the end, record the outcome: substantiated, "
+            "false, malicious, unsubstantiated or unfounded."
+        ),
         routes=(
             RouteRule(
                 Route.HEADTEACHER,
@@ -452,6 +510,11 @@ _CATEGORIES: tuple[Category, ...] = (
                 policy_refs=("UKCIS",),
                 when=(Condition.OWN_IMAGES_ONLINE,),
             ),
+            _ceop(
+                "Where an adult has groomed, coerced or blackmailed the child, it can also be "
+                "reported to CEOP, alongside the police",
+                "UKCIS",
+            ),
             RouteRule(
                 Route.LADO,
                 required=True,
@@ -513,6 +576,11 @@ _CATEGORIES: tuple[Category, ...] = (
                 policy_refs=("KCSIE Part 1", "000 7.1"),
                 when=(Condition.SIGNIFICANT_HARM,),
             ),
+            _ceop(
+                "An adult asking a child online for images is grooming: it can also be "
+                "reported to CEOP, alongside the police",
+                "UKCIS",
+            ),
             RouteRule(
                 Route.REPORT_REMOVE,
                 required=False,
@@ -537,6 +605,12 @@ _CATEGORIES: tuple[Category, ...] = (
             "Follow the school's normal safeguarding procedures under the Prevent duty: tell "
             "the headteacher and discuss it with the DSL immediately (000 10.6). If anyone is "
             "at immediate risk, ring 999."
+        ),
+        head_guidance=(
+            "Follow the school's normal safeguarding procedures under the Prevent duty. The "
+            "concern is about the headteacher, so tell the chair of governors instead, and "
+            "discuss it with the DSL immediately (000 10.6; 001 5(ii)). Do not tell the "
+            "headteacher. If anyone is at immediate risk, ring 999."
         ),
         routes=(
             RouteRule(
@@ -640,6 +714,12 @@ _CATEGORIES: tuple[Category, ...] = (
                 policy_refs=("UKCIS",),
                 when=(Condition.OWN_IMAGES_ONLINE,),
             ),
+            _ceop(
+                "Online sexual abuse or grooming can also be reported to CEOP, alongside the "
+                "police and children's social care",
+                "004 9.1",
+                "UKCIS",
+            ),
             RouteRule(
                 Route.LADO,
                 required=True,
@@ -663,6 +743,11 @@ _CATEGORIES: tuple[Category, ...] = (
         guidance=(
             "Do not respond without the headteacher's express approval (004 8.1.9). Take a "
             "screen print and record the date, time and site."
+        ),
+        head_guidance=(
+            "The concern is about the headteacher, so do not respond without the express "
+            "approval of the chair of governors (004 8.1.9; 001 5(ii)). Do not tell the "
+            "headteacher about it. Take a screen print and record the date, time and site."
         ),
         routes=(
             RouteRule(

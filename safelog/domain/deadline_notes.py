@@ -64,6 +64,7 @@ _ROUTE_SUBJECTS: Mapping[Route, str] = {
     Route.SOCIAL_CARE: "The children's social care referral deadline",
     Route.PLATFORM_REPORT: "The deadline to report it to the platform",
     Route.REPORT_REMOVE: "The Report Remove deadline",
+    Route.CEOP: "The deadline to report it to CEOP",
 }
 
 

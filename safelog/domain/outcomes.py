@@ -5,7 +5,7 @@ Enum values are stable strings: they are stored and used by the CLI and JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -23,6 +23,7 @@ __all__ = [
     "outcome_choices",
     "person_kinds",
     "person_roles",
+    "pupil_is_victim",
 ]
 
 
@@ -211,3 +212,11 @@ def person_kinds() -> tuple[PersonKind, ...]:
 
 def person_roles() -> tuple[PersonRole, ...]:
     return tuple(PersonRole)
+
+
+def pupil_is_victim(people: Iterable[Mapping[str, object]]) -> bool:
+    """Is any person in the case a pupil whose role in it is victim? With a concern about a
+    member of staff, that is an allegation of harm to a child (KCSIE Part 4)."""
+    return any(
+        p.get("kind") == PersonKind.PUPIL and p.get("role") == PersonRole.VICTIM for p in people
+    )

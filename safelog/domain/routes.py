@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from safelog.domain.categories import Category
 
 __all__ = [
+    "BARRED_ON_HEAD_CASE",
     "ROUTES",
     "Condition",
     "DeadlineKind",
@@ -30,9 +31,11 @@ __all__ = [
     "RouteInfo",
     "RouteRule",
     "SuggestedRoute",
+    "barred_routes",
     "format_refs",
     "route_info",
     "routes_for",
+    "said_in_safelog",
 ]
 
 
@@ -48,6 +51,7 @@ class Route(StrEnum):
     SOCIAL_CARE = "social-care"
     PLATFORM_REPORT = "platform-report"
     REPORT_REMOVE = "report-remove"
+    CEOP = "ceop"
 
 
 class DeadlineKind(StrEnum):
@@ -200,6 +204,24 @@ _ROUTE_INFO: tuple[RouteInfo, ...] = (
         policy_refs=("UKCIS",),
         note="The young person makes the report themselves; staff can help them do it.",
     ),
+    # The seed policies do not name CEOP; it is offered as an optional route where a child
+    # may have been sexually abused or groomed online, never instead of the police or
+    # children's social care.
+    RouteInfo(
+        route=Route.CEOP,
+        title="CEOP (National Crime Agency)",
+        who_is_told=(
+            "The National Crime Agency's CEOP Safety Centre (Child Exploitation and Online "
+            "Protection), through its online report form"
+        ),
+        deadline=NO_DEADLINE,
+        reference_label="CEOP report reference",
+        policy_refs=("UKCIS",),
+        note=(
+            "Optional: the school's policies do not require it. It does not replace the "
+            "police or children's social care; ring 999 if a child is in immediate danger."
+        ),
+    ),
 )
 
 ROUTES: Mapping[Route, RouteInfo] = MappingProxyType({i.route: i for i in _ROUTE_INFO})
@@ -228,6 +250,7 @@ class Condition(StrEnum):
     UKCIS_REFERRAL = "ukcis-referral"
     OWN_IMAGES_ONLINE = "own-images-online"
     CONTENT_ONLINE = "content-online"
+    ONLINE_SEXUAL_ABUSE = "online-sexual-abuse"
 
     @property
     def label(self) -> str:
@@ -261,6 +284,9 @@ _CONDITION_LABELS: Mapping[Condition, str] = MappingProxyType(
         ),
         Condition.OWN_IMAGES_ONLINE: "a young person's own nude or semi-nude images are online",
         Condition.CONTENT_ONLINE: "the content is still online and breaks the site's rules",
+        Condition.ONLINE_SEXUAL_ABUSE: (
+            "a child may have been sexually abused, groomed, coerced or blackmailed online"
+        ),
     }
 )
 
@@ -336,16 +362,38 @@ _HEADTEACHER_TO_CHAIR = SuggestedRoute(
 )
 
 
+# KCSIE Part 4: an allegation that an adult working with children harmed a child, or may
+# pose a risk to children, goes to the LADO when it meets the harm threshold, whatever kind
+# of concern it was logged as. So a concern about a member of staff with a pupil as victim
+# is offered the LADO in every category; the category's own LADO rule wins where it is
+# stronger. Whether the threshold is met stays the user's judgement.
+_STAFF_HARMED_PUPIL_TO_LADO = RouteRule(
+    Route.LADO,
+    required=False,
+    reason=(
+        "A pupil is a victim in a concern about a member of staff: an allegation that meets "
+        "the harm threshold is referred to the LADO within one working day"
+    ),
+    policy_refs=("KCSIE Part 4", "004 2.3"),
+    when=(Condition.ABOUT_STAFF, Condition.HARM_THRESHOLD),
+)
+
+
 def routes_for(
-    category: Category, *, about_headteacher: bool, about_staff: bool
+    category: Category,
+    *,
+    about_headteacher: bool,
+    about_staff: bool,
+    pupil_victim: bool = False,
 ) -> list[SuggestedRoute]:
     """The routes to show for a concern in `category`, required ones first.
 
     A concern about the headteacher is a concern about staff, and goes to the chair of
     governors: the headteacher route is never returned for it. A concern about staff
     goes to the headteacher; the category's rules add the LADO where an allegation of
-    harm to a child is in scope. A category that is itself an allegation against staff
-    counts as being about staff.
+    harm to a child is in scope, and any concern about staff with a pupil as a victim
+    (`pupil_victim`) is offered the LADO too. A category that is itself an allegation
+    against staff counts as being about staff.
     """
     about_staff = about_staff or about_headteacher or category.allegation_against_staff
     facts = {
@@ -362,7 +410,10 @@ def routes_for(
         elif suggestion._strength > current[1]._strength:
             chosen[suggestion.route] = (current[0], suggestion)
 
-    for position, rule in enumerate(category.routes):
+    rules = category.routes
+    if pupil_victim:
+        rules = (*rules, _STAFF_HARMED_PUPIL_TO_LADO)
+    for position, rule in enumerate(rules):
         if not all(facts[c] for c in rule.when if c.decided_by_safelog):
             continue
         only_if = tuple(c for c in rule.when if not c.decided_by_safelog)
@@ -400,3 +451,38 @@ def routes_for(
         key=lambda item: (not item[1].required, bool(item[1].only_if), item[0]),
     )
     return [suggestion for _, suggestion in ordered]
+
+
+def barred_routes(*, about_headteacher: bool) -> frozenset[Route]:
+    """Routes that must not be recorded on a case: those that would tell someone the case is
+    hidden from. On a concern about the headteacher that is the headteacher route.
+
+    Recording "told the headteacher" there would be false (SafeLog's keys keep the
+    headteacher out, so they cannot have been told "in SafeLog") and would record a
+    tip-off of the subject of an allegation as if it were an escalation, which KCSIE Part 4
+    warns against: the chair of governors manages the allegation and consults the LADO
+    before the headteacher is told anything. Telling the headteacher, when the chair decides
+    to after that, is a decision with its reason (or a chronology entry), not a route."""
+    if not about_headteacher:
+        return frozenset()
+    hidden = ROUTES[Route.CHAIR_OF_GOVERNORS].hidden_from
+    return frozenset(r for r, info in ROUTES.items() if info.informs_role in hidden)
+
+
+BARRED_ON_HEAD_CASE = (
+    "This concern is about the headteacher, so telling the headteacher is not an escalation "
+    "route: the chair of governors handles it, and the headteacher cannot read this case in "
+    "SafeLog. Do not tell the headteacher before the LADO has been consulted (KCSIE Part 4). "
+    "If the headteacher is later told about the allegation, record that as a decision, with "
+    "the reason and the LADO's advice."
+)
+
+
+def said_in_safelog(route: Route, *, about_headteacher: bool) -> bool:
+    """Can "told in SafeLog" be true on this route? Only for a route that brings a SafeLog
+    role into the case, and not one the case is hidden from: the police or the LADO are
+    never told "in SafeLog", and neither is the headteacher on a case about them."""
+    info = ROUTES[route]
+    return info.informs_role is not None and route not in barred_routes(
+        about_headteacher=about_headteacher
+    )

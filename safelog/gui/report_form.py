@@ -634,6 +634,7 @@ class ReportConcernDialog(QDialog):
             plain_label("The person a concern is about can never read it.", box, role="muted")
         )
         self.about_head.toggled.connect(self.about_head_note.setVisible)
+        self.about_head.toggled.connect(lambda _on: self._show_guidance())
         return box
 
     def _done_section(self, parent: QWidget) -> QGroupBox:
@@ -667,17 +668,27 @@ class ReportConcernDialog(QDialog):
         category = category_by_code(code)
         self.category_help.setText(category.description)
         self.category_help.show()
-        self.category_guidance.setText(category.guidance)
+        self._show_guidance()
         self.category_guidance.setProperty(
             "role", "warning" if category.blocks_image_import else "notice"
         )
         self.category_guidance.style().unpolish(self.category_guidance)
         self.category_guidance.style().polish(self.category_guidance)
         self.category_guidance.show()
-        self.category_policy.setText(category.policy)
         self.category_policy.setVisible(Role.DSL in self._me.roles)
         set_invalid(self.category, False)
         self.evidence.category_changed()
+
+    def _show_guidance(self) -> None:
+        """The chosen category's guidance and policy line, for this concern: on a concern
+        about the headteacher they name the chair of governors, not the headteacher."""
+        code = self.category.currentData()
+        if not code:
+            return
+        category = category_by_code(code)
+        about_head = self.about_head.isChecked()
+        self.category_guidance.setText(category.guidance_for(about_headteacher=about_head))
+        self.category_policy.setText(category.policy_for(about_headteacher=about_head))
 
     def _pictures_blocked(self) -> str | None:
         """The chosen category's guidance when it blocks pictures (UKCIS), else None."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from safelog.domain.categories import category_by_code
 from safelog.domain.deadlines import LONDON, due_at
-from safelog.domain.outcomes import CaseStatus
+from safelog.domain.outcomes import CaseStatus, pupil_is_victim
 from safelog.domain.routes import Route, route_info, routes_for
 from safelog.vault.case_schema import CaseField, CaseFields, EscalationRecord
 from safelog.vault.records import CaseDetail
@@ -16,10 +16,12 @@ from safelog.vault.records import CaseDetail
 
 def _suggestions(fields: CaseFields) -> list[Any]:
     category = category_by_code(fields[CaseField.CATEGORY])
+    people = fields.get(CaseField.PEOPLE) or []
     return routes_for(
         category,
         about_headteacher=bool(fields.get(CaseField.ABOUT_HEADTEACHER)),
         about_staff=bool(fields.get(CaseField.SUBJECTS)),
+        pupil_victim=pupil_is_victim(people),
     )
 
 

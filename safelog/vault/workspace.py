@@ -10,7 +10,7 @@ from datetime import date, datetime
 from safelog.domain.categories import category_by_code
 from safelog.domain.outcomes import CaseStatus, outcome_choices
 from safelog.domain.roles import Role
-from safelog.domain.routes import Route
+from safelog.domain.routes import BARRED_ON_HEAD_CASE, Route, barred_routes
 from safelog.errors import AccessDenied, InvalidInput
 from safelog.text import optional_text, required_text
 from safelog.vault.case_engine import amend_case, checked_move, open_case, read_case, stamp
@@ -155,7 +155,7 @@ def record_escalation(
     """Record who was told on a route, when, how, their reference and response; or that
     the route was not needed, with the reason."""
     try:
-        Route(route)
+        chosen = Route(route)
     except ValueError:
         raise InvalidInput(f"'{route}' is not an escalation route.") from None
     recorded = stamp(session)
@@ -176,6 +176,11 @@ def record_escalation(
         }
 
     def compute(fields: CaseFields) -> CaseFields:
+        # On a concern about the headteacher, "told the headteacher" is refused whoever
+        # asks (the GUI does not offer it): see `barred_routes`.
+        about_head = bool(fields.get(CaseField.ABOUT_HEADTEACHER))
+        if chosen in barred_routes(about_headteacher=about_head):
+            raise InvalidInput(BARRED_ON_HEAD_CASE)
         escalations = dict(fields.get(CaseField.ESCALATIONS) or {})
         escalations[route] = record
         changes: CaseFields = {CaseField.ESCALATIONS: escalations}

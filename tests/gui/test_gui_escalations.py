@@ -186,3 +186,108 @@ def test_finding_out_it_is_about_the_headteacher_rekeys_at_once(
         history.table.item(last, c).text() for c in range(history.table.columnCount())
     )
     assert "Dana DSL" in row_text and "who can read it changed" in row_text
+
+
+def test_a_case_about_the_head_opened_by_the_chair_names_the_chair_and_never_tells_the_head(
+    qtbot: QtBot, desk: Desk, school: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: the guidance named the headteacher as the one who decides, and the chair
+    could record "told the headteacher (In SafeLog)" with no warning."""
+    reference = new_case(
+        school, "Sam Staff", category="staff-online-conduct", subjects=["Hugh Head"]
+    )
+    chair = desk.sign_in("Chris Chair")
+    workspace = open_workspace(qtbot, chair, reference)
+
+    # The guidance on the summary names the chair of governors, not the headteacher.
+    summary = workspace.summary_tab.text()
+    assert "Guidance: This is a concern about the headteacher" in summary
+    assert "The chair of governors" in summary and "decides the course of action" in summary
+    assert "headteacher decides" not in summary
+
+    # "Headteacher" is not offered as a route to record, and the panel says why.
+    panel = workspace.escalations_panel
+    workspace.tabs.setCurrentWidget(panel)
+    assert "headteacher" not in routes(panel.table)
+    offered = [panel.other_route.itemData(i) for i in range(panel.other_route.count())]
+    assert "headteacher" not in offered and "prevent" in offered
+    assert panel.head_note.isVisible()
+    assert "LADO" in panel.head_note.text() and "decision" in panel.head_note.text()
+
+    # The chair's own route may be recorded "In SafeLog"; an outside body may not.
+    opened: list[EscalationDialog] = []
+    monkeypatch.setattr(EscalationDialog, "launch", lambda self: opened.append(self) or self.show())
+    panel.table.selectRow(routes(panel.table).index("chair-of-governors"))
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    [own] = opened
+    ways = [own.how.itemText(i) for i in range(own.how.count())]
+    assert "In SafeLog" in ways
+    own.reject()
+    panel.other_route.setCurrentIndex(panel.other_route.findData("prevent"))
+    qtbot.mouseClick(panel.other_button, Qt.MouseButton.LeftButton)
+    prevent = opened[-1]
+    assert "In SafeLog" not in [prevent.how.itemText(i) for i in range(prevent.how.count())]
+    prevent.reject()
+
+    # Even a dialog for the headteacher route, made by hand, does not offer "In SafeLog",
+    # refuses it if typed, and the vault refuses the route whatever way is written.
+    head_item = {"route": "headteacher", "title": "Headteacher", "reason": ""}
+    dialog = EscalationDialog(
+        chair, panel, item=head_item, save=workspace.save, about_headteacher=True
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert "In SafeLog" not in [dialog.how.itemText(i) for i in range(dialog.how.count())]
+    qtbot.keyClicks(dialog.told, "Hugh Head")
+    dialog.how.setEditText("In SafeLog")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "cannot have been told in SafeLog" in dialog.error.text()
+    dialog.how.setEditText("In person")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "about the headteacher" in dialog.error.text(), timeout=LOAD_MS)
+    assert dialog.isVisible()
+
+    check = school.unlock("Chris Chair")
+    assert "headteacher" not in (show_case(check, reference).fields.get("escalations") or {})
+
+
+def test_a_case_not_about_the_head_still_offers_the_headteacher(
+    qtbot: QtBot, desk: Desk, school: Any
+) -> None:
+    reference = new_case(school, "Sam Staff", category="adverse-criticism")
+    workspace = open_workspace(qtbot, desk.sign_in("Dana DSL"), reference)
+    panel = workspace.escalations_panel
+    workspace.tabs.setCurrentWidget(panel)
+    assert "headteacher" in routes(panel.table)
+    assert not panel.head_note.isVisible()
+    assert "headteacher's express approval" in workspace.summary_tab.text()
+
+
+def test_a_pupil_victim_of_a_member_of_staff_offers_the_lado_in_the_panel(
+    qtbot: QtBot, desk: Desk, school: Any
+) -> None:
+    """Issue 11: only "staff online conduct" offered the LADO; now any category does when a
+    member of staff is concerned and a pupil is a victim."""
+    reference = new_case(
+        school,
+        "Sam Staff",
+        category="cyberbullying-staff",
+        subjects=["Tess Teacher"],
+        people=[{"name": "Amira Khan", "kind": "pupil", "role": "victim"}],
+    )
+    workspace = open_workspace(qtbot, desk.sign_in("Dana DSL"), reference)
+    panel = workspace.escalations_panel
+    row = routes(panel.table).index("lado")
+    assert panel.table.item(row, 1).text() == "Consider"
+    assert "harm threshold" in panel.table.item(row, 2).text()
+
+
+def test_a_grooming_disclosure_offers_ceop(qtbot: QtBot, desk: Desk, school: Any) -> None:
+    reference = new_case(school, "Sam Staff", category="online-abuse-disclosure")
+    workspace = open_workspace(qtbot, desk.sign_in("Dana DSL"), reference)
+    panel = workspace.escalations_panel
+    row = routes(panel.table).index("ceop")
+    assert panel.table.item(row, 1).text() == "Consider"
+    panel.table.selectRow(row)
+    details = panel.details.text()
+    assert "CEOP Safety Centre" in details and "CEOP report reference" in details

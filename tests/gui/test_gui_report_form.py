@@ -397,3 +397,24 @@ def test_fixing_a_date_of_birth_takes_the_error_away(qtbot: QtBot, desk: Desk) -
     qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
     assert dialog.people.rowCount() == 2
     assert not dialog.error.isVisible() and not dialog.person_birth.property("invalid")
+
+
+def test_guidance_names_the_chair_when_the_concern_is_about_the_headteacher(
+    qtbot: QtBot, desk: Desk
+) -> None:
+    """Issue 11: "the headteacher decides" was still shown with the headteacher box ticked."""
+    dialog = open_form(qtbot, desk.sign_in("Dana DSL"))
+    choose(dialog.category, "staff-online-conduct")
+    assert "The headteacher decides" in dialog.category_guidance.text()
+    dialog.about_head.setChecked(True)
+    guidance = dialog.category_guidance.text()
+    assert "headteacher decides" not in guidance
+    assert "The chair of governors" in guidance and "decides the course of action" in guidance
+    assert "001 5(ii)" in dialog.category_policy.text()
+    # Another kind of concern about the head leads with the chair too.
+    choose(dialog.category, "cyberbullying-pupil")
+    assert dialog.category_guidance.text().startswith(
+        "This concern is about the headteacher, so it goes to the chair of governors"
+    )
+    dialog.about_head.setChecked(False)
+    assert "chair of governors" not in dialog.category_guidance.text()

@@ -142,3 +142,43 @@ def test_search_matches_every_word_in_any_field_any_case():
     assert index.matching("2026 request") == [2]
     assert index.matching("") == [0, 1, 2]
     assert index.matching("nothing") == []
+
+
+def test_told_the_headteacher_is_refused_on_a_concern_about_the_headteacher(school):
+    """Issue 11: the headteacher cannot read the case, and must not be tipped off; the
+    record would be false. Nothing is written."""
+    report = {**REPORT, "category": "staff-online-conduct", "subjects": ["Hugh Head"]}
+    reference = add_case(school.unlock("Sam Staff"), CaseInput.from_json(report))
+    chair = school.unlock("Chris Chair")
+    before = len(show_case(chair, reference).versions)
+    with pytest.raises(InvalidInput, match="chair of governors handles it"):
+        record_escalation(chair, reference, "headteacher", told="Hugh Head", how="In SafeLog")
+    with pytest.raises(InvalidInput, match="about the headteacher"):
+        record_escalation(chair, reference, "headteacher", not_needed_reason="n/a")
+    detail = show_case(chair, reference)
+    assert len(detail.versions) == before
+    assert "headteacher" not in (detail.get("escalations") or {})
+    # The chair's own route, and the LADO, are recorded as usual.
+    record_escalation(chair, reference, "chair-of-governors", told="Chris Chair", how="In SafeLog")
+    record_escalation(chair, reference, "lado", told="Duty LADO", reference_number="L-9")
+    routes = {e["route"]: e for e in escalations_for(show_case(chair, reference))}
+    assert routes["lado"]["reference"] == "L-9"
+    assert "headteacher" not in routes
+
+
+def test_a_pupil_victim_in_a_concern_about_staff_brings_the_lado(school):
+    report = {
+        **REPORT,
+        "category": "cyberbullying-staff",
+        "subjects": ["Tess Teacher"],
+        "people": [{"name": "Amira", "kind": "pupil", "role": "victim"}],
+    }
+    reference = add_case(school.unlock("Sam Staff"), CaseInput.from_json(report))
+    dsl = school.unlock("Dana DSL")
+    routes = {e["route"]: e for e in escalations_for(show_case(dsl, reference))}
+    assert not routes["lado"]["required"]
+    assert "harm threshold" in routes["lado"]["reason"]
+    # Without the pupil victim, that category has no LADO route.
+    plain = {**report, "people": [{"name": "Amira", "kind": "pupil", "role": "witness"}]}
+    other = add_case(school.unlock("Sam Staff"), CaseInput.from_json(plain))
+    assert "lado" not in {e["route"] for e in escalations_for(show_case(dsl, other))}

@@ -45,7 +45,7 @@ from safelog.gui.workspace.history import HistoryPanel
 from safelog.gui.workspace.outcome import OutcomePanel
 from safelog.gui.workspace.panel import CaseView, SaveOp, WorkspacePanel
 from safelog.gui.workspace.people import PeoplePanel
-from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel
+from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel, case_guidance
 from safelog.vault.directory import ENROLLED
 from safelog.vault.records import CaseDetail
 
@@ -431,6 +431,7 @@ class CaseWorkspace(QWidget):
             names=view.names,
             about_headteacher=bool(fields.get("about_headteacher")),
             evidence=detail.evidence,
+            guidance=case_guidance(fields),
         )
         for panel in self.panels:
             panel.show_case(view)

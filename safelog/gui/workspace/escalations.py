@@ -25,7 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.deadlines import DeadlineState, deadline_state
-from safelog.domain.routes import ROUTES, DeadlineKind, Route, route_info
+from safelog.domain.routes import (
+    BARRED_ON_HEAD_CASE,
+    ROUTES,
+    DeadlineKind,
+    Route,
+    barred_routes,
+    route_info,
+    said_in_safelog,
+)
 from safelog.gui.case_list import (
     from_qdatetime,
     named,
@@ -52,6 +60,15 @@ if TYPE_CHECKING:
     from safelog.vault.session import Session
 
 HOW = ("Phone", "Email", "In person", "Online form", "Letter", "In SafeLog")
+IN_SAFELOG = "In SafeLog"
+
+
+def how_choices(route: Route, *, about_headteacher: bool) -> tuple[str, ...]:
+    """The ways someone can have been told on this route. "In SafeLog" only where SafeLog
+    can have told them: never an outside body, nor the headteacher on a case about them."""
+    if said_in_safelog(route, about_headteacher=about_headteacher):
+        return HOW
+    return tuple(h for h in HOW if h != IN_SAFELOG)
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -121,11 +138,13 @@ class EscalationDialog(QDialog):
         *,
         item: dict[str, Any],
         save: Saver,
+        about_headteacher: bool = False,
     ) -> None:
         super().__init__(parent)
         self.context = context
         self.item = item
         self.save = save
+        self.about_headteacher = about_headteacher
         self.setWindowTitle("Record an escalation")
         self.setModal(True)
         layout = QVBoxLayout(self)
@@ -147,7 +166,7 @@ class EscalationDialog(QDialog):
         self.told.setPlaceholderText("Name and role, e.g. PC Jones, or Duty LADO")
         self.how = named(QComboBox(self.done_form), "How they were told")
         self.how.setEditable(True)
-        self.how.addItems(HOW)
+        self.how.addItems(how_choices(Route(item["route"]), about_headteacher=about_headteacher))
         line_edit = self.how.lineEdit()
         if line_edit is not None:
             named(line_edit, "How they were told")
@@ -221,6 +240,15 @@ class EscalationDialog(QDialog):
                 self.told.setFocus()
                 return
             how = self.how.currentText().strip()
+            if how.casefold() == IN_SAFELOG.casefold() and not said_in_safelog(
+                Route(route), about_headteacher=self.about_headteacher
+            ):
+                self.error.show_error(
+                    f"{self.item['title']} cannot have been told in SafeLog: say how they "
+                    "were told (phone, email, in person, letter)."
+                )
+                self.how.setFocus()
+                return
             when = from_qdatetime(self.when.dateTime())
             if when > self.context.clock():
                 self.error.show_error("The time is in the future. Check the date and time.")
@@ -306,6 +334,11 @@ class EscalationsPanel(WorkspacePanel):
         row.addWidget(self.other_route)
         row.addWidget(self.other_button)
         layout.addLayout(row)
+        # On a concern about the headteacher, why "Headteacher" is not a route to record.
+        self.head_note = plain_label(BARRED_ON_HEAD_CASE, self, role="notice")
+        named(self.head_note, "Why the headteacher is not a route for this case")
+        self.head_note.hide()
+        layout.addWidget(self.head_note)
         self.notice = Notice(self)
         layout.addWidget(self.notice)
         self.record_button.clicked.connect(self.record_selected)
@@ -343,9 +376,18 @@ class EscalationsPanel(WorkspacePanel):
         )
         self.record_button.setVisible(view.can_edit)
         listed = {e["route"] for e in items}
+        # Issue 11: on a concern about the headteacher, "told the headteacher" is not
+        # offered at all, rather than offered with a warning. A DSL or chair recording that
+        # route would mean "escalated to the headteacher", which is false (SafeLog's keys
+        # keep the head out) and is the tip-off KCSIE Part 4 warns against. When the chair,
+        # after consulting the LADO, does tell the headteacher of the allegation, that is a
+        # decision with its reason (the Decisions tab), which is what the note says; the
+        # vault refuses the route too (vault/workspace.py).
+        barred = self._barred()
+        self.head_note.setVisible(bool(barred) and view.can_edit)
         self.other_route.clear()
         for route in Route:
-            if route.value not in listed:
+            if route.value not in listed and route not in barred:
                 self.other_route.addItem(route_info(route).title, route.value)
         for widget in (self.other_route, self.other_button):
             widget.setVisible(view.can_edit and self.other_route.count() > 0)
@@ -362,8 +404,16 @@ class EscalationsPanel(WorkspacePanel):
         self.details.setText("")
         self.notice.clear()
 
+    def _barred(self) -> frozenset[Route]:
+        about_head = bool(self.view and self.view.fields.get("about_headteacher"))
+        return barred_routes(about_headteacher=about_head)
+
+    def _is_barred(self, route: object) -> bool:
+        return any(route == r.value for r in self._barred())
+
     def _selection_changed(self) -> None:
-        self.record_button.setEnabled(row_key(self.table) is not None)
+        key = row_key(self.table)
+        self.record_button.setEnabled(key is not None and not self._is_barred(key))
         item = self.selected_item()
         self.details.setVisible(item is not None)
         if item is not None and self.view is not None:
@@ -379,11 +429,17 @@ class EscalationsPanel(WorkspacePanel):
         item = self.selected_item()
         if item is None or self.view is None or not self.view.can_edit:
             return
+        if self._is_barred(item["route"]):  # recorded before the case was about the head
+            self.notice.setText(BARRED_ON_HEAD_CASE)
+            return
         self._record(item)
 
     def record_other(self) -> None:
         value = self.other_route.currentData()
         if value is None or self.view is None or not self.view.can_edit:
+            return
+        if self._is_barred(value):
+            self.notice.setText(BARRED_ON_HEAD_CASE)
             return
         info = route_info(Route(value))
         self._record(
@@ -396,7 +452,10 @@ class EscalationsPanel(WorkspacePanel):
         )
 
     def _record(self, item: dict[str, Any]) -> None:
-        dialog = EscalationDialog(self.context, self, item=item, save=self.save)
+        about_head = bool(self.view and self.view.fields.get("about_headteacher"))
+        dialog = EscalationDialog(
+            self.context, self, item=item, save=self.save, about_headteacher=about_head
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.notice.setText(f"{item['title']}: recorded."))
         dialog.launch()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safelog.domain.categories import UnknownCategory, category_by_code
 from safelog.domain.outcomes import PersonKind, PersonRole
 from safelog.gui.case_list import category_title, named, plain_label, status_label, uk_date
 from safelog.gui.case_list import uk_datetime as uk_dt
@@ -47,6 +48,16 @@ FIELD_LABELS: Mapping[str, str] = {
     "escalated_to_leadership": "Shared with the headteacher",
     "replies": "Replies to the reporter",
 }
+
+
+def case_guidance(fields: Mapping[str, Any]) -> str:
+    """The category's guidance for this case: on a case about the headteacher, the version
+    that names the chair of governors (issue 11). Empty for an unknown category."""
+    try:
+        category = category_by_code(str(fields.get("category", "")))
+    except UnknownCategory:
+        return ""
+    return category.guidance_for(about_headteacher=bool(fields.get("about_headteacher")))
 
 
 def field_label(name: str) -> str:
@@ -124,8 +135,11 @@ class ReportSummaryPanel(QScrollArea):
         names: Mapping[str, str] | None = None,
         about_headteacher: bool = False,
         evidence: list[Any] | None = None,
+        guidance: str = "",
     ) -> None:
-        """`fields` are the report's fields (for staff: what version 1 set)."""
+        """`fields` are the report's fields (for staff: what version 1 set). `guidance` is
+        the category's guidance for this case (on a case about the headteacher, the version
+        that names the chair of governors)."""
         names = names or {}
         self.clear()
         self._row("Reference", reference)
@@ -149,6 +163,7 @@ class ReportSummaryPanel(QScrollArea):
         if fields.get("reporter"):
             self._row("Reported by", names.get(fields["reporter"], "a former user"))
         self._row("Details", fields.get("description", ""))
+        self._row("Guidance", guidance)
         if evidence:
             self._row(
                 "Evidence",

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from safelog.domain.categories import (
+    ABOUT_HEAD_GUIDANCE,
     CATEGORIES,
     Category,
     UnknownCategory,
@@ -179,3 +180,58 @@ def test_references_come_out_of_the_text_whole() -> None:
     )
     assert text == "Fill in the form. Do not reply: keep records (if known) within 72 hours."
     assert refs == ("003 5.6", "003 appendix b", "003 8.3", "002 App. 2", "UK GDPR Art. 33")
+
+
+# -- a concern about the headteacher (issue 11) ---------------------------------------------
+
+# Words that have the headteacher decide, approve or be told: never in guidance about them.
+HEAD_ACTS = re.compile(
+    r"headteacher decides|headteacher's|tell the headteacher and|report it to the headteacher"
+    r"|contact the headteacher|inform the head"
+)
+
+
+@pytest.mark.parametrize("category", BY_ID)
+def test_guidance_about_the_headteacher_names_the_chair_of_governors(category: Category) -> None:
+    about_head = category.guidance_for(about_headteacher=True)
+    assert "chair of governors" in about_head
+    assert not HEAD_ACTS.search(about_head), about_head
+    assert not re.search(r"\b00[0-4] \d|\(\s*\)|\s[.,:;]", about_head), about_head
+    assert category.guidance_for(about_headteacher=False) == category.guidance
+
+
+def test_the_headteacher_no_longer_decides_on_a_concern_about_them() -> None:
+    category = category_by_code("staff-online-conduct")
+    assert "The headteacher decides" in category.guidance
+    about_head = category.guidance_for(about_headteacher=True)
+    assert "headteacher decides" not in about_head
+    assert "The chair of governors" in about_head and "decides the course of action" in about_head
+    assert "do not investigate or tell the headteacher yourself" in about_head
+
+
+@pytest.mark.parametrize("code", ["radicalisation", "adverse-criticism", "staff-online-conduct"])
+def test_guidance_that_names_the_headteacher_has_its_own_wording_about_them(code: str) -> None:
+    category = category_by_code(code)
+    assert "headteacher" in category.guidance
+    assert category.guidance_for(about_headteacher=True) == category.head_guidance
+    assert "001 5(ii)" in category.head_guidance_refs
+
+
+def test_other_guidance_about_the_headteacher_leads_with_the_chair() -> None:
+    category = category_by_code("cyberbullying-pupil")
+    assert category.head_guidance == ""
+    about_head = category.guidance_for(about_headteacher=True)
+    assert about_head.startswith(ABOUT_HEAD_GUIDANCE)
+    assert about_head.endswith(category.guidance)
+
+
+@pytest.mark.parametrize("category", BY_ID)
+def test_the_policy_line_about_the_headteacher_cites_the_chair_sections(
+    category: Category,
+) -> None:
+    line = category.policy_for(about_headteacher=True)
+    listed = line.removeprefix("Policy: ").split("; ")
+    assert len(listed) == len(set(listed))
+    assert {"001 5(ii)", "004 9.2", "KCSIE Part 4"} <= set(listed)
+    assert set(category.head_guidance_refs) <= set(listed)
+    assert category.policy_for(about_headteacher=False) == category.policy

@@ -16,6 +16,7 @@ from safelog.domain.outcomes import (
     outcome_choices,
     person_kinds,
     person_roles,
+    pupil_is_victim,
 )
 
 
@@ -135,3 +136,24 @@ def test_status_moves(current: CaseStatus, new: CaseStatus, allowed: bool) -> No
 
 def test_nothing_moves_back_to_new() -> None:
     assert all(CaseStatus.NEW not in allowed_status_moves(s) for s in CaseStatus)
+
+
+@pytest.mark.parametrize(
+    ("people", "expected"),
+    [
+        ([], False),
+        ([{"name": "A", "kind": "pupil", "role": "victim"}], True),
+        ([{"name": "A", "kind": "pupil", "role": "witness"}], False),
+        ([{"name": "B", "kind": "staff", "role": "victim"}], False),
+        (
+            [
+                {"name": "B", "kind": "staff", "role": "alleged-perpetrator"},
+                {"name": "A", "kind": "pupil", "role": "victim"},
+            ],
+            True,
+        ),
+        ([{"name": "C"}], False),
+    ],
+)
+def test_a_pupil_is_a_victim(people: list[dict[str, str]], expected: bool) -> None:
+    assert pupil_is_victim(people) is expected

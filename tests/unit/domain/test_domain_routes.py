@@ -9,6 +9,7 @@ import pytest
 from safelog.domain.categories import CATEGORIES, Category, category_by_code
 from safelog.domain.roles import Role
 from safelog.domain.routes import (
+    BARRED_ON_HEAD_CASE,
     ROUTES,
     Condition,
     DeadlineKind,
@@ -16,8 +17,10 @@ from safelog.domain.routes import (
     Route,
     RouteRule,
     SuggestedRoute,
+    barred_routes,
     route_info,
     routes_for,
+    said_in_safelog,
 )
 
 BY_ID = [pytest.param(c, id=c.code) for c in CATEGORIES]
@@ -48,6 +51,7 @@ def summary(routes: list[SuggestedRoute]) -> list[str]:
         (Route.SOCIAL_CARE, "social-care"),
         (Route.PLATFORM_REPORT, "platform-report"),
         (Route.REPORT_REMOVE, "report-remove"),
+        (Route.CEOP, "ceop"),
     ],
 )
 def test_route_values_are_stable(route: Route, value: str) -> None:
@@ -75,6 +79,7 @@ def test_every_route_is_described() -> None:
         (Route.SOCIAL_CARE, DeadlineRule(DeadlineKind.SAME_DAY), "the same working day"),
         (Route.PLATFORM_REPORT, DeadlineRule(DeadlineKind.NONE), "no set deadline"),
         (Route.REPORT_REMOVE, DeadlineRule(DeadlineKind.NONE), "no set deadline"),
+        (Route.CEOP, DeadlineRule(DeadlineKind.NONE), "no set deadline"),
     ],
 )
 def test_route_deadlines(route: Route, deadline: DeadlineRule, text: str) -> None:
@@ -94,6 +99,7 @@ def test_route_deadlines(route: Route, deadline: DeadlineRule, text: str) -> Non
         (Route.SOCIAL_CARE, "MASH reference"),
         (Route.PLATFORM_REPORT, "Platform report id"),
         (Route.REPORT_REMOVE, "Report Remove reference"),
+        (Route.CEOP, "CEOP report reference"),
     ],
 )
 def test_reference_to_record(route: Route, label: str | None) -> None:
@@ -177,11 +183,25 @@ def test_every_route_of_every_category(rule: RouteRule, category: Category) -> N
         ("staff-online-conduct", ["R headteacher", "S* lado", "S* dsl", "S* police"]),
         (
             "nudes-sharing",
-            ["R dsl", "R headteacher", "S* police", "S* social-care", "S* report-remove"],
+            [
+                "R dsl",
+                "R headteacher",
+                "S* police",
+                "S* social-care",
+                "S* report-remove",
+                "S* ceop",
+            ],
         ),
         (
             "indecent-images-adult",
-            ["R police", "R dsl", "R headteacher", "S* social-care", "S* report-remove"],
+            [
+                "R police",
+                "R dsl",
+                "R headteacher",
+                "S* social-care",
+                "S* ceop",
+                "S* report-remove",
+            ],
         ),
         (
             "radicalisation",
@@ -196,7 +216,14 @@ def test_every_route_of_every_category(rule: RouteRule, category: Category) -> N
         ),
         (
             "online-abuse-disclosure",
-            ["R dsl", "S* social-care", "S* police", "S* platform-report", "S* report-remove"],
+            [
+                "R dsl",
+                "S* social-care",
+                "S* police",
+                "S* platform-report",
+                "S* report-remove",
+                "S* ceop",
+            ],
         ),
         ("adverse-criticism", ["R headteacher", "S* platform-report", "S* police"]),
         ("personal-data-disclosed", ["R headteacher", "S* platform-report", "S* dsl"]),
@@ -244,6 +271,7 @@ def test_routes_for_a_concern_about_no_member_of_staff(code: str, expected: list
                 "S* police",
                 "S* social-care",
                 "S* report-remove",
+                "S* ceop",
             ],
         ),
         ("staff-online-conduct", True, ["R chair-of-governors", "S* lado", "S* dsl", "S* police"]),
@@ -269,6 +297,7 @@ def test_routes_for_a_concern_about_no_member_of_staff(code: str, expected: list
                 "R chair-of-governors",
                 "R lado",
                 "S* social-care",
+                "S* ceop",
                 "S* report-remove",
             ],
         ),
@@ -392,4 +421,118 @@ def test_a_headteacher_rule_with_a_judgement_becomes_a_chair_rule_with_it() -> N
     assert about_nobody[0].only_if == (Condition.THREATENING_OR_HATE,)
     assert about_nobody[0].explanation.endswith(
         "Only if the material is threatening, abusive, sexist, of a sexual nature or a hate crime."
+    )
+
+
+# -- CEOP (issue 11): online sexual abuse and grooming ------------------------------------
+
+CEOP_CATEGORIES = ("online-abuse-disclosure", "nudes-sharing", "indecent-images-adult")
+
+
+@pytest.mark.parametrize("code", CEOP_CATEGORIES)
+@pytest.mark.parametrize(("about_head", "about_staff"), FLAGS)
+def test_ceop_is_offered_where_a_child_may_be_abused_or_groomed_online(
+    code: str, about_head: bool, about_staff: bool
+) -> None:
+    """The seed policies do not name CEOP: it is offered, never required, and only as a
+    judgement about online sexual abuse or grooming."""
+    routes = routes_for(
+        category_by_code(code), about_headteacher=about_head, about_staff=about_staff
+    )
+    [ceop] = [s for s in routes if s.route is Route.CEOP]
+    assert not ceop.required
+    assert ceop.only_if == (Condition.ONLINE_SEXUAL_ABUSE,)
+    assert "CEOP" in ceop.reason
+    assert ceop.explanation.endswith(
+        "Only if a child may have been sexually abused, groomed, coerced or blackmailed online."
+    )
+
+
+@pytest.mark.parametrize(
+    "category", [pytest.param(c, id=c.code) for c in CATEGORIES if c.code not in CEOP_CATEGORIES]
+)
+def test_ceop_is_not_offered_for_other_kinds_of_concern(category: Category) -> None:
+    for about_head, about_staff in [(False, False), (False, True), (True, False)]:
+        routes = routes_for(
+            category, about_headteacher=about_head, about_staff=about_staff, pupil_victim=True
+        )
+        assert Route.CEOP not in {s.route for s in routes}
+
+
+def test_ceop_route_is_described_as_optional_and_outside_safelog() -> None:
+    ceop = ROUTES[Route.CEOP]
+    assert "Child Exploitation and Online Protection" in ceop.who_is_told
+    assert "National Crime Agency" in ceop.who_is_told
+    assert ceop.deadline.kind is DeadlineKind.NONE
+    assert ceop.informs_role is None
+    assert "Optional" in ceop.note and "999" in ceop.note
+
+
+# -- LADO (issue 11): any concern about staff with a pupil as victim -------------------------
+
+
+@pytest.mark.parametrize("category", BY_ID)
+@pytest.mark.parametrize("about_head", [False, True])
+def test_about_staff_with_a_pupil_victim_offers_the_lado_in_every_category(
+    category: Category, about_head: bool
+) -> None:
+    routes = routes_for(category, about_headteacher=about_head, about_staff=True, pupil_victim=True)
+    [lado] = [s for s in routes if s.route is Route.LADO]
+    # Where the category's own LADO rule is stronger (required, or with no judgement left),
+    # it is kept; otherwise the harm threshold is the judgement still to make.
+    if not lado.required:
+        assert lado.only_if == (Condition.HARM_THRESHOLD,)
+    assert "KCSIE Part 4" in lado.policy_refs
+
+
+@pytest.mark.parametrize("code", ["cyberbullying-staff", "public-threats", "adverse-criticism"])
+def test_a_pupil_victim_brings_the_lado_where_the_category_has_none(code: str) -> None:
+    category = category_by_code(code)
+    without = routes_for(category, about_headteacher=False, about_staff=True)
+    assert Route.LADO not in {s.route for s in without}
+    routes = routes_for(category, about_headteacher=False, about_staff=True, pupil_victim=True)
+    assert summary(routes)[-1] == "S* lado"
+    lado = routes[-1]
+    assert lado.reason.startswith("A pupil is a victim in a concern about a member of staff")
+    assert "within one working day" in lado.reason
+
+
+@pytest.mark.parametrize("category", BY_ID)
+def test_a_pupil_victim_alone_brings_no_lado_when_no_staff_is_concerned(
+    category: Category,
+) -> None:
+    """A pupil hurt by another pupil or a stranger is not an allegation against staff."""
+    plain = routes_for(category, about_headteacher=False, about_staff=False)
+    with_victim = routes_for(
+        category, about_headteacher=False, about_staff=False, pupil_victim=True
+    )
+    assert with_victim == plain
+
+
+def test_the_category_lado_reason_is_kept_when_it_is_as_strong() -> None:
+    routes = routes_for(
+        category_by_code("staff-online-conduct"),
+        about_headteacher=False,
+        about_staff=True,
+        pupil_victim=True,
+    )
+    lado = next(s for s in routes if s.route is Route.LADO)
+    assert lado.reason.startswith("An allegation that meets the harm threshold")
+
+
+# -- telling the headteacher on a concern about them (issue 11) -----------------------------
+
+
+def test_the_headteacher_route_is_barred_only_on_a_concern_about_the_headteacher() -> None:
+    assert barred_routes(about_headteacher=True) == {Route.HEADTEACHER}
+    assert barred_routes(about_headteacher=False) == frozenset()
+    assert "LADO" in BARRED_ON_HEAD_CASE and "decision" in BARRED_ON_HEAD_CASE
+
+
+@pytest.mark.parametrize("route", list(Route))
+def test_told_in_safelog_only_where_safelog_can_tell_them(route: Route) -> None:
+    inside = ROUTES[route].informs_role is not None
+    assert said_in_safelog(route, about_headteacher=False) is inside
+    assert said_in_safelog(route, about_headteacher=True) is (
+        inside and route is not Route.HEADTEACHER
     )
