@@ -59,7 +59,7 @@ _DEFAULT_RULE = (
 )
 
 
-_MONTHS = (
+MONTHS = (
     "January",
     "February",
     "March",
@@ -78,7 +78,7 @@ _MONTHS = (
 def plain_date(d: date) -> str:
     """'14 March 2013': a date as people write it in the UK (the same in any locale). The
     rules' words use it; machine output (the CLI's JSON) keeps ISO dates."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from safelog.domain.retention import MONTHS, plain_date
 from safelog.export import fonts
 from safelog.export.options import ExportOptions
 from safelog.export.redact import Pseudonymiser
@@ -87,21 +88,6 @@ ACCENT = colors.HexColor("#1F3A5F")
 RULE = colors.HexColor("#B8C2CC")
 SHADE = colors.HexColor("#EEF1F5")
 MARK_RED = colors.HexColor("#A4001D")
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 # Media types whose bytes are already compressed: attached as they are.
 _COMPRESSED = ("image/", "video/", "audio/", "application/pdf", "application/zip")
@@ -212,7 +198,7 @@ def uk_datetime(value: datetime | str | None, short: bool = False) -> str:
             return str(value)
     local = _london(value)
     zone = local.tzname() or ""
-    month = _MONTHS[local.month - 1]
+    month = MONTHS[local.month - 1]
     month = month[:3] if short else month
     return f"{local.day} {month} {local.year}, {local:%H:%M} {zone}".strip()
 
@@ -225,7 +211,7 @@ def uk_date(value: date | str | None) -> str:
             value = date.fromisoformat(value[:10])
         except ValueError:
             return str(value)
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return plain_date(value)
 
 
 def uk_when(value: date | datetime | str | None) -> str:

@@ -158,3 +158,24 @@ def rich_labels(root: QWidget, marker: str) -> list[str]:
         for label in root.findChildren(QLabel)
         if marker in label.text() and label.textFormat() != Qt.TextFormat.PlainText
     ]
+
+
+@pytest.fixture
+def desk(qapp: Any, school: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A shared-PC desk on the test's school (import it into a test module to use it)."""
+    desk = Desk(school, clock, monkeypatch)
+    yield desk
+    desk.close()
+
+
+def open_workspace(qtbot: Any, context: AppContext, reference: str) -> Any:
+    """The case workspace, shown and loaded with one case."""
+    from safelog.gui.workspace import CaseWorkspace
+
+    workspace = CaseWorkspace(context)
+    qtbot.addWidget(workspace)
+    workspace.resize(1200, 800)
+    workspace.show()
+    with qtbot.waitSignal(workspace.loaded, timeout=LOAD_MS):
+        workspace.load(reference)
+    return workspace

@@ -2,14 +2,17 @@
 open, SafeLog's note appears among the signed versions, in time order and marked as SafeLog's;
 not before. Recording the route late turns it into "recorded as done ... after its deadline"."""
 
+# Fixtures imported from the support modules are used as test arguments, which ruff
+# reads as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from case_views_support import LOAD_MS, Desk, lock, shown_text, sqlite_only
+from case_views_support import LOAD_MS, Desk, desk, lock, shown_text, sqlite_only  # noqa: F401
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -25,13 +28,6 @@ LADO_OPEN = (
     "The LADO referral deadline (within 1 working day) passed on Mon 23 Nov 18:00 without it "
     "being recorded as done."
 )
-
-
-@pytest.fixture
-def desk(qapp: Any, school: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    desk = Desk(school, clock, monkeypatch)
-    yield desk
-    desk.close()
 
 
 @pytest.fixture

@@ -3,20 +3,22 @@ route the rules did not suggest, an overdue route showing on the DSL's inbox unt
 recorded, and finding out later that a concern is about the headteacher (re-keyed at once,
 with who and when in the history)."""
 
+# Fixtures imported from the support modules are used as test arguments, which ruff
+# reads as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from case_views_support import LOAD_MS, Desk, sqlite_only, unnamed_controls
+from case_views_support import LOAD_MS, Desk, desk, open_workspace, sqlite_only, unnamed_controls  # noqa: F401
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from safelog.errors import AccessDenied
 from safelog.gui.inbox import InboxView
-from safelog.gui.workspace import CaseWorkspace
 from safelog.gui.workspace.escalations import EscalationDialog
 from safelog.gui.workspace.subjects import SubjectsDialog
 from safelog.vault.case_input import CaseInput
@@ -24,23 +26,6 @@ from safelog.vault.cases import add_case, list_cases, show_case
 from safelog.vault.workspace import acknowledge, record_escalation
 
 pytestmark = sqlite_only
-
-
-@pytest.fixture
-def desk(qapp: Any, school: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    desk = Desk(school, clock, monkeypatch)
-    yield desk
-    desk.close()
-
-
-def open_workspace(qtbot: QtBot, context: Any, reference: str) -> CaseWorkspace:
-    workspace = CaseWorkspace(context)
-    qtbot.addWidget(workspace)
-    workspace.resize(1200, 800)
-    workspace.show()
-    with qtbot.waitSignal(workspace.loaded, timeout=LOAD_MS):
-        workspace.load(reference)
-    return workspace
 
 
 def routes(table: Any) -> list[str]:

@@ -4,21 +4,23 @@ page saying the signed PDF is the evidential copy, and the print recorded in the
 audit log. Printed here to a PDF file through Qt's own printer (the print dialog is not
 shown)."""
 
+# Fixtures imported from the support modules are used as test arguments, which ruff reads
+# as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import subprocess
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from case_views_support import LOAD_MS, Desk, sqlite_only
+from case_views_support import Desk, desk, open_workspace, sqlite_only  # noqa: F401
 from gui_support import modals  # noqa: F401  (autouse: no modal box may hang the run)
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
-from safelog.gui.workspace import CaseWorkspace
 from safelog.vault.audit_view import case_audit
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case
@@ -35,13 +37,6 @@ REPORT = {
 
 
 @pytest.fixture
-def desk(qapp: Any, school: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    desk = Desk(school, clock, monkeypatch)
-    yield desk
-    desk.close()
-
-
-@pytest.fixture
 def worked_on(school: Any) -> str:
     sam = school.unlock("Sam Staff")
     reference = str(add_case(sam, CaseInput.from_json(REPORT)))
@@ -52,16 +47,6 @@ def worked_on(school: Any) -> str:
     record_decision(dana, reference, "No referral to children's social care", "Threshold not met")
     dana.lock()
     return reference
-
-
-def open_workspace(qtbot: QtBot, context: Any, reference: str) -> CaseWorkspace:
-    workspace = CaseWorkspace(context)
-    qtbot.addWidget(workspace)
-    workspace.resize(1200, 800)
-    workspace.show()
-    with qtbot.waitSignal(workspace.loaded, timeout=LOAD_MS):
-        workspace.load(reference)
-    return workspace
 
 
 def to_pdf(path: Path) -> QPrinter:

@@ -2,16 +2,22 @@
 writes one from the case workspace, the history words it plainly, and the member of staff who
 reported reads it in My reports, with nothing else of the case."""
 
+# Fixtures imported from the support modules are used as test arguments, which ruff
+# reads as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from case_views_support import (
+from case_views_support import (  # noqa: F401
     LOAD_MS,
     Desk,
+    desk,
     lock,
+    open_workspace,
     rich_labels,
     shown_text,
     sqlite_only,
@@ -22,7 +28,6 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from safelog.gui.my_reports import MyReportsView
-from safelog.gui.workspace import CaseWorkspace
 from safelog.gui.workspace.reply_dialog import ReplyDialog
 from safelog.gui.workspace.summary import NO_REPLIES
 from safelog.vault.case_input import CaseInput
@@ -41,28 +46,11 @@ NOTE = "Private: the family is known to early help."
 
 
 @pytest.fixture
-def desk(qapp: Any, school: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    desk = Desk(school, clock, monkeypatch)
-    yield desk
-    desk.close()
-
-
-@pytest.fixture
 def reported(school: Any) -> str:
     sam = school.unlock("Sam Staff")
     reference = add_case(sam, CaseInput.from_json(REPORT))
     sam.lock()
     return str(reference)
-
-
-def open_workspace(qtbot: QtBot, context: Any, reference: str) -> CaseWorkspace:
-    workspace = CaseWorkspace(context)
-    qtbot.addWidget(workspace)
-    workspace.resize(1200, 800)
-    workspace.show()
-    with qtbot.waitSignal(workspace.loaded, timeout=LOAD_MS):
-        workspace.load(reference)
-    return workspace
 
 
 def open_my_report(qtbot: QtBot, context: Any, reference: str) -> MyReportsView:

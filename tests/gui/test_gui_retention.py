@@ -2,13 +2,16 @@
 by which rule, or what is missing; "Due for review" in the case list shows the cases due within
 90 days (or past), earliest first, and opens them like any other list."""
 
+# Fixtures imported from the support modules are used as test arguments, which ruff
+# reads as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from case_views_support import LOAD_MS, Desk, lock, shown_text, sqlite_only, unnamed_controls
+from case_views_support import LOAD_MS, Desk, desk, lock, shown_text, sqlite_only, unnamed_controls  # noqa: F401
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -21,13 +24,6 @@ from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case
 
 pytestmark = sqlite_only
-
-
-@pytest.fixture
-def desk(qapp: Any, school: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    desk = Desk(school, clock, monkeypatch)
-    yield desk
-    desk.close()
 
 
 def pupil(name: str, dob: str | None = None) -> dict[str, str]:

@@ -2,17 +2,22 @@
 saving in the worker with errors in plain words, history without overwriting, plain text for
 whatever users typed, and who gets editing controls."""
 
+# Fixtures imported from the support modules are used as test arguments, which ruff
+# reads as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from case_views_support import (
+from case_views_support import (  # noqa: F401
     LOAD_MS,
     Desk,
+    desk,
     lock,
+    open_workspace,
     rich_labels,
     shown_text,
     sqlite_only,
@@ -40,28 +45,11 @@ REPORT = {
 
 
 @pytest.fixture
-def desk(qapp: Any, school: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    desk = Desk(school, clock, monkeypatch)
-    yield desk
-    desk.close()
-
-
-@pytest.fixture
 def reported(school: Any) -> str:
     sam = school.unlock("Sam Staff")
     reference = add_case(sam, CaseInput.from_json(REPORT))
     sam.lock()
     return str(reference)
-
-
-def open_workspace(qtbot: QtBot, context: Any, reference: str) -> CaseWorkspace:
-    workspace = CaseWorkspace(context)
-    qtbot.addWidget(workspace)
-    workspace.resize(1200, 800)
-    workspace.show()
-    with qtbot.waitSignal(workspace.loaded, timeout=LOAD_MS):
-        workspace.load(reference)
-    return workspace
 
 
 def saved_and_reloaded(qtbot: QtBot, workspace: CaseWorkspace) -> Any:
