@@ -199,7 +199,7 @@ def _expected_words(conn: sqlite3.Connection, table: str, rowid: int) -> tuple[s
         # A retired identity: entries signed with the old key no longer verify.
         return ("audit log",)
     if table == "vault":
-        return ("vault record", "school certificate")
+        return ("school record", "school certificate")
     if table in ("role_epochs", "role_grants"):
         return ("role key", "ca key")
     if table == "settings":
