@@ -71,6 +71,20 @@ def entry_hash(
     return hashlib.sha256(canonical_json(header)).digest()
 
 
+def row_hash(row: Any) -> bytes:
+    """The hash an entry row should have, from its stored columns."""
+    return entry_hash(
+        row.seq,
+        row.prev_hash,
+        row.actor_id,
+        row.created_at,
+        row.case_id,
+        row.key_ref,
+        row.body_ct,
+        row.item_ref,
+    )
+
+
 def signing_message(digest: bytes) -> bytes:
     return _SIGNING_PREFIX + digest
 
@@ -146,17 +160,7 @@ def verify_chain(
                 "(they no longer link up)",
                 row.seq,
             )
-        at = row.created_at
-        digest = entry_hash(
-            row.seq,
-            row.prev_hash,
-            row.actor_id,
-            at,
-            row.case_id,
-            row.key_ref,
-            row.body_ct,
-            row.item_ref,
-        )
+        digest = row_hash(row)
         if digest != row.entry_hash:
             raise ChainBroken(f"audit entry {row.seq} has been altered", row.seq)
         if verify_signature is None or _sealed_for_readers(row):

@@ -351,16 +351,7 @@ def checked_audit_rows(
     for row in rows:
         _, _, key_no = row.key_ref.rpartition(":")
         cipher = case.ciphers.get(int(key_no)) if key_no.isdigit() else None
-        expected = audit_log.entry_hash(
-            row.seq,
-            row.prev_hash,
-            row.actor_id,
-            row.created_at,
-            row.case_id,
-            row.key_ref,
-            row.body_ct,
-            row.item_ref,
-        )
+        expected = audit_log.row_hash(row)
         named_key = row.key_ref == f"case:{row.case_id}:{key_no}"
         if expected != row.entry_hash or not _audit_signed(
             session, row, expected, cipher if named_key else None
