@@ -256,7 +256,7 @@ class AppController(QObject):
         # Then hide every other window at once, before any view reacts to the lock: nothing
         # may keep records on screen behind the sign-in window. Dialogs are closed with
         # done(), not reject(): reject() may ask a question ("Discard this report?"), and a
-        # lock asks nothing (the report form keeps its draft sealed, gui/report_draft.py).
+        # lock asks nothing (the report form keeps its draft sealed, vault/drafts.py).
         for widget in QApplication.topLevelWidgets():
             if widget is self.sign_in or isinstance(widget, CrashDialog):
                 continue

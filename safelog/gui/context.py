@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
-    from safelog.gui.report_draft import SealedDraft
     from safelog.gui.worker import Runner
+    from safelog.vault.drafts import Draft, DraftStore
     from safelog.vault.session import Session
     from safelog.vault.vault import Vault
 
@@ -39,9 +39,15 @@ class AppContext:
     session: Session | None = None
     # Set by the idle watcher; views call it on user activity they handle themselves.
     touch: Callable[[], None] = field(default=lambda: None)
-    # A report half-written when SafeLog locked, sealed to its writer (gui/report_draft.py);
-    # memory only, taken by the writer's next report form, dropped if someone else signs in.
-    draft: SealedDraft | None = None
+    # The writer's own kept report (vault/drafts.py), opened at sign-in and handed by the
+    # main window to the report form, which takes it at once.
+    draft: Draft | None = None
+
+    def drafts(self) -> DraftStore:
+        """This PC's drafts folder, sealed drafts only (vault/drafts.py)."""
+        from safelog.vault.drafts import DraftStore
+
+        return DraftStore(self.vault.data_dir / "drafts", lambda: self.clock().timestamp())
 
     def require_session(self) -> Session:
         if self.session is None or self.session.locked:

@@ -98,6 +98,12 @@ class LazyContentViews:
         return cast(QWidget, workspace(context, reference=reference))
 
 
+def _keep_unsaved(workspace: QWidget) -> None:
+    keep = getattr(workspace, "keep_unsaved", None)
+    if keep is not None:
+        keep()
+
+
 class MainWindow(QMainWindow):
     """Emits `idle_minutes_changed(int)` after the DSL changes the setting and
     `quit_requested()` when the person closes the window."""
@@ -150,16 +156,24 @@ class MainWindow(QMainWindow):
             f"Signed in as {self.person.name} ({describe_roles(self.roles)})."
         )
         self.update_admissions()
-        draft = context.draft
-        if draft is not None and draft.user_id != session.user_id:
-            context.draft = None  # someone else's half-written report: dropped unread
-        elif draft is not None:
-            # The writer is back: their report form opens again as they left it, once this
-            # window is up.
-            QTimer.singleShot(0, self, self._resume_draft)
+        context.draft = None
+        # What this person left unsent when SafeLog last locked or closed on this PC comes
+        # back once this window is up: reports in the report form, entries in their case.
+        self._kept = context.drafts().mine(session)
+        if self._kept:
+            QTimer.singleShot(0, self, self._resume_drafts)
 
-    def _resume_draft(self) -> None:
-        if not self._discarding and self.context.draft is not None:
+    def _resume_drafts(self) -> None:
+        from safelog.vault.drafts import CASE, REPORT
+
+        kept, self._kept = self._kept, []
+        for reference in dict.fromkeys(d.reference for d in kept if d.kind == CASE):
+            self.open_case(reference)  # the case puts the entries back when it loads
+        for draft in (d for d in kept if d.kind == REPORT):
+            session = self.context.session
+            if self._discarding or session is None or session.locked:
+                return
+            self.context.draft = draft
             self.report_concern()
 
     # -- chrome -----------------------------------------------------------------------------
@@ -347,6 +361,7 @@ class MainWindow(QMainWindow):
         if reference is None or widget is None:
             return  # a fixed view
         del self.workspaces[reference]
+        _keep_unsaved(widget)  # typed, not yet added: back when the case is opened again
         self.tabs.removeTab(index)
         widget.close()
         widget.deleteLater()
@@ -436,6 +451,7 @@ class MainWindow(QMainWindow):
     def discard(self) -> None:
         """Close for good and drop every view (after a lock); no quit."""
         self._discarding = True
+        self.context.draft = None
         for reference in list(self.workspaces):
             widget = self.workspaces.pop(reference)
             widget.close()
@@ -445,5 +461,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._discarding:
+            for widget in self.workspaces.values():
+                _keep_unsaved(widget)
             self.quit_requested.emit()
         super().closeEvent(event)

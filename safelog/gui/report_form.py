@@ -20,13 +20,15 @@ UKCIS guidance and never held (safelog/gui/evidence/).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -72,6 +74,7 @@ from safelog.gui.case_list import (
     to_qdatetime,
     uk_date,
 )
+from safelog.gui.crash_dialog import log_fault
 from safelog.gui.dialogs import tell
 from safelog.gui.evidence.sources import PendingSource, accepts, kept_out, refused_with_images
 from safelog.gui.screen_fit import fit_to_screen
@@ -79,6 +82,7 @@ from safelog.gui.workspace.content_reports import ContentReportFields
 from safelog.gui.workspace.people import kind_combo, parse_uk_date, role_combo
 from safelog.gui.workspace.summary import kind_label, role_label
 from safelog.vault.directory import ENROLLED
+from safelog.vault.drafts import REPORT, DraftKeys
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -88,6 +92,7 @@ OTHER = OTHER_PLATFORM
 
 ACTION_HEADING = "Immediate action taken:"
 TOLD_HEADING = "Already told a DSL in person:"
+AUTOSAVE_MS = 15_000  # how often a half-written report is kept, sealed, besides on lock
 
 # CaseInput's messages name JSON keys; the form names its own fields.
 _KEY_NAMES = {
@@ -369,8 +374,11 @@ class ReportConcernDialog(QDialog):
         self.setModal(True)
         session = context.require_session()
         self._me = session.person
-        # Public, so it outlives the lock: a half-written report is sealed to it on lock.
-        self._draft_key = session.identity.x25519.public_key()
+        # Kept so a half-written report can still be sealed once the lock has dropped the
+        # private keys (vault/drafts.py): the public key and a key that only signs drafts.
+        self._draft_keys = DraftKeys.of(session)
+        self._draft_slot: str | None = None
+        self._kept_digest = b""
         people = [p for p in session.directory.people.values() if p.status == ENROLLED]
         self._heads = sorted(p.name for p in people if Role.HEADTEACHER in p.roles)
         self._colleagues = sorted(p.name for p in people if p.id != session.user_id)
@@ -450,7 +458,12 @@ class ReportConcernDialog(QDialog):
         self._show_category()
         fit_to_screen(self, 760, 760)
         self.category.setFocus()
-        self._resume_draft(session)
+        self._resume_draft()
+        # Kept every little while as well as on lock, so a crash or a power cut loses little.
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self._keep_draft)
+        self._autosave.start()
 
     # -- sections ---------------------------------------------------------------------------
 
@@ -923,6 +936,7 @@ class ReportConcernDialog(QDialog):
         self._set_sending(False)
         sent = result if isinstance(result, SentReport) else SentReport(result)
         self.reference = sent.reference
+        self._drop_draft()
         self.evidence.clear()
         if sent.not_added:
             from safelog.gui.evidence.add_dialog import refused_text
@@ -985,6 +999,8 @@ class ReportConcernDialog(QDialog):
             return  # wait for the vault: the report may already be saved
         if not self._closing and self.has_content() and not self.confirm_discard():
             return
+        if not self._closing:
+            self._drop_draft()  # discarded (or never written): nothing to offer back
         self._closing = True
         self.evidence.clear()
         super().reject()
@@ -1020,31 +1036,52 @@ class ReportConcernDialog(QDialog):
         }
 
     def _keep_draft(self) -> None:
+        """Seal what is typed for its writer (on lock, and every little while)."""
         if self._closing or self._sending or not self.has_content():
             return
-        from safelog.gui.report_draft import seal_draft
-
-        self.context.draft = seal_draft(
-            self.draft_fields(),
-            self._me.id,
-            self._draft_key,
-            had_attachments=bool(self.evidence.count()),
-        )
-
-    def _resume_draft(self, session: Any) -> None:
-        """Fill the form from the writer's own draft, if SafeLog locked while they wrote."""
-        draft, self.context.draft = self.context.draft, None
-        if draft is None:
+        fields = self.draft_fields()
+        had_attachments = bool(self.evidence.count())
+        digest = hashlib.sha256(
+            json.dumps([fields, had_attachments], sort_keys=True).encode("utf-8")
+        ).digest()
+        if digest == self._kept_digest:
+            return  # unchanged since it was last kept
+        try:
+            self._draft_slot = self.context.drafts().keep(
+                self._draft_keys,
+                REPORT,
+                fields,
+                had_attachments=had_attachments,
+                slot=self._draft_slot,
+            )
+        except OSError as exc:  # a full or read-only disk: the form itself is unaffected
+            log_fault(exc)
             return
-        from safelog.gui.report_draft import open_draft
+        self._kept_digest = digest
 
-        fields = open_draft(draft, session)
-        if fields is None:
-            return  # someone else's: dropped unread
-        self._fill(fields)
+    def _drop_draft(self) -> None:
+        self._autosave_stop()
+        try:
+            self.context.drafts().drop(self._draft_slot)
+        except OSError as exc:
+            log_fault(exc)
+        self._draft_slot = None
+
+    def _autosave_stop(self) -> None:
+        timer = getattr(self, "_autosave", None)
+        if timer is not None:
+            timer.stop()
+
+    def _resume_draft(self) -> None:
+        """Fill the form from the writer's own kept report, which the main window opened."""
+        draft, self.context.draft = self.context.draft, None
+        if draft is None or draft.kind != REPORT:
+            return
+        self._fill(draft.fields)
+        self._draft_slot = draft.slot
         notice = (
-            "SafeLog locked while you were writing this report. Here it is as you left it: "
-            "check it and send it."
+            "You had not sent this report when SafeLog locked or closed. Here it is as you "
+            "left it: check it and send it, or cancel to discard it."
         )
         if draft.had_attachments:
             notice += " Screenshots and files you had added were not kept: add them again."
@@ -1089,6 +1126,7 @@ class ReportConcernDialog(QDialog):
         """Locking takes what was typed off the screen and out of the widgets (it is record
         content), sealed first as a draft for the writer's next sign-in, never asking."""
         self._keep_draft()
+        self._autosave_stop()
         for line in (
             self.summary,
             self.url,

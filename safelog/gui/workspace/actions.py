@@ -70,6 +70,7 @@ def done_text(action: dict[str, Any]) -> str:
 
 class ActionsPanel(WorkspacePanel):
     title = "Actions"
+    kept_fields = ("text",)
 
     def __init__(self, context: AppContext, parent: QWidget | None, save: Saver) -> None:
         super().__init__(context, parent, save)

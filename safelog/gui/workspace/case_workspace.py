@@ -35,6 +35,7 @@ from safelog.gui.case_list import (
     status_label,
     uk_datetime,
 )
+from safelog.gui.crash_dialog import log_fault
 from safelog.gui.dialogs import explain_error
 from safelog.gui.workspace.actions import ActionsPanel
 from safelog.gui.workspace.chronology import ChronologyPanel
@@ -46,7 +47,9 @@ from safelog.gui.workspace.outcome import OutcomePanel
 from safelog.gui.workspace.panel import CaseView, SaveOp, WorkspacePanel
 from safelog.gui.workspace.people import PeoplePanel
 from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel, case_guidance
+from safelog.gui.workspace.unsaved import put_back, put_back_notice, typed_entries
 from safelog.vault.directory import ENROLLED
+from safelog.vault.drafts import CASE, DraftKeys
 from safelog.vault.records import CaseDetail
 
 if TYPE_CHECKING:
@@ -110,6 +113,14 @@ class CaseWorkspace(QWidget):
         self._loading = False
         self._again = False
         self.view: CaseView | None = None
+        # Typed, not yet added entries are sealed for their writer on lock or close
+        # (workspace/unsaved.py); the keys are taken now, while SafeLog is unlocked.
+        session = context.session
+        self._draft_keys = (
+            DraftKeys.of(session) if session is not None and not session.locked else None
+        )
+        self._draft_slot: str | None = None
+        self._put_back_done = False
 
         layout = QVBoxLayout(self)
         self.stack = QStackedWidget(self)
@@ -206,6 +217,10 @@ class CaseWorkspace(QWidget):
         named(self.banner, "Problem")
         self.banner.hide()
         work_layout.addWidget(self.banner)
+        self.put_back_note = plain_label("", self.work_page, role="notice")
+        named(self.put_back_note, "Typed before SafeLog locked")
+        self.put_back_note.hide()
+        work_layout.addWidget(self.put_back_note)
 
         self.tabs = named(QTabWidget(self.work_page), "Parts of the case")
         self.summary_tab = ReportSummaryPanel(self.tabs)
@@ -244,6 +259,7 @@ class CaseWorkspace(QWidget):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.reload)
+        context.events.locked.connect(self.keep_unsaved)  # before clear() empties the boxes
         context.events.locked.connect(self.clear)
         context.events.cases_changed.connect(self._cases_changed)
         if reference:
@@ -340,6 +356,7 @@ class CaseWorkspace(QWidget):
         self.banner.hide()
         if view.can_edit and view.receipt is None:
             self._show_workspace(view)
+            self._put_back_unsaved()
         else:
             self._show_staff_view(view)
         self.loaded.emit(self._reference)
@@ -442,6 +459,47 @@ class CaseWorkspace(QWidget):
                 self.tabs.setTabText(position, tab.title + (f" ({number})" if number else ""))
         self.stack.setCurrentWidget(self.work_page)
 
+    # -- typed, not yet added -----------------------------------------------------------------
+
+    def keep_unsaved(self) -> None:
+        """Seal what is typed and not yet added, for its writer (on lock, quit, tab close)."""
+        if not self._reference or self._draft_keys is None or self.view is None:
+            return
+        typed = typed_entries(self.panels)
+        store = self.context.drafts()
+        try:
+            if typed:
+                self._draft_slot = store.keep(
+                    self._draft_keys,
+                    CASE,
+                    typed,
+                    reference=self._reference,
+                    slot=self._draft_slot,
+                )
+            else:
+                store.drop(self._draft_slot)
+                self._draft_slot = None
+        except OSError as exc:  # a full or read-only disk must not stop the lock
+            log_fault(exc)
+
+    def _put_back_unsaved(self) -> None:
+        """Once, at the first load: the writer's kept entries for this case go back in."""
+        if self._put_back_done:
+            return
+        self._put_back_done = True
+        session = self.context.session
+        if session is None or session.locked:
+            return
+        store = self.context.drafts()
+        titles: list[str] = []
+        for draft in store.mine(session):
+            if draft.kind == CASE and draft.reference == self._reference:
+                titles += [t for t in put_back(self.panels, draft.fields) if t not in titles]
+                store.drop(draft.slot)  # back on screen: kept again if SafeLog locks
+        if titles:
+            self.put_back_note.setText(put_back_notice(titles))
+            self.put_back_note.show()
+
     def export_case_file(self) -> str | None:
         """The export dialog for this case; the path written, or None."""
         session = self.context.session
@@ -506,6 +564,7 @@ class CaseWorkspace(QWidget):
         for label in (self.title, self.status_badge, self.meta, self.summary_line, self.flag):
             label.setText("")
         self.banner.hide()
+        self.put_back_note.hide()
 
     def clear(self) -> None:
         """Forget the case and everything typed into it (on lock)."""

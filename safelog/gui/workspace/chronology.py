@@ -36,6 +36,7 @@ def entry_time(entry: dict[str, Any]) -> str:
 
 class ChronologyPanel(WorkspacePanel):
     title = "Chronology"
+    kept_fields = ("text",)
 
     def __init__(self, context: AppContext, parent: QWidget | None, save: Saver) -> None:
         super().__init__(context, parent, save)

@@ -30,6 +30,7 @@ NEEDS_REASON = (
 
 class DecisionsPanel(WorkspacePanel):
     title = "Decisions"
+    kept_fields = ("decision", "reason")
 
     def __init__(self, context: AppContext, parent: QWidget | None, save: Saver) -> None:
         super().__init__(context, parent, save)

@@ -96,6 +96,7 @@ _ORDER = list(CaseStatus)
 
 class OutcomePanel(WorkspacePanel):
     title = "Outcome and status"
+    kept_fields = ("note",)
 
     def __init__(self, context: AppContext, parent: QWidget | None, save: Saver) -> None:
         super().__init__(context, parent, save)

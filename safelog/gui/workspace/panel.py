@@ -80,6 +80,8 @@ class WorkspacePanel(QWidget):
     user is typing (a reload follows every save, including other people's)."""
 
     title = ""
+    # The boxes whose typed, not yet added text is kept for its writer (workspace/unsaved.py).
+    kept_fields: tuple[str, ...] = ()
 
     def __init__(self, context: AppContext, parent: QWidget | None, save: Saver) -> None:
         super().__init__(parent)
