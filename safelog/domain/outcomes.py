@@ -214,6 +214,16 @@ def person_roles() -> tuple[PersonRole, ...]:
     return tuple(PersonRole)
 
 
+def staff_member_accused(people: Iterable[Mapping[str, object]]) -> bool:
+    """Is any person in the case a member of staff named as alleged perpetrator? Such a
+    concern is about staff even when that person has no SafeLog account (supply staff, a
+    coach, a volunteer), so it goes to the headteacher and, with a pupil harmed, the LADO."""
+    return any(
+        p.get("kind") == PersonKind.STAFF and p.get("role") == PersonRole.ALLEGED_PERPETRATOR
+        for p in people
+    )
+
+
 def pupil_is_victim(people: Iterable[Mapping[str, object]]) -> bool:
     """Is any person in the case a pupil whose role in it is victim? With a concern about a
     member of staff, that is an allegation of harm to a child (KCSIE Part 4)."""

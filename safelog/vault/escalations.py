@@ -8,7 +8,7 @@ from typing import Any
 
 from safelog.domain.categories import category_by_code
 from safelog.domain.deadlines import LONDON, due_at
-from safelog.domain.outcomes import CaseStatus, pupil_is_victim
+from safelog.domain.outcomes import CaseStatus, pupil_is_victim, staff_member_accused
 from safelog.domain.routes import Route, route_info, routes_for
 from safelog.vault.case_schema import CaseField, CaseFields, EscalationRecord
 from safelog.vault.records import CaseDetail
@@ -20,7 +20,7 @@ def _suggestions(fields: CaseFields) -> list[Any]:
     return routes_for(
         category,
         about_headteacher=bool(fields.get(CaseField.ABOUT_HEADTEACHER)),
-        about_staff=bool(fields.get(CaseField.SUBJECTS)),
+        about_staff=bool(fields.get(CaseField.SUBJECTS)) or staff_member_accused(people),
         pupil_victim=pupil_is_victim(people),
     )
 
