@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 
 DB_FILE_NAME = "safelog.db"
 
@@ -75,6 +75,17 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_pre_ping=True)
+
+
+def snapshot(engine: Engine) -> Connection:
+    """A connection whose reads all see one moment of the database, for checks that compare
+    one table with another (the audit log with the cases). PostgreSQL's default, READ
+    COMMITTED, lets each statement see other PCs' later commits; SQLite's transactions here
+    are BEGIN IMMEDIATE, which already hold the database still."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
 
 
 # The newest migration. Checked against Alembic's own view by a test, so that opening an

@@ -9,6 +9,7 @@ from typing import Any
 from safelog.audit import log as audit_log
 from safelog.crypto.aead import DecryptionFailed
 from safelog.errors import TamperDetected
+from safelog.store.engine import snapshot
 from safelog.vault.case_engine import checked_audit_rows, open_case, read_case
 from safelog.vault.session import Session
 
@@ -17,7 +18,7 @@ def verify_whole_log(session: Session) -> dict[str, Any]:
     """Verify every entry from the first: chain, hashes, signatures by directory members,
     and that the log still extends this device's checkpoint."""
     session.ensure_open()
-    with session.engine.connect() as conn:
+    with snapshot(session.engine) as conn:  # the log's rows and head from one moment
         session.reload_directory(conn)  # entries by people who enrolled since sign-in
         start = audit_log.Head(0, audit_log.GENESIS)
         try:

@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from safelog.audit import checkpoint as checkpoints
 from safelog.audit import log as audit_log
@@ -767,7 +767,9 @@ class Session:
         else:
             verified_to = audit_log.Head(trusted.seq, trusted.entry_hash)
         self.audit_manifest_start = trusted.manifest if trusted is not None else None
-        rows = audit_log.rows_after(conn, verified_to.seq, stored_time=True)
+        # Only up to the head read above: on a shared server another PC may append while this
+        # one checks, and its entries belong to the next check, not to this one's head.
+        rows = audit_log.rows_after(conn, verified_to.seq, until=head.seq, stored_time=True)
         # Entries up to the checkpoint had their signatures checked when this device first
         # saw them; re-hashing those after what it verified still catches any rewritten since
         # (and the digest, any before).
@@ -799,10 +801,22 @@ class Session:
             raise TamperDetected(f"The audit log is damaged: {exc}.") from None
         if end.seq != head.seq or end.entry_hash != head.entry_hash:
             raise TamperDetected("The audit log's head does not match its last entry.")
+        self._no_entries_past_head(conn, head)
         digest.update(map(audit_log.content_of, rows))
         self.audit_manifest_rows = rows
         self._audit_verified = (end, digest, verified_to.seq)
         return end
+
+    @staticmethod
+    def _no_entries_past_head(conn: Connection, head: audit_log.Head) -> None:
+        """Entries beyond the head are another PC's appends made since the head was read
+        (an append moves the head in the same transaction), or rows slipped in by hand."""
+        last = conn.execute(select(func.max(AuditRow.seq))).scalar()
+        if last is not None and last > head.seq and audit_log.read_head(conn).seq < last:
+            raise TamperDetected(
+                "The audit log has entries its head does not account for: rows were added to "
+                "the database outside SafeLog."
+            )
 
     def _verified_before(
         self, conn: Connection, head: audit_log.Head

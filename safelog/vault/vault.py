@@ -39,7 +39,7 @@ from safelog.errors import (
     WrongPassphrase,
 )
 from safelog.store.chunks import ChunkStore, delete_orphans, open_chunk_store
-from safelog.store.engine import open_engine
+from safelog.store.engine import open_engine, snapshot
 from safelog.store.schema import (
     FailedUnlockRow,
     RoleGrantRow,
@@ -503,7 +503,9 @@ class Vault:
         if session.person.status == REMOVED:
             session.lock()
             raise AccessDenied(f"{row.name} has been removed from SafeLog.")
-        with self.engine.connect() as conn:
+        # One moment of the database for the log and the cases it must account for: on a
+        # shared server another PC may write while this one checks.
+        with snapshot(self.engine) as conn:
             session.load_role_keys(conn)
             session.check_audit_log(conn)
             named = check_nothing_missing(

@@ -300,3 +300,51 @@ def test_a_fresh_device_profile_is_not_a_way_round(school: Any) -> None:
         profile.unlink()
     with pytest.raises(TamperDetected, match=f"audit entry {seen.seq - 3}"):
         school.unlock("Sam Staff")
+
+
+def test_an_entry_another_pc_appends_during_a_sign_in_is_not_taken_for_tampering(
+    school: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a shared server another PC may write between this PC reading the log's head and
+    reading its entries: that is the next sign-in's business, not damage."""
+    if school.vault.url.startswith("sqlite"):
+        pytest.skip("SQLite is one PC's file: a sign-in's reads and another write do not race")
+    from safelog.vault import session as session_module
+    from safelog.vault.vault import Vault
+
+    report(school)
+    other = Vault(school.vault.data_dir, school.vault.url, clock=clock)
+    original = audit_log.rows_after
+    raced: list[str] = []
+
+    def racing(conn: Any, seq: int, until: int | None = None, **kwargs: Any) -> Any:
+        if not raced:
+            raced.append("writing")  # the other PC's own sign-in reads the log too
+            raced.append(report(school_on(other), summary="Written on the other PC"))
+        return original(conn, seq, until, **kwargs)
+
+    def school_on(vault: Any) -> Any:
+        return type(school)(vault, school.recovery, school.ids)
+
+    monkeypatch.setattr(session_module.audit_log, "rows_after", racing)
+    try:
+        school.unlock("Dana DSL").lock()
+    finally:
+        monkeypatch.undo()
+        other.close()
+    assert len(raced) == 2, "the other PC did not write during the sign-in"
+    school.unlock("Dana DSL").lock()  # and the next sign-in checks those entries too
+
+
+def test_a_row_slipped_in_past_the_head_is_tampering(school: Any) -> None:
+    report(school)
+    vault = school.vault
+    with vault.engine.begin() as conn:
+        last = conn.execute(select(AuditRow.__table__).order_by(AuditRow.seq.desc())).first()
+        assert last is not None
+        row = dict(last._mapping)
+        row["seq"] += 1
+        row["prev_hash"] = row["entry_hash"]
+        conn.execute(AuditRow.__table__.insert().values(**row))
+    with pytest.raises(TamperDetected, match="head does not account for"):
+        school.unlock("Dana DSL")
