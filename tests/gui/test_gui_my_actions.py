@@ -22,7 +22,7 @@ from case_views_support import (  # noqa: F401
     sqlite_only,
     unnamed_controls,
 )
-from gui_support import all_text, modals  # noqa: F401
+from gui_support import all_text, cut_off, modals  # noqa: F401
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -30,6 +30,7 @@ from pytestqt.qtbot import QtBot
 from safelog.gui.context import AppContext
 from safelog.gui.main_window import MainWindow
 from safelog.gui.my_actions import EMPTY, MyActionsView
+from safelog.vault.case_engine import open_case, read_case, write_summary
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case
 from safelog.vault.workspace import add_action, complete_action, record_escalation
@@ -104,6 +105,7 @@ def test_each_person_sees_their_own_open_actions(
     assert "Save the screenshots" not in text, "a done action is not listed"
     assert not dana.empty.isVisible()
     assert unnamed_controls(dana) == []
+    assert cut_off(dana) == []
 
     hugh = shown_view(qtbot, desk.sign_in("Hugh Head"))
     assert rows(hugh) == [("27 November 2026", "Meet the pupil and her mother", second)]
@@ -227,3 +229,31 @@ def test_locking_forgets_every_action_shown(
     assert "Call the parents" not in all_text(view)
     view.refresh()  # nothing to load without a session, and no error
     assert view.table.rowCount() == 0 and not view.message.isVisible()
+
+
+def test_text_a_modified_client_wrote_is_shown_literally(
+    qtbot: QtBot, desk: Desk, two_cases: tuple[str, str]
+) -> None:
+    """SafeLog refuses hidden characters when an action is typed; a modified client of
+    someone who manages the case could still write them into its list entry."""
+    first, _ = two_cases
+    context = desk.sign_in("Dana DSL")
+    session = context.session
+    with session.write() as conn:
+        case = open_case(session, conn, first)
+        fields = read_case(session, conn, case).fields
+        forged = [{**a, "text": "<b>Call</b>\nthe parents\u202e"} for a in fields["actions"]]
+        row = case.row
+        write_summary(
+            conn,
+            row.id,
+            first,
+            row.audience_id,
+            session.audience_ciphers[row.audience_id],
+            int(row.head_version),
+            {**fields, "actions": forged},
+            row.created_at,
+            row.updated_at,
+        )
+    view = shown_view(qtbot, context)
+    assert rows(view)[0][1] == "<b>Call</b>␊the parents<U+202E>"
