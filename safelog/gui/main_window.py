@@ -43,15 +43,23 @@ if TYPE_CHECKING:
     from safelog.gui.context import AppContext
 
 INBOX, ALL_CASES, CASES, MY_REPORTS = "inbox", "all-cases", "cases", "my-reports"
-LABELS = {INBOX: "&Inbox", ALL_CASES: "&All cases", CASES: "&Cases", MY_REPORTS: "&My reports"}
+MY_ACTIONS = "my-actions"
+LABELS = {
+    INBOX: "&Inbox",
+    ALL_CASES: "&All cases",
+    CASES: "&Cases",
+    MY_REPORTS: "&My reports",
+    MY_ACTIONS: "My ac&tions",  # Alt+T: Alt+A is the DSL's All cases
+}
 
 
 def navigation_for(roles: frozenset[Role]) -> list[str]:
-    """Which views someone gets, by their roles (access itself is decided by keys)."""
+    """Which views someone gets, by their roles (access itself is decided by keys). Staff
+    have no "My actions": their keys open no case, so no action on one can reach them."""
     if Role.DSL in roles:
-        return [INBOX, ALL_CASES]
+        return [INBOX, ALL_CASES, MY_ACTIONS]
     if roles & {Role.HEADTEACHER, Role.CHAIR}:
-        return [CASES]
+        return [CASES, MY_ACTIONS]
     return [MY_REPORTS]
 
 
@@ -84,6 +92,8 @@ class LazyContentViews:
             view = _content("safelog.gui.inbox", "InboxView")(context, parent)
         elif kind in (ALL_CASES, CASES):
             view = _content("safelog.gui.case_list", "CaseListView")(context, parent)
+        elif kind == MY_ACTIONS:
+            view = _content("safelog.gui.my_actions", "MyActionsView")(context, parent)
         else:
             view = _content("safelog.gui.my_reports", "MyReportsView")(context, parent)
         return cast(QWidget, view)

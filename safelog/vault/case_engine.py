@@ -58,6 +58,7 @@ from safelog.vault.case_schema import (
 )
 from safelog.vault.directory import Person
 from safelog.vault.escalations import next_due
+from safelog.vault.open_actions import summary_actions
 from safelog.vault.out_of_reach import why_out_of_reach
 from safelog.vault.receipt_store import (
     first_key_for_reporter,
@@ -700,6 +701,9 @@ def write_summary(
         "updated_at": updated_at.isoformat(),
         "version": version,
     }
+    actions = summary_actions(fields)
+    if actions:  # left out when none: most cases, and the list reads 10,000 of them
+        summary["actions"] = actions
     conn.execute(
         update(CaseRow)
         .where(CaseRow.id == case_id)

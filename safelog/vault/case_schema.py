@@ -296,6 +296,16 @@ class EvidenceStatement(TypedDict):
     at: str
 
 
+class SummaryAction(TypedDict):
+    """An open action as the case's list entry carries it, for "My actions" (the text
+    shortened: the whole of it is in the case)."""
+
+    id: str
+    text: str
+    owner: str
+    due: str  # ISO date, or ""
+
+
 class ListSummary(TypedDict):
     """A case's entry in the case list, sealed for its reader group."""
 
@@ -312,6 +322,9 @@ class ListSummary(TypedDict):
     created_at: str
     updated_at: str
     version: int
+    # The actions not yet done, only when there are some. Entries written before "My
+    # actions" have none: their case's actions show once it is next changed.
+    actions: NotRequired[list[SummaryAction]]
 
 
 class ReceiptSummary(TypedDict):

@@ -4,6 +4,7 @@ case's versions and keys goes through the case engine (vault/case_engine.py)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from itertools import chain
 from operator import attrgetter
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from safelog.crypto.aead import DecryptionFailed, binding
 from safelog.crypto.encoding import length_prefixed
+from safelog.domain.actions import MyAction, my_open_actions
 from safelog.domain.categories import category_by_code
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
@@ -34,6 +36,7 @@ from safelog.vault.case_input import CaseInput, validate_changes
 from safelog.vault.case_schema import CaseField
 from safelog.vault.content_entry import entry_from_case_input
 from safelog.vault.evidence import list_evidence
+from safelog.vault.open_actions import actions_from_summary
 from safelog.vault.out_of_reach import moved_away_problems
 from safelog.vault.receipts import my_receipts
 from safelog.vault.records import CaseDetail, CaseSummary, case_summary
@@ -41,7 +44,14 @@ from safelog.vault.retention import case_retention
 from safelog.vault.session import Session
 
 # case_retention lives below the case engine, which writes it into each list summary.
-__all__ = ["add_case", "case_retention", "list_cases", "show_case", "update_case"]
+__all__ = [
+    "add_case",
+    "case_retention",
+    "list_cases",
+    "list_my_actions",
+    "show_case",
+    "update_case",
+]
 
 
 def add_case(session: Session, case: CaseInput) -> str:
@@ -135,6 +145,7 @@ def _summary_of(case_id: str, reference: str, raw: bytes) -> CaseSummary:
             # Summaries written before review dates were kept have neither key.
             review_on=parse_date(review) if (review := data.get("review_on")) else None,
             review_rule=data.get("review_rule") or "",
+            open_actions=actions_from_summary(actions) if (actions := data.get("actions")) else (),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _Unreadable("cannot be read") from None
@@ -198,6 +209,18 @@ def list_cases(session: Session) -> list[CaseSummary]:
     return out
 
 
+def list_my_actions(session: Session, now: datetime) -> list[MyAction]:
+    """The signed-in person's actions not yet done, across every case they can read, in the
+    order to do them (domain/actions.py). From the list summaries, so only cases this
+    session's keys open; cases left out of the list are named in `session.list_problems`."""
+    cases = list_cases(session)
+    return my_open_actions(
+        ((case.reference, case.open_actions) for case in cases if case.open_actions),
+        session.person.name,
+        now,
+    )
+
+
 def _unopened_reports_checked(
     session: Session, conn: Connection, listed: list[CaseSummary], audience_of: dict[str, str]
 ) -> list[CaseSummary]:
@@ -240,6 +263,10 @@ def _unopened_reports_checked(
             )
             continue
         unopened = group in unmanaged
+        if summary.open_actions and (unopened or group_signer.get(group or "") is None):
+            # A reporter's client wrote this entry, and a report has no actions: whatever
+            # it says of any is not shown as someone's to do.
+            summary = replace(summary, open_actions=())
         if not unopened or (dsl and fresh):
             if unopened and group_signer.get(group or "") != summary.reporter_id:
                 session.list_problems.append(

@@ -3,11 +3,12 @@ with what has been recorded against each route; and the case's next deadline."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
+from safelog.domain.actions import action_due_at
 from safelog.domain.categories import category_by_code
-from safelog.domain.deadlines import LONDON, due_at
+from safelog.domain.deadlines import due_at
 from safelog.domain.outcomes import CaseStatus, pupil_is_victim, staff_member_accused
 from safelog.domain.routes import Route, route_info, routes_for
 from safelog.vault.case_schema import CaseField, CaseFields, EscalationRecord
@@ -108,8 +109,7 @@ def next_due(fields: CaseFields, created_at: datetime) -> str | None:
                 dues.append(datetime.fromisoformat(item["due"]))
         for action in fields.get(CaseField.ACTIONS) or []:
             if action.get("due") and not action.get("done_at"):
-                day = datetime.fromisoformat(action["due"]).date()
-                dues.append(datetime.combine(day, time(23, 59), LONDON))
+                dues.append(action_due_at(datetime.fromisoformat(action["due"]).date()))
     return min(dues).isoformat() if dues else None
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from safelog.domain.actions import OpenAction
 from safelog.vault.case_schema import CaseFields
 
 
@@ -26,6 +27,9 @@ class CaseSummary:
     # facts the rule needs are missing), and that rule in a few words, or what is missing.
     review_on: date | None = None
     review_rule: str = ""
+    # The actions not yet done (for "My actions"), from an entry written by those who manage
+    # the case; never from one a reporter's client wrote (vault/cases.py).
+    open_actions: tuple[OpenAction, ...] = ()
 
 
 def case_summary(**fields: Any) -> CaseSummary:

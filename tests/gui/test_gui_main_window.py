@@ -71,9 +71,9 @@ def open_main(qtbot: QtBot, context: Any, school: Any, name: str, views: Any = N
 @pytest.mark.parametrize(
     ("name", "tabs", "settings", "invite", "admit"),
     [
-        ("Dana DSL", ["Inbox", "All cases"], True, True, True),
-        ("Hugh Head", ["Cases"], False, False, True),
-        ("Chris Chair", ["Cases"], False, False, True),
+        ("Dana DSL", ["Inbox", "All cases", "My actions"], True, True, True),
+        ("Hugh Head", ["Cases", "My actions"], False, False, True),
+        ("Chris Chair", ["Cases", "My actions"], False, False, True),
         ("Sam Staff", ["My reports"], False, False, False),
     ],
 )
@@ -106,7 +106,10 @@ def test_navigation_rules() -> None:
     assert navigation_for(frozenset({Role.DSL, Role.HEADTEACHER, Role.STAFF})) == [
         "inbox",
         "all-cases",
+        "my-actions",
     ]
+    assert navigation_for(frozenset({Role.HEADTEACHER})) == ["cases", "my-actions"]
+    # Staff read no case (only their own reports' receipts): no action on one reaches them.
     assert navigation_for(frozenset({Role.ADMIN, Role.STAFF})) == ["my-reports"]
 
 
@@ -119,7 +122,13 @@ def test_cases_open_in_closable_tabs_and_never_in_the_title(
     inbox = window.nav["inbox"]
     inbox.open_case.emit("SL-2026-00001")
     inbox.open_case.emit("SL-2026-00002")
-    assert window.open_tabs() == ["Inbox", "All cases", "SL-2026-00001", "SL-2026-00002"]
+    assert window.open_tabs() == [
+        "Inbox",
+        "All cases",
+        "My actions",
+        "SL-2026-00001",
+        "SL-2026-00002",
+    ]
     assert window.tabs.currentWidget() is window.workspaces["SL-2026-00002"]
     assert window.windowTitle() == TITLE
     # Opening an open case again shows its tab rather than a second copy.
@@ -131,18 +140,19 @@ def test_cases_open_in_closable_tabs_and_never_in_the_title(
     wait_for(qtbot, lambda: QApplication.activeWindow() is window, timeout=5000)
     window.tabs.setFocus()
     qtbot.keyClick(window.tabs, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
-    assert window.open_tabs() == ["Inbox", "All cases", "SL-2026-00002"]
+    assert window.open_tabs() == ["Inbox", "All cases", "My actions", "SL-2026-00002"]
     window.tabs.setCurrentIndex(0)
     qtbot.keyClick(window.tabs, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
-    assert window.open_tabs() == ["Inbox", "All cases", "SL-2026-00002"], "views stay"
+    assert window.open_tabs() == ["Inbox", "All cases", "My actions", "SL-2026-00002"], "views stay"
     # Only case tabs have a close button.
     from PySide6.QtWidgets import QTabBar
 
     bar = window.tabs.tabBar()
     assert bar.tabButton(0, QTabBar.ButtonPosition.RightSide) is None
-    assert bar.tabButton(2, QTabBar.ButtonPosition.RightSide) is not None
-    window.close_tab(2)
-    assert window.open_tabs() == ["Inbox", "All cases"]
+    assert bar.tabButton(2, QTabBar.ButtonPosition.RightSide) is None
+    assert bar.tabButton(3, QTabBar.ButtonPosition.RightSide) is not None
+    window.close_tab(3)
+    assert window.open_tabs() == ["Inbox", "All cases", "My actions"]
     assert window.windowTitle() == TITLE
 
 
@@ -205,6 +215,7 @@ REAL_VIEWS = [
     "safelog.gui.inbox",
     "safelog.gui.case_list",
     "safelog.gui.my_reports",
+    "safelog.gui.my_actions",
     "safelog.gui.report_form",
     "safelog.gui.workspace",
 ]
@@ -219,9 +230,9 @@ needs_real_views = pytest.mark.skipif(
 @pytest.mark.parametrize(
     ("name", "tabs"),
     [
-        ("Dana DSL", ["Inbox", "All cases"]),
-        ("Hugh Head", ["Cases"]),
-        ("Chris Chair", ["Cases"]),
+        ("Dana DSL", ["Inbox", "All cases", "My actions"]),
+        ("Hugh Head", ["Cases", "My actions"]),
+        ("Chris Chair", ["Cases", "My actions"]),
         ("Sam Staff", ["My reports"]),
     ],
 )
@@ -282,7 +293,7 @@ def test_a_real_case_opens_in_a_workspace_tab(
     context.runner.wait()
     # Close the case as a person would (Ctrl+W), then the window, before this test frees it.
     window.close_current_case()
-    assert window.open_tabs() == ["Inbox", "All cases"]
+    assert window.open_tabs() == ["Inbox", "All cases", "My actions"]
     window.close()
     QApplication.processEvents()
 

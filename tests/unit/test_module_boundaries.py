@@ -25,6 +25,7 @@ CASE_MODULES = (
     "content_form",
     "escalations",
     "evidence",
+    "open_actions",
     "receipt_store",
     "receipts",
     "records",

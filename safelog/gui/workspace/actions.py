@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt
@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.deadlines import LONDON, DeadlineState, add_working_days, deadline_state
+from safelog.domain.actions import action_state as due_state
+from safelog.domain.deadlines import LONDON, DeadlineState, add_working_days
 from safelog.gui.case_list import named, plain_label, uk_date, uk_datetime
 from safelog.gui.workspace.panel import (
     DATE_TIME,
@@ -39,12 +40,10 @@ if TYPE_CHECKING:
 
 
 def action_state(action: dict[str, Any], now: datetime) -> DeadlineState:
-    """Actions fall due at the end of their day (as the case list counts them)."""
-    due = None
-    if action.get("due"):
-        due = datetime.combine(date.fromisoformat(action["due"][:10]), time(23, 59), LONDON)
+    """Actions fall due at the end of their day (domain/actions.py)."""
+    due = date.fromisoformat(action["due"][:10]) if action.get("due") else None
     done = datetime.fromisoformat(action["done_at"]) if action.get("done_at") else None
-    return deadline_state(due, done, now)
+    return due_state(due, done, now)
 
 
 def due_text(action: dict[str, Any], now: datetime) -> str:
