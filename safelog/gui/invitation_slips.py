@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from safelog.domain.roles import Role
 from safelog.gui.role_names import roles_in_sentence
+from safelog.vault.invitations import INVITATION_DAYS
 
 HOW_TO_ENROL = (
     "Open SafeLog on a school PC, choose \u2018I have an enrolment code\u2019, type this code, "
@@ -51,8 +52,8 @@ def _slip(school: str, made_by: str, slip: Slip, first: bool) -> str:
         f"{e(slip.code)}</p>"
         "<h2>How to enrol</h2>"
         f"<p>{e(HOW_TO_ENROL)}</p>"
-        "<p>The code works once, within 14 days. Your passphrase is yours alone: no one at "
-        "school will ask you for it.</p>"
+        f"<p>The code works once, within {INVITATION_DAYS} days. Your passphrase is yours "
+        "alone: no one at school will ask you for it.</p>"
         "<h2>If this slip is lost</h2>"
         f"<p>Tell {e(made_by)} or another SafeLog administrator at once. They will make you "
         "a new code, and this one stops working. If SafeLog says this code has already been "

@@ -36,6 +36,7 @@ from safelog.gui.idle_lock import copy_to_clipboard
 from safelog.gui.invitation_slips import Slip, SlipPrinter, slips_html
 from safelog.gui.role_names import SHORT_LABELS, role_summary
 from safelog.gui.worker import run_guarded
+from safelog.vault.invitations import INVITATION_DAYS
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -159,8 +160,8 @@ class InviteGrid(QWidget):
 
         layout.addWidget(
             plain_label(
-                "Codes made (each works once, within 14 days; give it in person or on the "
-                "printed slip):",
+                f"Codes made (each works once, within {INVITATION_DAYS} days; give it in person "
+                "or on the printed slip):",
                 self,
             )
         )

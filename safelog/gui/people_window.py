@@ -95,9 +95,9 @@ def remove_question(name: str) -> str:
     """What removing someone really does (vault/membership_changes.py remove_user)."""
     return (
         f"Remove {name} from SafeLog?\n\n"
-        f"{name} can no longer sign in. New cases will not be readable by them: SafeLog "
-        "changes the locks of their roles at once for the roles you are in, and for any other "
-        "role the next time one of its members signs in.\n\n"
+        f"{name} can no longer sign in. New cases will not be readable by them once SafeLog "
+        "has changed the locks of their roles: at once for the roles you are in, and for any "
+        "other role the next time one of its members signs in.\n\n"
         "Cases they could already read are not locked again: SafeLog cannot take back what "
         "they read or copied while they were here. What they wrote stays in the record under "
         "their name.\n\n"
@@ -229,8 +229,15 @@ class PeopleWindow(QDialog):
 
     def _update(self) -> None:
         person = self.selected()
-        usable = person is not None and not person.removed and not self.busy.busy
-        self.remove_button.setEnabled(usable and person is not None and person.name != self.me)
+        # Never oneself: whoever is signed in knows their passphrase, and removing or
+        # resetting oneself would cut off the session in use.
+        usable = (
+            person is not None
+            and not person.removed
+            and person.name != self.me
+            and not self.busy.busy
+        )
+        self.remove_button.setEnabled(usable)
         self.reset_button.setEnabled(usable)
 
     def _say(self, text: str) -> None:

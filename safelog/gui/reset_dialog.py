@@ -30,6 +30,7 @@ from safelog.gui.dialogs import BusyNote, explain_error, monospace_font, plain_l
 from safelog.gui.idle_lock import copy_to_clipboard
 from safelog.gui.invitation_slips import Slip, SlipPrinter, slips_html
 from safelog.gui.worker import run_guarded
+from safelog.vault.invitations import INVITATION_DAYS
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -112,7 +113,7 @@ class ResetDialog(QDialog):
         )
         self.code_label.setAccessibleName("The new enrolment code")
         inner.addWidget(self.code_label)
-        handover = "Give it to them in person. It works once, within 14 days."
+        handover = f"Give it to them in person. It works once, within {INVITATION_DAYS} days."
         inner.addWidget(plain_label(handover, self.result_box))
         actions = QHBoxLayout()
         self.copy_button = QPushButton("Cop&y code", self.result_box)

@@ -175,8 +175,42 @@ def test_the_list_shows_everyone_and_where_they_stand(qtbot: QtBot, context: Any
     assert not window.remove_button.isEnabled(), "removed already"
     choose(qtbot, window, "Dana DSL")
     assert not window.remove_button.isEnabled(), "no one removes themselves"
-    assert window.reset_button.isEnabled()
+    assert not window.reset_button.isEnabled(), "nor cuts off their own session"
+    choose(qtbot, window, "Inez Invited")
+    assert window.remove_button.isEnabled() and window.reset_button.isEnabled()
     assert window.invite_box.isVisible() and not window.read_only.isVisible()
+    for widget in window.findChildren(QAbstractButton) + window.findChildren(QLineEdit):
+        if widget.isVisible() and not widget.objectName().startswith("qt_"):  # Qt's own
+            assert widget.accessibleName(), f"{type(widget).__name__} {widget.text()!r}"
+
+
+def test_locking_closes_the_window_and_drops_the_codes_made(
+    qtbot: QtBot, context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = school(context.vault)
+    window = open_people(qtbot, context, "Dana DSL")
+    grid = window.invite_grid
+    grid.set_row(0, "Tess Teacher")
+    with qtbot.waitSignal(window.changed, timeout=30000):
+        click(qtbot, grid.invite_button)
+    code = grid.made[0].code
+    assert code in grid.codes.item(0, 2).text()
+    left_in: list[str] = []
+
+    def launch(dialog: ResetDialog) -> str:
+        dialog.show()
+        qtbot.keyClicks(dialog.key, keys["school"])
+        context.events.locked.emit()  # the idle lock, with the key typed but not sent
+        left_in.append(dialog.key.text())
+        assert not dialog.isVisible()
+        return dialog.code
+
+    monkeypatch.setattr(ResetDialog, "launch", launch)
+    assert window.reset_person("Hugh Head") == ""
+    assert left_in == [""], "the key does not stay in the field"
+    assert not window.isVisible(), "the lock closed the People window too"
+    assert grid.made == [] and grid.codes.rowCount() == 0
+    assert code not in all_text(window)
 
 
 def test_a_dsl_who_is_not_an_administrator_reads_the_list_only(qtbot: QtBot, context: Any) -> None:
