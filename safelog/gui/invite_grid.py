@@ -136,6 +136,8 @@ class InviteGrid(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         for _ in range(START_ROWS):
             self.add_row()
+        # Every starting row in view, however many codes are listed below.
+        self.grid.setMinimumHeight(_rows_high(self.grid, START_ROWS))
         layout.addWidget(self.grid, 1)
 
         row = QHBoxLayout()
@@ -151,6 +153,7 @@ class InviteGrid(QWidget):
             row.addWidget(button)
         self.busy = BusyNote(self)
         row.addWidget(self.busy, 1)
+        row.addStretch(1)
         layout.addLayout(row)
 
         self.problems = plain_label("", self, role="warning")
@@ -158,14 +161,18 @@ class InviteGrid(QWidget):
         self.problems.setVisible(False)
         layout.addWidget(self.problems)
 
-        layout.addWidget(
+        # The codes made appear once there are some.
+        self.made_box = QWidget(self)
+        made_layout = QVBoxLayout(self.made_box)
+        made_layout.setContentsMargins(0, 0, 0, 0)
+        made_layout.addWidget(
             plain_label(
                 f"Codes made (each works once, within {INVITATION_DAYS} days; give it in person "
                 "or on the printed slip):",
-                self,
+                self.made_box,
             )
         )
-        self.codes = QTableWidget(0, 3, self)
+        self.codes = QTableWidget(0, 3, self.made_box)
         self.codes.setHorizontalHeaderLabels(["Name", "Roles", "Enrolment code"])
         self.codes.setAccessibleName("Enrolment codes made")
         self.codes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -179,7 +186,7 @@ class InviteGrid(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.codes.itemSelectionChanged.connect(self._update)
-        layout.addWidget(self.codes, 1)
+        made_layout.addWidget(self.codes, 1)
 
         buttons = QHBoxLayout()
         self.copy_button = QPushButton("Cop&y code", self)
@@ -205,7 +212,9 @@ class InviteGrid(QWidget):
         self.note = plain_label("", self, role="muted")
         self.note.setAccessibleName("Done")
         buttons.addWidget(self.note, 1)
-        layout.addLayout(buttons)
+        made_layout.addLayout(buttons)
+        self.made_box.setVisible(False)
+        layout.addWidget(self.made_box, 1)
         copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self.codes)
         copy.setContext(Qt.ShortcutContext.WidgetShortcut)
         copy.activated.connect(self.copy_code)
@@ -348,6 +357,7 @@ class InviteGrid(QWidget):
         self.print_button.setEnabled(chosen)
         self.copy_all_button.setEnabled(bool(self.made))
         self.print_all_button.setEnabled(bool(self.made))
+        self.made_box.setVisible(bool(self.made))
 
     def copy_code(self) -> None:
         """The selected person's code, alone (SafeLog clears it from the clipboard on lock)."""
@@ -390,3 +400,9 @@ class InviteGrid(QWidget):
         self.note.setText("")
         self._show_problems([])
         self._update()
+
+
+def _rows_high(table: QTableWidget, rows: int) -> int:
+    """The height of a table showing its header and this many rows."""
+    row = table.verticalHeader().defaultSectionSize()
+    return table.horizontalHeader().sizeHint().height() + rows * row + 2 * table.frameWidth() + 2

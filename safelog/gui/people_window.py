@@ -18,12 +18,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +34,7 @@ from safelog.gui.dialogs import BusyNote, confirm, explain_error, plain_label
 from safelog.gui.invite_grid import InviteGrid
 from safelog.gui.reset_dialog import ResetDialog
 from safelog.gui.role_names import role_summary, roles_in_sentence
-from safelog.gui.screen_fit import fit_to_screen
+from safelog.gui.screen_fit import fit_to_screen, keep_fitting
 from safelog.gui.worker import run_guarded
 from safelog.vault.membership import ADMITTED, ENROLLED, INVITED, REMOVED
 
@@ -119,13 +119,19 @@ class PeopleWindow(QDialog):
         self.people: list[Member] = []
         self.setWindowTitle("SafeLog — People")
         self.setMinimumSize(700, 520)
-        fit_to_screen(self, 920, 760 if self.manages else 520)
-        layout = QVBoxLayout(self)
+        fit_to_screen(self, 920, 640)
+        outer = QVBoxLayout(self)
+        # Two tabs, so the list and the invitation grid each get the window's height.
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("People and invitations")
+        outer.addWidget(self.tabs, 1)
+        everyone = QWidget(self.tabs)
+        layout = QVBoxLayout(everyone)
         layout.addWidget(
             plain_label(
                 "Everyone who has been invited to the school's SafeLog, with their roles and "
                 "where they stand.",
-                self,
+                everyone,
             )
         )
         self.table = QTableWidget(0, 4, self)
@@ -141,7 +147,7 @@ class PeopleWindow(QDialog):
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._update)
-        layout.addWidget(self.table, 2)
+        layout.addWidget(self.table, 1)
 
         row = QHBoxLayout()
         self.remove_button = QPushButton("&Remove…", self)
@@ -159,6 +165,7 @@ class PeopleWindow(QDialog):
             row.addWidget(button)
         self.busy = BusyNote(self)
         row.addWidget(self.busy, 1)
+        row.addStretch(1)
         layout.addLayout(row)
         self.read_only = plain_label(READ_ONLY, self, role="muted")
         self.read_only.setVisible(not self.manages)
@@ -168,23 +175,27 @@ class PeopleWindow(QDialog):
         self.notice.setVisible(False)
         layout.addWidget(self.notice)
 
-        self.invite_box = QGroupBox("Invite people", self)
+        self.tabs.addTab(everyone, "&Everyone")
+
+        self.invite_box = QWidget(self.tabs)
         inner = QVBoxLayout(self.invite_box)
         self.invite_grid = InviteGrid(context, lambda: self.me, self.invite_box)
         self.invite_grid.changed.connect(self._invited)
         inner.addWidget(self.invite_grid)
-        self.invite_box.setVisible(self.manages)
-        layout.addWidget(self.invite_box, 3)
+        self.tabs.addTab(self.invite_box, "&Invite people")
+        self.tabs.setTabVisible(1, self.manages)
+        self.tabs.tabBar().setVisible(self.manages)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close = buttons.button(QDialogButtonBox.StandardButton.Close)
         close.setAccessibleName("Close")
         close.setAutoDefault(False)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        outer.addWidget(buttons)
         # Idle lock and Ctrl+L close every open dialog through the app; this covers a
         # window shown without it.
         context.events.locked.connect(self.reject)
+        keep_fitting(self)
         self.show_people()
 
     # -- the list ---------------------------------------------------------------------------

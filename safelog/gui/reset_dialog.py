@@ -29,6 +29,7 @@ from safelog.errors import AccessDenied, UserFacingError
 from safelog.gui.dialogs import BusyNote, explain_error, monospace_font, plain_label
 from safelog.gui.idle_lock import copy_to_clipboard
 from safelog.gui.invitation_slips import Slip, SlipPrinter, slips_html
+from safelog.gui.screen_fit import keep_fitting
 from safelog.gui.worker import run_guarded
 from safelog.vault.invitations import INVITATION_DAYS
 
@@ -40,7 +41,7 @@ def reset_explained(name: str) -> str:
     return (
         f"{name} gets a new one-time enrolment code. Their old passphrase stops working at "
         "once, and their old code too if they had not enrolled yet. When they enrol with the "
-        "new code they choose a new passphrase, and their roles open again for them.\n\n"
+        "new code they choose a new passphrase and have their roles back.\n\n"
         "The school recovery key restores a headteacher or administrator. A DSL or chair of "
         "governors restored with it must be admitted again by a member of that role after "
         "enrolling; the governors' recovery key restores every role."
@@ -138,6 +139,7 @@ class ResetDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         context.events.locked.connect(self.reject)
+        keep_fitting(self)  # a refused key's message and the new code must not squash the rest
         self._update()
 
     def _update(self) -> None:

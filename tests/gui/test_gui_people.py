@@ -21,7 +21,15 @@ from typing import Any
 
 import pytest
 from conftest import PASSPHRASES
-from gui_support import all_text, context, gui_vault, modals, visible_text, wait_for  # noqa: F401
+from gui_support import (  # noqa: F401
+    all_text,
+    context,
+    cut_off,
+    gui_vault,
+    modals,
+    visible_text,
+    wait_for,
+)
 from PySide6.QtCore import QSizeF, Qt, Signal
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMessageBox, QWidget
@@ -30,6 +38,7 @@ from pytestqt.qtbot import QtBot
 from safelog.crypto import recovery
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, WrongPassphrase
+from safelog.gui.app import load_style_sheet
 from safelog.gui.invitation_slips import HOW_TO_ENROL
 from safelog.gui.main_window import MainWindow
 from safelog.gui.people_window import PeopleWindow
@@ -124,6 +133,13 @@ def open_main(qtbot: QtBot, context: Any, name: str) -> MainWindow:
     return window
 
 
+def to_invitations(qtbot: QtBot, window: PeopleWindow) -> None:
+    """Click the "Invite people" tab."""
+    bar = window.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert window.tabs.currentWidget() is window.invite_box
+
+
 def click(qtbot: QtBot, button: QAbstractButton) -> None:
     assert button.isVisible() and button.isEnabled(), f"{button.text()} is not available"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -178,10 +194,14 @@ def test_the_list_shows_everyone_and_where_they_stand(qtbot: QtBot, context: Any
     assert not window.reset_button.isEnabled(), "nor cuts off their own session"
     choose(qtbot, window, "Inez Invited")
     assert window.remove_button.isEnabled() and window.reset_button.isEnabled()
-    assert window.invite_box.isVisible() and not window.read_only.isVisible()
-    for widget in window.findChildren(QAbstractButton) + window.findChildren(QLineEdit):
-        if widget.isVisible() and not widget.objectName().startswith("qt_"):  # Qt's own
-            assert widget.accessibleName(), f"{type(widget).__name__} {widget.text()!r}"
+    assert window.tabs.isTabVisible(1) and not window.read_only.isVisible()
+    window.setStyleSheet(load_style_sheet())  # drawn as people see it
+    for tab in range(2):
+        window.tabs.setCurrentIndex(tab)
+        qtbot.waitUntil(lambda: cut_off(window) == [], timeout=2000)
+        for widget in window.findChildren(QAbstractButton) + window.findChildren(QLineEdit):
+            if widget.isVisible() and not widget.objectName().startswith("qt_"):  # Qt's own
+                assert widget.accessibleName(), f"{type(widget).__name__} {widget.text()!r}"
 
 
 def test_locking_closes_the_window_and_drops_the_codes_made(
@@ -189,6 +209,7 @@ def test_locking_closes_the_window_and_drops_the_codes_made(
 ) -> None:
     keys = school(context.vault)
     window = open_people(qtbot, context, "Dana DSL")
+    to_invitations(qtbot, window)
     grid = window.invite_grid
     grid.set_row(0, "Tess Teacher")
     with qtbot.waitSignal(window.changed, timeout=30000):
@@ -222,7 +243,7 @@ def test_a_dsl_who_is_not_an_administrator_reads_the_list_only(qtbot: QtBot, con
     window.show()
     assert [r[0] for r in window.rows()][:2] == ["Dan Deputy", "Dana DSL"]
     assert not window.remove_button.isVisible() and not window.reset_button.isVisible()
-    assert not window.invite_box.isVisible()
+    assert not window.tabs.isTabVisible(1) and not window.invite_box.isVisible()
     assert "Only an administrator can invite, remove or restore access" in visible_text(window)
 
 
@@ -235,6 +256,7 @@ def test_three_invited_at_once_each_enrol_with_their_code_and_a_bad_row_is_named
     caplog.set_level(logging.DEBUG)
     school(context.vault)
     window = open_people(qtbot, context, "Dana DSL")
+    to_invitations(qtbot, window)
     grid = window.invite_grid
     # Typed and ticked as the administrator would.
     grid.grid.setCurrentCell(0, 0)
@@ -306,6 +328,7 @@ def test_invitation_slips_one_page_each_with_name_role_code_and_how_to_enrol(
 ) -> None:
     school(context.vault)
     window = open_people(qtbot, context, "Dana DSL")
+    to_invitations(qtbot, window)
     grid = window.invite_grid
     tray = PaperTray()
     grid.printer = tray
@@ -387,6 +410,7 @@ def test_restoring_access_with_the_recovery_key(
     def launch(dialog: ResetDialog) -> str:
         # Stands in for exec(): the administrator works in the real dialog.
         dialog.printer = tray
+        dialog.setStyleSheet(load_style_sheet())
         dialog.show()
         assert dialog.key.echoMode() == QLineEdit.EchoMode.Password
         assert not dialog.reset_button.isEnabled(), "a key is needed"
@@ -395,6 +419,7 @@ def test_restoring_access_with_the_recovery_key(
             qtbot.keyClicks(dialog.key, wrong)
             click(qtbot, dialog.reset_button)
             wait_for(qtbot, lambda: dialog.message.isVisible())
+            qtbot.waitUntil(lambda: cut_off(dialog) == [], timeout=2000)
             assert wrong not in dialog.message.text()
             seen.setdefault("wrong", []).append(dialog.message.text())
             assert not dialog.result_box.isVisible()
@@ -402,6 +427,7 @@ def test_restoring_access_with_the_recovery_key(
         qtbot.keyClicks(dialog.key, keys["school"])
         click(qtbot, dialog.reset_button)
         wait_for(qtbot, lambda: dialog.result_box.isVisible())
+        qtbot.waitUntil(lambda: cut_off(dialog) == [], timeout=2000)
         assert dialog.key.text() == "", "the key is gone from the field"
         assert not dialog.message.isVisible()
         seen["shown"] = dialog.code_label.text()
@@ -452,7 +478,7 @@ def test_staff_are_not_offered_the_window_and_the_vault_refuses_them_anyway(
     window = PeopleWindow(context)
     qtbot.addWidget(window)
     window.show()
-    assert not window.invite_box.isVisible() and not window.remove_button.isVisible()
+    assert not window.tabs.isTabVisible(1) and not window.remove_button.isVisible()
     grid = window.invite_grid
     grid.set_row(0, "Mallory Mole", frozenset({Role.DSL}))
     grid.invite()
