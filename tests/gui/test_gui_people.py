@@ -508,3 +508,26 @@ def test_staff_are_not_offered_the_window_and_the_vault_refuses_them_anyway(
     assert "Mallory Mole" not in names
     assert names["Hugh Head"] == "enrolled" and names["Dan Deputy"] == "admitted"
     context.vault.unlock("Dan Deputy", PASS["Dan Deputy"]).lock()
+
+
+def test_the_toolbar_button_opens_the_window_and_the_banner_follows_changes(
+    qtbot: QtBot, context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    school(context.vault)
+    main = open_main(qtbot, context, "Dana DSL")
+    assert main.admit_banner_text.text() == "1 person is waiting for you to admit them."
+    opened: list[list[str]] = []
+
+    def launch(window: PeopleWindow) -> None:
+        window.show()
+        opened.append([r[0] for r in window.rows()])
+        choose(qtbot, window, "Hugh Head")
+        with qtbot.waitSignal(window.changed, timeout=30000):
+            window.remove_person("Hugh Head")
+        window.reject()
+
+    monkeypatch.setattr(PeopleWindow, "launch", launch)
+    click(qtbot, main.people_button)
+    assert opened and "Hugh Head" in opened[0]
+    # Hugh, who waited to be admitted, has left: no one waits any more.
+    assert not main.admit_banner.isVisible()
