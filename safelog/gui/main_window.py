@@ -42,6 +42,10 @@ from safelog.gui.screen_fit import fit_to_screen
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
 
+# Who is offered the People window: administrators manage people there; a DSL or
+# headteacher reads the list (which every member's session reads anyway).
+PEOPLE_WINDOW_ROLES = frozenset({Role.ADMIN, Role.DSL, Role.HEADTEACHER})
+
 INBOX, ALL_CASES, CASES, MY_REPORTS = "inbox", "all-cases", "cases", "my-reports"
 MY_ACTIONS = "my-actions"
 LABELS = {
@@ -210,6 +214,11 @@ class MainWindow(QMainWindow):
         self.invite_action.triggered.connect(self.invite)
         self.invite_action.setVisible(Role.ADMIN in self.roles)
 
+        self.people_action = QAction("&People…", self)
+        self.people_action.setToolTip("Everyone in SafeLog; an administrator invites and removes")
+        self.people_action.triggered.connect(self.open_people)
+        self.people_action.setVisible(bool(self.roles & PEOPLE_WINDOW_ROLES))
+
         self.admit_action = QAction("A&dmit people…", self)
         self.admit_action.setToolTip("Admit or decline the people waiting for you to admit them")
         self.admit_action.triggered.connect(self.admit_people)
@@ -263,6 +272,7 @@ class MainWindow(QMainWindow):
 
         self.invite_button = self._tool_button(bar, "Invite…", "Invite someone", self.invite_action)
         self.admit_button = self._tool_button(bar, "Admit…", "Admit people", self.admit_action)
+        self.people_button = self._tool_button(bar, "People…", "People", self.people_action)
         self.settings_button = self._tool_button(bar, "Settings…", "Settings", self.settings_action)
         self.lock_button = self._tool_button(bar, "Lock", "Lock SafeLog", self.lock_action)
 
@@ -293,6 +303,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction(self.invite_action)
         menu.addAction(self.admit_action)
+        menu.addAction(self.people_action)
         menu.addAction(self.settings_action)
         menu.addSeparator()
         menu.addAction(self.lock_action)
@@ -436,6 +447,17 @@ class MainWindow(QMainWindow):
         from safelog.gui.setup_wizard import InviteDialog
 
         InviteDialog(self.context, self).launch()
+
+    def open_people(self) -> None:
+        session = self.context.session
+        if session is None or session.locked or not self.roles & PEOPLE_WINDOW_ROLES:
+            return
+        from safelog.gui.people_window import PeopleWindow
+
+        window = PeopleWindow(self.context, self)
+        window.launch()
+        window.deleteLater()
+        self.update_admissions()  # someone may have been invited or removed
 
     def admit_people(self) -> None:
         session = self.context.session
