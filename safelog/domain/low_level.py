@@ -30,9 +30,10 @@ __all__ = [
     "patterns",
 ]
 
-# Who counts as a member of staff: anyone who works in the school. A chair of governors alone
-# is not (a concern about a governor is not a concern about staff conduct).
-STAFF_ROLES = frozenset({Role.STAFF, Role.DSL, Role.HEADTEACHER, Role.ADMIN})
+# Who counts as a member of staff: anyone holding a role in SafeLog, since everyone it knows
+# works in or for the school. KCSIE's low-level concerns cover staff, supply staff,
+# volunteers and contractors, and governors are volunteers.
+STAFF_ROLES = frozenset(Role)
 
 NO_STAFF_SUBJECT = (
     "A low-level concern must name the member of staff it is about, so that they can never read it."

@@ -27,7 +27,7 @@ from sqlalchemy import Connection
 from safelog.audit import log as audit_log
 from safelog.crypto.slot_tags import padded_count
 from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject, plan_audience
-from safelog.domain.low_level import NO_STAFF_SUBJECT, missing_staff_subject
+from safelog.domain.low_level import NO_STAFF_SUBJECT, is_low_level, missing_staff_subject
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import KeyRole, Role
 from safelog.errors import InvalidInput, KeyNotTrusted, TamperDetected
@@ -93,12 +93,12 @@ def plan_for(
 def names_no_staff(directory: Directory, fields: Mapping[str, Any], at: int | None = None) -> bool:
     """A low-level concern about staff that names no member of staff as a subject (with
     the roles people held after log entry `at`, or now)."""
+    category = str(fields.get(CaseField.CATEGORY) or "")
+    if not is_low_level(category):
+        return False  # the usual case: no need to replay anyone's roles
     roles_of = directory.subject_roles(at)
     subjects = fields.get(CaseField.SUBJECTS) or []
-    return missing_staff_subject(
-        str(fields.get(CaseField.CATEGORY) or ""),
-        (roles_of.get(str(s), frozenset()) for s in subjects),
-    )
+    return missing_staff_subject(category, (roles_of.get(str(s), frozenset()) for s in subjects))
 
 
 def writer_plan(session: Session, reporter_id: str, fields: Mapping[str, Any]) -> AudiencePlan:

@@ -101,7 +101,8 @@ def test_kept_until_the_member_of_staff_leaves_never_on_a_date_that_could_come_f
 def test_must_name_a_member_of_staff() -> None:
     staff = frozenset({Role.STAFF})
     assert missing_staff_subject("low-level-staff", [])
-    assert missing_staff_subject("low-level-staff", [frozenset({Role.CHAIR})])
+    assert missing_staff_subject("low-level-staff", [frozenset()])  # holds no role
+    assert not missing_staff_subject("low-level-staff", [frozenset({Role.CHAIR})])  # volunteer
     assert not missing_staff_subject("low-level-staff", [staff])
     assert not missing_staff_subject("low-level-staff", [frozenset({Role.DSL})])
     assert not missing_staff_subject("low-level-staff", [frozenset({Role.HEADTEACHER})])
