@@ -13,6 +13,7 @@ from safelog.domain.low_level import (
     missing_staff_subject,
     patterns,
 )
+from safelog.domain.outcomes import AllegationOutcome, CaseOutcome, outcome_choices
 from safelog.domain.retention import LOW_LEVEL_RULE, retention_decision, retention_rule
 from safelog.domain.roles import Role
 from safelog.domain.routes import Condition, Route, routes_for
@@ -133,3 +134,13 @@ def test_patterns_group_by_member_of_staff_most_concerns_first() -> None:
     assert ann.first.day == 2 and ann.latest.day == 25 and ann.repeated
     assert not groups[2].repeated
     assert patterns([]) == []
+
+
+def test_outcomes_are_not_those_of_an_allegation() -> None:
+    choices = outcome_choices(LOW, about_staff=True)
+    assert not any(isinstance(c, AllegationOutcome) for c in choices)
+    assert choices == (
+        CaseOutcome.RESOLVED_IN_SCHOOL,
+        CaseOutcome.REFERRED_ON,
+        CaseOutcome.NO_FURTHER_ACTION,
+    )
