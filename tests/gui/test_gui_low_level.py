@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from case_views_support import LOAD_MS, Desk, sqlite_only, unnamed_controls
-from gui_support import modals, wait_for  # noqa: F401
+from gui_support import cut_off, modals, wait_for  # noqa: F401
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -147,6 +147,7 @@ def test_review_groups_two_concerns_about_the_same_teacher(
 
     dialog = open_review(qtbot, desk.sign_in("Dana DSL"))
     assert unnamed_controls(dialog) == []
+    assert cut_off(dialog) == []
     assert dialog.status.text() == "3 concerns about 2 people; 1 person with more than one."
     assert not dialog.problems.isVisible()
     tree = dialog.tree
