@@ -50,6 +50,10 @@ class Category:
     # `guidance` has the headteacher decide or approve: the chair of governors does instead
     # (KCSIE Part 4; 001 5(ii); 004 9.2). Empty when `guidance` does not name the head.
     head_guidance: str = ""
+    # A low-level concern about a member of staff (KCSIE Part 4, section two): it must name
+    # the member of staff as a subject, so that they never read it, and is kept at least
+    # until they leave (domain/low_level.py; domain/retention.py).
+    low_level: bool = False
     # The references that were in the guidance text, in order (see the module note).
     guidance_refs: tuple[str, ...] = field(default=(), init=False)
     head_guidance_refs: tuple[str, ...] = field(default=(), init=False)
@@ -153,6 +157,14 @@ def _ceop(reason: str, *refs: str) -> RouteRule:
 _CONDUCT_EVIDENCE = (
     "Keep the evidence: take screen prints of messages or web pages and record the time, "
     "date and location of the site. Do not delete messages (000 9.2; 003 8.4)."
+)
+
+# For the person reporting a low-level concern: when it is not one (KCSIE Part 4).
+_NOT_LOW_LEVEL = (
+    "If you think they may have harmed a child, committed an offence against a child, or may "
+    "pose a risk to children, it is not a low-level concern but an allegation: tell the DSL "
+    "straight away and report it under the kind of concern that fits it (such as staff "
+    "online conduct), so that the LADO is told within one working day (KCSIE Part 4)."
 )
 
 _CATEGORIES: tuple[Category, ...] = (
@@ -458,6 +470,72 @@ _CATEGORIES: tuple[Category, ...] = (
                 reason="Where illegal activity may have taken place, the police are contacted",
                 policy_refs=("004 9.4", "003 5.22"),
                 when=(Condition.ILLEGAL,),
+            ),
+        ),
+    ),
+    Category(
+        code="low-level-staff",
+        title="Low-level concern about a member of staff",
+        description=(
+            "A member of staff (or a supply teacher, volunteer or contractor) has behaved in "
+            "a way that does not fit the staff code of conduct, but that does not harm or put "
+            "a child at risk of harm."
+        ),
+        policy_refs=("KCSIE Part 4", "004 9.2", "001 5(iii)", "002 8.1"),
+        child_protection=False,
+        allegation_against_staff=False,
+        blocks_image_import=False,
+        low_level=True,
+        guidance=(
+            "A low-level concern is any worry, however small, even just a sense of unease, "
+            "that an adult working in the school has acted in a way that does not fit the "
+            "staff code of conduct, in or out of work, but that does not meet the harm "
+            "threshold (KCSIE Part 4). For example: being over-friendly with pupils, having "
+            "favourites, taking photos of pupils on their personal phone, being alone with a "
+            "pupil behind a closed door, or using words that humiliate pupils. Choose the "
+            "member of staff below: they will never be able to read this. Write facts, not "
+            "opinions, and do not tell them or look into it yourself. The headteacher, with "
+            "the DSL, decides what happens and looks for a pattern of concerns (004 9.2; "
+            "001 5(iii); 002 8.1). " + _NOT_LOW_LEVEL
+        ),
+        head_guidance=(
+            "A low-level concern is any worry, however small, that an adult working in the "
+            "school has acted in a way that does not fit the staff code of conduct, but that "
+            "does not meet the harm threshold (KCSIE Part 4). This one is about the "
+            "headteacher, so it goes to the chair of governors (in a trust, also the CEO), "
+            "who decides what happens with the DSL; the headteacher will never be able to "
+            "read it. Write facts, not opinions, and do not tell the headteacher or look "
+            "into it yourself (001 5(iii); 004 9.2). " + _NOT_LOW_LEVEL
+        ),
+        routes=(
+            RouteRule(
+                Route.HEADTEACHER,
+                required=True,
+                reason=(
+                    "Low-level concerns about staff are shared with the headteacher, who "
+                    "decides what happens and reviews them for patterns"
+                ),
+                policy_refs=("KCSIE Part 4", "004 9.2", "001 5(iii)"),
+            ),
+            RouteRule(
+                Route.DSL,
+                required=True,
+                reason=(
+                    "The DSL is told of every low-level concern, so that a pattern of "
+                    "concerns about the same adult is seen"
+                ),
+                policy_refs=("KCSIE Part 4", "002 8.1"),
+            ),
+            RouteRule(
+                Route.LADO,
+                required=False,
+                reason=(
+                    "A concern, or a pattern of concerns, that meets the harm threshold is an "
+                    "allegation, not a low-level concern: refer it to the LADO within one "
+                    "working day"
+                ),
+                policy_refs=("KCSIE Part 4", "004 2.3"),
+                when=(Condition.HARM_THRESHOLD,),
             ),
         ),
     ),

@@ -153,8 +153,16 @@ def outcome_choices(category: Category, *, about_staff: bool = False) -> tuple[O
     """The outcomes a case may close with.
 
     Allegation outcomes are only for allegations against staff: the category is one, or
-    the concern (in any category) is about a member of staff.
+    the concern (in any category) is about a member of staff. A low-level concern is about
+    staff but is not an allegation (KCSIE Part 4): it is never found "substantiated" or
+    "malicious"; one that turns out to meet the harm threshold is referred on.
     """
+    if category.low_level:
+        return (
+            CaseOutcome.RESOLVED_IN_SCHOOL,
+            CaseOutcome.REFERRED_ON,
+            CaseOutcome.NO_FURTHER_ACTION,
+        )
     if category.allegation_against_staff or about_staff:
         return tuple(AllegationOutcome)
     return tuple(CaseOutcome)

@@ -5,6 +5,9 @@ Rules, in plain words, each applying when its facts are known:
   pupil in the case (IRMS Information Management Toolkit for Schools);
 - allegations against staff: until the member of staff reaches normal retirement age,
   or 10 years from the date of the allegation, whichever is later (KCSIE Part 4);
+- low-level concerns about staff: at least until the member of staff leaves the school
+  (KCSIE Part 4). SafeLog does not know when someone leaves, so such a case has no review
+  date: it is reviewed when they leave, never on a date that could come first;
 - anything else: 6 years after the case was closed. This is SafeLog's default, the
   period the IRMS toolkit uses for many school records that have no rule of their own.
 
@@ -31,6 +34,7 @@ __all__ = [
     "CHILD_PROTECTION_YEARS",
     "DEFAULT_RETIREMENT_AGE",
     "DEFAULT_YEARS_AFTER_CLOSURE",
+    "LOW_LEVEL_RULE",
     "RetentionDecision",
     "add_years",
     "plain_date",
@@ -52,6 +56,11 @@ _ALLEGATION_RULE = (
     "Allegation against staff: keep until the member of staff reaches normal retirement age "
     "or for 10 years from the allegation, whichever is later (KCSIE Part 4). Records of "
     "allegations of sexual abuse must be kept while a national inquiry requires it."
+)
+LOW_LEVEL_RULE = (
+    "Low-level concern about staff: keep at least until the member of staff leaves the "
+    "school, then review it (KCSIE Part 4). SafeLog does not know when that is, so there is "
+    "no review date."
 )
 _DEFAULT_RULE = (
     "Review 6 years after the case was closed (SafeLog default, in line with the IRMS "
@@ -99,6 +108,8 @@ def retention_rule(category: Category) -> str:
     """The rule that will decide the review date of a case in `category`, in plain words."""
     if category.allegation_against_staff:
         return _ALLEGATION_RULE
+    if category.low_level:
+        return LOW_LEVEL_RULE
     if category.child_protection:
         return _CP_RULE
     return _DEFAULT_RULE
@@ -166,7 +177,9 @@ def retention_decision(
                 )
             candidates.append(best)
 
-    specific_rule_applies = category.child_protection or category.allegation_against_staff
+    specific_rule_applies = (
+        category.child_protection or category.allegation_against_staff or category.low_level
+    )
     if not specific_rule_applies and not candidates and closed_on is not None:
         candidates.append(
             RetentionDecision(add_years(closed_on, DEFAULT_YEARS_AFTER_CLOSURE), _DEFAULT_RULE)

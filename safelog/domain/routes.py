@@ -393,9 +393,11 @@ def routes_for(
     goes to the headteacher; the category's rules add the LADO where an allegation of
     harm to a child is in scope, and any concern about staff with a pupil as a victim
     (`pupil_victim`) is offered the LADO too. A category that is itself an allegation
-    against staff counts as being about staff.
+    against staff, or a low-level concern about staff, counts as being about staff.
     """
-    about_staff = about_staff or about_headteacher or category.allegation_against_staff
+    about_staff = (
+        about_staff or about_headteacher or category.allegation_against_staff or category.low_level
+    )
     facts = {
         Condition.ABOUT_STAFF: about_staff,
         Condition.ABOUT_HEADTEACHER: about_headteacher,

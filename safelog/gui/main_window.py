@@ -57,6 +57,10 @@ LABELS = {
 }
 
 
+# Who reviews low-level concerns about staff for patterns (gui/low_level_review.py).
+MANAGE_CASES = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
+
+
 def navigation_for(roles: frozenset[Role]) -> list[str]:
     """Which views someone gets, by their roles (access itself is decided by keys). Staff
     have no "My actions": their keys open no case, so no action on one can reach them."""
@@ -230,6 +234,11 @@ class MainWindow(QMainWindow):
         )
         self.verify_action.triggered.connect(self.check_case_file)
 
+        self.low_level_action = QAction("Low-level concerns by &member of staff…", self)
+        self.low_level_action.setToolTip("Review low-level concerns about staff for patterns")
+        self.low_level_action.triggered.connect(self.review_low_level)
+        self.low_level_action.setVisible(bool(self.roles & MANAGE_CASES))
+
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcuts(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -300,6 +309,7 @@ class MainWindow(QMainWindow):
         menu = QMenu("&SafeLog", self)
         menu.addAction(self.report_action)
         menu.addAction(self.verify_action)
+        menu.addAction(self.low_level_action)
         menu.addSeparator()
         menu.addAction(self.invite_action)
         menu.addAction(self.admit_action)
@@ -410,6 +420,16 @@ class MainWindow(QMainWindow):
 
         dialog = VerifyDialog(self.context, self)
         dialog.launch()
+        dialog.deleteLater()
+
+    def review_low_level(self) -> None:
+        if self.context.session is None or self.context.session.locked:
+            return
+        from safelog.gui.low_level_review import LowLevelReviewDialog
+
+        dialog = LowLevelReviewDialog(self.context, self)
+        dialog.open_requested.connect(self.open_case)
+        dialog.exec()
         dialog.deleteLater()
 
     def lock(self) -> None:

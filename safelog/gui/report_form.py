@@ -91,6 +91,12 @@ PLATFORMS = (*COMMON_PLATFORMS, "In person")
 OTHER = OTHER_PLATFORM
 
 ACTION_HEADING = "Immediate action taken:"
+NOT_STAFF = "No, or not a member of staff"
+CHOOSE_STAFF = "Choose the member of staff…"
+NAME_THE_STAFF = (
+    "Choose the member of staff this low-level concern is about (or tick the headteacher "
+    "box). They will never be able to read it."
+)
 TOLD_HEADING = "Already told a DSL in person:"
 AUTOSAVE_MS = 15_000  # how often a half-written report is kept, sealed, besides on lock
 
@@ -634,7 +640,7 @@ class ReportConcernDialog(QDialog):
             self.about_head.hide()
         row = QHBoxLayout()
         self.about_staff = named(QComboBox(box), "Member of staff the concern is about")
-        self.about_staff.addItem("No, or not a member of staff", "")
+        self.about_staff.addItem(NOT_STAFF, "")
         for name in self._colleagues:
             if name not in self._heads:
                 self.about_staff.addItem(name, name)
@@ -677,6 +683,7 @@ class ReportConcernDialog(QDialog):
             self.category_help.hide()
             self.category_guidance.hide()
             self.category_policy.hide()
+            self.about_staff.setItemText(0, NOT_STAFF)
             return
         category = category_by_code(code)
         self.category_help.setText(category.description)
@@ -689,6 +696,8 @@ class ReportConcernDialog(QDialog):
         self.category_guidance.style().polish(self.category_guidance)
         self.category_guidance.show()
         self.category_policy.setVisible(Role.DSL in self._me.roles)
+        # A low-level concern is always about someone, who must be named (domain/low_level.py).
+        self.about_staff.setItemText(0, CHOOSE_STAFF if category.low_level else NOT_STAFF)
         set_invalid(self.category, False)
         self.evidence.category_changed()
 
@@ -790,6 +799,10 @@ class ReportConcernDialog(QDialog):
         self.description.textChanged.connect(lambda: self._field_changed(self.description))
         self.when.dateTimeChanged.connect(lambda _value: self._field_changed(self.when))
         self.category.currentIndexChanged.connect(lambda _i: self._field_changed(self.category))
+        self.about_staff.currentIndexChanged.connect(
+            lambda _i: self._field_changed(self.about_staff)
+        )
+        self.about_head.toggled.connect(lambda _on: self._field_changed(self.about_staff))
 
     def _field_changed(self, field: QWidget) -> None:
         if field is self._error_field:
@@ -817,6 +830,7 @@ class ReportConcernDialog(QDialog):
             self.person_name,
             self.person_birth,
             self.platform_other,
+            self.about_staff,
         ):
             set_invalid(field, False)
 
@@ -862,6 +876,9 @@ class ReportConcernDialog(QDialog):
         staff = self.about_staff.currentData()
         if staff and staff not in subjects:
             subjects.append(staff)
+        if not subjects and category_by_code(code).low_level:
+            self._show_error(NAME_THE_STAFF, self.about_staff)
+            return None
         return {
             "category": code,
             "summary": summary,

@@ -7,6 +7,8 @@ allowed to. So each reader checks, against the membership log it replayed itself
   that change: DSL, headteacher or chair manage cases; a reporter writes their submission,
   and after it only adds evidence (and its sightings) while the case is still new;
 - the log point named never goes backwards along a case, nor beyond the log's head;
+- a low-level concern about staff names a member of staff it is about (domain/low_level.py),
+  so that the iron rule keeps them out;
 - every reader group a case was given (at creation, and at each re-key) is exactly the one
   the iron rule gives for the case's signed subjects and category at that point, and the
   case's current reader group is the one its latest signed version names.
@@ -25,6 +27,7 @@ from sqlalchemy import Connection
 from safelog.audit import log as audit_log
 from safelog.crypto.slot_tags import padded_count
 from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject, plan_audience
+from safelog.domain.low_level import NO_STAFF_SUBJECT, is_low_level, missing_staff_subject
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import KeyRole, Role
 from safelog.errors import InvalidInput, KeyNotTrusted, TamperDetected
@@ -87,7 +90,20 @@ def plan_for(
     )
 
 
+def names_no_staff(directory: Directory, fields: Mapping[str, Any], at: int | None = None) -> bool:
+    """A low-level concern about staff that names no member of staff as a subject (with
+    the roles people held after log entry `at`, or now)."""
+    category = str(fields.get(CaseField.CATEGORY) or "")
+    if not is_low_level(category):
+        return False  # the usual case: no need to replay anyone's roles
+    roles_of = directory.subject_roles(at)
+    subjects = fields.get(CaseField.SUBJECTS) or []
+    return missing_staff_subject(category, (roles_of.get(str(s), frozenset()) for s in subjects))
+
+
 def writer_plan(session: Session, reporter_id: str, fields: Mapping[str, Any]) -> AudiencePlan:
+    if names_no_staff(session.directory, fields):
+        raise InvalidInput(NO_STAFF_SUBJECT)
     # Every person comes from the replayed membership log (a record that fails its check
     # stops the whole log), so no one the iron rule must know about can be missing here.
     try:
@@ -206,6 +222,13 @@ class CaseAuthority:
                     f"{where} was written by {author.name}, who may not change this case "
                     f"(only a DSL, the headteacher or the chair can): it is not accepted."
                 )
+        if (version == 1 or AUDIENCE_FIELDS & set(changed)) and names_no_staff(
+            self.session.directory, {**before, **changed}, seq
+        ):
+            raise TamperDetected(
+                f"{where} is a low-level concern about staff that does not name the member of "
+                "staff it is about, so they might be able to read it: it is not accepted."
+            )
         audience = statement.get("audience")
         if version == 1:
             # The log names where the report was sent, in an entry later ones are chained to.

@@ -9,7 +9,7 @@ from typing import Any
 from safelog.domain.categories import category_by_code
 from safelog.domain.deadlines import LONDON
 from safelog.domain.outcomes import PersonKind, PersonRole
-from safelog.domain.retention import add_years, retention_decision
+from safelog.domain.retention import LOW_LEVEL_RULE, add_years, retention_decision
 from safelog.errors import InvalidInput
 from safelog.vault.case_schema import CaseField, CaseFields
 from safelog.vault.records import CaseRetention
@@ -52,7 +52,10 @@ def case_retention(
     pupil_dobs, pupils = _dates_of_birth(people, PersonKind.PUPIL)
     staff_dobs, _ = _dates_of_birth(people, PersonKind.STAFF, PersonRole.ALLEGED_PERPETRATOR)
     received = created_at.astimezone(LONDON).date()
-    about_staff = category.allegation_against_staff or bool(fields.get(CaseField.SUBJECTS))
+    # A low-level concern is not an allegation (KCSIE Part 4): it has its own rule.
+    about_staff = not category.low_level and (
+        category.allegation_against_staff or bool(fields.get(CaseField.SUBJECTS))
+    )
     closed_on = closed_at.astimezone(LONDON).date() if closed_at is not None else None
     if category.child_protection and len(pupil_dobs) < pupils:
         missing = pupils - len(pupil_dobs)
@@ -71,6 +74,8 @@ def case_retention(
         closed_on=closed_on,
     )
     if decision is None:
+        if category.low_level:
+            return CaseRetention(None, LOW_LEVEL_RULE, "Kept until the member of staff leaves")
         if category.child_protection:
             return CaseRetention(
                 None,

@@ -289,6 +289,7 @@ def test_case_categories_json(school: SchoolRun) -> None:
     categories = _categories(school.cli)
     codes = [c["code"] for c in categories]
     assert "cyberbullying-pupil" in codes and "staff-online-conduct" in codes
+    assert "low-level-staff" in codes
     assert len(codes) == len(set(codes)) >= 10
     assert all(c["title"] for c in categories)
 

@@ -24,6 +24,7 @@ EXPECTED_CODES = (
     "inappropriate-content",
     "unwanted-contact",
     "staff-online-conduct",
+    "low-level-staff",
     "nudes-sharing",
     "indecent-images-adult",
     "radicalisation",
