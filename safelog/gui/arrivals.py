@@ -96,7 +96,7 @@ def pc_preferences() -> QSettings:
 
 
 def sound_wanted(preferences: QSettings) -> bool:
-    return str(preferences.value(SOUND_KEY, "false")).lower() in ("true", "1")
+    return bool(preferences.value(SOUND_KEY, False, type=bool))
 
 
 # -- the watcher -------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ class ArrivalWatcher(QObject):
         self.seen: set[str] | None = None  # what the inbox has shown of new concerns
         self.waiting: set[str] = set()  # arrived, not yet looked at
         self.tray: QSystemTrayIcon | None = None
-        self._failing = False
+        self._fault_noted = False
 
         self.sound_action = QAction(SOUND_TEXT, window)
         self.sound_action.setCheckable(True)
@@ -209,7 +209,6 @@ class ArrivalWatcher(QObject):
         self.asking = False
 
     def _marked(self, mark: CasesMark) -> None:
-        self._failing = False
         previous, self.mark = self.mark, mark
         if previous is None or mark == previous or not self.timer.isActive():
             return
@@ -219,11 +218,18 @@ class ArrivalWatcher(QObject):
             inbox.refresh()  # a hidden inbox waits to be shown; arrivals cannot
 
     def _failed(self, exc: BaseException) -> None:
-        # A database out of reach for a moment (a shared server restarting): asked again at
-        # the next tick; the lists say so themselves when they fail to load. Noted once.
-        if not self._failing:
-            self._failing = True
-            log_fault(exc)
+        # The database out of reach for a moment (a shared server restarting, a network
+        # drop): asked again at the next tick, and the lists say so when they fail to load.
+        # Anything else is a fault, noted once in the local log; no box interrupts work for
+        # a check nobody asked for.
+        from sqlalchemy.exc import DBAPIError
+
+        from safelog.errors import UserFacingError
+
+        if isinstance(exc, DBAPIError | UserFacingError) or self._fault_noted:
+            return
+        self._fault_noted = True
+        log_fault(exc)
 
     # -- what the inbox shows -----------------------------------------------------------------
 

@@ -308,3 +308,57 @@ def test_the_words_and_the_badge() -> None:
     disc = badged.pixelColor(42, 4)  # inside the red disc, clear of the number
     assert disc.red() > 150 and disc.green() < 60, "a red disc at the top right"
     assert badge_icon(QIcon(), 12).pixmap(64, 64).toImage() != badged
+
+
+@sqlite_only
+def test_a_database_out_of_reach_is_asked_again_and_a_fault_noted_once(
+    qtbot: QtBot,
+    desk: Desk,
+    other_pc: Vault,
+    desktop: Desktop,
+    modals: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from safelog.vault import case_changes
+
+    real = case_changes.cases_mark
+    failure: list[BaseException] = []
+    asked: list[int] = []
+
+    def flaky(session: Any) -> Any:
+        asked.append(1)
+        if failure:
+            raise failure[0]
+        return real(session)
+
+    monkeypatch.setattr(case_changes, "cases_mark", flaky)
+    window = open_dsl_window(qtbot, desk)
+
+    # The shared server drops out for a while: nothing shown, nothing logged, still asking.
+    failure.append(OperationalError("SELECT", {}, Exception("server closed the connection")))
+    asked.clear()
+    wait_for(qtbot, lambda: len(asked) >= 3, LOAD_MS)
+    assert window.arrivals.running
+    assert modals.notices == [] and modals.crashes == []
+    assert not list((tmp_path / "home").rglob("faults.log"))
+
+    # Back again: what was reported meanwhile arrives.
+    sam = sign_in_elsewhere(other_pc, "Sam Staff")
+    reference = add_case(sam, report())
+    failure.clear()
+    wait_for(qtbot, lambda: reference in new_in_inbox(window), LOAD_MS)
+    wait_for(qtbot, lambda: desktop.messages == [("SafeLog", "New safeguarding concern")])
+
+    # A fault of SafeLog's own (not the database): noted once in the local log, no box.
+    modals.expect_crash = True
+    failure.append(RuntimeError("a bug"))
+    asked.clear()
+    wait_for(qtbot, lambda: len(asked) >= 3, LOAD_MS)
+    window.context.runner.wait()
+    logs = list((tmp_path / "home").rglob("faults.log"))
+    assert len(logs) == 1 and logs[0].read_text().count("RuntimeError") == 1
+    assert modals.crashes == [] and window.arrivals.running
+    sam.lock()
