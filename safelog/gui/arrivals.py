@@ -173,6 +173,7 @@ class ArrivalWatcher(QObject):
         """Ask nothing more and take the tray icon away (on lock, and when discarded)."""
         self.timer.stop()
         self.waiting.clear()
+        self.seen = None  # which cases were new is nobody's business after a lock
         if self.tray is not None:
             self.tray.hide()
             self.tray.deleteLater()

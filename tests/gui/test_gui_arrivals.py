@@ -257,6 +257,7 @@ def test_nothing_is_asked_while_locked(
     lock(window.context)
     assert not window.arrivals.running
     assert window.arrivals.tray is None, "no tray icon over a locked SafeLog"
+    assert window.arrivals.seen is None and not window.arrivals.waiting
     window.context.runner.wait()
     asked.clear()
     sam = sign_in_elsewhere(other_pc, "Sam Staff")
