@@ -22,12 +22,17 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+# What `cases_changed` carries when cases changed on another PC (gui/arrivals.py): the lists
+# reload, an open case is not read again (each reading of a case is recorded as a view).
+CHANGED_ELSEWHERE = "*"
+
+
 class SessionEvents(QObject):
     """Broadcasts so views can refresh or clear themselves."""
 
     signed_in = Signal(object)  # the Session
     locked = Signal()
-    cases_changed = Signal(str)  # a case reference, or "" for "reload everything"
+    cases_changed = Signal(str)  # a case reference, "" to reload everything, CHANGED_ELSEWHERE
 
 
 @dataclass

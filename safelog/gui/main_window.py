@@ -35,6 +35,7 @@ from safelog.gui.admit_dialog import (
     waiting_notice,
     waiting_people,
 )
+from safelog.gui.arrivals import ArrivalWatcher
 from safelog.gui.dialogs import IdleLockDialog, explain_error, plain_label, tell
 from safelog.gui.idle_lock import DEFAULT_IDLE_MINUTES, LOCK_SHORTCUT, lock_session
 from safelog.gui.screen_fit import fit_to_screen
@@ -166,10 +167,12 @@ class MainWindow(QMainWindow):
         self.workspaces: dict[str, QWidget] = {}
 
         self._build_actions()
+        self.arrivals = ArrivalWatcher(context, self)  # before the menus: it has an action
         self._build_toolbar()
         self._build_menus()
         for kind in navigation_for(self.roles):
             self._add_view(kind)
+        self.arrivals.start(self.nav.get(INBOX), self.nav.values())
         self.statusBar().showMessage(
             f"Signed in as {self.person.name} ({describe_roles(self.roles)})."
         )
@@ -315,6 +318,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.admit_action)
         menu.addAction(self.people_action)
         menu.addAction(self.settings_action)
+        menu.addAction(self.arrivals.sound_action)
         menu.addSeparator()
         menu.addAction(self.lock_action)
         menu.addAction(self.quit_action)
@@ -504,6 +508,7 @@ class MainWindow(QMainWindow):
         """Close for good and drop every view (after a lock); no quit."""
         self._discarding = True
         self.context.draft = None
+        self.arrivals.stop()
         for reference in list(self.workspaces):
             widget = self.workspaces.pop(reference)
             widget.close()
