@@ -177,6 +177,29 @@ def test_colours_set_in_code_follow_the_scheme(qtbot: QtBot, qapp: Any) -> None:
         assert theme.colour("danger").name() == palette["danger"]
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_passphrase_meter_is_red_then_green_in_both_schemes(
+    qtbot: QtBot, qapp: Any, scheme: theme.Scheme
+) -> None:
+    from safelog.gui.dialogs import NewPassphraseForm
+
+    theme.apply(qapp, scheme)
+    form = NewPassphraseForm()
+    qtbot.addWidget(form)
+    form.resize(500, 200)
+    form.show()
+    qtbot.waitExposed(form)
+
+    def bar_colour() -> str:
+        meter = form.meter
+        return meter.grab().toImage().pixelColor(4, meter.height() // 2).name()
+
+    form.passphrase.setText("abc")
+    assert bar_colour() == theme.PALETTES[scheme]["meter_weak"]
+    form.passphrase.setText("kettle orbit lantern")
+    assert bar_colour() == theme.PALETTES[scheme]["meter_strong"]
+
+
 # -- the palettes ---------------------------------------------------------------------------
 
 
