@@ -21,9 +21,9 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
-from typing import Literal
+from typing import Literal, cast
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -329,13 +329,25 @@ def apply(app: QApplication, scheme: Scheme) -> None:
 
 
 class _Follower(QObject):
-    """Re-applies the scheme when the desktop's changes; a child of the app, so it lives
-    exactly as long as the app does."""
+    """Re-applies the style when the desktop's scheme or default text size changes; a child
+    of the app, so it lives exactly as long as the app does."""
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self.setObjectName("safelogThemeFollower")
+        self._size = base_point_size()
         QGuiApplication.styleHints().colorSchemeChanged.connect(self.scheme_changed)
+        app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.parent()
+            and event.type() == QEvent.Type.ApplicationFontChange
+            and base_point_size() != self._size
+        ):
+            self._size = base_point_size()
+            apply(cast(QApplication, watched), _applied.scheme)
+        return False
 
     def scheme_changed(self, desktop: Qt.ColorScheme) -> None:
         app = self.parent()

@@ -273,6 +273,19 @@ def test_text_follows_the_desktop_size_and_headings_grow_with_it(qapp: Any) -> N
     assert body.font().pointSizeF() == pytest.approx(14)
 
 
+def test_a_change_to_the_desktop_text_size_restyles_open_windows(qtbot: QtBot, qapp: Any) -> None:
+    create_application(["appearance"])
+    label = QLabel("Body")
+    qtbot.addWidget(label)
+    label.show()
+    before = label.font().pointSizeF()
+    font = QFont(QApplication.font())
+    font.setPointSizeF(16)
+    QApplication.setFont(font)  # what Qt does when the desktop's setting changes
+    assert "font-size: 16pt;" in qapp.styleSheet()
+    assert label.font().pointSizeF() == pytest.approx(16) != before
+
+
 @pytest.fixture
 def school(gui_vault: Any) -> Any:
     return build_school(gui_vault)
