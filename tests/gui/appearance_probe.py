@@ -14,9 +14,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path[:0] = [str(ROOT), str(HERE.parent)]
+sys.path[:0] = [str(ROOT), str(HERE.parent), str(HERE)]
 
 from conftest import build_school  # noqa: E402
+from gui_support import cut_off  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QPoint  # noqa: E402
 from PySide6.QtGui import QFont  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
@@ -48,6 +49,7 @@ def measure(window: QWidget, buttons: dict[str, QWidget]) -> dict[str, object]:
         "area": [area.width(), area.height()],
         "fits": window.width() <= area.width() and window.height() + TITLE_BAR <= area.height(),
         "reachable": reachable,
+        "cut_off": cut_off(window),
     }
 
 

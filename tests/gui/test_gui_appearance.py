@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import build_school
-from gui_support import context, gui_vault, modals  # noqa: F401
+from gui_support import context, cut_off, gui_vault, modals  # noqa: F401
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QCheckBox, QLabel
@@ -315,6 +315,7 @@ def test_with_14pt_text_the_main_window_and_report_form_fit_1280_by_720(
     assert window.width() <= area.width() and window.height() + title_bar <= area.height()
     for button in (window.report_button, window.lock_button):
         assert reachable(window, button), button.text()
+    assert cut_off(window) == []
 
     form = ReportConcernDialog(context, window)
     qtbot.addWidget(form)
@@ -324,6 +325,7 @@ def test_with_14pt_text_the_main_window_and_report_form_fit_1280_by_720(
     assert form.width() <= area.width() and form.height() + title_bar <= area.height()
     for button in (form.send_button, form.cancel_button):
         assert reachable(form, button), button.text()
+    assert cut_off(form) == []
     window.discard()
 
 
@@ -364,3 +366,4 @@ def test_at_150_percent_on_a_1920_by_1080_screen_every_window_fits_with_its_butt
         assert window["area"] == [1280, 720], window  # 1920×1080 at 150%
         assert window["fits"], f"{name} is larger than the screen: {window}"
         assert all(window["reachable"].values()), f"{name}: {window['reachable']}"
+        assert window["cut_off"] == [], name
