@@ -329,6 +329,55 @@ def test_with_14pt_text_the_main_window_and_report_form_fit_1280_by_720(
     window.discard()
 
 
+@pytest.mark.parametrize("points", [11.0, 14.0])
+def test_opening_a_case_keeps_the_main_window_on_a_1280_by_720_screen(
+    qtbot: QtBot,
+    qapp: Any,
+    context: Any,
+    school: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    points: float,
+) -> None:
+    """A case's workspace needs more height than 1280×720 leaves; the window used to grow
+    past the bottom of the screen to make room. Now what does not fit scrolls."""
+    from safelog.gui.main_window import MainWindow
+    from safelog.vault.case_input import CaseInput
+    from safelog.vault.cases import add_case
+
+    create_application(["appearance"])
+    larger_desktop_text(qapp, points)
+    area = QRect(0, 0, 1280, 720 - 40)
+    monkeypatch.setattr("safelog.gui.screen_fit.available_geometry", lambda _w: area)
+    context.session = school.unlock("Dana DSL")
+    reference = add_case(
+        context.session,
+        CaseInput.from_json(
+            {
+                "category": "online-abuse-disclosure",
+                "summary": "Pupil says a teacher messaged her privately",
+                "description": "Disclosed to her form tutor this morning.",
+                "subjects": ["Tess Teacher"],
+            }
+        ),
+    )
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.open_case(reference)
+    workspace = window.workspaces[reference]
+    with qtbot.waitSignal(workspace.loaded, timeout=20000):
+        pass
+    for index in range(workspace.tabs.count()):
+        workspace.tabs.setCurrentIndex(index)
+        QApplication.processEvents()
+        assert window.height() + 32 <= area.height(), workspace.tabs.tabText(index)
+        assert reachable(window, window.lock_button)
+    context.runner.wait()
+    window.close_current_case()
+    window.discard()
+
+
 # -- 150% scaling -------------------------------------------------------------------------------
 
 
