@@ -21,6 +21,7 @@ from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from safelog import __version__
+from safelog.gui import theme
 from safelog.gui.context import AppContext, SessionEvents, system_clock
 from safelog.gui.crash_dialog import CrashDialog, install_excepthook, log_fault
 from safelog.gui.sign_in import SignInWindow
@@ -39,15 +40,6 @@ ICON_SIZES = (16, 32, 64, 128, 256)
 
 
 # -- resources shipped as safelog.resources --------------------------------------------------
-
-
-def _resource(*parts: str) -> bytes:
-    # Read the bytes rather than hold a path: inside a zip or a frozen build there may be no
-    # file to point at once as_file() has cleaned up.
-    node = resources.files("safelog.resources")
-    for part in parts:
-        node = node.joinpath(part)
-    return node.read_bytes()
 
 
 def load_app_icon() -> QIcon:
@@ -73,7 +65,8 @@ def load_app_icon() -> QIcon:
 
 
 def load_style_sheet() -> str:
-    return _resource("style", "safelog.qss").decode("utf-8")
+    """The style sheet as on screen now: light or dark, at the desktop's text size."""
+    return theme.current_style_sheet()
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -91,7 +84,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
-    app.setStyleSheet(load_style_sheet())
+    theme.follow_desktop(app)  # light or dark, and text size, as the desktop has them
     install_wheel_guard(app)
     return app
 

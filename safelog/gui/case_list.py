@@ -36,7 +36,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QBrush,
-    QColor,
     QFont,
     QFontMetrics,
     QKeyEvent,
@@ -69,6 +68,7 @@ from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
 from safelog.domain.search import SearchIndex, fold
 from safelog.errors import UserFacingError
+from safelog.gui.theme import colour
 from safelog.gui.worker import run_guarded
 from safelog.text import visible
 from safelog.vault.records import CaseSummary
@@ -282,10 +282,6 @@ _ROLES = frozenset(
         Qt.ItemDataRole.AccessibleTextRole,
     )
 )
-_OVERDUE = QColor("#a4262c")
-_DUE_TODAY = QColor("#7a4a00")
-_DUE_TODAY_BACK = QColor("#fff4e0")
-_OVERDUE_BACK = QColor("#fbeaea")
 
 
 @dataclass(slots=True)
@@ -516,14 +512,14 @@ class CaseListModel(QAbstractTableModel):
         if column == Column.DEADLINE:
             if role == Qt.ItemDataRole.ForegroundRole:
                 if row.state is DeadlineState.OVERDUE:
-                    return QBrush(_OVERDUE)
+                    return QBrush(colour("danger"))
                 if row.state is DeadlineState.DUE_TODAY:
-                    return QBrush(_DUE_TODAY)
+                    return QBrush(colour("due_today"))
             elif role == Qt.ItemDataRole.BackgroundRole:
                 if row.state is DeadlineState.OVERDUE:
-                    return QBrush(_OVERDUE_BACK)
+                    return QBrush(colour("danger_back"))
                 if row.state is DeadlineState.DUE_TODAY:
-                    return QBrush(_DUE_TODAY_BACK)
+                    return QBrush(colour("warning_back"))
             elif role == Qt.ItemDataRole.FontRole:
                 if row.state in (DeadlineState.OVERDUE, DeadlineState.DUE_TODAY):
                     return self._bold
@@ -538,7 +534,7 @@ class CaseListModel(QAbstractTableModel):
                 and now is not None
                 and review_on <= now.astimezone(LONDON).date()
             ):
-                return QBrush(_OVERDUE)  # the review is due now
+                return QBrush(colour("danger"))  # the review is due now
         elif column == ReviewColumn.RULE and role == Qt.ItemDataRole.ToolTipRole:
             return row.texts[column]
         elif column in (Column.CATEGORY, Column.STATUS) and role in (

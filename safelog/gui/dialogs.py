@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.errors import UserFacingError
+from safelog.gui.theme import set_style_property
 from safelog.text import visible
 
 MIN_PASSPHRASE = 10  # what Vault.create / Vault.enrol enforce (safelog.vault.vault)
@@ -280,10 +281,6 @@ def assess_passphrase(text: str, avoid: tuple[str, ...] = ()) -> Strength:
     return Strength(4, "Strong", "Strong.", True)
 
 
-# Strength colours, each at least 4.5:1 against white (the meter's text sits on them).
-METER_COLOURS = ("#a4262c", "#8a4b00", "#8a4b00", "#2e6b30", "#2e6b30")
-
-
 class NewPassphraseForm(QWidget):
     """Choose a passphrase and type it again, with strength feedback as you type."""
 
@@ -310,7 +307,7 @@ class NewPassphraseForm(QWidget):
         self.meter.setRange(0, 5)
         self.meter.setTextVisible(True)
         self.meter.setFormat("")
-        self.meter.setMaximumHeight(18)
+        self.meter.setObjectName("meter")  # red, amber, green by level (the style sheet)
         self.meter.setAccessibleName("Passphrase strength")
         self.advice = plain_label("", self, role="muted")
         self.advice.setAccessibleName("Passphrase advice")
@@ -363,8 +360,7 @@ class NewPassphraseForm(QWidget):
         # A red sliver for "too weak" rather than an empty bar, amber, then green.
         self.meter.setValue(verdict.level + 1 if text else 0)
         self.meter.setFormat(verdict.label if text else "")
-        colour = METER_COLOURS[verdict.level]
-        self.meter.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
+        set_style_property(self.meter, "level", verdict.level)
         self.advice.setText(
             verdict.advice
             if text

@@ -34,6 +34,7 @@ from safelog.gui.case_list import (
     prepare_rows,
     uk_time,
 )
+from safelog.gui.theme import set_style_property
 from safelog.gui.worker import run_guarded
 from safelog.vault.records import CaseSummary
 
@@ -78,7 +79,7 @@ class _Count(QFrame):
         self.setObjectName("inboxCount")
         layout = QVBoxLayout(self)
         self.number = plain_label("–", self, wrap=False)
-        self.number.setStyleSheet("font-size: 26pt; font-weight: 700;")
+        self.number.setObjectName("bigNumber")  # size and colour from the style sheet
         self.number.setAlignment(Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.number)
         layout.addWidget(plain_label(caption, self, wrap=True))
@@ -86,8 +87,7 @@ class _Count(QFrame):
 
     def set_count(self, count: int | None, alert: str = "") -> None:
         self.number.setText("–" if count is None else str(count))
-        colour = {"danger": "#a4262c", "warning": "#7a4a00"}.get(alert if count else "", "#0f3550")
-        self.number.setStyleSheet(f"font-size: 26pt; font-weight: 700; color: {colour};")
+        set_style_property(self.number, "alert", alert if count else "")
         self.setAccessibleDescription(f"{count}" if count is not None else "not loaded")
 
 

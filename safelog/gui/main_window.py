@@ -38,7 +38,7 @@ from safelog.gui.admit_dialog import (
 from safelog.gui.arrivals import ArrivalWatcher
 from safelog.gui.dialogs import IdleLockDialog, explain_error, plain_label, tell
 from safelog.gui.idle_lock import DEFAULT_IDLE_MINUTES, LOCK_SHORTCUT, lock_session
-from safelog.gui.screen_fit import fit_to_screen
+from safelog.gui.screen_fit import fit_to_screen, scrolls_when_short
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         self._build_banners(central, column)
         column.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(scrolls_when_short(central))
         self.nav: dict[str, QWidget] = {}
         self.workspaces: dict[str, QWidget] = {}
 

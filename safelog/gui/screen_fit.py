@@ -16,8 +16,8 @@ fields were squashed into the old height instead (issue 11).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, QTimer
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtGui import QGuiApplication, QResizeEvent
+from PySide6.QtWidgets import QDialog, QFrame, QScrollArea, QWidget
 
 # Room for the window frame and title bar, which only exist once the window is shown.
 FRAME_WIDTH = 16
@@ -49,6 +49,42 @@ def fit_to_screen(window: QWidget, width: int, height: int) -> QSize:
         y = area.y() + max(0, (area.height() - size.height() - FRAME_HEIGHT) // 2)
         window.move(x, y)
     return size
+
+
+class _FillOrScroll(QScrollArea):
+    """Gives its content the whole viewport, or the content's minimum where that is larger
+    (then it scrolls). Not widgetResizable: that sizes content with wrapped text to its
+    preferred height, so it would scroll even where the content could simply shrink."""
+
+    def __init__(self, content: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(content)
+        content.installEventFilter(self)
+
+    def _fit(self) -> None:
+        content = self.widget()
+        if content is None:
+            return
+        viewport = self.viewport().size()
+        least = content.minimumSizeHint().expandedTo(content.minimumSize())
+        content.resize(max(viewport.width(), least.width()), max(viewport.height(), least.height()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self, self._fit)  # after the layout has its new minimum
+        return False
+
+
+def scrolls_when_short(content: QWidget) -> QScrollArea:
+    """`content` filling a frameless scroll area that only scrolls when the window is smaller
+    than the content's minimum: large text or 150% scaling on a 1280×720 screen (issue 11),
+    where the window would otherwise be made taller than the screen."""
+    return _FillOrScroll(content)
 
 
 def fit_height(window: QWidget) -> None:

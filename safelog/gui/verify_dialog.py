@@ -31,6 +31,7 @@ from safelog.gui.export_dialog import (
     file_dialog_options,
     forget_file_dialog_history,
 )
+from safelog.gui.theme import set_style_property
 
 if TYPE_CHECKING:
     from safelog.export.verify import VerificationReport
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
 
 TITLE = "Check a case file"
 SCHOOL_CA = "The school's own certificate authority (from this SafeLog)"
-GOOD_STYLE = "color: #1e6b2e; font-weight: 600; font-size: 12pt;"
-BAD_STYLE = "color: #a4262c; font-weight: 600; font-size: 12pt;"
 
 
 class VerifyDialog(QDialog):
@@ -110,6 +109,7 @@ class VerifyDialog(QDialog):
         self.findings.setMinimumHeight(160)
         layout.addWidget(self.findings, 1)
         self.verdict = plain_label("", self)
+        self.verdict.setObjectName("verdict")
         named(self.verdict, "Verdict")
         self.verdict.hide()
         layout.addWidget(self.verdict)
@@ -255,8 +255,7 @@ class VerifyDialog(QDialog):
     def _verdict(self, text: str, *, good: bool) -> None:
         mark = "✔" if good else "✘"
         self.verdict.setText(f"{mark} {text}")
-        self.verdict.setStyleSheet(GOOD_STYLE if good else BAD_STYLE)
-        self.verdict.setProperty("ok", good)
+        set_style_property(self.verdict, "ok", good)  # green or red, from the style sheet
         self.verdict.show()
 
     def launch(self) -> Any:

@@ -312,7 +312,7 @@ class EvidenceViewer(QDialog):
         layout = QVBoxLayout(self)
         info = item.info
         self.heading = plain_label(info.file_name, self, wrap=False)
-        self.heading.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.heading.setObjectName("subheading")
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         named(self.heading, "File name")
         self.facts = plain_label(f"{type_text(info)}  ·  {size_text(info.size)}", self, wrap=False)

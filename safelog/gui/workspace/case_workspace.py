@@ -207,7 +207,7 @@ class CaseWorkspace(QWidget):
         named(self.meta, "Category, when it was received and who reported it")
         work_layout.addWidget(self.meta)
         self.summary_line = plain_label("", self.work_page, selectable=True)
-        self.summary_line.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.summary_line.setObjectName("subheading")
         named(self.summary_line, "Summary of the concern")
         work_layout.addWidget(self.summary_line)
         self.flag = plain_label("", self.work_page, role="warning")

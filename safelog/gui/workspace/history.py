@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QBrush, QFont, QShowEvent
 from PySide6.QtWidgets import QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
 
 from safelog.domain.deadline_notes import DeadlineNote, case_deadlines, deadline_notes
 from safelog.domain.routes import Route, route_info
 from safelog.gui.case_list import category_title, named, plain_label, status_label, uk_date
 from safelog.gui.case_list import uk_datetime as uk_dt
+from safelog.gui.theme import colour
 from safelog.gui.workspace.actions import done_text
 from safelog.gui.workspace.outcome import case_closed_at, describe_outcome
 from safelog.gui.workspace.panel import (
@@ -256,9 +257,6 @@ def changed_text(version: Version) -> str:
 
 NOTED_BY = "SafeLog (note)"
 NOTE_MARK = "Note"
-_STILL_OPEN_BACK = QColor("#fff4e0")
-_DONE_LATE_BACK = QColor("#eef2f7")
-_NOTE_TEXT = QColor("#3b3b3b")
 NOTE_EXPLAINED = (
     "This note is not a signed entry by a person. SafeLog works it out from the signed record "
     "(when the concern was raised, and what each version recorded about escalations and "
@@ -379,14 +377,14 @@ class HistoryPanel(WorkspacePanel):
         for row, entry in enumerate(self.entries):
             if entry.note is None:
                 continue
-            back = _DONE_LATE_BACK if entry.note.done_late else _STILL_OPEN_BACK
+            back = colour("note_late_back" if entry.note.done_late else "note_open_back")
             for column in range(self.table.columnCount()):
                 item = self.table.item(row, column)
                 if item is None:
                     continue
                 item.setFont(italic)
                 item.setBackground(QBrush(back))
-                item.setForeground(QBrush(_NOTE_TEXT))
+                item.setForeground(QBrush(colour("note_text")))
             first = self.table.item(row, 0)
             if first is not None:
                 first.setData(Qt.ItemDataRole.AccessibleTextRole, "Note by SafeLog")
@@ -395,6 +393,11 @@ class HistoryPanel(WorkspacePanel):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh_notes()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "entries"):
+            self._mark_notes()  # light or dark changed: the notes' tints follow
 
     def clear(self) -> None:
         super().clear()
