@@ -71,3 +71,12 @@ def key_roles_of(roles: frozenset[Role]) -> frozenset[KeyRole]:
 
 def recovery_keys_reachable_by(roles: frozenset[Role]) -> frozenset[RecoveryKey]:
     return frozenset(k for k, reach in RECOVERY_REACH.items() if reach & roles)
+
+
+def conflicting_roles(roles: frozenset[Role]) -> str | None:
+    """Why these roles cannot be one person's, or None. The chair of governors handles
+    concerns about the headteacher, so one person holding both would hold the key to
+    concerns about themselves."""
+    if {Role.HEADTEACHER, Role.CHAIR} <= roles:
+        return "one person cannot be both headteacher and chair of governors"
+    return None

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QBrush, QFont, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -35,6 +35,7 @@ from safelog.gui.case_list import (
     plain_label,
     uk_time,
 )
+from safelog.gui.theme import colour
 from safelog.gui.worker import run_guarded
 from safelog.text import visible
 
@@ -54,8 +55,8 @@ DUE, ACTION, CASE = 0, 1, 2
 HEADERS = ("Due", "What needs doing", "Case")
 # As the case list shows deadlines.
 _COLOURS = {
-    DeadlineState.OVERDUE: (QColor("#a4262c"), QColor("#fbeaea")),
-    DeadlineState.DUE_TODAY: (QColor("#7a4a00"), QColor("#fff4e0")),
+    DeadlineState.OVERDUE: ("danger", "danger_back"),
+    DeadlineState.DUE_TODAY: ("due_today", "warning_back"),
 }
 
 
@@ -245,8 +246,8 @@ class MyActionsView(QWidget):
             due = self._cell(due_words(item))
             colours = _COLOURS.get(item.state)
             if colours is not None:
-                due.setForeground(QBrush(colours[0]))
-                due.setBackground(QBrush(colours[1]))
+                due.setForeground(QBrush(colour(colours[0])))  # the light or dark scheme's
+                due.setBackground(QBrush(colour(colours[1])))
                 due.setFont(self._bold)
             due.setData(Qt.ItemDataRole.UserRole, item.reference)
             self.table.setItem(row, DUE, due)

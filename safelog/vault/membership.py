@@ -38,7 +38,7 @@ from safelog.domain.admission import (
     recovery_may_admit,
     recovery_may_start_epoch,
 )
-from safelog.domain.roles import KeyRole, RecoveryKey, Role
+from safelog.domain.roles import KeyRole, RecoveryKey, Role, conflicting_roles
 from safelog.errors import TamperDetected
 from safelog.store.schema import AuditHeadRow, MembershipRow
 
@@ -387,6 +387,9 @@ def _new_member(
     name = str(data["name"])
     if any(m.name.casefold() == name.casefold() for m in state.members.values()):
         raise _Refused(f"there is already someone called {name}")
+    conflict = conflicting_roles(frozenset(Role(r) for r in data["roles"]))
+    if conflict:
+        raise _Refused(f"{name} was invited as both: {conflict}")
     member = Member(
         user_id=user_id,
         name=name,

@@ -21,7 +21,7 @@ from safelog.crypto.ca import fingerprint
 from safelog.crypto.encoding import unb64
 from safelog.crypto.identity import x25519_public_bytes
 from safelog.domain.admission import NEEDS_NO_ADMISSION, may_admit, recovery_may_admit
-from safelog.domain.roles import ROLE_KEYS, KeyRole, RecoveryKey, Role
+from safelog.domain.roles import ROLE_KEYS, KeyRole, RecoveryKey, Role, conflicting_roles
 from safelog.errors import AccessDenied, InvalidInput, KeyNotTrusted, NotFound, TamperDetected
 from safelog.store.schema import RoleGrantRow, UserRow, VaultRow
 from safelog.vault import membership
@@ -130,6 +130,9 @@ def invite(session: Session, name: str, roles: frozenset[Role], clock: Clock) ->
     ca_key = _require_admin(session)
     if not roles:
         raise InvalidInput("Give the new person at least one role.")
+    conflict = conflicting_roles(roles)
+    if conflict:
+        raise InvalidInput(conflict[:1].upper() + conflict[1:] + ".")
     with session.write() as conn:
         invited = insert_invitation(
             conn,
