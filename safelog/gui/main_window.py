@@ -223,7 +223,7 @@ class MainWindow(QMainWindow):
 
         self.people_action = QAction("&People…", self)
         self.people_action.setToolTip("Everyone in SafeLog; an administrator invites and removes")
-        self.people_action.triggered.connect(self.open_people)
+        self.people_action.triggered.connect(lambda: self.open_people())
         self.people_action.setVisible(bool(self.roles & PEOPLE_WINDOW_ROLES))
 
         self.admit_action = QAction("A&dmit people…", self)
@@ -282,7 +282,6 @@ class MainWindow(QMainWindow):
         # buttons, Lock above all, never fall into the toolbar's overflow menu.
         self.who_action = bar.addWidget(who)
 
-        self.invite_button = self._tool_button(bar, "Invite…", "Invite someone", self.invite_action)
         self.admit_button = self._tool_button(bar, "Admit…", "Admit people", self.admit_action)
         self.people_button = self._tool_button(bar, "People…", "People", self.people_action)
         self.settings_button = self._tool_button(bar, "Settings…", "Settings", self.settings_action)
@@ -466,19 +465,21 @@ class MainWindow(QMainWindow):
         )
 
     def invite(self) -> None:
+        """Inviting is the People window's second tab: one place to invite, print slips and
+        see who has enrolled."""
         if self.context.session is None or Role.ADMIN not in self.roles:
             return
-        from safelog.gui.setup_wizard import InviteDialog
+        self.open_people(inviting=True)
 
-        InviteDialog(self.context, self).launch()
-
-    def open_people(self) -> None:
+    def open_people(self, *, inviting: bool = False) -> None:
         session = self.context.session
         if session is None or session.locked or not self.roles & PEOPLE_WINDOW_ROLES:
             return
         from safelog.gui.people_window import PeopleWindow
 
         window = PeopleWindow(self.context, self)
+        if inviting and window.manages:
+            window.tabs.setCurrentWidget(window.invite_box)
         window.launch()
         window.deleteLater()
         self.update_admissions()  # someone may have been invited or removed

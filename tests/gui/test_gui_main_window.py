@@ -93,7 +93,7 @@ def test_what_each_person_sees(
     assert window.report_button.isVisible(), "everyone can report a concern"
     assert window.settings_button.isVisible() is settings
     assert window.settings_action.isVisible() is settings
-    assert window.invite_button.isVisible() is invite
+    assert window.invite_action.isVisible() is invite
     assert window.admit_button.isVisible() is admit, "a member of a reading role admits"
     assert not window.admit_banner.isVisible(), "everyone in the school is admitted"
     assert not window.waiting_banner.isVisible()

@@ -531,3 +531,19 @@ def test_the_toolbar_button_opens_the_window_and_the_banner_follows_changes(
     assert opened and "Hugh Head" in opened[0]
     # Hugh, who waited to be admitted, has left: no one waits any more.
     assert not main.admit_banner.isVisible()
+
+
+def test_invite_someone_opens_the_people_window_on_its_invite_tab(
+    qtbot: QtBot, context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    school(context.vault)
+    on_invite_tab: list[bool] = []
+
+    def launch(self: PeopleWindow) -> None:
+        on_invite_tab.append(self.tabs.currentWidget() is self.invite_box)
+
+    monkeypatch.setattr(PeopleWindow, "launch", launch)
+    window = open_main(qtbot, context, "Dana DSL")
+    window.invite_action.trigger()
+    window.people_action.trigger()
+    assert on_invite_tab == [True, False]
