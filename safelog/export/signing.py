@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from safelog.errors import InvalidInput
 from safelog.export import fonts
+from safelog.store.files import write_private_file
 
 if TYPE_CHECKING:
     from safelog.export.casefile import RenderedCaseFile
@@ -260,49 +261,10 @@ def sign_case_file(
 
 
 def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> str:
-    """Write where the person chose: a sibling `.partial` (owner-only unless `mode` says
-    otherwise), fsync, then rename over the name. Returns the SHA-256 of what was written.
-    Nothing is left behind on failure."""
-    partial = path.with_name(path.name + ".partial")
-    flags = (
-        os.O_WRONLY
-        | os.O_CREAT
-        | os.O_TRUNC
-        | getattr(os, "O_NOFOLLOW", 0)
-        | getattr(os, "O_BINARY", 0)
-    )
+    """Write where the person chose (owner-only unless `mode` says otherwise), whole or not
+    at all (store/files.py). Returns the SHA-256 of what was written."""
     try:
-        fd = os.open(partial, flags, mode)
+        write_private_file(path, data, mode, make_folder=False)
     except OSError as exc:
         raise InvalidInput(f"Cannot write {path}: {exc.strerror}.") from None
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)  # a stale .partial may have been made with other rights
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InvalidInput(f"Cannot write {path}: {exc.strerror}.") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
     return hashlib.sha256(data).hexdigest()
-
-
-def _fsync_directory(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

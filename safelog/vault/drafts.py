@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from safelog.crypto.aead import DecryptionFailed
 from safelog.crypto.wrap import unwrap, wrap
+from safelog.store.files import write_private_file
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -188,19 +189,7 @@ class DraftStore:
                     path.unlink()
 
     def _write(self, path: Path, data: bytes) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        partial = path.with_name(path.name + ".partial")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(partial, flags | getattr(os, "O_BINARY", 0), 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(partial, path)
-            # The file's time is when it was last kept, whatever the PC's clock says.
-            stamp = self.now()
-            os.utime(path, (stamp, stamp))
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        write_private_file(path, data)
+        # The file's time is when it was last kept, by SafeLog's clock (see KEEP_DAYS).
+        stamp = self.now()
+        os.utime(path, (stamp, stamp))
