@@ -133,6 +133,16 @@ def invite(session: Session, name: str, roles: frozenset[Role], clock: Clock) ->
     conflict = conflicting_roles(roles)
     if conflict:
         raise InvalidInput(conflict[:1].upper() + conflict[1:] + ".")
+    if any(
+        p.name.casefold() == name.casefold() and p.status == REMOVED
+        for p in session.directory.people.values()
+    ):
+        # A name stands for one person for good (actions, the audit log and case files name
+        # people), so a leaver who comes back is told apart rather than named over.
+        raise InvalidInput(
+            f"{name} was removed from SafeLog, and a name is kept for one person. To invite "
+            "them again, add something that tells the two apart, such as a middle initial."
+        )
     with session.write() as conn:
         invited = insert_invitation(
             conn,

@@ -107,3 +107,11 @@ def test_a_dsl_signed_in_before_a_colleague_enrolled_opens_their_first_report(sc
     [item] = list_case_evidence(dsl, ref)
     assert item.info.file_name == "note.txt"
     assert verify_whole_log(dsl)["intact"]
+
+
+def test_a_leaver_invited_again_under_their_old_name_is_told_how(school: object) -> None:
+    dana = school.unlock("Dana DSL")  # type: ignore[attr-defined]
+    school.vault.remove_user(dana, "Tess Teacher")  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInput, match=r"was removed from SafeLog.*middle initial"):
+        school.vault.invite(dana, "tess teacher", frozenset({Role.STAFF}))  # type: ignore[attr-defined]
+    school.vault.invite(dana, "Tess J Teacher", frozenset({Role.STAFF}))  # type: ignore[attr-defined]
