@@ -80,3 +80,8 @@ def conflicting_roles(roles: frozenset[Role]) -> str | None:
     if {Role.HEADTEACHER, Role.CHAIR} <= roles:
         return "one person cannot be both headteacher and chair of governors"
     return None
+
+
+# The roles that manage cases: they read the cases their keys open, record the work on them
+# and see the deadlines. Staff report; an administrator manages people, not cases.
+CASE_MANAGERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})

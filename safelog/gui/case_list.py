@@ -65,7 +65,7 @@ from safelog.domain.deadlines import (
     overdue_from,
 )
 from safelog.domain.outcomes import CaseStatus
-from safelog.domain.roles import Role
+from safelog.domain.roles import CASE_MANAGERS
 from safelog.domain.search import SearchIndex, fold
 from safelog.errors import UserFacingError
 from safelog.gui.theme import colour
@@ -874,9 +874,7 @@ class CaseListView(QWidget):
         if review_filter is None:
             session = context.session
             review_filter = (
-                show_filters
-                and session is not None
-                and bool(session.person.roles & {Role.DSL, Role.HEADTEACHER, Role.CHAIR})
+                show_filters and session is not None and bool(session.person.roles & CASE_MANAGERS)
             )
         self._sort_before_review: tuple[int, Qt.SortOrder] | None = None
 

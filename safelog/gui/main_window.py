@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.roles import ROLE_LABELS, Role
+from safelog.domain.roles import CASE_MANAGERS, ROLE_LABELS, Role
 from safelog.gui.admit_dialog import (
     AdmitDialog,
     may_admit_anyone,
@@ -56,10 +56,6 @@ LABELS = {
     MY_REPORTS: "&My reports",
     MY_ACTIONS: "My ac&tions",  # Alt+T: Alt+A is the DSL's All cases
 }
-
-
-# Who reviews low-level concerns about staff for patterns (gui/low_level_review.py).
-MANAGE_CASES = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
 
 
 def navigation_for(roles: frozenset[Role]) -> list[str]:
@@ -240,7 +236,7 @@ class MainWindow(QMainWindow):
         self.low_level_action = QAction("Low-level concerns by &member of staff…", self)
         self.low_level_action.setToolTip("Review low-level concerns about staff for patterns")
         self.low_level_action.triggered.connect(self.review_low_level)
-        self.low_level_action.setVisible(bool(self.roles & MANAGE_CASES))
+        self.low_level_action.setVisible(bool(self.roles & CASE_MANAGERS))
 
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcuts(QKeySequence.StandardKey.Quit)

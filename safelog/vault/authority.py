@@ -29,14 +29,14 @@ from safelog.crypto.slot_tags import padded_count
 from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject, plan_audience
 from safelog.domain.low_level import NO_STAFF_SUBJECT, is_low_level, missing_staff_subject
 from safelog.domain.outcomes import CaseStatus
-from safelog.domain.roles import KeyRole, Role
+from safelog.domain.roles import CASE_MANAGERS, KeyRole, Role
 from safelog.errors import InvalidInput, KeyNotTrusted, TamperDetected
 from safelog.vault.case_schema import CaseField
 from safelog.vault.directory import Directory, Person
 from safelog.vault.session import Session
 
 # Who may amend a case they can read: staff add to a case only by reporting again.
-MANAGERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
+MANAGERS = CASE_MANAGERS
 
 # Fields whose change can change who may read the case.
 AUDIENCE_FIELDS = frozenset(

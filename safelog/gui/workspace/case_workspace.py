@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.roles import Role
+from safelog.domain.roles import CASE_MANAGERS, Role
 from safelog.errors import UserFacingError
 from safelog.gui.case_list import (
     category_title,
@@ -60,8 +60,6 @@ if TYPE_CHECKING:
     from safelog.gui.context import AppContext
     from safelog.vault.receipts import ReceiptDetail
     from safelog.vault.session import Session
-
-EDITORS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
 
 
 def receipt_detail(session: Session, receipt: ReceiptDetail) -> tuple[CaseDetail, bool]:
@@ -317,7 +315,7 @@ class CaseWorkspace(QWidget):
                 receipt = show_receipt(session, reference)
                 detail, handled = receipt_detail(session, receipt)
             except AccessDenied:
-                if EDITORS & roles:
+                if CASE_MANAGERS & roles:
                     raise
                 try:  # their own report: what they sent, from its receipt
                     receipt = show_receipt(session, reference)
@@ -332,7 +330,7 @@ class CaseWorkspace(QWidget):
                     p.name for p in directory.people.values() if p.status == ENROLLED
                 ),
                 now=clock(),
-                can_edit=bool(EDITORS & roles),
+                can_edit=bool(CASE_MANAGERS & roles),
                 is_dsl=Role.DSL in roles,
                 my_name=session.person.name,
                 my_id=session.user_id,
