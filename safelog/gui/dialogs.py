@@ -34,12 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safelog.domain.passphrases import MIN_PASSPHRASE
 from safelog.errors import UserFacingError
 from safelog.gui.theme import set_style_property
 from safelog.text import visible
-
-MIN_PASSPHRASE = 10  # what Vault.create / Vault.enrol enforce (safelog.vault.vault)
-
 
 # -- message boxes --------------------------------------------------------------------------
 

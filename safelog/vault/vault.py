@@ -26,6 +26,7 @@ from safelog.crypto.identity import Identity, ed25519_public_bytes, x25519_publi
 from safelog.crypto.kdf import KdfParams, kdf_params_for_new_secret
 from safelog.crypto.stream import CHUNK_SIZE, TAG_LENGTH
 from safelog.domain.access import Recipient
+from safelog.domain.passphrases import MIN_PASSPHRASE
 from safelog.domain.roles import KeyRole, RecoveryKey, Role
 from safelog.errors import (
     AccessDenied,
@@ -68,7 +69,6 @@ from safelog.vault.paths import database_url, device_name
 from safelog.vault.session import Clock, Session, role_grant_context, utc_now
 
 FORMAT = 1
-MIN_PASSPHRASE = 10
 FREE_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 300
 
