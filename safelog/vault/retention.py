@@ -8,11 +8,11 @@ from typing import Any
 
 from safelog.domain.categories import category_by_code
 from safelog.domain.deadlines import LONDON
-from safelog.domain.outcomes import PersonKind, PersonRole
+from safelog.domain.outcomes import CaseStatus, PersonKind, PersonRole
 from safelog.domain.retention import LOW_LEVEL_RULE, add_years, retention_decision
 from safelog.errors import InvalidInput
 from safelog.vault.case_schema import CaseField, CaseFields
-from safelog.vault.records import CaseRetention
+from safelog.vault.records import CaseDetail, CaseRetention
 
 
 def _dates_of_birth(people: Any, kind: str, role: str | None = None) -> tuple[list[date], int]:
@@ -99,3 +99,22 @@ def case_retention(
     else:
         short = "6 years after the case was closed"
     return CaseRetention(review_on, decision.rule, short)
+
+
+def closed_at_of(detail: CaseDetail) -> datetime | None:
+    """When a closed case was closed, from the case as read: the latest version that changed
+    its status (the list works the same out from the stored versions, case_engine)."""
+    if detail.fields.get("status") != CaseStatus.CLOSED:
+        return None
+    for version in reversed(detail.versions):
+        if "status" in version.changed:
+            return version.at
+    return None
+
+
+def retention_of(detail: CaseDetail) -> CaseRetention:
+    """The review date as the case list has it, worked out from the case as read."""
+    created = detail.versions[0].at if detail.versions else None
+    if created is None:
+        return CaseRetention(None, "The case has no versions.", "")
+    return case_retention(detail.fields, created, closed_at_of(detail))

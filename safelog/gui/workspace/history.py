@@ -18,7 +18,7 @@ from safelog.gui.case_list import category_title, named, plain_label, status_lab
 from safelog.gui.case_list import uk_datetime as uk_dt
 from safelog.gui.theme import colour
 from safelog.gui.workspace.actions import done_text
-from safelog.gui.workspace.outcome import case_closed_at, describe_outcome
+from safelog.gui.workspace.outcome import describe_outcome
 from safelog.gui.workspace.panel import (
     DATE_TIME,
     CaseView,
@@ -29,6 +29,7 @@ from safelog.gui.workspace.panel import (
     row_key,
 )
 from safelog.gui.workspace.summary import describe_person, field_label
+from safelog.vault.retention import closed_at_of
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -280,7 +281,7 @@ def history_entries(view: CaseView, now: datetime) -> list[HistoryEntry]:
     # forgotten when no DSL signs in that day, and no versions written as a side effect of
     # someone looking (which would race between users). See safelog/domain/deadline_notes.py.
     deadlines = case_deadlines(view.escalations, view.fields.get("actions"))
-    notes = deadline_notes(deadlines, now, closed_at=case_closed_at(view.detail))
+    notes = deadline_notes(deadlines, now, closed_at=closed_at_of(view.detail))
     entries = [HistoryEntry(v.at, version=v) for v in view.detail.versions]
     entries += [HistoryEntry(n.at, note=n) for n in notes]
     entries.sort(key=lambda e: (e.at, e.note is not None))

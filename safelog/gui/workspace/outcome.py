@@ -3,7 +3,7 @@ KCSIE outcomes); the status moves only along the allowed paths."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
@@ -28,10 +28,11 @@ from safelog.domain.retention import plain_date
 from safelog.errors import UserFacingError
 from safelog.gui.case_list import named, plain_label, status_label, uk_datetime
 from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, WorkspacePanel, text_box
+from safelog.vault.retention import retention_of
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
-    from safelog.vault.records import CaseDetail, CaseRetention
+    from safelog.vault.records import CaseRetention
     from safelog.vault.session import Session
 
 
@@ -56,16 +57,6 @@ def describe_outcome(outcome: dict[str, Any] | None) -> str:
     return text
 
 
-def case_closed_at(detail: CaseDetail) -> datetime | None:
-    """When a closed case was closed: the latest version that changed its status."""
-    if detail.fields.get("status") != CaseStatus.CLOSED:
-        return None
-    for version in reversed(detail.versions):
-        if "status" in version.changed:
-            return version.at
-    return None
-
-
 def long_date(day: date) -> str:
     """3 March 2049 (in English whatever the locale, as the rule's own words)."""
     return plain_date(day)
@@ -76,18 +67,6 @@ def retention_text(retention: CaseRetention) -> str:
         missing = retention.rule[:1].lower() + retention.rule[1:]
         return f"No review date yet: {missing}"
     return f"Retention review: {long_date(retention.review_on)} — {retention.rule}"
-
-
-def case_retention_of(detail: CaseDetail) -> CaseRetention:
-    """The review date as the case list has it, worked out from the case as loaded."""
-    from safelog.vault.cases import case_retention
-
-    created = detail.versions[0].at if detail.versions else None
-    if created is None:
-        from safelog.vault.records import CaseRetention
-
-        return CaseRetention(None, "The case has no versions.", "")
-    return case_retention(detail.fields, created, case_closed_at(detail))
 
 
 # Status order as a DSL thinks of it, for the choices offered.
@@ -177,7 +156,7 @@ class OutcomePanel(WorkspacePanel):
         self.current_outcome.setText(describe_outcome(fields.get("outcome")))
         status = fields.get("status", "new")
         self.current_status.setText(f"Now: {status_label(status)}")
-        self.retention.setText(retention_text(case_retention_of(view.detail)))
+        self.retention.setText(retention_text(retention_of(view.detail)))
 
         chosen = self.outcome.currentData()
         self.outcome.blockSignals(True)
