@@ -6,9 +6,9 @@ signed versions of the case in SafeLog ("Signed in SafeLog by …, version N, ti
 SHA-256 of each version's signed statement, which the case history in SafeLog can be checked
 against. A part not yet completed prints as empty boxes, to be filled in by hand.
 
-Fonts and escaping are the case file's (safelog.export.casefile, safelog.export.fonts): every
-string a person typed reaches a Paragraph only through `fonts.markup`, and names in any script
-render. Rendered in memory; the caller writes the file.
+Pages, fonts and escaping are the case file's (safelog.export.pages, safelog.export.text,
+safelog.export.fonts): every string a person typed reaches a Paragraph only through
+`fonts.markup`, and names in any script render. Rendered in memory; the caller writes the file.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from reportlab.platypus import (
 )
 
 from safelog.export import fonts
-from safelog.export.casefile import (
+from safelog.export.pages import (
     ACCENT,
     FRAME_W,
     INK,
@@ -40,11 +40,9 @@ from safelog.export.casefile import (
     SHADE,
     Styles,
     a4_document,
-    grouped,
     numbered_canvas,
-    uk_date,
-    uk_datetime,
 )
+from safelog.export.text import grouped, uk_date, uk_datetime
 
 if TYPE_CHECKING:
     from safelog.vault.content_form import ContentReport, SignedPart

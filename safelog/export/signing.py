@@ -29,7 +29,7 @@ from safelog.export import fonts
 from safelog.store.files import write_private_file
 
 if TYPE_CHECKING:
-    from safelog.export.casefile import RenderedCaseFile
+    from safelog.export.casefile_model import RenderedCaseFile
 
 FIELD_NAME = "SafeLogSignature"
 # fontTools says so when it subsets DejaVu Sans for the signature's appearance; not our news.
@@ -153,7 +153,7 @@ def _embed(
 
 
 def _embed_all(writer: Any, rendered: RenderedCaseFile) -> None:
-    from safelog.export.casefile import MANIFEST_KEY, MANIFEST_NAME
+    from safelog.export.casefile_model import MANIFEST_KEY, MANIFEST_NAME
 
     manifest = json.dumps(rendered.manifest, ensure_ascii=False, indent=2, sort_keys=True)
     _embed(
@@ -197,7 +197,7 @@ def sign_case_file(
     from pyhanko.stamp import TextStampStyle
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    from safelog.export.casefile import uk_datetime
+    from safelog.export.text import uk_datetime
 
     if password:
         plain = copy_into_new_writer(PdfFileReader(io.BytesIO(rendered.pdf)))

@@ -147,7 +147,7 @@ def _common_name(cert: Any) -> str:
 
 
 def _uk(value: datetime | None) -> str:
-    from safelog.export.casefile import uk_datetime
+    from safelog.export.text import uk_datetime
 
     return uk_datetime(value) + " (UK time)" if value else "an unknown time"
 

@@ -16,7 +16,8 @@ from conftest import Clock, build_school
 from export_support import LATIN, POLISH, flat, needs_tools, pages_text, pdftoppm, screenshot
 from PIL import Image
 
-from safelog.export.casefile import _audit_details, uk_when
+from safelog.export.casefile import uk_when
+from safelog.export.casefile_audit import _audit_details
 
 pytestmark = pytest.mark.slow
 
