@@ -480,6 +480,9 @@ def _case_json(
     elif index % 10 == 7:
         data["subjects"] = ["Tess Teacher" if reporter != "Tess Teacher" else "Sam Staff"]
         data["category"] = "staff-online-conduct"
+    elif data["category"] == "low-level-staff":
+        # A low-level concern must name the member of staff it is about.
+        data["subjects"] = ["Tess Teacher" if reporter != "Tess Teacher" else "Sam Staff"]
     return data
 
 
