@@ -1,9 +1,6 @@
 """The case list: an item model over the decrypted list summaries, a filter proxy with search
 as you type, and the view that loads it off the GUI thread.
 
-Also the small display helpers the other case views share (UK dates, plain-text labels,
-plain-words errors, running vault work in the worker), because every case view starts here.
-
 Speed (DESIGN §7, 10,000 cases): everything per case that costs anything (display strings,
 sort keys, the folded search text) is prepared once per load in the worker; sorting is done by
 the model in Python over precomputed keys (one C++ -> Python call per comparison would take
@@ -13,31 +10,25 @@ seconds), and each keystroke is one pass over the prepared search index.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
-    QDateTime,
-    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
-    QTime,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import (
     QBrush,
     QFont,
-    QFontMetrics,
     QKeyEvent,
     QKeySequence,
     QShortcut,
@@ -49,14 +40,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from safelog.domain.categories import CATEGORIES, category_by_code
+from safelog.domain.categories import CATEGORIES
 from safelog.domain.deadlines import (
     LONDON,
     DeadlineState,
@@ -67,174 +57,15 @@ from safelog.domain.deadlines import (
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import CASE_MANAGERS
 from safelog.domain.search import SearchIndex, fold
-from safelog.errors import UserFacingError
+from safelog.gui.errors import error_text
+from safelog.gui.formatting import status_label, uk_date, uk_datetime, uk_time
 from safelog.gui.theme import colour
+from safelog.gui.widgets import ColumnFitter, named, plain_label, text_width
 from safelog.gui.worker import run_guarded
-from safelog.text import visible
 from safelog.vault.records import CaseSummary
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
-
-W = TypeVar("W", bound=QWidget)
-
-# --------------------------------------------------------------------------------------------
-# Display helpers shared by the case views
-
-
-def uk_datetime(value: datetime | str | None) -> str:
-    """dd/mm/yyyy HH:MM in UK time (the school's clock, whatever the PC is set to)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return ""
-    if value.tzinfo is None:
-        return value.strftime("%d/%m/%Y %H:%M")
-    return value.astimezone(LONDON).strftime("%d/%m/%Y %H:%M")
-
-
-def uk_date(value: date | datetime | str | None) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return ""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(LONDON)
-    return value.strftime("%d/%m/%Y")
-
-
-def uk_time(value: datetime) -> str:
-    return value.astimezone(LONDON).strftime("%H:%M") if value.tzinfo else value.strftime("%H:%M")
-
-
-def to_qdatetime(value: datetime) -> QDateTime:
-    """A wall-clock UK time for a QDateTimeEdit."""
-    local = value.astimezone(LONDON) if value.tzinfo else value
-    return QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
-
-
-def from_qdatetime(value: QDateTime) -> datetime:
-    """The UK wall-clock time shown in a QDateTimeEdit, as an aware datetime."""
-    d, t = value.date(), value.time()
-    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=LONDON)
-
-
-def status_label(code: str) -> str:
-    try:
-        return CaseStatus(code).label
-    except ValueError:
-        return code
-
-
-def category_title(code: str) -> str:
-    try:
-        return category_by_code(code).title
-    except UserFacingError:
-        return code
-
-
-def plain_label(
-    text: str = "",
-    parent: QWidget | None = None,
-    *,
-    role: str | None = None,
-    wrap: bool = True,
-    selectable: bool = False,
-) -> QLabel:
-    """A label that shows its text literally: never rich text, whatever a user typed, and
-    a control or direction-override character shown as "<U+202E>", not obeyed."""
-    label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(visible(text, multi_line=True))
-    label.setWordWrap(wrap)
-    if role:
-        label.setProperty("role", role)
-    if selectable:
-        label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-    return label
-
-
-def heading_label(text: str, parent: QWidget | None = None) -> QLabel:
-    label = plain_label(text, parent, wrap=False)
-    label.setObjectName("heading")
-    return label
-
-
-def named(widget: W, name: str, description: str = "") -> W:
-    """Give a control the name a screen reader announces."""
-    widget.setAccessibleName(name)
-    if description:
-        widget.setAccessibleDescription(description)
-    return widget
-
-
-def set_invalid(widget: QWidget, invalid: bool) -> None:
-    """Mark a field as the one an error is about (the style sheet draws a red border)."""
-    if bool(widget.property("invalid")) == invalid:
-        return
-    widget.setProperty("invalid", invalid)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-
-
-def text_width(widget: QWidget, sample: str, *, bold: bool = False, padding: int = 28) -> int:
-    """Pixels a column needs to show `sample` in the widget's font (DPI and text size aware)."""
-    font = QFont(widget.font())
-    font.setBold(bold)
-    return QFontMetrics(font).horizontalAdvance(sample) + padding
-
-
-class ColumnFitter(QObject):
-    """Keeps columns wide enough for sample texts in the table's *current* font: the style
-    sheet (and the user's text size) only apply once the table is shown, so measuring at
-    construction would cut dates short."""
-
-    def __init__(self, table: QAbstractItemView, samples: dict[int, tuple[str, bool]]) -> None:
-        super().__init__(table)
-        self.table = table
-        self.samples = samples
-        table.installEventFilter(self)
-
-    def apply(self) -> None:
-        header = getattr(self.table, "horizontalHeader", None)
-        if header is None:
-            return
-        for column, (sample, bold) in self.samples.items():
-            header().resizeSection(column, text_width(self.table, sample, bold=bold))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.table and event.type() in (
-            QEvent.Type.Show,
-            QEvent.Type.FontChange,
-            QEvent.Type.StyleChange,
-        ):
-            self.apply()
-        return False
-
-
-UNEXPECTED = (
-    "Something went wrong and SafeLog could not finish. Nothing you typed has been lost. "
-    "Try again; if it happens again, tell your administrator."
-)
-
-
-def error_text(exc: BaseException) -> str:
-    """Plain words for a failure. Typed errors carry their own message; anything else is a
-    bug, handed to the crash handler (the message may hold record content, so it is not shown)."""
-    if isinstance(exc, UserFacingError):
-        return str(exc)
-    sys.excepthook(type(exc), exc, exc.__traceback__)
-    return UNEXPECTED
-
 
 # --------------------------------------------------------------------------------------------
 # The model

@@ -27,14 +27,12 @@ from safelog.gui.case_list import (
     Column,
     PreparedCases,
     case_deadline_state,
-    error_text,
-    heading_label,
-    named,
-    plain_label,
     prepare_rows,
-    uk_time,
 )
+from safelog.gui.errors import error_text
+from safelog.gui.formatting import uk_time
 from safelog.gui.theme import set_style_property
+from safelog.gui.widgets import heading_label, named, plain_label
 from safelog.gui.worker import run_guarded
 from safelog.vault.records import CaseSummary
 
