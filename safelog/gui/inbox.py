@@ -22,13 +22,8 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.deadlines import DeadlineState
 from safelog.domain.roles import Role
-from safelog.gui.case_list import (
-    CaseListView,
-    Column,
-    PreparedCases,
-    case_deadline_state,
-    prepare_rows,
-)
+from safelog.gui.case_list import CaseListView
+from safelog.gui.case_list_model import Column, PreparedCases, case_deadline_state, prepare_rows
 from safelog.gui.errors import error_text
 from safelog.gui.formatting import uk_time
 from safelog.gui.theme import set_style_property
