@@ -45,8 +45,10 @@ from safelog.domain.admission import (
 )
 from safelog.domain.roles import RecoveryKey, Role
 from safelog.errors import UserFacingError
-from safelog.gui.dialogs import BusyNote, confirm, explain_error, monospace_font, plain_label
+from safelog.gui.dialogs import confirm
+from safelog.gui.errors import explain_error
 from safelog.gui.role_names import WHAT_IT_GIVES, ordered, role_in_sentence, roles_in_sentence
+from safelog.gui.widgets import BusyNote, monospace_font, plain_label
 from safelog.gui.worker import run_guarded
 
 if TYPE_CHECKING:

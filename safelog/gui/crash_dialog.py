@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from safelog import __version__
 from safelog.errors import UserFacingError
-from safelog.gui.dialogs import monospace_font, plain_label
+from safelog.gui.widgets import monospace_font, plain_label
 
 INTRO = (
     "SafeLog ran into a problem it did not expect. What you saved before this is safe; "

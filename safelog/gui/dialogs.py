@@ -1,13 +1,13 @@
-"""Pieces several SafeLog windows share: plain-text message boxes, a busy indicator, the
-Caps Lock hint, the "choose a new passphrase" form with its strength feedback, and the
-small idle-lock settings dialog.
+"""Pieces several SafeLog windows share: plain-text message boxes, the Caps Lock hint, the
+"choose a new passphrase" form with its strength feedback, and the small idle-lock settings
+dialog.
 
 Every modal dialog here runs through one `launch()` method, so tests patch one place.
-Nothing here imports more than PySide6, the error types and safelog.text (which writes out
-visibly what could reorder or hide text: see `set_plain_text`): the sign-in window uses it and
-must appear at once. For the same reason the `Qt` namespace is reached as `QtCore.Qt` where
-it is used, not imported: PySide6 builds its enum tables (some 20 ms) on first access, and
-the sign-in window is painted before that (see sign_in.py).
+Nothing here imports more than PySide6, the error types, safelog.text and gui.widgets
+(which writes out visibly what could reorder or hide text: see `set_plain_text`): the
+sign-in window uses it and must appear at once. For the same reason the `Qt` namespace is
+reached as `QtCore.Qt` where it is used, not imported: PySide6 builds its enum tables (some
+20 ms) on first access, and the sign-in window is painted before that (see sign_in.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.passphrases import MIN_PASSPHRASE
-from safelog.errors import UserFacingError
 from safelog.gui.theme import set_style_property
+from safelog.gui.widgets import plain_label
 from safelog.text import visible
 
 # -- message boxes --------------------------------------------------------------------------
@@ -78,76 +78,7 @@ def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     return box.launch() == yes
 
 
-def explain_error(parent: QWidget | None, exc: BaseException) -> None:
-    """A UserFacingError's own words; anything else is a fault: the crash dialog."""
-    if isinstance(exc, UserFacingError):
-        tell(parent, "Cannot do that", str(exc), warning=True)
-        return
-    from safelog.gui.crash_dialog import report_fault
-
-    report_fault(exc, parent)
-
-
-def error_text(exc: BaseException, fallback: str) -> str:
-    """What to show inline for a failure: the error's own words when it has safe ones."""
-    return str(exc) if isinstance(exc, UserFacingError) else fallback
-
-
 # -- small widgets ---------------------------------------------------------------------------
-
-
-def monospace_font() -> QFont:
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    font.setPointSizeF(max(font.pointSizeF(), 12.0))
-    return font
-
-
-def plain_label(text: str = "", parent: QWidget | None = None, role: str | None = None) -> QLabel:
-    """A label for text that may come from a user or the database: never rich text."""
-    label = QLabel(parent)
-    label.setWordWrap(True)
-    if role:
-        label.setProperty("role", role)
-    set_plain_text(label, text)
-    return label
-
-
-def set_plain_text(label: QLabel, text: str) -> None:
-    """Literally what `text` says: never rich text, and a control or direction-override
-    character stored by an older or modified client is shown as "<U+202E>", not obeyed."""
-    label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-    label.setText(visible(text, multi_line=True))
-
-
-class BusyNote(QWidget):
-    """An indeterminate progress bar with a line saying what is happening."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel(self)  # plain text from the first start(): see set_plain_text
-        self.label.setWordWrap(True)
-        self.label.setProperty("role", "muted")
-        self.bar = QProgressBar(self)
-        self.bar.setRange(0, 0)
-        self.bar.setTextVisible(False)
-        self.bar.setMaximumHeight(8)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
-        self.setVisible(False)
-
-    def start(self, text: str) -> None:
-        set_plain_text(self.label, text)
-        self.bar.setAccessibleName(text)
-        self.setVisible(True)
-
-    def stop(self) -> None:
-        self.setVisible(False)
-
-    @property
-    def busy(self) -> bool:
-        return not self.isHidden()
 
 
 class CapsLockWatch(QObject):

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.errors import UserFacingError
-from safelog.gui.dialogs import BusyNote, NewPassphraseForm, monospace_font, plain_label
+from safelog.gui.dialogs import NewPassphraseForm
 from safelog.gui.screen_fit import keep_fitting
+from safelog.gui.widgets import BusyNote, monospace_font, plain_label
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext

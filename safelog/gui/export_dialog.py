@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 
 from safelog.errors import UserFacingError
 from safelog.export.options import ExportCancelled, ExportOptions, ExportResult
-from safelog.gui.case_list import error_text, named, plain_label
-from safelog.gui.dialogs import monospace_font
+from safelog.gui.errors import error_text
 from safelog.gui.screen_fit import keep_fitting
+from safelog.gui.widgets import monospace_font, named, plain_label
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext

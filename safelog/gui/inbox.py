@@ -22,19 +22,12 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.deadlines import DeadlineState
 from safelog.domain.roles import Role
-from safelog.gui.case_list import (
-    CaseListView,
-    Column,
-    PreparedCases,
-    case_deadline_state,
-    error_text,
-    heading_label,
-    named,
-    plain_label,
-    prepare_rows,
-    uk_time,
-)
+from safelog.gui.case_list import CaseListView
+from safelog.gui.case_list_model import Column, PreparedCases, case_deadline_state, prepare_rows
+from safelog.gui.errors import error_text
+from safelog.gui.formatting import uk_time
 from safelog.gui.theme import set_style_property
+from safelog.gui.widgets import heading_label, named, plain_label
 from safelog.gui.worker import run_guarded
 from safelog.vault.records import CaseSummary
 

@@ -31,10 +31,11 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, UserFacingError
-from safelog.gui.dialogs import BusyNote, explain_error, monospace_font, plain_label
+from safelog.gui.errors import explain_error
 from safelog.gui.idle_lock import copy_to_clipboard
 from safelog.gui.invitation_slips import Slip, SlipPrinter, slips_html
 from safelog.gui.role_names import SHORT_LABELS, role_summary
+from safelog.gui.widgets import BusyNote, monospace_font, plain_label
 from safelog.gui.worker import run_guarded
 from safelog.vault.invitations import INVITATION_DAYS
 

@@ -23,15 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.gui.case_list import (
-    error_text,
-    heading_label,
-    named,
-    plain_label,
-    status_label,
-    uk_date,
-)
+from safelog.gui.errors import error_text
+from safelog.gui.formatting import status_label, uk_date
 from safelog.gui.screen_fit import fit_to_screen
+from safelog.gui.widgets import heading_label, named, plain_label
 from safelog.gui.worker import run_guarded
 from safelog.text import visible
 

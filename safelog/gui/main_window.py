@@ -36,9 +36,11 @@ from safelog.gui.admit_dialog import (
     waiting_people,
 )
 from safelog.gui.arrivals import ArrivalWatcher
-from safelog.gui.dialogs import IdleLockDialog, explain_error, plain_label, tell
+from safelog.gui.dialogs import IdleLockDialog, tell
+from safelog.gui.errors import explain_error
 from safelog.gui.idle_lock import DEFAULT_IDLE_MINUTES, LOCK_SHORTCUT, lock_session
 from safelog.gui.screen_fit import fit_to_screen, scrolls_when_short
+from safelog.gui.widgets import plain_label
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext

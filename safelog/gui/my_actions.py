@@ -27,15 +27,10 @@ from PySide6.QtWidgets import (
 from safelog.domain.actions import MyAction
 from safelog.domain.deadlines import DeadlineState
 from safelog.domain.retention import plain_date
-from safelog.gui.case_list import (
-    ColumnFitter,
-    error_text,
-    heading_label,
-    named,
-    plain_label,
-    uk_time,
-)
+from safelog.gui.errors import error_text
+from safelog.gui.formatting import uk_time
 from safelog.gui.theme import colour
+from safelog.gui.widgets import ColumnFitter, heading_label, named, plain_label
 from safelog.gui.worker import run_guarded
 from safelog.text import visible
 

@@ -12,15 +12,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from safelog.gui.case_list import (
-    CaseListView,
-    Column,
-    error_text,
-    heading_label,
-    named,
-    plain_label,
-    run_guarded,
-)
+from safelog.gui.case_list import CaseListView
+from safelog.gui.case_list_model import Column
+from safelog.gui.errors import error_text
+from safelog.gui.widgets import heading_label, named, plain_label
+from safelog.gui.worker import run_guarded
 from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel
 from safelog.vault.records import CaseSummary
 

@@ -30,11 +30,13 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.admission import MANAGES_PEOPLE
 from safelog.domain.roles import Role
-from safelog.gui.dialogs import BusyNote, confirm, explain_error, plain_label
+from safelog.gui.dialogs import confirm
+from safelog.gui.errors import explain_error
 from safelog.gui.invite_grid import InviteGrid
 from safelog.gui.reset_dialog import ResetDialog
 from safelog.gui.role_names import role_summary, roles_in_sentence
 from safelog.gui.screen_fit import fit_to_screen, keep_fitting
+from safelog.gui.widgets import BusyNote, plain_label
 from safelog.gui.worker import run_guarded
 from safelog.vault.membership import ADMITTED, ENROLLED, INVITED, REMOVED
 

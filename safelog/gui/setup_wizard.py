@@ -36,17 +36,12 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.roles import Role
 from safelog.errors import UserFacingError
-from safelog.gui.dialogs import (
-    BusyNote,
-    NewPassphraseForm,
-    confirm,
-    error_text,
-    monospace_font,
-    plain_label,
-)
+from safelog.gui.dialogs import NewPassphraseForm, confirm
+from safelog.gui.errors import error_text
 from safelog.gui.idle_lock import copy_to_clipboard
 from safelog.gui.role_names import role_summary
 from safelog.gui.screen_fit import fit_to_screen
+from safelog.gui.widgets import BusyNote, monospace_font, plain_label
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext

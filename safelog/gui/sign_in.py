@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.errors import TooManyAttempts, UserFacingError, WrongPassphrase
-from safelog.gui.dialogs import BusyNote, CapsLockWatch, set_plain_text, tell
+from safelog.gui.dialogs import CapsLockWatch, tell
+from safelog.gui.widgets import BusyNote, set_plain_text
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext

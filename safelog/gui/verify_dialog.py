@@ -25,13 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.gui.case_list import error_text, named, plain_label
+from safelog.gui.errors import error_text
 from safelog.gui.export_dialog import (
     documents_folder,
     file_dialog_options,
     forget_file_dialog_history,
 )
 from safelog.gui.theme import set_style_property
+from safelog.gui.widgets import named, plain_label
 
 if TYPE_CHECKING:
     from safelog.export.verify import VerificationReport

@@ -21,7 +21,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from safelog.domain.categories import category_by_code
-from safelog.gui.case_list import CaseListModel, CaseListView, Column, prepare_rows
+from safelog.gui.case_list import CaseListView
+from safelog.gui.case_list_model import CaseListModel, Column, prepare_rows
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case
 
@@ -126,7 +127,7 @@ def test_search_as_you_type_and_filters_narrow_the_list(
 
     # Each keystroke folds only what was typed; the cases were folded once, at load.
     import safelog.domain.search as search
-    import safelog.gui.case_list as case_list
+    import safelog.gui.case_list_filter as case_list_filter
 
     folded: list[str] = []
     real_fold = search.fold
@@ -136,7 +137,7 @@ def test_search_as_you_type_and_filters_narrow_the_list(
         return real_fold(text)
 
     monkeypatch.setattr(search, "fold", counting_fold)
-    monkeypatch.setattr(case_list, "fold", counting_fold)
+    monkeypatch.setattr(case_list_filter, "fold", counting_fold)
     builds: list[int] = []
     real_build = search.SearchIndex.build
     monkeypatch.setattr(

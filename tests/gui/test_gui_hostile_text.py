@@ -11,19 +11,19 @@ from typing import Any
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from safelog.gui import case_list, dialogs
+from safelog.gui import dialogs, widgets
 
 SPOOF = "Sam \u202eSSAP\u202c \x1b[8mhidden"
 SHOWN = "Sam <U+202E>SSAP<U+202C> \u241b[8mhidden"
 
 
 def test_plain_text_labels_show_hostile_characters_visibly(qtbot: QtBot, qapp: Any) -> None:
-    for label in (dialogs.plain_label(SPOOF), case_list.plain_label(SPOOF)):
+    for label in (widgets.plain_label(SPOOF), widgets.heading_label(SPOOF)):
         qtbot.addWidget(label)
         assert label.text() == SHOWN
     label = QLabel()
     qtbot.addWidget(label)
-    dialogs.set_plain_text(label, "Line one\nمحمد 李 Zoë\t" + SPOOF)
+    widgets.set_plain_text(label, "Line one\nمحمد 李 Zoë\t" + SPOOF)
     assert label.text() == "Line one\nمحمد 李 Zoë\t" + SHOWN
 
 

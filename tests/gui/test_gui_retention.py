@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from safelog.gui.case_list import CaseListView, Column, ReviewColumn
+from safelog.gui.case_list import CaseListView
+from safelog.gui.case_list_model import Column, ReviewColumn
 from safelog.gui.main_window import MainWindow
 from safelog.gui.my_reports import MyReportsView
 from safelog.gui.workspace import CaseWorkspace

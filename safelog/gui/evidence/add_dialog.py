@@ -47,22 +47,17 @@ from PySide6.QtWidgets import (
 from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.errors import UserFacingError
 from safelog.evidence.intake import ARCHIVE, describe_size, describe_type, sniff, type_mismatch
-from safelog.gui.case_list import (
-    error_text,
-    from_qdatetime,
-    named,
-    plain_label,
-    set_invalid,
-    to_qdatetime,
-)
-from safelog.gui.dialogs import explain_error, tell
+from safelog.gui.dialogs import tell
+from safelog.gui.errors import error_text, explain_error
 from safelog.gui.evidence.sources import (
     NOTHING_TO_PASTE,
     PendingSource,
     kept_out,
     problems_of,
 )
+from safelog.gui.formatting import from_qdatetime, to_qdatetime
 from safelog.gui.screen_fit import fit_to_screen
+from safelog.gui.widgets import named, plain_label, set_invalid
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 
 from safelog.evidence.images import NOTES, PREVIEW_TOO_LARGE, PREVIEW_UNREADABLE
 from safelog.evidence.intake import describe_size, describe_type
-from safelog.gui.case_list import error_text, named, plain_label, uk_datetime
-from safelog.gui.dialogs import monospace_font
+from safelog.gui.errors import error_text
+from safelog.gui.formatting import uk_datetime
+from safelog.gui.widgets import monospace_font, named, plain_label
 from safelog.gui.worker import run_guarded
 
 if TYPE_CHECKING:

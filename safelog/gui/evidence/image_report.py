@@ -30,17 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.gui.case_list import (
-    error_text,
-    from_qdatetime,
-    heading_label,
-    named,
-    plain_label,
-    run_guarded,
-    set_invalid,
-    to_qdatetime,
-)
+from safelog.gui.errors import error_text
+from safelog.gui.formatting import from_qdatetime, to_qdatetime
 from safelog.gui.screen_fit import fit_to_screen
+from safelog.gui.widgets import heading_label, named, plain_label, set_invalid
+from safelog.gui.worker import run_guarded
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext

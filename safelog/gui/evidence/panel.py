@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 
 from safelog.evidence.images import PREVIEW_THUMBNAIL, PREVIEW_TOO_LARGE, PREVIEW_UNREADABLE
 from safelog.evidence.intake import describe_size
-from safelog.gui.case_list import error_text, named, plain_label, uk_datetime
+from safelog.gui.errors import error_text
 from safelog.gui.evidence.details import (
     EvidenceDetails,
     captured_at,
@@ -60,6 +60,8 @@ from safelog.gui.evidence.details import (
     seen_text,
     type_text,
 )
+from safelog.gui.formatting import uk_datetime
+from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import run_guarded
 from safelog.gui.workspace.panel import (
     CaseView,

@@ -49,8 +49,9 @@ from safelog.errors import TamperDetected, UserFacingError
 from safelog.evidence.images import MAX_IMAGE_PIXELS, MAX_PREVIEW_FILE, NOTES, PREVIEW_TOO_LARGE
 from safelog.evidence.images import PREVIEW_UNREADABLE as UNREADABLE
 from safelog.evidence.intake import PREVIEWABLE
-from safelog.gui.case_list import error_text, named, plain_label
+from safelog.gui.errors import error_text
 from safelog.gui.evidence.details import EvidenceDetails, size_text, type_text
+from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import run_guarded
 
 if TYPE_CHECKING:

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.actions import action_state as due_state
 from safelog.domain.deadlines import LONDON, DeadlineState, add_working_days
-from safelog.gui.case_list import named, plain_label, uk_date, uk_datetime
+from safelog.gui.formatting import uk_date, uk_datetime
+from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.panel import (
     DATE_TIME,
     CaseView,

@@ -25,18 +25,11 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.roles import CASE_MANAGERS, Role
 from safelog.errors import UserFacingError
-from safelog.gui.case_list import (
-    category_title,
-    error_text,
-    heading_label,
-    named,
-    plain_label,
-    run_guarded,
-    status_label,
-    uk_datetime,
-)
 from safelog.gui.crash_dialog import log_fault
-from safelog.gui.dialogs import explain_error
+from safelog.gui.errors import error_text, explain_error
+from safelog.gui.formatting import category_title, status_label, uk_datetime
+from safelog.gui.widgets import heading_label, named, plain_label
+from safelog.gui.worker import run_guarded
 from safelog.gui.workspace.actions import ActionsPanel
 from safelog.gui.workspace.chronology import ChronologyPanel
 from safelog.gui.workspace.content_reports import ContentReportsPanel

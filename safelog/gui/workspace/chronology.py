@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.gui.case_list import from_qdatetime, named, plain_label, to_qdatetime, uk_datetime
+from safelog.gui.formatting import from_qdatetime, to_qdatetime, uk_datetime
+from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.panel import (
     DATE_TIME,
     CaseView,

@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.deadlines import LONDON
-from safelog.gui.case_list import error_text, named, plain_label, set_invalid
-from safelog.gui.case_list import uk_date as uk_day
-from safelog.gui.case_list import uk_datetime as uk_dt
+from safelog.gui.errors import error_text
+from safelog.gui.formatting import uk_date as uk_day
+from safelog.gui.formatting import uk_datetime as uk_dt
+from safelog.gui.widgets import named, plain_label, set_invalid
 from safelog.gui.worker import run_guarded
 from safelog.gui.workspace.panel import (
     CaseView,

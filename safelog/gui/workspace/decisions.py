@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QPushButton, QVBoxLayout, QWidget
 
-from safelog.gui.case_list import named, plain_label, set_invalid, uk_datetime
+from safelog.gui.formatting import uk_datetime
+from safelog.gui.widgets import named, plain_label, set_invalid
 from safelog.gui.workspace.panel import (
     DATE_TIME,
     CaseView,

@@ -34,14 +34,8 @@ from safelog.domain.routes import (
     route_info,
     said_in_safelog,
 )
-from safelog.gui.case_list import (
-    from_qdatetime,
-    named,
-    plain_label,
-    set_invalid,
-    to_qdatetime,
-    uk_datetime,
-)
+from safelog.gui.formatting import from_qdatetime, to_qdatetime, uk_datetime
+from safelog.gui.widgets import named, plain_label, set_invalid
 from safelog.gui.workspace.panel import (
     DATE_TIME,
     CaseView,

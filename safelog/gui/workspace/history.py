@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
 
 from safelog.domain.deadline_notes import DeadlineNote, case_deadlines, deadline_notes
 from safelog.domain.routes import Route, route_info
-from safelog.gui.case_list import category_title, named, plain_label, status_label, uk_date
-from safelog.gui.case_list import uk_datetime as uk_dt
+from safelog.gui.formatting import category_title, status_label, uk_date
+from safelog.gui.formatting import uk_datetime as uk_dt
 from safelog.gui.theme import colour
+from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.actions import done_text
 from safelog.gui.workspace.outcome import describe_outcome
 from safelog.gui.workspace.panel import (

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.gui.case_list import ColumnFitter, named, plain_label
+from safelog.gui.widgets import ColumnFitter, named, plain_label
 from safelog.vault.records import CaseDetail
 
 if TYPE_CHECKING:

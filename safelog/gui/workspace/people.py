@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.outcomes import PersonKind, PersonRole
-from safelog.gui.case_list import named, plain_label, uk_date
+from safelog.gui.formatting import uk_date
+from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.panel import (
     CaseView,
     Saver,

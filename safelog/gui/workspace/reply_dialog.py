@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from safelog.gui.case_list import named, plain_label
+from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.panel import FormError, Saver, text_box
 
 if TYPE_CHECKING:

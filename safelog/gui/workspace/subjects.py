@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.roles import Role
-from safelog.gui.case_list import named, plain_label
+from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.panel import CaseView, FormError, Saver
 from safelog.vault.directory import REMOVED
 

@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.categories import UnknownCategory, category_by_code
 from safelog.domain.outcomes import PersonKind, PersonRole
-from safelog.gui.case_list import category_title, named, plain_label, status_label, uk_date
-from safelog.gui.case_list import uk_datetime as uk_dt
+from safelog.gui.formatting import category_title, status_label, uk_date
+from safelog.gui.formatting import uk_datetime as uk_dt
+from safelog.gui.widgets import named, plain_label
 
 if TYPE_CHECKING:
     from safelog.vault.receipts import Reply

@@ -1,0 +1,382 @@
+"""The case list's item model over the decrypted list summaries, and the rows it shows,
+prepared once per load in the worker.
+
+Speed (DESIGN §7, 10,000 cases): everything per case that costs anything (display strings,
+sort keys, the folded search text) is prepared once per load in the worker; sorting is done by
+the model in Python over precomputed keys (one C++ -> Python call per comparison would take
+seconds).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import (
+    QBrush,
+    QFont,
+)
+
+from safelog.domain.categories import CATEGORIES
+from safelog.domain.deadlines import (
+    LONDON,
+    DeadlineState,
+    deadline_state,
+    is_immediate,
+    overdue_from,
+)
+from safelog.domain.outcomes import CaseStatus
+from safelog.domain.search import SearchIndex
+from safelog.gui.formatting import status_label, uk_datetime, uk_time
+from safelog.gui.theme import colour
+from safelog.vault.records import CaseSummary
+
+
+class Column(IntEnum):
+    REFERENCE = 0
+    RECEIVED = 1
+    CATEGORY = 2
+    SUMMARY = 3
+    STATUS = 4
+    DEADLINE = 5
+
+
+class ReviewColumn(IntEnum):
+    """Columns shown with the "due for review" filter only."""
+
+    REVIEW = 6
+    RULE = 7
+
+
+HEADERS = (
+    "Reference",
+    "Received",
+    "Category",
+    "Summary",
+    "Status",
+    "Next deadline",
+    "Review on",
+    "Retention rule",
+)
+REVIEW_COLUMNS = tuple(ReviewColumn)
+# With "due for review": cases whose retention review falls within this many days, or has
+# passed, so the DSL can prepare (a review needs the file found and the people asked).
+REVIEW_WINDOW_DAYS = 90
+_STATUS_ORDER = {status.value: n for n, status in enumerate(CaseStatus)}
+_ROLES = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+    )
+)
+
+
+@dataclass(slots=True)
+class ListedCase:
+    """One row, with its display strings and sort keys made once per load."""
+
+    case: CaseSummary
+    texts: list[str]
+    state: DeadlineState
+    keys: tuple[Any, ...]
+
+
+@dataclass
+class PreparedCases:
+    """What a load hands the model: rows in list order and their search index."""
+
+    rows: list[ListedCase]
+    index: SearchIndex[ListedCase]
+    now: datetime
+    review_due: int = 0  # how many are due for retention review (see `due_for_review`)
+    # Cases left out because they failed their checks, in words (session.list_problems).
+    problems: tuple[str, ...] = ()
+
+
+def review_by(now: datetime) -> date:
+    """The last review date "due for review" includes at `now`."""
+    return now.astimezone(LONDON).date() + timedelta(days=REVIEW_WINDOW_DAYS)
+
+
+def due_for_review(case: CaseSummary, by: date) -> bool:
+    return case.review_on is not None and case.review_on <= by
+
+
+def _reference_key(reference: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", reference)) or (0,)
+
+
+def deadline_text(
+    due: datetime | None,
+    state: DeadlineState,
+    *,
+    raised_at: datetime | None = None,
+    status: str = "",
+    now: datetime | None = None,
+) -> str:
+    """The "Next deadline" cell. An "immediately" deadline (see domain/deadlines.py) reads
+    as what to do today, "New: acknowledge today" for a concern nobody has opened yet, and
+    overdue only once that working day has ended."""
+    if due is None:
+        return ""
+    if raised_at is not None and is_immediate(due, raised_at):
+        by = overdue_from(due, raised_at)
+        if state is DeadlineState.OVERDUE:
+            return f"Overdue: {uk_datetime(by)}"
+        today = now is not None and now.astimezone(LONDON).date() == by.astimezone(LONDON).date()
+        if status == CaseStatus.NEW.value:
+            return "New: acknowledge today" if today else f"New: acknowledge by {uk_datetime(by)}"
+        return f"Act now: today by {uk_time(by)}" if today else f"Act now: by {uk_datetime(by)}"
+    if state is DeadlineState.OVERDUE:
+        return f"Overdue: {uk_datetime(due)}"
+    if state is DeadlineState.DUE_TODAY:
+        return f"Due today by {uk_time(due)}"
+    return uk_datetime(due)
+
+
+def case_deadline_state(case: CaseSummary, now: datetime) -> DeadlineState:
+    """Where a listed case's next deadline stands (the inbox counts the same way)."""
+    return deadline_state(case.next_due, None, now, raised_at=case.created_at)
+
+
+def _deadline(case: CaseSummary, now: datetime) -> tuple[DeadlineState, str]:
+    state = case_deadline_state(case, now)
+    text = deadline_text(
+        case.next_due, state, raised_at=case.created_at, status=case.status, now=now
+    )
+    return state, text
+
+
+def prepare_rows(cases: Sequence[CaseSummary], now: datetime) -> PreparedCases:
+    """The per-load work for the list, pure Python so it runs in the worker."""
+    titles = {c.code: c.title for c in CATEGORIES}
+    rows = []
+    by = review_by(now)
+    review_due = 0
+    for case in cases:
+        title = titles.get(case.category, case.category)
+        received = uk_datetime(case.created_at)
+        state, due_text = _deadline(case, now)
+        review_on = case.review_on
+        if review_on is not None and review_on <= by:
+            review_due += 1
+        rows.append(
+            ListedCase(
+                case,
+                [
+                    case.reference,
+                    received,
+                    title,
+                    case.summary,
+                    status_label(case.status),
+                    due_text,
+                    review_on.strftime("%d/%m/%Y") if review_on else "",
+                    case.review_rule if review_on else "",
+                ],
+                state,
+                (
+                    _reference_key(case.reference),
+                    case.created_at.timestamp(),
+                    title.casefold(),
+                    case.summary.casefold(),
+                    _STATUS_ORDER.get(case.status, 99),
+                    (0, case.next_due.timestamp()) if case.next_due else (1, 0.0),
+                    (0, review_on.toordinal()) if review_on else (1, 0),
+                    case.review_rule.casefold() if review_on else "",
+                ),
+            )
+        )
+    index = SearchIndex.build(
+        rows, ((r.texts[0], r.texts[3], r.texts[2], r.texts[4], r.texts[1]) for r in rows)
+    )
+    return PreparedCases(rows, index, now, review_due)
+
+
+class CaseListModel(QAbstractTableModel):
+    """Case summaries as a table. Rows keep their load order in `rows`; `order` maps each
+    displayed row to it, so sorting never touches the search index."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[ListedCase] = []
+        self.order: list[int] = []
+        self.search_index: SearchIndex[ListedCase] = SearchIndex([], [])
+        self.generation = 0  # bumped on every reset, so a proxy knows its filter is stale
+        self.now: datetime | None = None
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        # "New" rather than "New: not yet seen by the DSL" where the table is narrow
+        self.short_status = False
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def set_cases(self, cases: Sequence[CaseSummary], now: datetime) -> None:
+        self.set_prepared(prepare_rows(cases, now))
+
+    def set_prepared(self, prepared: PreparedCases) -> None:
+        self.beginResetModel()
+        self.rows = prepared.rows
+        self.search_index = prepared.index
+        self.now = prepared.now
+        self.order = list(range(len(self.rows)))
+        self._apply_sort()
+        self.generation += 1
+        self.endResetModel()
+
+    def clear(self) -> None:
+        """Drop every decrypted summary (on lock)."""
+        self.beginResetModel()
+        self.rows = []
+        self.order = []
+        self.search_index = SearchIndex([], [])
+        self.generation += 1
+        self.endResetModel()
+
+    def set_now(self, now: datetime) -> None:
+        """Move the clock on: "due today" becomes "overdue" without a reload."""
+        self.now = now
+        changed = False
+        for row in self.rows:
+            if row.case.next_due is None:
+                continue
+            state, text = _deadline(row.case, now)
+            if state is not row.state:
+                row.state, row.texts[Column.DEADLINE] = state, text
+                changed = True
+        if changed and self.rows:
+            self.generation += 1  # the overdue filter may now pick other rows
+            self.dataChanged.emit(
+                self.index(0, Column.DEADLINE), self.index(len(self.rows) - 1, Column.DEADLINE)
+            )
+
+    # -- access ----------------------------------------------------------------------------
+
+    def listed(self, row: int) -> ListedCase:
+        return self.rows[self.order[row]]
+
+    def summary_at(self, row: int) -> CaseSummary:
+        return self.listed(row).case
+
+    def base_of(self, row: int) -> int:
+        return self.order[row]
+
+    def row_of_reference(self, reference: str) -> int:
+        for row, base in enumerate(self.order):
+            if self.rows[base].case.reference == reference:
+                return row
+        return -1
+
+    # -- Qt model interface ----------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.order)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role not in _ROLES or not index.isValid():
+            return None  # most of Qt's questions while painting: answered without a lookup
+        row = self.rows[self.order[index.row()]]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == Column.STATUS and self.short_status:
+                return row.texts[column].split(":", 1)[0]
+            return row.texts[column]
+        if column == Column.DEADLINE:
+            if role == Qt.ItemDataRole.ForegroundRole:
+                if row.state is DeadlineState.OVERDUE:
+                    return QBrush(colour("danger"))
+                if row.state is DeadlineState.DUE_TODAY:
+                    return QBrush(colour("due_today"))
+            elif role == Qt.ItemDataRole.BackgroundRole:
+                if row.state is DeadlineState.OVERDUE:
+                    return QBrush(colour("danger_back"))
+                if row.state is DeadlineState.DUE_TODAY:
+                    return QBrush(colour("warning_back"))
+            elif role == Qt.ItemDataRole.FontRole:
+                if row.state in (DeadlineState.OVERDUE, DeadlineState.DUE_TODAY):
+                    return self._bold
+            elif role == Qt.ItemDataRole.AccessibleTextRole:
+                return row.texts[column] or "No deadline"
+        elif column == Column.REFERENCE and role == Qt.ItemDataRole.FontRole:
+            return self._bold
+        elif column == ReviewColumn.REVIEW and role == Qt.ItemDataRole.ForegroundRole:
+            review_on, now = row.case.review_on, self.now
+            if (
+                review_on is not None
+                and now is not None
+                and review_on <= now.astimezone(LONDON).date()
+            ):
+                return QBrush(colour("danger"))  # the review is due now
+        elif column == ReviewColumn.RULE and role == Qt.ItemDataRole.ToolTipRole:
+            return row.texts[column]
+        elif column in (Column.CATEGORY, Column.STATUS) and role in (
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ):
+            return row.texts[column]  # from SafeLog's own lists, never typed by a user
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(HEADERS):
+            return
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        bases = [self.order[i.row()] if i.isValid() else -1 for i in persistent]
+        self._apply_sort()
+        self.generation += 1  # rows moved: a proxy's per-row answers must be worked out again
+        position = {base: row for row, base in enumerate(self.order)}
+        self.changePersistentIndexList(
+            persistent,
+            [
+                self.index(position[b], i.column()) if b >= 0 else QModelIndex()
+                for i, b in zip(persistent, bases, strict=True)
+            ],
+        )
+        self.layoutChanged.emit()
+
+    def _apply_sort(self) -> None:
+        if self._sort is None:
+            return
+        column, order = self._sort
+        rows = self.rows
+        self.order.sort(
+            key=lambda b: rows[b].keys[column],
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
