@@ -1,5 +1,5 @@
 """`safelog case content-report`: the Inappropriate Content Report Form (policy 003, appendix
-b) from the command line, each a real `python -m safelog` subprocess with passphrases on
+b) from the command line, each through `safelog.cli.main` with passphrases piped on
 standard input. Submit (--json), complete (--complete ID --action TEXT), print (--pdf)."""
 
 from __future__ import annotations
