@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, build_school
 from support.cli import run_in_process, run_subprocess, subprocess_smoke
+from support.school import PASSPHRASES, build_school
 
 from safelog.evidence import corpus
 from safelog.store.engine import sqlite_url

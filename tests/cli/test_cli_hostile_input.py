@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, build_school
 from support.cli import subprocess_smoke
+from support.school import PASSPHRASES, build_school
 from test_cli_journeys import Cli, fails, ok
 
 from safelog.domain.roles import Role

@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import PASSPHRASES
+from support.school import PASSPHRASES
 
 from safelog.evidence.images import make_thumbnail
 from safelog.vault import workspace
