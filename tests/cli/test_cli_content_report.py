@@ -13,8 +13,6 @@ from dataclasses import dataclass
 import pytest
 from test_cli_export import PASS, Cli, fails, last_line, ok
 
-pytestmark = pytest.mark.slow
-
 ARABIC = "ليلى حسن"
 REPORT = {
     "category": "inappropriate-content",

@@ -237,6 +237,7 @@ def test_the_same_file_twice_prints_the_existing_id(env: Env, tmp_path: Path) ->
 
 
 @subprocess_smoke
+@pytest.mark.slow
 def test_images_are_refused_with_the_ukcis_rule(env: Env, tmp_path: Path) -> None:
     env = replace(env, in_process=False)
     reference = env.cases["nudes"]

@@ -19,8 +19,6 @@ from pathlib import Path
 import pytest
 from support.cli import run_in_process, run_subprocess, subprocess_smoke
 
-pytestmark = pytest.mark.slow
-
 PASS = {
     "Dana DSL": "dana correct horse",
     "Hugh Head": "hugh battery staple",
@@ -158,6 +156,7 @@ def test_export_writes_a_signed_file_and_says_so(school: School) -> None:
 
 
 @subprocess_smoke
+@pytest.mark.slow
 def test_verify_says_in_plain_words_what_it_found(school: School) -> None:
     school = replace(school, cli=replace(school.cli, in_process=False))
     path = _export(school, "verify-me.pdf")

@@ -498,6 +498,7 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.mark.postgres
 @subprocess_smoke
+@pytest.mark.slow
 def test_journey_on_postgres(tmp_path: Path, postgres_url: str) -> None:
     """init, user, case, evidence and audit commands, each a real subprocess."""
     cli = Cli(

@@ -452,6 +452,7 @@ def _database_hits(db_url: str, scanner: Scanner) -> list[Hit]:
 # --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_api_writes_no_plaintext(school: Any, db_url: str, data_dir: Path, tmp_path: Path) -> None:
     started = time.time()
     markers = Markers()
@@ -543,6 +544,7 @@ def _cli(
     return result
 
 
+@pytest.mark.slow
 def test_cli_writes_no_plaintext(school: Any, db_url: str, data_dir: Path, tmp_path: Path) -> None:
     school.vault.close()  # the command line is the only client from here on
     started = time.time()
