@@ -1,5 +1,5 @@
 """`safelog case content-report`: the Inappropriate Content Report Form (policy 003, appendix
-b) from the command line, each a real `python -m safelog` subprocess with passphrases on
+b) from the command line, each through `safelog.cli.main` with passphrases piped on
 standard input. Submit (--json), complete (--complete ID --action TEXT), print (--pdf)."""
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import pytest
 from test_cli_export import PASS, Cli, fails, last_line, ok
-
-pytestmark = pytest.mark.slow
 
 ARABIC = "ليلى حسن"
 REPORT = {

@@ -3,7 +3,8 @@ its expected outcome, safelog/evidence/corpus.py), duplicates, the indecent-imag
 `--seen-at`, the size limit, `evidence list` and the chain of custody in `case show --json`.
 
 The school is built once per module through the API (SQLite), then closed: from then on
-every step is a real `python -m safelog` subprocess with the passphrase on standard input.
+every step is `safelog.cli.main` with the passphrase piped on standard input (a real
+`python -m safelog` subprocess in the test marked `subprocess_smoke`).
 A refusal must be one plain line on standard error, with no traceback.
 """
 
@@ -14,13 +15,13 @@ import json
 import os
 import re
 import subprocess
-import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, build_school
+from support.cli import run_in_process, run_subprocess, subprocess_smoke
+from support.school import PASSPHRASES, build_school
 
 from safelog.evidence import corpus
 from safelog.store.engine import sqlite_url
@@ -38,6 +39,7 @@ class Env:
     root: Path
     data_dir: Path
     cases: dict[str, str]  # purpose -> reference
+    in_process: bool = True
 
     def run(self, *args: str, as_name: str = "Dana DSL") -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SAFELOG_")}
@@ -49,15 +51,12 @@ class Env:
             XDG_CONFIG_HOME=str(home / "config"),
             SAFELOG_INSECURE_TEST_KDF="1",
         )
-        return subprocess.run(
-            [sys.executable, "-m", "safelog", "--data-dir", str(self.data_dir), *args],
-            input=PASSPHRASES[as_name] + "\n",
-            capture_output=True,
-            text=True,
+        run = run_in_process if self.in_process else run_subprocess
+        return run(
+            ["--data-dir", str(self.data_dir), *args],
+            stdin=PASSPHRASES[as_name] + "\n",
             env=env,
             cwd=self.root,
-            timeout=120,
-            check=False,
         )
 
     def as_user(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -237,7 +236,10 @@ def test_the_same_file_twice_prints_the_existing_id(env: Env, tmp_path: Path) ->
     assert item["sightings"] == entry["sightings"]
 
 
+@subprocess_smoke
+@pytest.mark.slow
 def test_images_are_refused_with_the_ukcis_rule(env: Env, tmp_path: Path) -> None:
+    env = replace(env, in_process=False)
     reference = env.cases["nudes"]
     for name, data in (("shared.jpg", corpus.jpeg()), ("clip.mp4", corpus.mp4())):
         path = tmp_path / name

@@ -1,5 +1,6 @@
-"""`safelog export`, `safelog verify` and `safelog ca export` (DESIGN §6), each a real
-`python -m safelog` subprocess with passphrases (and case-file passwords) on standard input.
+"""`safelog export`, `safelog verify` and `safelog ca export` (DESIGN §6), each through
+`safelog.cli.main` with passphrases (and case-file passwords) piped on standard input (a real
+`python -m safelog` subprocess in the test marked `subprocess_smoke`).
 
 Exit status: 0 for a good file, 4 for a changed or invalid one, 3 for a refused export, 1 for
 other errors; every failure is one plain line on standard error, never a traceback."""
@@ -11,14 +12,12 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-
-pytestmark = pytest.mark.slow
+from support.cli import run_in_process, run_subprocess, subprocess_smoke
 
 PASS = {
     "Dana DSL": "dana correct horse",
@@ -47,6 +46,7 @@ ABOUT_HEAD = {
 @dataclass
 class Cli:
     root: Path
+    in_process: bool = True
 
     @property
     def data_dir(self) -> Path:
@@ -60,10 +60,10 @@ class Cli:
             XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"),
             SAFELOG_INSECURE_TEST_KDF="1", QT_QPA_PLATFORM="offscreen",
         )  # fmt: skip
-        return subprocess.run(
-            [sys.executable, "-m", "safelog", "--data-dir", str(self.data_dir), *args],
-            input="".join(line + "\n" for line in stdin), text=True, capture_output=True,
-            env=env, cwd=self.root, timeout=300,
+        run = run_in_process if self.in_process else run_subprocess
+        return run(
+            ["--data-dir", str(self.data_dir), *args],
+            stdin="".join(line + "\n" for line in stdin), env=env, cwd=self.root,
         )  # fmt: skip
 
     def as_user(
@@ -155,7 +155,10 @@ def test_export_writes_a_signed_file_and_says_so(school: School) -> None:
     assert "already exists" in fails(again, 1)
 
 
+@subprocess_smoke
+@pytest.mark.slow
 def test_verify_says_in_plain_words_what_it_found(school: School) -> None:
+    school = replace(school, cli=replace(school.cli, in_process=False))
     path = _export(school, "verify-me.pdf")
     ca = school.cli.run("ca", "export", "--out", "CA.pem")
     lines = ok(ca).splitlines()

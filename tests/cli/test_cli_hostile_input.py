@@ -1,5 +1,5 @@
-"""Hostile input through the `safelog` command (issue 10, point 7), each step a real
-`python -m safelog` subprocess:
+"""Hostile input through the `safelog` command (issue 10, point 7), each step through
+`safelog.cli.main` (a real `python -m safelog` subprocess where marked `subprocess_smoke`):
 
 - text planted in a vault by a modified client (terminal escapes, direction overrides, a
   line break that forges a row) is written out visibly by `case show`, `case list`,
@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, build_school
+from support.cli import subprocess_smoke
+from support.school import PASSPHRASES, build_school
 from test_cli_journeys import Cli, fails, ok
 
 from safelog.domain.roles import Role
@@ -63,7 +64,7 @@ def planted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Planted
 
     data_dir = tmp_path / "data"
     data_dir.mkdir(mode=0o700)
-    vault = Vault(data_dir)  # the real clock: the subprocesses below use it too
+    vault = Vault(data_dir)  # the real clock: the commands below use it too
     try:
         build_school(vault)
         dana = vault.unlock("Dana DSL", PASSPHRASES["Dana DSL"])
@@ -292,9 +293,13 @@ def test_init_with_an_unusable_database_url_saves_nothing(tmp_path: Path, label:
     assert not (cli.data_dir / "config.json").exists()
 
 
+@subprocess_smoke
 def test_init_with_an_unreachable_url_from_the_environment_saves_nothing(tmp_path: Path) -> None:
     cli = Cli(
-        tmp_path, tmp_path / "vault", {"SAFELOG_DATABASE_URL": "postgresql://127.0.0.1:1/safelog"}
+        tmp_path,
+        tmp_path / "vault",
+        {"SAFELOG_DATABASE_URL": "postgresql://127.0.0.1:1/safelog"},
+        in_process=False,
     )
     line = fails(
         cli.run("init", "--school", "Ravens Wood School", "--name", "Dana DSL"), exit_code=1

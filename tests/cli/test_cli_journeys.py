@@ -1,5 +1,6 @@
-"""End-to-end journeys through the `safelog` command (DESIGN §6), each step a real
-`python -m safelog` subprocess with passphrases on standard input, as a script would run it.
+"""End-to-end journeys through the `safelog` command (DESIGN §6), each step `safelog.cli.main`
+with passphrases piped on standard input, as a script would run it; the tests marked
+`subprocess_smoke` run each step as a real `python -m safelog` subprocess instead.
 
 Every failing step must exit non-zero with exactly one plain line on standard error and no
 traceback. The journeys share one school built once per module (the setup is itself checked);
@@ -13,7 +14,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cli import run_in_process, run_subprocess, subprocess_smoke
 
 from safelog.crypto.recovery import parse_key
 
@@ -57,11 +58,13 @@ ABOUT_HEAD = {
 
 @dataclass
 class Cli:
-    """Runs `python -m safelog` with a private HOME and a vault in `data_dir`."""
+    """Runs `safelog` (in this process, or as a subprocess) with a private HOME and a vault
+    in `data_dir`."""
 
     root: Path
     data_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    in_process: bool = True
 
     def env(self, use_env_dir: bool = False) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SAFELOG_")}
@@ -87,17 +90,13 @@ class Cli:
         use_env_dir: bool = False,
         cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "safelog"]
-        if not use_env_dir:
-            command += ["--data-dir", str(self.data_dir)]
-        return subprocess.run(
+        command = [] if use_env_dir else ["--data-dir", str(self.data_dir)]
+        run = run_in_process if self.in_process else run_subprocess
+        return run(
             [*command, *args],
-            input="".join(line + "\n" for line in stdin),
-            text=True,
-            capture_output=True,
+            stdin="".join(line + "\n" for line in stdin),
             env=self.env(use_env_dir),
             cwd=cwd or self.root,
-            timeout=120,
         )
 
     def as_user(
@@ -442,8 +441,9 @@ def test_wrong_passphrase_and_unknown_people(school: SchoolRun) -> None:
     assert "Nobody Here" in line
 
 
+@subprocess_smoke
 def test_commands_on_a_missing_vault_fail_plainly(tmp_path: Path) -> None:
-    cli = Cli(tmp_path, tmp_path / "no-vault-here")
+    cli = Cli(tmp_path, tmp_path / "no-vault-here", in_process=False)
     line = fails(cli.as_user("Dana DSL", "case", "list"))
     assert "vault" in line.lower()
 
@@ -453,8 +453,9 @@ def test_commands_on_a_missing_vault_fail_plainly(tmp_path: Path) -> None:
     [("case", "show", "--as", "Dana DSL"), ("frobnicate",), ("user",)],
     ids=["missing-reference", "unknown-command", "missing-subcommand"],
 )
+@subprocess_smoke
 def test_usage_errors_are_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
-    fails(Cli(tmp_path, tmp_path / "vault").run(*args))
+    fails(Cli(tmp_path, tmp_path / "vault", in_process=False).run(*args))
 
 
 def test_case_add_from_standard_input(school: SchoolRun) -> None:
@@ -496,8 +497,13 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.mark.postgres
+@subprocess_smoke
+@pytest.mark.slow
 def test_journey_on_postgres(tmp_path: Path, postgres_url: str) -> None:
-    cli = Cli(tmp_path, tmp_path / "client", {"SAFELOG_DATABASE_URL": postgres_url})
+    """init, user, case, evidence and audit commands, each a real subprocess."""
+    cli = Cli(
+        tmp_path, tmp_path / "client", {"SAFELOG_DATABASE_URL": postgres_url}, in_process=False
+    )
     init = ok(
         cli.run(
             "init",

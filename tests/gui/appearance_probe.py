@@ -16,11 +16,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path[:0] = [str(ROOT), str(HERE.parent), str(HERE)]
 
-from conftest import build_school  # noqa: E402
 from gui_support import cut_off  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QPoint  # noqa: E402
 from PySide6.QtGui import QFont  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from support.school import build_school  # noqa: E402
 
 from safelog.gui import app as gui_app  # noqa: E402
 from safelog.gui import theme  # noqa: E402

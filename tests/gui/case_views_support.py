@@ -1,6 +1,6 @@
 """Helpers for the tests of the case views (lists, inbox, my reports, report form, workspace).
 
-Imported by those test modules; not a conftest.py (see gui_support.py for why). Each test gets
+Imported by those test modules (a helper module, not fixtures for every GUI test). Each test gets
 the root conftest's `school` on a fresh SQLite vault (`sqlite_only`), and signs people in with
 `Desk.sign_in`, which gives every person their own AppContext, as their own PC would.
 """

@@ -1,10 +1,7 @@
-"""Fixtures and helpers for the GUI tests, imported by each test module.
+"""Fixtures and helpers for the GUI tests, imported by test modules as they need them.
 
-Not a tests/gui/conftest.py on purpose: the root conftest is imported by other tests as the
-module `conftest` (`from conftest import PASSPHRASES`), and a second conftest.py in a folder
-without __init__.py replaces it in sys.modules, which breaks their collection.
-
-Every test gets a fresh SQLite vault (GUI tests do not repeat on PostgreSQL: the vault core's
+The modal guard (`modals`) applies to every GUI test through tests/gui/conftest.py. Every
+test gets a fresh SQLite vault (GUI tests do not repeat on PostgreSQL: the vault core's
 own tests do), an AppContext on it with the test's movable clock, and a guard that records
 message boxes and crash dialogs instead of letting a modal exec() hang the run.
 """
@@ -17,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Clock
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QWidget
+from support.school import Clock
 
 
 @dataclass

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, build_school
 from gui_support import wait_for
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
+from support.school import PASSPHRASES, build_school
 
 from safelog.gui.app import AppController
 from safelog.gui.context import SessionEvents

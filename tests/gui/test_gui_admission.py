@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES
 from gui_support import all_text, context, gui_vault, modals, visible_text, wait_for  # noqa: F401
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
+from support.school import PASSPHRASES
 
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_school
 from gui_support import context, cut_off, gui_vault, modals  # noqa: F401
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QCheckBox, QLabel
 from pytestqt.qtbot import QtBot
+from support.school import build_school
 
 from safelog.gui import theme
 from safelog.gui.app import create_application, load_style_sheet

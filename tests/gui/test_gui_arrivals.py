@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 from case_views_support import LOAD_MS, Desk, desk, lock, shown_text, sqlite_only  # noqa: F401
-from conftest import PASSPHRASES
 from gui_support import modals, wait_for  # noqa: F401
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
+from support.school import PASSPHRASES
 
 from safelog.domain.categories import category_by_code
 from safelog.gui import arrivals

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES
 from gui_support import modals, wait_for  # noqa: F401
 from pytestqt.qtbot import QtBot
 from shared_pc_support import (  # noqa: F401
@@ -24,6 +23,7 @@ from shared_pc_support import (  # noqa: F401
     sign_in,
     start_report,
 )
+from support.school import PASSPHRASES
 
 from safelog.gui.app import AppController
 from safelog.gui.idle_lock import lock_session

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, build_school
 from gui_support import context, gui_vault, modals, wait_for  # noqa: F401
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
+from support.school import PASSPHRASES, build_school
 
 from safelog.gui.idle_lock import (
     IdleWatcher,

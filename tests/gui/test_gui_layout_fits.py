@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import build_school
 from gui_support import context, cut_off, gui_vault, modals, wait_for  # noqa: F401
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
+from support.school import build_school
 
 from safelog.gui.app import load_style_sheet
 from safelog.gui.enrol_dialog import EnrolDialog

@@ -14,11 +14,11 @@ import importlib.util
 from typing import Any
 
 import pytest
-from conftest import build_school
 from gui_support import context, gui_vault, modals, wait_for  # noqa: F401
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
+from support.school import build_school
 
 from safelog.gui.main_window import MainWindow, navigation_for
 

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES
 from gui_support import (  # noqa: F401
     all_text,
     context,
@@ -34,6 +33,7 @@ from PySide6.QtCore import QSizeF, Qt, Signal
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
+from support.school import PASSPHRASES
 
 from safelog.crypto import recovery
 from safelog.domain.roles import Role

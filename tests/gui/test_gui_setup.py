@@ -13,11 +13,11 @@ import re
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, build_school
 from gui_support import all_text, context, gui_vault, modals, visible_text, wait_for  # noqa: F401
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
+from support.school import PASSPHRASES, build_school
 
 from safelog.domain.roles import Role
 from safelog.gui.admit_dialog import AdmitDialog, GovernorsKeyDialog

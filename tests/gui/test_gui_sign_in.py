@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, build_school
 from gui_support import context, gui_vault, modals, wait_for  # noqa: F401
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
+from support.school import PASSPHRASES, build_school
 
 from safelog.gui.dialogs import CapsLockWatch
 from safelog.gui.sign_in import SignInWindow

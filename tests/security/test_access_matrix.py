@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, build_school
 from offline_keys import (
     GOVERNORS_KEY,
     SCHOOL_KEY,
@@ -22,6 +21,7 @@ from offline_keys import (
     who_can_decrypt,
 )
 from sqlalchemy import update
+from support.school import PASSPHRASES, build_school
 
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput, TamperDetected

@@ -18,9 +18,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import School, build_school
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import delete, func, insert, select, update
+from support.school import School, build_school
 
 from safelog.crypto import slot_tags
 from safelog.crypto import wrap as hpke

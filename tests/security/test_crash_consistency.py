@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES
 from sqlalchemy import Engine, bindparam, create_engine, inspect, text
 from sqlalchemy.pool import NullPool
+from support.school import PASSPHRASES
 
 from safelog.vault.audit_view import verify_whole_log
 from safelog.vault.case_input import CaseInput

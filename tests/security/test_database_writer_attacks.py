@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, School, build_school
 from offline_keys import case_deks, open_keyring, user_identity
 from sqlalchemy import delete, insert, select, update
+from support.school import PASSPHRASES, School, build_school
 
 from safelog.audit import checkpoint as checkpoints
 from safelog.audit import log as audit_log

@@ -22,7 +22,6 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, School, build_school
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from offline_keys import (
@@ -34,6 +33,7 @@ from offline_keys import (
     who_can_decrypt,
 )
 from sqlalchemy import delete, insert, select, update
+from support.school import PASSPHRASES, School, build_school
 
 from safelog.audit import checkpoint as checkpoints
 from safelog.crypto import recovery, sealing

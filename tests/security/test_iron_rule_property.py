@@ -8,10 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from conftest import PASSPHRASES, Clock, build_school
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from offline_keys import SCHOOL_KEY, who_can_decrypt
+from support.school import PASSPHRASES, Clock, build_school
 
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput

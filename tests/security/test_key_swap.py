@@ -9,13 +9,13 @@ import json
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, build_school
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from offline_keys import case_deks, open_keyring, user_identity
 from sqlalchemy import func, select, update
+from support.school import PASSPHRASES, build_school
 
 from safelog.audit import log as audit_log
 from safelog.crypto.ca import certificate_der, create_ca

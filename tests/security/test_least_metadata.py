@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import School
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
+from support.school import School
 
 from safelog.audit import log as audit_log
 from safelog.crypto.sealed_signature import SEALED_ACTOR

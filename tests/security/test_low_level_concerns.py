@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, School, build_school
 from offline_keys import GOVERNORS_KEY, SCHOOL_KEY, who_can_decrypt
+from support.school import PASSPHRASES, School, build_school
 
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput, TamperDetected

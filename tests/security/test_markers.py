@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import PASSPHRASES
+from support.school import PASSPHRASES
 
 from safelog.evidence.images import make_thumbnail
 from safelog.vault import workspace
@@ -452,6 +452,7 @@ def _database_hits(db_url: str, scanner: Scanner) -> list[Hit]:
 # --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_api_writes_no_plaintext(school: Any, db_url: str, data_dir: Path, tmp_path: Path) -> None:
     started = time.time()
     markers = Markers()
@@ -543,6 +544,7 @@ def _cli(
     return result
 
 
+@pytest.mark.slow
 def test_cli_writes_no_plaintext(school: Any, db_url: str, data_dir: Path, tmp_path: Path) -> None:
     school.vault.close()  # the command line is the only client from here on
     started = time.time()

@@ -9,8 +9,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES
 from sqlalchemy import func, select, update
+from support.school import PASSPHRASES
 
 from safelog.audit import log as audit_log
 from safelog.crypto import sealing

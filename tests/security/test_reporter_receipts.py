@@ -8,11 +8,11 @@ import json
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from offline_keys import case_deks, open_keyring, user_identity
 from sqlalchemy import select
+from support.school import PASSPHRASES
 
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding
 from safelog.errors import AccessDenied

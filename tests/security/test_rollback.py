@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES
 from offline_keys import user_identity
 from sqlalchemy import delete, select, update
+from support.school import PASSPHRASES
 
 from safelog.audit import checkpoint as checkpoints
 from safelog.audit import log as audit_log

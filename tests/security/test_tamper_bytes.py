@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, Clock, build_school
+from support.school import PASSPHRASES, Clock, build_school
 
 from safelog.crypto.stream import CHUNK_SIZE, TAG_LENGTH
 from safelog.domain.roles import Role

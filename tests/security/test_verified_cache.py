@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, School
 from offline_keys import user_identity
 from sqlalchemy import delete, select, update
+from support.school import PASSPHRASES, School
 
 from safelog.audit import log as audit_log
 from safelog.audit import verified

@@ -1,7 +1,7 @@
 """Membership over time: removing people rotates role keys; recovery keys restore access."""
 
 import pytest
-from conftest import PASSPHRASES
+from support.school import PASSPHRASES
 
 from safelog.domain.roles import KeyRole, Role
 from safelog.errors import AccessDenied, InvalidInput

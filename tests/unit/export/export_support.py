@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, Clock, build_school
 from PIL import Image, ImageDraw
+from support.school import PASSPHRASES, Clock, build_school
 
 ARABIC = "ليلى حسن"
 CHINESE = "王小明"

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Clock, build_school
 from export_support import LATIN, POLISH, flat, needs_tools, pages_text, pdftoppm, screenshot
 from PIL import Image
+from support.school import Clock, build_school
 
 from safelog.export.casefile import uk_when
 from safelog.export.casefile_audit import _audit_details

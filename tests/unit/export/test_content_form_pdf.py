@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import PASSPHRASES
 from export_support import ARABIC, POLISH, flat, needs_tools, pages_text, pdftoppm, readable
 from PIL import Image
 from sqlalchemy import select
+from support.school import PASSPHRASES
 
 from safelog.domain.roles import Role
 from safelog.store.schema import CaseVersionRow

@@ -111,7 +111,7 @@ def test_cancelling_leaves_no_file(
 def test_a_user_without_a_signing_certificate_is_told_plainly(
     school: Any, case_ref: str, tmp_path: Path
 ) -> None:
-    from conftest import PASSPHRASES
+    from support.school import PASSPHRASES
 
     from safelog.domain.roles import Role
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES
+from support.school import PASSPHRASES
 
 from safelog.errors import AccessDenied
 from safelog.vault.case_changes import cases_mark

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSPHRASES, Clock
 from sqlalchemy import select, update
+from support.school import PASSPHRASES, Clock
 
 from safelog.crypto.encoding import canonical_json
 from safelog.store.schema import CaseRow
