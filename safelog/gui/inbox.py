@@ -28,7 +28,7 @@ from safelog.gui.errors import error_text
 from safelog.gui.formatting import uk_time
 from safelog.gui.theme import set_style_property
 from safelog.gui.widgets import heading_label, named, plain_label
-from safelog.gui.worker import run_guarded
+from safelog.gui.worker import LatestOnly, run_guarded
 from safelog.vault.records import CaseSummary
 
 if TYPE_CHECKING:
@@ -91,9 +91,7 @@ class InboxView(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self._generation = 0
-        self._loading = False
-        self._again = False
+        self.loader = LatestOnly(context, self, self._loaded, self._failed, reload=self.refresh)
         self._ever_loaded = False
         self.data: InboxData | None = None
 
@@ -196,8 +194,7 @@ class InboxView(QWidget):
     # -- loading ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        if self._loading:
-            self._again = True
+        if self.loader.defer():
             return
         session = self.context.session
         if session is None or session.locked:
@@ -206,25 +203,12 @@ class InboxView(QWidget):
         from safelog.vault.cases import list_cases
 
         self._ever_loaded = True
-        self._loading = True
-        self._generation += 1
-        generation = self._generation
         now = self.context.clock()
         if self.data is None:
             self.updated.setText("Loading…")
+        self.loader.run(lambda: sort_inbox(list_cases(session), now, tuple(session.list_problems)))
 
-        run_guarded(
-            self.context,
-            self,
-            lambda: sort_inbox(list_cases(session), now, tuple(session.list_problems)),
-            lambda data: self._loaded(generation, data),
-            lambda exc: self._failed(generation, exc),
-        )
-
-    def _loaded(self, generation: int, data: InboxData) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
+    def _loaded(self, data: InboxData) -> None:
         self.data = data
         self.message.hide()
         self.new_count.set_count(data.new_count, "warning")
@@ -236,15 +220,8 @@ class InboxView(QWidget):
         self.updated.setText(f"Updated {uk_time(data.now)}")
         self._update_buttons()
         self.loaded.emit()
-        if self._again:
-            self._again = False
-            self.refresh()
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        self._again = False
+    def _failed(self, exc: BaseException) -> None:
         self.updated.setText("")
         self.message.setText("The inbox could not be loaded. " + error_text(exc))
         self.message.show()
@@ -262,9 +239,7 @@ class InboxView(QWidget):
 
     def clear(self) -> None:
         """Forget every case shown (on lock)."""
-        self._generation += 1
-        self._loading = False
-        self._again = False
+        self.loader.reset()
         self.data = None
         self.new_list.clear()
         self.due_list.clear()

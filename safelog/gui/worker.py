@@ -129,3 +129,71 @@ def run_guarded(
         on_error(exc)
 
     return context.runner.run(fn, done, failed)
+
+
+class LatestOnly:
+    """The "load the latest, coalesce, drop the stale" state a view needs, in one place.
+
+    At most one load runs per view. A refresh asked for while one runs is remembered and
+    made once, after it (`defer`), so a burst of changes costs two loads, not twenty.
+    A result that arrives after `reset` (lock, clear, another case shown) is dropped, so a
+    view never shows what it was told to forget."""
+
+    def __init__(
+        self,
+        context: AppContext,
+        owner: QObject,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+        reload: Callable[[], None] | None = None,
+    ) -> None:
+        self.context = context
+        self.owner = owner
+        self.on_done = on_done
+        self.on_error = on_error
+        self.reload = reload
+        self.loading = False
+        self.generation = 0
+        self.again = False
+
+    def defer(self) -> bool:
+        """True when a load is running: the caller returns, and `reload` runs after it."""
+        if self.loading and self.reload is not None:
+            self.again = True
+            return True
+        return False
+
+    def run(self, fn: Callable[[], Any]) -> None:
+        """Start a load; any earlier one still running is superseded."""
+        self.loading = True
+        self.generation += 1
+        generation = self.generation
+        run_guarded(
+            self.context,
+            self.owner,
+            fn,
+            lambda result: self._done(generation, result),
+            lambda exc: self._failed(generation, exc),
+        )
+
+    def reset(self) -> None:
+        """Forget the running load and any refresh waiting for it."""
+        self.generation += 1
+        self.loading = False
+        self.again = False
+
+    def _done(self, generation: int, result: Any) -> None:
+        if generation != self.generation:
+            return
+        self.loading = False
+        self.on_done(result)
+        if self.again and self.reload is not None:
+            self.again = False
+            self.reload()
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self.generation:
+            return
+        self.loading = False
+        self.again = False
+        self.on_error(exc)

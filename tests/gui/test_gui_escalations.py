@@ -104,7 +104,7 @@ def test_an_overdue_route_shows_on_the_inbox_until_it_is_recorded(
     inbox.resize(1200, 800)
     with qtbot.waitSignal(inbox.loaded, timeout=LOAD_MS):
         inbox.show()  # showing it loads it
-    qtbot.waitUntil(lambda: not inbox._loading, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: not inbox.loader.loading, timeout=LOAD_MS)
     assert inbox.overdue_count.number.text() == "0"
 
     clock.now = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday morning
