@@ -62,17 +62,16 @@ from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.domain.roles import Role
 from safelog.errors import InvalidInput
 from safelog.evidence.intake import ARCHIVE, IMAGERY, describe_size
+from safelog.gui.content_report_fields import ContentReportFields
 from safelog.gui.crash_dialog import log_fault
 from safelog.gui.dialogs import tell
 from safelog.gui.errors import error_text
 from safelog.gui.evidence.sources import PendingSource, accepts, kept_out, refused_with_images
+from safelog.gui.form_fields import kind_combo, kind_label, parse_uk_date, role_combo, role_label
 from safelog.gui.formatting import from_qdatetime, to_qdatetime, uk_date
 from safelog.gui.screen_fit import fit_to_screen
 from safelog.gui.widgets import ColumnFitter, named, plain_label, set_invalid, text_width
 from safelog.gui.worker import run_guarded
-from safelog.gui.workspace.content_reports import ContentReportFields
-from safelog.gui.workspace.people import kind_combo, parse_uk_date, role_combo
-from safelog.gui.workspace.summary import kind_label, role_label
 from safelog.vault.directory import ENROLLED
 from safelog.vault.drafts import REPORT, DraftKeys
 
