@@ -10,20 +10,18 @@ everything typed; nothing is lost on an error.
 
 Screenshots and files can go with the report ("Screenshots and files": paste, drop, choose or
 capture). They are held in memory (pasted and captured pictures) or by path (files) until the
-report is sent, then imported into the new case in the same worker job, with the form's time,
-platform and link as where and when they were seen. A file that cannot be added is named in
-plain words afterwards; the report itself is saved first and never lost for it. For a kind of
-concern that may involve indecent images of children, pictures are refused at once with the
-UKCIS guidance and never held (safelog/gui/evidence/).
+report is sent, then filed with the new case in the same worker job (vault/filing.py), with
+the form's time, platform and link as where and when they were seen. A file that cannot be
+added is named in plain words afterwards; the report itself is saved first and never lost for
+it. For a kind of concern that may involve indecent images of children, pictures are refused
+at once with the UKCIS guidance and never held (safelog/gui/evidence/).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -71,9 +69,9 @@ from safelog.gui.form_fields import kind_combo, kind_label, parse_uk_date, role_
 from safelog.gui.formatting import from_qdatetime, to_qdatetime, uk_date
 from safelog.gui.screen_fit import fit_to_screen
 from safelog.gui.widgets import ColumnFitter, named, plain_label, set_invalid, text_width
-from safelog.gui.worker import run_guarded
 from safelog.vault.directory import ENROLLED
 from safelog.vault.drafts import REPORT, DraftKeys
+from safelog.vault.filing import FiledReport, WhereSeen, file_report
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -135,16 +133,6 @@ def _pictures(sources: list[PendingSource], done: str) -> str:
     noun = "archive" if kinds == {ARCHIVE} else "picture" if kinds == {IMAGERY} else "file"
     count = len(sources)
     return f"the {noun} was {done}" if count == 1 else f"{count} {noun}s were {done}"
-
-
-@dataclass
-class SentReport:
-    """What sending did: the new case, and the attachments that could not be added to it."""
-
-    reference: str
-    not_added: list[tuple[str, BaseException]] = dataclasses.field(
-        default_factory=list
-    )  # (name, why)
 
 
 class EvidenceSection(QGroupBox):
@@ -331,30 +319,6 @@ class EvidenceSection(QGroupBox):
             return
         event.acceptProposedAction()
         self.add(sources_from_mime(event.mimeData(), self.context.clock))
-
-
-def send_report(
-    session: Any,
-    case: Any,
-    attachments: list[PendingSource],
-    details: dict[str, str],
-    add_case: Callable[[Any, Any], str],
-    report: Callable[[int, int], None],
-) -> SentReport:
-    """Save the report, then add each attachment to it (in the worker). The report is saved
-    first: an attachment that cannot be added is named in the result, never an error."""
-    from safelog.gui.evidence.add_dialog import import_source
-
-    reference = add_case(session, case)
-    sent = SentReport(reference)
-    for done, source in enumerate(attachments):
-        report(done, len(attachments))
-        try:
-            import_source(session, reference, source, details)
-        except Exception as exc:  # each one on its own; the report is already saved
-            sent.not_added.append((source.display_name, exc))
-    report(len(attachments), len(attachments))
-    return sent
 
 
 class ReportConcernDialog(QDialog):
@@ -901,33 +865,26 @@ class ReportConcernDialog(QDialog):
         if session is None or session.locked:
             self._show_error("SafeLog is locked. Sign in again.")
             return
-        from safelog.vault.cases import add_case
-
         attachments = self.evidence.held
-        details = {
-            "platform": data["platform"],
-            "source_url": data["url"],
-            "seen_at": data["occurred_at"],
-        }
+        seen = WhereSeen(
+            platform=data["platform"], source_url=data["url"], seen_at=data["occurred_at"]
+        )
         self._set_sending(True)
-        if not attachments:
-            run_guarded(
-                self.context, self, lambda: add_case(session, case), self._sent, self._failed
-            )
-            return
 
-        def work(report: Callable[[int, int], None]) -> SentReport:
-            return send_report(session, case, attachments, details, add_case, report)
-
-        def done(sent: SentReport) -> None:
+        def done(filed: FiledReport) -> None:
             if shiboken6.isValid(self) and not session.locked:
-                self._sent(sent)
+                self._sent(filed)
 
         def failed(exc: BaseException) -> None:
             if shiboken6.isValid(self) and not session.locked:
                 self._failed(exc)
 
-        task = self.context.runner.run(work, done, failed, with_progress=True)
+        task = self.context.runner.run(
+            lambda progress: file_report(session, case, attachments, seen, progress),
+            done,
+            failed,
+            with_progress=True,
+        )
         task.progress.connect(self._sending_progress)
 
     def _sending_progress(self, done: int, total: int) -> None:
@@ -940,23 +897,22 @@ class ReportConcernDialog(QDialog):
         self.send_button.setEnabled(not sending)
         self.send_button.setText("Sending…" if sending else "&Send report")
 
-    def _sent(self, result: str | SentReport) -> None:
+    def _sent(self, filed: FiledReport) -> None:
         self._set_sending(False)
-        sent = result if isinstance(result, SentReport) else SentReport(result)
-        self.reference = sent.reference
+        self.reference = filed.reference
         self._drop_draft()
         self.evidence.clear()
-        if sent.not_added:
+        if filed.not_added:
             from safelog.gui.evidence.add_dialog import refused_text
 
             lines = [
                 f"• {name}: {refused_text(exc).removeprefix('Not added: ')}"
-                for name, exc in sent.not_added
+                for name, exc in filed.not_added
             ]
             tell(
                 self,
                 "Report sent",
-                f"Report {sent.reference} was sent to the DSL. "
+                f"Report {filed.reference} was sent to the DSL. "
                 + (
                     "This file could not be added to it:"
                     if len(lines) == 1

@@ -17,7 +17,6 @@ images of children: UKCIS), shows the guidance and the image-report form instead
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -58,6 +57,7 @@ from safelog.gui.evidence.sources import (
 from safelog.gui.formatting import from_qdatetime, to_qdatetime
 from safelog.gui.screen_fit import fit_to_screen
 from safelog.gui.widgets import named, plain_label, set_invalid
+from safelog.vault.filing import WhereSeen, import_source
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -125,35 +125,6 @@ def inspect_source(source: PendingSource) -> Inspected:
     finally:
         del data
     return Inspected(sniffed.label, preview.thumbnail, " ".join(filter(None, (note, preview.note))))
-
-
-def import_source(
-    session: Session, reference: str, source: PendingSource, details: dict[str, str]
-) -> EvidenceAdded:
-    """Import one item: bytes in memory through a stream (never a temporary file), a file
-    from its path. Runs in the worker."""
-    from safelog.vault.evidence import add_evidence_detailed, import_stream_detailed
-
-    if source.data is not None:
-        return import_stream_detailed(
-            session,
-            reference,
-            io.BytesIO(source.data),
-            original_name=source.name,
-            metadata=dict(details),
-        )
-    if source.path is None:
-        raise ValueError("nothing to import")
-    return add_evidence_detailed(
-        session,
-        reference,
-        source.path,
-        source_url=details.get("source_url", ""),
-        platform=details.get("platform", ""),
-        handle=details.get("handle", ""),
-        description=details.get("description", ""),
-        seen_at=details.get("seen_at", ""),
-    )
 
 
 def added_text(result: EvidenceAdded) -> tuple[str, str]:
@@ -415,7 +386,7 @@ class AddEvidenceDialog(QDialog):
 
     # -- importing ---------------------------------------------------------------------------
 
-    def details(self) -> dict[str, str] | None:
+    def details(self) -> WhereSeen | None:
         """The details typed, as the vault takes them; None (and a message) when wrong."""
         self.error.hide()
         set_invalid(self.seen, False)
