@@ -9,25 +9,23 @@ Sending runs in the worker. Problems are shown in plain words next to the form, 
 everything typed; nothing is lost on an error.
 
 Screenshots and files can go with the report ("Screenshots and files": paste, drop, choose or
-capture). They are held in memory (pasted and captured pictures) or by path (files) until the
-report is sent, then filed with the new case in the same worker job (vault/filing.py), with
-the form's time, platform and link as where and when they were seen. A file that cannot be
-added is named in plain words afterwards; the report itself is saved first and never lost for
-it. For a kind of concern that may involve indecent images of children, pictures are refused
-at once with the UKCIS guidance and never held (safelog/gui/evidence/).
+capture; report_attachments.py). They are held in memory (pasted and captured pictures) or by
+path (files) until the report is sent, then filed with the new case in the same worker job
+(vault/filing.py), with the form's time, platform and link as where and when they were seen.
+A file that cannot be added is named in plain words afterwards; the report itself is saved
+first and never lost for it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -41,9 +39,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -59,14 +54,13 @@ from safelog.domain.deadlines import LONDON
 from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.domain.roles import Role
 from safelog.errors import InvalidInput
-from safelog.evidence.intake import ARCHIVE, IMAGERY, describe_size
 from safelog.gui.content_report_fields import ContentReportFields
 from safelog.gui.crash_dialog import log_fault
 from safelog.gui.dialogs import tell
 from safelog.gui.errors import error_text
-from safelog.gui.evidence.sources import PendingSource, accepts, kept_out, refused_with_images
 from safelog.gui.form_fields import kind_combo, kind_label, parse_uk_date, role_combo, role_label
 from safelog.gui.formatting import from_qdatetime, to_qdatetime, uk_date
+from safelog.gui.report_attachments import EvidenceSection, not_added_text
 from safelog.gui.screen_fit import fit_to_screen
 from safelog.gui.widgets import ColumnFitter, named, plain_label, set_invalid, text_width
 from safelog.vault.directory import ENROLLED
@@ -117,208 +111,6 @@ def compose_description(details: str, action: str, told_dsl: bool) -> str:
     parts.append(f"{ACTION_HEADING}\n{action.strip() or 'None recorded.'}")
     parts.append(f"{TOLD_HEADING} {'Yes' if told_dsl else 'No'}")
     return "\n\n".join(parts)
-
-
-def pictures_refused(what: str, guidance: str) -> str:
-    """`what`: "the picture was not added", "2 archives were removed"..."""
-    return (
-        "Pictures, video and archives (which may hold them) are not kept for this kind of "
-        f"concern, so {what}. {guidance}"
-    )
-
-
-def _pictures(sources: list[PendingSource], done: str) -> str:
-    """ "the picture was removed", "2 archives were not added", "3 files were removed"."""
-    kinds = {kept_out(s) for s in sources}
-    noun = "archive" if kinds == {ARCHIVE} else "picture" if kinds == {IMAGERY} else "file"
-    count = len(sources)
-    return f"the {noun} was {done}" if count == 1 else f"{count} {noun}s were {done}"
-
-
-class EvidenceSection(QGroupBox):
-    """ "Screenshots and files": what goes with the report. Paste (Ctrl+V here, or the
-    button), drop, choose or capture; each is held until the report is sent. `guidance()`
-    gives the chosen category's guidance when it blocks pictures, else None."""
-
-    changed = Signal()
-
-    def __init__(
-        self,
-        context: AppContext,
-        parent: QWidget,
-        guidance: Callable[[], str | None],
-    ) -> None:
-        super().__init__("Screenshots and files", parent)
-        self.context = context
-        self._guidance = guidance
-        self._held: list[PendingSource] = []
-        self.setAcceptDrops(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            plain_label(
-                "Add screenshots or files that show what happened: paste them (Ctrl+V here), "
-                "drag them here, choose files or capture the screen. They are added to the "
-                "report when you send it.",
-                self,
-                role="muted",
-            )
-        )
-        row = QHBoxLayout()
-        self.paste_button = named(
-            QPushButton("&Paste", self), "Paste a picture or copied files", "Ctrl+V"
-        )
-        self.choose_button = named(QPushButton("Choose f&iles…", self), "Choose files to add")
-        self.capture_button = named(QPushButton("&Capture screen", self), "Capture the screen")
-        from safelog.gui.evidence.capture import CHOICES, available_modes
-
-        self.capture_menu = QMenu(self.capture_button)
-        modes = available_modes()
-        for mode, label in CHOICES:
-            if mode in modes:
-                action = self.capture_menu.addAction(label)
-                action.triggered.connect(lambda _checked=False, m=mode: self.capture(m))
-        self.capture_button.setMenu(self.capture_menu)
-        self.capture_button.setVisible(bool(modes))
-        for button in (self.paste_button, self.choose_button, self.capture_button):
-            row.addWidget(button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.message = plain_label("", self, role="warning")
-        named(self.message, "Why something was not added")
-        self.message.hide()
-        layout.addWidget(self.message)
-        self.items = named(QListWidget(self), "Screenshots and files to send with the report")
-        self.items.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.items.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
-        self.items.hide()
-        layout.addWidget(self.items)
-        self.remove_button = named(
-            QPushButton("Remove selected", self), "Remove the selected screenshots or files"
-        )
-        self.remove_button.hide()
-        layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.paste_button.clicked.connect(self.paste)
-        self.choose_button.clicked.connect(self.choose)
-        self.remove_button.clicked.connect(self.remove_selected)
-        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self)
-        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        paste.activated.connect(self.paste)
-
-    # -- what is held ------------------------------------------------------------------------
-
-    @property
-    def held(self) -> list[PendingSource]:
-        return list(self._held)
-
-    def count(self) -> int:
-        return len(self._held)
-
-    def add(self, sources: list[PendingSource]) -> int:
-        """Hold what can go with the report; say plainly why anything else cannot.
-        Returns how many were added to the list."""
-        problems = [s.problem for s in sources if s.problem]
-        usable = [s for s in sources if s.usable]
-        guidance = self._guidance()
-        if guidance:
-            pictures = [s for s in usable if refused_with_images(s)]
-            if pictures:
-                usable = [s for s in usable if s not in pictures]
-                if any(s.data is not None for s in pictures):
-                    from safelog.gui.evidence.image_report import clear_clipboard_picture
-
-                    clear_clipboard_picture()
-                problems.append(pictures_refused(_pictures(pictures, "not added"), guidance))
-                del pictures
-        known = {s.path for s in self._held if s.path is not None}
-        fresh = [s for s in usable if s.path is None or s.path not in known]
-        self._held.extend(fresh)
-        self._show(problems)
-        return len(fresh)
-
-    def category_changed(self) -> None:
-        """A kind of concern that blocks pictures drops any held at once."""
-        guidance = self._guidance()
-        if not guidance:
-            return
-        pictures = [s for s in self._held if refused_with_images(s)]
-        if not pictures:
-            return
-        self._held = [s for s in self._held if s not in pictures]
-        words = _pictures(pictures, "removed")
-        del pictures
-        self._show([pictures_refused(words, guidance)])
-
-    def remove_selected(self) -> None:
-        rows = sorted({self.items.row(item) for item in self.items.selectedItems()}, reverse=True)
-        for row in rows:
-            if 0 <= row < len(self._held):
-                del self._held[row]
-        self._show([])
-
-    def clear(self) -> None:
-        """Forget everything held (pasted and captured pictures are in memory only)."""
-        self._held = []
-        self._show([])
-
-    def _show(self, problems: list[str]) -> None:
-        self.items.clear()
-        for source in self._held:
-            size = source.size()
-            text = source.display_name + (f"  ({describe_size(size)})" if size is not None else "")
-            QListWidgetItem(text, self.items)
-        self.items.setVisible(bool(self._held))
-        self.remove_button.setVisible(bool(self._held))
-        self.message.setText("\n\n".join(problems))
-        self.message.setVisible(bool(problems))
-        self.changed.emit()
-
-    # -- the routes in -----------------------------------------------------------------------
-
-    def paste(self) -> None:
-        from safelog.gui.evidence.sources import NOTHING_TO_PASTE, sources_from_clipboard
-
-        sources = sources_from_clipboard(self.context.clock)
-        if not sources:
-            self._show([NOTHING_TO_PASTE])
-            return
-        self.add(sources)
-
-    def choose(self) -> None:
-        from safelog.gui.evidence.sources import pick_files
-
-        self.add(pick_files(self))
-
-    def capture(self, mode: str) -> None:
-        guidance = self._guidance()
-        if guidance:
-            self._show([pictures_refused("the screen was not captured", guidance)])
-            return
-        from safelog.gui.evidence.capture import capture
-
-        source = capture(self, mode, clock=self.context.clock)
-        if source is not None:
-            self.add([source])
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if accepts(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if accepts(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        from safelog.gui.evidence.sources import sources_from_mime
-
-        if not accepts(event.mimeData()):
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.add(sources_from_mime(event.mimeData(), self.context.clock))
 
 
 class ReportConcernDialog(QDialog):
@@ -903,26 +695,7 @@ class ReportConcernDialog(QDialog):
         self._drop_draft()
         self.evidence.clear()
         if filed.not_added:
-            from safelog.gui.evidence.add_dialog import refused_text
-
-            lines = [
-                f"• {name}: {refused_text(exc).removeprefix('Not added: ')}"
-                for name, exc in filed.not_added
-            ]
-            tell(
-                self,
-                "Report sent",
-                f"Report {filed.reference} was sent to the DSL. "
-                + (
-                    "This file could not be added to it:"
-                    if len(lines) == 1
-                    else f"These {len(lines)} files could not be added to it:"
-                )
-                + "\n\n"
-                + "\n".join(lines)
-                + "\n\nTell your DSL about them, or give them the files.",
-                warning=True,
-            )
+            tell(self, "Report sent", not_added_text(filed), warning=True)
         self._closing = True
         self.accept()
 

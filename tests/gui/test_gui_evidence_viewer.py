@@ -694,17 +694,17 @@ def test_buttons_paste_drop_and_capture_route_to_the_add_dialog(
     captured = PendingSource("Screen capture.png", None, b"\x89PNG...")
     modes: list[str] = []
 
-    def fake_capture(_parent: Any, mode: str) -> Any:
+    def fake_capture(_parent: Any, mode: str, clock: Any = None) -> Any:
         modes.append(mode)
         return captured
 
     replace_in_module(monkeypatch, "safelog.gui.evidence.add_dialog", "start_adding", fake_start)
     replace_in_module(monkeypatch, "safelog.gui.evidence.sources", "pick_files", lambda _p: picked)
     replace_in_module(
-        monkeypatch, "safelog.gui.evidence.sources", "sources_from_clipboard", lambda: pasted
+        monkeypatch, "safelog.gui.evidence.sources", "sources_from_clipboard", lambda _clock: pasted
     )
     replace_in_module(
-        monkeypatch, "safelog.gui.evidence.sources", "sources_from_mime", lambda _m: dropped
+        monkeypatch, "safelog.gui.evidence.sources", "sources_from_mime", lambda _m, _c: dropped
     )
     replace_in_module(monkeypatch, "safelog.gui.evidence.sources", "accepts", lambda _m: True)
     replace_in_module(monkeypatch, "safelog.gui.evidence.capture", "capture", fake_capture)

@@ -31,10 +31,8 @@ from PySide6.QtGui import (
     QIcon,
     QImage,
     QKeyEvent,
-    QKeySequence,
     QPainter,
     QPixmap,
-    QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -43,7 +41,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
-    QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -60,6 +57,7 @@ from safelog.gui.evidence.details import (
     seen_text,
     type_text,
 )
+from safelog.gui.evidence.intake_controller import EvidenceIntake
 from safelog.gui.formatting import uk_datetime
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import run_guarded
@@ -81,11 +79,6 @@ if TYPE_CHECKING:
     from safelog.vault.records import EvidenceInfo
 
 ICON_SIZE = 72
-CAPTURE_MODES = (
-    ("screen", "The &whole screen"),
-    ("window", "A &window"),
-    ("region", "A &region of the screen"),
-)
 NO_PICTURES = (
     "Screen captures are pictures, and pictures are never stored for this kind of concern."
 )
@@ -219,7 +212,6 @@ class EvidencePanel(WorkspacePanel):
         self._again = False
         self._thumbnails_wanted = False
         self.viewers: list[EvidenceViewer] = []
-        self.setAcceptDrops(True)
 
         layout = QVBoxLayout(self)
         self.banner = plain_label("", self, role="warning")
@@ -266,13 +258,6 @@ class EvidencePanel(WorkspacePanel):
             "Capture the screen as evidence",
             "SafeLog hides itself while the picture is taken.",
         )
-        self.capture_menu = QMenu(self.capture_button)
-        self.capture_actions = {}
-        for mode, label in CAPTURE_MODES:
-            action = self.capture_menu.addAction(label)
-            action.triggered.connect(lambda _checked=False, m=mode: self.capture_screen(m))
-            self.capture_actions[mode] = action
-        self.capture_button.setMenu(self.capture_menu)
         self.view_button = named(QPushButton("&View", self), "View the selected item")
         self.copy_button = named(
             QPushButton("&Save a copy…", self), "Save a copy of the selected item's original"
@@ -330,16 +315,23 @@ class EvidencePanel(WorkspacePanel):
         layout.addWidget(self.error)
         layout.addWidget(self.notice)
 
-        self.add_button.clicked.connect(self.add_files)
-        self.paste_button.clicked.connect(self.paste)
+        self.intake = EvidenceIntake(
+            self,
+            context.clock,
+            self.start_adding,
+            self.error.show_error,
+            closed=self._closed,
+            no_capture=self._no_capture,
+        )
+        self.capture_menu = self.intake.connect_buttons(
+            self.paste_button, self.add_button, self.capture_button
+        )
+        self.capture_actions = self.intake.capture_actions
         self.view_button.clicked.connect(self.view_current)
         self.copy_button.clicked.connect(self.save_copy)
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemDoubleClicked.connect(lambda _item: self.view_current())
         self.list.open_requested.connect(self.view_current)
-        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self)
-        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        paste.activated.connect(self.paste)
         context.events.locked.connect(self.clear)
         self._apply_rules()
         self._selection_buttons()
@@ -622,64 +614,36 @@ class EvidencePanel(WorkspacePanel):
             self._load()
         return bool(added)
 
-    def add_files(self) -> bool:
-        from safelog.gui.evidence.sources import pick_files
+    # -- the routes in (intake_controller.py) ---------------------------------------------
 
-        if not self.may_add():
-            return False
-        return self.start_adding(pick_files(self))
+    def _closed(self) -> str | None:
+        """None when this person may add here now; else why not ("" when there is nothing
+        to say yet)."""
+        if self.may_add():
+            return None
+        return self._rules.reason if self._rules is not None else ""
+
+    def _no_capture(self) -> str | None:
+        blocked = self._rules is not None and self._rules.images_blocked
+        return NO_PICTURES if blocked else None
+
+    def add_files(self) -> bool:
+        return self.intake.choose()
 
     def paste(self) -> bool:
-        from safelog.gui.evidence.sources import sources_from_clipboard
-
-        if not self.may_add():
-            if self._rules is not None and self._rules.reason:
-                self.error.show_error(self._rules.reason)
-            return False
-        sources = sources_from_clipboard()
-        if not sources:
-            self.error.show_error(
-                "There is nothing to paste. Copy a file, a picture or some text first."
-            )
-            return False
-        return self.start_adding(sources)
+        return self.intake.paste()
 
     def capture_screen(self, mode: str) -> bool:
-        from safelog.gui.evidence.capture import capture
-
-        if not self.may_add() or (self._rules is not None and self._rules.images_blocked):
-            return False
-        source = capture(self, mode)
-        return self.start_adding([source]) if source is not None else False
-
-    def _accepts(self, event: QDragEnterEvent | QDragMoveEvent) -> bool:
-        if not self.may_add():
-            return False
-        from safelog.gui.evidence.sources import accepts
-
-        return bool(accepts(event.mimeData()))
+        return self.intake.capture(mode)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._accepts(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        self.intake.drag(event)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._accepts(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        self.intake.drag(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        if not self.may_add():
-            event.ignore()
-            return
-        from safelog.gui.evidence.sources import sources_from_mime
-
-        sources = sources_from_mime(event.mimeData())
-        event.acceptProposedAction()
-        self.start_adding(sources)
+        self.intake.drop(event)
 
     # -- selection, viewing, copies --------------------------------------------------------
 
