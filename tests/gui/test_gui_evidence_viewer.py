@@ -166,7 +166,7 @@ def evidence_tab(qtbot: QtBot, workspace: CaseWorkspace) -> EvidencePanel:
     panel = workspace.evidence_panel
     with qtbot.waitSignal(panel.loaded, timeout=LOAD_MS):
         workspace.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: panel.rules is not None and not panel.loader.loading, timeout=LOAD_MS)
     return panel
 
 
@@ -498,7 +498,7 @@ def test_staff_see_only_the_evidence_they_added_to_their_own_report(
     assert workspace.staff_tabs.tabText(1) == "Evidence (1)"
     with qtbot.waitSignal(panel.loaded, timeout=LOAD_MS):
         workspace.staff_tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: panel.rules is not None and not panel.loader.loading, timeout=LOAD_MS)
     assert [t.splitlines()[0] for t in list_texts(panel)] == ["my notes.txt"]
     # The report is still new: the person who made it may add to it.
     assert panel.add_button.isEnabled() and not panel.reason.isVisible()
@@ -511,7 +511,7 @@ def test_staff_see_only_the_evidence_they_added_to_their_own_report(
     dana.lock()
     with qtbot.waitSignals([workspace.loaded, panel.loaded], timeout=LOAD_MS):
         workspace.reload()
-    qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: panel.rules is not None and not panel.loader.loading, timeout=LOAD_MS)
     assert workspace.stack.currentWidget() is workspace.staff_page
     assert "Messages in a group chat" in shown_text(workspace.staff_summary)
     text = shown_text(workspace)
@@ -563,7 +563,7 @@ def test_a_report_handled_while_open_on_the_reporters_screen_refuses_in_plain_wo
     panel = workspace.staff_evidence
     with qtbot.waitSignal(panel.loaded, timeout=LOAD_MS):
         workspace.staff_tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: panel.rules is not None and not panel.loader.loading, timeout=LOAD_MS)
     assert panel.add_button.isEnabled()
 
     # Dana opens the report while it is still on Sam's screen; then Sam pastes a screenshot.
