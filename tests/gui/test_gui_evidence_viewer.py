@@ -37,7 +37,8 @@ from safelog.gui.evidence import add_dialog as add_dialog_module
 from safelog.gui.evidence import viewer as viewer_module
 from safelog.gui.evidence.details import EvidenceDetails
 from safelog.gui.evidence.panel import EvidencePanel
-from safelog.gui.evidence.viewer import COPY_WARNING, EvidenceViewer, ImageProblem, decode_image
+from safelog.gui.evidence.picture import ImageProblem, decode_image
+from safelog.gui.evidence.viewer import COPY_WARNING, EvidenceViewer
 from safelog.gui.workspace import CaseWorkspace
 from safelog.vault.audit_view import case_audit
 from safelog.vault.case_input import CaseInput
