@@ -4,6 +4,7 @@ description, typed once and recorded with every item added together."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,7 +19,9 @@ from PySide6.QtWidgets import (
 from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.gui.formatting import from_qdatetime, to_qdatetime
 from safelog.gui.widgets import named
-from safelog.vault.filing import WhereSeen
+
+if TYPE_CHECKING:
+    from safelog.vault.filing import WhereSeen
 
 PLATFORMS = (*COMMON_PLATFORMS, OTHER_PLATFORM)
 
