@@ -18,6 +18,7 @@ from safelog.gui.errors import error_text
 from safelog.gui.widgets import heading_label, named, plain_label
 from safelog.gui.worker import LatestOnly
 from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel
+from safelog.vault.case_schema import CaseField
 from safelog.vault.records import CaseSummary
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class MyReportsView(QWidget):
             received=receipt.sent_at,
             received_label="Sent",
             names=names,
-            about_headteacher=bool(sent.get("about_headteacher")),
+            about_headteacher=bool(sent.get(CaseField.ABOUT_HEADTEACHER)),
         )
         self.replies.show_replies(receipt.replies)
         self.replies.show()

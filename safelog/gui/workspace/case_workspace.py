@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safelog.domain.outcomes import CaseStatus
 from safelog.errors import UserFacingError
 from safelog.gui.crash_dialog import log_fault
 from safelog.gui.errors import error_text, explain_error
@@ -41,6 +42,7 @@ from safelog.gui.workspace.panel import CaseView, SaveOp, WorkspacePanel
 from safelog.gui.workspace.people import PeoplePanel
 from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel, case_guidance
 from safelog.gui.workspace.unsaved import put_back, put_back_notice, typed_entries
+from safelog.vault.case_schema import CaseField
 from safelog.vault.drafts import CASE, DraftKeys
 from safelog.vault.records import CaseDetail
 
@@ -295,13 +297,15 @@ class CaseWorkspace(QWidget):
         self.staff_summary.show_report(
             sent,
             reference=detail.reference,
-            status=receipt.status if receipt else detail.fields.get("status", "new"),
+            status=(
+                receipt.status if receipt else detail.fields.get(CaseField.STATUS, CaseStatus.NEW)
+            ),
             received=(
                 receipt.sent_at if receipt else detail.versions[0].at if detail.versions else None
             ),
             received_label="Sent",
             names=view.names,
-            about_headteacher=bool(sent.get("about_headteacher")),
+            about_headteacher=bool(sent.get(CaseField.ABOUT_HEADTEACHER)),
         )
         self.staff_replies.show_replies(receipt.replies if receipt else [])
         self.staff_replies.setVisible(receipt is not None)
@@ -315,28 +319,28 @@ class CaseWorkspace(QWidget):
     def _show_workspace(self, view: CaseView) -> None:
         detail = view.detail
         fields = detail.fields
-        status = fields.get("status", "new")
+        status = fields.get(CaseField.STATUS, CaseStatus.NEW)
         self.title.setText(detail.reference)
         self.status_badge.setText(status_label(status))
         received = detail.versions[0].at if detail.versions else None
-        reporter = view.name_of(fields.get("reporter"))
+        reporter = view.name_of(fields.get(CaseField.REPORTER))
         self.meta.setText(
             f"{category_title(fields.get('category', ''))}  ·  received {uk_datetime(received)}"
             + (f"  ·  reported by {reporter}" if reporter else "")
         )
-        self.summary_line.setText(fields.get("summary", ""))
+        self.summary_line.setText(fields.get(CaseField.SUMMARY, ""))
         flags = []
-        if fields.get("about_headteacher"):
+        if fields.get(CaseField.ABOUT_HEADTEACHER):
             flags.append(
                 "About the headteacher: the headteacher cannot read this case. The chair of "
                 "governors handles it."
             )
-        elif fields.get("subjects"):
-            names = ", ".join(view.name_of(s) for s in fields["subjects"])
+        elif fields.get(CaseField.SUBJECTS):
+            names = ", ".join(view.name_of(s) for s in fields[CaseField.SUBJECTS])
             flags.append(f"About a member of staff ({names}): they cannot read this case.")
         self.flag.setText("\n".join(flags))
         self.flag.setVisible(bool(flags))
-        self.acknowledge_button.setVisible(view.is_dsl and status == "new")
+        self.acknowledge_button.setVisible(view.is_dsl and status == CaseStatus.NEW)
         self.acknowledge_button.setEnabled(True)
         self.reply_button.setVisible(view.can_edit and view.reported_by_someone_else)
         self.export_button.setVisible(view.can_edit)  # the DSL, headteacher and chair
@@ -347,7 +351,7 @@ class CaseWorkspace(QWidget):
             status=status,
             received=received,
             names=view.names,
-            about_headteacher=bool(fields.get("about_headteacher")),
+            about_headteacher=bool(fields.get(CaseField.ABOUT_HEADTEACHER)),
             evidence=detail.evidence,
             guidance=case_guidance(fields),
         )
@@ -445,7 +449,7 @@ class CaseWorkspace(QWidget):
             return False
         from safelog.gui.workspace.reply_dialog import ReplyDialog
 
-        reporter = view.name_of(view.fields.get("reporter"))
+        reporter = view.name_of(view.fields.get(CaseField.REPORTER))
         dialog = ReplyDialog(self.context, self, reporter=reporter, save=self.save)
         try:
             return dialog.launch()
