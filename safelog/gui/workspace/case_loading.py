@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from safelog.domain.roles import CASE_MANAGERS, Role
 from safelog.gui.workspace.panel import CaseView
+from safelog.vault.case_schema import CaseField
 from safelog.vault.directory import ENROLLED
 from safelog.vault.records import CaseDetail
 
@@ -35,7 +36,7 @@ def receipt_detail(session: Session, receipt: ReceiptDetail) -> tuple[CaseDetail
     detail = CaseDetail(
         id=receipt.id,
         reference=receipt.reference,
-        fields={**receipt.sent, "status": receipt.status},
+        fields={**receipt.sent, CaseField.STATUS: receipt.status},
         versions=[],
         evidence=evidence,
         changes={1: {**receipt.sent}},
