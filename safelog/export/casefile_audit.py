@@ -12,65 +12,38 @@ from xml.sax.saxutils import escape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
 
+from safelog.audit.actions import AuditAction
 from safelog.export import fonts
 from safelog.export.casefile_sections import Sections
 from safelog.export.pages import FRAME_W, ruled_table
 from safelog.export.text import file_size, grouped, uk_datetime, uk_when
+from safelog.vault.case_schema import CaseField
 
 _FIELD_WORDS = {
-    "category": "category",
-    "summary": "summary",
-    "description": "description",
-    "occurred_at": "when it happened",
-    "platform": "platform",
-    "url": "web address",
-    "subjects": "who it is about",
-    "people": "people",
-    "reporter": "reporter",
-    "status": "status",
-    "acknowledged": "acknowledged",
-    "escalations": "escalations",
-    "escalated_to_leadership": "escalated to leadership",
-    "about_headteacher": "about the headteacher",
-    "chronology": "chronology",
-    "actions": "actions",
-    "decisions": "decisions",
-    "outcome": "outcome",
-    "content_reports": "inappropriate content reports",
-    "replies": "replies to the reporter",
-    "evidence_sightings": "evidence added again",
-    "image_reports": "reports of images not stored",
-    "allegation_outcome": "allegation outcome",
-    "outcome_note": "outcome note",
-}
-
-_ACTION_WORDS = {
-    "case.create": "Case recorded",
-    "case.view": "Case opened and read",
-    "case.update": "Case changed",
-    "case.acknowledge": "Acknowledged by the DSL",
-    "case.chronology": "Chronology entry added",
-    "case.action": "Action added",
-    "case.action-done": "Action completed",
-    "case.decision": "Decision recorded",
-    "case.escalation": "Escalation recorded",
-    "case.outcome": "Outcome recorded",
-    "case.status": "Status changed",
-    "case.export": "Case file exported",
-    "case.print": "Working copy printed",
-    "case.content-report": "Inappropriate content report submitted",
-    "case.content-report-complete": "Content report completed by the e-safety officer",
-    "case.form-print": "Content report form saved to print",
-    "case.seal-from-reporter": "Report sealed from its reporter",
-    "case.receipt-view": "Report receipt read by its reporter",
-    "case.reply-to-reporter": "Reply sent to the reporter",
-    "case.image-report": "Image reported and not stored",
-    "case.evidence-list": "Evidence list viewed",
-    "evidence.sighting": "Evidence added again (the same file)",
-    "evidence.add": "Evidence added",
-    "evidence.view": "Evidence viewed",
-    "evidence.extract": "Evidence original saved to a file",
-    "evidence.export": "Evidence read for a case file",
+    CaseField.CATEGORY: "category",
+    CaseField.SUMMARY: "summary",
+    CaseField.DESCRIPTION: "description",
+    CaseField.OCCURRED_AT: "when it happened",
+    CaseField.PLATFORM: "platform",
+    CaseField.URL: "web address",
+    CaseField.SUBJECTS: "who it is about",
+    CaseField.PEOPLE: "people",
+    CaseField.REPORTER: "reporter",
+    CaseField.STATUS: "status",
+    CaseField.ACKNOWLEDGED: "acknowledged",
+    CaseField.ESCALATIONS: "escalations",
+    CaseField.ESCALATED_TO_LEADERSHIP: "escalated to leadership",
+    CaseField.ABOUT_HEADTEACHER: "about the headteacher",
+    CaseField.CHRONOLOGY: "chronology",
+    CaseField.ACTIONS: "actions",
+    CaseField.DECISIONS: "decisions",
+    CaseField.OUTCOME: "outcome",
+    CaseField.CONTENT_REPORTS: "inappropriate content reports",
+    CaseField.REPLIES: "replies to the reporter",
+    CaseField.EVIDENCE_SIGHTINGS: "evidence added again",
+    CaseField.IMAGE_REPORTS: "reports of images not stored",
+    CaseField.ALLEGATION_OUTCOME: "allegation outcome",
+    CaseField.OUTCOME_NOTE: "outcome note",
 }
 
 
@@ -111,12 +84,12 @@ class AuditSections(Sections):
         numbers = {e.id: e.number for e in d.evidence}
         reports = {
             str(r.get("id")): n
-            for n, r in enumerate(self.field("content_reports") or [], start=1)
+            for n, r in enumerate(self.field(CaseField.CONTENT_REPORTS) or [], start=1)
             if isinstance(r, dict)
         }
         rows = [[t.fixed(h, s.head) for h in ("#", "When", "Who", "What")]]
         for entry in d.audit:
-            what = _ACTION_WORDS.get(entry.action) or _action_words(entry.action)
+            what = _action_words(entry.action)
             detail = _audit_details(entry.details, numbers, d.escalations, reports)
             rows.append(
                 [
@@ -244,7 +217,12 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _action_words(action: str) -> str:
-    """An audit action SafeLog has no words for yet: 'case.some-thing' as 'Case: some thing'."""
+    """The action's words; one SafeLog has no words for yet: 'case.some-thing' as
+    'Case: some thing'."""
+    try:
+        return AuditAction(action).label
+    except ValueError:
+        pass
     kind, _, what = action.partition(".")
     return f"{kind.capitalize()}: {what.replace('-', ' ')}" if what else action
 

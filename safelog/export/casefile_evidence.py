@@ -31,6 +31,7 @@ from safelog.export.images import (
 )
 from safelog.export.pages import FRAME_W, RULE, SHADE
 from safelog.export.text import file_size, uk_datetime, uk_when
+from safelog.vault.case_schema import CaseField
 
 
 class EvidenceSections(Sections):
@@ -109,7 +110,7 @@ class EvidenceSections(Sections):
     def sightings(self) -> dict[str, list[dict[str, Any]]]:
         """Later imports of the same file (same SHA-256), by evidence id, oldest first."""
         found: dict[str, list[dict[str, Any]]] = {}
-        for sighting in self.field("evidence_sightings") or []:
+        for sighting in self.field(CaseField.EVIDENCE_SIGHTINGS) or []:
             if isinstance(sighting, dict):
                 found.setdefault(str(sighting.get("evidence_id")), []).append(sighting)
         return found

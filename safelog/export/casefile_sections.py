@@ -35,6 +35,7 @@ from safelog.export.pages import (
 )
 from safelog.export.redact import Pseudonymiser
 from safelog.export.text import Text, uk_date, uk_datetime
+from safelog.vault.case_schema import CaseField
 
 # Media types whose bytes are already compressed: attached as they are.
 _COMPRESSED = ("image/", "video/", "audio/", "application/pdf", "application/zip")
@@ -82,7 +83,7 @@ class Sections:
         self.options = options
         self.step = step
         self.s = Styles()
-        self.names = Pseudonymiser(data.fields.get("people") or [], options.pseudonymise)
+        self.names = Pseudonymiser(data.fields.get(CaseField.PEOPLE) or [], options.pseudonymise)
         self.t = Text(self.s, self.names)
         self.signature = SignatureBox(*SIGNATURE_BOX)
         self.sections = 0
@@ -127,7 +128,7 @@ class Sections:
     def cover(self) -> list[Flowable]:
         d, s, t = self.data, self.s, self.t
         fields = d.fields
-        title = _category_title(fields.get("category"))
+        title = _category_title(fields.get(CaseField.CATEGORY))
         story: list[Flowable] = [
             Spacer(1, 6),
             t.user(d.school, s.school),
@@ -166,8 +167,8 @@ class Sections:
         ]
         rows: list[tuple[str, Any]] = [
             ("Category", t.user(title, s.cell)),
-            ("Summary", t.user(fields.get("summary", ""), s.cell)),
-            ("Status", t.fixed(_label("CaseStatus", fields.get("status", "")), s.cell)),
+            ("Summary", t.user(fields.get(CaseField.SUMMARY, ""), s.cell)),
+            ("Status", t.fixed(_label("CaseStatus", fields.get(CaseField.STATUS, "")), s.cell)),
             ("Exported by", t.mixed([("user", d.exported_by), ("plain", roles)], s.cell)),
             ("Exported on", t.fixed(uk_datetime(d.exported_at) + " (UK time)", s.cell)),
             ("Contents", t.fixed("; ".join(contents) + ".", s.cell)),
@@ -214,23 +215,25 @@ class Sections:
         d, s, t = self.data, self.s, self.t
         f = d.fields
         rows: list[tuple[str, Any]] = [
-            ("Category", t.user(_category_title(f.get("category")), s.cell)),
-            ("Summary", t.user(f.get("summary", ""), s.cell)),
-            ("Status", t.fixed(_label("CaseStatus", f.get("status", "")), s.cell)),
+            ("Category", t.user(_category_title(f.get(CaseField.CATEGORY)), s.cell)),
+            ("Summary", t.user(f.get(CaseField.SUMMARY, ""), s.cell)),
+            ("Status", t.fixed(_label("CaseStatus", f.get(CaseField.STATUS, "")), s.cell)),
         ]
-        if f.get("occurred_at"):
-            rows.append(("When it happened", t.fixed(uk_datetime(f["occurred_at"]), s.cell)))
-        if f.get("platform"):
-            rows.append(("Platform", t.user(f["platform"], s.cell)))
-        if f.get("url"):
-            rows.append(("Web address", t.user(f["url"], s.cell)))
+        if f.get(CaseField.OCCURRED_AT):
+            rows.append(
+                ("When it happened", t.fixed(uk_datetime(f[CaseField.OCCURRED_AT]), s.cell))
+            )
+        if f.get(CaseField.PLATFORM):
+            rows.append(("Platform", t.user(f[CaseField.PLATFORM], s.cell)))
+        if f.get(CaseField.URL):
+            rows.append(("Web address", t.user(f[CaseField.URL], s.cell)))
         if d.reporter:
             rows.append(("Reported by", t.name(d.reporter)))
         if d.history:
             rows.append(("First recorded", t.fixed(uk_datetime(d.history[0].at), s.cell)))
         if d.subjects:
             rows.append(("About (staff)", t.user(", ".join(d.subjects), s.cell)))
-        if f.get("about_headteacher"):
+        if f.get(CaseField.ABOUT_HEADTEACHER):
             rows.append(
                 (
                     "Handled by",
@@ -245,12 +248,12 @@ class Sections:
             rows.append(("Who can read it", t.user(", ".join(d.readers), s.cell)))
         story: list[Flowable] = [self.section("Summary"), self.kv(rows)]
         story += [self.t.fixed("What happened", s.h2)]
-        story.append(t.user(f.get("description") or "(no description recorded)"))
+        story.append(t.user(f.get(CaseField.DESCRIPTION) or "(no description recorded)"))
         return story
 
     def people(self) -> list[Flowable]:
         s, t = self.s, self.t
-        people = self.field("people") or []
+        people = self.field(CaseField.PEOPLE) or []
         story: list[Flowable] = [self.section("People and their roles in this case")]
         if not people:
             return [*story, self.empty("No people are recorded on this case.")]
@@ -280,7 +283,7 @@ class Sections:
 
     def chronology(self) -> list[Flowable]:
         s, t = self.s, self.t
-        entries = self.field("chronology") or []
+        entries = self.field(CaseField.CHRONOLOGY) or []
         story: list[Flowable] = [self.section("Chronology")]
         if not entries:
             story.append(self.empty("No chronology entries are recorded."))
@@ -302,7 +305,7 @@ class Sections:
                     ]
                 )
             )
-        actions = self.field("actions") or []
+        actions = self.field(CaseField.ACTIONS) or []
         if actions:
             story.append(t.fixed("Actions", s.h2))
             rows: list[list[Any]] = [
@@ -374,7 +377,7 @@ class Sections:
         """The Inappropriate Content Report Forms (policy 003, appendix b); no section when
         the case has none."""
         s, t = self.s, self.t
-        reports = self.field("content_reports") or []
+        reports = self.field(CaseField.CONTENT_REPORTS) or []
         if not reports:
             return []
         story: list[Flowable] = [self.section("Inappropriate content reports")]
@@ -415,7 +418,7 @@ class Sections:
     def decisions(self) -> list[Flowable]:
         s, t = self.s, self.t
         story: list[Flowable] = [self.section("Decisions and the reasons for them")]
-        decisions = self.field("decisions") or []
+        decisions = self.field(CaseField.DECISIONS) or []
         if not decisions:
             return [*story, self.empty("No decisions are recorded.")]
         for number, entry in enumerate(decisions, start=1):
@@ -446,7 +449,7 @@ class Sections:
     def outcome(self) -> list[Flowable]:
         s, t = self.s, self.t
         story: list[Flowable] = [self.section("Outcome")]
-        outcome = self.field("outcome")
+        outcome = self.field(CaseField.OUTCOME)
         if not outcome:
             return [*story, self.empty("No outcome has been recorded yet.")]
         if isinstance(outcome, dict):

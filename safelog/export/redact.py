@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from safelog.domain.outcomes import PersonKind, PersonRole
+
 
 def _key(name: Any) -> str:
     return " ".join(str(name).split()).casefold()
@@ -33,7 +35,9 @@ def pupils_to_pseudonymise(people: Iterable[Mapping[str, Any]]) -> list[str]:
     names: list[str] = []
     for person in people:
         name = str(person.get("name", "")).strip()
-        other_pupil = person.get("kind") == "pupil" and person.get("role") != "victim"
+        other_pupil = (
+            person.get("kind") == PersonKind.PUPIL and person.get("role") != PersonRole.VICTIM
+        )
         if other_pupil and name and _key(name) not in {_key(n) for n in names}:
             names.append(name)
     return names

@@ -53,7 +53,7 @@ from safelog.gui.case_list_model import (
 from safelog.gui.errors import error_text
 from safelog.gui.formatting import uk_date
 from safelog.gui.widgets import ColumnFitter, named, plain_label, text_width
-from safelog.gui.worker import run_guarded
+from safelog.gui.worker import LatestOnly
 from safelog.vault.records import CaseSummary
 
 if TYPE_CHECKING:
@@ -140,9 +140,9 @@ class CaseListView(QWidget):
         self._include = include
         self._empty_text = empty_text
         self._noun = noun
-        self._generation = 0
-        self._loading = False
-        self._again = False
+        self.loader = LatestOnly(
+            context, self, self.show_prepared, self._failed, reload=self.refresh
+        )
         self._stale = False
         self._follow = follow_events
         self._load_failed = False
@@ -285,12 +285,11 @@ class CaseListView(QWidget):
 
     @property
     def loading(self) -> bool:
-        return self._loading
+        return self.loader.loading
 
     def refresh(self) -> None:
         """Load the cases in the worker; the window stays responsive meanwhile."""
-        if self._loading:
-            self._again = True
+        if self.loader.defer():
             return
         session = self._context.session
         if session is None or session.locked:
@@ -299,9 +298,6 @@ class CaseListView(QWidget):
 
         self._stale = False
         self._ever_loaded = True
-        self._loading = True
-        self._generation += 1
-        generation = self._generation
         include = self._include
         now = self._context.clock()
         if not self.model.rows:
@@ -315,13 +311,7 @@ class CaseListView(QWidget):
             prepared.problems = tuple(session.list_problems)
             return prepared
 
-        run_guarded(
-            self._context,
-            self,
-            work,
-            lambda prepared: self._loaded(generation, prepared),
-            lambda exc: self._failed(generation, exc),
-        )
+        self.loader.run(work)
 
     def show_cases(self, cases: Sequence[CaseSummary]) -> None:
         """Show these cases (the owner loaded them); `include` still applies."""
@@ -351,20 +341,7 @@ class CaseListView(QWidget):
             )
         self.problems_line.setVisible(bool(problems))
 
-    def _loaded(self, generation: int, prepared: PreparedCases) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        self.show_prepared(prepared)
-        if self._again:
-            self._again = False
-            self.refresh()
-
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        self._again = False
+    def _failed(self, exc: BaseException) -> None:
         self._load_failed = True
         self.status_line.setText("The cases could not be loaded. " + error_text(exc))
 
@@ -384,9 +361,7 @@ class CaseListView(QWidget):
 
     def clear(self) -> None:
         """Forget every case shown and anything typed in the search (on lock)."""
-        self._generation += 1
-        self._loading = False
-        self._again = False
+        self.loader.reset()
         self._stale = False
         self.search.clear()
         self.model.clear()
@@ -504,7 +479,7 @@ class CaseListView(QWidget):
             self.search.selectAll()
 
     def _show_count(self) -> None:
-        if self._loading and not self.model.rows:
+        if self.loader.loading and not self.model.rows:
             return
         if self._load_failed:
             return

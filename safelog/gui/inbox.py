@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.deadlines import DeadlineState
+from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
 from safelog.gui.case_list import CaseListView
 from safelog.gui.case_list_model import Column, PreparedCases, case_deadline_state, prepare_rows
@@ -50,7 +51,7 @@ def sort_inbox(
     cases: list[CaseSummary], now: datetime, problems: tuple[str, ...] = ()
 ) -> InboxData:
     """Pure: split the list into what the inbox shows (runs in the worker)."""
-    new = [c for c in cases if c.status == "new"]
+    new = [c for c in cases if c.status == CaseStatus.NEW]
     new.sort(key=lambda c: c.created_at)  # oldest first: triage in the order they came
     states = {c.id: case_deadline_state(c, now) for c in cases if c.next_due}
     overdue = sum(1 for s in states.values() if s is DeadlineState.OVERDUE)

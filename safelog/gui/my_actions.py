@@ -31,7 +31,7 @@ from safelog.gui.errors import error_text
 from safelog.gui.formatting import uk_time
 from safelog.gui.theme import colour
 from safelog.gui.widgets import ColumnFitter, heading_label, named, plain_label
-from safelog.gui.worker import run_guarded
+from safelog.gui.worker import LatestOnly
 from safelog.text import visible
 
 if TYPE_CHECKING:
@@ -103,9 +103,7 @@ class MyActionsView(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self._generation = 0
-        self._loading = False
-        self._again = False
+        self.loader = LatestOnly(context, self, self._loaded, self._failed, reload=self.refresh)
         self._ever_loaded = False
         self.data: MyActionsData | None = None
 
@@ -178,44 +176,24 @@ class MyActionsView(QWidget):
     # -- loading ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        if self._loading:
-            self._again = True
+        if self.loader.defer():
             return
         session = self.context.session
         if session is None or session.locked:
             self.clear()
             return
         self._ever_loaded = True
-        self._loading = True
-        self._generation += 1
-        generation = self._generation
         if self.data is None:
             self.updated.setText("Loading…")
         now = self.context.clock()
-        run_guarded(
-            self.context,
-            self,
-            lambda: load_my_actions(session, now),
-            lambda data: self._loaded(generation, data),
-            lambda exc: self._failed(generation, exc),
-        )
+        self.loader.run(lambda: load_my_actions(session, now))
 
-    def _loaded(self, generation: int, data: MyActionsData) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
+    def _loaded(self, data: MyActionsData) -> None:
         self.message.hide()
         self.show_actions(data)
         self.loaded.emit()
-        if self._again:
-            self._again = False
-            self.refresh()
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        self._again = False
+    def _failed(self, exc: BaseException) -> None:
         self.updated.setText("")
         self.message.setText("Your actions could not be loaded. " + error_text(exc))
         self.message.show()
@@ -292,9 +270,7 @@ class MyActionsView(QWidget):
 
     def clear(self) -> None:
         """Forget every action shown (on lock)."""
-        self._generation += 1
-        self._loading = False
-        self._again = False
+        self.loader.reset()
         self._ever_loaded = False
         self.data = None
         self.table.setRowCount(0)

@@ -16,8 +16,9 @@ from safelog.gui.case_list import CaseListView
 from safelog.gui.case_list_model import Column
 from safelog.gui.errors import error_text
 from safelog.gui.widgets import heading_label, named, plain_label
-from safelog.gui.worker import run_guarded
+from safelog.gui.worker import LatestOnly
 from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel
+from safelog.vault.case_schema import CaseField
 from safelog.vault.records import CaseSummary
 
 if TYPE_CHECKING:
@@ -31,7 +32,9 @@ class MyReportsView(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self._generation = 0
+        # The report asked for last wins; one still opening when another is asked for is
+        # dropped, not queued.
+        self.loader = LatestOnly(context, self, self._shown, self._failed)
         self.shown_reference = ""
 
         layout = QVBoxLayout(self)
@@ -109,40 +112,36 @@ class MyReportsView(QWidget):
             return
         from safelog.vault.receipts import show_receipt
 
-        self._generation += 1
-        generation = self._generation
         self.report_heading.setText(f"Opening {reference}…")
+        names = {session.user_id: session.person.name}
+        self.loader.run(lambda: (show_receipt(session, reference), names))
 
-        def done(receipt: ReceiptDetail) -> None:
-            if generation != self._generation:
-                return
-            sent = receipt.sent
-            self.shown_reference = receipt.reference
-            self.report_heading.setText(f"What you sent in {receipt.reference}")
-            self.report.show_report(
-                sent,
-                reference=receipt.reference,
-                status=receipt.status,
-                received=receipt.sent_at,
-                received_label="Sent",
-                names={session.user_id: session.person.name},
-                about_headteacher=bool(sent.get("about_headteacher")),
-            )
-            self.replies.show_replies(receipt.replies)
-            self.replies.show()
+    def _shown(self, result: tuple[ReceiptDetail, dict[str, str]]) -> None:
+        receipt, names = result
+        sent = receipt.sent
+        self.shown_reference = receipt.reference
+        self.report_heading.setText(f"What you sent in {receipt.reference}")
+        self.report.show_report(
+            sent,
+            reference=receipt.reference,
+            status=receipt.status,
+            received=receipt.sent_at,
+            received_label="Sent",
+            names=names,
+            about_headteacher=bool(sent.get(CaseField.ABOUT_HEADTEACHER)),
+        )
+        self.replies.show_replies(receipt.replies)
+        self.replies.show()
 
-        def failed(exc: BaseException) -> None:
-            if generation == self._generation:
-                self.shown_reference = ""
-                self.report.clear()
-                self.replies.show_replies([])
-                self.replies.hide()
-                self.report_heading.setText("The report could not be opened. " + error_text(exc))
-
-        run_guarded(self.context, self, lambda: show_receipt(session, reference), done, failed)
+    def _failed(self, exc: BaseException) -> None:
+        self.shown_reference = ""
+        self.report.clear()
+        self.replies.show_replies([])
+        self.replies.hide()
+        self.report_heading.setText("The report could not be opened. " + error_text(exc))
 
     def clear(self) -> None:
-        self._generation += 1
+        self.loader.reset()
         self.shown_reference = ""
         self.report.clear()
         self.replies.show_replies([])

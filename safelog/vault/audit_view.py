@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from safelog.audit import log as audit_log
+from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import DecryptionFailed
 from safelog.errors import TamperDetected
 from safelog.store.engine import snapshot
@@ -34,7 +35,7 @@ def verify_whole_log(session: Session) -> dict[str, Any]:
             raise TamperDetected("The audit log's head does not match its last entry.")
         session.check_audit_log(conn)
     with session.write() as conn:
-        session.audit(conn, "audit.verify", {"entries": end.seq})
+        session.audit(conn, AuditAction.AUDIT_VERIFY, {"entries": end.seq})
     return {"entries": end.seq, "head": end.entry_hash.hex(), "intact": True}
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
+from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import DecryptionFailed, binding
 from safelog.crypto.encoding import length_prefixed
 from safelog.domain.actions import MyAction, my_open_actions
@@ -254,7 +255,7 @@ def _unopened_reports_checked(
     dsl = Role.DSL in session.person.roles
     kept = []
     for summary in listed:
-        fresh = summary.status == "new" and summary.updated_at == summary.created_at
+        fresh = summary.status == CaseStatus.NEW and summary.updated_at == summary.created_at
         group = audience_of.get(summary.id)
         if group in broken:
             session.list_problems.append(
@@ -294,7 +295,9 @@ def show_case(session: Session, reference: str) -> CaseDetail:
         verified = read_case(session, conn, case)
         evidence = list_evidence(session, conn, case)
         readers = session.audience_recipients(conn, case.row.audience_id)
-        session.audit(conn, "case.view", {"reference": case.row.reference}, case=case.audit_ref())
+        session.audit(
+            conn, AuditAction.CASE_VIEW, {"reference": case.row.reference}, case=case.audit_ref()
+        )
     # A reporter reading through their receipt is not one of the readers: not shown who is.
     audience = [session.describe_recipient(slot) for slot in readers or []]
     return CaseDetail(
@@ -325,6 +328,6 @@ def update_case(session: Session, reference: str, changes: dict[str, Any]) -> in
                     fields.get(CaseField.STATUS, CaseStatus.NEW), requested
                 ),
             },
-            "case.update",
+            AuditAction.CASE_UPDATE,
         )
-    return amend_case(session, reference, lambda _fields: checked, "case.update")
+    return amend_case(session, reference, lambda _fields: checked, AuditAction.CASE_UPDATE)

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from safelog.audit.actions import AuditAction
 from safelog.domain.categories import category_by_code
 from safelog.errors import AccessDenied, InvalidInput, NotFound
 from safelog.text import required_text
@@ -39,17 +40,10 @@ from safelog.vault.content_entry import (
 from safelog.vault.records import CaseDetail
 from safelog.vault.session import Session
 
-SUBMIT_ACTION = "case.content-report"
-COMPLETE_ACTION = "case.content-report-complete"
-PRINT_ACTION = "case.form-print"
-
 MAX_ACTION = 5000
 
 # With the first part's checks (vault/content_entry.py), for the CLI and the app.
 __all__ = [
-    "COMPLETE_ACTION",
-    "PRINT_ACTION",
-    "SUBMIT_ACTION",
     "ContentReport",
     "FormPrinted",
     "SignedPart",
@@ -85,7 +79,7 @@ def submit_content_report(
         lambda fields: {
             CaseField.CONTENT_REPORTS: [*(fields.get(CaseField.CONTENT_REPORTS) or []), entry]
         },
-        SUBMIT_ACTION,
+        AuditAction.CONTENT_REPORT,
         {"report_id": entry["id"]},
     )
     return str(entry["id"])
@@ -149,7 +143,9 @@ def complete_content_report(
                 return {CaseField.CONTENT_REPORTS: reports}
         raise NotFound("There is no such content report on this case.")
 
-    return amend_case(session, reference, compute, COMPLETE_ACTION, {"report_id": report_id})
+    return amend_case(
+        session, reference, compute, AuditAction.CONTENT_REPORT_COMPLETE, {"report_id": report_id}
+    )
 
 
 def _uk_day(value: str) -> str:
@@ -286,7 +282,7 @@ def print_content_report(
             case = open_case(session, conn, detail.reference)
             session.audit(
                 conn,
-                PRINT_ACTION,
+                AuditAction.CONTENT_FORM_PRINT,
                 {
                     "reference": detail.reference,
                     "report_id": report.id,

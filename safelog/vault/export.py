@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safelog.audit.actions import AuditAction
+from safelog.domain.roles import KeyRole
 from safelog.errors import InvalidInput
 from safelog.export.options import (
     CancelCheck,
@@ -34,11 +36,11 @@ ATTACH_LIMIT = 100 * MiB  # one original larger than this is not attached (say h
 ATTACH_TOTAL_LIMIT = 500 * MiB  # nor once the attachments would pass this
 IMAGE_READ_LIMIT = 64 * MiB  # image files larger than this are not drawn
 
-_KEY_WORDS = {
-    "dsl": "the designated safeguarding leads",
-    "leadership": "leadership (the headteacher)",
-    "governors": "the governors (the chair)",
-    "admin": "administrators",
+_KEY_WORDS: dict[str, str] = {
+    KeyRole.DSL: "the designated safeguarding leads",
+    KeyRole.LEADERSHIP: "leadership (the headteacher)",
+    KeyRole.GOVERNORS: "the governors (the chair)",
+    KeyRole.ADMIN: "administrators",
 }
 
 
@@ -78,7 +80,7 @@ def _readers(audience: list[str]) -> list[str]:
 def _read_original(session: Session, reference: str, info: EvidenceInfo, steps: _Steps) -> bytes:
     from safelog.vault.evidence import read_evidence
 
-    read = read_evidence(session, reference, info.id, action="evidence.export")
+    read = read_evidence(session, reference, info.id, action=AuditAction.EVIDENCE_EXPORT)
     chunks = read[1]  # (info, chunks[, ...])
     parts: list[bytes] = []
     for chunk in chunks:  # verified chunk by chunk; the SHA-256 is checked at the end
@@ -288,7 +290,7 @@ def export_case(
             case = open_case(session, conn, detail.reference)
             session.audit(
                 conn,
-                "case.export",
+                AuditAction.CASE_EXPORT,
                 {
                     "reference": detail.reference,
                     "sha256": digest,

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from safelog.audit.actions import AuditAction
 from safelog.crypto import recovery
 from safelog.crypto import wrap as hpke
 from safelog.crypto.aead import DecryptionFailed
@@ -157,7 +158,7 @@ def invite(session: Session, name: str, roles: frozenset[Role], clock: Clock) ->
         session.append_membership(conn, invited.entry("invite"))
         session.audit(
             conn,
-            "user.invite",
+            AuditAction.USER_INVITE,
             {"user_id": invited.user_id, "name": name, "roles": sorted(roles)},
         )
     return recovery.format_key(invited.secret, group=4)
@@ -205,7 +206,7 @@ def admit(session: Session, name: str, decline: bool = False) -> list[Role]:
             session.grant_held_keys(conn, person.id, wanted)
         session.audit(
             conn,
-            "user.decline" if decline else "user.admit",
+            AuditAction.USER_DECLINE if decline else AuditAction.USER_ADMIT,
             {"user_id": person.id, "name": person.name, "roles": [r.value for r in roles]},
         )
     session.refresh()
@@ -279,10 +280,10 @@ def remove_user(session: Session, name: str) -> None:
         session.append_membership(conn, {"type": "remove", "user_id": person.id})
         # The status column only feeds the sign-in list; the log decides.
         conn.execute(update(UserRow).where(UserRow.id == person.id).values(status=REMOVED))
-        session.audit(conn, "user.remove", {"user_id": person.id, "name": person.name})
+        session.audit(conn, AuditAction.USER_REMOVE, {"user_id": person.id, "name": person.name})
         rotated = session.rotate_after_removals_now(conn)
         if rotated:
-            session.audit(conn, "keys.rotate", {"rotated": rotated})
+            session.audit(conn, AuditAction.KEYS_ROTATE, {"rotated": rotated})
 
 
 def reset_access(session: Session, name: str, recovery_key: str, clock: Clock) -> str:
@@ -366,7 +367,7 @@ def reset_access(session: Session, name: str, recovery_key: str, clock: Clock) -
                 )
         session.audit(
             conn,
-            "user.reset-access",
+            AuditAction.USER_RESET_ACCESS,
             {"user_id": user_id, "recovery_key": kind.value, "rotated": rotated},
         )
     return recovery.format_key(code, group=4)

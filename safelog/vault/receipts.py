@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import Cipher, DecryptionFailed
 from safelog.errors import TamperDetected
 from safelog.store.schema import CaseRow, ReceiptRow
@@ -94,6 +95,9 @@ def show_receipt(session: Session, reference: str) -> ReceiptDetail:
         status = receipt_status(conn, row.id, row.reference, first)
         detail = ReceiptDetail(row.id, row.reference, view.sent, view.sent_at, status, view.replies)
         session.audit(
-            conn, "case.receipt-view", {"reference": row.reference}, case=(row.id, 1, first)
+            conn,
+            AuditAction.CASE_RECEIPT_VIEW,
+            {"reference": row.reference},
+            case=(row.id, 1, first),
         )
     return detail

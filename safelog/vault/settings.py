@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from safelog.audit.actions import AuditAction
 from safelog.crypto.encoding import canonical_json
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput
@@ -110,4 +111,4 @@ def _save(session: Session, key: str, value: Any) -> None:
                 updated_at=session.clock(),
             )
         )
-        session.audit(conn, "settings.change", {"key": key, "value": value})
+        session.audit(conn, AuditAction.SETTINGS_CHANGE, {"key": key, "value": value})

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from safelog.audit.actions import AuditAction
 from safelog.crypto import recovery, sealing
 from safelog.crypto import wrap as hpke
 from safelog.crypto.ca import certificate_der, create_ca, fingerprint, issue_user_certificate
@@ -364,7 +365,9 @@ class Vault:
                 if role == KeyRole.ADMIN and ca_key is not None:
                     self._wrap_ca_key(session, conn, ca_key, 1)
             session.audit(
-                conn, "user.enrol", {"roles": sorted(r.value for r in session.person.roles)}
+                conn,
+                AuditAction.USER_ENROL,
+                {"roles": sorted(r.value for r in session.person.roles)},
             )
         session.refresh()
         return session
@@ -553,7 +556,7 @@ class Vault:
                 details["rotated"] = rotated
             if granted:
                 details["granted"] = granted
-            session.audit(conn, "session.sign-in", details)
+            session.audit(conn, AuditAction.SESSION_SIGN_IN, details)
             conn.execute(delete(FailedUnlockRow).where(FailedUnlockRow.user_id == session.user_id))
 
     def _issue_pending_certificates(self, session: Session, conn: Any) -> None:
@@ -582,4 +585,4 @@ class Vault:
                 .where(UserRow.id == person.id)
                 .values(certificate=certificate_der(cert))
             )
-            session.audit(conn, "user.certificate-issued", {"user_id": person.id})
+            session.audit(conn, AuditAction.USER_CERTIFICATE_ISSUED, {"user_id": person.id})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+from safelog.audit.actions import AuditAction
 from safelog.domain.categories import category_by_code
 from safelog.domain.outcomes import CaseStatus, outcome_choices
 from safelog.domain.roles import Role
@@ -60,7 +61,7 @@ def acknowledge(session: Session, reference: str) -> int:
             changes[CaseField.STATUS] = CaseStatus.ACKNOWLEDGED
         return changes
 
-    return amend_case(session, reference, compute, "case.acknowledge")
+    return amend_case(session, reference, compute, AuditAction.CASE_ACKNOWLEDGE)
 
 
 def add_chronology(
@@ -78,7 +79,7 @@ def add_chronology(
         entries.sort(key=lambda e: e.get("occurred_at") or e["recorded_at"])
         return {CaseField.CHRONOLOGY: entries}
 
-    return amend_case(session, reference, compute, "case.chronology")
+    return amend_case(session, reference, compute, AuditAction.CASE_CHRONOLOGY)
 
 
 def add_action(
@@ -96,7 +97,7 @@ def add_action(
         session,
         reference,
         lambda fields: {CaseField.ACTIONS: [*(fields.get(CaseField.ACTIONS) or []), action]},
-        "case.action",
+        AuditAction.CASE_ACTION,
     )
 
 
@@ -116,7 +117,7 @@ def complete_action(session: Session, reference: str, action_id: str, note: str 
                 return {CaseField.ACTIONS: actions}
         raise InvalidInput("There is no such action on this case.")
 
-    return amend_case(session, reference, compute, "case.action-done")
+    return amend_case(session, reference, compute, AuditAction.CASE_ACTION_DONE)
 
 
 def record_decision(session: Session, reference: str, decision: str, reason: str) -> int:
@@ -131,7 +132,7 @@ def record_decision(session: Session, reference: str, decision: str, reason: str
         session,
         reference,
         lambda fields: {CaseField.DECISIONS: [*(fields.get(CaseField.DECISIONS) or []), entry]},
-        "case.decision",
+        AuditAction.CASE_DECISION,
     )
 
 
@@ -191,7 +192,7 @@ def record_escalation(
             changes[CaseField.STATUS] = CaseStatus.ESCALATED
         return changes
 
-    return amend_case(session, reference, compute, "case.escalation", {"route": route})
+    return amend_case(session, reference, compute, AuditAction.CASE_ESCALATION, {"route": route})
 
 
 def set_outcome(session: Session, reference: str, outcome: str, note: str = "") -> int:
@@ -208,7 +209,7 @@ def set_outcome(session: Session, reference: str, outcome: str, note: str = "") 
             )
         return {CaseField.OUTCOME: {"code": outcome, "note": note, **stamp(session)}}
 
-    return amend_case(session, reference, compute, "case.outcome")
+    return amend_case(session, reference, compute, AuditAction.CASE_OUTCOME)
 
 
 def set_status(session: Session, reference: str, status: str) -> int:
@@ -218,7 +219,7 @@ def set_status(session: Session, reference: str, status: str) -> int:
         lambda fields: {
             CaseField.STATUS: checked_move(fields.get(CaseField.STATUS, CaseStatus.NEW), status)
         },
-        "case.status",
+        AuditAction.CASE_STATUS,
     )
 
 
@@ -240,7 +241,7 @@ def reply_to_reporter(session: Session, reference: str, text: str) -> int:
             raise InvalidInput("This is your own report; there is no one to reply to.")
         return {CaseField.REPLIES: [*(fields.get(CaseField.REPLIES) or []), entry]}
 
-    return amend_case(session, reference, compute, "case.reply-to-reporter")
+    return amend_case(session, reference, compute, AuditAction.CASE_REPLY_TO_REPORTER)
 
 
 def record_printed(session: Session, reference: str) -> None:
@@ -250,4 +251,6 @@ def record_printed(session: Session, reference: str) -> None:
     with session.write() as conn:
         case = open_case(session, conn, reference)
         read_case(session, conn, case)
-        session.audit(conn, "case.print", {"reference": case.row.reference}, case=case.audit_ref())
+        session.audit(
+            conn, AuditAction.CASE_PRINT, {"reference": case.row.reference}, case=case.audit_ref()
+        )

@@ -1,7 +1,8 @@
 """The house's import rules (issue 12), read from the source with `ast`: no module imports a
 private name (one starting with `_`) from another, directly or as `module._name`, and the
 modules import one another without a cycle, function-local imports included. Imports only
-for type checking (`if TYPE_CHECKING:`) are not run, so they are left out."""
+for type checking (`if TYPE_CHECKING:`) are not run, so they are left out. And no module is
+over 600 lines."""
 
 from __future__ import annotations
 
@@ -113,3 +114,16 @@ def test_the_checker_sees_the_package() -> None:
     # A checker that read nothing would pass: it must see the modules and their imports.
     assert "safelog.vault.session" in MODULES and "safelog.gui.main_window" in MODULES
     assert "safelog.domain.roles" in GRAPH["safelog.vault.authority"][0]
+
+
+MAX_LINES = 600  # the house limit on one module (issue 12)
+
+
+def test_no_module_is_over_the_line_limit() -> None:
+    # Fails, naming every offender with its length, until each is split.
+    over = sorted(
+        f"{path.relative_to(ROOT.parent)}: {lines} lines"
+        for path in MODULES.values()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    )
+    assert over == [], f"modules over {MAX_LINES} lines:\n" + "\n".join(over)

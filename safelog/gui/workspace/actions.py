@@ -34,6 +34,7 @@ from safelog.gui.workspace.panel import (
     read_only_table,
     row_key,
 )
+from safelog.vault.case_schema import CaseField
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -151,12 +152,12 @@ class ActionsPanel(WorkspacePanel):
     def count(self) -> int | None:
         if not self.view:
             return None
-        return sum(1 for a in self.view.fields.get("actions") or [] if not a.get("done_at"))
+        return sum(1 for a in self.view.fields.get(CaseField.ACTIONS) or [] if not a.get("done_at"))
 
     def show_case(self, view: CaseView) -> None:
         first = self.view is None
         super().show_case(view)
-        actions = view.fields.get("actions") or []
+        actions = view.fields.get(CaseField.ACTIONS) or []
         fill_table(
             self.table,
             [
@@ -189,7 +190,9 @@ class ActionsPanel(WorkspacePanel):
         key = row_key(self.table)
         if key is None or self.view is None:
             return None
-        return next((a for a in self.view.fields.get("actions") or [] if a.get("id") == key), None)
+        return next(
+            (a for a in self.view.fields.get(CaseField.ACTIONS) or [] if a.get("id") == key), None
+        )
 
     def _selection_changed(self) -> None:
         action = self._selected_action()

@@ -23,14 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.roles import CASE_MANAGERS, Role
+from safelog.domain.outcomes import CaseStatus
 from safelog.errors import UserFacingError
 from safelog.gui.crash_dialog import log_fault
 from safelog.gui.errors import error_text, explain_error
 from safelog.gui.formatting import category_title, status_label, uk_datetime
 from safelog.gui.widgets import heading_label, named, plain_label
-from safelog.gui.worker import run_guarded
+from safelog.gui.worker import LatestOnly, run_guarded
 from safelog.gui.workspace.actions import ActionsPanel
+from safelog.gui.workspace.case_loading import read_case_view
 from safelog.gui.workspace.chronology import ChronologyPanel
 from safelog.gui.workspace.content_reports import ContentReportsPanel
 from safelog.gui.workspace.decisions import DecisionsPanel
@@ -41,7 +42,7 @@ from safelog.gui.workspace.panel import CaseView, SaveOp, WorkspacePanel
 from safelog.gui.workspace.people import PeoplePanel
 from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel, case_guidance
 from safelog.gui.workspace.unsaved import put_back, put_back_notice, typed_entries
-from safelog.vault.directory import ENROLLED
+from safelog.vault.case_schema import CaseField
 from safelog.vault.drafts import CASE, DraftKeys
 from safelog.vault.records import CaseDetail
 
@@ -51,31 +52,6 @@ if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
 
     from safelog.gui.context import AppContext
-    from safelog.vault.receipts import ReceiptDetail
-    from safelog.vault.session import Session
-
-
-def receipt_detail(session: Session, receipt: ReceiptDetail) -> tuple[CaseDetail, bool]:
-    """The reporter's report as a case record holding only what they sent, with the evidence
-    they added while nobody was handling it yet; and whether it is now being handled (then
-    the vault lets them list no evidence at all)."""
-    from safelog.errors import AccessDenied
-    from safelog.vault.evidence import list_case_evidence
-
-    handled = False
-    try:
-        evidence = [item.info for item in list_case_evidence(session, receipt.reference)]
-    except AccessDenied:  # the report is being handled: sealed away from the reporter
-        evidence, handled = [], True
-    detail = CaseDetail(
-        id=receipt.id,
-        reference=receipt.reference,
-        fields={**receipt.sent, "status": receipt.status},
-        versions=[],
-        evidence=evidence,
-        changes={1: {**receipt.sent}},
-    )
-    return detail, handled
 
 
 def _alive(callback: Callable[..., Any]) -> bool:
@@ -100,9 +76,7 @@ class CaseWorkspace(QWidget):
         self.context = context
         self.setWindowTitle("Case")  # never case content
         self._reference = ""
-        self._generation = 0
-        self._loading = False
-        self._again = False
+        self.loader = LatestOnly(context, self, self._loaded, self._failed, reload=self.reload)
         self.view: CaseView | None = None
         # Typed, not yet added entries are sealed for their writer on lock or close
         # (workspace/unsaved.py); the keys are taken now, while SafeLog is unlocked.
@@ -272,77 +246,22 @@ class CaseWorkspace(QWidget):
             self._forget()
             self._reference = reference
             self._show_message("Opening the case…")
-        self._loading = False
-        self._again = False
+        self.loader.reset()  # a load still running for this case is superseded, not waited for
         self.reload()
 
     def reload(self) -> None:
         if not self._reference:
             return
-        if self._loading:
-            self._again = True
+        if self.loader.defer():
             return
         session = self.context.session
         if session is None or session.locked:
             self.clear()
             return
-        from safelog.errors import AccessDenied, ReportBeingHandled
-        from safelog.vault.cases import show_case
-        from safelog.vault.escalations import escalations_for
-        from safelog.vault.receipts import show_receipt
+        reference, clock = self._reference, self.context.clock
+        self.loader.run(lambda: read_case_view(session, reference, clock))
 
-        reference = self._reference
-        self._loading = True
-        self._generation += 1
-        generation = self._generation
-        clock = self.context.clock
-
-        def work() -> CaseView:
-            directory = session.directory
-            roles = session.person.roles
-            receipt = None
-            handled = False
-            try:
-                detail = show_case(session, reference)
-            except ReportBeingHandled:
-                receipt = show_receipt(session, reference)
-                detail, handled = receipt_detail(session, receipt)
-            except AccessDenied:
-                if CASE_MANAGERS & roles:
-                    raise
-                try:  # their own report: what they sent, from its receipt
-                    receipt = show_receipt(session, reference)
-                except AccessDenied:
-                    raise AccessDenied(f"You do not have access to case {reference}.") from None
-                detail, handled = receipt_detail(session, receipt)
-            return CaseView(
-                detail=detail,
-                escalations=escalations_for(detail),
-                names={p.id: p.name for p in directory.people.values()},
-                user_names=sorted(
-                    p.name for p in directory.people.values() if p.status == ENROLLED
-                ),
-                now=clock(),
-                can_edit=bool(CASE_MANAGERS & roles),
-                is_dsl=Role.DSL in roles,
-                my_name=session.person.name,
-                my_id=session.user_id,
-                receipt=receipt,
-                being_handled=handled,
-            )
-
-        run_guarded(
-            self.context,
-            self,
-            work,
-            lambda view: self._loaded(generation, view),
-            lambda exc: self._failed(generation, exc),
-        )
-
-    def _loaded(self, generation: int, view: CaseView) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
+    def _loaded(self, view: CaseView) -> None:
         self.view = view
         self.banner.hide()
         if view.can_edit and view.receipt is None:
@@ -351,15 +270,8 @@ class CaseWorkspace(QWidget):
         else:
             self._show_staff_view(view)
         self.loaded.emit(self._reference)
-        if self._again:
-            self._again = False
-            self.reload()
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        self._again = False
+    def _failed(self, exc: BaseException) -> None:
         message = "The case could not be opened. " + error_text(exc)
         if self.view is None:
             self._show_message(message)
@@ -385,13 +297,15 @@ class CaseWorkspace(QWidget):
         self.staff_summary.show_report(
             sent,
             reference=detail.reference,
-            status=receipt.status if receipt else detail.fields.get("status", "new"),
+            status=(
+                receipt.status if receipt else detail.fields.get(CaseField.STATUS, CaseStatus.NEW)
+            ),
             received=(
                 receipt.sent_at if receipt else detail.versions[0].at if detail.versions else None
             ),
             received_label="Sent",
             names=view.names,
-            about_headteacher=bool(sent.get("about_headteacher")),
+            about_headteacher=bool(sent.get(CaseField.ABOUT_HEADTEACHER)),
         )
         self.staff_replies.show_replies(receipt.replies if receipt else [])
         self.staff_replies.setVisible(receipt is not None)
@@ -405,28 +319,28 @@ class CaseWorkspace(QWidget):
     def _show_workspace(self, view: CaseView) -> None:
         detail = view.detail
         fields = detail.fields
-        status = fields.get("status", "new")
+        status = fields.get(CaseField.STATUS, CaseStatus.NEW)
         self.title.setText(detail.reference)
         self.status_badge.setText(status_label(status))
         received = detail.versions[0].at if detail.versions else None
-        reporter = view.name_of(fields.get("reporter"))
+        reporter = view.name_of(fields.get(CaseField.REPORTER))
         self.meta.setText(
             f"{category_title(fields.get('category', ''))}  ·  received {uk_datetime(received)}"
             + (f"  ·  reported by {reporter}" if reporter else "")
         )
-        self.summary_line.setText(fields.get("summary", ""))
+        self.summary_line.setText(fields.get(CaseField.SUMMARY, ""))
         flags = []
-        if fields.get("about_headteacher"):
+        if fields.get(CaseField.ABOUT_HEADTEACHER):
             flags.append(
                 "About the headteacher: the headteacher cannot read this case. The chair of "
                 "governors handles it."
             )
-        elif fields.get("subjects"):
-            names = ", ".join(view.name_of(s) for s in fields["subjects"])
+        elif fields.get(CaseField.SUBJECTS):
+            names = ", ".join(view.name_of(s) for s in fields[CaseField.SUBJECTS])
             flags.append(f"About a member of staff ({names}): they cannot read this case.")
         self.flag.setText("\n".join(flags))
         self.flag.setVisible(bool(flags))
-        self.acknowledge_button.setVisible(view.is_dsl and status == "new")
+        self.acknowledge_button.setVisible(view.is_dsl and status == CaseStatus.NEW)
         self.acknowledge_button.setEnabled(True)
         self.reply_button.setVisible(view.can_edit and view.reported_by_someone_else)
         self.export_button.setVisible(view.can_edit)  # the DSL, headteacher and chair
@@ -437,7 +351,7 @@ class CaseWorkspace(QWidget):
             status=status,
             received=received,
             names=view.names,
-            about_headteacher=bool(fields.get("about_headteacher")),
+            about_headteacher=bool(fields.get(CaseField.ABOUT_HEADTEACHER)),
             evidence=detail.evidence,
             guidance=case_guidance(fields),
         )
@@ -535,7 +449,7 @@ class CaseWorkspace(QWidget):
             return False
         from safelog.gui.workspace.reply_dialog import ReplyDialog
 
-        reporter = view.name_of(view.fields.get("reporter"))
+        reporter = view.name_of(view.fields.get(CaseField.REPORTER))
         dialog = ReplyDialog(self.context, self, reporter=reporter, save=self.save)
         try:
             return dialog.launch()
@@ -543,7 +457,7 @@ class CaseWorkspace(QWidget):
             dialog.deleteLater()
 
     def _forget(self) -> None:
-        self._generation += 1
+        self.loader.reset()
         self.view = None
         for panel in self.panels:
             panel.clear()
@@ -560,8 +474,6 @@ class CaseWorkspace(QWidget):
     def clear(self) -> None:
         """Forget the case and everything typed into it (on lock)."""
         self._forget()
-        self._loading = False
-        self._again = False
         self._reference = ""
         self._show_message("SafeLog is locked. Sign in again to open the case.")
 

@@ -25,6 +25,7 @@ from safelog.gui.workspace.panel import (
     form_footer,
     read_only_table,
 )
+from safelog.vault.case_schema import CaseField
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -79,12 +80,12 @@ class ChronologyPanel(WorkspacePanel):
         self.when.setDateTime(to_qdatetime(self.context.clock()))
 
     def count(self) -> int | None:
-        return len(self.view.fields.get("chronology") or []) if self.view else None
+        return len(self.view.fields.get(CaseField.CHRONOLOGY) or []) if self.view else None
 
     def show_case(self, view: CaseView) -> None:
         first = self.view is None
         super().show_case(view)
-        entries = sorted(view.fields.get("chronology") or [], key=entry_time)
+        entries = sorted(view.fields.get(CaseField.CHRONOLOGY) or [], key=entry_time)
         fill_table(
             self.table,
             [

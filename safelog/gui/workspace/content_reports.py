@@ -49,6 +49,7 @@ from safelog.gui.workspace.panel import (
     read_only_table,
     row_key,
 )
+from safelog.vault.case_schema import CaseField
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -244,7 +245,9 @@ class ContentReportsPanel(WorkspacePanel):
 
     @staticmethod
     def applies(view: CaseView) -> bool:
-        return view.fields.get("category") == CATEGORY or bool(view.fields.get("content_reports"))
+        return view.fields.get(CaseField.CATEGORY) == CATEGORY or bool(
+            view.fields.get(CaseField.CONTENT_REPORTS)
+        )
 
     def count(self) -> int | None:
         return len(self._reports) if self.view else None

@@ -18,6 +18,7 @@ from safelog.gui.workspace.panel import (
     form_footer,
     read_only_table,
 )
+from safelog.vault.case_schema import CaseField
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -67,11 +68,11 @@ class DecisionsPanel(WorkspacePanel):
         self.decision.textChanged.connect(lambda: set_invalid(self.decision, False))
 
     def count(self) -> int | None:
-        return len(self.view.fields.get("decisions") or []) if self.view else None
+        return len(self.view.fields.get(CaseField.DECISIONS) or []) if self.view else None
 
     def show_case(self, view: CaseView) -> None:
         super().show_case(view)
-        decisions = view.fields.get("decisions") or []
+        decisions = view.fields.get(CaseField.DECISIONS) or []
         fill_table(
             self.table,
             [

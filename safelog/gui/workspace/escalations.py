@@ -48,6 +48,7 @@ from safelog.gui.workspace.panel import (
     read_only_table,
     row_key,
 )
+from safelog.vault.case_schema import CaseField
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -399,7 +400,7 @@ class EscalationsPanel(WorkspacePanel):
         self.notice.clear()
 
     def _barred(self) -> frozenset[Route]:
-        about_head = bool(self.view and self.view.fields.get("about_headteacher"))
+        about_head = bool(self.view and self.view.fields.get(CaseField.ABOUT_HEADTEACHER))
         return barred_routes(about_headteacher=about_head)
 
     def _is_barred(self, route: object) -> bool:
@@ -446,7 +447,7 @@ class EscalationsPanel(WorkspacePanel):
         )
 
     def _record(self, item: dict[str, Any]) -> None:
-        about_head = bool(self.view and self.view.fields.get("about_headteacher"))
+        about_head = bool(self.view and self.view.fields.get(CaseField.ABOUT_HEADTEACHER))
         dialog = EscalationDialog(
             self.context, self, item=item, save=self.save, about_headteacher=about_head
         )

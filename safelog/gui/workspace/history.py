@@ -30,6 +30,7 @@ from safelog.gui.workspace.panel import (
     row_key,
 )
 from safelog.gui.workspace.summary import describe_person, field_label
+from safelog.vault.case_schema import CaseField
 from safelog.vault.retention import closed_at_of
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def _list_changes(
 def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str]) -> list[str]:
     """Lines saying what one version set in one field, against what was there before."""
     label = field_label(name)
-    if name == "chronology":
+    if name == CaseField.CHRONOLOGY:
         return _list_changes(
             value,
             before,
@@ -93,7 +94,7 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
             ),
             lambda e: f"Chronology entry changed: {e.get('text', '')}",
         )
-    if name == "actions":
+    if name == CaseField.ACTIONS:
         return _list_changes(
             value,
             before,
@@ -103,14 +104,14 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
             ),
             lambda a: f"Action updated: {a.get('text', '')}: {done_text(dict(a))}",
         )
-    if name == "decisions":
+    if name == CaseField.DECISIONS:
         return _list_changes(
             value,
             before,
             lambda d: f"Decision: {d.get('decision', '')}\n  Reason: {d.get('reason', '')}",
             lambda d: f"Decision changed: {d.get('decision', '')}",
         )
-    if name == "content_reports":
+    if name == CaseField.CONTENT_REPORTS:
         return _list_changes(
             value,
             before,
@@ -123,7 +124,7 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
                 f"{(r.get('officer') or {}).get('action_taken', '')}"
             ),
         )
-    if name == "image_reports":
+    if name == CaseField.IMAGE_REPORTS:
         return _list_changes(
             value,
             before,
@@ -138,7 +139,7 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
             ),
             lambda r: f"Image report changed: {r.get('description', '')}",
         )
-    if name == "replies":
+    if name == CaseField.REPLIES:
         return _list_changes(
             value,
             before,
@@ -148,7 +149,7 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
             ),
             lambda r: f"Reply to the reporter changed: {r.get('text', '')}",
         )
-    if name == "evidence_sightings":
+    if name == CaseField.EVIDENCE_SIGHTINGS:
         seen = len(before or [])
         return [
             f"The same file was added again: {e.get('file_name', '')} "
@@ -156,14 +157,14 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
             for e in (value or [])[seen:]
             if isinstance(e, Mapping)
         ]
-    if name == "escalations":
+    if name == CaseField.ESCALATIONS:
         old = before or {}
         return [
             "Escalation: " + _escalation(route, record)
             for route, record in (value or {}).items()
             if old.get(route) != record
         ]
-    if name == "people":
+    if name == CaseField.PEOPLE:
         old_people = {p.get("name"): p for p in before or []}
         lines = []
         for person in value or []:
@@ -175,24 +176,24 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
         gone = set(old_people) - {p.get("name") for p in value or []}
         lines += [f"Person removed from the list: {n}" for n in sorted(gone, key=str)]
         return lines
-    if name == "status":
+    if name == CaseField.STATUS:
         text = f"Status: {status_label(value)}"
         return [text + (f" (was: {status_label(before)})" if before else "")]
-    if name == "category":
+    if name == CaseField.CATEGORY:
         return [f"{label}: {category_title(value)}"]
-    if name == "occurred_at":
+    if name == CaseField.OCCURRED_AT:
         return [f"{label}: {uk_dt(value) or 'not given'}"]
-    if name == "outcome":
+    if name == CaseField.OUTCOME:
         return ["Outcome: " + describe_outcome(value)]
-    if name == "acknowledged":
+    if name == CaseField.ACKNOWLEDGED:
         value = value or {}
         when = uk_dt(value.get("recorded_at"))
         return [f"Acknowledged by {value.get('recorded_by', '')} on {when}"]
-    if name in ("subjects", "reporter"):
+    if name in (CaseField.SUBJECTS, CaseField.REPORTER):
         ids = value if isinstance(value, list) else [value]
         shown = ", ".join(names.get(i, "a former user") for i in ids if i) or "nobody"
         return [f"{label}: {shown}"]
-    if name in ("about_headteacher", "escalated_to_leadership"):
+    if name in (CaseField.ABOUT_HEADTEACHER, CaseField.ESCALATED_TO_LEADERSHIP):
         return [f"{label}: {_yes_no(value)}"]
     if isinstance(value, str):
         return [f"{label}: {value}" if "\n" not in value else f"{label}:\n{value}"]
@@ -200,9 +201,18 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
 
 
 _FIRST = (
-    "category", "summary", "occurred_at", "platform", "url", "people", "subjects", "reporter",
-    "about_headteacher", "status", "description",
-)  # fmt: skip
+    CaseField.CATEGORY,
+    CaseField.SUMMARY,
+    CaseField.OCCURRED_AT,
+    CaseField.PLATFORM,
+    CaseField.URL,
+    CaseField.PEOPLE,
+    CaseField.SUBJECTS,
+    CaseField.REPORTER,
+    CaseField.ABOUT_HEADTEACHER,
+    CaseField.STATUS,
+    CaseField.DESCRIPTION,
+)
 
 
 REPLY_SENT = "Reply sent to the reporter"
@@ -281,7 +291,7 @@ def history_entries(view: CaseView, now: datetime) -> list[HistoryEntry]:
     # Derived on every showing rather than signed when a deadline passes: exact, never
     # forgotten when no DSL signs in that day, and no versions written as a side effect of
     # someone looking (which would race between users). See safelog/domain/deadline_notes.py.
-    deadlines = case_deadlines(view.escalations, view.fields.get("actions"))
+    deadlines = case_deadlines(view.escalations, view.fields.get(CaseField.ACTIONS))
     notes = deadline_notes(deadlines, now, closed_at=closed_at_of(view.detail))
     entries = [HistoryEntry(v.at, version=v) for v in view.detail.versions]
     entries += [HistoryEntry(n.at, note=n) for n in notes]

@@ -30,6 +30,7 @@ from safelog.gui.form_fields import text_box
 from safelog.gui.formatting import status_label, uk_datetime
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, WorkspacePanel
+from safelog.vault.case_schema import CaseField
 from safelog.vault.retention import retention_of
 
 if TYPE_CHECKING:
@@ -155,8 +156,8 @@ class OutcomePanel(WorkspacePanel):
     def show_case(self, view: CaseView) -> None:
         super().show_case(view)
         fields = view.fields
-        self.current_outcome.setText(describe_outcome(fields.get("outcome")))
-        status = fields.get("status", "new")
+        self.current_outcome.setText(describe_outcome(fields.get(CaseField.OUTCOME)))
+        status = fields.get(CaseField.STATUS, CaseStatus.NEW)
         self.current_status.setText(f"Now: {status_label(status)}")
         self.retention.setText(retention_text(retention_of(view.detail)))
 
@@ -164,14 +165,14 @@ class OutcomePanel(WorkspacePanel):
         self.outcome.blockSignals(True)
         self.outcome.clear()
         try:
-            category = category_by_code(fields.get("category", ""))
-            choices = outcome_choices(category, about_staff=bool(fields.get("subjects")))
+            category = category_by_code(fields.get(CaseField.CATEGORY, ""))
+            choices = outcome_choices(category, about_staff=bool(fields.get(CaseField.SUBJECTS)))
         except UserFacingError:
             choices = ()
         self.outcome.addItem("Choose the outcome…", None)
         for choice in choices:
             self.outcome.addItem(choice.label, choice.value)
-        current = chosen or (fields.get("outcome") or {}).get("code")
+        current = chosen or (fields.get(CaseField.OUTCOME) or {}).get("code")
         position = self.outcome.findData(current) if current else 0
         self.outcome.setCurrentIndex(max(position, 0))
         self.outcome.blockSignals(False)
@@ -240,7 +241,7 @@ class OutcomePanel(WorkspacePanel):
         status = self.status.currentData()
         if not status or self.view is None:
             return
-        if status == CaseStatus.CLOSED and not self.view.fields.get("outcome"):
+        if status == CaseStatus.CLOSED and not self.view.fields.get(CaseField.OUTCOME):
             self.error.show_error("Record the outcome before closing the case.")
             self.outcome.setFocus()
             return

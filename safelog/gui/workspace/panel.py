@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.gui.widgets import ColumnFitter, named, plain_label
+from safelog.vault.case_schema import CaseField
 from safelog.vault.records import CaseDetail
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class CaseView:
 
     @property
     def reported_by_someone_else(self) -> bool:
-        reporter = self.fields.get("reporter")
+        reporter = self.fields.get(CaseField.REPORTER)
         return bool(reporter) and reporter != self.my_id
 
     @property

@@ -28,6 +28,7 @@ from safelog.gui.workspace.panel import (
     read_only_table,
     row_key,
 )
+from safelog.vault.case_schema import CaseField
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -96,11 +97,11 @@ class PeoplePanel(WorkspacePanel):
         self._selection_changed()
 
     def count(self) -> int | None:
-        return len(self.view.fields.get("people") or []) if self.view else None
+        return len(self.view.fields.get(CaseField.PEOPLE) or []) if self.view else None
 
     def show_case(self, view: CaseView) -> None:
         super().show_case(view)
-        people = view.fields.get("people") or []
+        people = view.fields.get(CaseField.PEOPLE) or []
         fill_table(
             self.table,
             [
@@ -114,8 +115,8 @@ class PeoplePanel(WorkspacePanel):
             ],
             keys=list(range(len(people))),
         )
-        subjects = [view.name_of(s) for s in view.fields.get("subjects") or []]
-        if view.fields.get("about_headteacher"):
+        subjects = [view.name_of(s) for s in view.fields.get(CaseField.SUBJECTS) or []]
+        if view.fields.get(CaseField.ABOUT_HEADTEACHER):
             subjects_text = "This concern is about the headteacher"
             if subjects:
                 subjects_text += f" ({', '.join(subjects)})"
@@ -143,7 +144,9 @@ class PeoplePanel(WorkspacePanel):
         self.change_button.setEnabled(self.table.currentRow() >= 0)
 
     def _people(self) -> list[dict[str, Any]]:
-        return [dict(p) for p in (self.view.fields.get("people") or [])] if self.view else []
+        return (
+            [dict(p) for p in (self.view.fields.get(CaseField.PEOPLE) or [])] if self.view else []
+        )
 
     def _add(self) -> None:
         self.error.clear_error()

@@ -20,6 +20,8 @@ from safelog.gui.formatting import category_title, status_label, uk_date
 from safelog.gui.formatting import uk_datetime as uk_dt
 from safelog.gui.workspace.escalations import due_text, where_it_stands
 from safelog.gui.workspace.outcome import describe_outcome
+from safelog.gui.workspace.summary import FIELD_LABELS
+from safelog.vault.case_schema import CaseField
 
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
@@ -62,17 +64,17 @@ def case_printout_html(view: CaseView, printed_by: str, printed_at: Any) -> str:
     fields = view.fields
     detail = view.detail
     about: list[str] = []
-    if fields.get("about_headteacher"):
+    if fields.get(CaseField.ABOUT_HEADTEACHER):
         about.append("About the headteacher: the headteacher cannot read this case.")
-    elif fields.get("subjects"):
-        names = ", ".join(view.name_of(s) for s in fields["subjects"])
+    elif fields.get(CaseField.SUBJECTS):
+        names = ", ".join(view.name_of(s) for s in fields[CaseField.SUBJECTS])
         about.append(f"About a member of staff: {names}.")
     facts: Iterable[tuple[str, str]] = (
-        ("Category", category_title(str(fields.get("category", "")))),
-        ("Status", status_label(str(fields.get("status", "")))),
-        ("Reported by", view.name_of(fields.get("reporter"))),
-        ("When it happened", uk_dt(fields.get("occurred_at"))),
-        ("Where", str(fields.get("platform") or "")),
+        (FIELD_LABELS[CaseField.CATEGORY], category_title(str(fields.get(CaseField.CATEGORY, "")))),
+        (FIELD_LABELS[CaseField.STATUS], status_label(str(fields.get(CaseField.STATUS, "")))),
+        (FIELD_LABELS[CaseField.REPORTER], view.name_of(fields.get(CaseField.REPORTER))),
+        (FIELD_LABELS[CaseField.OCCURRED_AT], uk_dt(fields.get(CaseField.OCCURRED_AT))),
+        (FIELD_LABELS[CaseField.PLATFORM], str(fields.get(CaseField.PLATFORM) or "")),
     )
     fact_rows = "".join(f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>" for k, v in facts if v)
     people = [
@@ -82,10 +84,10 @@ def case_printout_html(view: CaseView, printed_by: str, printed_at: Any) -> str:
             role_label(str(p.get("role", ""))),
             uk_date(p.get("date_of_birth")),
         )
-        for p in _entries(view, "people")
+        for p in _entries(view, CaseField.PEOPLE)
     ]
     chronology = sorted(
-        _entries(view, "chronology"),
+        _entries(view, CaseField.CHRONOLOGY),
         key=lambda e: str(e.get("occurred_at") or e.get("recorded_at") or ""),
     )
     chronology_rows = [
@@ -99,11 +101,11 @@ def case_printout_html(view: CaseView, printed_by: str, printed_at: Any) -> str:
             uk_date(a.get("due")),
             f"Done {uk_dt(a.get('done_at'))}" if a.get("done_at") else "Open",
         )
-        for a in _entries(view, "actions")
+        for a in _entries(view, CaseField.ACTIONS)
     ]
     decision_rows = [
         (str(d.get("decision", "")), str(d.get("reason", "")), _by(d))
-        for d in _entries(view, "decisions")
+        for d in _entries(view, CaseField.DECISIONS)
     ]
     escalation_rows = [
         (

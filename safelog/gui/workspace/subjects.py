@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from safelog.domain.roles import Role
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.panel import CaseView, FormError, Saver
+from safelog.vault.case_schema import CaseField
 from safelog.vault.directory import REMOVED
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class SubjectsDialog(QDialog):
         self.setWindowTitle("Who this concern is about")
         self.setModal(True)
         session = context.require_session()
-        current = set(view.fields.get("subjects") or [])
+        current = set(view.fields.get(CaseField.SUBJECTS) or [])
         # Invited people count too (a concern may be about someone not yet enrolled), and
         # a subject who has since left stays listed, so saving does not drop them silently.
         people = sorted(

@@ -23,31 +23,32 @@ from safelog.gui.form_fields import kind_label, role_label
 from safelog.gui.formatting import category_title, status_label, uk_date
 from safelog.gui.formatting import uk_datetime as uk_dt
 from safelog.gui.widgets import named, plain_label
+from safelog.vault.case_schema import CaseField
 
 if TYPE_CHECKING:
     from safelog.vault.receipts import Reply
 
 # Plain names of the stored fields, for the history and "what changed".
 FIELD_LABELS: Mapping[str, str] = {
-    "category": "Category",
-    "summary": "What happened (summary)",
-    "description": "Details",
-    "occurred_at": "When it happened",
-    "platform": "Where",
-    "url": "Link",
-    "subjects": "About (members of staff)",
-    "people": "People involved",
-    "reporter": "Reported by",
-    "status": "Status",
-    "acknowledged": "Acknowledged",
-    "escalations": "Escalations",
-    "chronology": "Chronology",
-    "actions": "Actions",
-    "decisions": "Decisions",
-    "outcome": "Outcome",
-    "about_headteacher": "About the headteacher",
-    "escalated_to_leadership": "Shared with the headteacher",
-    "replies": "Replies to the reporter",
+    CaseField.CATEGORY: "Category",
+    CaseField.SUMMARY: "What happened (summary)",
+    CaseField.DESCRIPTION: "Details",
+    CaseField.OCCURRED_AT: "When it happened",
+    CaseField.PLATFORM: "Where",
+    CaseField.URL: "Link",
+    CaseField.SUBJECTS: "About (members of staff)",
+    CaseField.PEOPLE: "People involved",
+    CaseField.REPORTER: "Reported by",
+    CaseField.STATUS: "Status",
+    CaseField.ACKNOWLEDGED: "Acknowledged",
+    CaseField.ESCALATIONS: "Escalations",
+    CaseField.CHRONOLOGY: "Chronology",
+    CaseField.ACTIONS: "Actions",
+    CaseField.DECISIONS: "Decisions",
+    CaseField.OUTCOME: "Outcome",
+    CaseField.ABOUT_HEADTEACHER: "About the headteacher",
+    CaseField.ESCALATED_TO_LEADERSHIP: "Shared with the headteacher",
+    CaseField.REPLIES: "Replies to the reporter",
 }
 
 
@@ -55,10 +56,10 @@ def case_guidance(fields: Mapping[str, Any]) -> str:
     """The category's guidance for this case: on a case about the headteacher, the version
     that names the chair of governors (issue 11). Empty for an unknown category."""
     try:
-        category = category_by_code(str(fields.get("category", "")))
+        category = category_by_code(str(fields.get(CaseField.CATEGORY, "")))
     except UnknownCategory:
         return ""
-    return category.guidance_for(about_headteacher=bool(fields.get("about_headteacher")))
+    return category.guidance_for(about_headteacher=bool(fields.get(CaseField.ABOUT_HEADTEACHER)))
 
 
 def field_label(name: str) -> str:
@@ -130,26 +131,33 @@ class ReportSummaryPanel(QScrollArea):
         names = names or {}
         self.clear()
         self._row("Reference", reference)
-        self._row("Status", status_label(status))
+        self._row(FIELD_LABELS[CaseField.STATUS], status_label(status))
         self._row(received_label, uk_dt(received))
-        self._row("Category", category_title(fields.get("category", "")))
-        self._row("What happened", fields.get("summary", ""))
-        self._row("When it happened", uk_dt(fields.get("occurred_at") or None))
-        self._row("Where", fields.get("platform", ""))
-        self._row("Link", fields.get("url", ""))
-        people = fields.get("people") or []
-        self._row("People involved", "\n".join(describe_person(p) for p in people))
-        subjects = [names.get(s, "a former user") for s in fields.get("subjects") or []]
+        self._row(
+            FIELD_LABELS[CaseField.CATEGORY], category_title(fields.get(CaseField.CATEGORY, ""))
+        )
+        self._row("What happened", fields.get(CaseField.SUMMARY, ""))
+        self._row(
+            FIELD_LABELS[CaseField.OCCURRED_AT], uk_dt(fields.get(CaseField.OCCURRED_AT) or None)
+        )
+        self._row(FIELD_LABELS[CaseField.PLATFORM], fields.get(CaseField.PLATFORM, ""))
+        self._row(FIELD_LABELS[CaseField.URL], fields.get(CaseField.URL, ""))
+        people = fields.get(CaseField.PEOPLE) or []
+        self._row(FIELD_LABELS[CaseField.PEOPLE], "\n".join(describe_person(p) for p in people))
+        subjects = [names.get(s, "a former user") for s in fields.get(CaseField.SUBJECTS) or []]
         if about_headteacher:
             self._row(
-                "About the headteacher",
+                FIELD_LABELS[CaseField.ABOUT_HEADTEACHER],
                 "Yes. The headteacher cannot read this; the chair of governors handles it.",
             )
         if subjects:
-            self._row("About (members of staff)", ", ".join(subjects))
-        if fields.get("reporter"):
-            self._row("Reported by", names.get(fields["reporter"], "a former user"))
-        self._row("Details", fields.get("description", ""))
+            self._row(FIELD_LABELS[CaseField.SUBJECTS], ", ".join(subjects))
+        if fields.get(CaseField.REPORTER):
+            self._row(
+                FIELD_LABELS[CaseField.REPORTER],
+                names.get(fields[CaseField.REPORTER], "a former user"),
+            )
+        self._row(FIELD_LABELS[CaseField.DESCRIPTION], fields.get(CaseField.DESCRIPTION, ""))
         self._row("Guidance", guidance)
         if evidence:
             self._row(

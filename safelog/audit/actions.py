@@ -1,0 +1,101 @@
+"""The name of every action the audit log records, and the words a reader sees for it.
+
+The names are stored inside each signed entry, so they never change; add new ones here.
+`label` is the wording of the case file's audit extract (export/casefile_audit.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class AuditAction(StrEnum):
+    # A case and its record (vault/cases.py, vault/workspace.py, vault/case_engine.py).
+    CASE_CREATE = "case.create"
+    CASE_VIEW = "case.view"
+    CASE_UPDATE = "case.update"
+    CASE_ACKNOWLEDGE = "case.acknowledge"
+    CASE_CHRONOLOGY = "case.chronology"
+    CASE_ACTION = "case.action"
+    CASE_ACTION_DONE = "case.action-done"
+    CASE_DECISION = "case.decision"
+    CASE_ESCALATION = "case.escalation"
+    CASE_OUTCOME = "case.outcome"
+    CASE_STATUS = "case.status"
+    CASE_EXPORT = "case.export"
+    CASE_PRINT = "case.print"
+    CASE_SEAL_FROM_REPORTER = "case.seal-from-reporter"
+    CASE_RECEIPT_VIEW = "case.receipt-view"
+    CASE_REPLY_TO_REPORTER = "case.reply-to-reporter"
+    # The inappropriate content report form (vault/content_form.py).
+    CONTENT_REPORT = "case.content-report"
+    CONTENT_REPORT_COMPLETE = "case.content-report-complete"
+    CONTENT_FORM_PRINT = "case.form-print"
+    # Evidence (vault/evidence.py, vault/export.py).
+    IMAGE_REPORT = "case.image-report"
+    EVIDENCE_LIST = "case.evidence-list"
+    EVIDENCE_ADD = "evidence.add"
+    EVIDENCE_SIGHTING = "evidence.sighting"
+    EVIDENCE_VIEW = "evidence.view"
+    EVIDENCE_EXTRACT = "evidence.extract"
+    EVIDENCE_EXPORT = "evidence.export"
+    # People, keys and the school's settings (vault/membership_changes.py, vault/vault.py).
+    USER_INVITE = "user.invite"
+    USER_ADMIT = "user.admit"
+    USER_DECLINE = "user.decline"
+    USER_ENROL = "user.enrol"
+    USER_CERTIFICATE_ISSUED = "user.certificate-issued"
+    USER_REMOVE = "user.remove"
+    USER_RESET_ACCESS = "user.reset-access"
+    KEYS_ROTATE = "keys.rotate"
+    SESSION_SIGN_IN = "session.sign-in"
+    SETTINGS_CHANGE = "settings.change"
+    AUDIT_VERIFY = "audit.verify"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS: Mapping[AuditAction, str] = MappingProxyType(
+    {
+        AuditAction.CASE_CREATE: "Case recorded",
+        AuditAction.CASE_VIEW: "Case opened and read",
+        AuditAction.CASE_UPDATE: "Case changed",
+        AuditAction.CASE_ACKNOWLEDGE: "Acknowledged by the DSL",
+        AuditAction.CASE_CHRONOLOGY: "Chronology entry added",
+        AuditAction.CASE_ACTION: "Action added",
+        AuditAction.CASE_ACTION_DONE: "Action completed",
+        AuditAction.CASE_DECISION: "Decision recorded",
+        AuditAction.CASE_ESCALATION: "Escalation recorded",
+        AuditAction.CASE_OUTCOME: "Outcome recorded",
+        AuditAction.CASE_STATUS: "Status changed",
+        AuditAction.CASE_EXPORT: "Case file exported",
+        AuditAction.CASE_PRINT: "Working copy printed",
+        AuditAction.CASE_SEAL_FROM_REPORTER: "Report sealed from its reporter",
+        AuditAction.CASE_RECEIPT_VIEW: "Report receipt read by its reporter",
+        AuditAction.CASE_REPLY_TO_REPORTER: "Reply sent to the reporter",
+        AuditAction.CONTENT_REPORT: "Inappropriate content report submitted",
+        AuditAction.CONTENT_REPORT_COMPLETE: "Content report completed by the e-safety officer",
+        AuditAction.CONTENT_FORM_PRINT: "Content report form saved to print",
+        AuditAction.IMAGE_REPORT: "Image reported and not stored",
+        AuditAction.EVIDENCE_LIST: "Evidence list viewed",
+        AuditAction.EVIDENCE_ADD: "Evidence added",
+        AuditAction.EVIDENCE_SIGHTING: "Evidence added again (the same file)",
+        AuditAction.EVIDENCE_VIEW: "Evidence viewed",
+        AuditAction.EVIDENCE_EXTRACT: "Evidence original saved to a file",
+        AuditAction.EVIDENCE_EXPORT: "Evidence read for a case file",
+        AuditAction.USER_INVITE: "Person invited",
+        AuditAction.USER_ADMIT: "Person admitted",
+        AuditAction.USER_DECLINE: "Person declined",
+        AuditAction.USER_ENROL: "Person enrolled",
+        AuditAction.USER_CERTIFICATE_ISSUED: "Certificate issued",
+        AuditAction.USER_REMOVE: "Person removed",
+        AuditAction.USER_RESET_ACCESS: "Access reset",
+        AuditAction.KEYS_ROTATE: "Role keys rotated",
+        AuditAction.SESSION_SIGN_IN: "Signed in",
+        AuditAction.SETTINGS_CHANGE: "Setting changed",
+        AuditAction.AUDIT_VERIFY: "Audit log checked",
+    }
+)
