@@ -163,7 +163,7 @@ settings = IdleLockDialog(5, main)
 settings.show()
 shot(settings, "14-settings")
 settings.close()
-from safelog.gui.setup_wizard import InviteDialog  # noqa: E402
+from safelog.gui.invite_panel import InviteDialog  # noqa: E402
 
 invite = InviteDialog(context, main)
 invite.show()

@@ -9,88 +9,70 @@ Sending runs in the worker. Problems are shown in plain words next to the form, 
 everything typed; nothing is lost on an error.
 
 Screenshots and files can go with the report ("Screenshots and files": paste, drop, choose or
-capture). They are held in memory (pasted and captured pictures) or by path (files) until the
-report is sent, then imported into the new case in the same worker job, with the form's time,
-platform and link as where and when they were seen. A file that cannot be added is named in
-plain words afterwards; the report itself is saved first and never lost for it. For a kind of
-concern that may involve indecent images of children, pictures are refused at once with the
-UKCIS guidance and never held (safelog/gui/evidence/).
+capture; report_attachments.py). They are held in memory (pasted and captured pictures) or by
+path (files) until the report is sent, then filed with the new case in the same worker job
+(vault/filing.py), with the form's time, platform and link as where and when they were seen.
+A file that cannot be added is named in plain words afterwards; the report itself is saved
+first and never lost for it.
+
+The form's parts are in report_sections.py; a half-written report is kept sealed for its
+writer by report_draft.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QDialog,
-    QFormLayout,
     QFrame,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMenu,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from safelog.domain.categories import CATEGORIES, category_by_code
+from safelog.domain.categories import category_by_code
 from safelog.domain.deadlines import LONDON
-from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.domain.roles import Role
 from safelog.errors import InvalidInput
-from safelog.evidence.intake import ARCHIVE, IMAGERY, describe_size
-from safelog.gui.crash_dialog import log_fault
+from safelog.gui.content_report_fields import ContentReportFields
 from safelog.gui.dialogs import tell
 from safelog.gui.errors import error_text
-from safelog.gui.evidence.sources import PendingSource, accepts, kept_out, refused_with_images
-from safelog.gui.formatting import from_qdatetime, to_qdatetime, uk_date
+from safelog.gui.form_fields import parse_uk_date
+from safelog.gui.formatting import from_qdatetime
+from safelog.gui.report_attachments import EvidenceSection, not_added_text
+from safelog.gui.report_draft import DraftKeeper, draft_fields, fill_from_draft
+from safelog.gui.report_sections import (
+    OTHER,
+    AboutSection,
+    DoneSection,
+    KindSection,
+    PeopleSection,
+    WhatSection,
+    WhenWhereSection,
+)
 from safelog.gui.screen_fit import fit_to_screen
-from safelog.gui.widgets import ColumnFitter, named, plain_label, set_invalid, text_width
-from safelog.gui.worker import run_guarded
-from safelog.gui.workspace.content_reports import ContentReportFields
-from safelog.gui.workspace.people import kind_combo, parse_uk_date, role_combo
-from safelog.gui.workspace.summary import kind_label, role_label
+from safelog.gui.widgets import named, plain_label, set_invalid
 from safelog.vault.directory import ENROLLED
-from safelog.vault.drafts import REPORT, DraftKeys
+from safelog.vault.filing import FiledReport, WhereSeen, file_report
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
 
-PLATFORMS = (*COMMON_PLATFORMS, "In person")
-OTHER = OTHER_PLATFORM
-
 ACTION_HEADING = "Immediate action taken:"
-NOT_STAFF = "No, or not a member of staff"
-CHOOSE_STAFF = "Choose the member of staff…"
 NAME_THE_STAFF = (
     "Choose the member of staff this low-level concern is about (or tick the headteacher "
     "box). They will never be able to read it."
 )
 TOLD_HEADING = "Already told a DSL in person:"
-AUTOSAVE_MS = 15_000  # how often a half-written report is kept, sealed, besides on lock
 
 # CaseInput's messages name JSON keys; the form names its own fields.
 _KEY_NAMES = {
@@ -122,242 +104,6 @@ def compose_description(details: str, action: str, told_dsl: bool) -> str:
     return "\n\n".join(parts)
 
 
-def pictures_refused(what: str, guidance: str) -> str:
-    """`what`: "the picture was not added", "2 archives were removed"..."""
-    return (
-        "Pictures, video and archives (which may hold them) are not kept for this kind of "
-        f"concern, so {what}. {guidance}"
-    )
-
-
-def _pictures(sources: list[PendingSource], done: str) -> str:
-    """ "the picture was removed", "2 archives were not added", "3 files were removed"."""
-    kinds = {kept_out(s) for s in sources}
-    noun = "archive" if kinds == {ARCHIVE} else "picture" if kinds == {IMAGERY} else "file"
-    count = len(sources)
-    return f"the {noun} was {done}" if count == 1 else f"{count} {noun}s were {done}"
-
-
-@dataclass
-class SentReport:
-    """What sending did: the new case, and the attachments that could not be added to it."""
-
-    reference: str
-    not_added: list[tuple[str, BaseException]] = dataclasses.field(
-        default_factory=list
-    )  # (name, why)
-
-
-class EvidenceSection(QGroupBox):
-    """ "Screenshots and files": what goes with the report. Paste (Ctrl+V here, or the
-    button), drop, choose or capture; each is held until the report is sent. `guidance()`
-    gives the chosen category's guidance when it blocks pictures, else None."""
-
-    changed = Signal()
-
-    def __init__(
-        self,
-        context: AppContext,
-        parent: QWidget,
-        guidance: Callable[[], str | None],
-    ) -> None:
-        super().__init__("Screenshots and files", parent)
-        self.context = context
-        self._guidance = guidance
-        self._held: list[PendingSource] = []
-        self.setAcceptDrops(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            plain_label(
-                "Add screenshots or files that show what happened: paste them (Ctrl+V here), "
-                "drag them here, choose files or capture the screen. They are added to the "
-                "report when you send it.",
-                self,
-                role="muted",
-            )
-        )
-        row = QHBoxLayout()
-        self.paste_button = named(
-            QPushButton("&Paste", self), "Paste a picture or copied files", "Ctrl+V"
-        )
-        self.choose_button = named(QPushButton("Choose f&iles…", self), "Choose files to add")
-        self.capture_button = named(QPushButton("&Capture screen", self), "Capture the screen")
-        from safelog.gui.evidence.capture import CHOICES, available_modes
-
-        self.capture_menu = QMenu(self.capture_button)
-        modes = available_modes()
-        for mode, label in CHOICES:
-            if mode in modes:
-                action = self.capture_menu.addAction(label)
-                action.triggered.connect(lambda _checked=False, m=mode: self.capture(m))
-        self.capture_button.setMenu(self.capture_menu)
-        self.capture_button.setVisible(bool(modes))
-        for button in (self.paste_button, self.choose_button, self.capture_button):
-            row.addWidget(button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.message = plain_label("", self, role="warning")
-        named(self.message, "Why something was not added")
-        self.message.hide()
-        layout.addWidget(self.message)
-        self.items = named(QListWidget(self), "Screenshots and files to send with the report")
-        self.items.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.items.setMaximumHeight(self.fontMetrics().lineSpacing() * 6)
-        self.items.hide()
-        layout.addWidget(self.items)
-        self.remove_button = named(
-            QPushButton("Remove selected", self), "Remove the selected screenshots or files"
-        )
-        self.remove_button.hide()
-        layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.paste_button.clicked.connect(self.paste)
-        self.choose_button.clicked.connect(self.choose)
-        self.remove_button.clicked.connect(self.remove_selected)
-        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self)
-        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        paste.activated.connect(self.paste)
-
-    # -- what is held ------------------------------------------------------------------------
-
-    @property
-    def held(self) -> list[PendingSource]:
-        return list(self._held)
-
-    def count(self) -> int:
-        return len(self._held)
-
-    def add(self, sources: list[PendingSource]) -> int:
-        """Hold what can go with the report; say plainly why anything else cannot.
-        Returns how many were added to the list."""
-        problems = [s.problem for s in sources if s.problem]
-        usable = [s for s in sources if s.usable]
-        guidance = self._guidance()
-        if guidance:
-            pictures = [s for s in usable if refused_with_images(s)]
-            if pictures:
-                usable = [s for s in usable if s not in pictures]
-                if any(s.data is not None for s in pictures):
-                    from safelog.gui.evidence.image_report import clear_clipboard_picture
-
-                    clear_clipboard_picture()
-                problems.append(pictures_refused(_pictures(pictures, "not added"), guidance))
-                del pictures
-        known = {s.path for s in self._held if s.path is not None}
-        fresh = [s for s in usable if s.path is None or s.path not in known]
-        self._held.extend(fresh)
-        self._show(problems)
-        return len(fresh)
-
-    def category_changed(self) -> None:
-        """A kind of concern that blocks pictures drops any held at once."""
-        guidance = self._guidance()
-        if not guidance:
-            return
-        pictures = [s for s in self._held if refused_with_images(s)]
-        if not pictures:
-            return
-        self._held = [s for s in self._held if s not in pictures]
-        words = _pictures(pictures, "removed")
-        del pictures
-        self._show([pictures_refused(words, guidance)])
-
-    def remove_selected(self) -> None:
-        rows = sorted({self.items.row(item) for item in self.items.selectedItems()}, reverse=True)
-        for row in rows:
-            if 0 <= row < len(self._held):
-                del self._held[row]
-        self._show([])
-
-    def clear(self) -> None:
-        """Forget everything held (pasted and captured pictures are in memory only)."""
-        self._held = []
-        self._show([])
-
-    def _show(self, problems: list[str]) -> None:
-        self.items.clear()
-        for source in self._held:
-            size = source.size()
-            text = source.display_name + (f"  ({describe_size(size)})" if size is not None else "")
-            QListWidgetItem(text, self.items)
-        self.items.setVisible(bool(self._held))
-        self.remove_button.setVisible(bool(self._held))
-        self.message.setText("\n\n".join(problems))
-        self.message.setVisible(bool(problems))
-        self.changed.emit()
-
-    # -- the routes in -----------------------------------------------------------------------
-
-    def paste(self) -> None:
-        from safelog.gui.evidence.sources import NOTHING_TO_PASTE, sources_from_clipboard
-
-        sources = sources_from_clipboard(self.context.clock)
-        if not sources:
-            self._show([NOTHING_TO_PASTE])
-            return
-        self.add(sources)
-
-    def choose(self) -> None:
-        from safelog.gui.evidence.sources import pick_files
-
-        self.add(pick_files(self))
-
-    def capture(self, mode: str) -> None:
-        guidance = self._guidance()
-        if guidance:
-            self._show([pictures_refused("the screen was not captured", guidance)])
-            return
-        from safelog.gui.evidence.capture import capture
-
-        source = capture(self, mode, clock=self.context.clock)
-        if source is not None:
-            self.add([source])
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if accepts(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if accepts(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        from safelog.gui.evidence.sources import sources_from_mime
-
-        if not accepts(event.mimeData()):
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.add(sources_from_mime(event.mimeData(), self.context.clock))
-
-
-def send_report(
-    session: Any,
-    case: Any,
-    attachments: list[PendingSource],
-    details: dict[str, str],
-    add_case: Callable[[Any, Any], str],
-    report: Callable[[int, int], None],
-) -> SentReport:
-    """Save the report, then add each attachment to it (in the worker). The report is saved
-    first: an attachment that cannot be added is named in the result, never an error."""
-    from safelog.gui.evidence.add_dialog import import_source
-
-    reference = add_case(session, case)
-    sent = SentReport(reference)
-    for done, source in enumerate(attachments):
-        report(done, len(attachments))
-        try:
-            import_source(session, reference, source, details)
-        except Exception as exc:  # each one on its own; the report is already saved
-            sent.not_added.append((source.display_name, exc))
-    report(len(attachments), len(attachments))
-    return sent
-
-
 class ReportConcernDialog(QDialog):
     """`launch()` returns the new case's reference, or None if the report was not sent.
     The caller tells the other views (`events.cases_changed`), as the main window does."""
@@ -372,14 +118,18 @@ class ReportConcernDialog(QDialog):
         self.setModal(True)
         session = context.require_session()
         self._me = session.person
-        # Kept so a half-written report can still be sealed once the lock has dropped the
-        # private keys (vault/drafts.py): the public key and a key that only signs drafts.
-        self._draft_keys = DraftKeys.of(session)
-        self._draft_slot: str | None = None
-        self._kept_digest = b""
+        # Takes the writer's draft keys now, so a half-written report can still be sealed
+        # once the lock has dropped the private keys (vault/drafts.py).
+        self.drafts = DraftKeeper(
+            context,
+            self,
+            lambda: draft_fields(self),
+            lambda: bool(self.evidence.count()),
+            lambda: not self._closing and not self._sending and self.has_content(),
+        )
         people = [p for p in session.directory.people.values() if p.status == ENROLLED]
         self._heads = sorted(p.name for p in people if Role.HEADTEACHER in p.roles)
-        self._colleagues = sorted(p.name for p in people if p.id != session.user_id)
+        colleagues = sorted(p.name for p in people if p.id != session.user_id)
 
         outer = QVBoxLayout(self)
         intro = plain_label(
@@ -404,18 +154,28 @@ class ReportConcernDialog(QDialog):
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget(self.scroller)
         self.body = body
-        layout = QVBoxLayout(body)
-        layout.addWidget(self._kind_section(body))
-        layout.addWidget(self._what_section(body))
-        layout.addWidget(self._when_where_section(body))
+        self.kind_section = KindSection(body)
+        self.what_section = WhatSection(body)
+        self.when_section = WhenWhereSection(body, context.clock())
         self.content_report = ContentReportFields(body)  # shown for inappropriate content
-        layout.addWidget(self.content_report)
         self.evidence = EvidenceSection(context, body, self._pictures_blocked)
-        layout.addWidget(self.evidence)
-        layout.addWidget(self._people_section(body))
-        layout.addWidget(self._about_section(body))
-        layout.addWidget(self._done_section(body))
+        self.people_section = PeopleSection(body)
+        self.about_section = AboutSection(body, self._heads, colleagues, self._me.name)
+        self.done_section = DoneSection(body)
+        layout = QVBoxLayout(body)
+        for section in (
+            self.kind_section,
+            self.what_section,
+            self.when_section,
+            self.content_report,
+            self.evidence,
+            self.people_section,
+            self.about_section,
+            self.done_section,
+        ):
+            layout.addWidget(section)
         layout.addStretch(1)
+        self._name_the_fields()
         for combo in body.findChildren(QComboBox):
             # Long choices must not make the form wider than the window.
             combo.setSizeAdjustPolicy(
@@ -450,6 +210,10 @@ class ReportConcernDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self).activated.connect(self.submit)
 
+        self.category.currentIndexChanged.connect(self._show_category)
+        self.about_head.toggled.connect(lambda _on: self._show_guidance())
+        self.add_person_button.clicked.connect(self.add_person)
+        self.person_name.returnPressed.connect(self.add_person)
         context.events.locked.connect(self._locked)
         self._error_field: QWidget | None = None
         self._watch_for_fixes()
@@ -457,252 +221,55 @@ class ReportConcernDialog(QDialog):
         fit_to_screen(self, 760, 760)
         self.category.setFocus()
         self._resume_draft()
-        # Kept every little while as well as on lock, so a crash or a power cut loses little.
-        self._autosave = QTimer(self)
-        self._autosave.setInterval(AUTOSAVE_MS)
-        self._autosave.timeout.connect(self._keep_draft)
-        self._autosave.start()
+        self.drafts.start()
 
-    # -- sections ---------------------------------------------------------------------------
-
-    def _kind_section(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox("What kind of concern is it? *", parent)
-        layout = QVBoxLayout(box)
-        self.category = named(QComboBox(box), "Kind of concern (needed)")
-        self.category.addItem("Choose the kind of concern…", None)
-        for category in CATEGORIES:
-            self.category.addItem(category.title, category.code)
-        self.category.setMaxVisibleItems(len(CATEGORIES) + 1)
-        self.category.setMinimumContentsLength(24)
-        self.category.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.category_help = plain_label("", box, role="muted")
-        named(self.category_help, "What this kind of concern covers")
-        self.category_guidance = plain_label("", box, role="notice")
-        named(self.category_guidance, "What to do, and what not to do")
-        # The policy sections behind the guidance, for a DSL only: staff get plain words.
-        self.category_policy = plain_label("", box, role="muted")
-        named(self.category_policy, "Policy sections")
-        self.category_policy.hide()
-        layout.addWidget(self.category)
-        layout.addWidget(self.category_help)
-        layout.addWidget(self.category_guidance)
-        layout.addWidget(self.category_policy)
-        self.category.currentIndexChanged.connect(self._show_category)
-        return box
-
-    def _what_section(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox("What happened *", parent)
-        form = QFormLayout(box)
-        self.summary = named(QLineEdit(box), "What happened, in one line (needed)")
-        self.summary.setMaxLength(300)
-        self.summary.setPlaceholderText(
-            "One line, e.g. Unkind comments about a pupil under a video"
-        )
-        self.description = named(QPlainTextEdit(box), "What happened, in full (needed)")
-        self.description.setTabChangesFocus(True)
-        self.description.setPlaceholderText(
-            "What was said or shown, by whom, to whom, and how you found out. "
-            "Use people's own words where you can."
-        )
-        self.description.setMinimumHeight(self.fontMetrics().lineSpacing() * 6)
-        form.addRow("In &one line *", self.summary)
-        form.addRow("In &full *", self.description)
-        return box
-
-    def _when_where_section(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox("When and where", parent)
-        form = QFormLayout(box)
-        self.when = named(
-            QDateTimeEdit(box), "When it happened", "Day/month/year and time; now, unless changed"
-        )
-        self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
-        self.when.setCalendarPopup(True)
-        self.when.setDateTime(to_qdatetime(self.context.clock()))
-        self.platform = named(QComboBox(box), "Where it happened: site, app or place")
-        self.platform.addItem("Choose if you know…", "")
-        for name in PLATFORMS:
-            self.platform.addItem(name, name)
-        self.platform.addItem(OTHER, OTHER)
-        self.platform.setMaxVisibleItems(len(PLATFORMS) + 2)
-        self.platform_other = named(QLineEdit(box), "Name of the other site, app or place")
-        self.platform_other.setPlaceholderText("Name of the site, app or place")
-        self.platform_other.setMaxLength(200)
-        self.platform_other.hide()
-        where = QHBoxLayout()
-        where.addWidget(self.platform, 1)
-        where.addWidget(self.platform_other, 1)
-        where_label = plain_label("W&here", box, wrap=False)
-        where_label.setBuddy(self.platform)
-        self.url = named(QLineEdit(box), "Link to the post, page or profile")
-        self.url.setPlaceholderText("https://… (copy the full address if you have it)")
-        self.url.setMaxLength(4000)
-        form.addRow("&When", self.when)
-        form.addRow(where_label, where)
-        form.addRow("&Link", self.url)
-        self.platform.currentIndexChanged.connect(self._platform_changed)
-        return box
-
-    def _people_section(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox("Who was involved", parent)
-        layout = QVBoxLayout(box)
-        layout.addWidget(
-            plain_label("Add each person with their own role in this concern.", box, role="muted")
-        )
-        grid = QGridLayout()
-        self.person_name = named(QLineEdit(box), "Name of a person involved")
-        self.person_name.setPlaceholderText("Their name")
-        self.person_name.setMaxLength(200)
-        self.person_kind = kind_combo(box, "Who the person is")
-        self.person_role = role_combo(box, "Their role in this concern")
-        self.person_birth = named(
-            QLineEdit(box), "Their date of birth (optional)", "Like 01/05/2012"
-        )
-        self.person_birth.setPlaceholderText("dd/mm/yyyy")
-        self.person_name.setMinimumWidth(text_width(self.person_name, "A pupil's full name"))
-        self.person_birth.setMinimumWidth(text_width(self.person_birth, "00/00/00000"))
-        self.add_person_button = named(QPushButton("&Add person", box), "Add this person")
-        # Two rows, so the form never grows wider than a small window.
-        cells = (
-            ("&Name", self.person_name, 0, 0, 2),
-            ("Who they a&re", self.person_kind, 0, 2, 1),
-            ("Their rol&e in this concern", self.person_role, 2, 0, 1),
-            ("Date of &birth", self.person_birth, 2, 1, 1),
-        )
-        for text, field, row, column, span in cells:
-            caption = plain_label(text, box, wrap=False)
-            caption.setBuddy(field)
-            grid.addWidget(caption, row, column, 1, span)
-            grid.addWidget(field, row + 1, column, 1, span)
-        grid.addWidget(self.add_person_button, 3, 2)
-        for column in range(3):
-            grid.setColumnStretch(column, 1)
-        layout.addLayout(grid)
-        self.people = named(QTableWidget(0, 4, box), "People involved")
-        self.people.setHorizontalHeaderLabels(
-            ["Name", "Who they are", "Role in this concern", "Date of birth"]
-        )
-        self.people.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.people.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.people.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.people.setTabKeyNavigation(False)
-        self.people.verticalHeader().hide()
-        self.people.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        samples = {
-            1: ("Someone outside the school", False),
-            2: ("Role in this concern", True),
-            3: ("Date of birth", False),
-        }
-        ColumnFitter(self.people, samples).apply()
-        self.people.setMaximumHeight(self.fontMetrics().lineSpacing() * 7)
-        self.people.hide()
-        layout.addWidget(self.people)
-        self.remove_person_button = named(
-            QPushButton("&Remove selected person", box), "Remove the selected person"
-        )
-        self.remove_person_button.hide()
-        layout.addWidget(self.remove_person_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self._people: list[dict[str, str]] = []
-        self.add_person_button.clicked.connect(self.add_person)
-        self.person_name.returnPressed.connect(self.add_person)
-        self.remove_person_button.clicked.connect(self._remove_person)
-        return box
-
-    def _about_section(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox("Is it about a member of staff?", parent)
-        layout = QVBoxLayout(box)
-        self.about_head = named(
-            QCheckBox("This concern is about the &headteacher", box),
-            "This concern is about the headteacher",
-        )
-        self.about_head_note = plain_label(
-            "The headteacher will not be able to read this report. It goes to the chair of "
-            "governors (and to the DSL, if the DSL is not the headteacher).",
-            box,
-            role="notice",
-        )
-        self.about_head_note.hide()
-        if not self._heads:
-            self.about_head.setEnabled(False)
-            self.about_head.setToolTip(
-                "No headteacher uses SafeLog yet: tell the chair of governors in person."
-            )
-        elif self._me.name in self._heads:
-            self.about_head.hide()
-        row = QHBoxLayout()
-        self.about_staff = named(QComboBox(box), "Member of staff the concern is about")
-        self.about_staff.addItem(NOT_STAFF, "")
-        for name in self._colleagues:
-            if name not in self._heads:
-                self.about_staff.addItem(name, name)
-        row.addWidget(plain_label("About a member of staff:", box, wrap=False))
-        row.addWidget(self.about_staff, 1)
-        layout.addWidget(self.about_head)
-        layout.addWidget(self.about_head_note)
-        layout.addLayout(row)
-        layout.addWidget(
-            plain_label("The person a concern is about can never read it.", box, role="muted")
-        )
-        self.about_head.toggled.connect(self.about_head_note.setVisible)
-        self.about_head.toggled.connect(lambda _on: self._show_guidance())
-        return box
-
-    def _done_section(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox("What has been done", parent)
-        form = QFormLayout(box)
-        self.action_taken = named(QPlainTextEdit(box), "Immediate action taken")
-        self.action_taken.setTabChangesFocus(True)
-        self.action_taken.setPlaceholderText(
-            "e.g. Took a screenshot, reported the post, moved the pupil to another room"
-        )
-        self.action_taken.setMaximumHeight(self.fontMetrics().lineSpacing() * 4 + 16)
-        self.told_dsl = named(
-            QCheckBox("I have already told a &DSL in person", box),
-            "I have already told a DSL in person",
-        )
-        form.addRow("Immediate &action taken", self.action_taken)
-        form.addRow("", self.told_dsl)
-        return box
+    def _name_the_fields(self) -> None:
+        """The fields by the names the form (and its tests) use for them."""
+        self.category = self.kind_section.category
+        self.category_help = self.kind_section.help
+        self.category_guidance = self.kind_section.guidance
+        self.category_policy = self.kind_section.policy
+        self.summary = self.what_section.summary
+        self.description = self.what_section.description
+        self.when = self.when_section.when
+        self.platform = self.when_section.platform
+        self.platform_other = self.when_section.platform_other
+        self.url = self.when_section.url
+        self.person_name = self.people_section.name
+        self.person_kind = self.people_section.kind
+        self.person_role = self.people_section.role
+        self.person_birth = self.people_section.birth
+        self.add_person_button = self.people_section.add_button
+        self.people = self.people_section.table
+        self.remove_person_button = self.people_section.remove_button
+        self.about_head = self.about_section.about_head
+        self.about_head_note = self.about_section.note
+        self.about_staff = self.about_section.about_staff
+        self.action_taken = self.done_section.action_taken
+        self.told_dsl = self.done_section.told_dsl
 
     # -- reacting ---------------------------------------------------------------------------
 
     def _show_category(self) -> None:
         code = self.category.currentData()
         self.content_report.set_category(code)
-        if not code:
-            self.category_help.setText("")
-            self.category_help.hide()
-            self.category_guidance.hide()
-            self.category_policy.hide()
-            self.about_staff.setItemText(0, NOT_STAFF)
-            return
-        category = category_by_code(code)
-        self.category_help.setText(category.description)
-        self.category_help.show()
-        self._show_guidance()
-        self.category_guidance.setProperty(
-            "role", "warning" if category.blocks_image_import else "notice"
+        category = category_by_code(code) if code else None
+        self.kind_section.show_category(
+            category,
+            about_head=self.about_head.isChecked(),
+            with_policy=Role.DSL in self._me.roles,
         )
-        self.category_guidance.style().unpolish(self.category_guidance)
-        self.category_guidance.style().polish(self.category_guidance)
-        self.category_guidance.show()
-        self.category_policy.setVisible(Role.DSL in self._me.roles)
-        # A low-level concern is always about someone, who must be named (domain/low_level.py).
-        self.about_staff.setItemText(0, CHOOSE_STAFF if category.low_level else NOT_STAFF)
-        set_invalid(self.category, False)
-        self.evidence.category_changed()
+        self.about_section.name_needed(category is not None and category.low_level)
+        if category is not None:
+            set_invalid(self.category, False)
+            self.evidence.category_changed()
 
     def _show_guidance(self) -> None:
-        """The chosen category's guidance and policy line, for this concern: on a concern
-        about the headteacher they name the chair of governors, not the headteacher."""
         code = self.category.currentData()
-        if not code:
-            return
-        category = category_by_code(code)
-        about_head = self.about_head.isChecked()
-        self.category_guidance.setText(category.guidance_for(about_headteacher=about_head))
-        self.category_policy.setText(category.policy_for(about_headteacher=about_head))
+        if code:
+            self.kind_section.show_guidance(
+                category_by_code(code), about_head=self.about_head.isChecked()
+            )
 
     def _pictures_blocked(self) -> str | None:
         """The chosen category's guidance when it blocks pictures (UKCIS), else None."""
@@ -711,12 +278,6 @@ class ReportConcernDialog(QDialog):
             return None
         category = category_by_code(code)
         return category.guidance if category.blocks_image_import else None
-
-    def _platform_changed(self) -> None:
-        other = self.platform.currentData() == OTHER
-        self.platform_other.setVisible(other)
-        if other:
-            self.platform_other.setFocus()
 
     def add_person(self) -> bool:
         """Add the person typed in the row above the list; False (with a message) if the
@@ -748,40 +309,14 @@ class ReportConcernDialog(QDialog):
             person["date_of_birth"] = born.isoformat()
         if self._error_field in (self.person_name, self.person_birth):
             self._clear_errors()
-        self._people.append(person)
-        self._show_people()
-        self.person_name.clear()
-        self.person_birth.clear()
-        self.person_name.setFocus()
+        self.people_section.add(person)
         return True
-
-    def _remove_person(self) -> None:
-        row = self.people.currentRow()
-        if 0 <= row < len(self._people):
-            del self._people[row]
-            self._show_people()
-
-    def _show_people(self) -> None:
-        self.people.setRowCount(len(self._people))
-        for r, person in enumerate(self._people):
-            values = [
-                person["name"],
-                kind_label(person["kind"]),
-                role_label(person["role"]),
-                uk_date(person.get("date_of_birth", "")),
-            ]
-            for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-                self.people.setItem(r, c, item)
-        self.people.setVisible(bool(self._people))
-        self.remove_person_button.setVisible(bool(self._people))
 
     @property
     def people_added(self) -> list[dict[str, str]]:
-        return [dict(p) for p in self._people]
+        return self.people_section.people
 
-    # -- sending ----------------------------------------------------------------------------
+    # -- checking ---------------------------------------------------------------------------
 
     def _watch_for_fixes(self) -> None:
         """An error marked on a field goes as soon as that field is changed: a fixed date
@@ -885,6 +420,8 @@ class ReportConcernDialog(QDialog):
             **({"content_report": content_report} if content_report else {}),
         }
 
+    # -- sending ----------------------------------------------------------------------------
+
     def submit(self) -> None:
         if self._sending:
             return
@@ -902,33 +439,26 @@ class ReportConcernDialog(QDialog):
         if session is None or session.locked:
             self._show_error("SafeLog is locked. Sign in again.")
             return
-        from safelog.vault.cases import add_case
-
         attachments = self.evidence.held
-        details = {
-            "platform": data["platform"],
-            "source_url": data["url"],
-            "seen_at": data["occurred_at"],
-        }
+        seen = WhereSeen(
+            platform=data["platform"], source_url=data["url"], seen_at=data["occurred_at"]
+        )
         self._set_sending(True)
-        if not attachments:
-            run_guarded(
-                self.context, self, lambda: add_case(session, case), self._sent, self._failed
-            )
-            return
 
-        def work(report: Callable[[int, int], None]) -> SentReport:
-            return send_report(session, case, attachments, details, add_case, report)
-
-        def done(sent: SentReport) -> None:
+        def done(filed: FiledReport) -> None:
             if shiboken6.isValid(self) and not session.locked:
-                self._sent(sent)
+                self._sent(filed)
 
         def failed(exc: BaseException) -> None:
             if shiboken6.isValid(self) and not session.locked:
                 self._failed(exc)
 
-        task = self.context.runner.run(work, done, failed, with_progress=True)
+        task = self.context.runner.run(
+            lambda progress: file_report(session, case, attachments, seen, progress),
+            done,
+            failed,
+            with_progress=True,
+        )
         task.progress.connect(self._sending_progress)
 
     def _sending_progress(self, done: int, total: int) -> None:
@@ -941,33 +471,13 @@ class ReportConcernDialog(QDialog):
         self.send_button.setEnabled(not sending)
         self.send_button.setText("Sending…" if sending else "&Send report")
 
-    def _sent(self, result: str | SentReport) -> None:
+    def _sent(self, filed: FiledReport) -> None:
         self._set_sending(False)
-        sent = result if isinstance(result, SentReport) else SentReport(result)
-        self.reference = sent.reference
-        self._drop_draft()
+        self.reference = filed.reference
+        self.drafts.drop()
         self.evidence.clear()
-        if sent.not_added:
-            from safelog.gui.evidence.add_dialog import refused_text
-
-            lines = [
-                f"• {name}: {refused_text(exc).removeprefix('Not added: ')}"
-                for name, exc in sent.not_added
-            ]
-            tell(
-                self,
-                "Report sent",
-                f"Report {sent.reference} was sent to the DSL. "
-                + (
-                    "This file could not be added to it:"
-                    if len(lines) == 1
-                    else f"These {len(lines)} files could not be added to it:"
-                )
-                + "\n\n"
-                + "\n".join(lines)
-                + "\n\nTell your DSL about them, or give them the files.",
-                warning=True,
-            )
+        if filed.not_added:
+            tell(self, "Report sent", not_added_text(filed), warning=True)
         self._closing = True
         self.accept()
 
@@ -983,7 +493,7 @@ class ReportConcernDialog(QDialog):
             or self.summary.text().strip()
             or self.description.toPlainText().strip()
             or self.url.text().strip()
-            or self._people
+            or self.people_added
             or self.person_name.text().strip()
             or self.action_taken.toPlainText().strip()
             or self.content_report.has_content()
@@ -1009,85 +519,19 @@ class ReportConcernDialog(QDialog):
         if not self._closing and self.has_content() and not self.confirm_discard():
             return
         if not self._closing:
-            self._drop_draft()  # discarded (or never written): nothing to offer back
+            self.drafts.drop()  # discarded (or never written): nothing to offer back
         self._closing = True
         self.evidence.clear()
         super().reject()
 
     # -- a lock while writing ---------------------------------------------------------------
 
-    def draft_fields(self) -> dict[str, Any]:
-        """Everything typed or chosen, as plain data (for the sealed draft only)."""
-        return {
-            "category": self.category.currentData() or "",
-            "summary": self.summary.text(),
-            "description": self.description.toPlainText(),
-            "when": from_qdatetime(self.when.dateTime()).isoformat(),
-            "platform": self.platform.currentData() or "",
-            "platform_other": self.platform_other.text(),
-            "url": self.url.text(),
-            "people": self.people_added,
-            "person": {
-                "name": self.person_name.text(),
-                "kind": self.person_kind.currentData(),
-                "role": self.person_role.currentData(),
-                "date_of_birth": self.person_birth.text(),
-            },
-            "about_head": self.about_head.isChecked(),
-            "about_staff": self.about_staff.currentData() or "",
-            "action_taken": self.action_taken.toPlainText(),
-            "told_dsl": self.told_dsl.isChecked(),
-            "content_report": {
-                "accessed_by": self.content_report.accessed_by.text(),
-                "urls": self.content_report.urls.toPlainText(),
-                "nature": self.content_report.nature.toPlainText(),
-            },
-        }
-
-    def _keep_draft(self) -> None:
-        """Seal what is typed for its writer (on lock, and every little while)."""
-        if self._closing or self._sending or not self.has_content():
-            return
-        fields = self.draft_fields()
-        had_attachments = bool(self.evidence.count())
-        digest = hashlib.sha256(
-            json.dumps([fields, had_attachments], sort_keys=True).encode("utf-8")
-        ).digest()
-        if digest == self._kept_digest:
-            return  # unchanged since it was last kept
-        try:
-            self._draft_slot = self.context.drafts().keep(
-                self._draft_keys,
-                REPORT,
-                fields,
-                had_attachments=had_attachments,
-                slot=self._draft_slot,
-            )
-        except OSError as exc:  # a full or read-only disk: the form itself is unaffected
-            log_fault(exc)
-            return
-        self._kept_digest = digest
-
-    def _drop_draft(self) -> None:
-        self._autosave_stop()
-        try:
-            self.context.drafts().drop(self._draft_slot)
-        except OSError as exc:
-            log_fault(exc)
-        self._draft_slot = None
-
-    def _autosave_stop(self) -> None:
-        timer = getattr(self, "_autosave", None)
-        if timer is not None:
-            timer.stop()
-
     def _resume_draft(self) -> None:
         """Fill the form from the writer's own kept report, which the main window opened."""
-        draft, self.context.draft = self.context.draft, None
-        if draft is None or draft.kind != REPORT:
+        draft = self.drafts.resume()
+        if draft is None:
             return
-        self._fill(draft.fields)
-        self._draft_slot = draft.slot
+        fill_from_draft(self, draft.fields)
         notice = (
             "You had not sent this report when SafeLog locked or closed. Here it is as you "
             "left it: check it and send it, or cancel to discard it."
@@ -1097,45 +541,11 @@ class ReportConcernDialog(QDialog):
         self.draft_notice.setText(notice)
         self.draft_notice.show()
 
-    def _fill(self, fields: dict[str, Any]) -> None:
-        def pick(combo: QComboBox, data: object) -> None:
-            index = combo.findData(data)
-            if index >= 0:
-                combo.setCurrentIndex(index)
-
-        pick(self.category, fields.get("category") or None)
-        self.summary.setText(str(fields.get("summary", "")))
-        self.description.setPlainText(str(fields.get("description", "")))
-        when = fields.get("when")
-        if when:
-            from datetime import datetime
-
-            self.when.setDateTime(to_qdatetime(datetime.fromisoformat(str(when))))
-        pick(self.platform, fields.get("platform", ""))
-        self.platform_other.setText(str(fields.get("platform_other", "")))
-        self.url.setText(str(fields.get("url", "")))
-        self._people = [dict(p) for p in fields.get("people", []) if isinstance(p, dict)]
-        self._show_people()
-        person = fields.get("person") or {}
-        self.person_name.setText(str(person.get("name", "")))
-        pick(self.person_kind, person.get("kind"))
-        pick(self.person_role, person.get("role"))
-        self.person_birth.setText(str(person.get("date_of_birth", "")))
-        if self.about_head.isEnabled():
-            self.about_head.setChecked(bool(fields.get("about_head")))
-        pick(self.about_staff, fields.get("about_staff", ""))
-        self.action_taken.setPlainText(str(fields.get("action_taken", "")))
-        self.told_dsl.setChecked(bool(fields.get("told_dsl")))
-        content = fields.get("content_report") or {}
-        self.content_report.accessed_by.setText(str(content.get("accessed_by", "")))
-        self.content_report.urls.setPlainText(str(content.get("urls", "")))
-        self.content_report.nature.setPlainText(str(content.get("nature", "")))
-
     def _locked(self) -> None:
         """Locking takes what was typed off the screen and out of the widgets (it is record
         content), sealed first as a draft for the writer's next sign-in, never asking."""
-        self._keep_draft()
-        self._autosave_stop()
+        self.drafts.keep()
+        self.drafts.stop()
         for line in (
             self.summary,
             self.url,
@@ -1147,8 +557,7 @@ class ReportConcernDialog(QDialog):
         self.description.clear()
         self.action_taken.clear()
         self.content_report.clear()
-        self._people = []
-        self._show_people()
+        self.people_section.set_people([])
         self.evidence.clear()
         self._closing = True
         super().reject()

@@ -114,9 +114,9 @@ def test_a_report_kept_while_writing_survives_a_crash_and_goes_once_sent(
 
     window = sign_in(qtbot, app, "Sam Staff")
     dialog = start_report(qtbot, window, monkeypatch, [])
-    dialog._autosave.timeout.emit()  # the every-15-seconds keep
+    dialog.drafts.autosave.timeout.emit()  # the every-15-seconds keep
     assert len(drafts(data_dir)) == 1
-    dialog._autosave.timeout.emit()  # nothing changed: the same file, not a second one
+    dialog.drafts.autosave.timeout.emit()  # nothing changed: the same file, not a second one
     assert len(drafts(data_dir)) == 1
 
     # The power goes: no lock, no goodbye. SafeLog starts again on the same folder.
@@ -146,7 +146,7 @@ def test_discarding_a_report_removes_its_draft(
 
     window = sign_in(qtbot, app, "Sam Staff")
     dialog = start_report(qtbot, window, monkeypatch, [])
-    dialog._autosave.timeout.emit()
+    dialog.drafts.autosave.timeout.emit()
     assert len(drafts(data_dir)) == 1
     monkeypatch.setattr(ReportConcernDialog, "confirm_discard", lambda self: True)
     dialog.reject()

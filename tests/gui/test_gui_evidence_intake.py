@@ -193,10 +193,10 @@ def test_a_pasted_picture_goes_in_from_memory_and_never_reaches_a_file(
     assert unnamed_controls(dialog) == []
     wait_thumbnail(qtbot, dialog)
     assert "PNG image" in dialog.rows[0].detail.text()
-    dialog.platform.setEditText("Snapchat")
-    qtbot.keyClicks(dialog.handle, "@someone")
-    qtbot.keyClicks(dialog.url, "https://www.snapchat.com/add/someone")
-    qtbot.keyClicks(dialog.description, "Sent to the pupil on Friday night.")
+    dialog.details_box.platform.setEditText("Snapchat")
+    qtbot.keyClicks(dialog.details_box.handle, "@someone")
+    qtbot.keyClicks(dialog.details_box.url, "https://www.snapchat.com/add/someone")
+    qtbot.keyClicks(dialog.details_box.description, "Sent to the pupil on Friday night.")
     with qtbot.waitSignal(dialog.added, timeout=LOAD_MS) as added:
         add_all(qtbot, dialog)
     assert added.args == [1]
@@ -336,7 +336,7 @@ def test_the_same_file_twice_is_linked_as_a_sighting(
 
     again = [PendingSource(name="Pasted image 2026-11-20 10-00.png", data=data)]
     dialog = open_dialog(qtbot, dana, reference, again)
-    dialog.platform.setEditText("Instagram")
+    dialog.details_box.platform.setEditText("Instagram")
     add_all(qtbot, dialog)
     assert statuses(dialog) == [DUPLICATE]
     assert DUPLICATE == "Already on this case — linked as another sighting."
@@ -559,14 +559,14 @@ def test_cancel_stops_after_the_current_item_and_nothing_typed_is_lost(
     dana = desk.sign_in("Dana DSL")
     items = [PendingSource(name=f"shot{i}.png", data=unique_png()) for i in range(3)]
     dialog = open_dialog(qtbot, dana, reference, items)
-    qtbot.keyClicks(dialog.description, "Shared in the year 9 group chat.")
+    qtbot.keyClicks(dialog.details_box.description, "Shared in the year 9 group chat.")
     with qtbot.waitSignal(dialog.settled, timeout=LOAD_MS):
         qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
         assert dialog.close_button.text() == "Stop after this item"
         qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
         assert dialog.isVisible()  # it waits for the item being added
     assert statuses(dialog) == ["Added.", STOPPED, STOPPED]
-    assert dialog.description.toPlainText() == "Shared in the year 9 group chat."
+    assert dialog.details_box.description.toPlainText() == "Shared in the year 9 group chat."
     assert dialog.add_button.text() == "&Try again for 2 items"
     assert len(evidence_on(school, reference)) == 1
     add_all(qtbot, dialog)
@@ -580,8 +580,9 @@ def test_a_time_in_the_future_is_refused_in_place(qtbot: QtBot, desk: Desk, scho
     reference = new_case(school)
     dana = desk.sign_in("Dana DSL")
     dialog = open_dialog(qtbot, dana, reference, [PendingSource("a.png", data=unique_png())])
-    dialog.seen.setMaximumDateTime(dialog.seen.maximumDateTime().addYears(2))
-    dialog.seen.setDateTime(dialog.seen.dateTime().addDays(3))
+    seen = dialog.details_box.seen
+    seen.setMaximumDateTime(seen.maximumDateTime().addYears(2))
+    seen.setDateTime(seen.dateTime().addDays(3))
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     assert dialog.error.isVisible() and "future" in dialog.error.text()
     assert statuses(dialog) == ["Waiting to be added."]
@@ -596,7 +597,7 @@ def test_locking_closes_the_dialog_and_drops_what_it_held(
     dana = desk.sign_in("Dana DSL")
     dialog = open_dialog(qtbot, dana, reference, [PendingSource("a.png", data=unique_png())])
     wait_thumbnail(qtbot, dialog)
-    qtbot.keyClicks(dialog.description, "Private words")
+    qtbot.keyClicks(dialog.details_box.description, "Private words")
     with qtbot.waitSignal(dialog.rejected, timeout=LOAD_MS):
         lock(dana)
     assert not dialog.isVisible()

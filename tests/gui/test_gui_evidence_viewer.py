@@ -37,7 +37,8 @@ from safelog.gui.evidence import add_dialog as add_dialog_module
 from safelog.gui.evidence import viewer as viewer_module
 from safelog.gui.evidence.details import EvidenceDetails
 from safelog.gui.evidence.panel import EvidencePanel
-from safelog.gui.evidence.viewer import COPY_WARNING, EvidenceViewer, ImageProblem, decode_image
+from safelog.gui.evidence.picture import ImageProblem, decode_image
+from safelog.gui.evidence.viewer import COPY_WARNING, EvidenceViewer
 from safelog.gui.workspace import CaseWorkspace
 from safelog.vault.audit_view import case_audit
 from safelog.vault.case_input import CaseInput
@@ -166,7 +167,7 @@ def evidence_tab(qtbot: QtBot, workspace: CaseWorkspace) -> EvidencePanel:
     panel = workspace.evidence_panel
     with qtbot.waitSignal(panel.loaded, timeout=LOAD_MS):
         workspace.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: panel.rules is not None and not panel.loader.loading, timeout=LOAD_MS)
     return panel
 
 
@@ -498,7 +499,7 @@ def test_staff_see_only_the_evidence_they_added_to_their_own_report(
     assert workspace.staff_tabs.tabText(1) == "Evidence (1)"
     with qtbot.waitSignal(panel.loaded, timeout=LOAD_MS):
         workspace.staff_tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: panel.rules is not None and not panel.loader.loading, timeout=LOAD_MS)
     assert [t.splitlines()[0] for t in list_texts(panel)] == ["my notes.txt"]
     # The report is still new: the person who made it may add to it.
     assert panel.add_button.isEnabled() and not panel.reason.isVisible()
@@ -511,7 +512,7 @@ def test_staff_see_only_the_evidence_they_added_to_their_own_report(
     dana.lock()
     with qtbot.waitSignals([workspace.loaded, panel.loaded], timeout=LOAD_MS):
         workspace.reload()
-    qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: panel.rules is not None and not panel.loader.loading, timeout=LOAD_MS)
     assert workspace.stack.currentWidget() is workspace.staff_page
     assert "Messages in a group chat" in shown_text(workspace.staff_summary)
     text = shown_text(workspace)
@@ -563,7 +564,7 @@ def test_a_report_handled_while_open_on_the_reporters_screen_refuses_in_plain_wo
     panel = workspace.staff_evidence
     with qtbot.waitSignal(panel.loaded, timeout=LOAD_MS):
         workspace.staff_tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.rules is not None and not panel._loading, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: panel.rules is not None and not panel.loader.loading, timeout=LOAD_MS)
     assert panel.add_button.isEnabled()
 
     # Dana opens the report while it is still on Sam's screen; then Sam pastes a screenshot.
@@ -694,17 +695,17 @@ def test_buttons_paste_drop_and_capture_route_to_the_add_dialog(
     captured = PendingSource("Screen capture.png", None, b"\x89PNG...")
     modes: list[str] = []
 
-    def fake_capture(_parent: Any, mode: str) -> Any:
+    def fake_capture(_parent: Any, mode: str, clock: Any = None) -> Any:
         modes.append(mode)
         return captured
 
     replace_in_module(monkeypatch, "safelog.gui.evidence.add_dialog", "start_adding", fake_start)
     replace_in_module(monkeypatch, "safelog.gui.evidence.sources", "pick_files", lambda _p: picked)
     replace_in_module(
-        monkeypatch, "safelog.gui.evidence.sources", "sources_from_clipboard", lambda: pasted
+        monkeypatch, "safelog.gui.evidence.sources", "sources_from_clipboard", lambda _clock: pasted
     )
     replace_in_module(
-        monkeypatch, "safelog.gui.evidence.sources", "sources_from_mime", lambda _m: dropped
+        monkeypatch, "safelog.gui.evidence.sources", "sources_from_mime", lambda _m, _c: dropped
     )
     replace_in_module(monkeypatch, "safelog.gui.evidence.sources", "accepts", lambda _m: True)
     replace_in_module(monkeypatch, "safelog.gui.evidence.capture", "capture", fake_capture)

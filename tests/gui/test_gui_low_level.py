@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from safelog.gui.low_level_review import LowLevelReviewDialog
 from safelog.gui.main_window import MainWindow
-from safelog.gui.report_form import CHOOSE_STAFF, NOT_STAFF, ReportConcernDialog
+from safelog.gui.report_form import ReportConcernDialog
+from safelog.gui.report_sections import CHOOSE_STAFF, NOT_STAFF
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case
 

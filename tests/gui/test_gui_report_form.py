@@ -150,7 +150,7 @@ def test_an_error_from_the_vault_keeps_the_form(
     def refuse(_session: Any, _case: Any) -> str:
         raise InvalidInput("'subjects' names users the concern is about.")
 
-    monkeypatch.setattr("safelog.vault.cases.add_case", refuse)
+    monkeypatch.setattr("safelog.vault.filing.add_case", refuse)
     qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=LOAD_MS)
     assert dialog.error.text() == (

@@ -23,12 +23,12 @@ from safelog.domain.roles import Role
 from safelog.gui.admit_dialog import AdmitDialog, GovernorsKeyDialog
 from safelog.gui.dialogs import assess_passphrase
 from safelog.gui.enrol_dialog import EnrolDialog
+from safelog.gui.recovery_keys import RecoverySheetPrinter
 from safelog.gui.setup_wizard import (
     ACCOUNT_PAGE,
     INVITE_PAGE,
     RECOVERY_PAGE,
     SCHOOL_PAGE,
-    RecoverySheetPrinter,
     SetupWizard,
 )
 from safelog.gui.sign_in import SignInWindow
@@ -196,7 +196,7 @@ def test_closing_before_keeping_the_keys_asks_first(
 
 
 def test_the_recovery_sheet_escapes_the_school_name() -> None:
-    from safelog.gui.setup_wizard import recovery_sheet_html
+    from safelog.gui.recovery_keys import recovery_sheet_html
 
     sheet = recovery_sheet_html("<b>St Mary's</b>", "20/11/2026", "KEY-ONE", "KEY-TWO")
     assert "<b>St Mary" not in sheet
@@ -414,7 +414,7 @@ def test_the_invitations_show_every_code_whole_and_copy_them(
 
     from safelog.gui.app import load_style_sheet
     from safelog.gui.idle_lock import lock_session
-    from safelog.gui.setup_wizard import InviteDialog
+    from safelog.gui.invite_panel import InviteDialog
 
     school = build_school(context.vault, staff=())
     context.session = school.unlock("Dana DSL")

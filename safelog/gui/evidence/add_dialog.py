@@ -1,6 +1,7 @@
 """Adding evidence to a case: the list of what is about to go in, one set of details for all
 of it (where it was seen, when, by which account), and the import, one item at a time in the
-worker, with each item's outcome in plain words.
+worker, with each item's outcome in plain words. The rows of the list are item_row.py; the
+details typed once for all of it, sighting_form.py.
 
 - Every item is shown by its safe name (safelog.evidence.intake.safe_file_name), its size
   and the type found in its content (sniffed in the worker); pictures get a thumbnail made
@@ -17,26 +18,14 @@ images of children: UKCIS), shows the guidance and the image-report form instead
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateTimeEdit,
     QDialog,
-    QFormLayout,
-    QFrame,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -44,116 +33,43 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.errors import UserFacingError
-from safelog.evidence.intake import ARCHIVE, describe_size, describe_type, sniff, type_mismatch
+from safelog.evidence.intake import ARCHIVE
 from safelog.gui.dialogs import tell
 from safelog.gui.errors import error_text, explain_error
+from safelog.gui.evidence.item_row import (
+    ADDED,
+    ADDING,
+    DONE,
+    LINKED,
+    REFUSED,
+    THUMBNAIL_PX,
+    Inspected,
+    ItemRow,
+    inspect_source,
+)
+from safelog.gui.evidence.sighting_form import SightingForm
 from safelog.gui.evidence.sources import (
     NOTHING_TO_PASTE,
     PendingSource,
     kept_out,
     problems_of,
 )
-from safelog.gui.formatting import from_qdatetime, to_qdatetime
 from safelog.gui.screen_fit import fit_to_screen
 from safelog.gui.widgets import named, plain_label, set_invalid
+from safelog.vault.filing import WhereSeen, import_source
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
     from safelog.vault.evidence import EvidenceAdded
     from safelog.vault.session import Session
 
-PLATFORMS = (*COMMON_PLATFORMS, OTHER_PLATFORM)
-THUMBNAIL_PX = 64
 DUPLICATE = "Already on this case — linked as another sighting."
 STOPPED = "Not added: stopped before it was added."
-
-# Item states.
-WAITING, ADDING, ADDED, LINKED, REFUSED = "waiting", "adding", "added", "linked", "refused"
-DONE = (ADDED, LINKED)
 
 
 # --------------------------------------------------------------------------------------------
 # Work done in the worker
-
-
-@dataclass(frozen=True)
-class Inspected:
-    """What an item is, found from its content: a label, a thumbnail (PNG bytes, made in
-    memory) for pictures, and a note when something is odd."""
-
-    label: str
-    thumbnail: bytes | None = None
-    note: str = ""
-
-
-def inspect_source(source: PendingSource) -> Inspected:
-    """Sniff the type and, for a picture, make a thumbnail in memory. Runs in the worker."""
-    from safelog.evidence.images import MAX_PREVIEW_FILE, ImageBomb, make_thumbnail
-
-    head = source.head()
-    if not head:
-        size = source.size()
-        return Inspected("empty file" if size == 0 else "unreadable file")
-    sniffed = sniff(head)
-    claimed = type_mismatch(source.name, sniffed)
-    note = f"Its name says {describe_type(claimed)}, but it is {sniffed.label}." if claimed else ""
-    if not sniffed.previewable:
-        return Inspected(sniffed.label, None, note)
-    size = source.size() or 0
-    if size > MAX_PREVIEW_FILE:
-        return Inspected(sniffed.label, None, note or "Too large to show a preview.")
-    if source.data is not None:
-        data = source.data
-    else:
-        assert source.path is not None
-        try:
-            with source.path.open("rb") as handle:
-                data = handle.read(MAX_PREVIEW_FILE + 1)
-        except OSError:
-            return Inspected(sniffed.label, None, note)
-    try:
-        preview = make_thumbnail(data, sniffed.media_type)
-    except ImageBomb:
-        return Inspected(
-            sniffed.label,
-            None,
-            "This picture says it is far larger than any real screenshot or photo, and "
-            "opening it could make this computer run out of memory; it will be refused.",
-        )
-    finally:
-        del data
-    return Inspected(sniffed.label, preview.thumbnail, " ".join(filter(None, (note, preview.note))))
-
-
-def import_source(
-    session: Session, reference: str, source: PendingSource, details: dict[str, str]
-) -> EvidenceAdded:
-    """Import one item: bytes in memory through a stream (never a temporary file), a file
-    from its path. Runs in the worker."""
-    from safelog.vault.evidence import add_evidence_detailed, import_stream_detailed
-
-    if source.data is not None:
-        return import_stream_detailed(
-            session,
-            reference,
-            io.BytesIO(source.data),
-            original_name=source.name,
-            metadata=dict(details),
-        )
-    if source.path is None:
-        raise ValueError("nothing to import")
-    return add_evidence_detailed(
-        session,
-        reference,
-        source.path,
-        source_url=details.get("source_url", ""),
-        platform=details.get("platform", ""),
-        handle=details.get("handle", ""),
-        description=details.get("description", ""),
-        seen_at=details.get("seen_at", ""),
-    )
 
 
 def added_text(result: EvidenceAdded) -> tuple[str, str]:
@@ -169,80 +85,6 @@ def refused_text(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return f"Not added: the file could not be read ({exc.strerror or 'read error'})."
     return f"Not added: {error_text(exc)}"  # a fault: reported to the crash handler
-
-
-# --------------------------------------------------------------------------------------------
-# One row per item
-
-
-class ItemRow(QFrame):
-    """An item in the list: thumbnail (or type), safe name, type and size, and its outcome."""
-
-    def __init__(self, source: PendingSource, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.state = REFUSED if source.problem else WAITING
-        grid = QGridLayout(self)
-        grid.setContentsMargins(8, 6, 8, 6)
-        grid.setHorizontalSpacing(12)
-        self.thumbnail = QLabel(self)
-        self.thumbnail.setFixedSize(THUMBNAIL_PX, THUMBNAIL_PX)
-        self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.thumbnail.setFrameShape(QFrame.Shape.Box)
-        self.name = plain_label(source.display_name, self, wrap=True, selectable=True)
-        self.name.setObjectName("evidenceName")
-        font = self.name.font()
-        font.setBold(True)
-        self.name.setFont(font)
-        size = source.size()
-        self._size = describe_size(size) if size is not None else ""
-        self.detail = plain_label(self._size, self, role="muted", wrap=True)
-        self.status = plain_label(
-            f"Not added: {source.problem}" if source.problem else "Waiting to be added.",
-            self,
-            wrap=True,
-        )
-        named(self.status, f"What happened to {source.display_name}")
-        grid.addWidget(self.thumbnail, 0, 0, 3, 1, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.name, 0, 1)
-        grid.addWidget(self.detail, 1, 1)
-        grid.addWidget(self.status, 2, 1)
-        grid.setColumnStretch(1, 1)
-        if source.problem:
-            self._set_role("warning")
-
-    def show_inspected(self, found: Inspected) -> None:
-        parts = [found.label, self._size]
-        self.detail.setText(
-            " · ".join(p for p in parts if p) + (f"\n{found.note}" if found.note else "")
-        )
-        if found.thumbnail:
-            pixmap = QPixmap()
-            if pixmap.loadFromData(found.thumbnail, "PNG"):
-                self.thumbnail.setPixmap(
-                    pixmap.scaled(
-                        THUMBNAIL_PX,
-                        THUMBNAIL_PX,
-                        Qt.AspectRatioMode.KeepAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation,
-                    )
-                )
-                return
-        self.thumbnail.setText(found.label.split(" ")[0][:8])
-
-    def set_state(self, state: str, text: str) -> None:
-        self.state = state
-        self.status.setText(text)
-        self._set_role({ADDED: "", LINKED: "", REFUSED: "warning"}.get(state, ""))
-
-    def _set_role(self, role: str) -> None:
-        self.status.setProperty("role", role or None)
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-
-    def forget(self) -> None:
-        self.thumbnail.clear()
-        self.thumbnail.setPixmap(QPixmap())
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,11 +143,10 @@ class AddEvidenceDialog(QDialog):
         rows_layout.addStretch(1)
         self.rows_area.setWidget(holder)
         named(self.rows_area, "Items to add")
-        line = self.fontMetrics().lineSpacing()
         self.rows_area.setMinimumHeight(min(len(self.rows), 2) * (THUMBNAIL_PX + 20) + 4)
         outer.addWidget(self.rows_area, 1)
 
-        self.details_box = self._details_box(line)
+        self.details_box = SightingForm(context.clock(), self)
         outer.addWidget(self.details_box)
 
         self.error = plain_label("", self, role="warning")
@@ -349,47 +190,6 @@ class AddEvidenceDialog(QDialog):
     def _count(n: int) -> str:
         return "1 item" if n == 1 else f"{n} items"
 
-    def _details_box(self, line: int) -> QGroupBox:
-        box = QGroupBox("Where and when it was seen", self)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.platform = named(QComboBox(box), "Platform: site, app or place it was seen")
-        self.platform.setEditable(True)
-        self.platform.addItem("")
-        self.platform.addItems(list(PLATFORMS))
-        self.platform.setMaxVisibleItems(len(PLATFORMS) + 1)
-        self.platform.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        edit = self.platform.lineEdit()
-        if edit is not None:
-            edit.setPlaceholderText("Choose or type, e.g. Instagram")
-            edit.setMaxLength(200)
-        self.url = named(QLineEdit(box), "Link to the post, page or profile")
-        self.url.setPlaceholderText("https://… (the full address, if you have it)")
-        self.url.setMaxLength(4000)
-        self.handle = named(QLineEdit(box), "Account name or handle")
-        self.handle.setPlaceholderText("e.g. @name, as shown on the platform")
-        self.handle.setMaxLength(200)
-        now = to_qdatetime(self.context.clock())
-        self.seen = named(
-            QDateTimeEdit(box), "When it was seen", "Day/month/year and time; now, unless changed"
-        )
-        self.seen.setDisplayFormat("dd/MM/yyyy HH:mm")
-        self.seen.setCalendarPopup(True)
-        self.seen.setMaximumDateTime(now)
-        self.seen.setDateTime(now)
-        self.description = named(QPlainTextEdit(box), "Description of the evidence")
-        self.description.setTabChangesFocus(True)
-        self.description.setPlaceholderText(
-            "What it shows and how it reached you, e.g. Screenshot sent by a parent"
-        )
-        self.description.setFixedHeight(line * 4 + 16)
-        form.addRow("&Platform", self.platform)
-        form.addRow("&Link", self.url)
-        form.addRow("Acc&ount", self.handle)
-        form.addRow("&Seen", self.seen)
-        form.addRow("&Description", self.description)
-        return box
-
     # -- inspecting --------------------------------------------------------------------------
 
     def _inspect(self) -> None:
@@ -415,21 +215,16 @@ class AddEvidenceDialog(QDialog):
 
     # -- importing ---------------------------------------------------------------------------
 
-    def details(self) -> dict[str, str] | None:
+    def details(self) -> WhereSeen | None:
         """The details typed, as the vault takes them; None (and a message) when wrong."""
         self.error.hide()
-        set_invalid(self.seen, False)
-        seen = from_qdatetime(self.seen.dateTime())
+        form = self.details_box
+        set_invalid(form.seen, False)
+        seen = form.seen_at()
         if seen > self.context.clock() + timedelta(minutes=5):
-            self._show_error("The time it was seen is in the future. Check the date.", self.seen)
+            self._show_error("The time it was seen is in the future. Check the date.", form.seen)
             return None
-        return {
-            "platform": self.platform.currentText().strip(),
-            "source_url": self.url.text().strip(),
-            "handle": self.handle.text().strip(),
-            "description": self.description.toPlainText().strip(),
-            "seen_at": seen.isoformat(),
-        }
+        return form.values(seen)
 
     def _show_error(self, text: str, field: QWidget | None = None) -> None:
         self.error.setText(text)
@@ -565,11 +360,7 @@ class AddEvidenceDialog(QDialog):
         self._stop = True
         self._queue = []
         self.forget()
-        self.url.clear()
-        self.handle.clear()
-        self.platform.setCurrentIndex(0)
-        self.platform.setEditText("")
-        self.description.clear()
+        self.details_box.clear()
         for row in self.rows:
             row.name.clear()
         self._running = False

@@ -49,9 +49,9 @@ from safelog.gui.evidence.sources import Clock, PendingSource, png_bytes, stampe
 MODES = ("screen", "window", "region")
 # (mode, what a menu calls it) for the views that offer capture.
 CHOICES = (
-    ("screen", "The whole screen"),
-    ("window", "A window…"),
-    ("region", "Part of the screen…"),
+    ("screen", "The &whole screen"),
+    ("window", "A &window…"),
+    ("region", "&Part of the screen…"),
 )
 HIDE_SETTLE_MS = 300  # window managers animate a hide; grab only once it has gone
 MIN_SELECTION = 8  # pixels each way: a smaller drag is taken as a stray click

@@ -29,7 +29,7 @@ from safelog.evidence.intake import describe_size, describe_type
 from safelog.gui.errors import error_text
 from safelog.gui.formatting import uk_datetime
 from safelog.gui.widgets import monospace_font, named, plain_label
-from safelog.gui.worker import run_guarded
+from safelog.gui.worker import LatestOnly
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -214,7 +214,8 @@ class EvidenceDetails(QScrollArea):
         self.custody_label: QLabel | None = None
         self.evidence_id = ""
         self._reference = ""
-        self._generation = 0
+        # Only the custody of the item shown now: a slower answer for an earlier one is dropped.
+        self.custody_loader = LatestOnly(context, self, self._custody, self._custody_failed)
 
     # -- showing ---------------------------------------------------------------------------
 
@@ -230,7 +231,7 @@ class EvidenceDetails(QScrollArea):
 
     def clear(self) -> None:
         """Forget the item (on lock, or when another case is opened)."""
-        self._generation += 1
+        self.custody_loader.reset()
         while self.form.rowCount():
             self.form.removeRow(0)
         self._values = {}
@@ -344,31 +345,23 @@ class EvidenceDetails(QScrollArea):
         evidence_id, reference = self.evidence_id, self._reference
         if session is None or session.locked or not evidence_id:
             return
-        self._generation += 1
-        generation = self._generation
 
         def work() -> list[AuditEntry]:
             from safelog.vault.evidence import evidence_custody
 
             return evidence_custody(session, reference, evidence_id)
 
-        run_guarded(
-            self.context,
-            self,
-            work,
-            lambda entries: self._custody(generation, entries),
-            lambda exc: self._custody_failed(generation, exc),
-        )
+        self.custody_loader.run(work)
 
-    def _custody(self, generation: int, entries: Sequence[AuditEntry]) -> None:
-        if generation != self._generation or self.custody_label is None:
+    def _custody(self, entries: Sequence[AuditEntry]) -> None:
+        if self.custody_label is None:
             return
         self.custody_lines = [describe_custody(e) for e in entries]
         self.custody_label.setText("\n".join(self.custody_lines))
         self.custody_loaded.emit(self.evidence_id)
 
-    def _custody_failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation or self.custody_label is None:
+    def _custody_failed(self, exc: BaseException) -> None:
+        if self.custody_label is None:
             return
         self.custody_lines = []
         self.custody_label.setText("The chain of custody could not be read. " + error_text(exc))

@@ -21,57 +21,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QFont,
     QIcon,
     QImage,
-    QKeyEvent,
-    QKeySequence,
-    QPainter,
     QPixmap,
-    QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QGroupBox,
     QHBoxLayout,
-    QListWidget,
     QListWidgetItem,
-    QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from safelog.evidence.images import PREVIEW_THUMBNAIL, PREVIEW_TOO_LARGE, PREVIEW_UNREADABLE
-from safelog.evidence.intake import describe_size
+from safelog.evidence.images import PREVIEW_THUMBNAIL
 from safelog.gui.errors import error_text
-from safelog.gui.evidence.details import (
-    EvidenceDetails,
-    captured_at,
-    preview_status,
-    seen_text,
-    type_text,
+from safelog.gui.evidence.details import EvidenceDetails, preview_status
+from safelog.gui.evidence.intake_controller import EvidenceIntake
+from safelog.gui.evidence.item_list import (
+    ICON_SIZE,
+    EvidenceList,
+    item_text,
+    kind_word,
+    placeholder,
+    square_icon,
 )
-from safelog.gui.formatting import uk_datetime
+from safelog.gui.evidence.reported_instead import ReportedInsteadBox
 from safelog.gui.widgets import named, plain_label
-from safelog.gui.worker import run_guarded
-from safelog.gui.workspace.panel import (
-    CaseView,
-    FormError,
-    Notice,
-    Saver,
-    WorkspacePanel,
-    fill_table,
-    read_only_table,
-)
+from safelog.gui.worker import LatestOnly
+from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, WorkspacePanel
 from safelog.vault.evidence import EvidenceItem, IntakeRules, sightings_of
 
 if TYPE_CHECKING:
@@ -80,12 +65,6 @@ if TYPE_CHECKING:
     from safelog.gui.evidence.viewer import EvidenceViewer
     from safelog.vault.records import EvidenceInfo
 
-ICON_SIZE = 72
-CAPTURE_MODES = (
-    ("screen", "The &whole screen"),
-    ("window", "A &window"),
-    ("region", "A &region of the screen"),
-)
 NO_PICTURES = (
     "Screen captures are pictures, and pictures are never stored for this kind of concern."
 )
@@ -94,112 +73,6 @@ IMAGES_BLOCKED = (
     "concern (UK law; UKCIS guidance). "
     "Record instead what was reported, who was told and the police reference."
 )
-
-
-def kind_word(info: EvidenceInfo) -> str:
-    """A short word for an item without a thumbnail, drawn in its place."""
-    media = info.media_type
-    status = preview_status(info)
-    if media.startswith("image/"):
-        if status == PREVIEW_UNREADABLE:
-            return "IMAGE\ncannot show"
-        if status == PREVIEW_TOO_LARGE:
-            return "IMAGE\ntoo large"
-        return "IMAGE"
-    major = media.split("/", 1)[0]
-    if major in ("audio", "video"):
-        return major.upper()
-    return {
-        "application/pdf": "PDF",
-        "message/rfc822": "E-MAIL",
-        "text/plain": "TEXT",
-        "text/html": "WEB\nPAGE",
-        "application/zip": "ZIP",
-    }.get(media, "FILE")
-
-
-def placeholder(word: str) -> QPixmap:
-    """A plain tile with a word on it (no case content)."""
-    pixmap = QPixmap(ICON_SIZE * 2, ICON_SIZE * 2)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor("#6b7785"))
-    painter.setBrush(QColor("#eef3f8"))
-    painter.drawRoundedRect(4, 4, ICON_SIZE * 2 - 8, ICON_SIZE * 2 - 8, 12, 12)
-    font = QFont()
-    lines = word.split("\n")
-    font.setPixelSize(30 if len(lines[0]) <= 5 else 24)
-    font.setBold(True)
-    painter.setFont(font)
-    painter.setPen(QColor("#0f3550"))
-    side = ICON_SIZE * 2
-    if len(lines) == 1:
-        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, word)
-    else:
-        painter.drawText(
-            QRect(0, side // 4, side, side // 4), Qt.AlignmentFlag.AlignCenter, lines[0]
-        )
-        font.setPixelSize(20)
-        font.setBold(False)
-        painter.setFont(font)
-        painter.drawText(
-            QRect(8, side // 2 + 4, side - 16, side // 4), Qt.AlignmentFlag.AlignCenter, lines[1]
-        )
-    painter.end()
-    return pixmap
-
-
-def square_icon(image: QImage) -> QPixmap:
-    """A thumbnail centred on a square, so that every item's text starts at the same place."""
-    side = ICON_SIZE * 2
-    scaled = image.scaled(
-        side,
-        side,
-        Qt.AspectRatioMode.KeepAspectRatio,
-        Qt.TransformationMode.SmoothTransformation,
-    )
-    pixmap = QPixmap(side, side)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.drawImage((side - scaled.width()) // 2, (side - scaled.height()) // 2, scaled)
-    painter.setPen(QColor("#b8c0c8"))
-    painter.drawRect(
-        (side - scaled.width()) // 2,
-        (side - scaled.height()) // 2,
-        scaled.width() - 1,
-        scaled.height() - 1,
-    )
-    painter.end()
-    return pixmap
-
-
-def item_text(item: EvidenceItem) -> str:
-    """The lines shown for an item in the list."""
-    info = item.info
-    first = info.file_name
-    second = f"{type_text(info)}  ·  {describe_size(info.size)}"
-    third = [f"Captured {uk_datetime(captured_at(info))}"]
-    platform = str(info.metadata.get("platform") or "")
-    if platform:
-        third.append(platform)
-    if item.sightings:
-        times = len(item.sightings)
-        third.append(f"added again {times} time{'s' if times != 1 else ''}")
-    return "\n".join([first, second, "  ·  ".join(third)])
-
-
-class _EvidenceList(QListWidget):
-    """Enter or Return opens the current item, as a double-click does."""
-
-    open_requested = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem():
-            self.open_requested.emit()
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
 
 class EvidencePanel(WorkspacePanel):
@@ -214,12 +87,9 @@ class EvidencePanel(WorkspacePanel):
         self._thumbnails: dict[str, QPixmap] = {}
         self._tiles: dict[str, QPixmap] = {}
         self._rules: IntakeRules | None = None
-        self._generation = 0
-        self._loading = False
-        self._again = False
         self._thumbnails_wanted = False
         self.viewers: list[EvidenceViewer] = []
-        self.setAcceptDrops(True)
+        self.loader = LatestOnly(context, self, self._loaded, self._failed, reload=self._load)
 
         layout = QVBoxLayout(self)
         self.banner = plain_label("", self, role="warning")
@@ -227,29 +97,8 @@ class EvidencePanel(WorkspacePanel):
         self.banner.hide()
         layout.addWidget(self.banner)
 
-        self.reports_box = QGroupBox("Reported instead of pictures", self)
-        reports_layout = QVBoxLayout(self.reports_box)
-        self.reports_table = read_only_table(
-            self.reports_box,
-            "Reports recorded instead of pictures",
-            ("What was reported", "Who was told", "When", "Police reference", "Recorded by"),
-            stretch=0,
-            widths={
-                1: "Dana DSL, in person",
-                2: "00/00/0000 00:00",
-                3: "Police reference  ",
-                4: "Dana DSL, 00/00/0000 00:00",
-            },
-        )
-        self.reports_empty = plain_label(
-            "Nothing has been recorded yet. When a picture is offered as evidence here, "
-            "SafeLog keeps nothing and asks for a record in words instead.",
-            self.reports_box,
-            role="muted",
-        )
-        reports_layout.addWidget(self.reports_table)
-        reports_layout.addWidget(self.reports_empty)
-        self.reports_box.hide()
+        self.reports_box = ReportedInsteadBox(self)
+        self.reports_table = self.reports_box.table
         layout.addWidget(self.reports_box)
 
         buttons = QHBoxLayout()
@@ -266,13 +115,6 @@ class EvidencePanel(WorkspacePanel):
             "Capture the screen as evidence",
             "SafeLog hides itself while the picture is taken.",
         )
-        self.capture_menu = QMenu(self.capture_button)
-        self.capture_actions = {}
-        for mode, label in CAPTURE_MODES:
-            action = self.capture_menu.addAction(label)
-            action.triggered.connect(lambda _checked=False, m=mode: self.capture_screen(m))
-            self.capture_actions[mode] = action
-        self.capture_button.setMenu(self.capture_menu)
         self.view_button = named(QPushButton("&View", self), "View the selected item")
         self.copy_button = named(
             QPushButton("&Save a copy…", self), "Save a copy of the selected item's original"
@@ -298,7 +140,7 @@ class EvidencePanel(WorkspacePanel):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.list = named(
-            _EvidenceList(left),
+            EvidenceList(left),
             "Evidence on this case",
             "Press Enter or double-click to view an item.",
         )
@@ -330,16 +172,23 @@ class EvidencePanel(WorkspacePanel):
         layout.addWidget(self.error)
         layout.addWidget(self.notice)
 
-        self.add_button.clicked.connect(self.add_files)
-        self.paste_button.clicked.connect(self.paste)
+        self.intake = EvidenceIntake(
+            self,
+            context.clock,
+            self.start_adding,
+            self.error.show_error,
+            closed=self._closed,
+            no_capture=self._no_capture,
+        )
+        self.capture_menu = self.intake.connect_buttons(
+            self.paste_button, self.add_button, self.capture_button
+        )
+        self.capture_actions = self.intake.capture_actions
         self.view_button.clicked.connect(self.view_current)
         self.copy_button.clicked.connect(self.save_copy)
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemDoubleClicked.connect(lambda _item: self.view_current())
         self.list.open_requested.connect(self.view_current)
-        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self)
-        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        paste.activated.connect(self.paste)
         context.events.locked.connect(self.clear)
         self._apply_rules()
         self._selection_buttons()
@@ -464,28 +313,8 @@ class EvidencePanel(WorkspacePanel):
         reports = list(view.fields.get("image_reports") or [])
         if self._own_only(view):
             reports = [r for r in reports if r.get("recorded_by") == view.my_name]
-        fill_table(
-            self.reports_table,
-            [
-                [
-                    str(r.get("description", "")),
-                    str(r.get("informed", "")),
-                    seen_text(str(r.get("informed_at") or "")),
-                    str(r.get("police_reference") or "None given"),
-                    f"{r.get('recorded_by', '')}, {uk_datetime(r.get('recorded_at'))}",
-                ]
-                for r in reports
-            ],
-        )
-        table = self.reports_table
-        rows_height = sum(table.rowHeight(r) for r in range(table.rowCount()))
-        table.setMaximumHeight(
-            min(200, table.horizontalHeader().height() + rows_height + 2 * table.frameWidth() + 24)
-        )
-        table.setVisible(bool(reports))
-        self.reports_empty.setVisible(not reports)
         blocked = self._rules is not None and self._rules.images_blocked
-        self.reports_box.setVisible(bool(reports) or blocked)
+        self.reports_box.show_reports(reports, blocked)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -499,8 +328,7 @@ class EvidencePanel(WorkspacePanel):
     def _load(self) -> None:
         """Ask the vault what this person may add and, when the tab is on screen, read the
         thumbnails not yet shown."""
-        if self._loading:
-            self._again = True
+        if self.loader.defer():
             return
         session = self.context.session
         reference = self._reference
@@ -508,9 +336,6 @@ class EvidencePanel(WorkspacePanel):
             return
         wanted = self._wanted_thumbnails() if self.isVisible() else set()
         self._thumbnails_wanted = bool(self._wanted_thumbnails()) and not wanted
-        self._loading = True
-        self._generation += 1
-        generation = self._generation
 
         def work() -> tuple[IntakeRules, dict[str, QImage]]:
             from safelog.vault.evidence import intake_rules, list_case_evidence
@@ -525,18 +350,10 @@ class EvidencePanel(WorkspacePanel):
                             images[listed.info.id] = image
             return rules, images
 
-        run_guarded(
-            self.context,
-            self,
-            work,
-            lambda result: self._loaded(generation, *result),
-            lambda exc: self._failed(generation, exc),
-        )
+        self.loader.run(work)
 
-    def _loaded(self, generation: int, rules: IntakeRules, images: dict[str, QImage]) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
+    def _loaded(self, result: tuple[IntakeRules, dict[str, QImage]]) -> None:
+        rules, images = result
         self._rules = rules
         for evidence_id, image in images.items():
             self._thumbnails[evidence_id] = square_icon(image)
@@ -545,15 +362,8 @@ class EvidencePanel(WorkspacePanel):
         if self.view is not None:
             self._show_reports(self.view)
         self.loaded.emit()
-        if self._again:
-            self._again = False
-            self._load()
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation:
-            return
-        self._loading = False
-        self._again = False
+    def _failed(self, exc: BaseException) -> None:
         self.error.show_error("The evidence could not be loaded. " + error_text(exc))
         self.loaded.emit()
 
@@ -622,64 +432,36 @@ class EvidencePanel(WorkspacePanel):
             self._load()
         return bool(added)
 
-    def add_files(self) -> bool:
-        from safelog.gui.evidence.sources import pick_files
+    # -- the routes in (intake_controller.py) ---------------------------------------------
 
-        if not self.may_add():
-            return False
-        return self.start_adding(pick_files(self))
+    def _closed(self) -> str | None:
+        """None when this person may add here now; else why not ("" when there is nothing
+        to say yet)."""
+        if self.may_add():
+            return None
+        return self._rules.reason if self._rules is not None else ""
+
+    def _no_capture(self) -> str | None:
+        blocked = self._rules is not None and self._rules.images_blocked
+        return NO_PICTURES if blocked else None
+
+    def add_files(self) -> bool:
+        return self.intake.choose()
 
     def paste(self) -> bool:
-        from safelog.gui.evidence.sources import sources_from_clipboard
-
-        if not self.may_add():
-            if self._rules is not None and self._rules.reason:
-                self.error.show_error(self._rules.reason)
-            return False
-        sources = sources_from_clipboard()
-        if not sources:
-            self.error.show_error(
-                "There is nothing to paste. Copy a file, a picture or some text first."
-            )
-            return False
-        return self.start_adding(sources)
+        return self.intake.paste()
 
     def capture_screen(self, mode: str) -> bool:
-        from safelog.gui.evidence.capture import capture
-
-        if not self.may_add() or (self._rules is not None and self._rules.images_blocked):
-            return False
-        source = capture(self, mode)
-        return self.start_adding([source]) if source is not None else False
-
-    def _accepts(self, event: QDragEnterEvent | QDragMoveEvent) -> bool:
-        if not self.may_add():
-            return False
-        from safelog.gui.evidence.sources import accepts
-
-        return bool(accepts(event.mimeData()))
+        return self.intake.capture(mode)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._accepts(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        self.intake.drag(event)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._accepts(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        self.intake.drag(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        if not self.may_add():
-            event.ignore()
-            return
-        from safelog.gui.evidence.sources import sources_from_mime
-
-        sources = sources_from_mime(event.mimeData())
-        event.acceptProposedAction()
-        self.start_adding(sources)
+        self.intake.drop(event)
 
     # -- selection, viewing, copies --------------------------------------------------------
 
@@ -784,9 +566,7 @@ class EvidencePanel(WorkspacePanel):
         self.viewers = []
 
     def _forget(self) -> None:
-        self._generation += 1
-        self._loading = False
-        self._again = False
+        self.loader.reset()
         self._thumbnails_wanted = False
         self._items = []
         self._thumbnails = {}
@@ -794,8 +574,7 @@ class EvidencePanel(WorkspacePanel):
         self._reference = ""
         self.list.clear()
         self.details.clear()
-        self.reports_table.setRowCount(0)
-        self.reports_box.hide()
+        self.reports_box.clear()
         self.banner.setText("")
         self.error.clear_error()
         self.notice.clear()

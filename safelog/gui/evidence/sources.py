@@ -34,6 +34,7 @@ from safelog.evidence.intake import (
     safe_file_name,
     sniff,
 )
+from safelog.vault.filing import Attachment
 
 Clock = Callable[[], datetime]
 
@@ -53,14 +54,10 @@ def _system_clock() -> datetime:
 
 
 @dataclass(frozen=True)
-class PendingSource:
-    """One thing to import. `name` is the original file name as given (it may be hostile:
-    show it only through `display_name`). Exactly one of `path` and `data` is set, or
-    neither when `problem` says why this cannot be evidence."""
+class PendingSource(Attachment):
+    """One thing to import, as it came in: an `Attachment` (a file by its path, or bytes
+    held in memory) or, with neither, a `problem` saying why this cannot be evidence."""
 
-    name: str
-    path: Path | None = None
-    data: bytes | None = None  # held in memory only, never written to disk
     problem: str = ""  # plain words: why this cannot be added (a folder, a web address...)
 
     def size(self) -> int | None:
@@ -72,10 +69,6 @@ class PendingSource:
             except OSError:
                 return None
         return None
-
-    @property
-    def display_name(self) -> str:
-        return safe_file_name(self.name)
 
     @property
     def usable(self) -> bool:

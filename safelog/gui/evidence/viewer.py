@@ -1,11 +1,10 @@
 """The evidence viewer: one item full size, decoded in memory, and "Save a copy…".
 
 Pictures are read from the vault in the worker (`read_evidence`, audited as a view, every
-chunk checked and the SHA-256 compared at the end), joined in memory and decoded there with
-Qt's image reader, never through a file. The decoder is held to the same limit as the vault's
-(MAX_IMAGE_PIXELS, safelog/evidence/images.py): an image that declares more pixels is not
-decoded and the viewer says so. Other files (PDF, e-mail, text, sound, video) are not opened
-at all: their details are shown and a copy can be saved for another program.
+chunk checked and the SHA-256 compared at the end), joined in memory and decoded there
+(picture.py: Qt's image reader, never through a file, held to the vault's pixel limit).
+Other files (PDF, e-mail, text, sound, video) are not opened at all: their details are shown
+and a copy can be saved for another program.
 
 The window title is always "Evidence": titles show in task bars, window lists and screen
 sharing, so they never carry a file name or anything from the case. On lock the viewer drops
@@ -14,45 +13,41 @@ the picture and closes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QCloseEvent,
-    QImage,
-    QImageReader,
-    QKeySequence,
-    QPainter,
-    QPaintEvent,
-    QPixmap,
-    QResizeEvent,
-    QShortcut,
-    QWheelEvent,
-)
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QPushButton,
-    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from safelog.errors import TamperDetected, UserFacingError
-from safelog.evidence.images import MAX_IMAGE_PIXELS, MAX_PREVIEW_FILE, NOTES, PREVIEW_TOO_LARGE
-from safelog.evidence.images import PREVIEW_UNREADABLE as UNREADABLE
-from safelog.evidence.intake import PREVIEWABLE
+from safelog.errors import TamperDetected
+from safelog.evidence.images import MAX_PREVIEW_FILE, NOTES, PREVIEW_TOO_LARGE
 from safelog.gui.errors import error_text
 from safelog.gui.evidence.details import EvidenceDetails, size_text, type_text
+from safelog.gui.evidence.picture import (
+    MAX_ZOOM,
+    MIN_ZOOM,
+    NOT_SHOWN,
+    ZOOM_STEP,
+    ImageCanvas,
+    ImageProblem,
+    ImageScroll,
+    decode_image,
+    viewable,
+)
 from safelog.gui.widgets import named, plain_label
-from safelog.gui.worker import run_guarded
+from safelog.gui.worker import LatestOnly, run_guarded
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -64,76 +59,6 @@ COPY_WARNING = (
     "where it must go, and delete it when it is no longer needed. Saving it is recorded in "
     "the item's chain of custody."
 )
-NOT_SHOWN = (
-    "SafeLog does not open this kind of file itself. To open it in another program, save a "
-    "copy (the copy is not encrypted)."
-)
-ZOOM_STEP = 1.25
-MIN_ZOOM = 0.02
-MAX_ZOOM = 16.0
-# Qt's own decoder refuses images needing more memory than this (MiB); the vault's pixel
-# limit at four bytes a pixel, so whatever the vault let in can be shown.
-ALLOCATION_LIMIT_MB = math.ceil(MAX_IMAGE_PIXELS * 4 / (1024 * 1024))
-_QT_FORMATS = {
-    "PNG": b"png",
-    "JPEG": b"jpeg",
-    "GIF": b"gif",
-    "WEBP": b"webp",
-    "BMP": b"bmp",
-    "TIFF": b"tiff",
-}
-
-
-class ImageProblem(UserFacingError):
-    """A picture the viewer will not or cannot show; the message says why."""
-
-
-def too_many_pixels(width: int, height: int) -> str:
-    return (
-        f"This image is {width:,} x {height:,} pixels ({width * height:,}), more than "
-        f"SafeLog will show ({MAX_IMAGE_PIXELS:,}): showing it could exhaust this "
-        "computer's memory. The original is kept exactly as it was received; save a copy "
-        "to look at it with another program."
-    )
-
-
-def decode_image(data: bytes, media_type: str) -> QImage:
-    """Decode a picture held in memory, refusing one that declares too many pixels before
-    any pixel is decoded. Safe to call in the worker (QImage is not a GUI-thread object)."""
-    qt_format = _QT_FORMATS.get(PREVIEWABLE.get(media_type, ""))
-    if qt_format is None:
-        raise ImageProblem(NOT_SHOWN)
-    if QImageReader.allocationLimit() < ALLOCATION_LIMIT_MB:
-        QImageReader.setAllocationLimit(ALLOCATION_LIMIT_MB)
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    try:
-        # Only the decoder for the type the content was sniffed as: no other plug-in sees it.
-        reader = QImageReader(buffer, QByteArray(qt_format))
-        reader.setDecideFormatFromContent(False)
-        reader.setAutoTransform(True)
-        size = reader.size()
-        if not size.isValid() or size.isEmpty():
-            raise ImageProblem(NOTES[UNREADABLE])
-        if size.width() * size.height() > MAX_IMAGE_PIXELS:
-            raise ImageProblem(too_many_pixels(size.width(), size.height()))
-        image = reader.read()
-        if image.isNull():
-            raise ImageProblem(NOTES[UNREADABLE])
-        return image
-    finally:
-        buffer.close()
-
-
-def viewable(item: EvidenceItem) -> bool:
-    """Whether the viewer decodes this item itself (a picture small enough to read)."""
-    info = item.info
-    return (
-        info.media_type in PREVIEWABLE
-        and info.size <= MAX_PREVIEW_FILE
-        and info.metadata.get("preview") != PREVIEW_TOO_LARGE
-    )
 
 
 # --------------------------------------------------------------------------------------
@@ -214,70 +139,6 @@ def save_copy(
     return True
 
 
-# --------------------------------------------------------------------------------------
-# The picture.
-# --------------------------------------------------------------------------------------
-
-
-class ImageCanvas(QWidget):
-    """Paints the picture at the current scale; only the part in view is drawn, so zooming
-    a large picture never makes a scaled copy of it."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.pixmap: QPixmap | None = None
-        self.scale = 1.0
-        named(self, "Picture")
-
-    def set_pixmap(self, pixmap: QPixmap | None) -> None:
-        self.pixmap = pixmap
-        self._resize()
-
-    def set_scale(self, scale: float) -> None:
-        self.scale = scale
-        self._resize()
-
-    def _resize(self) -> None:
-        if self.pixmap is None:
-            self.setFixedSize(0, 0)
-        else:
-            self.setFixedSize(
-                QSize(
-                    max(1, round(self.pixmap.width() * self.scale)),
-                    max(1, round(self.pixmap.height() * self.scale)),
-                )
-            )
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        if self.pixmap is None:
-            return
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale < 1.0)
-        painter.drawPixmap(QRect(0, 0, self.width(), self.height()), self.pixmap)
-        painter.end()
-
-
-class _ImageScroll(QScrollArea):
-    """Ctrl + wheel zooms; the wheel alone scrolls."""
-
-    zoom_by = Signal(float)
-    resized = Signal()
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            steps = event.angleDelta().y() / 120
-            if steps:
-                self.zoom_by.emit(ZOOM_STEP**steps)
-            event.accept()
-            return
-        super().wheelEvent(event)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.resized.emit()
-
-
 class EvidenceViewer(QDialog):
     """One item: the picture with zoom, or the details of a file SafeLog does not open.
 
@@ -304,7 +165,7 @@ class EvidenceViewer(QDialog):
         self.image: QImage | None = None
         self.fit = True
         self.problem = ""
-        self._generation = 0
+        self.loader = LatestOnly(context, self, self._loaded, self._failed)
         self.setWindowTitle(TITLE)
         self.setModal(False)
         self.setSizeGripEnabled(True)
@@ -378,7 +239,7 @@ class EvidenceViewer(QDialog):
         message_layout.addStretch(1)
         self.stack.addWidget(message_page)
         self.message_page = message_page
-        self.picture_area = _ImageScroll(self.stack)
+        self.picture_area = ImageScroll(self.stack)
         self.picture_area.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture_area.setWidgetResizable(False)
         named(self.picture_area, "Picture, full size", "Ctrl and the mouse wheel zoom.")
@@ -444,7 +305,7 @@ class EvidenceViewer(QDialog):
     def _start(self) -> None:
         item = self.item
         assert item is not None
-        self._generation += 1
+        self.loader.reset()
         if not viewable(item):
             too_large = item.info.metadata.get("preview") == PREVIEW_TOO_LARGE
             self._show_details(NOTES[PREVIEW_TOO_LARGE] if too_large else NOT_SHOWN)
@@ -457,7 +318,6 @@ class EvidenceViewer(QDialog):
             return
         self._zoom_controls(False)
         self._show_message("Opening the picture…")
-        generation = self._generation
         reference, evidence_id, media_type = self.reference, item.info.id, item.info.media_type
 
         def work() -> QImage:
@@ -476,16 +336,10 @@ class EvidenceViewer(QDialog):
             finally:
                 data.clear()
 
-        run_guarded(
-            self.context,
-            self,
-            work,
-            lambda image: self._loaded(generation, image),
-            lambda exc: self._failed(generation, exc),
-        )
+        self.loader.run(work)
 
-    def _loaded(self, generation: int, image: QImage) -> None:
-        if generation != self._generation or self.item is None:
+    def _loaded(self, image: QImage) -> None:
+        if self.item is None:
             return
         self.image = image
         self.canvas.set_pixmap(QPixmap.fromImage(image))
@@ -495,8 +349,8 @@ class EvidenceViewer(QDialog):
         self.fit_to_window()
         self.settled.emit()
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation != self._generation or self.item is None:
+    def _failed(self, exc: BaseException) -> None:
+        if self.item is None:
             return
         if isinstance(exc, TamperDetected):
             text = (
@@ -604,7 +458,7 @@ class EvidenceViewer(QDialog):
 
     def forget(self) -> None:
         """Drop the picture and everything shown, and close (on lock)."""
-        self._generation += 1
+        self.loader.reset()
         self.image = None
         self.item = None
         self.canvas.set_pixmap(None)
@@ -628,9 +482,6 @@ __all__ = [
     "COPY_WARNING",
     "TITLE",
     "EvidenceViewer",
-    "ImageProblem",
     "choose_copy_path",
-    "decode_image",
     "save_copy",
-    "viewable",
 ]

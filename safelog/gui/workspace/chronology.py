@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safelog.gui.form_fields import text_box
 from safelog.gui.formatting import from_qdatetime, to_qdatetime, uk_datetime
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.panel import (
@@ -23,7 +24,6 @@ from safelog.gui.workspace.panel import (
     fill_table,
     form_footer,
     read_only_table,
-    text_box,
 )
 
 if TYPE_CHECKING:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QPushButton, QVBoxLayout, QWidget
 
+from safelog.gui.form_fields import text_box
 from safelog.gui.formatting import uk_datetime
 from safelog.gui.widgets import named, plain_label, set_invalid
 from safelog.gui.workspace.panel import (
@@ -16,7 +17,6 @@ from safelog.gui.workspace.panel import (
     fill_table,
     form_footer,
     read_only_table,
-    text_box,
 )
 
 if TYPE_CHECKING:

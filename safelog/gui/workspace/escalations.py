@@ -34,6 +34,7 @@ from safelog.domain.routes import (
     route_info,
     said_in_safelog,
 )
+from safelog.gui.form_fields import text_box
 from safelog.gui.formatting import from_qdatetime, to_qdatetime, uk_datetime
 from safelog.gui.widgets import named, plain_label, set_invalid
 from safelog.gui.workspace.panel import (
@@ -46,7 +47,6 @@ from safelog.gui.workspace.panel import (
     fill_table,
     read_only_table,
     row_key,
-    text_box,
 )
 
 if TYPE_CHECKING:

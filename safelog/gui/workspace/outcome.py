@@ -26,9 +26,10 @@ from safelog.domain.outcomes import (
 )
 from safelog.domain.retention import plain_date
 from safelog.errors import UserFacingError
+from safelog.gui.form_fields import text_box
 from safelog.gui.formatting import status_label, uk_datetime
 from safelog.gui.widgets import named, plain_label
-from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, WorkspacePanel, text_box
+from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, WorkspacePanel
 from safelog.vault.retention import retention_of
 
 if TYPE_CHECKING:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -146,17 +145,6 @@ def form_footer(
     form.addRow(error)
     form.addRow(notice)
     return error, notice
-
-
-def text_box(parent: QWidget, name: str, placeholder: str = "", lines: int = 3) -> QPlainTextEdit:
-    """A plain-text box where Tab moves on (no keyboard trap)."""
-    box = named(QPlainTextEdit(parent), name)
-    box.setTabChangesFocus(True)
-    box.setPlaceholderText(placeholder)
-    height = box.fontMetrics().lineSpacing() * lines + 18
-    box.setMinimumHeight(height)
-    box.setMaximumHeight(height + box.fontMetrics().lineSpacing() * 3)
-    return box
 
 
 DATE_TIME = "00/00/0000 00:00"

@@ -3,12 +3,10 @@ concern is about. A DSL can add a person or change one person's role (a new vers
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -18,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.outcomes import PersonKind, PersonRole
+from safelog.gui.form_fields import kind_combo, kind_label, parse_uk_date, role_combo, role_label
 from safelog.gui.formatting import uk_date
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.panel import (
@@ -30,39 +28,10 @@ from safelog.gui.workspace.panel import (
     read_only_table,
     row_key,
 )
-from safelog.gui.workspace.summary import kind_label, role_label
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
     from safelog.vault.session import Session
-
-
-def parse_uk_date(text: str) -> date | None:
-    """dd/mm/yyyy (or d/m/yyyy) to a date; None for an empty field; ValueError otherwise."""
-    text = text.strip()
-    if not text:
-        return None
-    parts = text.replace("-", "/").replace(".", "/").split("/")
-    if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
-        raise ValueError(text)
-    day, month, year = (int(p) for p in parts)
-    if year < 100:
-        raise ValueError(text)
-    return date(year, month, day)
-
-
-def kind_combo(parent: QWidget, name: str) -> QComboBox:
-    combo = named(QComboBox(parent), name)
-    for kind in PersonKind:
-        combo.addItem(kind.label, kind.value)
-    return combo
-
-
-def role_combo(parent: QWidget, name: str) -> QComboBox:
-    combo = named(QComboBox(parent), name)
-    for role in PersonRole:
-        combo.addItem(role.label, role.value)
-    return combo
 
 
 class PeoplePanel(WorkspacePanel):

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QDialog, QWidget
 
+from safelog.gui.form_fields import kind_label, role_label
 from safelog.gui.formatting import category_title, status_label, uk_date
 from safelog.gui.formatting import uk_datetime as uk_dt
 from safelog.gui.workspace.escalations import due_text, where_it_stands
 from safelog.gui.workspace.outcome import describe_outcome
-from safelog.gui.workspace.summary import kind_label, role_label
 
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
+from safelog.gui.form_fields import text_box
 from safelog.gui.widgets import named, plain_label
-from safelog.gui.workspace.panel import FormError, Saver, text_box
+from safelog.gui.workspace.panel import FormError, Saver
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext

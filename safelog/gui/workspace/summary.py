@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.categories import UnknownCategory, category_by_code
-from safelog.domain.outcomes import PersonKind, PersonRole
+from safelog.gui.form_fields import kind_label, role_label
 from safelog.gui.formatting import category_title, status_label, uk_date
 from safelog.gui.formatting import uk_datetime as uk_dt
 from safelog.gui.widgets import named, plain_label
@@ -63,20 +63,6 @@ def case_guidance(fields: Mapping[str, Any]) -> str:
 
 def field_label(name: str) -> str:
     return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
-
-
-def kind_label(kind: str) -> str:
-    try:
-        return PersonKind(kind).label
-    except ValueError:
-        return kind
-
-
-def role_label(role: str) -> str:
-    try:
-        return PersonRole(role).label
-    except ValueError:
-        return role
 
 
 def describe_person(person: Mapping[str, Any]) -> str:
