@@ -77,7 +77,11 @@ def append_batch(
     a keeper of the roll may write, and the reader checks that again."""
     if not session.person.roles & ROLL_KEEPERS:
         raise AccessDenied("Only a DSL or an administrator can change the school roll.")
+    session.reload_directory(conn)  # never seal to a key a removal has since replaced
     epoch = session.directory.current_epoch(KeyRole.MEMBERS)
+    if epoch is not None and (KeyRole.MEMBERS, epoch.epoch) not in session.role_keys:
+        # A new epoch since sign-in (a removal or a recovery key used meanwhile).
+        session.load_role_keys(conn)
     if epoch is None or (KeyRole.MEMBERS, epoch.epoch) not in session.role_keys:
         raise KeyNotTrusted(
             "This account does not yet hold the key the school roll is sealed with. "
