@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from support.roll_files import ARBOR_CSV, SIMS_CSV, SIMS_CSV_NEXT_TERM
 from support.school import School
 
-from safelog.domain.roles import Role
+from safelog.domain.roles import KeyRole, Role
 from safelog.errors import AccessDenied, InvalidInput, TamperDetected
 from safelog.store.schema import RollBatchRow
 from safelog.vault import roll_store
@@ -171,3 +171,39 @@ def test_a_changed_byte_a_deleted_batch_or_a_forged_batch_is_refused(
     with pytest.raises(TamperDetected, match="Sam Staff, who did not keep the roll"):
         load_roll(sam)
     sam.lock()
+
+
+def test_a_new_member_reads_the_roll_once_a_member_has_signed_in_since(school: School) -> None:
+    imported(school)
+    vault: Any = school.vault
+    dana = school.unlock("Dana DSL")
+    code = vault.invite(dana, "Nina New", frozenset({Role.STAFF}))
+    dana.lock()
+    nina = vault.enrol(code, "nina first day here")
+    with pytest.raises(AccessDenied, match="does not hold the key to the school roll yet"):
+        load_roll(nina)
+    nina.lock()
+    school.unlock("Sam Staff").lock()  # any member holding the key hands it on
+    nina = vault.unlock("Nina New", "nina first day here")
+    assert "Jess (Jessica) Smith" in {p.display_name for p in load_roll(nina).pupils.values()}
+    nina.lock()
+
+
+def test_a_removed_member_cannot_open_what_the_roll_gained_after_they_left(
+    school: School,
+) -> None:
+    imported(school)
+    vault: Any = school.vault
+    tess_keys = school.unlock("Tess Teacher")
+    held = dict(tess_keys.role_keys)
+    tess_keys.lock()
+    dana = school.unlock("Dana DSL")
+    vault.remove_user(dana, "Tess Teacher")
+    add_pupil(dana, {"surname": "Reed", "legal_forename": "Ruby"})
+    with dana.engine.connect() as conn:
+        rows = conn.execute(select(RollBatchRow.__table__).order_by(RollBatchRow.seq)).all()
+    dana.lock()
+    newest = rows[-1]
+    # Tess kept every key she ever held; none of them opens the batch written after.
+    assert (KeyRole.MEMBERS, newest.epoch) not in held
+    assert {epoch for role, epoch in held if role == KeyRole.MEMBERS} == {rows[0].epoch}
