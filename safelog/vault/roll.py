@@ -29,6 +29,7 @@ from safelog.domain.roll import (
 from safelog.domain.roll_import import RejectedRow, read_roll
 from safelog.domain.upn import normalise_upn
 from safelog.errors import InvalidInput
+from safelog.vault.case_schema import PersonEntry
 from safelog.vault.roll_store import ITEM_PREFIX, append_batch, load_batches
 from safelog.vault.session import Session
 
@@ -150,3 +151,25 @@ def add_pupil(session: Session, values: Mapping[str, object]) -> Pupil:
         seq = append_batch(session, conn, ADD, [pupil_record(pupil)])
         session.audit(conn, "roll.add", {"pupil": pupil.id}, item=f"{ITEM_PREFIX}{seq}")
     return pupil
+
+
+def resolve_pupils(session: Session, people: list[PersonEntry]) -> list[PersonEntry]:
+    """People picked from the roll (`"pupil": id or UPN`) with the roll's name and date of
+    birth, and the pupil's id kept; a pupil not on the roll is a clear error."""
+    if not any("pupil" in person for person in people):
+        return people
+    roll = load_roll(session)
+    out: list[PersonEntry] = []
+    for index, person in enumerate(people, start=1):
+        if "pupil" not in person:
+            out.append(person)
+            continue
+        try:
+            pupil = roll.find(person["pupil"])
+        except InvalidInput as exc:
+            raise InvalidInput(f"person {index}: {exc}") from None
+        linked: PersonEntry = {**person, "name": pupil.display_name, "pupil": pupil.id}
+        if pupil.date_of_birth is not None:
+            linked["date_of_birth"] = pupil.date_of_birth.isoformat()
+        out.append(linked)
+    return out

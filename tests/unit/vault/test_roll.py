@@ -207,3 +207,42 @@ def test_a_removed_member_cannot_open_what_the_roll_gained_after_they_left(
     # Tess kept every key she ever held; none of them opens the batch written after.
     assert (KeyRole.MEMBERS, newest.epoch) not in held
     assert {epoch for role, epoch in held if role == KeyRole.MEMBERS} == {rows[0].epoch}
+
+
+def test_a_case_names_a_pupil_from_the_roll_by_upn_and_an_unknown_upn_is_refused(
+    school: School,
+) -> None:
+    from safelog.vault.case_input import CaseInput
+    from safelog.vault.cases import add_case, show_case, update_case
+
+    imported(school)
+    case = {
+        "category": "cyberbullying-pupil",
+        "summary": "Messages in a group chat",
+        "description": "Jess was sent unkind messages.",
+        "people": [{"pupil": "B201201001010", "role": "victim"}],
+    }
+    sam = school.unlock("Sam Staff")
+    reference = add_case(sam, CaseInput.from_json(case))
+    unknown = {**case, "people": [{"pupil": "A123456789012", "role": "victim"}]}
+    with pytest.raises(InvalidInput, match="person 1: No pupil with the id or UPN"):
+        add_case(sam, CaseInput.from_json(unknown))
+    sam.lock()
+    dana = school.unlock("Dana DSL")
+    jess = load_roll(dana).find("B201201001010")
+    (person,) = show_case(dana, reference).fields["people"]
+    assert person == {
+        "name": "Jess (Jessica) Smith",
+        "kind": "pupil",
+        "role": "victim",
+        "pupil": jess.id,
+        "date_of_birth": "2012-03-14",
+    }
+    liam = load_roll(dana).find("P201201001020")
+    update_case(dana, reference, {"people": [person, {"pupil": liam.id, "role": "witness"}]})
+    people = show_case(dana, reference).fields["people"]
+    assert [(p["name"], p["role"], p["pupil"]) for p in people] == [
+        ("Jess (Jessica) Smith", "victim", jess.id),
+        ("Liam O'Brien", "witness", liam.id),
+    ]
+    dana.lock()
