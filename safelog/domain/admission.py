@@ -7,7 +7,7 @@ role. An administrator right alone admits no one to a role that reads cases.
 
 from __future__ import annotations
 
-from safelog.domain.roles import ESCROW, ROLE_KEYS, KeyRole, RecoveryKey, Role
+from safelog.domain.roles import ESCROW, ROLE_KEYS, ROLL_KEEPERS, KeyRole, RecoveryKey, Role
 
 # Roles whose members may admit (or decline) someone to the role. The first headteacher is
 # admitted by a DSL; the first chair only with the governors' recovery key (the head cannot
@@ -38,7 +38,10 @@ def may_admit(admitter_roles: frozenset[Role], role: Role) -> bool:
 
 
 def may_start_epoch(member_roles: frozenset[Role], key_role: KeyRole) -> bool:
-    """A new key for a role is made only by one of its members."""
+    """A new key for a role is made only by one of its members; the members' key only by
+    those who keep the roll, so a reporter cannot start a key the roll's writers lack."""
+    if key_role == KeyRole.MEMBERS:
+        return bool(member_roles & ROLL_KEEPERS)
     return any(ROLE_KEYS.get(r) == key_role for r in member_roles)
 
 

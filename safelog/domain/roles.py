@@ -21,6 +21,9 @@ class KeyRole(StrEnum):
     GOVERNORS = "governors"
     # The admin key opens only the school CA's private key: an admin right gives no read access.
     ADMIN = "admin"
+    # Every enrolled member holds it: it opens the school roll (vault/roll.py), so that
+    # anyone reporting can pick a child, and never a case.
+    MEMBERS = "members"
 
 
 class RecoveryKey(StrEnum):
@@ -38,7 +41,7 @@ ROLE_KEYS: dict[Role, KeyRole] = {
 # What each recovery key can restore. The school key must not restore the DSL or
 # governors keys, because a concern about the headteacher is readable with those.
 ESCROW: dict[RecoveryKey, frozenset[KeyRole]] = {
-    RecoveryKey.SCHOOL: frozenset({KeyRole.LEADERSHIP, KeyRole.ADMIN}),
+    RecoveryKey.SCHOOL: frozenset({KeyRole.LEADERSHIP, KeyRole.ADMIN, KeyRole.MEMBERS}),
     RecoveryKey.GOVERNORS: frozenset(KeyRole),
 }
 
@@ -66,7 +69,11 @@ def parse_role(text: str) -> Role:
 
 
 def key_roles_of(roles: frozenset[Role]) -> frozenset[KeyRole]:
-    return frozenset(ROLE_KEYS[r] for r in roles if r in ROLE_KEYS)
+    """The role keys someone with these roles holds: every member holds the members' key."""
+    held = {ROLE_KEYS[r] for r in roles if r in ROLE_KEYS}
+    if roles:
+        held.add(KeyRole.MEMBERS)
+    return frozenset(held)
 
 
 def recovery_keys_reachable_by(roles: frozenset[Role]) -> frozenset[RecoveryKey]:
@@ -85,3 +92,7 @@ def conflicting_roles(roles: frozenset[Role]) -> str | None:
 # The roles that manage cases: they read the cases their keys open, record the work on them
 # and see the deadlines. Staff report; an administrator manages people, not cases.
 CASE_MANAGERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
+
+
+# Who keeps the school roll: imports it, adds pupils, marks leavers. Every member reads it.
+ROLL_KEEPERS = frozenset({Role.DSL, Role.ADMIN})

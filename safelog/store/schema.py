@@ -285,3 +285,21 @@ class FailedUnlockRow(Base):
     user_id: Mapped[str] = mapped_column(ID, index=True)
     at: Mapped[datetime] = mapped_column(TS)
     device: Mapped[str] = mapped_column(String(200))
+
+
+class RollBatchRow(Base):
+    """The school roll (vault/roll.py): each import or change of pupils is one batch,
+    sealed for every enrolled member, signed by the DSL or administrator who made it and
+    chained to the batch before, so a batch changed, removed or reordered is noticed."""
+
+    __tablename__ = "roll_batches"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    batch_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    epoch: Mapped[int] = mapped_column(Integer)
+    membership_seq: Mapped[int] = mapped_column(BigInteger)
+    signer_id: Mapped[str] = mapped_column(ID)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    body_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(TS)

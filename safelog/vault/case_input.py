@@ -106,8 +106,10 @@ def _people(value: Any) -> list[PersonEntry]:
         unknown = set(item) - _PERSON_KEYS
         if unknown:
             raise InvalidInput(f"person {index} has unknown keys: {', '.join(sorted(unknown))}.")
-        name = _text(item, "name", required=True, one_line=True, limit=200)
-        kind = _text(item, "kind", required=True)
+        linked = _text(item, "pupil", one_line=True, limit=40)
+        # A pupil picked from the roll brings their name (vault/roll.py resolves it).
+        name = _text(item, "name", required=not linked, one_line=True, limit=200)
+        kind = _text(item, "kind", required=not linked) or "pupil"
         role = _text(item, "role", required=True)
         if kind not in PERSON_KINDS:
             raise InvalidInput(f"person {index}: kind must be one of {', '.join(PERSON_KINDS)}.")
@@ -124,6 +126,10 @@ def _people(value: Any) -> list[PersonEntry]:
                 ) from None
         if item.get("notes"):
             person["notes"] = _text(item, "notes", limit=MAX_PERSON_NOTES)
+        if linked:
+            if kind != "pupil":
+                raise InvalidInput(f"person {index}: someone picked from the roll is a pupil.")
+            person["pupil"] = linked
         people.append(person)
     return people
 

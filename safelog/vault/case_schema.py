@@ -78,6 +78,9 @@ class PersonEntry(TypedDict):
     role: str  # a PersonRole value
     date_of_birth: NotRequired[str]  # ISO date
     notes: NotRequired[str]
+    # The pupil's id on the school roll (vault/roll.py), when picked from it: the same child
+    # in every case, for their chronology. Given as an id or UPN; stored as the id.
+    pupil: NotRequired[str]
 
 
 class EscalationRecord(TypedDict, total=False):

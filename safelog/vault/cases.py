@@ -42,6 +42,7 @@ from safelog.vault.out_of_reach import moved_away_problems
 from safelog.vault.receipts import my_receipts
 from safelog.vault.records import CaseDetail, CaseSummary, case_summary
 from safelog.vault.retention import case_retention
+from safelog.vault.roll import resolve_pupils
 from safelog.vault.session import Session
 
 # case_retention lives below the case engine, which writes it into each list summary.
@@ -60,6 +61,7 @@ def add_case(session: Session, case: CaseInput) -> str:
     session.ensure_open()
     category_by_code(case.category)
     subjects = _resolve_subjects(session, case.subjects)
+    case = replace(case, people=resolve_pupils(session, case.people))
     is_dsl = Role.DSL in session.person.roles
     fields = case.to_fields(
         subjects,
@@ -317,6 +319,8 @@ def update_case(session: Session, reference: str, changes: dict[str, Any]) -> in
     checked = validate_changes(changes)
     if CaseField.SUBJECTS in checked:
         checked[CaseField.SUBJECTS] = _resolve_subjects(session, checked[CaseField.SUBJECTS])
+    if CaseField.PEOPLE in checked:
+        checked[CaseField.PEOPLE] = resolve_pupils(session, checked[CaseField.PEOPLE])
     if CaseField.STATUS in checked:
         requested = checked[CaseField.STATUS]
         return amend_case(

@@ -36,6 +36,7 @@ from safelog.crypto.sealed_signature import (
     seal_signature,
 )
 from safelog.domain.access import AudiencePlan, Recipient
+from safelog.domain.admission import may_start_epoch
 from safelog.domain.roles import ESCROW, KeyRole
 from safelog.errors import AccessDenied, KeyNotTrusted, RollbackDetected, TamperDetected
 from safelog.store.chunks import ChunkStore
@@ -936,6 +937,8 @@ class Session:
         member admitted to a role makes its key (never the one who admitted them)."""
         started = []
         for role in sorted(self.person.key_roles):
+            if not may_start_epoch(self.person.roles, role):
+                continue  # the members' key is started by the roll's keepers
             if self.directory.current_epoch(role) is None:
                 self.role_keys[(role, 1)] = self.create_role_epoch(conn, role, 1, [self.user_id])
                 started.append(role)
@@ -972,6 +975,8 @@ class Session:
                 continue
             if current is None or (role, current.epoch) not in self.role_keys:
                 continue
+            if not may_start_epoch(self.person.roles, role):
+                continue  # a keeper of the roll rotates the members' key at their sign-in
             removed = [
                 p
                 for p in self.directory.people.values()

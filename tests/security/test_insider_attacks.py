@@ -142,7 +142,8 @@ def school_with_business_manager(vault: Any) -> School:
     bea = unlock(school, BEA)
     assert bea.person.roles == frozenset({Role.ADMIN, Role.STAFF})
     assert bea.ca_key is not None  # the admin key opens the school CA key
-    assert not {r for r, _ in bea.role_keys} - {KeyRole.ADMIN}  # and nothing that reads
+    # and nothing that reads a case (the members' key opens only the school roll)
+    assert not {r for r, _ in bea.role_keys} - {KeyRole.ADMIN, KeyRole.MEMBERS}
     bea.lock()
     return school
 
@@ -201,13 +202,15 @@ def recovery_signer(printed: str) -> Any:
 
 
 def grants_to(vault: Any, user_id: str) -> list[tuple[str, int]]:
+    """The role keys that read cases wrapped to this user (not the members' key, which every
+    enrolled member holds and which opens only the school roll)."""
     with vault.engine.connect() as conn:
         rows = conn.execute(
             select(RoleGrantRow.role, RoleGrantRow.epoch).where(
                 RoleGrantRow.recipient == f"user:{user_id}"
             )
         ).all()
-    return sorted((str(role), int(epoch)) for role, epoch in rows)
+    return sorted((str(role), int(epoch)) for role, epoch in rows if role != "members")
 
 
 def forge_version(
@@ -293,7 +296,8 @@ def assert_fake_accounts_gain_nothing(school: School, reference: str, fakes: lis
         session = unlock(school, name)
         assert session.person.roles == frozenset({Role.STAFF}), name
         assert session.person.state == membership.ENROLLED  # still waiting to be admitted
-        assert not session.role_keys, name
+        # No case-reading key: what every enrolled member holds opens only the school roll.
+        assert not {r for r, _ in session.role_keys} - {KeyRole.MEMBERS}, name
         assert list_cases(session) == [], name
         with pytest.raises(AccessDenied, match=f"You do not have access to case {reference}"):
             show_case(session, reference)

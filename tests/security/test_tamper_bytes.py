@@ -55,10 +55,15 @@ from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case, update_case
 from safelog.vault.evidence import add_evidence, read_evidence, read_thumbnail
 from safelog.vault.receipts import show_receipt
+from safelog.vault.roll import add_pupil, import_roll, load_roll, pupil_record
 from safelog.vault.settings import load_settings, set_idle_lock_minutes
 from safelog.vault.vault import Vault
 
 RITA = "rita has left the school"
+ROLL_CSV = (
+    b"UPN,Legal Surname,Legal Forename,DOB,Year,Reg Group\n"
+    b"B201201001010,Smith,Jessica,14/03/2012,Year 8,8B\n"
+)
 MIB = 1024 * 1024
 CHUNK_LENGTH = CHUNK_SIZE + TAG_LENGTH  # one stored (encrypted) chunk
 BIG_EVIDENCE_SIZE = 2 * MIB + MIB // 2  # three chunks: 1 MiB, 1 MiB, 0.5 MiB
@@ -118,6 +123,11 @@ TARGETS = [
     Target("audit_head", "entry_hash"),
     Target("settings", "record"),
     Target("settings", "signature"),
+    Target("roll_batches", "prev_hash"),
+    Target("roll_batches", "batch_hash"),
+    Target("roll_batches", "wrapped_key"),
+    Target("roll_batches", "body_ct"),
+    Target("roll_batches", "signature"),
 ]
 
 # Blobs that no reader opens, only a writer: each has its own test below driving that write.
@@ -210,6 +220,8 @@ def _expected_words(conn: sqlite3.Connection, table: str, rowid: int) -> tuple[s
         return ("membership log",)
     if table == "receipts":
         return ("status of your report",)
+    if table == "roll_batches":
+        return ("school roll",)
     raise AssertionError(f"no expectation for {table}")
 
 
@@ -316,6 +328,7 @@ def _read_as(vault: Vault, name: str, plan: dict[str, list[str]] | None) -> User
         # message a user sees (the app shows it), not a changed answer.
         del run.answers["settings"]
         run.errors["settings"] = "; ".join(settings.problems)
+    run.step("roll", lambda: tuple(map(pupil_record, load_roll(session).sorted())))
     run.step("audit", lambda: verify_whole_log(session)["intact"])
     session.lock()
     return run
@@ -377,6 +390,8 @@ def _build(root: Path) -> Pristine:
     code = vault.reset_access(dana, "Tess Teacher", school.recovery["school"])
     vault.enrol(code, PASSPHRASES["Tess Teacher"]).lock()
     set_idle_lock_minutes(dana, 10)  # a signed school-wide setting
+    import_roll(dana, ROLL_CSV)  # the school roll: one sealed, signed batch
+    add_pupil(dana, {"surname": "Reed", "legal_forename": "Ruby"})  # and a second
     dana.lock()
     sam = school.unlock("Sam Staff")
     case_a = add_case(

@@ -1,0 +1,175 @@
+"""The school roll: pupils every enrolled member can pick, kept by the DSL or administrator.
+
+Importing an MIS export (domain/roll_import.py) is planned against the roll kept
+(domain/roll.py) and written as one batch (vault/roll_store.py): all of it or none of it,
+and none of it while any row cannot be read, so a pupil whose row was unreadable is never
+marked as left. Re-importing updates by UPN, or by name and date of birth; nothing is ever
+deleted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+
+from safelog.domain.deadlines import LONDON
+from safelog.domain.pupil_search import PupilIndex, match_pupils
+from safelog.domain.roll import (
+    Pupil,
+    already_on_roll,
+    plan_import,
+    pupil_from_entry,
+    validate_pupil,
+)
+from safelog.domain.roll_import import RejectedRow, read_roll
+from safelog.domain.upn import normalise_upn
+from safelog.errors import InvalidInput
+from safelog.vault.case_schema import PersonEntry
+from safelog.vault.roll_store import ITEM_PREFIX, append_batch, load_batches
+from safelog.vault.session import Session
+
+IMPORT = "import"
+ADD = "add"
+
+_DATE_FIELDS = frozenset({"date_of_birth", "added_on", "left_on"})
+_FIELDS = tuple(f.name for f in fields(Pupil))
+
+
+def pupil_record(pupil: Pupil) -> dict[str, Any]:
+    """A pupil as stored in a batch (JSON types)."""
+    out: dict[str, Any] = {}
+    for name in _FIELDS:
+        value = getattr(pupil, name)
+        out[name] = value.isoformat() if isinstance(value, date) else value
+    return out
+
+
+def pupil_from_record(record: Mapping[str, Any]) -> Pupil:
+    values: dict[str, Any] = {}
+    for name in _FIELDS:
+        if name not in record:
+            continue
+        value = record[name]
+        values[name] = date.fromisoformat(value) if name in _DATE_FIELDS and value else value
+        if name in _DATE_FIELDS and not value:
+            values[name] = None
+    return Pupil(**values)
+
+
+@dataclass(frozen=True)
+class Roll:
+    pupils: dict[str, Pupil]  # by id
+
+    def sorted(self) -> list[Pupil]:
+        return sorted(self.pupils.values(), key=lambda p: (p.sort_name.casefold(), p.id))
+
+    def find(self, id_or_upn: str) -> Pupil:
+        """A pupil by SafeLog id or UPN; a clear error when neither is on the roll."""
+        text = id_or_upn.strip()
+        if text in self.pupils:
+            return self.pupils[text]
+        upn = normalise_upn(text)
+        for pupil in self.pupils.values():
+            if upn and pupil.upn == upn:
+                return pupil
+        raise InvalidInput(f"No pupil with the id or UPN '{text}' is on the school roll.")
+
+    def search(self, text: str, limit: int = 20) -> list[Pupil]:
+        return match_pupils(PupilIndex(self.sorted()), text, limit=limit)
+
+
+def load_roll(session: Session) -> Roll:
+    """The roll as its checked batches give it, later records replacing earlier ones."""
+    session.ensure_open()
+    with session.engine.connect() as conn:
+        return load_roll_in(session, conn)
+
+
+def load_roll_in(session: Session, conn: Connection) -> Roll:
+    pupils: dict[str, Pupil] = {}
+    for batch in load_batches(session, conn):
+        for record in batch.records:
+            pupil = pupil_from_record(record)
+            pupils[pupil.id] = pupil
+    return Roll(pupils)
+
+
+def _today(session: Session) -> date:
+    return session.clock().astimezone(LONDON).date()
+
+
+@dataclass(frozen=True)
+class RollImported:
+    """What an import did (`counts`: added, updated, unchanged, left, rejoined), or the rows
+    that stopped it (`rejected`: then nothing was imported)."""
+
+    counts: dict[str, int]
+    rejected: tuple[RejectedRow, ...]
+    ignored_headings: tuple[str, ...] = ()
+
+    @property
+    def imported(self) -> bool:
+        return not self.rejected
+
+
+def import_roll(session: Session, data: bytes) -> RollImported:
+    """Read an MIS export and bring the roll up to date with it, in one signed batch."""
+    read = read_roll(data)
+    today = _today(session)
+    with session.write() as conn:
+        pupils = list(load_roll_in(session, conn).pupils.values())
+        plan = plan_import(pupils, read.entries, today)
+        rejected = tuple(sorted((*read.rejected, *plan.rejected), key=lambda r: r.line))
+        ignored = tuple(read.ignored_headings)
+        if rejected:
+            return RollImported(plan.counts(), rejected, ignored)
+        changed = [pupil_from_entry(e, str(uuid.uuid4()), today) for e in plan.added]
+        changed += [c.after for c in (*plan.updated, *plan.left, *plan.rejoined)]
+        if changed:
+            seq = append_batch(session, conn, IMPORT, [pupil_record(p) for p in changed])
+            session.audit(conn, "roll.import", plan.counts(), item=f"{ITEM_PREFIX}{seq}")
+    return RollImported(plan.counts(), (), ignored)
+
+
+def add_pupil(session: Session, values: Mapping[str, object]) -> Pupil:
+    """One pupil added by hand (surname and forename at least); refused when already on it."""
+    today = _today(session)
+    entry = validate_pupil(values, today)
+    with session.write() as conn:
+        roll = load_roll_in(session, conn)
+        same = already_on_roll(list(roll.pupils.values()), entry)
+        if same is not None:
+            raise InvalidInput(
+                f"{same.display_name} is already on the roll (id {same.id}); nothing was added."
+            )
+        pupil = pupil_from_entry(entry, str(uuid.uuid4()), today)
+        seq = append_batch(session, conn, ADD, [pupil_record(pupil)])
+        session.audit(conn, "roll.add", {"pupil": pupil.id}, item=f"{ITEM_PREFIX}{seq}")
+    return pupil
+
+
+def resolve_pupils(session: Session, people: list[PersonEntry]) -> list[PersonEntry]:
+    """People picked from the roll (`"pupil": id or UPN`) with the roll's name and date of
+    birth, and the pupil's id kept; a pupil not on the roll is a clear error."""
+    if not any("pupil" in person for person in people):
+        return people
+    roll = load_roll(session)
+    out: list[PersonEntry] = []
+    for index, person in enumerate(people, start=1):
+        if "pupil" not in person:
+            out.append(person)
+            continue
+        try:
+            pupil = roll.find(person["pupil"])
+        except InvalidInput as exc:
+            raise InvalidInput(f"person {index}: {exc}") from None
+        linked: PersonEntry = {**person, "name": pupil.display_name, "pupil": pupil.id}
+        if pupil.date_of_birth is not None:
+            linked["date_of_birth"] = pupil.date_of_birth.isoformat()
+        out.append(linked)
+    return out
