@@ -52,6 +52,10 @@ class AuditAction(StrEnum):
     SESSION_SIGN_IN = "session.sign-in"
     SETTINGS_CHANGE = "settings.change"
     AUDIT_VERIFY = "audit.verify"
+    # The school roll (vault/roll.py).
+    ROLL_IMPORT = "roll.import"
+    ROLL_ADD = "roll.add"
+    PUPIL_VIEW = "pupil.view"
 
     @property
     def label(self) -> str:
@@ -60,6 +64,9 @@ class AuditAction(StrEnum):
 
 _LABELS: Mapping[AuditAction, str] = MappingProxyType(
     {
+        AuditAction.ROLL_IMPORT: "School roll imported",
+        AuditAction.ROLL_ADD: "Pupil added to the roll",
+        AuditAction.PUPIL_VIEW: "Pupil's page viewed",
         AuditAction.CASE_CREATE: "Case recorded",
         AuditAction.CASE_VIEW: "Case opened and read",
         AuditAction.CASE_UPDATE: "Case changed",

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from safelog.audit.actions import AuditAction
 from safelog.domain.deadlines import LONDON
 from safelog.domain.pupil_search import PupilIndex, match_pupils
 from safelog.domain.roll import (
@@ -132,7 +133,7 @@ def import_roll(session: Session, data: bytes) -> RollImported:
         changed += [c.after for c in (*plan.updated, *plan.left, *plan.rejoined)]
         if changed:
             seq = append_batch(session, conn, IMPORT, [pupil_record(p) for p in changed])
-            session.audit(conn, "roll.import", plan.counts(), item=f"{ITEM_PREFIX}{seq}")
+            session.audit(conn, AuditAction.ROLL_IMPORT, plan.counts(), item=f"{ITEM_PREFIX}{seq}")
     return RollImported(plan.counts(), (), ignored)
 
 
@@ -149,7 +150,7 @@ def add_pupil(session: Session, values: Mapping[str, object]) -> Pupil:
             )
         pupil = pupil_from_entry(entry, str(uuid.uuid4()), today)
         seq = append_batch(session, conn, ADD, [pupil_record(pupil)])
-        session.audit(conn, "roll.add", {"pupil": pupil.id}, item=f"{ITEM_PREFIX}{seq}")
+        session.audit(conn, AuditAction.ROLL_ADD, {"pupil": pupil.id}, item=f"{ITEM_PREFIX}{seq}")
     return pupil
 
 
