@@ -202,8 +202,13 @@ def prepare_rows(cases: Sequence[CaseSummary], now: datetime) -> PreparedCases:
                 ),
             )
         )
+    # Search finds a case by any person named in it, as well as by what the columns show.
     index = SearchIndex.build(
-        rows, ((r.texts[0], r.texts[3], r.texts[2], r.texts[4], r.texts[1]) for r in rows)
+        rows,
+        (
+            (r.texts[0], r.texts[3], r.texts[2], r.texts[4], r.texts[1], *r.case.people)
+            for r in rows
+        ),
     )
     return PreparedCases(rows, index, now, review_due)
 

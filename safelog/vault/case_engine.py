@@ -704,6 +704,12 @@ def write_summary(
     actions = summary_actions(fields)
     if actions:  # left out when none: most cases, and the list reads 10,000 of them
         summary["actions"] = actions
+    people = fields.get(CaseField.PEOPLE) or []
+    if people:
+        summary["people"] = [p["name"] for p in people]
+        pupils = sorted({p["pupil"] for p in people if p.get("pupil")})
+        if pupils:
+            summary["pupils"] = pupils
     conn.execute(
         update(CaseRow)
         .where(CaseRow.id == case_id)

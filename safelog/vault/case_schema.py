@@ -328,6 +328,10 @@ class ListSummary(TypedDict):
     # The actions not yet done, only when there are some. Entries written before "My
     # actions" have none: their case's actions show once it is next changed.
     actions: NotRequired[list[SummaryAction]]
+    # The names of the people involved (so that search finds a case by any of them) and
+    # the roll ids of the pupils among them (the pupil's page), only when there are some.
+    people: NotRequired[list[str]]
+    pupils: NotRequired[list[str]]
 
 
 class ReceiptSummary(TypedDict):

@@ -119,6 +119,12 @@ class _Unreadable(Exception):
     """A list entry that decrypted but is not a whole summary of its case."""
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("not a list of names")
+    return tuple(value)
+
+
 def _summary_of(case_id: str, reference: str, raw: bytes) -> CaseSummary:
     """One list entry decoded (a reporter's client writes its own report's entry, so
     anything may be in it: missing or mistyped keys leave that case out, never the list)."""
@@ -149,6 +155,8 @@ def _summary_of(case_id: str, reference: str, raw: bytes) -> CaseSummary:
             review_on=parse_date(review) if (review := data.get("review_on")) else None,
             review_rule=data.get("review_rule") or "",
             open_actions=actions_from_summary(actions) if (actions := data.get("actions")) else (),
+            people=_names(people) if (people := data.get("people")) else (),
+            pupils=_names(pupils) if (pupils := data.get("pupils")) else (),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise _Unreadable("cannot be read") from None

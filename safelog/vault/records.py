@@ -30,6 +30,10 @@ class CaseSummary:
     # The actions not yet done (for "My actions"), from an entry written by those who manage
     # the case; never from one a reporter's client wrote (vault/cases.py).
     open_actions: tuple[OpenAction, ...] = ()
+    # Who is involved, by name, and the roll ids of the pupils among them (an index only: the
+    # pupil's page opens each case, whose signed record is what counts).
+    people: tuple[str, ...] = ()
+    pupils: tuple[str, ...] = ()
 
 
 def case_summary(**fields: Any) -> CaseSummary:

@@ -213,7 +213,7 @@ def test_a_case_names_a_pupil_from_the_roll_by_upn_and_an_unknown_upn_is_refused
     school: School,
 ) -> None:
     from safelog.vault.case_input import CaseInput
-    from safelog.vault.cases import add_case, show_case, update_case
+    from safelog.vault.cases import add_case, list_cases, show_case, update_case
 
     imported(school)
     case = {
@@ -245,4 +245,8 @@ def test_a_case_names_a_pupil_from_the_roll_by_upn_and_an_unknown_upn_is_refused
         ("Jess (Jessica) Smith", "victim", jess.id),
         ("Liam O'Brien", "witness", liam.id),
     ]
+    # The list knows who is involved (search by name) and which pupils (their page).
+    (listed,) = [c for c in list_cases(dana) if c.reference == reference]
+    assert listed.people == ("Jess (Jessica) Smith", "Liam O'Brien")
+    assert set(listed.pupils) == {jess.id, liam.id}
     dana.lock()
