@@ -149,6 +149,16 @@ _CASE_OUTCOME_LABELS: Mapping[CaseOutcome, str] = MappingProxyType(
 Outcome = AllegationOutcome | CaseOutcome
 
 
+def outcome_label(code: str) -> str:
+    """The words for an outcome code (a case's or an allegation's); the code if unknown."""
+    for kind in (AllegationOutcome, CaseOutcome):
+        try:
+            return str(kind(code).label)
+        except ValueError:
+            continue
+    return code
+
+
 def outcome_choices(category: Category, *, about_staff: bool = False) -> tuple[Outcome, ...]:
     """The outcomes a case may close with.
 
