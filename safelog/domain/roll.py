@@ -91,6 +91,12 @@ class Pupil:
         return self.legal_name
 
     @property
+    def name_forms(self) -> tuple[str, ...]:
+        """Every form of the name a record may use: as shown, legal, and as known."""
+        forms = [self.display_name, self.legal_name, f"{self.forename} {self.surname}"]
+        return tuple(dict.fromkeys(forms))
+
+    @property
     def sort_name(self) -> str:
         return f"{self.surname}, {self.forename}"
 

@@ -23,7 +23,7 @@ from safelog.domain.roll import Pupil
 from safelog.domain.routes import ROUTES, Route
 from safelog.errors import AccessDenied, UserFacingError
 from safelog.vault.case_engine import open_case, read_case
-from safelog.vault.case_schema import CaseField, CaseFields, EscalationRecord
+from safelog.vault.case_schema import CaseField, CaseFields, EscalationRecord, PersonEntry
 from safelog.vault.cases import list_cases
 from safelog.vault.evidence import list_evidence
 from safelog.vault.records import EvidenceInfo
@@ -41,6 +41,8 @@ class PupilCase:
     status: str
     roles: tuple[str, ...]  # the pupil's role(s) in this case
     created_at: datetime
+    # Everyone the signed record names, the pupil too: whom an export pseudonymises.
+    people: tuple[PersonEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,9 @@ class PupilPage:
         return merge_chronologies([self.entries], kinds=kinds, start=start, end=end)
 
 
-def pupil_page(session: Session, id_or_upn: str) -> PupilPage:
-    """The pupil and what the reader may see of them; only those who manage cases see it."""
+def pupil_page(session: Session, id_or_upn: str, *, via: str = "pupil's page") -> PupilPage:
+    """The pupil and what the reader may see of them; only those who manage cases see it.
+    `via` is how each case's audit says it was read (the page, or an export of it)."""
     session.ensure_open()
     if not session.person.roles & CASE_MANAGERS:
         raise AccessDenied(
@@ -88,7 +91,7 @@ def pupil_page(session: Session, id_or_upn: str) -> PupilPage:
             session.audit(
                 conn,
                 AuditAction.CASE_VIEW,
-                {"reference": summary.reference, "via": "pupil's page"},
+                {"reference": summary.reference, "via": via},
                 case=case.audit_ref(),
             )
             cases.append(
@@ -99,6 +102,7 @@ def pupil_page(session: Session, id_or_upn: str) -> PupilPage:
                     fields.get(CaseField.STATUS, ""),
                     roles,
                     summary.created_at,
+                    tuple(fields.get(CaseField.PEOPLE, [])),
                 )
             )
             entries.append(
