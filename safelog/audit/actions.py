@@ -55,6 +55,7 @@ class AuditAction(StrEnum):
     # The school roll (vault/roll.py).
     ROLL_IMPORT = "roll.import"
     ROLL_ADD = "roll.add"
+    ROLL_LINK = "roll.link"
     PUPIL_VIEW = "pupil.view"
     PUPIL_EXPORT = "pupil.export"  # a pupil's chronology as a signed PDF (vault/pupil_export.py)
 
@@ -67,6 +68,7 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
     {
         AuditAction.ROLL_IMPORT: "School roll imported",
         AuditAction.ROLL_ADD: "Pupil added to the roll",
+        AuditAction.ROLL_LINK: "Family link recorded on the roll",
         AuditAction.PUPIL_VIEW: "Pupil's page viewed",
         AuditAction.PUPIL_EXPORT: "Pupil's chronology exported",
         AuditAction.CASE_CREATE: "Case recorded",
