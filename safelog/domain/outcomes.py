@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-from safelog.domain.categories import Category
+from safelog.domain.category import Category
 
 __all__ = [
     "AllegationOutcome",
