@@ -121,6 +121,82 @@ def cmd_pupil_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
     return 0
 
 
+def cmd_pupil_show(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    from safelog.vault.pupils import pupil_page
+    from safelog.vault.views import pupil_page_view
+
+    _, session = unlock(args, reader)
+    page = pupil_page(session, args.pupil)
+    if args.json:
+        emit_json(pupil_page_view(page))
+        return 0
+    p = page.pupil
+    born = p.date_of_birth.isoformat() if p.date_of_birth else "not recorded"
+    say(f"{p.display_name}  (id {p.id}, UPN {p.upn or '-'})")
+    say(f"Born {born}; year {p.year or '-'}, form {p.form or '-'}")
+    if p.left_on:
+        say(f"Left the school on {p.left_on.isoformat()}")
+    if page.review_on:
+        say(f"Records kept until {page.review_on.isoformat()} (date of birth + 25 years)")
+    if not page.cases:
+        say("No case you may open names this pupil.")
+    for c in page.cases:
+        say(f"{c.reference}  {c.status:<10}  {', '.join(c.roles):<20}  {c.category}: {c.summary}")
+    for problem in page.problems:
+        say(f"safelog: warning: {problem}", file=sys.stderr)
+    return 0
+
+
+def cmd_pupil_chronology(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    from datetime import date
+
+    from safelog.domain.chronology import KINDS
+    from safelog.vault.pupils import pupil_page
+    from safelog.vault.views import pupil_chronology_view
+
+    kinds = None
+    if args.kind:
+        kinds = {k.strip() for k in args.kind.split(",") if k.strip()}
+        if unknown := kinds - set(KINDS):
+            raise InvalidInput(
+                f"--kind: {', '.join(sorted(unknown))} is not a kind; use {', '.join(KINDS)}."
+            )
+    try:
+        start = date.fromisoformat(args.since) if args.since else None
+        end = date.fromisoformat(args.until) if args.until else None
+    except ValueError:
+        raise InvalidInput("--from and --to take dates like 2026-11-20.") from None
+    _, session = unlock(args, reader)
+    page = pupil_page(session, args.pupil)
+    entries = page.chronology(kinds, start, end)
+    if args.json:
+        emit_json(pupil_chronology_view(page.pupil, entries))
+        return 0
+    for e in entries:
+        text = " / ".join(line for line in e.text.splitlines() if line.strip())
+        say(f"{e.at.isoformat()}  {e.case}  {e.kind:<10}  {text}  ({e.by or '-'})")
+    return 0
+
+
+def cmd_pupil_export(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    from safelog.vault.pupil_export import export_pupil_chronology
+
+    out = Path(args.out)
+    if out.exists():
+        raise UserFacingError(f"{args.out} already exists; choose another name.")
+    _, session = unlock(args, reader)
+    result = export_pupil_chronology(session, args.pupil, out, pseudonymise=args.pseudonymise)
+    for message in result.messages:
+        say(f"Note: {message}")
+    say(
+        f"Signed chronology by {result.signer}: {result.pages} pages, "
+        f"{'with' if result.timestamped else 'without'} a trusted timestamp."
+    )
+    say(f"SHA-256 {result.sha256}")
+    say(result.path)
+    return 0
+
+
 def add_pupil_commands(sub: Any) -> None:
     pupil = command_group(sub, "pupil", "the school roll")
     p = command(
@@ -139,3 +215,26 @@ def add_pupil_commands(sub: Any) -> None:
     )
     p.add_argument("--search", metavar="TEXT", help="part of a name, a form or a year")
     p.add_argument("--json", action="store_true")
+    p = command(
+        pupil, "show", cmd_pupil_show, "a pupil and the cases you may open about them", True
+    )
+    p.add_argument("pupil", metavar="ID_OR_UPN")
+    p.add_argument("--json", action="store_true")
+    p = command(
+        pupil,
+        "chronology",
+        cmd_pupil_chronology,
+        "one chronology across the cases you may open about a pupil, in date order",
+        True,
+    )
+    p.add_argument("pupil", metavar="ID_OR_UPN")
+    p.add_argument("--kind", metavar="KINDS", help="only these kinds, comma-separated")
+    p.add_argument("--from", dest="since", metavar="DATE", help="from this day (YYYY-MM-DD)")
+    p.add_argument("--to", dest="until", metavar="DATE", help="to this day, included")
+    p.add_argument("--json", action="store_true")
+    p = command(pupil, "export", cmd_pupil_export, "the pupil's chronology as a signed PDF", True)
+    p.add_argument("pupil", metavar="ID_OR_UPN")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+    p.add_argument(
+        "--pseudonymise", action="store_true", help="replace other people's names by labels"
+    )

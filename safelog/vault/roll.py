@@ -33,7 +33,12 @@ from safelog.domain.roll_import import RejectedRow, read_roll
 from safelog.domain.upn import normalise_upn
 from safelog.errors import InvalidInput
 from safelog.vault.case_schema import PersonEntry
-from safelog.vault.roll_store import ITEM_PREFIX, append_batch, load_batches
+from safelog.vault.roll_store import (
+    ITEM_PREFIX,
+    append_batch,
+    load_batches,
+    require_roll_keeper,
+)
 from safelog.vault.session import Session
 
 IMPORT = "import"
@@ -129,6 +134,7 @@ class RollImported:
 
 def import_roll(session: Session, data: bytes) -> RollImported:
     """Read an MIS export and bring the roll up to date with it, in one signed batch."""
+    require_roll_keeper(session)
     read = read_roll(data)
     today = _today(session)
     with session.write() as conn:
@@ -148,6 +154,7 @@ def import_roll(session: Session, data: bytes) -> RollImported:
 
 def add_pupil(session: Session, values: Mapping[str, object]) -> Pupil:
     """One pupil added by hand (surname and forename at least); refused when already on it."""
+    require_roll_keeper(session)
     today = _today(session)
     entry = validate_pupil(values, today)
     with session.write() as conn:
@@ -195,6 +202,7 @@ def link_family(
     note: str = "",
 ) -> Pupil:
     """Record a sibling (a pupil on the roll, linked both ways) or a parent or carer."""
+    require_roll_keeper(session)
     with session.write() as conn:
         roll = load_roll_in(session, conn)
         child = roll.find(id_or_upn)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
 from safelog.domain.category import Category
+from safelog.domain.chronology import ChronologyEntry
 from safelog.domain.roll import Pupil
 from safelog.vault.audit_view import AuditEntry
 from safelog.vault.case_schema import (
@@ -24,6 +25,7 @@ from safelog.vault.case_schema import (
 from safelog.vault.content_form import content_reports
 from safelog.vault.escalations import escalations_for
 from safelog.vault.evidence import sightings_of
+from safelog.vault.pupils import PupilPage
 from safelog.vault.records import CaseDetail, CaseSummary, EvidenceInfo
 from safelog.vault.roll import RollImported
 from safelog.vault.session import Session
@@ -319,4 +321,64 @@ def roll_import_view(result: RollImported) -> RollImportView:
         "counts": dict(result.counts),
         "rejected": [{"line": r.line, "reason": r.reason} for r in result.rejected],
         "ignored_headings": list(result.ignored_headings),
+    }
+
+
+class PupilCaseView(TypedDict):
+    reference: str
+    category: str
+    summary: str
+    status: str
+    roles: list[str]  # the pupil's role(s) in the case
+    created_at: str
+
+
+class PupilPageView(TypedDict):
+    pupil: PupilView
+    cases: list[PupilCaseView]
+    review_on: str | None  # date of birth + 25 years
+    problems: list[str]
+
+
+class ChronologyEntryView(TypedDict):
+    at: str
+    case: str
+    kind: str
+    text: str
+    by: str
+
+
+class PupilChronologyView(TypedDict):
+    pupil: PupilView
+    entries: list[ChronologyEntryView]
+
+
+def pupil_page_view(page: PupilPage) -> PupilPageView:
+    """`pupil show --json`: the pupil and the cases the reader may open about them."""
+    return {
+        "pupil": pupil_view(page.pupil),
+        "cases": [
+            {
+                "reference": c.reference,
+                "category": c.category,
+                "summary": c.summary,
+                "status": c.status,
+                "roles": list(c.roles),
+                "created_at": c.created_at.isoformat(),
+            }
+            for c in page.cases
+        ],
+        "review_on": page.review_on.isoformat() if page.review_on else None,
+        "problems": list(page.problems),
+    }
+
+
+def pupil_chronology_view(pupil: Pupil, entries: Sequence[ChronologyEntry]) -> PupilChronologyView:
+    """`pupil chronology --json`: every entry in date order."""
+    return {
+        "pupil": pupil_view(pupil),
+        "entries": [
+            {"at": e.at.isoformat(), "case": e.case, "kind": e.kind, "text": e.text, "by": e.by}
+            for e in entries
+        ],
     }

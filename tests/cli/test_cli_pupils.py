@@ -256,3 +256,67 @@ def test_usage_mistakes_and_a_missing_file_are_one_plain_line(env: Env) -> None:
     fails(env.run("pupil", "import", "roll.csv"), exit_code=2)  # no --as
     line = fails(env.run("pupil", "import", "missing.csv", "--as", "Dana DSL"))
     assert line == "safelog: There is no file missing.csv."
+
+
+def _case_about(env: Env, who: str, summary: str, upn: str, when: str, role: str) -> str:
+    case = {
+        "category": "cyberbullying-pupil",
+        "summary": summary,
+        "description": f"{summary}, as {who} was told.",
+        "occurred_at": when,
+        "people": [{"pupil": upn, "role": role}],
+    }
+    out = ok(
+        env.as_user(who, "case", "add", "--json", env.file(f"{summary}.json", json.dumps(case)))
+    )
+    return out.strip().splitlines()[-1]
+
+
+def test_a_pupils_cases_chronology_and_signed_export(env: Env) -> None:
+    ok(env.as_user("Dana DSL", "pupil", "import", env.file("sims.csv", SIMS_GOOD)))
+    jess = "B201201001010"
+    later = _case_about(
+        env, "Tess Teacher", "Left out of a chat", jess, "2026-11-18T12:00:00+00:00", "victim"
+    )
+    first = _case_about(
+        env, "Sam Staff", "Unkind messages", jess, "2026-11-02T09:00:00+00:00", "victim"
+    )
+    unknown = {"category": "cyberbullying-pupil", "summary": "x", "description": "y",
+               "people": [{"pupil": "A123456789012", "role": "victim"}]}  # fmt: skip
+    refused = env.as_user(
+        "Sam Staff", "case", "add", "--json", env.file("u.json", json.dumps(unknown))
+    )
+    assert "No pupil with the id or UPN 'A123456789012'" in fails(refused)
+
+    shown = json.loads(ok(env.as_user("Dana DSL", "pupil", "show", jess, "--json")))
+    assert set(shown) == {"pupil", "cases", "review_on", "problems"}
+    assert shown["pupil"]["name"] == "Jess (Jessica) Smith"
+    assert [c["reference"] for c in shown["cases"]] == sorted([first, later])
+    assert {tuple(c["roles"]) for c in shown["cases"]} == {("victim",)}
+    assert shown["review_on"] == "2037-03-14"
+
+    chronology = json.loads(ok(env.as_user("Dana DSL", "pupil", "chronology", jess, "--json")))
+    assert set(chronology) == {"pupil", "entries"}
+    entries = chronology["entries"]
+    assert all(set(e) == {"at", "case", "kind", "text", "by"} for e in entries)
+    assert [(e["case"], e["kind"]) for e in entries] == [(first, "report"), (later, "report")]
+    assert entries[0]["at"] < entries[1]["at"] and entries[0]["by"] == "Sam Staff"
+    only_later = json.loads(
+        ok(env.as_user("Dana DSL", "pupil", "chronology", jess, "--from", "2026-11-10", "--json"))
+    )
+    assert [e["case"] for e in only_later["entries"]] == [later]
+    assert "is not a kind" in fails(
+        env.as_user("Dana DSL", "pupil", "chronology", jess, "--kind", "gossip")
+    )
+
+    # A member of staff picks pupils but sees no chronology at all.
+    assert "chronology is for the DSL" in fails(
+        env.as_user("Sam Staff", "pupil", "chronology", jess), exit_code=3
+    )
+
+    pdf = env.root / "jess.pdf"
+    out = ok(env.as_user("Dana DSL", "pupil", "export", jess, "--out", str(pdf), "--pseudonymise"))
+    assert "Signed chronology by Dana DSL" in out and pdf.is_file()
+    assert pdf.read_bytes().startswith(b"%PDF")
+    verified = env.run("verify", str(pdf))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
