@@ -9,12 +9,8 @@ function here builds one from what the vault returns.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NotRequired, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
-from safelog.domain.category import Category
-from safelog.domain.chronology import ChronologyEntry
-from safelog.domain.roll import Pupil
-from safelog.vault.audit_view import AuditEntry
 from safelog.vault.case_schema import (
     CaseField,
     ContentReportEntry,
@@ -22,13 +18,19 @@ from safelog.vault.case_schema import (
     ImageReport,
     PersonEntry,
 )
-from safelog.vault.content_form import content_reports
-from safelog.vault.escalations import escalations_for
-from safelog.vault.evidence import sightings_of
-from safelog.vault.pupils import PupilPage
-from safelog.vault.records import CaseDetail, CaseSummary, EvidenceInfo
-from safelog.vault.roll import RollImported
-from safelog.vault.session import Session
+
+# Only for their types: `safelog case categories` and the like must not load the vault's
+# heavier modules (crypto, the database) to print a table; functions that use them import
+# them when called.
+if TYPE_CHECKING:
+    from safelog.domain.category import Category
+    from safelog.domain.chronology import ChronologyEntry
+    from safelog.domain.roll import Pupil
+    from safelog.vault.audit_view import AuditEntry
+    from safelog.vault.pupils import PupilPage
+    from safelog.vault.records import CaseDetail, CaseSummary, EvidenceInfo
+    from safelog.vault.roll import RollImported
+    from safelog.vault.session import Session
 
 # -- case categories, case list --------------------------------------------------------------
 
@@ -214,6 +216,8 @@ class CaseView(TypedDict):
 
 def content_report_views(detail: CaseDetail) -> list[ContentReportView]:
     """The case's content reports as `case show --json` prints them."""
+    from safelog.vault.content_form import content_reports
+
     return [
         cast(
             ContentReportView,
@@ -231,6 +235,9 @@ def case_view(
     detail: CaseDetail, session: Session, custody: dict[str, list[AuditEntry]] | None = None
 ) -> CaseView:
     """A whole case as `case show --json` prints it; people named, never by user id."""
+    from safelog.vault.escalations import escalations_for
+    from safelog.vault.evidence import sightings_of
+
     custody = custody or {}
     people_by_id = session.directory.people
     fields = detail.fields
