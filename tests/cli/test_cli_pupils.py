@@ -320,3 +320,19 @@ def test_a_pupils_cases_chronology_and_signed_export(env: Env) -> None:
     assert pdf.read_bytes().startswith(b"%PDF")
     verified = env.run("verify", str(pdf))
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_listing_the_categories_loads_no_database_or_crypto() -> None:
+    """`safelog case categories` prints a table: the JSON views must not pull in the vault's
+    heavy modules when imported (2.5 s instead of 0.2 s on this machine when they did)."""
+    import sys
+
+    code = (
+        "import sys, safelog.vault.views, safelog.cli;"
+        "print(sorted(m for m in ('sqlalchemy', 'cryptography.hazmat.primitives.hpke',"
+        " 'safelog.vault.session') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
