@@ -51,8 +51,8 @@ from safelog.vault.case_engine import (
 )
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case
+from safelog.vault.reader_groups import _labels_aad, audience_context
 from safelog.vault.receipt_store import first_key_for_reporter
-from safelog.vault.session import _labels_aad, audience_context
 from safelog.vault.workspace import add_chronology
 
 PUPIL_REPORT = {
