@@ -387,7 +387,7 @@ def case_json(
     detail: Any, session: Any, custody: dict[str, list[Any]] | None = None
 ) -> dict[str, Any]:
     from safelog.vault.escalations import escalations_for
-    from safelog.vault.evidence import sightings_of
+    from safelog.vault.evidence_reading import sightings_of
 
     custody = custody or {}
 
@@ -435,7 +435,7 @@ def _name(people: dict[str, Any], user_id: str | None) -> str | None:
 
 def cmd_case_show(args: argparse.Namespace, reader: PassphraseReader) -> int:
     from safelog.vault.cases import show_case
-    from safelog.vault.evidence import custody_by_item
+    from safelog.vault.evidence_custody import custody_by_item
 
     _, session = _unlock(args, reader)
     detail = show_case(session, args.reference)
@@ -515,7 +515,8 @@ def cmd_evidence_add(args: argparse.Namespace, reader: PassphraseReader) -> int:
 
 
 def cmd_evidence_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
-    from safelog.vault.evidence import custody_by_item, list_case_evidence
+    from safelog.vault.evidence_custody import custody_by_item
+    from safelog.vault.evidence_reading import list_case_evidence
 
     _, session = _unlock(args, reader)
     items = list_case_evidence(session, args.reference)
@@ -541,7 +542,7 @@ def cmd_evidence_list(args: argparse.Namespace, reader: PassphraseReader) -> int
 
 
 def cmd_evidence_extract(args: argparse.Namespace, reader: PassphraseReader) -> int:
-    from safelog.vault.evidence import extract_evidence
+    from safelog.vault.evidence_reading import extract_evidence
 
     _, session = _unlock(args, reader)
     info = extract_evidence(session, args.reference, args.evidence_id, Path(args.out))

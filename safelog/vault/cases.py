@@ -36,7 +36,7 @@ from safelog.vault.case_engine import (
 from safelog.vault.case_input import CaseInput, validate_changes
 from safelog.vault.case_schema import CaseField
 from safelog.vault.content_entry import entry_from_case_input
-from safelog.vault.evidence import list_evidence
+from safelog.vault.evidence_reading import list_evidence
 from safelog.vault.open_actions import actions_from_summary
 from safelog.vault.out_of_reach import moved_away_problems
 from safelog.vault.receipts import my_receipts

@@ -60,8 +60,7 @@ from safelog.store.schema import (
     UserRow,
     VaultRow,
 )
-from safelog.vault import evidence as evidence_module
-from safelog.vault import membership
+from safelog.vault import evidence_reading, membership
 from safelog.vault.authority import writer_plan
 from safelog.vault.case_engine import (
     commit_version,
@@ -865,9 +864,9 @@ def forge_evidence(session: Any, reference: str, first_key: Cipher, data: bytes)
             "device": session.device,
         }
         meta_ct = first_key.seal(
-            canonical_json(meta), evidence_module.meta_aad(evidence_id, case_id)
+            canonical_json(meta), evidence_reading.meta_aad(evidence_id, case_id)
         )
-        wrapped = first_key.seal(file_key, evidence_module.key_aad(evidence_id, case_id, 1))
+        wrapped = first_key.seal(file_key, evidence_reading.key_aad(evidence_id, case_id, 1))
         statement = evidence_statement(
             evidence_id,
             case_id,
