@@ -62,16 +62,9 @@ from safelog.evidence.intake import (
 )
 from safelog.store.schema import EvidenceRow
 from safelog.text import optional_text
-from safelog.vault.case_engine import (
-    commit_version,
-    evidence_statement,
-    lock_case,
-    open_case,
-    read_case,
-    seal_from_reporter,
-    signed_evidence,
-)
+from safelog.vault.case_engine import lock_case, open_case
 from safelog.vault.case_input import MAX_TEXT
+from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import (
     CaseField,
     CaseFields,
@@ -80,6 +73,7 @@ from safelog.vault.case_schema import (
     EvidenceSighting,
     ImageReport,
 )
+from safelog.vault.case_writing import commit_version, seal_from_reporter
 from safelog.vault.evidence_reading import key_aad, list_evidence, meta_aad, thumbnail_aad
 from safelog.vault.evidence_rules import (
     check_contributor,
@@ -89,6 +83,7 @@ from safelog.vault.evidence_rules import (
     one_line,
     time_given,
 )
+from safelog.vault.evidence_statements import evidence_statement, signed_evidence
 from safelog.vault.evidence_streams import Filled, Limited, Thumbnailer, encrypted_in_background
 from safelog.vault.session import Session
 

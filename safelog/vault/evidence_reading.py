@@ -24,14 +24,11 @@ from safelog.crypto.aead import DecryptionFailed, binding
 from safelog.crypto.stream import StreamDamaged, decrypt_stream
 from safelog.errors import InvalidInput, NotFound, TamperDetected
 from safelog.store.schema import EvidenceRow
-from safelog.vault.case_engine import (
-    OpenCase,
-    open_case,
-    read_case,
-    seal_from_reporter,
-    verify_evidence_row,
-)
+from safelog.vault.case_engine import OpenCase, open_case
+from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import CaseField, EvidenceSighting
+from safelog.vault.case_writing import seal_from_reporter
+from safelog.vault.evidence_statements import verify_evidence_row
 from safelog.vault.records import EvidenceInfo
 from safelog.vault.session import Session
 

@@ -21,8 +21,9 @@ from safelog.errors import AccessDenied, InvalidInput, ReportBeingHandled
 from safelog.evidence.intake import ARCHIVE, IMAGERY, ImageImportBlocked
 from safelog.text import check_typed, optional_text
 from safelog.vault.authority import MANAGERS, REPORTER_MAY_ADD
-from safelog.vault.case_engine import open_case, read_case
+from safelog.vault.case_engine import open_case
 from safelog.vault.case_input import MAX_TEXT
+from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import CaseField, CaseFields, EvidenceDetails
 from safelog.vault.session import Session
 from safelog.vault.settings import load_settings

@@ -24,7 +24,8 @@ from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import Cipher, DecryptionFailed
 from safelog.errors import TamperDetected
 from safelog.store.schema import CaseRow, ReceiptRow
-from safelog.vault.case_engine import open_as_reporter, read_as_reporter
+from safelog.vault.case_engine import open_as_reporter
+from safelog.vault.case_reading import read_as_reporter
 from safelog.vault.case_schema import CaseFields, ReceiptSummary
 from safelog.vault.receipt_store import receipt_cipher, receipt_status, slot_aad, summary_aad
 from safelog.vault.records import CaseSummary, Reply

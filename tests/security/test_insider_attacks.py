@@ -62,18 +62,12 @@ from safelog.store.schema import (
 )
 from safelog.vault import evidence_reading, membership
 from safelog.vault.authority import writer_plan
-from safelog.vault.case_engine import (
-    commit_version,
-    create_case,
-    dek_aad,
-    evidence_statement,
-    field_aad,
-    open_case,
-    read_case,
-    rekey,
-)
+from safelog.vault.case_engine import dek_aad, field_aad, open_case
 from safelog.vault.case_input import CaseInput
+from safelog.vault.case_reading import read_case
+from safelog.vault.case_writing import commit_version, create_case, rekey
 from safelog.vault.cases import add_case, list_cases, show_case
+from safelog.vault.evidence_statements import evidence_statement
 from safelog.vault.export import export_case
 from safelog.vault.invitations import insert_invitation, invite_signing_key, invite_x25519
 from safelog.vault.membership import invitation_fields

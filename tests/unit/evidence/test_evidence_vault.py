@@ -21,7 +21,7 @@ from safelog.evidence.intake import ImageImportBlocked
 from safelog.store.schema import EvidenceRow, SettingRow
 from safelog.vault import workspace
 from safelog.vault.audit_view import case_audit
-from safelog.vault.case_engine import evidence_author_aad, open_case
+from safelog.vault.case_engine import open_case
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case, update_case
 from safelog.vault.evidence import (
@@ -38,6 +38,7 @@ from safelog.vault.evidence_reading import (
     read_thumbnail,
 )
 from safelog.vault.evidence_rules import intake_rules
+from safelog.vault.evidence_statements import evidence_author_aad
 from safelog.vault.settings import load_settings, set_evidence_limit_bytes
 
 UKCIS_RULE = "never view, copy, print, share, store or save"
