@@ -36,7 +36,7 @@ from safelog.store.schema import (
     MembershipRow,
     UserRow,
 )
-from safelog.vault import membership
+from safelog.vault import membership, membership_snapshot
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases
 from safelog.vault.evidence import add_evidence
@@ -457,14 +457,16 @@ def test_a_replayed_state_is_kept_and_taken_up_exactly(school: School) -> None:
     assert any(m.declined for m in whole.members.values())
     assert sum(len(e) for e in whole.epochs.values()) >= 5
     # Every field of a member is kept.
-    kept = membership.state_to_dict(whole)
+    kept = membership_snapshot.state_to_dict(whole)
     member_fields = {f.name for f in dataclasses.fields(membership.Member)}
     assert all(set(m) == member_fields for m in kept["members"])
-    assert membership.state_from_dict(json.loads(json.dumps(kept))) == whole
+    assert membership_snapshot.state_from_dict(json.loads(json.dumps(kept))) == whole
     # Taken up after any entry, the replay ends where one from the start does.
     for done in range(1, len(rows)):
         before = membership.replay(rows[:done], keys)
-        again = membership.state_from_dict(json.loads(json.dumps(membership.state_to_dict(before))))
+        again = membership_snapshot.state_from_dict(
+            json.loads(json.dumps(membership_snapshot.state_to_dict(before)))
+        )
         assert membership.replay(rows[done:], keys, start=again) == whole, done
 
 
