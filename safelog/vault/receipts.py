@@ -3,7 +3,7 @@ the replies the DSL sends them, never the rest of the case.
 
 A report is sealed with the case's first data key, which the reporter made. The first time
 someone who manages cases opens it, the case moves to a new data key and a reader group the
-reporter never held (vault/case_engine.py), so nothing written after that is readable with what
+reporter never held (vault/case_writing.py), so nothing written after that is readable with what
 the reporter keeps. What stays readable with the first key: the versions the reporter wrote,
 the replies (sealed with the first key on purpose) and the receipt's summary of the status.
 

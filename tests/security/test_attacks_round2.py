@@ -3,7 +3,7 @@
 
 Every test starts from a fresh school (`build_school`) and attacks as a real attacker would:
 with a copy of the database, as a database writer, as a reporter or headteacher running a
-modified client (test code calling `safelog.vault.case_engine` and `session` internals with
+modified client (test code calling `safelog.vault.case_writing` and `session` internals with
 their own keys). Each test asserts the SECURE behaviour; where the attack still succeeds the
 test is marked `xfail(strict=True, reason="finding: ...")`.
 """

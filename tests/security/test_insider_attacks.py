@@ -3,8 +3,8 @@ manager, a headteacher who is also admin (and can reach the school-safe recovery
 reporter and a DSL running a modified client, and whoever kept an enrolment code.
 
 A "modified client" is test code that calls the core's internals directly
-(`membership.append` with the attacker's own key, `case_engine.append_version` through
-`commit_version`, `case_engine.rekey`) to write what the honest client refuses. Every honest
+(`membership.append` with the attacker's own key, `case_writing.append_version` through
+`commit_version`, `case_writing.rekey`) to write what the honest client refuses. Every honest
 reader must then refuse or ignore it, and the attacker must gain nothing: no role, no key
 handed over at anyone's sign-in, no case listed, opened or decrypted.
 
