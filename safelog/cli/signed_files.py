@@ -71,7 +71,8 @@ def cmd_verify(args: argparse.Namespace, reader: PassphraseReader) -> int:
 
 def cmd_ca_export(args: argparse.Namespace, reader: PassphraseReader) -> int:
     from safelog.crypto.ca import fingerprint
-    from safelog.export.signing import ca_certificate_pem, ca_pem_from_der, write_atomically
+    from safelog.export.signing import ca_certificate_pem, ca_pem_from_der
+    from safelog.store.files import write_atomically
     from safelog.vault.export import school_ca_der
 
     out = Path(args.out)

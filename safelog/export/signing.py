@@ -11,22 +11,18 @@ fingerprints are attached in the same signed revision, so the signature covers t
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import json
 import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from safelog.errors import InvalidInput
 from safelog.export import fonts
-from safelog.store.files import write_private_file
 
 if TYPE_CHECKING:
     from safelog.export.casefile_model import RenderedCaseFile
@@ -260,13 +256,3 @@ def sign_case_file(
         },
     )
     return bytes(out.getvalue())
-
-
-def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> str:
-    """Write where the person chose (owner-only unless `mode` says otherwise), whole or not
-    at all (store/files.py). Returns the SHA-256 of what was written."""
-    try:
-        write_private_file(path, data, mode, make_folder=False)
-    except OSError as exc:
-        raise InvalidInput(f"Cannot write {path}: {exc.strerror}.") from None
-    return hashlib.sha256(data).hexdigest()

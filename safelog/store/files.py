@@ -4,9 +4,12 @@ for every file that matters (checkpoints, drafts, exported case files)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
+
+from safelog.errors import InvalidInput
 
 _FLAGS = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -51,3 +54,13 @@ def fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> str:
+    """Write where the person chose (owner-only unless `mode` says otherwise), whole or not
+    at all, with a plain message when it cannot be. Returns the SHA-256 of what was written."""
+    try:
+        write_private_file(path, data, mode, make_folder=False)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot write {path}: {exc.strerror}.") from None
+    return hashlib.sha256(data).hexdigest()

@@ -254,7 +254,7 @@ def print_content_report(
     and audit it as "case.form-print" with the file's SHA-256. Who may print is who may
     read the case."""
     from safelog.export import content_form  # reportlab: only when a form is printed
-    from safelog.export.signing import write_atomically
+    from safelog.store.files import write_atomically
 
     session.ensure_open()
     out_path = Path(out_path)

@@ -24,6 +24,7 @@ from safelog.export.options import (
     ExportResult,
     ProgressCallback,
 )
+from safelog.store.files import write_atomically
 from safelog.vault.case_schema import CaseField
 from safelog.vault.session import Session
 
@@ -267,7 +268,7 @@ def export_case(
         timestamper=timestamper,
     )
     steps.check()
-    digest = signing.write_atomically(out_path, signed)
+    digest = write_atomically(out_path, signed)
     try:
         with session.write() as conn:
             case = open_case(session, conn, detail.reference)

@@ -20,6 +20,7 @@ from safelog.domain.roll import Pupil
 from safelog.errors import InvalidInput
 from safelog.export.options import ExportResult
 from safelog.export.redact import OtherPerson
+from safelog.store.files import write_atomically
 from safelog.vault.export import ca_fingerprint, signing_identity
 from safelog.vault.pupils import PupilCase, pupil_page
 from safelog.vault.roll import Roll, load_roll
@@ -98,7 +99,7 @@ def export_pupil_chronology(
         timestamper=timestamper,
         reason=f"Safeguarding chronology ({reference}), exported from SafeLog",
     )
-    digest = signing.write_atomically(out_path, signed)
+    digest = write_atomically(out_path, signed)
     try:
         with session.write() as conn:
             session.audit(
