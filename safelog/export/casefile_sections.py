@@ -14,7 +14,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
-    PageBreak,
     Paragraph,
     Spacer,
     Table,
@@ -35,7 +34,7 @@ from safelog.export.pages import (
     ruled_table,
 )
 from safelog.export.redact import Pseudonymiser
-from safelog.export.text import Text, uk_date, uk_datetime
+from safelog.export.text import Text, signed_by, uk_date, uk_datetime
 from safelog.vault.case_schema import CaseField
 
 # Media types whose bytes are already compressed: attached as they are.
@@ -178,27 +177,7 @@ class Sections:
         if self.options.password:
             rows.append(("Protection", t.fixed("Opened with a password (AES-256).", s.cell)))
         story += [self.kv(rows, 110), Spacer(1, 22)]
-        story.append(
-            t.mixed(
-                [
-                    ("plain", "Signed by "),
-                    ("user", d.exported_by),
-                    (
-                        "plain",
-                        " with a certificate issued by the school's own certificate authority:",
-                    ),
-                ],
-                s.small,
-            )
-        )
-        story += [Spacer(1, 4), self.signature, Spacer(1, 8)]
-        story.append(
-            t.fixed(
-                "How to check that this file is genuine and unaltered: see the last page.",
-                s.muted,
-            )
-        )
-        story.append(PageBreak())
+        story += signed_by(t, s, d.exported_by, self.signature)
         return story
 
     def summary(self) -> list[Flowable]:

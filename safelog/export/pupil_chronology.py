@@ -45,7 +45,7 @@ from safelog.export.pages import (
     ruled_table,
 )
 from safelog.export.redact import OtherPerson, Pseudonymiser, aliases_for_others
-from safelog.export.text import Text, grouped, uk_date, uk_datetime
+from safelog.export.text import Text, grouped, signed_by, uk_date, uk_datetime
 
 if TYPE_CHECKING:
     from safelog.domain.roll import Pupil
@@ -205,27 +205,7 @@ class _Chronology:
                 )
             )
         story += [self.kv(rows, 110), Spacer(1, 22)]
-        story.append(
-            t.mixed(
-                [
-                    ("plain", "Signed by "),
-                    ("user", d.printed_by),
-                    (
-                        "plain",
-                        " with a certificate issued by the school's own certificate authority:",
-                    ),
-                ],
-                s.small,
-            )
-        )
-        story += [Spacer(1, 4), self.signature, Spacer(1, 8)]
-        story.append(
-            t.fixed(
-                "How to check that this file is genuine and unaltered: see the last page.",
-                s.muted,
-            )
-        )
-        story.append(PageBreak())
+        story += signed_by(t, s, d.printed_by, self.signature)
         return story
 
     # -- the cases and the chronology ------------------------------------------------------------

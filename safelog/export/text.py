@@ -12,7 +12,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
 
 from safelog.domain.retention import MONTHS, plain_date
 from safelog.export import fonts
@@ -123,3 +123,25 @@ class Text:
         """SafeLog's own markup, written in the section modules; never holds user text
         unescaped."""
         return Paragraph(markup, style or self.s.body)
+
+
+def signed_by(t: Text, s: Styles, signer: str, box: Flowable) -> list[Flowable]:
+    """The end of a cover: who signed, the box their visible signature goes in, and where
+    to read how to check it (the case file's and the pupil's chronology alike)."""
+    return [
+        t.mixed(
+            [
+                ("plain", "Signed by "),
+                ("user", signer),
+                ("plain", " with a certificate issued by the school's own certificate authority:"),
+            ],
+            s.small,
+        ),
+        Spacer(1, 4),
+        box,
+        Spacer(1, 8),
+        t.fixed(
+            "How to check that this file is genuine and unaltered: see the last page.", s.muted
+        ),
+        PageBreak(),
+    ]
