@@ -32,7 +32,8 @@ from safelog.gui.context import AppContext, SessionEvents
 from safelog.gui.pupil_picker import PupilPicker, RollSource
 from safelog.gui.report_form import ReportConcernDialog
 from safelog.gui.worker import Runner
-from safelog.vault.cases import show_case
+from safelog.vault.case_input import CaseInput
+from safelog.vault.cases import add_case, show_case
 from safelog.vault.roll import import_roll, load_roll
 
 pytestmark = sqlite_only
@@ -183,3 +184,82 @@ def test_no_roll_yet_or_no_key_to_it_is_said_and_names_are_typed_as_before(
     assert not dialog.people_section.row.picker.popup.isVisible()
     qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
     assert dialog.people_added == [{"name": "Jess Smith", "kind": "pupil", "role": "victim"}]
+
+
+# -- The case's People tab ---------------------------------------------------------------------
+
+
+def saved_and_reloaded(qtbot: QtBot, workspace: Any) -> Any:
+    return qtbot.waitSignals([workspace.saved, workspace.loaded], timeout=LOAD_MS, order="strict")
+
+
+def test_the_people_tab_picks_a_pupil_and_links_a_typed_person_to_the_roll(
+    qtbot: QtBot, desk: Desk, rolled: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sam = rolled.unlock("Sam Staff")
+    typed = {"name": "Aisha Khan", "kind": "pupil", "role": "witness"}
+    reference = str(
+        add_case(
+            sam,
+            CaseInput.from_json(
+                {
+                    "category": "cyberbullying-pupil",
+                    "summary": "Comments under a video",
+                    "description": "Year 8 pupils posted comments.",
+                    "people": [typed],
+                }
+            ),
+        )
+    )
+    sam.lock()
+    dsl = desk.sign_in("Dana DSL")
+    workspace = open_workspace(qtbot, dsl, reference)
+    people = workspace.people_panel
+    workspace.tabs.setCurrentWidget(people)
+    wait_for_roll(qtbot, people.roll)
+    assert unnamed_controls(people) == []
+
+    pick(qtbot, people.name, people.row.picker, "olly")
+    assert people.name.text() == "Olly (Oliver) Smith-Jones"
+    people.role.setCurrentIndex(people.role.findData("alleged-perpetrator"))
+    with saved_and_reloaded(qtbot, workspace):
+        qtbot.mouseClick(people.add_button, Qt.MouseButton.LeftButton)
+    assert people.table.item(1, 1).text() == "Pupil (on the roll)"
+    assert people.name.text() == ""
+
+    # Aisha was typed by hand; she is on the roll, so she is linked, keeping her role.
+    people.table.selectRow(1)
+    assert not people.link_button.isEnabled()  # Olly is linked already
+    people.table.selectRow(0)
+    assert people.link_button.isEnabled()
+    seen: list[list[str]] = []
+
+    def launch(dialog: Any) -> Any:
+        seen.append([p.display_name for p in dialog.offered])
+        return dialog.chosen()
+
+    from safelog.gui.workspace.link_pupil import LinkPupilDialog
+
+    monkeypatch.setattr(LinkPupilDialog, "launch", launch)
+    with saved_and_reloaded(qtbot, workspace):
+        qtbot.mouseClick(people.link_button, Qt.MouseButton.LeftButton)
+    assert seen == [["Aisha Khan"]]  # the search starts from the name typed
+    assert people.notice.text() == "Aisha Khan is now linked to the school roll."
+
+    stored = show_case(dsl.session, reference).fields["people"]
+    assert stored == [
+        {**typed, "pupil": roll_id(rolled, "Aisha Khan"), "date_of_birth": "2011-02-28"},
+        {
+            "name": "Olly (Oliver) Smith-Jones",
+            "kind": "pupil",
+            "role": "alleged-perpetrator",
+            "date_of_birth": "2012-11-22",
+            "pupil": roll_id(rolled, "Olly (Oliver) Smith-Jones"),
+        },
+    ]
+    assert cells_of(people.table, 1) == ["Pupil (on the roll)", "Pupil (on the roll)"]
+    assert not people.link_button.isEnabled()
+
+
+def cells_of(table: Any, column: int) -> list[str]:
+    return [table.item(r, column).text() for r in range(table.rowCount())]
