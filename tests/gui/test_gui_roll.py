@@ -10,6 +10,7 @@ typed person linked to the roll later, and the case list finding a case by a per
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,16 +23,22 @@ from case_views_support import (  # noqa: F401
     sqlite_only,
     unnamed_controls,
 )
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
-from support.roll_files import SIMS_CSV
+from support.roll_files import SIMS_CSV, SIMS_CSV_NEXT_TERM
 
 from safelog.domain.roles import Role
+from safelog.gui.case_list import CaseListView
 from safelog.gui.context import AppContext, SessionEvents
+from safelog.gui.formatting import uk_date
+from safelog.gui.main_window import MainWindow
+from safelog.gui.pupil_form import AddPupilDialog
 from safelog.gui.pupil_picker import PupilPicker, RollSource
 from safelog.gui.report_form import ReportConcernDialog
+from safelog.gui.roll_window import READ_ONLY, RollWindow
 from safelog.gui.worker import Runner
+from safelog.gui.workspace.link_pupil import LinkPupilDialog
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case
 from safelog.vault.roll import import_roll, load_roll
@@ -238,8 +245,6 @@ def test_the_people_tab_picks_a_pupil_and_links_a_typed_person_to_the_roll(
         seen.append([p.display_name for p in dialog.offered])
         return dialog.chosen()
 
-    from safelog.gui.workspace.link_pupil import LinkPupilDialog
-
     monkeypatch.setattr(LinkPupilDialog, "launch", launch)
     with saved_and_reloaded(qtbot, workspace):
         qtbot.mouseClick(people.link_button, Qt.MouseButton.LeftButton)
@@ -263,3 +268,237 @@ def test_the_people_tab_picks_a_pupil_and_links_a_typed_person_to_the_roll(
 
 def cells_of(table: Any, column: int) -> list[str]:
     return [table.item(r, column).text() for r in range(table.rowCount())]
+
+
+# -- The school roll window --------------------------------------------------------------------
+
+
+class FakeView(QWidget):
+    open_case = Signal(str)
+
+
+class FakeViews:
+    """The main window's content views are not what these tests are about."""
+
+    def view(self, kind: str, context: Any, parent: QWidget) -> QWidget:
+        return FakeView(parent)
+
+    def report_concern(self, context: Any, parent: QWidget) -> str | None:
+        return None
+
+    def workspace(self, context: Any, reference: str, parent: QWidget) -> QWidget:
+        return QWidget(parent)
+
+
+def open_roll(qtbot: QtBot, context: AppContext) -> RollWindow:
+    window = RollWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    wait_for_roll(qtbot, window.roll)
+    return window
+
+
+def import_through_window(
+    qtbot: QtBot, window: RollWindow, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(window, "choose_roll_file", lambda: path)
+    qtbot.mouseClick(window.import_button, Qt.MouseButton.LeftButton)
+    assert window.busy.busy and not window.import_button.isEnabled()
+    qtbot.waitUntil(lambda: not window.busy.busy and not window.roll.loading, timeout=LOAD_MS)
+
+
+def test_a_roll_is_imported_through_the_window_all_or_nothing(
+    qtbot: QtBot, desk: Desk, school: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dana = desk.sign_in("Dana DSL")
+    window = open_roll(qtbot, dana)
+    assert unnamed_controls(window) == []
+    assert window.status.text() == "No pupils yet. Import the MIS export to begin."
+
+    # A row that cannot be read: its line and why, and nothing imported.
+    bad = tmp_path / "sims.csv"
+    bad.write_text(SIMS_CSV, encoding="utf-8")
+    import_through_window(qtbot, window, bad, monkeypatch)
+    assert window.problem.text() == (
+        "Nothing was imported: 1 row could not be read. Correct it in the MIS or the file, "
+        "then import the whole file again."
+    )
+    rows = window.rejected_rows.toPlainText()
+    assert rows.startswith("Line 5: ") and "31/02/2011" in rows
+    assert window.rejected_rows.isVisible()
+    assert window.model.rowCount() == 0
+    assert load_roll(dana.session).pupils == {}
+
+    # The corrected file: the counts, and the pupils listed.
+    good = tmp_path / "sims-fixed.csv"
+    good.write_bytes(SIMS_GOOD)
+    with qtbot.waitSignal(window.changed, timeout=LOAD_MS):
+        import_through_window(qtbot, window, good, monkeypatch)
+    assert window.notice.text() == (
+        "The roll was imported: 6 added, 0 updated, 0 unchanged, 0 marked as left."
+    )
+    assert not window.problem.isVisible() and not window.rejected_rows.isVisible()
+    assert window.status.text() == "6 on the roll"
+    names = [r[0] for r in window.rows()]
+    assert names[:2] == ["Aisha Khan", "Zoë Nowak"]  # by surname
+    jess = window.rows()[names.index("Jess (Jessica) Smith")]
+    assert jess == ("Jess (Jessica) Smith", "Year 8", "8B", "14/03/2012", "B201201001010", "")
+
+    # Next term: Liam has left, and stays on the roll greyed with the date he left.
+    later = tmp_path / "sims-next-term.csv"
+    later.write_text(SIMS_CSV_NEXT_TERM, encoding="utf-8")
+    import_through_window(qtbot, window, later, monkeypatch)
+    assert "1 added, 1 updated, 4 unchanged, 1 marked as left." in window.notice.text()
+    assert window.status.text() == "6 on the roll, 1 who have left"
+    liam = next(r for r in range(window.model.rowCount()) if "Liam" in window.rows()[r][0])
+    assert window.rows()[liam][5] == uk_date(dana.clock())
+    foreground = window.model.index(liam, 0).data(Qt.ItemDataRole.ForegroundRole)
+    assert foreground == window.palette().placeholderText()
+
+    # Searching by name, form or year narrows the list at once.
+    qtbot.keyClicks(window.search, "8b")
+    assert [r[0] for r in window.rows()] == ["Yusuf Ahmed", "Olly (Oliver) Smith-Jones"]
+    assert window.status.text() == "2 of 7 match"
+    window.search.clear()
+    qtbot.keyClicks(window.search, "obri")
+    assert [r[0] for r in window.rows()] == ["Liam O'Brien"]
+
+
+def test_a_pupil_added_by_hand_shows_each_problem_under_its_field_until_fixed(
+    qtbot: QtBot, desk: Desk, school: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dana = desk.sign_in("Dana DSL")
+    window = open_roll(qtbot, dana)
+    shown: list[dict[str, str]] = []
+
+    def fill_in(roll_window: RollWindow) -> Any:
+        dialog = AddPupilDialog(roll_window.context, roll_window)
+        dialog.show()
+        assert unnamed_controls(dialog) == []
+        qtbot.keyClicks(dialog.fields["legal_forename"], "Ruby")
+        qtbot.keyClicks(dialog.fields["date_of_birth"], "31/02/2013")
+        qtbot.keyClicks(dialog.fields["year"], "Y7")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.busy.busy, timeout=LOAD_MS)
+        shown.append(dialog.problem_texts())
+        assert dialog.fields["surname"].property("invalid") is True
+        assert dialog.isVisible()  # nothing typed is lost
+        assert dialog.fields["legal_forename"].text() == "Ruby"
+
+        qtbot.keyClicks(dialog.fields["surname"], "Reed")
+        assert "surname" not in dialog.problem_texts()  # goes as soon as it is changed
+        dialog.fields["date_of_birth"].clear()
+        qtbot.keyClicks(dialog.fields["date_of_birth"], "01/06/2013")
+        with qtbot.waitSignal(dialog.accepted, timeout=LOAD_MS):
+            qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        return dialog.pupil
+
+    monkeypatch.setattr(RollWindow, "ask_for_pupil", fill_in)
+    with qtbot.waitSignal(window.roll.ready, timeout=LOAD_MS):
+        qtbot.mouseClick(window.add_button, Qt.MouseButton.LeftButton)
+    assert shown[0]["surname"] == "A surname is needed."
+    assert "31/02/2013" in shown[0]["date_of_birth"] and "legal_forename" not in shown[0]
+    assert window.notice.text() == "Ruby Reed was added to the roll."
+    assert window.rows() == [("Ruby Reed", "Year 7", "", "01/06/2013", "", "")]
+    assert window.table.selectionModel().selectedRows()[0].row() == 0
+
+    # Added twice: refused in plain words.
+    dialog = AddPupilDialog(dana)
+    qtbot.addWidget(dialog)
+    again = {"surname": "REED", "legal_forename": "ruby", "date_of_birth": "1/6/2013"}
+    for key, text in again.items():
+        qtbot.keyClicks(dialog.fields[key], text)
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.busy.busy, timeout=LOAD_MS)
+    assert dialog.error.text().startswith("Ruby Reed is already on the roll")
+
+
+def test_staff_are_offered_no_import_or_adding(
+    qtbot: QtBot, desk: Desk, rolled: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dana = desk.sign_in("Dana DSL")
+    window = MainWindow(dana, views=FakeViews())
+    qtbot.addWidget(window)
+    window.show()
+    assert window.roll_action.isVisible() and window.roll_button.isVisible()
+    assert window.roll_action in window.menuBar().actions()[0].menu().actions()
+
+    sam = desk.sign_in("Sam Staff")
+    main = MainWindow(sam, views=FakeViews())
+    qtbot.addWidget(main)
+    main.show()
+    assert not main.roll_action.isVisible() and not main.roll_button.isVisible()
+    main.open_roll()  # not offered, and does nothing if called
+
+    # The window itself, were it opened, lists the roll and offers no changes.
+    roll = open_roll(qtbot, sam)
+    assert roll.model.rowCount() == 6
+    assert roll.import_button.isHidden() and roll.add_button.isHidden()
+    assert roll.read_only.text() == READ_ONLY and not roll.read_only.isHidden()
+    assert "Import" not in shown_text(roll)
+    # The vault refuses anyway.
+    roll.import_file(Path("never-read.csv"))
+    qtbot.waitUntil(lambda: not roll.busy.busy, timeout=LOAD_MS)
+    assert "Nothing was imported." in roll.problem.text()
+
+
+# -- Finding cases by the people in them --------------------------------------------------------
+
+
+def test_the_case_list_search_finds_a_case_by_a_persons_name(
+    qtbot: QtBot, desk: Desk, rolled: Any
+) -> None:
+    sam = rolled.unlock("Sam Staff")
+    report = {"category": "cyberbullying-pupil", "description": "Messages in a group chat."}
+    about_jess = add_case(
+        sam,
+        CaseInput.from_json(
+            {
+                **report,
+                "summary": "Unkind messages",
+                "people": [{"pupil": roll_id(rolled, JESS), "role": "victim"}],
+            }
+        ),
+    )
+    other = add_case(
+        sam,
+        CaseInput.from_json(
+            {
+                **report,
+                "summary": "A stranger's messages",
+                "people": [{"name": "Maya Lewis", "kind": "pupil", "role": "victim"}],
+            }
+        ),
+    )
+    sam.lock()
+    dsl = desk.sign_in("Dana DSL")
+    view = CaseListView(dsl)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.loaded, timeout=LOAD_MS):
+        view.show()
+    assert set(view.visible_references()) == {about_jess, other}
+    qtbot.keyClicks(view.search, "jessica")  # her legal name, as the roll gives it
+    assert view.visible_references() == [about_jess]
+    view.search.clear()
+    qtbot.keyClicks(view.search, "lewis maya")
+    assert view.visible_references() == [other]
+
+
+def test_the_link_dialog_narrows_as_the_search_changes(
+    qtbot: QtBot, desk: Desk, rolled: Any
+) -> None:
+    dana = desk.sign_in("Dana DSL")
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    source = RollSource(dana, holder)
+    dialog = LinkPupilDialog(source, "Jordan Smith", holder)
+    assert dialog.status.text() == "Reading the school roll…"
+    assert not dialog.link_button.isEnabled()
+    wait_for_roll(qtbot, source)
+    assert dialog.offered == [] and "No pupil on the roll matches" in dialog.status.text()
+    dialog.search.setText("smith")
+    assert [p.display_name for p in dialog.offered] == [JESS, "Olly (Oliver) Smith-Jones"]
+    assert dialog.link_button.isEnabled()
+    dialog.list.setCurrentRow(1)
+    assert dialog.chosen() is not None and dialog.chosen().form == "8B"
