@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from safelog.domain.roll import Pupil, PupilInvalid
 from safelog.errors import UserFacingError
 from safelog.gui.errors import explain_error
-from safelog.gui.screen_fit import fit_height
+from safelog.gui.screen_fit import fit_to_screen, keep_fitting
 from safelog.gui.widgets import BusyNote, named, plain_label, set_invalid, set_plain_text
 from safelog.gui.worker import run_guarded
 
@@ -115,7 +115,8 @@ class AddPupilDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         context.events.locked.connect(self._locked)
-        fit_height(self)
+        fit_to_screen(self, 560, 480)
+        keep_fitting(self)  # grows as the problems are shown under their fields
         self.fields["surname"].setFocus()
 
     def values(self) -> dict[str, str]:

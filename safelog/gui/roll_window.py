@@ -179,7 +179,6 @@ class RollWindow(QDialog):
         self.rejected_rows = named(QPlainTextEdit(self), "Rows that could not be read")
         self.rejected_rows.setReadOnly(True)
         self.rejected_rows.setTabChangesFocus(True)
-        self.rejected_rows.setMaximumHeight(self.fontMetrics().lineSpacing() * 7)
         self.rejected_rows.hide()
         layout.addWidget(self.rejected_rows)
 
@@ -231,7 +230,9 @@ class RollWindow(QDialog):
         elif not everyone:
             status = "No pupils yet." + (" Import the MIS export to begin." if self.keeps else "")
         else:
-            status = f"{on_roll} on the roll" + (f", {left} who have left" if left else "")
+            status = f"{on_roll} on the roll"
+            if left:
+                status += f", {left} who {'has' if left == 1 else 'have'} left"
         set_plain_text(self.status, status)
 
     def rows(self) -> list[tuple[str, ...]]:
@@ -293,6 +294,9 @@ class RollWindow(QDialog):
             summary, lines = rejected_text(result)
             self._say_problem(summary)
             self.rejected_rows.setPlainText(lines)
+            # As tall as the rows listed, up to seven; more scroll.
+            shown = min(len(result.rejected), 7) + 1
+            self.rejected_rows.setFixedHeight(self.fontMetrics().lineSpacing() * shown + 12)
             self.rejected_rows.show()
             return
         self._say(imported_text(result))

@@ -350,7 +350,7 @@ def test_a_roll_is_imported_through_the_window_all_or_nothing(
     later.write_text(SIMS_CSV_NEXT_TERM, encoding="utf-8")
     import_through_window(qtbot, window, later, monkeypatch)
     assert "1 added, 1 updated, 4 unchanged, 1 marked as left." in window.notice.text()
-    assert window.status.text() == "6 on the roll, 1 who have left"
+    assert window.status.text() == "6 on the roll, 1 who has left"
     liam = next(r for r in range(window.model.rowCount()) if "Liam" in window.rows()[r][0])
     assert window.rows()[liam][5] == uk_date(dana.clock())
     foreground = window.model.index(liam, 0).data(Qt.ItemDataRole.ForegroundRole)
