@@ -55,7 +55,9 @@ class AuditAction(StrEnum):
     # The school roll (vault/roll.py).
     ROLL_IMPORT = "roll.import"
     ROLL_ADD = "roll.add"
+    ROLL_LINK = "roll.link"
     PUPIL_VIEW = "pupil.view"
+    PUPIL_EXPORT = "pupil.export"  # a pupil's chronology as a signed PDF (vault/pupil_export.py)
 
     @property
     def label(self) -> str:
@@ -66,7 +68,9 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
     {
         AuditAction.ROLL_IMPORT: "School roll imported",
         AuditAction.ROLL_ADD: "Pupil added to the roll",
+        AuditAction.ROLL_LINK: "Family link recorded on the roll",
         AuditAction.PUPIL_VIEW: "Pupil's page viewed",
+        AuditAction.PUPIL_EXPORT: "Pupil's chronology exported",
         AuditAction.CASE_CREATE: "Case recorded",
         AuditAction.CASE_VIEW: "Case opened and read",
         AuditAction.CASE_UPDATE: "Case changed",

@@ -12,15 +12,28 @@ Choices:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 
 from safelog.domain.deadlines import LONDON
 
-__all__ = ["KINDS", "ChronologyEntry", "merge_chronologies"]
+__all__ = ["KINDS", "KIND_LABELS", "ChronologyEntry", "merge_chronologies"]
 
 KINDS = ("report", "entry", "action", "decision", "escalation", "evidence", "outcome")
+# Each kind in words, as a reader of the page or the printed chronology sees it.
+KIND_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "report": "Report",
+        "entry": "Chronology entry",
+        "action": "Action",
+        "decision": "Decision",
+        "escalation": "Escalation",
+        "evidence": "Evidence",
+        "outcome": "Outcome",
+    }
+)
 _KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
 
 

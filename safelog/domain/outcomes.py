@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
-from safelog.domain.categories import Category
+from safelog.domain.category import Category
 
 __all__ = [
     "AllegationOutcome",
@@ -147,6 +147,16 @@ _CASE_OUTCOME_LABELS: Mapping[CaseOutcome, str] = MappingProxyType(
 )
 
 Outcome = AllegationOutcome | CaseOutcome
+
+
+def outcome_label(code: str) -> str:
+    """The words for an outcome code (a case's or an allegation's); the code if unknown."""
+    for kind in (AllegationOutcome, CaseOutcome):
+        try:
+            return str(kind(code).label)
+        except ValueError:
+            continue
+    return code
 
 
 def outcome_choices(category: Category, *, about_staff: bool = False) -> tuple[Outcome, ...]:

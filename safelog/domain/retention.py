@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from safelog.domain.categories import Category
+from safelog.domain.category import Category
 
 __all__ = [
     "ALLEGATION_YEARS",

@@ -41,12 +41,14 @@ from safelog.errors import InvalidInput
 
 __all__ = [
     "OLDEST_PUPIL_YEARS",
+    "FamilyLink",
     "FieldChange",
     "ImportPlan",
     "Pupil",
     "PupilChange",
     "PupilInvalid",
     "already_on_roll",
+    "family_link",
     "plan_import",
     "pupil_from_entry",
     "pupil_key",
@@ -56,6 +58,34 @@ __all__ = [
 OLDEST_PUPIL_YEARS = 25
 
 FieldValue = str | date | None
+
+
+RELATIONS = ("sibling", "parent or carer", "other family")
+
+
+@dataclass(frozen=True)
+class FamilyLink:
+    """A sibling on the roll (`pupil`: their id) or a parent or carer (`name`, not on it)."""
+
+    relation: str  # one of RELATIONS
+    pupil: str = ""
+    name: str = ""
+    note: str = ""  # e.g. "lives with dad in the week", "no contact order"
+
+
+def family_link(relation: str, *, pupil: str = "", name: str = "", note: str = "") -> FamilyLink:
+    """A link checked: a known relation, and exactly one of a pupil or a name."""
+    relation = relation.strip().lower()
+    if relation not in RELATIONS:
+        raise InvalidInput(
+            f"'{relation}' is not a family link; use one of: {', '.join(RELATIONS)}."
+        )
+    pupil, name, note = pupil.strip(), tidy_name(name), note.strip()
+    if bool(pupil) == bool(name):
+        raise InvalidInput("A family link is either a pupil on the roll or a named person.")
+    if len(name) > 200 or len(note) > 500:
+        raise InvalidInput("A family link's name or note is too long.")
+    return FamilyLink(relation, pupil, name, note)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +101,7 @@ class Pupil:
     gender: str = ""
     added_on: date | None = None
     left_on: date | None = None
+    links: tuple[FamilyLink, ...] = ()
 
     @property
     def forename(self) -> str:
@@ -89,6 +120,12 @@ class Pupil:
         ):
             return f"{self.preferred_forename} ({self.legal_forename}) {self.surname}"
         return self.legal_name
+
+    @property
+    def name_forms(self) -> tuple[str, ...]:
+        """Every form of the name a record may use: as shown, legal, and as known."""
+        forms = [self.display_name, self.legal_name, f"{self.forename} {self.surname}"]
+        return tuple(dict.fromkeys(forms))
 
     @property
     def sort_name(self) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from safelog.domain.roles import Role
 
 if TYPE_CHECKING:
-    from safelog.domain.categories import Category
+    from safelog.domain.category import Category
 
 __all__ = [
     "BARRED_ON_HEAD_CASE",

@@ -21,6 +21,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from safelog.domain.outcomes import outcome_label
 from safelog.export.casefile_model import Attachment, CaseFileData, Step, attachment_key
 from safelog.export.images import Decoder
 from safelog.export.options import ExportOptions
@@ -49,17 +50,6 @@ def _label(enum_name: str, value: Any) -> str:
         return str(enum(value).label)
     except ValueError:
         return str(value or "")
-
-
-def _outcome_label(code: str) -> str:
-    from safelog.domain.outcomes import AllegationOutcome, CaseOutcome
-
-    for enum in (AllegationOutcome, CaseOutcome):
-        try:
-            return str(enum(code).label)
-        except ValueError:
-            continue
-    return code
 
 
 def _category_title(code: Any) -> str:
@@ -454,7 +444,7 @@ class Sections:
             return [*story, self.empty("No outcome has been recorded yet.")]
         if isinstance(outcome, dict):
             rows: list[tuple[str, Any]] = [
-                ("Outcome", t.fixed(_outcome_label(str(outcome.get("code", ""))), s.cell_bold))
+                ("Outcome", t.fixed(outcome_label(str(outcome.get("code", ""))), s.cell_bold))
             ]
             if outcome.get("note"):
                 rows.append(("Note", t.user(outcome["note"], s.cell)))

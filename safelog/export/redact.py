@@ -6,12 +6,18 @@ table, every free-text field, evidence details and file names, the audit extract
 exact recorded name is replaced (ignoring case, as a whole name, not inside a longer word):
 a nickname or first name on its own is not recognised, and images and attached originals are
 not altered, which the case file says on its first page.
+
+A pupil's chronology (export/pupil_chronology.py) goes further: everyone named in the cases
+but the pupil becomes a label of their kind ("Pupil A", "Parent or carer A", "Staff member
+A", "Person A"), under every form of their name the roll knows, while the pupil's own names
+are never replaced (`aliases_for_others`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from safelog.domain.outcomes import PersonKind, PersonRole
@@ -43,15 +49,59 @@ def pupils_to_pseudonymise(people: Iterable[Mapping[str, Any]]) -> list[str]:
     return names
 
 
-class Pseudonymiser:
-    """Replaces the exact names of other pupils; a no-op when not enabled."""
+_KIND_WORDS: Mapping[str, str] = {
+    PersonKind.PUPIL: "Pupil",
+    PersonKind.PARENT: "Parent or carer",
+    PersonKind.STAFF: "Staff member",
+    PersonKind.EXTERNAL: "Person",
+}
 
-    def __init__(self, people: Iterable[Mapping[str, Any]], enabled: bool) -> None:
+
+@dataclass(frozen=True)
+class OtherPerson:
+    """Someone named in a pupil's cases who is not the pupil."""
+
+    kind: str  # a PersonKind value
+    names: tuple[str, ...]  # the recorded name first, then other forms of it (the roll's)
+
+
+def aliases_for_others(others: Iterable[OtherPerson], keep: Iterable[str]) -> dict[str, str]:
+    """Each person's names -> their label, lettered by kind in the order given ("Pupil A",
+    "Pupil B", "Parent or carer A"); a name in `keep` (the pupil's own) is never replaced."""
+    kept = {_key(name) for name in keep}
+    counts: dict[str, int] = {}
+    out: dict[str, str] = {}
+    for person in others:
+        names = [n for n in person.names if _key(n) and _key(n) not in kept and _key(n) not in out]
+        if not names:
+            continue
+        word = _KIND_WORDS.get(person.kind, "Person")
+        label = f"{word} {letters(counts.get(word, 0))}"
+        counts[word] = counts.get(word, 0) + 1
+        for name in names:
+            out[_key(name)] = label
+    return out
+
+
+class Pseudonymiser:
+    """Replaces the exact names of other pupils (and of the names in `aliases`, with the
+    labels given there); a no-op when not enabled."""
+
+    def __init__(
+        self,
+        people: Iterable[Mapping[str, Any]],
+        enabled: bool,
+        *,
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
         self.enabled = enabled
         self.aliases: dict[str, str] = {}
         if enabled:
             for index, name in enumerate(pupils_to_pseudonymise(people)):
                 self.aliases[_key(name)] = f"Pupil {letters(index)}"
+            for name, label in (aliases or {}).items():
+                if _key(name):
+                    self.aliases.setdefault(_key(name), label)
         self._pattern: re.Pattern[str] | None = None
         if self.aliases:
             names = sorted(self.aliases, key=len, reverse=True)  # "Ben Smith Jr" before "Ben Smith"

@@ -185,8 +185,10 @@ def sign_case_file(
     reference: str,
     password: str | None = None,
     timestamper: Any | None = None,
+    reason: str | None = None,
 ) -> bytes:
-    """Attach the originals and the manifest, then sign; returns the signed PDF (memory)."""
+    """Attach the originals and the manifest, then sign; returns the signed PDF (memory).
+    `reason` is what Adobe's signature panel says the file is (a case file by default)."""
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -228,7 +230,7 @@ def sign_case_file(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
-        reason=f"Safeguarding case file {reference}, exported from SafeLog",
+        reason=reason or f"Safeguarding case file {reference}, exported from SafeLog",
         location=fonts.clean(identity.school).replace("\n", " "),
     )
     font = _stamp_font(str(fonts.font_path(fonts.SANS)))

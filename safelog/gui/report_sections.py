@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.categories import CATEGORIES, Category
+from safelog.domain.categories import CATEGORIES
+from safelog.domain.category import Category
 from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.gui.form_fields import kind_combo, person_kind_text, role_combo, role_label
 from safelog.gui.formatting import to_qdatetime, uk_date

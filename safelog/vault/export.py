@@ -29,6 +29,7 @@ from safelog.vault.session import Session
 
 if TYPE_CHECKING:
     from safelog.export.casefile import EvidenceEntry
+    from safelog.export.signing import SigningIdentity
     from safelog.vault.records import CaseDetail, EvidenceInfo
 
 MiB = 1024 * 1024
@@ -202,18 +203,7 @@ def export_case(
     if not out_path.parent.is_dir():
         raise InvalidInput(f"There is no folder {out_path.parent} to save the case file in.")
     person = session.person
-    certificate = person.certificate
-    if certificate is None:
-        # It may have been issued since this session began (an administrator signed in).
-        session.refresh()
-        fresh = session.directory.people.get(session.user_id)
-        certificate = fresh.certificate if fresh is not None else None
-    if certificate is None:
-        raise InvalidInput(
-            f"{person.name} has no signing certificate yet, so a case file cannot be signed. "
-            "It is issued when an administrator next signs in to SafeLog: ask them to sign "
-            "in, then try again."
-        )
+    identity = signing_identity(session)
     steps = _Steps(progress, cancel)
     steps.check()
     detail = show_case(session, reference)  # refuses anyone who may not read the case
@@ -269,13 +259,6 @@ def export_case(
     steps.step("Laying out the pages")
     rendered = casefile.render_case_file(data, options, step=steps.step)
     steps.step("Signing")
-    identity = signing.SigningIdentity(
-        key=session.identity.ecdsa,
-        certificate_der=certificate,
-        ca_der=session.directory.ca_der,
-        name=person.name,
-        school=session.directory.school,
-    )
     signed = signing.sign_case_file(
         rendered,
         identity,
@@ -319,6 +302,38 @@ def export_case(
         attachments=len(rendered.attachments),
         messages=messages,
     )
+
+
+def signing_identity(session: Session, what: str = "a case file") -> SigningIdentity:
+    """The signed-in person's key and the certificate the school CA issued them, which sign
+    every PDF SafeLog exports; a plain error when they have no certificate yet."""
+    from safelog.export.signing import SigningIdentity
+
+    person = session.person
+    certificate = person.certificate
+    if certificate is None:
+        # It may have been issued since this session began (an administrator signed in).
+        session.refresh()
+        fresh = session.directory.people.get(session.user_id)
+        certificate = fresh.certificate if fresh is not None else None
+    if certificate is None:
+        raise InvalidInput(
+            f"{person.name} has no signing certificate yet, so {what} cannot be signed. "
+            "It is issued when an administrator next signs in to SafeLog: ask them to sign "
+            "in, then try again."
+        )
+    return SigningIdentity(
+        key=session.identity.ecdsa,
+        certificate_der=certificate,
+        ca_der=session.directory.ca_der,
+        name=person.name,
+        school=session.directory.school,
+    )
+
+
+def ca_fingerprint(session: Session) -> str:
+    """SHA-256 of the school CA certificate (DER), as the files' "how to check" prints it."""
+    return _sha256(session.directory.ca_der)
 
 
 def _sha256(data: bytes) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from typing import Any
 
@@ -21,8 +21,10 @@ from safelog.audit.actions import AuditAction
 from safelog.domain.deadlines import LONDON
 from safelog.domain.pupil_search import PupilIndex, match_pupils
 from safelog.domain.roll import (
+    FamilyLink,
     Pupil,
     already_on_roll,
+    family_link,
     plan_import,
     pupil_from_entry,
     validate_pupil,
@@ -31,11 +33,17 @@ from safelog.domain.roll_import import RejectedRow, read_roll
 from safelog.domain.upn import normalise_upn
 from safelog.errors import InvalidInput
 from safelog.vault.case_schema import PersonEntry
-from safelog.vault.roll_store import ITEM_PREFIX, append_batch, load_batches
+from safelog.vault.roll_store import (
+    ITEM_PREFIX,
+    append_batch,
+    load_batches,
+    require_roll_keeper,
+)
 from safelog.vault.session import Session
 
 IMPORT = "import"
 ADD = "add"
+LINK = "link"
 
 _DATE_FIELDS = frozenset({"date_of_birth", "added_on", "left_on"})
 _FIELDS = tuple(f.name for f in fields(Pupil))
@@ -46,7 +54,10 @@ def pupil_record(pupil: Pupil) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in _FIELDS:
         value = getattr(pupil, name)
-        out[name] = value.isoformat() if isinstance(value, date) else value
+        if name == "links":
+            out[name] = [asdict(link) for link in value]
+        else:
+            out[name] = value.isoformat() if isinstance(value, date) else value
     return out
 
 
@@ -56,9 +67,12 @@ def pupil_from_record(record: Mapping[str, Any]) -> Pupil:
         if name not in record:
             continue
         value = record[name]
-        values[name] = date.fromisoformat(value) if name in _DATE_FIELDS and value else value
-        if name in _DATE_FIELDS and not value:
-            values[name] = None
+        if name == "links":
+            values[name] = tuple(FamilyLink(**link) for link in value)
+        elif name in _DATE_FIELDS:
+            values[name] = date.fromisoformat(value) if value else None
+        else:
+            values[name] = value
     return Pupil(**values)
 
 
@@ -120,6 +134,7 @@ class RollImported:
 
 def import_roll(session: Session, data: bytes) -> RollImported:
     """Read an MIS export and bring the roll up to date with it, in one signed batch."""
+    require_roll_keeper(session)
     read = read_roll(data)
     today = _today(session)
     with session.write() as conn:
@@ -139,6 +154,7 @@ def import_roll(session: Session, data: bytes) -> RollImported:
 
 def add_pupil(session: Session, values: Mapping[str, object]) -> Pupil:
     """One pupil added by hand (surname and forename at least); refused when already on it."""
+    require_roll_keeper(session)
     today = _today(session)
     entry = validate_pupil(values, today)
     with session.write() as conn:
@@ -174,3 +190,33 @@ def resolve_pupils(session: Session, people: list[PersonEntry]) -> list[PersonEn
             linked["date_of_birth"] = pupil.date_of_birth.isoformat()
         out.append(linked)
     return out
+
+
+def link_family(
+    session: Session,
+    id_or_upn: str,
+    relation: str,
+    *,
+    pupil: str = "",
+    name: str = "",
+    note: str = "",
+) -> Pupil:
+    """Record a sibling (a pupil on the roll, linked both ways) or a parent or carer."""
+    require_roll_keeper(session)
+    with session.write() as conn:
+        roll = load_roll_in(session, conn)
+        child = roll.find(id_or_upn)
+        other = roll.find(pupil) if pupil else None
+        if other is not None and other.id == child.id:
+            raise InvalidInput("A pupil cannot be linked to themself.")
+        link = family_link(relation, pupil=other.id if other else "", name=name, note=note)
+        if link in child.links:
+            return child
+        changed = [replace(child, links=(*child.links, link))]
+        if other is not None:
+            back = FamilyLink(link.relation, child.id, "", link.note)
+            if back not in other.links:
+                changed.append(replace(other, links=(*other.links, back)))
+        seq = append_batch(session, conn, LINK, [pupil_record(p) for p in changed])
+        session.audit(conn, AuditAction.ROLL_LINK, {"pupil": child.id}, item=f"{ITEM_PREFIX}{seq}")
+    return changed[0]

@@ -70,13 +70,19 @@ def _wrap_context(seq: int, epoch: int) -> str:
     return f"roll/{seq}/members:{epoch}"
 
 
+def require_roll_keeper(session: Session) -> None:
+    """Said before any work: only a DSL or an administrator changes the roll (and every
+    reader checks that again of each batch)."""
+    if not session.person.roles & ROLL_KEEPERS:
+        raise AccessDenied("Only a DSL or an administrator can change the school roll.")
+
+
 def append_batch(
     session: Session, conn: Connection, kind: str, records: list[dict[str, Any]]
 ) -> int:
     """Seal, sign and append one batch inside the caller's write; returns its number. Only
     a keeper of the roll may write, and the reader checks that again."""
-    if not session.person.roles & ROLL_KEEPERS:
-        raise AccessDenied("Only a DSL or an administrator can change the school roll.")
+    require_roll_keeper(session)
     session.reload_directory(conn)  # never seal to a key a removal has since replaced
     epoch = session.directory.current_epoch(KeyRole.MEMBERS)
     if epoch is not None and (KeyRole.MEMBERS, epoch.epoch) not in session.role_keys:

@@ -942,6 +942,63 @@ def bench_export(report: Report, root: Path, runs: int) -> None:
     )
 
 
+def bench_pupils(report: Report, root: Path, count: int, runs: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_pupils import (
+        CASES_ABOUT_ONE,
+        IMPORT_BUDGET_S,
+        PAGE_BUDGET_S,
+        PICK_BUDGET_MS,
+        PUPILS,
+        bench_picking,
+        bench_pupil_page,
+        bench_roll_import,
+    )
+
+    _progress(f"importing a roll of {PUPILS} pupils, best of {min(runs, 3)}")
+    result = bench_roll_import(root, new_vault, min(runs, 3))
+    report.add(
+        Result(
+            f"roll-import-{PUPILS}-pupils",
+            result["import_s"],
+            "s",
+            baseline=result["baseline_s"],
+            budget=f"< {IMPORT_BUDGET_S:.1f} s (baseline: csv.reader on the same file)",
+            status=_status(result["import_s"] < IMPORT_BUDGET_S),
+            detail=result,
+        )
+    )
+    picked = bench_picking(runs)
+    report.add(
+        Result(
+            f"pupil-picker-{PUPILS}-keystroke-worst",
+            picked["pick_ms"] / 1000,
+            "s",
+            baseline=picked["baseline_ms"] / 1000,
+            budget=f"< {PICK_BUDGET_MS:.0f} ms per keystroke (worst; baseline: a plain scan)",
+            status=_status(picked["pick_ms"] < PICK_BUDGET_MS),
+            detail=picked,
+        )
+    )
+    _progress(f"a vault with {count} cases, one pupil named in {CASES_ABOUT_ONE} of them")
+    vault, _ = setup_cases(root, count)
+    try:
+        page = bench_pupil_page(vault, PASSPHRASES["Dana DSL"], runs)
+    finally:
+        vault.close()
+    report.add(
+        Result(
+            f"pupil-page-{CASES_ABOUT_ONE}-of-{count}-cases",
+            page["page_s"],
+            "s",
+            baseline=page["baseline_s"],
+            budget=f"< {PAGE_BUDGET_S * 1000:.0f} ms after unlock (baseline: listing every case)",
+            status=_status(page["page_s"] < PAGE_BUDGET_S and page["cases"] == CASES_ABOUT_ONE),
+            detail=page,
+        )
+    )
+
+
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
     import sqlite3
 
@@ -975,7 +1032,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="OUT", type=Path, help="write the results as JSON")
     parser.add_argument(
         "--only",
-        choices=("evidence", "cases", "startup", "screenshots", "gui-list", "export"),
+        choices=("evidence", "cases", "startup", "screenshots", "gui-list", "export", "pupils"),
         help="run one group only",
     )
     parser.add_argument("--evidence-mib", type=int, help="evidence file size in MiB")
@@ -1035,6 +1092,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_gui_list(report, root, args.cases, args.runs)
         if args.only in (None, "export"):
             bench_export(report, root, runs=3)
+        if args.only in (None, "pupils"):
+            bench_pupils(report, root, args.cases, args.runs)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     report.meta["seconds"] = time.perf_counter() - started

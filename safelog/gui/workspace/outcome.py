@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 from safelog.domain.categories import category_by_code
 from safelog.domain.outcomes import (
     AllegationOutcome,
-    CaseOutcome,
     CaseStatus,
     allowed_status_moves,
     outcome_choices,
+    outcome_label,
 )
 from safelog.domain.retention import plain_date
 from safelog.errors import UserFacingError
@@ -37,15 +37,6 @@ if TYPE_CHECKING:
     from safelog.gui.context import AppContext
     from safelog.vault.records import CaseRetention
     from safelog.vault.session import Session
-
-
-def outcome_label(code: str) -> str:
-    for kind in (AllegationOutcome, CaseOutcome):
-        try:
-            return str(kind(code).label)
-        except ValueError:
-            continue
-    return code
 
 
 def describe_outcome(outcome: dict[str, Any] | None) -> str:

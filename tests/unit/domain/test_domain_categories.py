@@ -7,13 +7,12 @@ import re
 import pytest
 
 from safelog.domain.categories import (
-    ABOUT_HEAD_GUIDANCE,
     CATEGORIES,
-    Category,
     UnknownCategory,
     category_by_code,
     category_codes,
 )
+from safelog.domain.category import ABOUT_HEAD_GUIDANCE, Category
 from safelog.domain.routes import Condition, Route
 from safelog.errors import InvalidInput, UserFacingError
 
@@ -173,7 +172,7 @@ def test_guidance_is_plain_and_the_policy_line_keeps_the_sections(category: Cate
 
 
 def test_references_come_out_of_the_text_whole() -> None:
-    from safelog.domain.categories import split_policy_refs
+    from safelog.domain.category import split_policy_refs
 
     text, refs = split_policy_refs(
         "Fill in the form (003 5.6, appendix b). Do not reply (003 8.3; 002 App. 2): keep "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from safelog.domain.categories import CATEGORIES, Category, category_by_code
+from safelog.domain.categories import CATEGORIES, category_by_code
+from safelog.domain.category import Category
 from safelog.domain.outcomes import (
     AllegationOutcome,
     CaseOutcome,

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from safelog.domain.categories import CATEGORIES, Category, category_by_code
+from safelog.domain.categories import CATEGORIES, category_by_code
+from safelog.domain.category import Category
 from safelog.domain.retention import (
     RetentionDecision,
     add_years,

@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from safelog.domain.categories import CATEGORIES, Category, category_by_code
+from safelog.domain.categories import CATEGORIES, category_by_code
+from safelog.domain.category import Category
 from safelog.domain.roles import Role
 from safelog.domain.routes import (
     BARRED_ON_HEAD_CASE,

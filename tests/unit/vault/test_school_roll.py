@@ -250,3 +250,30 @@ def test_a_case_names_a_pupil_from_the_roll_by_upn_and_an_unknown_upn_is_refused
     assert listed.people == ("Jess (Jessica) Smith", "Liam O'Brien")
     assert set(listed.pupils) == {jess.id, liam.id}
     dana.lock()
+
+
+def test_family_links_are_kept_both_ways_and_survive_a_re_import(school: School) -> None:
+    from safelog.vault.roll import link_family
+
+    imported(school)
+    dana = school.unlock("Dana DSL")
+    link_family(dana, "B201201001010", "sibling", pupil="D201201001050", note="half-brother")
+    link_family(dana, "B201201001010", "parent or carer", name="Ms K Smith", note="mum")
+    with pytest.raises(InvalidInput, match="is not a family link"):
+        link_family(dana, "B201201001010", "cousin", name="Cal")
+    with pytest.raises(InvalidInput, match="either a pupil on the roll or a named person"):
+        link_family(dana, "B201201001010", "sibling")
+    import_roll(dana, SIMS_CSV_NEXT_TERM.encode())
+    roll = load_roll(dana)
+    dana.lock()
+    jess, olly = roll.find("B201201001010"), roll.find("D201201001050")
+    assert jess.form == "8C"  # updated by the re-import, links kept
+    assert [(link.relation, link.pupil, link.name) for link in jess.links] == [
+        ("sibling", olly.id, ""),
+        ("parent or carer", "", "Ms K Smith"),
+    ]
+    assert [(link.relation, link.pupil) for link in olly.links] == [("sibling", jess.id)]
+    sam = school.unlock("Sam Staff")
+    with pytest.raises(AccessDenied):
+        link_family(sam, "B201201001010", "sibling", pupil="P201201001020")
+    sam.lock()

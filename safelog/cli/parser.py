@@ -1,0 +1,27 @@
+"""Every `safelog` command and its arguments. Each command group adds its own commands from
+its module; the order here is the order `safelog --help` lists them."""
+
+from __future__ import annotations
+
+import argparse
+
+from safelog.cli.cases import add_case_commands
+from safelog.cli.common import CliParser
+from safelog.cli.evidence import add_evidence_commands
+from safelog.cli.pupils import add_pupil_commands
+from safelog.cli.signed_files import add_signed_file_commands
+from safelog.cli.users import add_user_commands
+
+DESCRIPTION = "The `safelog` command: the desktop app with no arguments, admin commands otherwise."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = CliParser(prog="safelog", description=DESCRIPTION)
+    parser.add_argument("--data-dir", help="where the vault lives (or SAFELOG_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", parser_class=CliParser)
+    add_user_commands(sub)  # init, user
+    add_case_commands(sub)  # case
+    add_evidence_commands(sub)  # evidence
+    add_signed_file_commands(sub)  # export, verify, ca, audit
+    add_pupil_commands(sub)  # pupil
+    return parser
