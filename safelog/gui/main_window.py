@@ -391,9 +391,27 @@ class MainWindow(QMainWindow):
                 explain_error(self, exc)
                 return
             self.workspaces[reference] = existing
+            pupil_signal = getattr(existing, "open_pupil", None)  # the People tab's pupils
+            if pupil_signal is not None:
+                pupil_signal.connect(self.open_pupil)
             index = self.tabs.addTab(existing, reference)
             self.tabs.setTabToolTip(index, f"Case {reference} (Ctrl+W closes it)")
         self.tabs.setCurrentWidget(existing)
+
+    def open_pupil(self, pupil_id: str) -> None:
+        """A pupil's page in a tab of its own, kept with the case tabs (closed like them).
+        Its title never names the child."""
+        key = f"pupil:{pupil_id}"
+        page = self.workspaces.get(key)
+        if page is None:
+            from safelog.gui.pupil_page import PupilPageView
+
+            page = PupilPageView(self.context, pupil_id, self.tabs)
+            page.open_case.connect(self.open_case)
+            self.workspaces[key] = page
+            index = self.tabs.addTab(page, "Pupil's page")
+            self.tabs.setTabToolTip(index, "A pupil's cases and chronology (Ctrl+W closes it)")
+        self.tabs.setCurrentWidget(page)
 
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
@@ -499,6 +517,8 @@ class MainWindow(QMainWindow):
         window = RollWindow(self.context, self)
         window.launch()
         window.deleteLater()
+        if window.requested_pupil:
+            self.open_pupil(window.requested_pupil)
 
     def admit_people(self) -> None:
         session = self.context.session

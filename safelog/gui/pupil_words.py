@@ -1,5 +1,6 @@
-"""A pupil from the school roll in the words the windows show: the year written out, and the
-one line a picker offers ("Jess (Jessica) Smith — Year 8, 8B, born 14/03/2012").
+"""A pupil from the school roll in the words the windows show: the year written out, the
+one line a picker offers ("Jess (Jessica) Smith — Year 8, 8B, born 14/03/2012"), and a
+family link ("Sibling: Liam O'Brien (Year 9, 9X)").
 
 Names and forms come from the school's MIS export, so they pass through `visible` like any
 other stored text: a control or direction-override character is written out, never obeyed.
@@ -7,7 +8,9 @@ other stored text: a control or direction-override character is written out, nev
 
 from __future__ import annotations
 
-from safelog.domain.roll import Pupil
+from collections.abc import Mapping
+
+from safelog.domain.roll import FamilyLink, Pupil
 from safelog.gui.formatting import uk_date
 from safelog.text import visible
 
@@ -42,3 +45,18 @@ def pupil_line(pupil: Pupil) -> str:
     """One pupil on one line, for a picker's list."""
     facts = pupil_facts(pupil)
     return f"{pupil_name(pupil)} — {facts}" if facts else pupil_name(pupil)
+
+
+def family_line(link: FamilyLink, pupils: Mapping[str, Pupil]) -> str:
+    """A family link in words; a sibling by the roll's name for them."""
+    relation = link.relation[:1].upper() + link.relation[1:]
+    other = pupils.get(link.pupil) if link.pupil else None
+    if other is not None:
+        facts = pupil_facts(other)
+        who = pupil_name(other) + (f" ({facts})" if facts else "")
+    elif link.pupil:
+        who = "a pupil no longer on the roll"
+    else:
+        who = visible(link.name)
+    note = f" — {visible(link.note)}" if link.note else ""
+    return f"{relation}: {who}{note}"

@@ -9,8 +9,10 @@ stay on the roll, greyed, with the date they left.
 
 The file is chosen with Qt's own dialog, never the system's, and the folder is forgotten
 afterwards (gui/export_dialog.py): a shared PC keeps no trail of where the roll came from.
-The main window offers this window to those who keep the roll; the vault refuses a change
-from anyone else whatever this window offers, and its refusal is what they see.
+A DSL opens a pupil's page from here (gui/pupil_page.py): the window closes and the main
+window shows the page in a tab. The main window offers this window to those who keep the
+roll; the vault refuses a change from anyone else whatever this window offers, and its
+refusal is what they see.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.roles import ROLL_KEEPERS
+from safelog.domain.roles import CASE_MANAGERS, ROLL_KEEPERS
 from safelog.domain.roll_import import MAX_ROLL_BYTES
 from safelog.errors import InvalidInput, UserFacingError
 from safelog.gui.errors import explain_error
@@ -108,6 +110,8 @@ class RollWindow(QDialog):
         session = context.require_session()
         self.context = context
         self.keeps = bool(frozenset(session.person.roles) & ROLL_KEEPERS)
+        self.manages_cases = bool(frozenset(session.person.roles) & CASE_MANAGERS)
+        self.requested_pupil = ""  # whose page to open once the window has closed
         self._select_id = ""
         self.setWindowTitle("SafeLog — School roll")
         self.setMinimumSize(640, 460)
@@ -164,6 +168,13 @@ class RollWindow(QDialog):
         self.busy = BusyNote(self)
         row.addWidget(self.busy, 1)
         row.addStretch(1)
+        self.page_button = named(
+            QPushButton("Open the pupil's &page", self), "Open the selected pupil's page"
+        )
+        self.page_button.setToolTip("Every case about them, and one chronology across them")
+        self.page_button.setAutoDefault(False)
+        self.page_button.setVisible(self.manages_cases)
+        row.addWidget(self.page_button)
         layout.addLayout(row)
         self.read_only = plain_label(READ_ONLY, self, role="muted")
         self.read_only.setVisible(not self.keeps)
@@ -195,6 +206,9 @@ class RollWindow(QDialog):
         self.search.textChanged.connect(self.show_matches)
         self.import_button.clicked.connect(self.import_roll_file)
         self.add_button.clicked.connect(self.add_pupil)
+        self.page_button.clicked.connect(self.open_page)
+        self.table.activated.connect(lambda _index: self.open_page())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update())
         context.events.locked.connect(self.reject)
         keep_fitting(self)
         self.refresh()
@@ -234,6 +248,7 @@ class RollWindow(QDialog):
             if left:
                 status += f", {left} who {'has' if left == 1 else 'have'} left"
         set_plain_text(self.status, status)
+        self._update()
 
     def rows(self) -> list[tuple[str, ...]]:
         """What the table shows, row by row."""
@@ -332,10 +347,22 @@ class RollWindow(QDialog):
         finally:
             dialog.deleteLater()
 
+    def selected(self) -> Pupil | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.pupil_at(rows[0].row()) if rows else None
+
+    def open_page(self) -> None:
+        """Close, and have the main window open the selected pupil's page."""
+        pupil = self.selected()
+        if pupil is not None and self.manages_cases and not self.busy.busy:
+            self.requested_pupil = pupil.id
+            self.accept()
+
     def _update(self) -> None:
         idle = not self.busy.busy
         self.import_button.setEnabled(idle)
         self.add_button.setEnabled(idle)
+        self.page_button.setEnabled(idle and self.selected() is not None)
 
     def _say(self, text: str) -> None:
         set_plain_text(self.notice, text)

@@ -10,6 +10,7 @@ typed person linked to the roll later, and the case list finding a case by a per
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from case_views_support import (  # noqa: F401
     LOAD_MS,
     Desk,
     desk,
+    lock,
     open_workspace,
     shown_text,
     sqlite_only,
@@ -34,6 +36,7 @@ from safelog.gui.context import AppContext, SessionEvents
 from safelog.gui.formatting import uk_date
 from safelog.gui.main_window import MainWindow
 from safelog.gui.pupil_form import AddPupilDialog
+from safelog.gui.pupil_page import PupilPageView
 from safelog.gui.pupil_picker import PupilPicker, RollSource
 from safelog.gui.report_form import ReportConcernDialog
 from safelog.gui.roll_window import READ_ONLY, RollWindow
@@ -42,6 +45,7 @@ from safelog.gui.workspace.link_pupil import LinkPupilDialog
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case
 from safelog.vault.roll import import_roll, load_roll
+from safelog.vault.workspace import add_chronology, record_decision
 
 pytestmark = sqlite_only
 
@@ -270,6 +274,13 @@ def cells_of(table: Any, column: int) -> list[str]:
     return [table.item(r, column).text() for r in range(table.rowCount())]
 
 
+def table_rows(table: Any) -> list[list[str]]:
+    return [
+        [table.item(r, c).text() for c in range(table.columnCount())]
+        for r in range(table.rowCount())
+    ]
+
+
 # -- The school roll window --------------------------------------------------------------------
 
 
@@ -435,6 +446,7 @@ def test_staff_are_offered_no_import_or_adding(
     roll = open_roll(qtbot, sam)
     assert roll.model.rowCount() == 6
     assert roll.import_button.isHidden() and roll.add_button.isHidden()
+    assert roll.page_button.isHidden()  # a pupil's page is for those who manage cases
     assert roll.read_only.text() == READ_ONLY and not roll.read_only.isHidden()
     assert "Import" not in shown_text(roll)
     # The vault refuses anyway.
@@ -502,3 +514,125 @@ def test_the_link_dialog_narrows_as_the_search_changes(
     assert dialog.link_button.isEnabled()
     dialog.list.setCurrentRow(1)
     assert dialog.chosen() is not None and dialog.chosen().form == "8B"
+
+
+# -- The pupil's page --------------------------------------------------------------------------
+
+
+def two_cases_about_jess(school: Any) -> tuple[str, str, str]:
+    """Two cases naming Jess (each reporter's own), one that does not, and a DSL's entries."""
+    jess = roll_id(school, JESS)
+    base = {"category": "cyberbullying-pupil", "description": "What was seen."}
+    sam = school.unlock("Sam Staff")
+    first = add_case(sam, CaseInput.from_json({
+        **base, "summary": "Unkind messages", "occurred_at": "2026-11-02T15:00:00+00:00",
+        "people": [{"pupil": jess, "role": "victim"}],
+    }))  # fmt: skip
+    other = add_case(sam, CaseInput.from_json({**base, "summary": "Not about her"}))
+    sam.lock()
+    tess = school.unlock("Tess Teacher")
+    second = add_case(tess, CaseInput.from_json({
+        **base, "summary": "Upset in form time", "occurred_at": "2026-11-10T09:00:00+00:00",
+        "people": [{"pupil": jess, "role": "witness"},
+                   {"name": "Karen Smith", "kind": "parent", "role": "reporter"}],
+    }))  # fmt: skip
+    tess.lock()
+    dana = school.unlock("Dana DSL")
+    add_chronology(dana, first, "Spoke to Jess with her form tutor.",
+                   datetime(2026, 11, 5, 12, 0, tzinfo=UTC))  # fmt: skip
+    record_decision(dana, second, "Early help referral", "Second concern in a fortnight")
+    dana.lock()
+    return str(first), str(second), str(other)
+
+
+def test_the_pupils_page_puts_her_cases_in_one_chronology_and_opens_them(
+    qtbot: QtBot, desk: Desk, rolled: Any
+) -> None:
+    first, second, other = two_cases_about_jess(rolled)
+    dana = desk.sign_in("Dana DSL")
+    page = PupilPageView(dana, roll_id(rolled, JESS))
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    with qtbot.waitSignal(page.loaded, timeout=LOAD_MS):
+        page.show()
+    assert unnamed_controls(page) == []
+    assert page.name.text() == JESS
+    assert page.facts.text() == "Year 8, 8B, born 14/03/2012, UPN B201201001010."
+    assert "kept until 14 March 2037, 25 years after their date of birth" in page.retention.text()
+    assert page.status.text() == "2 cases you can open name this pupil."
+    assert cells_of(page.cases, 0) == [first, second]
+    assert cells_of(page.cases, 4) == ["Victim", "Witness"]
+    assert other not in shown_text(page)
+
+    # One chronology, in date order, across both cases.
+    rows = [(r[1], r[2]) for r in table_rows(page.chronology)]
+    assert rows[:4] == [(first, "Report"), (first, "Chronology entry"), (second, "Report"),
+                        (second, "Decision")]  # fmt: skip
+    assert table_rows(page.chronology)[0][0] == "02/11/2026 15:00"
+    assert "Early help referral" in table_rows(page.chronology)[3][3]
+    total = page.chronology.rowCount()
+
+    # Filters: by kind, then by date.
+    page.kind.setCurrentIndex(page.kind.findData("report"))
+    assert [r[1] for r in table_rows(page.chronology)] == [first, second]
+    assert page.shown_count.text() == f"2 of {total} entries shown"
+    page.kind.setCurrentIndex(0)
+    qtbot.keyClicks(page.start, "04/11/2026")
+    qtbot.keyClicks(page.end, "10/11/2026")
+    assert [(r[1], r[2]) for r in table_rows(page.chronology)] == [
+        (first, "Chronology entry"), (second, "Report")]  # fmt: skip
+    page.end.setText("10/11/26")  # not a date: the hint, and the list as it was
+    assert not page.date_problem.isHidden() and page.chronology.rowCount() == 2
+    page.end.clear()
+    assert page.date_problem.isHidden()
+
+    # A case opens from either list.
+    with qtbot.waitSignal(page.open_case, timeout=LOAD_MS) as opened:
+        page.cases.selectRow(1)
+        qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    assert opened.args == [second]
+    with qtbot.waitSignal(page.open_case, timeout=LOAD_MS) as opened:
+        page.chronology.selectRow(0)
+        qtbot.mouseClick(page.open_entry_button, Qt.MouseButton.LeftButton)
+    assert opened.args == [first]
+
+    # Locking takes the child off the screen.
+    lock(dana)
+    assert page.chronology.rowCount() == 0 and page.name.text() == ""
+
+
+def test_the_pupils_page_opens_from_the_roll_and_the_people_tab_in_a_tab(
+    qtbot: QtBot, desk: Desk, rolled: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, _second, _other = two_cases_about_jess(rolled)
+    dana = desk.sign_in("Dana DSL")
+    main = MainWindow(dana)  # the real views: the case opens in its workspace
+    qtbot.addWidget(main)
+    main.show()
+
+    def pick_jess(window: RollWindow) -> None:
+        wait_for_roll(qtbot, window.roll)
+        window.search.setText("jess")
+        window.table.selectRow(0)
+        qtbot.mouseClick(window.page_button, Qt.MouseButton.LeftButton)
+
+    monkeypatch.setattr(RollWindow, "launch", pick_jess)
+    main.open_roll()
+    page = main.tabs.currentWidget()
+    assert isinstance(page, PupilPageView) and main.tabs.tabText(main.tabs.currentIndex()) == (
+        "Pupil's page"
+    )
+    qtbot.waitUntil(lambda: page.page is not None, timeout=LOAD_MS)
+    page.cases.selectRow(0)
+    qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    assert main.tabs.tabText(main.tabs.currentIndex()) == first
+    workspace = main.tabs.currentWidget()
+    qtbot.waitUntil(lambda: workspace.detail is not None, timeout=LOAD_MS)
+
+    people = workspace.people_panel
+    people.table.selectRow(0)
+    assert people.page_button.isEnabled()
+    qtbot.mouseClick(people.page_button, Qt.MouseButton.LeftButton)
+    assert main.tabs.currentWidget() is page  # the page already open, not a second one
+    main.close_current_case()
+    assert "Pupil's page" not in main.open_tabs()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safelog.domain.roles import CASE_MANAGERS
 from safelog.gui.form_fields import (
     kind_combo,
     parse_uk_date,
@@ -46,7 +47,10 @@ if TYPE_CHECKING:
 
 
 class PeoplePanel(WorkspacePanel):
+    """Emits `pupil_requested(pupil id)` to open the selected pupil's page."""
+
     title = "People"
+    pupil_requested = Signal(str)
 
     def __init__(self, context: AppContext, parent: QWidget | None, save: Saver) -> None:
         super().__init__(context, parent, save)
@@ -77,6 +81,14 @@ class PeoplePanel(WorkspacePanel):
         )
         subjects_row.addWidget(self.subjects_button)
         layout.addLayout(subjects_row)
+        self.page_button = named(
+            QPushButton("The pupil's &page", self),
+            "Open the page of the selected pupil: every case about them and one chronology",
+        )
+        session = context.session
+        roles = frozenset(session.person.roles) if session is not None else frozenset()
+        self.page_button.setVisible(bool(roles & CASE_MANAGERS))  # the page is theirs alone
+        subjects_row.insertWidget(1, self.page_button)
 
         self.editor = QGroupBox("Add a person or change a role", self)
         form = QFormLayout(self.editor)
@@ -109,6 +121,7 @@ class PeoplePanel(WorkspacePanel):
         self.row = PupilRow(self.name, self.kind, self.birth, self.roll_note, self.roll)
         self.row.entered.connect(self._add)
         self.link_button.clicked.connect(self.link_selected)
+        self.page_button.clicked.connect(self._open_page)
 
         self.add_button.clicked.connect(self._add)
         self.subjects_button.clicked.connect(self.change_subjects)
@@ -167,8 +180,15 @@ class PeoplePanel(WorkspacePanel):
         self.change_button.setEnabled(self.table.currentRow() >= 0)
         index = row_key(self.table)
         people = self._people()
-        typed = index is not None and 0 <= index < len(people) and not people[index].get("pupil")
-        self.link_button.setEnabled(bool(typed))
+        person = people[index] if index is not None and 0 <= index < len(people) else None
+        self.link_button.setEnabled(person is not None and not person.get("pupil"))
+        self.page_button.setEnabled(person is not None and bool(person.get("pupil")))
+
+    def _open_page(self) -> None:
+        index = row_key(self.table)
+        people = self._people()
+        if index is not None and 0 <= index < len(people) and people[index].get("pupil"):
+            self.pupil_requested.emit(str(people[index]["pupil"]))
 
     def _people(self) -> list[dict[str, Any]]:
         return (
