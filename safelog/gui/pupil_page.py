@@ -35,7 +35,7 @@ from safelog.gui.errors import error_text
 from safelog.gui.form_fields import parse_uk_date, role_label
 from safelog.gui.formatting import status_label, uk_date, uk_datetime
 from safelog.gui.pupil_words import family_line, pupil_facts, pupil_name
-from safelog.gui.widgets import heading_label, named, plain_label, set_plain_text
+from safelog.gui.widgets import heading_label, named, plain_label, set_plain_text, text_width
 from safelog.gui.worker import LatestOnly
 from safelog.gui.workspace.panel import fill_table, read_only_table, row_key
 from safelog.text import visible
@@ -106,7 +106,9 @@ class PupilPageView(QWidget):
         self.name = heading_label("", self)
         named(self.name, "The pupil")
         top.addWidget(self.name)
-        top.addStretch(1)
+        self.status = plain_label("Reading the pupil's page…", self, role="muted")
+        named(self.status, "What the page holds")
+        top.addWidget(self.status, 1)
         self.reload_button = named(QPushButton("Re&load", self), "Read the pupil's page again")
         self.reload_button.setAutoDefault(False)
         top.addWidget(self.reload_button)
@@ -117,11 +119,9 @@ class PupilPageView(QWidget):
         named(self.retention, "How long the records are kept")
         self.family = plain_label("", self)
         named(self.family, "Family")
-        self.status = plain_label("Reading the pupil's page…", self, role="muted")
-        named(self.status, "What the page holds")
         self.problem = plain_label("", self, role="warning")
         named(self.problem, "Problem")
-        for label in (self.facts, self.retention, self.family, self.status, self.problem):
+        for label in (self.facts, self.retention, self.family, self.problem):
             layout.addWidget(label)
         self.family.hide()
         self.problem.hide()
@@ -129,7 +129,7 @@ class PupilPageView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.setChildrenCollapsible(False)
         cases_box = QGroupBox("Cases about this pupil", split)
-        cases_layout = QVBoxLayout(cases_box)
+        cases_layout = QHBoxLayout(cases_box)
         self.cases = read_only_table(
             cases_box,
             "Cases about this pupil",
@@ -138,10 +138,13 @@ class PupilPageView(QWidget):
             widths={0: "SL-0000-0000", 1: "00/00/0000", 2: "Cyberbullying of a pupil",
                     4: "Alleged perpetrator", 5: "Acknowledged"},
         )  # fmt: skip
+        # At least three cases in view, however short the screen.
+        rows = self.cases.verticalHeader().defaultSectionSize() * 3
+        self.cases.setMinimumHeight(rows + self.cases.horizontalHeader().sizeHint().height() + 4)
         cases_layout.addWidget(self.cases, 1)
         self.open_button = named(QPushButton("&Open case", cases_box), "Open the selected case")
         self.open_button.setAutoDefault(False)
-        cases_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        cases_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignTop)
 
         chronology_box = QGroupBox("Chronology, across all these cases", split)
         chronology_layout = QVBoxLayout(chronology_box)
@@ -155,7 +158,7 @@ class PupilPageView(QWidget):
         for field in (self.start, self.end):
             field.setPlaceholderText("dd/mm/yyyy")
             field.setMaxLength(10)
-            field.setMaximumWidth(field.fontMetrics().horizontalAdvance("00/00/00000") + 24)
+            field.setFixedWidth(text_width(field, "00/00/00000", padding=40))
         filter_fields: tuple[tuple[str, QWidget], ...] = (
             ("&Show", self.kind),
             ("&From", self.start),
@@ -163,12 +166,19 @@ class PupilPageView(QWidget):
         )
         for caption, control in filter_fields:
             label = plain_label(caption, chronology_box, wrap=False)
+            label.setMinimumWidth(text_width(label, caption.replace("&", ""), padding=4))
             label.setBuddy(control)
             filters.addWidget(label)
             filters.addWidget(control)
         self.shown_count = plain_label("", chronology_box, role="muted")
         named(self.shown_count, "How many entries are shown")
         filters.addWidget(self.shown_count, 1)
+        self.open_entry_button = named(
+            QPushButton("Open the &entry's case", chronology_box),
+            "Open the case of the selected chronology entry",
+        )
+        self.open_entry_button.setAutoDefault(False)
+        filters.addWidget(self.open_entry_button)
         chronology_layout.addLayout(filters)
         self.date_problem = plain_label(DATE_HINT, chronology_box, role="warning")
         named(self.date_problem, "Problem with the dates")
@@ -183,12 +193,6 @@ class PupilPageView(QWidget):
                     4: "Someone's full name"},
         )  # fmt: skip
         chronology_layout.addWidget(self.chronology, 1)
-        self.open_entry_button = named(
-            QPushButton("Open the &entry's case", chronology_box),
-            "Open the case of the selected chronology entry",
-        )
-        self.open_entry_button.setAutoDefault(False)
-        chronology_layout.addWidget(self.open_entry_button, 0, Qt.AlignmentFlag.AlignLeft)
         split.addWidget(cases_box)
         split.addWidget(chronology_box)
         split.setStretchFactor(0, 1)
