@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 
 class AuditAction(StrEnum):
-    # A case and its record (vault/cases.py, vault/workspace.py, vault/case_engine.py).
+    # A case and its record (vault/cases.py, vault/workspace.py, vault/case_writing.py).
     CASE_CREATE = "case.create"
     CASE_VIEW = "case.view"
     CASE_UPDATE = "case.update"
@@ -32,7 +32,7 @@ class AuditAction(StrEnum):
     CONTENT_REPORT = "case.content-report"
     CONTENT_REPORT_COMPLETE = "case.content-report-complete"
     CONTENT_FORM_PRINT = "case.form-print"
-    # Evidence (vault/evidence.py, vault/export.py).
+    # Evidence (vault/evidence.py, vault/evidence_reading.py, vault/export.py).
     IMAGE_REPORT = "case.image-report"
     EVIDENCE_LIST = "case.evidence-list"
     EVIDENCE_ADD = "evidence.add"

@@ -99,7 +99,7 @@ def cmd_case_content_report(args: argparse.Namespace, reader: PassphraseReader) 
 
 def cmd_case_show(args: argparse.Namespace, reader: PassphraseReader) -> int:
     from safelog.vault.cases import show_case
-    from safelog.vault.evidence import custody_by_item
+    from safelog.vault.evidence_custody import custody_by_item
     from safelog.vault.views import case_view
 
     _, session = unlock(args, reader)

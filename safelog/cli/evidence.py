@@ -36,7 +36,8 @@ def cmd_evidence_add(args: argparse.Namespace, reader: PassphraseReader) -> int:
 
 
 def cmd_evidence_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
-    from safelog.vault.evidence import custody_by_item, list_case_evidence
+    from safelog.vault.evidence_custody import custody_by_item
+    from safelog.vault.evidence_reading import list_case_evidence
     from safelog.vault.views import evidence_view
 
     _, session = unlock(args, reader)
@@ -63,7 +64,7 @@ def cmd_evidence_list(args: argparse.Namespace, reader: PassphraseReader) -> int
 
 
 def cmd_evidence_extract(args: argparse.Namespace, reader: PassphraseReader) -> int:
-    from safelog.vault.evidence import extract_evidence
+    from safelog.vault.evidence_reading import extract_evidence
 
     _, session = unlock(args, reader)
     info = extract_evidence(session, args.reference, args.evidence_id, Path(args.out))

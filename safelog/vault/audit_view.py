@@ -11,7 +11,8 @@ from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import DecryptionFailed
 from safelog.errors import TamperDetected
 from safelog.store.engine import snapshot
-from safelog.vault.case_engine import checked_audit_rows, open_case, read_case
+from safelog.vault.case_engine import open_case
+from safelog.vault.case_reading import checked_audit_rows, read_case
 from safelog.vault.session import Session
 
 

@@ -1,7 +1,7 @@
 """What a case holds: every field's name and the shape of each entry, as one typed schema.
 
 A case is a sequence of signed versions; each version sets some fields, each field is one
-JSON value sealed on its own (vault/case_engine.py). The names below are stored inside
+JSON value sealed on its own (vault/case_writing.py). The names below are stored inside
 the signed statements and the associated data of every field, so they never change.
 
 Values come back from signed JSON, so a field that holds an enum's value (a status, a

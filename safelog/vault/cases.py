@@ -24,19 +24,19 @@ from safelog.domain.routes import Route
 from safelog.errors import InvalidInput, TamperDetected
 from safelog.store.schema import CaseRow
 from safelog.vault.authority import MANAGERS, writer_plan
-from safelog.vault.case_engine import (
+from safelog.vault.case_engine import open_case
+from safelog.vault.case_input import CaseInput, validate_changes
+from safelog.vault.case_reading import read_case
+from safelog.vault.case_schema import CaseField
+from safelog.vault.case_writing import (
     amend_case,
     checked_move,
     create_case,
-    open_case,
-    read_case,
     seal_from_reporter,
     stamp,
 )
-from safelog.vault.case_input import CaseInput, validate_changes
-from safelog.vault.case_schema import CaseField
 from safelog.vault.content_entry import entry_from_case_input
-from safelog.vault.evidence import list_evidence
+from safelog.vault.evidence_reading import list_evidence
 from safelog.vault.open_actions import actions_from_summary
 from safelog.vault.out_of_reach import moved_away_problems
 from safelog.vault.receipts import my_receipts

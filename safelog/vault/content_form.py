@@ -27,8 +27,10 @@ from safelog.domain.categories import category_by_code
 from safelog.errors import AccessDenied, InvalidInput, NotFound
 from safelog.text import required_text
 from safelog.vault.authority import MANAGERS
-from safelog.vault.case_engine import amend_case, open_case, stamp, statement_digests
+from safelog.vault.case_engine import open_case
+from safelog.vault.case_reading import statement_digests
 from safelog.vault.case_schema import CaseField, CaseFields, ContentReportEntry, OfficerPart
+from safelog.vault.case_writing import amend_case, stamp
 from safelog.vault.cases import show_case
 from safelog.vault.content_entry import (
     check_first_part,

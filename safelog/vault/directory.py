@@ -32,7 +32,7 @@ from safelog.domain.roles import KeyRole, Role, key_roles_of
 from safelog.errors import KeyNotTrusted, TamperDetected
 from safelog.store.files import write_private_file
 from safelog.store.schema import UserRow, VaultRow
-from safelog.vault import membership
+from safelog.vault import membership, membership_snapshot
 from safelog.vault.membership import Keys, MembershipState
 
 ENROLLED = "active"
@@ -316,7 +316,7 @@ def _recall(
         data = json.loads(Cipher(remembered.profile_key).open(blob, remembered.aad(keys_id)))
         if data["format"] != _REMEMBERED_FORMAT:
             return None
-        state = membership.state_from_dict(data["state"])
+        state = membership_snapshot.state_from_dict(data["state"])
         digest = bytes.fromhex(data["digest"])
         good = frozenset(str(c) for c in data["certificates"])
     except (DecryptionFailed, ValueError, KeyError, TypeError, AttributeError):
@@ -340,7 +340,7 @@ def _keep(
         {
             "format": _REMEMBERED_FORMAT,
             "digest": _entries_digest(rows).digest().hex(),
-            "state": membership.state_to_dict(state),
+            "state": membership_snapshot.state_to_dict(state),
             "certificates": sorted(good_certificates),
         },
         separators=(",", ":"),

@@ -79,7 +79,7 @@ def _readers(audience: list[str]) -> list[str]:
 
 
 def _read_original(session: Session, reference: str, info: EvidenceInfo, steps: _Steps) -> bytes:
-    from safelog.vault.evidence import read_evidence
+    from safelog.vault.evidence_reading import read_evidence
 
     read = read_evidence(session, reference, info.id, action=AuditAction.EVIDENCE_EXPORT)
     chunks = read[1]  # (info, chunks[, ...])

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from safelog.domain.low_level import LowLevelConcern, StaffPattern, is_low_level, patterns
 from safelog.errors import AccessDenied, TamperDetected
 from safelog.vault.authority import MANAGERS
-from safelog.vault.case_engine import open_case, read_case
+from safelog.vault.case_engine import open_case
+from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import CaseField
 from safelog.vault.cases import list_cases
 from safelog.vault.session import Session

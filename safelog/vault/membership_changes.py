@@ -28,7 +28,8 @@ from safelog.store.schema import RoleGrantRow, UserRow, VaultRow
 from safelog.vault import membership
 from safelog.vault.directory import ENROLLED, REMOVED, Person, vault_keys
 from safelog.vault.invitations import clean_name, insert_invitation, invite_x25519
-from safelog.vault.session import Clock, Session, role_grant_context
+from safelog.vault.session import Session
+from safelog.vault.session_keys import Clock, role_grant_context
 
 
 def _parse_recovery(recovery_key: str) -> bytes:

@@ -22,10 +22,11 @@ from safelog.domain.roles import CASE_MANAGERS
 from safelog.domain.roll import Pupil
 from safelog.domain.routes import ROUTES, Route
 from safelog.errors import AccessDenied, UserFacingError
-from safelog.vault.case_engine import open_case, read_case
+from safelog.vault.case_engine import open_case
+from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import CaseField, CaseFields, EscalationRecord, PersonEntry
 from safelog.vault.cases import list_cases
-from safelog.vault.evidence import list_evidence
+from safelog.vault.evidence_reading import list_evidence
 from safelog.vault.records import EvidenceInfo
 from safelog.vault.roll import load_roll
 from safelog.vault.session import Session

@@ -3,7 +3,7 @@ the replies the DSL sends them, never the rest of the case.
 
 A report is sealed with the case's first data key, which the reporter made. The first time
 someone who manages cases opens it, the case moves to a new data key and a reader group the
-reporter never held (vault/case_engine.py), so nothing written after that is readable with what
+reporter never held (vault/case_writing.py), so nothing written after that is readable with what
 the reporter keeps. What stays readable with the first key: the versions the reporter wrote,
 the replies (sealed with the first key on purpose) and the receipt's summary of the status.
 
@@ -24,7 +24,8 @@ from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import Cipher, DecryptionFailed
 from safelog.errors import TamperDetected
 from safelog.store.schema import CaseRow, ReceiptRow
-from safelog.vault.case_engine import open_as_reporter, read_as_reporter
+from safelog.vault.case_engine import open_as_reporter
+from safelog.vault.case_reading import read_as_reporter
 from safelog.vault.case_schema import CaseFields, ReceiptSummary
 from safelog.vault.receipt_store import receipt_cipher, receipt_status, slot_aad, summary_aad
 from safelog.vault.records import CaseSummary, Reply

@@ -103,7 +103,7 @@ def case_retention(
 
 def closed_at_of(detail: CaseDetail) -> datetime | None:
     """When a closed case was closed, from the case as read: the latest version that changed
-    its status (the list works the same out from the stored versions, case_engine)."""
+    its status (the list works the same out from the stored versions, case_summary)."""
     if detail.fields.get(CaseField.STATUS) != CaseStatus.CLOSED:
         return None
     for version in reversed(detail.versions):

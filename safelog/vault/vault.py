@@ -67,7 +67,8 @@ from safelog.vault.invitations import (
 from safelog.vault.membership import invitation_fields
 from safelog.vault.missing import check_nothing_missing
 from safelog.vault.paths import database_url, device_name
-from safelog.vault.session import Clock, Session, role_grant_context, utc_now
+from safelog.vault.session import Session
+from safelog.vault.session_keys import Clock, role_grant_context, utc_now
 
 FORMAT = 1
 FREE_ATTEMPTS = 3

@@ -236,7 +236,7 @@ def case_view(
 ) -> CaseView:
     """A whole case as `case show --json` prints it; people named, never by user id."""
     from safelog.vault.escalations import escalations_for
-    from safelog.vault.evidence import sightings_of
+    from safelog.vault.evidence_reading import sightings_of
 
     custody = custody or {}
     people_by_id = session.directory.people

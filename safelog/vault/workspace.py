@@ -14,8 +14,9 @@ from safelog.domain.roles import Role
 from safelog.domain.routes import BARRED_ON_HEAD_CASE, Route, barred_routes
 from safelog.errors import AccessDenied, InvalidInput
 from safelog.text import optional_text, required_text
-from safelog.vault.case_engine import amend_case, checked_move, open_case, read_case, stamp
+from safelog.vault.case_engine import open_case
 from safelog.vault.case_input import MAX_TEXT
+from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import (
     ActionEntry,
     CaseField,
@@ -25,6 +26,7 @@ from safelog.vault.case_schema import (
     EscalationRecord,
     ReplyEntry,
 )
+from safelog.vault.case_writing import amend_case, checked_move, stamp
 from safelog.vault.session import Session
 
 

@@ -120,7 +120,7 @@ def thumbnails_only(paths: list[Path]) -> float:
 
 
 def measure_screenshots(root: Path, count: int = 50, runs: int = 3) -> dict[str, Any]:
-    from safelog.vault.evidence import list_case_evidence
+    from safelog.vault.evidence_reading import list_case_evidence
     from safelog.vault.vault import Vault
 
     work = Path(tempfile.mkdtemp(prefix="screenshots-", dir=root))

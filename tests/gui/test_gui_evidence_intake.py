@@ -43,7 +43,7 @@ from safelog.gui.evidence.sources import (
 from safelog.gui.report_form import ReportConcernDialog
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case
-from safelog.vault.evidence import list_case_evidence, read_evidence
+from safelog.vault.evidence_reading import list_case_evidence, read_evidence
 
 UKCIS_RULE = "never view, copy, print, share, store or save"
 

@@ -43,13 +43,9 @@ from safelog.gui.workspace import CaseWorkspace
 from safelog.vault.audit_view import case_audit
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case
-from safelog.vault.evidence import (
-    EvidenceItem,
-    add_evidence,
-    evidence_custody,
-    list_case_evidence,
-    record_image_report,
-)
+from safelog.vault.evidence import add_evidence, record_image_report
+from safelog.vault.evidence_custody import evidence_custody
+from safelog.vault.evidence_reading import EvidenceItem, list_case_evidence
 from safelog.vault.workspace import set_status
 
 pytestmark = sqlite_only

@@ -30,8 +30,10 @@ from pytestqt.qtbot import QtBot
 from safelog.gui.context import AppContext
 from safelog.gui.main_window import MainWindow
 from safelog.gui.my_actions import EMPTY, MyActionsView
-from safelog.vault.case_engine import open_case, read_case, write_summary
+from safelog.vault.case_engine import open_case
 from safelog.vault.case_input import CaseInput
+from safelog.vault.case_reading import read_case
+from safelog.vault.case_summary import write_summary
 from safelog.vault.cases import add_case, show_case
 from safelog.vault.workspace import add_action, complete_action, record_escalation
 

@@ -31,7 +31,8 @@ from safelog.store.schema import (
     UserRow,
 )
 from safelog.vault.case_engine import chain_aad, dek_aad, field_aad
-from safelog.vault.session import audience_context, role_grant_context
+from safelog.vault.reader_groups import audience_context
+from safelog.vault.session_keys import role_grant_context
 
 SCHOOL_KEY = "school recovery key"
 GOVERNORS_KEY = "governors recovery key"

@@ -16,14 +16,11 @@ import pytest
 from safelog.domain.categories import category_by_code
 from safelog.errors import InvalidInput
 from safelog.evidence import corpus
+from safelog.evidence.intake import ImageImportBlocked
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case
-from safelog.vault.evidence import (
-    ImageImportBlocked,
-    add_evidence,
-    import_stream,
-    list_case_evidence,
-)
+from safelog.vault.evidence import add_evidence, import_stream
+from safelog.vault.evidence_reading import list_case_evidence
 
 UKCIS_RULE = "never view, copy, print, share, store or save"
 NAMES = ("photos.zip", "homework.txt", "statement.pdf", "no extension")

@@ -3,7 +3,7 @@
 
 Every test starts from a fresh school (`build_school`) and attacks as a real attacker would:
 with a copy of the database, as a database writer, as a reporter or headteacher running a
-modified client (test code calling `safelog.vault.case_engine` and `session` internals with
+modified client (test code calling `safelog.vault.case_writing` and `session` internals with
 their own keys). Each test asserts the SECURE behaviour; where the attack still succeeds the
 test is marked `xfail(strict=True, reason="finding: ...")`.
 """
@@ -37,22 +37,14 @@ from safelog.store.schema import (
     CaseVersionRow,
 )
 from safelog.vault.audit_view import case_audit
-from safelog.vault.case_engine import (
-    append_version,
-    commit_version,
-    dek_aad,
-    field_aad,
-    open_case,
-    read_case,
-    rekey,
-    signed_version,
-    summary_aad,
-    write_summary,
-)
+from safelog.vault.case_engine import dek_aad, field_aad, open_case, summary_aad
 from safelog.vault.case_input import CaseInput
+from safelog.vault.case_reading import read_case, signed_version
+from safelog.vault.case_summary import write_summary
+from safelog.vault.case_writing import append_version, commit_version, rekey
 from safelog.vault.cases import add_case, list_cases, show_case
+from safelog.vault.reader_groups import _labels_aad, audience_context
 from safelog.vault.receipt_store import first_key_for_reporter
-from safelog.vault.session import _labels_aad, audience_context
 from safelog.vault.workspace import add_chronology
 
 PUPIL_REPORT = {

@@ -33,7 +33,8 @@ from support.school import PASSPHRASES
 from safelog.vault.audit_view import verify_whole_log
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case
-from safelog.vault.evidence import add_evidence, read_evidence
+from safelog.vault.evidence import add_evidence
+from safelog.vault.evidence_reading import read_evidence
 from safelog.vault.vault import Vault
 
 MIB = 1024 * 1024

@@ -54,8 +54,9 @@ from safelog.store.schema import (
     UserRow,
 )
 from safelog.vault import membership
-from safelog.vault.case_engine import field_aad, signed_version
+from safelog.vault.case_engine import field_aad
 from safelog.vault.case_input import CaseInput
+from safelog.vault.case_reading import signed_version
 from safelog.vault.cases import add_case, list_cases, show_case
 from safelog.vault.evidence import add_evidence
 from safelog.vault.vault import MAX_WAIT_SECONDS

@@ -24,7 +24,8 @@ from safelog.vault.case_input import (
 )
 from safelog.vault.cases import add_case, list_cases, show_case, update_case
 from safelog.vault.content_form import check_first_part
-from safelog.vault.evidence import import_stream, list_case_evidence, record_image_report
+from safelog.vault.evidence import import_stream, record_image_report
+from safelog.vault.evidence_reading import list_case_evidence
 from safelog.vault.workspace import (
     add_chronology,
     complete_action,

@@ -3,8 +3,8 @@ manager, a headteacher who is also admin (and can reach the school-safe recovery
 reporter and a DSL running a modified client, and whoever kept an enrolment code.
 
 A "modified client" is test code that calls the core's internals directly
-(`membership.append` with the attacker's own key, `case_engine.append_version` through
-`commit_version`, `case_engine.rekey`) to write what the honest client refuses. Every honest
+(`membership.append` with the attacker's own key, `case_writing.append_version` through
+`commit_version`, `case_writing.rekey`) to write what the honest client refuses. Every honest
 reader must then refuse or ignore it, and the attacker must gain nothing: no role, no key
 handed over at anyone's sign-in, no case listed, opened or decrypted.
 
@@ -60,21 +60,14 @@ from safelog.store.schema import (
     UserRow,
     VaultRow,
 )
-from safelog.vault import evidence as evidence_module
-from safelog.vault import membership
+from safelog.vault import evidence_reading, membership
 from safelog.vault.authority import writer_plan
-from safelog.vault.case_engine import (
-    commit_version,
-    create_case,
-    dek_aad,
-    evidence_statement,
-    field_aad,
-    open_case,
-    read_case,
-    rekey,
-)
+from safelog.vault.case_engine import dek_aad, field_aad, open_case
 from safelog.vault.case_input import CaseInput
+from safelog.vault.case_reading import read_case
+from safelog.vault.case_writing import commit_version, create_case, rekey
 from safelog.vault.cases import add_case, list_cases, show_case
+from safelog.vault.evidence_statements import evidence_statement
 from safelog.vault.export import export_case
 from safelog.vault.invitations import insert_invitation, invite_signing_key, invite_x25519
 from safelog.vault.membership import invitation_fields
@@ -865,9 +858,9 @@ def forge_evidence(session: Any, reference: str, first_key: Cipher, data: bytes)
             "device": session.device,
         }
         meta_ct = first_key.seal(
-            canonical_json(meta), evidence_module.meta_aad(evidence_id, case_id)
+            canonical_json(meta), evidence_reading.meta_aad(evidence_id, case_id)
         )
-        wrapped = first_key.seal(file_key, evidence_module.key_aad(evidence_id, case_id, 1))
+        wrapped = first_key.seal(file_key, evidence_reading.key_aad(evidence_id, case_id, 1))
         statement = evidence_statement(
             evidence_id,
             case_id,

@@ -15,10 +15,10 @@ from support.school import PASSPHRASES, School, build_school
 
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput, TamperDetected
-from safelog.vault import case_engine
+from safelog.vault import case_writing
 from safelog.vault.authority import plan_for
-from safelog.vault.case_engine import create_case
 from safelog.vault.case_input import CaseInput
+from safelog.vault.case_writing import create_case
 from safelog.vault.cases import add_case, list_cases, show_case, update_case
 from safelog.vault.low_level import low_level_review
 
@@ -173,7 +173,7 @@ def test_a_dsl_client_taking_the_subject_off_is_refused_by_readers(
     dana = school.unlock("Dana DSL")
     # Dana's modified client plans readers by the iron rule alone, skipping the staff check.
     monkeypatch.setattr(
-        case_engine,
+        case_writing,
         "writer_plan",
         lambda session, reporter, fields: plan_for(session.directory, reporter, fields),
     )

@@ -44,7 +44,8 @@ from safelog.vault import workspace
 from safelog.vault.audit_view import verify_whole_log
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case, update_case
-from safelog.vault.evidence import add_evidence, extract_evidence, read_evidence, read_thumbnail
+from safelog.vault.evidence import add_evidence
+from safelog.vault.evidence_reading import extract_evidence, read_evidence, read_thumbnail
 from safelog.vault.vault import Vault
 
 PREFIX = "MRKSAFELOG"  # shared by every marker, so each encoding has one cheap anchor

@@ -309,7 +309,7 @@ def test_an_entry_another_pc_appends_during_a_sign_in_is_not_taken_for_tampering
     reading its entries: that is the next sign-in's business, not damage."""
     if school.vault.url.startswith("sqlite"):
         pytest.skip("SQLite is one PC's file: a sign-in's reads and another write do not race")
-    from safelog.vault import session as session_module
+    from safelog.vault import audit_trail
     from safelog.vault.vault import Vault
 
     report(school)
@@ -326,7 +326,7 @@ def test_an_entry_another_pc_appends_during_a_sign_in_is_not_taken_for_tampering
     def school_on(vault: Any) -> Any:
         return type(school)(vault, school.recovery, school.ids)
 
-    monkeypatch.setattr(session_module.audit_log, "rows_after", racing)
+    monkeypatch.setattr(audit_trail.audit_log, "rows_after", racing)
     try:
         school.unlock("Dana DSL").lock()
     finally:

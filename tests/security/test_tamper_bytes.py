@@ -53,7 +53,8 @@ from safelog.vault.audit_view import verify_whole_log
 from safelog.vault.authority import MANAGERS
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case, update_case
-from safelog.vault.evidence import add_evidence, read_evidence, read_thumbnail
+from safelog.vault.evidence import add_evidence
+from safelog.vault.evidence_reading import read_evidence, read_thumbnail
 from safelog.vault.receipts import show_receipt
 from safelog.vault.roll import add_pupil, import_roll, load_roll, pupil_record
 from safelog.vault.settings import load_settings, set_idle_lock_minutes

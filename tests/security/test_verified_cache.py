@@ -36,7 +36,7 @@ from safelog.store.schema import (
     MembershipRow,
     UserRow,
 )
-from safelog.vault import membership
+from safelog.vault import membership, membership_snapshot
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases
 from safelog.vault.evidence import add_evidence
@@ -81,9 +81,9 @@ def cached(school: School, name: str) -> verified.VerifiedAudit | None:
 def renew_at_every_sign_in(monkeypatch: pytest.MonkeyPatch) -> None:
     """A device renews its record every RENEW_VERIFIED_AFTER entries; here, at every sign-in
     that verified anything new, so each test knows what the record covers."""
-    from safelog.vault import session
+    from safelog.vault import audit_trail
 
-    monkeypatch.setattr(session, "RENEW_VERIFIED_AFTER", 1)
+    monkeypatch.setattr(audit_trail, "RENEW_VERIFIED_AFTER", 1)
 
 
 @pytest.fixture
@@ -141,10 +141,10 @@ def test_the_record_is_renewed_only_every_so_often(
 ) -> None:
     """Between renewals the entries after the record are checked at each sign-in; what
     they name still counts (here: a case filed after the record, then deleted)."""
-    from safelog.vault import session
+    from safelog.vault import audit_trail
 
     seq = dana_cached_everything(school)
-    monkeypatch.setattr(session, "RENEW_VERIFIED_AFTER", 1000)
+    monkeypatch.setattr(audit_trail, "RENEW_VERIFIED_AFTER", 1000)
     reference = report(school, summary="Filed after the record")
     school.unlock("Dana DSL").lock()
     found = cached(school, "Dana DSL")
@@ -156,7 +156,7 @@ def test_the_record_is_renewed_only_every_so_often(
         school.unlock("Dana DSL")
     assert f"Case {reference} has been rolled back outside SafeLog" in str(caught.value)
     assert hashed() <= head(school.vault).seq - seq + 1
-    monkeypatch.setattr(session, "RENEW_VERIFIED_AFTER", 2)
+    monkeypatch.setattr(audit_trail, "RENEW_VERIFIED_AFTER", 2)
     with school.vault.engine.begin() as conn:  # type: ignore[attr-defined]
         conn.execute(update(CaseRow).where(CaseRow.reference == reference).values(head_version=1))
         case_id = conn.execute(
@@ -457,14 +457,16 @@ def test_a_replayed_state_is_kept_and_taken_up_exactly(school: School) -> None:
     assert any(m.declined for m in whole.members.values())
     assert sum(len(e) for e in whole.epochs.values()) >= 5
     # Every field of a member is kept.
-    kept = membership.state_to_dict(whole)
+    kept = membership_snapshot.state_to_dict(whole)
     member_fields = {f.name for f in dataclasses.fields(membership.Member)}
     assert all(set(m) == member_fields for m in kept["members"])
-    assert membership.state_from_dict(json.loads(json.dumps(kept))) == whole
+    assert membership_snapshot.state_from_dict(json.loads(json.dumps(kept))) == whole
     # Taken up after any entry, the replay ends where one from the start does.
     for done in range(1, len(rows)):
         before = membership.replay(rows[:done], keys)
-        again = membership.state_from_dict(json.loads(json.dumps(membership.state_to_dict(before))))
+        again = membership_snapshot.state_from_dict(
+            json.loads(json.dumps(membership_snapshot.state_to_dict(before)))
+        )
         assert membership.replay(rows[done:], keys, start=again) == whole, done
 
 

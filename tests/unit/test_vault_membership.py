@@ -92,7 +92,8 @@ def test_only_admins_invite_remove_or_reset(school):
 def test_a_dsl_signed_in_before_a_colleague_enrolled_opens_their_first_report(school, tmp_path):
     """The DSL's session predates the new member: their signature is checked against a
     fresh read of the directory, not called tampering."""
-    from safelog.vault.evidence import add_evidence, list_case_evidence
+    from safelog.vault.evidence import add_evidence
+    from safelog.vault.evidence_reading import list_case_evidence
 
     vault = school.vault
     dsl = school.unlock("Dana DSL")

@@ -394,7 +394,7 @@ def start_adding(
         problems = problems_of(sources)
         tell(parent, "Nothing added", "\n\n".join(problems) or NOTHING_TO_PASTE, warning=True)
         return False
-    from safelog.vault.evidence import intake_rules
+    from safelog.vault.evidence_rules import intake_rules
 
     try:
         rules = intake_rules(context.require_session(), reference)

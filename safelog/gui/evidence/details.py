@@ -34,7 +34,7 @@ from safelog.gui.worker import LatestOnly
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
     from safelog.vault.audit_view import AuditEntry
-    from safelog.vault.evidence import EvidenceItem
+    from safelog.vault.evidence_reading import EvidenceItem
     from safelog.vault.records import EvidenceInfo
 
 # What each audit action did to the item, in plain words.
@@ -347,7 +347,7 @@ class EvidenceDetails(QScrollArea):
             return
 
         def work() -> list[AuditEntry]:
-            from safelog.vault.evidence import evidence_custody
+            from safelog.vault.evidence_custody import evidence_custody
 
             return evidence_custody(session, reference, evidence_id)
 

@@ -17,7 +17,7 @@ from safelog.gui.evidence.details import captured_at, preview_status, type_text
 from safelog.gui.formatting import uk_datetime
 
 if TYPE_CHECKING:
-    from safelog.vault.evidence import EvidenceItem
+    from safelog.vault.evidence_reading import EvidenceItem
     from safelog.vault.records import EvidenceInfo
 
 ICON_SIZE = 72

@@ -57,7 +57,8 @@ from safelog.gui.evidence.reported_instead import ReportedInsteadBox
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import LatestOnly
 from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, WorkspacePanel
-from safelog.vault.evidence import EvidenceItem, IntakeRules, sightings_of
+from safelog.vault.evidence_reading import EvidenceItem, sightings_of
+from safelog.vault.evidence_rules import IntakeRules
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -338,7 +339,8 @@ class EvidencePanel(WorkspacePanel):
         self._thumbnails_wanted = bool(self._wanted_thumbnails()) and not wanted
 
         def work() -> tuple[IntakeRules, dict[str, QImage]]:
-            from safelog.vault.evidence import intake_rules, list_case_evidence
+            from safelog.vault.evidence_reading import list_case_evidence
+            from safelog.vault.evidence_rules import intake_rules
 
             rules = intake_rules(session, reference)
             images: dict[str, QImage] = {}

@@ -29,7 +29,7 @@ from safelog.evidence.intake import PREVIEWABLE
 from safelog.gui.widgets import named
 
 if TYPE_CHECKING:
-    from safelog.vault.evidence import EvidenceItem
+    from safelog.vault.evidence_reading import EvidenceItem
 
 NOT_SHOWN = (
     "SafeLog does not open this kind of file itself. To open it in another program, save a "

@@ -51,7 +51,7 @@ from safelog.gui.worker import LatestOnly, run_guarded
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
-    from safelog.vault.evidence import EvidenceItem
+    from safelog.vault.evidence_reading import EvidenceItem
 
 TITLE = "Evidence"  # never a file name or case content
 COPY_WARNING = (
@@ -115,7 +115,7 @@ def save_copy(
     evidence_id = item.info.id
 
     def work() -> Path:
-        from safelog.vault.evidence import extract_evidence
+        from safelog.vault.evidence_reading import extract_evidence
 
         extract_evidence(session, reference, evidence_id, path)
         return path
@@ -321,7 +321,7 @@ class EvidenceViewer(QDialog):
         reference, evidence_id, media_type = self.reference, item.info.id, item.info.media_type
 
         def work() -> QImage:
-            from safelog.vault.evidence import read_evidence
+            from safelog.vault.evidence_reading import read_evidence
 
             info, stream = read_evidence(session, reference, evidence_id)
             if info.size > MAX_PREVIEW_FILE:  # the recorded size, checked before reading

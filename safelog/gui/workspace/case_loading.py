@@ -26,7 +26,7 @@ def receipt_detail(session: Session, receipt: ReceiptDetail) -> tuple[CaseDetail
     they added while nobody was handling it yet; and whether it is now being handled (then
     the vault lets them list no evidence at all)."""
     from safelog.errors import AccessDenied
-    from safelog.vault.evidence import list_case_evidence
+    from safelog.vault.evidence_reading import list_case_evidence
 
     handled = False
     try:

@@ -20,10 +20,9 @@ from safelog.evidence import corpus
 from safelog.evidence.images import THUMBNAIL_SIZE
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case
-from safelog.vault.evidence import (
-    add_evidence_detailed,
+from safelog.vault.evidence import add_evidence_detailed, import_stream_detailed
+from safelog.vault.evidence_reading import (
     extract_evidence,
-    import_stream_detailed,
     list_case_evidence,
     read_evidence,
     read_thumbnail,

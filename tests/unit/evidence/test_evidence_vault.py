@@ -17,25 +17,28 @@ from sqlalchemy import select, update
 from safelog.crypto.sealed_signature import open_signature
 from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
 from safelog.evidence import corpus
+from safelog.evidence.intake import ImageImportBlocked
 from safelog.store.schema import EvidenceRow, SettingRow
 from safelog.vault import workspace
 from safelog.vault.audit_view import case_audit
-from safelog.vault.case_engine import evidence_author_aad, open_case
+from safelog.vault.case_engine import open_case
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case, update_case
 from safelog.vault.evidence import (
-    ImageImportBlocked,
     add_evidence,
     add_evidence_detailed,
-    evidence_custody,
-    extract_evidence,
     import_stream,
-    intake_rules,
+    record_image_report,
+)
+from safelog.vault.evidence_custody import evidence_custody
+from safelog.vault.evidence_reading import (
+    extract_evidence,
     list_case_evidence,
     read_evidence,
     read_thumbnail,
-    record_image_report,
 )
+from safelog.vault.evidence_rules import intake_rules
+from safelog.vault.evidence_statements import evidence_author_aad
 from safelog.vault.settings import load_settings, set_evidence_limit_bytes
 
 UKCIS_RULE = "never view, copy, print, share, store or save"

@@ -54,7 +54,8 @@ def words(tmp_path_factory: pytest.TempPathFactory) -> Words:
     from safelog.vault.case_input import CaseInput
     from safelog.vault.cases import add_case, update_case
     from safelog.vault.content_form import submit_content_report
-    from safelog.vault.evidence import add_evidence, list_case_evidence
+    from safelog.vault.evidence import add_evidence
+    from safelog.vault.evidence_reading import list_case_evidence
     from safelog.vault.export import export_case
     from safelog.vault.vault import Vault
 

@@ -15,8 +15,9 @@ from support.school import PASSPHRASES
 
 from safelog.domain.roles import Role
 from safelog.store.schema import CaseVersionRow
-from safelog.vault.case_engine import open_case, signed_version
+from safelog.vault.case_engine import open_case
 from safelog.vault.case_input import CaseInput
+from safelog.vault.case_reading import signed_version
 from safelog.vault.cases import add_case, show_case
 from safelog.vault.content_form import (
     complete_content_report,

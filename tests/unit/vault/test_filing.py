@@ -15,7 +15,7 @@ from safelog.errors import InvalidInput
 from safelog.evidence import corpus
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import show_case
-from safelog.vault.evidence import list_case_evidence
+from safelog.vault.evidence_reading import list_case_evidence
 from safelog.vault.filing import Attachment, WhereSeen, file_report, import_source
 
 CASE = {

@@ -14,8 +14,10 @@ from sqlalchemy import select, update
 from safelog.crypto.encoding import canonical_json
 from safelog.domain.deadlines import DeadlineState
 from safelog.store.schema import CaseRow
-from safelog.vault.case_engine import open_case, read_case, summary_aad, write_summary
+from safelog.vault.case_engine import open_case, summary_aad
 from safelog.vault.case_input import CaseInput
+from safelog.vault.case_reading import read_case
+from safelog.vault.case_summary import write_summary
 from safelog.vault.cases import add_case, list_cases, list_my_actions
 from safelog.vault.open_actions import SUMMARY_TEXT_LIMIT
 from safelog.vault.workspace import add_action, complete_action, record_escalation

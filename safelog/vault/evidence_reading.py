@@ -1,0 +1,239 @@
+"""Reading evidence back: the items of a case listed and verified (with their sightings and
+thumbnails), and an item's plaintext streamed, checked against its SHA-256 on the way, or
+saved to a file. The bindings an item's sealed parts are made with live here too.
+
+Reading is audited ("evidence.view", "evidence.extract"). Thumbnails are shown in lists, so
+reading one is not audited on its own: the listing that shows them is ("case.view" from
+show_case, or one "case.evidence-list" from `list_case_evidence`, naming the items listed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from safelog.audit.actions import AuditAction
+from safelog.crypto.aead import DecryptionFailed, binding
+from safelog.crypto.stream import StreamDamaged, decrypt_stream
+from safelog.errors import InvalidInput, NotFound, TamperDetected
+from safelog.store.schema import EvidenceRow
+from safelog.vault.case_engine import OpenCase, open_case
+from safelog.vault.case_reading import read_case
+from safelog.vault.case_schema import CaseField, EvidenceSighting
+from safelog.vault.case_writing import seal_from_reporter
+from safelog.vault.evidence_statements import verify_evidence_row
+from safelog.vault.records import EvidenceInfo
+from safelog.vault.session import Session
+
+
+def key_aad(evidence_id: str, case_id: str, key_no: int) -> bytes:
+    return binding("evidence-key", evidence_id, case_id, key_no)
+
+
+def meta_aad(evidence_id: str, case_id: str) -> bytes:
+    return binding("evidence-meta", evidence_id, case_id)
+
+
+def thumbnail_aad(evidence_id: str, case_id: str) -> bytes:
+    return binding("evidence-thumbnail", evidence_id, case_id)
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    info: EvidenceInfo
+    sightings: list[EvidenceSighting] = field(default_factory=list)
+    thumbnail: bytes | None = None
+
+
+def _rows(session: Session, conn: Connection, case: OpenCase) -> list[tuple[Any, EvidenceInfo]]:
+    rows = conn.execute(
+        select(EvidenceRow.__table__)
+        .where(EvidenceRow.case_id == case.row.id)
+        .order_by(EvidenceRow.added_at)
+    ).all()
+    items = []
+    for row in rows:
+        verify_evidence_row(session, conn, case, row)
+        cipher = case.ciphers.get(row.key_no)
+        try:
+            if cipher is None:
+                raise DecryptionFailed("no key")
+            meta = json.loads(cipher.open(row.metadata_ct, meta_aad(row.id, row.case_id)))
+        except DecryptionFailed:
+            raise TamperDetected(
+                f"The details of evidence {row.id} of case {case.row.reference} are damaged."
+            ) from None
+        items.append(
+            (
+                row,
+                EvidenceInfo(
+                    id=row.id,
+                    file_name=meta["file_name"],
+                    media_type=meta["media_type"],
+                    size=meta["size"],
+                    sha256=meta["sha256"],
+                    added_by=meta["added_by"],
+                    added_at=row.added_at,
+                    metadata=meta,
+                ),
+            )
+        )
+    return items
+
+
+def list_evidence(session: Session, conn: Connection, case: OpenCase) -> list[EvidenceInfo]:
+    return [info for _, info in _rows(session, conn, case)]
+
+
+def _open_thumbnail(case: OpenCase, row: Any) -> bytes | None:
+    if row.thumbnail_ct is None:
+        return None
+    cipher = case.ciphers.get(row.key_no)
+    try:
+        if cipher is None:
+            raise DecryptionFailed("no key")
+        return cipher.open(row.thumbnail_ct, thumbnail_aad(row.id, row.case_id))
+    except DecryptionFailed:
+        raise TamperDetected(
+            f"The thumbnail of evidence {row.id} of case {case.row.reference} is damaged."
+        ) from None
+
+
+def sightings_of(fields: Mapping[str, Any], evidence_id: str) -> list[EvidenceSighting]:
+    """The later sightings of an item (the same file added again), oldest first."""
+    return [
+        s
+        for s in fields.get(CaseField.EVIDENCE_SIGHTINGS) or []
+        if s.get("evidence_id") == evidence_id
+    ]
+
+
+def list_case_evidence(
+    session: Session, reference: str, *, thumbnails: bool = False
+) -> list[EvidenceItem]:
+    """Every item on a case with its sightings (and thumbnails when asked), verified.
+    Audited once, as "case.evidence-list", naming the items listed."""
+    session.ensure_open()
+    with session.write() as conn:
+        case = open_case(session, conn, reference)
+        seal_from_reporter(session, conn, case)
+        fields = read_case(session, conn, case).fields
+        rows = _rows(session, conn, case)
+        items = [
+            EvidenceItem(
+                info,
+                sightings_of(fields, info.id),
+                _open_thumbnail(case, row) if thumbnails else None,
+            )
+            for row, info in rows
+        ]
+        session.audit(
+            conn,
+            AuditAction.EVIDENCE_LIST,
+            {
+                "reference": case.row.reference,
+                "evidence_ids": [item.info.id for item in items],
+                "thumbnails": thumbnails,
+            },
+            case=case.audit_ref(),
+        )
+    return items
+
+
+def read_thumbnail(session: Session, reference: str, evidence_id: str) -> bytes | None:
+    """The item's thumbnail (PNG bytes, in memory) or None when it has none. Not audited
+    by itself: it is shown inside a listing or case view, which is."""
+    session.ensure_open()
+    with session.engine.connect() as conn:
+        case = open_case(session, conn, reference)
+        row = conn.execute(
+            select(EvidenceRow.__table__).where(
+                EvidenceRow.id == evidence_id, EvidenceRow.case_id == case.row.id
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
+        verify_evidence_row(session, conn, case, row)
+        return _open_thumbnail(case, row)
+
+
+def read_evidence(
+    session: Session, reference: str, evidence_id: str, action: str = AuditAction.EVIDENCE_VIEW
+) -> tuple[EvidenceInfo, Iterator[bytes]]:
+    """The item's details and its plaintext as a stream of chunks, verified on the way:
+    the stream raises TamperDetected at the first damaged chunk and checks the SHA-256
+    at the end. Reading is audited before any byte is returned."""
+    session.ensure_open()
+    with session.write() as conn:
+        case = open_case(session, conn, reference)
+        seal_from_reporter(session, conn, case)
+        info = next((e for e in list_evidence(session, conn, case) if e.id == evidence_id), None)
+        if info is None:
+            raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
+        row = conn.execute(select(EvidenceRow.__table__).where(EvidenceRow.id == evidence_id)).one()
+        try:
+            file_key = case.ciphers[row.key_no].open(
+                row.file_key_wrapped, key_aad(row.id, row.case_id, row.key_no)
+            )
+        except DecryptionFailed:
+            raise TamperDetected(f"The key of evidence {evidence_id} is damaged.") from None
+        session.audit(
+            conn,
+            action,
+            {"reference": case.row.reference, "evidence_id": evidence_id},
+            case=case.audit_ref(),
+        )
+    return info, _stream(session, info, file_key, row.chunk_count, reference)
+
+
+def _stream(
+    session: Session, info: EvidenceInfo, file_key: bytes, chunk_count: int, reference: str
+) -> Iterator[bytes]:
+    digest = hashlib.sha256()
+
+    def chunks() -> Iterator[bytes]:
+        # One chunk at a time keeps memory bounded on every store.
+        for index in range(chunk_count):
+            blob = session.chunks.read(info.id, index)
+            if blob is None:
+                return
+            yield blob
+
+    try:
+        for plain in decrypt_stream(file_key, info.id, chunks(), chunk_count):
+            digest.update(plain)
+            yield plain
+    except StreamDamaged as exc:
+        raise TamperDetected(f"Evidence {info.file_name} of case {reference}: {exc}.") from None
+    if digest.hexdigest() != info.sha256:
+        raise TamperDetected(
+            f"Evidence {info.file_name} of case {reference} does not match its recorded SHA-256."
+        )
+
+
+def extract_evidence(session: Session, reference: str, evidence_id: str, out: Path) -> EvidenceInfo:
+    """Write the original to a place the user chose; nothing is left there on failure."""
+    if out.exists():
+        raise InvalidInput(f"{out} already exists; choose another name.")
+    info, stream = read_evidence(
+        session, reference, evidence_id, action=AuditAction.EVIDENCE_EXTRACT
+    )
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot write {out}: {exc.strerror}.") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in stream:
+                handle.write(chunk)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    return info

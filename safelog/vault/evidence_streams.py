@@ -1,0 +1,166 @@
+"""Reading an evidence file in once, in bounded memory: reads of exactly the size asked
+for, the size limit enforced as it streams, and hashing, encrypting and thumbnailing on
+worker threads while the chunks are stored (vault/evidence.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol, cast
+
+from safelog.crypto.stream import StreamEncryptor
+from safelog.evidence.images import Preview, make_thumbnail
+from safelog.evidence.intake import FileTooLarge, too_large_message
+
+
+class _Reads(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class Filled:
+    """Bytes already read, then the rest of a stream. Every read returns exactly the size
+    asked for, fewer only at the end: pipes and sockets return short reads, and a broken
+    stream may return more than asked; encrypted chunks must all be full-size but the last."""
+
+    def __init__(self, first: bytes, rest: _Reads) -> None:
+        self._pending = first
+        self._rest = rest
+        self._ended = False
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            raise ValueError("evidence is read in bounded pieces")
+        parts = [self._pending[:size]]
+        self._pending = self._pending[size:]
+        have = len(parts[0])
+        while have < size and not self._ended:
+            piece = self._rest.read(size - have)
+            if not piece:
+                self._ended = True
+                break
+            if have + len(piece) > size:
+                piece, self._pending = piece[: size - have], bytes(piece[size - have :])
+            parts.append(piece)
+            have += len(piece)
+        return b"".join(parts)
+
+
+class Limited:
+    """Raises FileTooLarge as soon as more than `limit` bytes have been read."""
+
+    def __init__(self, inner: _Reads, limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._inner.read(size)
+        self.count += len(data)
+        if self.count > self._limit:
+            raise FileTooLarge(too_large_message(self._limit))
+        return data
+
+
+class Thumbnailer:
+    """Make the thumbnail on a worker thread while the file is encrypted and written
+    (Pillow releases the GIL while it decodes and resizes)."""
+
+    def __init__(self, data: bytes, media_type: str) -> None:
+        self._data = data
+        self._media_type = media_type
+        self._preview: Preview | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="evidence-thumbnail", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._preview = make_thumbnail(self._data, self._media_type)
+        except BaseException as exc:  # handed to result()
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Preview:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._preview is not None
+        return self._preview
+
+
+_DONE = object()
+
+
+def encrypted_in_background(
+    encryptor: StreamEncryptor, stream: _Reads, limit: int
+) -> Iterator[bytes]:
+    """Read, hash and encrypt on a worker thread while the caller stores chunks, so disk
+    writes overlap the crypto. At most a few chunks are in flight: memory stays bounded."""
+    pending: queue.Queue[object] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+    hasher = _BackgroundSha256()
+    encryptor.sha256 = hasher  # type: ignore[assignment]
+
+    def produce() -> None:
+        try:
+            for chunk in encryptor.encrypt_file(cast(BinaryIO, stream), limit):
+                while not stop.is_set():
+                    try:
+                        pending.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            pending.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            pending.put(exc)
+
+    worker = threading.Thread(target=produce, name="evidence-encrypt", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = pending.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
+        hasher.finish()
+
+
+class _BackgroundSha256:
+    """SHA-256 whose updates run, in order, on a thread of their own: hashing, encrypting
+    and writing then use both cores. hashlib releases the GIL on large buffers."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._jobs: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._thread = threading.Thread(target=self._run, name="evidence-hash", daemon=True)
+        self._thread.start()
+        self._finished = False
+
+    def _run(self) -> None:
+        while (data := self._jobs.get()) is not None:
+            self._hash.update(data)
+
+    def update(self, data: bytes) -> None:
+        self._jobs.put(data)
+
+    def finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self._jobs.put(None)
+            self._thread.join()
+
+    def hexdigest(self) -> str:
+        self.finish()
+        return self._hash.hexdigest()
