@@ -1,12 +1,15 @@
 """Form fields shared by "Report a concern" and the case workspace: a person's kind and role
-(choices and plain labels), a UK date typed as text, and a plain-text box.
+(choices and plain labels, and whether they are on the school roll), a UK date typed as
+text, and a plain-text box.
 
 Here, not in gui/workspace/, so the staff report form needs nothing from the DSL's workspace.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QPlainTextEdit, QWidget
 
@@ -47,6 +50,12 @@ def kind_label(kind: str) -> str:
         return PersonKind(kind).label
     except ValueError:
         return kind
+
+
+def person_kind_text(person: Mapping[str, Any]) -> str:
+    """Who a case person is, and whether they were picked from the school roll."""
+    label = kind_label(str(person.get("kind", "")))
+    return f"{label} (on the roll)" if person.get("pupil") else label
 
 
 def role_label(role: str) -> str:

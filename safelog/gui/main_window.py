@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.roles import CASE_MANAGERS, ROLE_LABELS, Role
+from safelog.domain.roles import CASE_MANAGERS, ROLE_LABELS, ROLL_KEEPERS, Role
 from safelog.gui.admit_dialog import (
     AdmitDialog,
     may_admit_anyone,
@@ -224,6 +224,12 @@ class MainWindow(QMainWindow):
         self.people_action.triggered.connect(lambda: self.open_people())
         self.people_action.setVisible(bool(self.roles & PEOPLE_WINDOW_ROLES))
 
+        # Those who keep the school roll import and add to it; everyone picks from it.
+        self.roll_action = QAction("School &roll…", self)
+        self.roll_action.setToolTip("The pupils on the school roll: import the MIS export")
+        self.roll_action.triggered.connect(self.open_roll)
+        self.roll_action.setVisible(bool(self.roles & ROLL_KEEPERS))
+
         self.admit_action = QAction("A&dmit people…", self)
         self.admit_action.setToolTip("Admit or decline the people waiting for you to admit them")
         self.admit_action.triggered.connect(self.admit_people)
@@ -282,6 +288,7 @@ class MainWindow(QMainWindow):
 
         self.admit_button = self._tool_button(bar, "Admit…", "Admit people", self.admit_action)
         self.people_button = self._tool_button(bar, "People…", "People", self.people_action)
+        self.roll_button = self._tool_button(bar, "School roll…", "School roll", self.roll_action)
         self.settings_button = self._tool_button(bar, "Settings…", "Settings", self.settings_action)
         self.lock_button = self._tool_button(bar, "Lock", "Lock SafeLog", self.lock_action)
 
@@ -314,6 +321,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.invite_action)
         menu.addAction(self.admit_action)
         menu.addAction(self.people_action)
+        menu.addAction(self.roll_action)
         menu.addAction(self.settings_action)
         menu.addAction(self.arrivals.sound_action)
         menu.addSeparator()
@@ -383,9 +391,27 @@ class MainWindow(QMainWindow):
                 explain_error(self, exc)
                 return
             self.workspaces[reference] = existing
+            pupil_signal = getattr(existing, "open_pupil", None)  # the People tab's pupils
+            if pupil_signal is not None:
+                pupil_signal.connect(self.open_pupil)
             index = self.tabs.addTab(existing, reference)
             self.tabs.setTabToolTip(index, f"Case {reference} (Ctrl+W closes it)")
         self.tabs.setCurrentWidget(existing)
+
+    def open_pupil(self, pupil_id: str) -> None:
+        """A pupil's page in a tab of its own, kept with the case tabs (closed like them).
+        Its title never names the child."""
+        key = f"pupil:{pupil_id}"
+        page = self.workspaces.get(key)
+        if page is None:
+            from safelog.gui.pupil_page import PupilPageView
+
+            page = PupilPageView(self.context, pupil_id, self.tabs)
+            page.open_case.connect(self.open_case)
+            self.workspaces[key] = page
+            index = self.tabs.addTab(page, "Pupil's page")
+            self.tabs.setTabToolTip(index, "A pupil's cases and chronology (Ctrl+W closes it)")
+        self.tabs.setCurrentWidget(page)
 
     def close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
@@ -481,6 +507,18 @@ class MainWindow(QMainWindow):
         window.launch()
         window.deleteLater()
         self.update_admissions()  # someone may have been invited or removed
+
+    def open_roll(self) -> None:
+        session = self.context.session
+        if session is None or session.locked or not self.roles & ROLL_KEEPERS:
+            return
+        from safelog.gui.roll_window import RollWindow
+
+        window = RollWindow(self.context, self)
+        window.launch()
+        window.deleteLater()
+        if window.requested_pupil:
+            self.open_pupil(window.requested_pupil)
 
     def admit_people(self) -> None:
         session = self.context.session

@@ -48,6 +48,7 @@ from safelog.gui.dialogs import tell
 from safelog.gui.errors import error_text
 from safelog.gui.form_fields import parse_uk_date
 from safelog.gui.formatting import from_qdatetime
+from safelog.gui.pupil_picker import RollSource
 from safelog.gui.report_attachments import EvidenceSection, not_added_text
 from safelog.gui.report_draft import DraftKeeper, draft_fields, fill_from_draft
 from safelog.gui.report_sections import (
@@ -159,7 +160,8 @@ class ReportConcernDialog(QDialog):
         self.when_section = WhenWhereSection(body, context.clock())
         self.content_report = ContentReportFields(body)  # shown for inappropriate content
         self.evidence = EvidenceSection(context, body, self._pictures_blocked)
-        self.people_section = PeopleSection(body)
+        self.roll = RollSource(context, self)  # read once, in the worker, for picking pupils
+        self.people_section = PeopleSection(body, self.roll)
         self.about_section = AboutSection(body, self._heads, colleagues, self._me.name)
         self.done_section = DoneSection(body)
         layout = QVBoxLayout(body)
@@ -213,7 +215,7 @@ class ReportConcernDialog(QDialog):
         self.category.currentIndexChanged.connect(self._show_category)
         self.about_head.toggled.connect(lambda _on: self._show_guidance())
         self.add_person_button.clicked.connect(self.add_person)
-        self.person_name.returnPressed.connect(self.add_person)
+        self.people_section.row.entered.connect(self.add_person)
         context.events.locked.connect(self._locked)
         self._error_field: QWidget | None = None
         self._watch_for_fixes()
@@ -222,6 +224,7 @@ class ReportConcernDialog(QDialog):
         self.category.setFocus()
         self._resume_draft()
         self.drafts.start()
+        self.roll.load()
 
     def _name_the_fields(self) -> None:
         """The fields by the names the form (and its tests) use for them."""
@@ -281,7 +284,14 @@ class ReportConcernDialog(QDialog):
 
     def add_person(self) -> bool:
         """Add the person typed in the row above the list; False (with a message) if the
-        row cannot be added. An empty row adds nothing."""
+        row cannot be added. An empty row adds nothing. A pupil picked from the roll comes
+        with the roll's name and date of birth."""
+        linked = self.people_section.linked_person()
+        if linked is not None:
+            if self._error_field in (self.person_name, self.person_birth):
+                self._clear_errors()
+            self.people_section.add(linked)
+            return True
         name = self.person_name.text().strip()
         if not name:
             if self.person_birth.text().strip():

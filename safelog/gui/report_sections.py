@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from safelog.domain.categories import CATEGORIES
 from safelog.domain.category import Category
 from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
-from safelog.gui.form_fields import kind_combo, kind_label, role_combo, role_label
+from safelog.gui.form_fields import kind_combo, person_kind_text, role_combo, role_label
 from safelog.gui.formatting import to_qdatetime, uk_date
+from safelog.gui.pupil_picker import PupilRow, RollSource
 from safelog.gui.widgets import ColumnFitter, named, plain_label, text_width
 
 PLATFORMS = (*COMMON_PLATFORMS, "In person")
@@ -158,10 +159,11 @@ class WhenWhereSection(QGroupBox):
 
 
 class PeopleSection(QGroupBox):
-    """A row to type a person in, and the list of those added, each with their own role in
+    """A row to type a person in, or to pick a pupil from the school roll as the name is
+    typed (gui/pupil_picker.py), and the list of those added, each with their own role in
     this concern. The form checks the row (`add_person` there) and adds it here."""
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, roll: RollSource) -> None:
         super().__init__("Who was involved", parent)
         layout = QVBoxLayout(self)
         layout.addWidget(
@@ -178,6 +180,7 @@ class PeopleSection(QGroupBox):
         self.name.setMinimumWidth(text_width(self.name, "A pupil's full name"))
         self.birth.setMinimumWidth(text_width(self.birth, "00/00/00000"))
         self.add_button = named(QPushButton("&Add person", self), "Add this person")
+        self.roll_note = named(plain_label("", self, role="muted"), "Picking from the school roll")
         # Two rows, so the form never grows wider than a small window.
         cells = (
             ("&Name", self.name, 0, 0, 2),
@@ -191,6 +194,7 @@ class PeopleSection(QGroupBox):
             grid.addWidget(caption, row, column, 1, span)
             grid.addWidget(field, row + 1, column, 1, span)
         grid.addWidget(self.add_button, 3, 2)
+        grid.addWidget(self.roll_note, 4, 0, 1, 3)
         for column in range(3):
             grid.setColumnStretch(column, 1)
         layout.addLayout(grid)
@@ -220,6 +224,11 @@ class PeopleSection(QGroupBox):
         layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeft)
         self._people: list[dict[str, str]] = []
         self.remove_button.clicked.connect(self._remove_selected)
+        self.row = PupilRow(self.name, self.kind, self.birth, self.roll_note, roll)
+
+    def linked_person(self) -> dict[str, str] | None:
+        """The row as a pupil picked from the roll, with the role chosen; None otherwise."""
+        return self.row.person(self.role.currentData())
 
     @property
     def people(self) -> list[dict[str, str]]:
@@ -233,6 +242,7 @@ class PeopleSection(QGroupBox):
         """Add a checked person and empty the row for the next."""
         self._people.append(person)
         self._show()
+        self.row.unlink()
         self.name.clear()
         self.birth.clear()
         self.name.setFocus()
@@ -248,7 +258,7 @@ class PeopleSection(QGroupBox):
         for r, person in enumerate(self._people):
             values = [
                 person["name"],
-                kind_label(person["kind"]),
+                person_kind_text(person),
                 role_label(person["role"]),
                 uk_date(person.get("date_of_birth", "")),
             ]

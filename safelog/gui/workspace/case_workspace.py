@@ -62,6 +62,7 @@ def _alive(callback: Callable[..., Any]) -> bool:
 class CaseWorkspace(QWidget):
     loaded = Signal(str)  # the reference, after each load
     saved = Signal(str)  # the reference, after each save (before the reload)
+    open_pupil = Signal(str)  # a pupil's id, from the People tab: the main window opens the page
 
     def __init__(
         self,
@@ -191,6 +192,7 @@ class CaseWorkspace(QWidget):
         self.summary_tab = ReportSummaryPanel(self.tabs)
         self.tabs.addTab(self.summary_tab, "Summary")
         self.people_panel = PeoplePanel(context, self.tabs, self.save)
+        self.people_panel.pupil_requested.connect(self.open_pupil)
         self.chronology_panel = ChronologyPanel(context, self.tabs, self.save)
         self.evidence_panel = EvidencePanel(context, self.tabs, self.save)
         self.actions_panel = ActionsPanel(context, self.tabs, self.save)
