@@ -17,7 +17,6 @@ from reportlab.platypus import (
     Paragraph,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from safelog.domain.outcomes import outcome_label
@@ -26,11 +25,11 @@ from safelog.export.images import Decoder
 from safelog.export.options import ExportOptions
 from safelog.export.pages import (
     FRAME_W,
-    MARK_RED,
     MARKING,
     SIGNATURE_BOX,
     SignatureBox,
     Styles,
+    marking_box,
     ruled_table,
 )
 from safelog.export.redact import Pseudonymiser
@@ -124,28 +123,14 @@ class Sections:
             t.fixed("Safeguarding case file", s.title),
             t.rich(f"Case reference {escape(d.reference)}", s.reference),
         ]
-        marking = Table(
-            [
-                [t.fixed(MARKING, s.marking)],
-                [
-                    t.fixed(
-                        "This file holds personal and sensitive information about children and "
-                        "adults. Keep it, share it and destroy it only as your safeguarding and "
-                        "data-protection policies allow.",
-                        ParagraphStyle("mk", parent=s.cell, alignment=TA_CENTER),
-                    )
-                ],
-            ],
-            colWidths=[FRAME_W],
-        )
-        marking.setStyle(
-            TableStyle(
-                [
-                    ("BOX", (0, 0), (-1, -1), 1.2, MARK_RED),
-                    ("TOPPADDING", (0, 0), (-1, -1), 6),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-                ]
-            )
+        marking = marking_box(
+            t.fixed(MARKING, s.marking),
+            t.fixed(
+                "This file holds personal and sensitive information about children and "
+                "adults. Keep it, share it and destroy it only as your safeguarding and "
+                "data-protection policies allow.",
+                ParagraphStyle("mk", parent=s.cell, alignment=TA_CENTER),
+            ),
         )
         story += [marking, Spacer(1, 16)]
         roles = f" ({d.exported_by_roles})" if d.exported_by_roles else ""

@@ -35,11 +35,11 @@ from safelog.export.pages import (
     ACCENT,
     FRAME_W,
     INK,
-    MARK_RED,
     MARKING,
     SHADE,
     Styles,
     a4_document,
+    marking_box,
     numbered_canvas,
 )
 from safelog.export.text import grouped, uk_date, uk_datetime
@@ -121,27 +121,14 @@ class _Form:
         school = ParagraphStyle("school", parent=s.school, spaceAfter=4)
         title = ParagraphStyle("title", parent=s.title, fontSize=20, leading=25, spaceAfter=4)
         reference = ParagraphStyle("ref", parent=s.body, fontSize=11, leading=15, spaceAfter=10)
-        marking = Table(
-            [
-                [self.fixed(MARKING, s.marking)],
-                [
-                    self.fixed(
-                        "Personal and sensitive information. Keep, share and destroy it only as "
-                        "your safeguarding and data-protection policies allow.",
-                        ParagraphStyle("mk", parent=s.small, alignment=TA_CENTER),
-                    )
-                ],
-            ],
-            colWidths=[FRAME_W],
-        )
-        marking.setStyle(
-            TableStyle(
-                [
-                    ("BOX", (0, 0), (-1, -1), 1.2, MARK_RED),
-                    ("TOPPADDING", (0, 0), (-1, -1), 4),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                ]
-            )
+        marking = marking_box(
+            self.fixed(MARKING, s.marking),
+            self.fixed(
+                "Personal and sensitive information. Keep, share and destroy it only as "
+                "your safeguarding and data-protection policies allow.",
+                ParagraphStyle("mk", parent=s.small, alignment=TA_CENTER),
+            ),
+            padding=4,
         )
         return [
             self.user(d.school, school),

@@ -286,3 +286,18 @@ def binary_streams() -> Iterator[None]:
         yield
     finally:
         rl_config.useA85 = before
+
+
+def marking_box(marking: Flowable, notice: Flowable, padding: float = 6) -> Table:
+    """The protective marking and what it asks of the reader, boxed in red on a cover."""
+    box = Table([[marking], [notice]], colWidths=[FRAME_W])
+    box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, MARK_RED),
+                ("TOPPADDING", (0, 0), (-1, -1), padding),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
+            ]
+        )
+    )
+    return box

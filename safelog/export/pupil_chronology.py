@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table
 
 from safelog.domain.chronology import KIND_LABELS
 from safelog.domain.outcomes import CaseStatus, PersonRole
@@ -34,13 +34,13 @@ from safelog.export import fonts
 from safelog.export.casefile_model import MANIFEST_FORMAT, RenderedCaseFile
 from safelog.export.pages import (
     FRAME_W,
-    MARK_RED,
     MARKING,
     SIGNATURE_BOX,
     SignatureBox,
     Styles,
     a4_document,
     binary_streams,
+    marking_box,
     numbered_canvas,
     ruled_table,
 )
@@ -117,30 +117,15 @@ class _Chronology:
 
     def marking(self) -> Table:
         s, t = self.s, self.t
-        marking = Table(
-            [
-                [t.fixed(MARKING, s.marking)],
-                [
-                    t.fixed(
-                        "This chronology holds personal and sensitive information about a child "
-                        "and others. Keep it, share it and destroy it only as your safeguarding "
-                        "and data-protection policies allow.",
-                        ParagraphStyle("mk", parent=s.cell, alignment=TA_CENTER),
-                    )
-                ],
-            ],
-            colWidths=[FRAME_W],
+        return marking_box(
+            t.fixed(MARKING, s.marking),
+            t.fixed(
+                "This chronology holds personal and sensitive information about a child "
+                "and others. Keep it, share it and destroy it only as your safeguarding "
+                "and data-protection policies allow.",
+                ParagraphStyle("mk", parent=s.cell, alignment=TA_CENTER),
+            ),
         )
-        marking.setStyle(
-            TableStyle(
-                [
-                    ("BOX", (0, 0), (-1, -1), 1.2, MARK_RED),
-                    ("TOPPADDING", (0, 0), (-1, -1), 6),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-                ]
-            )
-        )
-        return marking
 
     def cover(self) -> list[Flowable]:
         d, s, t, pupil, page = self.data, self.s, self.t, self.pupil, self.data.page
