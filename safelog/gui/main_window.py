@@ -224,11 +224,16 @@ class MainWindow(QMainWindow):
         self.people_action.triggered.connect(lambda: self.open_people())
         self.people_action.setVisible(bool(self.roles & PEOPLE_WINDOW_ROLES))
 
-        # Those who keep the school roll import and add to it; everyone picks from it.
+        # Those who keep the school roll import and add to it; those who manage cases open a
+        # pupil's page from it; everyone picks from it when reporting.
         self.roll_action = QAction("School &roll…", self)
-        self.roll_action.setToolTip("The pupils on the school roll: import the MIS export")
+        self.roll_action.setToolTip(
+            "The pupils on the school roll: import the MIS export, open a pupil's page"
+            if self.roles & ROLL_KEEPERS
+            else "The pupils on the school roll: open a pupil's page"
+        )
         self.roll_action.triggered.connect(self.open_roll)
-        self.roll_action.setVisible(bool(self.roles & ROLL_KEEPERS))
+        self.roll_action.setVisible(bool(self.roles & (ROLL_KEEPERS | CASE_MANAGERS)))
 
         self.admit_action = QAction("A&dmit people…", self)
         self.admit_action.setToolTip("Admit or decline the people waiting for you to admit them")
@@ -510,7 +515,7 @@ class MainWindow(QMainWindow):
 
     def open_roll(self) -> None:
         session = self.context.session
-        if session is None or session.locked or not self.roles & ROLL_KEEPERS:
+        if session is None or session.locked or not self.roles & (ROLL_KEEPERS | CASE_MANAGERS):
             return
         from safelog.gui.roll_window import RollWindow
 

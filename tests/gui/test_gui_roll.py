@@ -636,3 +636,37 @@ def test_the_pupils_page_opens_from_the_roll_and_the_people_tab_in_a_tab(
     assert main.tabs.currentWidget() is page  # the page already open, not a second one
     main.close_current_case()
     assert "Pupil's page" not in main.open_tabs()
+
+
+def test_the_head_opens_a_pupils_page_from_the_roll_without_the_case_about_himself(
+    qtbot: QtBot, desk: Desk, rolled: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jess = roll_id(rolled, JESS)
+    sam = rolled.unlock("Sam Staff")
+    about_head = add_case(sam, CaseInput.from_json({
+        "category": "staff-online-conduct", "summary": "The head messaged Jess privately",
+        "description": "Seen on her phone.", "subjects": ["Hugh Head"],
+        "people": [{"pupil": jess, "role": "victim"}],
+    }))  # fmt: skip
+    sam.lock()
+    hugh = desk.sign_in("Hugh Head")
+    main = MainWindow(hugh)
+    qtbot.addWidget(main)
+    main.show()
+    assert main.roll_action.isVisible() and main.roll_button.isVisible()
+
+    def pick_jess(window: RollWindow) -> None:
+        wait_for_roll(qtbot, window.roll)
+        assert window.import_button.isHidden() and window.add_button.isHidden()
+        assert not window.page_button.isHidden()
+        window.search.setText("jess")
+        window.table.selectRow(0)
+        qtbot.mouseClick(window.page_button, Qt.MouseButton.LeftButton)
+
+    monkeypatch.setattr(RollWindow, "launch", pick_jess)
+    main.open_roll()
+    page = main.tabs.currentWidget()
+    assert isinstance(page, PupilPageView)
+    qtbot.waitUntil(lambda: page.page is not None, timeout=LOAD_MS)
+    assert about_head not in {c.reference for c in page.page.cases}
+    assert "messaged Jess privately" not in shown_text(page)
