@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from safelog.audit.actions import AuditAction
-from safelog.domain.categories import category_by_code
+from safelog.domain.categories import UnknownCategory, category_by_code
 from safelog.domain.chronology import ChronologyEntry, merge_chronologies
 from safelog.domain.outcomes import outcome_label
 from safelog.domain.retention import CHILD_PROTECTION_YEARS, add_years
@@ -122,7 +122,7 @@ def pupil_page(session: Session, id_or_upn: str, *, via: str = "pupil's page") -
 def _category_title(code: str) -> str:
     try:
         return category_by_code(code).title
-    except Exception:  # a category from a newer SafeLog: show its code
+    except UnknownCategory:  # a category from a newer SafeLog: show its code
         return code
 
 
