@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -101,6 +101,19 @@ def read_head(conn: Connection) -> Head:
     return Head(row.seq, row.entry_hash)
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry to append: everything but its place in the log."""
+
+    actor: str
+    at: datetime
+    case_id: str | None
+    key_ref: str
+    body_ct: bytes
+    sign: Callable[[bytes], bytes]
+    item_ref: str | None = None
+
+
 def append(
     conn: Connection,
     *,
@@ -112,34 +125,57 @@ def append(
     sign: Callable[[bytes], bytes],
     item_ref: str | None = None,
 ) -> Head:
-    """Append within the caller's transaction. Updating the head row first takes a row
-    lock on PostgreSQL (and SQLite holds its write lock), so appends are serialised."""
+    """Append within the caller's transaction (see append_many)."""
+    return append_many(conn, [NewEntry(actor, at, case_id, key_ref, body_ct, sign, item_ref)])
+
+
+def append_many(conn: Connection, entries: Sequence[NewEntry]) -> Head:
+    """Append entries in order within the caller's transaction, chained one to the next.
+    Updating the head row first takes a row lock on PostgreSQL (and SQLite holds its write
+    lock), so appends are serialised; the head moves once, for all of them."""
     locked = conn.execute(
         update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq)
     )
     if locked.rowcount == 0:
         conn.execute(insert(AuditHeadRow).values(id=1, seq=0, entry_hash=GENESIS))
     head = read_head(conn)
-    seq = head.seq + 1
-    digest = entry_hash(seq, head.entry_hash, actor, at, case_id, key_ref, body_ct, item_ref)
-    conn.execute(
-        insert(AuditRow).values(
-            seq=seq,
-            prev_hash=head.entry_hash,
-            entry_hash=digest,
-            actor_id=actor,
-            created_at=at,
-            case_id=case_id,
-            key_ref=key_ref,
-            body_ct=body_ct,
-            item_ref=item_ref,
-            signature=sign(signing_message(digest)),
+    if not entries:
+        return head
+    rows = []
+    for entry in entries:
+        seq = head.seq + 1
+        digest = entry_hash(
+            seq,
+            head.entry_hash,
+            entry.actor,
+            entry.at,
+            entry.case_id,
+            entry.key_ref,
+            entry.body_ct,
+            entry.item_ref,
         )
-    )
+        rows.append(
+            {
+                "seq": seq,
+                "prev_hash": head.entry_hash,
+                "entry_hash": digest,
+                "actor_id": entry.actor,
+                "created_at": entry.at,
+                "case_id": entry.case_id,
+                "key_ref": entry.key_ref,
+                "body_ct": entry.body_ct,
+                "item_ref": entry.item_ref,
+                "signature": entry.sign(signing_message(digest)),
+            }
+        )
+        head = Head(seq, digest)
+    conn.execute(insert(AuditRow), rows)
     conn.execute(
-        update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=seq, entry_hash=digest)
+        update(AuditHeadRow)
+        .where(AuditHeadRow.id == 1)
+        .values(seq=head.seq, entry_hash=head.entry_hash)
     )
-    return Head(seq, digest)
+    return head
 
 
 def verify_chain(
@@ -295,15 +331,21 @@ def manifest_of(
 def case_items(conn: Connection, case_id: str) -> dict[str, tuple[int, int | None]]:
     """item -> (audit seq, membership point) for the entries about one case that name one."""
     rows = conn.execute(
-        select(AuditRow.seq, AuditRow.item_ref).where(
-            AuditRow.case_id == case_id, AuditRow.item_ref.is_not(None)
-        )
+        select(AuditRow.seq, AuditRow.item_ref)
+        .where(AuditRow.case_id == case_id, AuditRow.item_ref.is_not(None))
+        .order_by(AuditRow.seq)
     ).all()
+    return items_of(rows)
+
+
+def items_of(rows: Iterable[Any]) -> dict[str, tuple[int, int | None]]:
+    """What entries (in log order, with `seq` and `item_ref`) name: the first entry naming
+    an item is the one that counts."""
     out: dict[str, tuple[int, int | None]] = {}
-    for seq, ref in rows:
-        item, membership_seq = parse_item_ref(ref)
+    for row in rows:
+        item, membership_seq = parse_item_ref(row.item_ref)
         if item and item not in out:
-            out[item] = (seq, membership_seq)
+            out[item] = (row.seq, membership_seq)
     return out
 
 

@@ -32,6 +32,17 @@ from safelog.vault.session_keys import SessionKeys
 RENEW_VERIFIED_AFTER = 64
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """An entry for `AuditTrail.audit_many`: what `AuditTrail.audit` takes."""
+
+    action: str
+    details: dict[str, Any] | None = None
+    case: tuple[str, int, Cipher] | None = None
+    item: str | None = None
+    sent_to: str | None = None
+
+
 @dataclass
 class AuditTrail(SessionKeys):
     """The audit part of a Session."""
@@ -58,19 +69,33 @@ class AuditTrail(SessionKeys):
         others are sealed for the DSL and admin role keys. The actor and signature of an
         entry about a case are sealed with the case key too. `sent_to`: the reader group a
         case's first version was sent to, named in the entry."""
+        self.audit_many(conn, [AuditEntry(action, details, case, item, sent_to)])
+
+    def audit_many(self, conn: Connection, entries: list[AuditEntry]) -> None:
+        """Append entries in order, as `audit` does each, moving the log's head once (a
+        pupil's page records a view of each of its cases)."""
+        membership_seq = membership.read_head(conn).seq
+        new = [self._new_entry(entry, membership_seq) for entry in entries]
+        head = audit_log.append_many(conn, new)
+        seen = membership.read_head(conn)
+        self._pending_checkpoint = checkpoints.Checkpoint(
+            head.seq, head.entry_hash, seen.seq, seen.entry_hash
+        )
+
+    def _new_entry(self, entry: AuditEntry, membership_seq: int) -> audit_log.NewEntry:
         at = self.clock()
         body = canonical_json(
             {
-                "action": action,
+                "action": entry.action,
                 "actor": self.person.name,
                 "device": self.device,
-                "details": details or {},
+                "details": entry.details or {},
             }
         )
         actor = self.user_id
         sign: Callable[[bytes], bytes] = self.identity.sign
-        if case is not None:
-            case_id, key_no, cipher = case
+        if entry.case is not None:
+            case_id, key_no, cipher = entry.case
             key_ref = f"case:{case_id}:{key_no}"
             body_ct = cipher.seal(body, binding("audit-body", key_ref, at.isoformat()))
             # Who did what to a case is for its readers only (crypto/sealed_signature.py).
@@ -79,19 +104,14 @@ class AuditTrail(SessionKeys):
             case_id = None
             key_ref = "sealed"
             body_ct = self._seal_for_oversight(body, at)
-        head = audit_log.append(
-            conn,
-            actor=actor,
-            at=at,
-            case_id=case_id,
-            key_ref=key_ref,
-            body_ct=body_ct,
-            sign=sign,
-            item_ref=audit_log.item_ref(item or "", membership.read_head(conn).seq, sent_to),
-        )
-        seen = membership.read_head(conn)
-        self._pending_checkpoint = checkpoints.Checkpoint(
-            head.seq, head.entry_hash, seen.seq, seen.entry_hash
+        return audit_log.NewEntry(
+            actor,
+            at,
+            case_id,
+            key_ref,
+            body_ct,
+            sign,
+            audit_log.item_ref(entry.item or "", membership_seq, entry.sent_to),
         )
 
     def _sealed_signer(self, cipher: Cipher, key_ref: str) -> Callable[[bytes], bytes]:

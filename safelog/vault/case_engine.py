@@ -37,6 +37,7 @@ from safelog.vault.case_schema import CaseFields
 from safelog.vault.out_of_reach import why_out_of_reach
 from safelog.vault.receipt_store import first_key_for_reporter
 from safelog.vault.records import Version
+from safelog.vault.rows_ahead import RowsAhead
 from safelog.vault.session import Session
 
 # -- associated data: what each ciphertext is bound to ------------------------------------
@@ -105,10 +106,15 @@ def _case_row(conn: Connection, reference: str) -> Any:
     return row
 
 
-def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
+def open_case(
+    session: Session, conn: Connection, reference: str, ahead: RowsAhead | None = None
+) -> OpenCase:
     """The case with every data key this user can open: through its reader group, or, for
-    the reporter of a report not yet opened by those who manage cases, their receipt."""
-    row = _case_row(conn, reference)
+    the reporter of a report not yet opened by those who manage cases, their receipt.
+    `ahead`: its rows, when read ahead with other cases' (vault/rows_ahead.py)."""
+    row = ahead.cases.get(reference) if ahead is not None else None
+    if row is None:
+        row, ahead = _case_row(conn, reference), None
     audience = session.audience_ciphers.get(row.audience_id)
     if audience is None:
         session.load_audiences(conn)
@@ -125,12 +131,12 @@ def open_case(session: Session, conn: Connection, reference: str) -> OpenCase:
                 "your DSL about anything new, or make a new report."
             )
         return OpenCase(row, {1: first})
-    keys = {
-        k.key_no: k.wrapped
-        for k in conn.execute(
-            select(CaseKeyRow.__table__).where(CaseKeyRow.case_id == row.id)
-        ).all()
-    }
+    key_rows = (
+        ahead.keys[row.id]
+        if ahead is not None
+        else conn.execute(select(CaseKeyRow.__table__).where(CaseKeyRow.case_id == row.id)).all()
+    )
+    keys = {k.key_no: k.wrapped for k in key_rows}
     ciphers: dict[int, Cipher] = {}
     try:
         dek = audience.open(keys[row.key_no], dek_aad(row.id, row.key_no, row.audience_id))

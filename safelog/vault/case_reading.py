@@ -19,6 +19,7 @@ from safelog.crypto.sealed_signature import SEALED_ACTOR, open_signature
 from safelog.domain.outcomes import CaseStatus
 from safelog.errors import TamperDetected
 from safelog.store.schema import AuditRow, CaseFieldRow, CaseVersionRow
+from safelog.vault import verified_cases
 from safelog.vault.authority import MANAGERS, CaseAuthority, VersionAuthor
 from safelog.vault.case_engine import (
     OpenCase,
@@ -30,6 +31,7 @@ from safelog.vault.case_engine import (
 from safelog.vault.case_schema import CaseField, CaseFields, VersionStatement
 from safelog.vault.directory import Person
 from safelog.vault.records import Reply, Version
+from safelog.vault.rows_ahead import RowsAhead
 from safelog.vault.session import Session
 
 
@@ -113,29 +115,92 @@ def chained(prev: bytes) -> str:
     return hashlib.sha256(prev).hexdigest() if prev else ""
 
 
-def read_case(session: Session, conn: Connection, case: OpenCase) -> VerifiedCase:
-    """Verify and decrypt every version, checking each author's authority (DESIGN §3.5)."""
+def read_case(
+    session: Session,
+    conn: Connection,
+    case: OpenCase,
+    *,
+    in_full: bool = False,
+    groups_read: dict[tuple[str, ...], verified_cases.GroupRows] | None = None,
+    ahead: RowsAhead | None = None,
+) -> VerifiedCase:
+    """Verify and decrypt every version, checking each author's authority (DESIGN §3.5).
+    Rows this device already verified, unchanged since, are not checked again
+    (vault/verified_cases.py) unless `in_full`. `groups_read`: reader groups already read
+    in this transaction, for a caller reading many cases (most share a few groups), as
+    `ahead` holds their rows (vault/rows_ahead.py)."""
     row = case.row
-    versions = _versions(conn, row.id)
+    if ahead is not None and row.id in ahead.versions:
+        versions, field_rows = ahead.versions[row.id], ahead.fields[row.id]
+        audit_rows = ahead.audit[row.id]
+    else:
+        versions = _versions(conn, row.id)
+        field_rows = list(
+            conn.execute(select(CaseFieldRow.__table__).where(CaseFieldRow.case_id == row.id)).all()
+        )
+        audit_rows = _audit_rows(conn, row.id)
     by_version: dict[int, dict[str, bytes]] = {}
-    for f in conn.execute(
-        select(CaseFieldRow.__table__).where(CaseFieldRow.case_id == row.id)
-    ).all():
+    for f in field_rows:
         by_version.setdefault(f.version, {})[f.field] = f.value_ct
+    if len(versions) != row.head_version:
+        raise TamperDetected(f"Case {row.reference} has versions missing.")
+    signed = [
+        signed_version(v, case.ciphers, f"case {row.reference}, version {v.version}")
+        for v in versions
+    ]
+    statements = [
+        _statement(s, f"case {row.reference}, version {n}") for n, s in enumerate(signed, 1)
+    ]
+    named = {row.audience_id} | {str(st["audience"]) for st in statements if st.get("audience")}
+    wanted = tuple(sorted(named))
+    groups = groups_read.get(wanted) if groups_read is not None else None
+    if groups is None:
+        groups = verified_cases.read_groups(conn, wanted)
+        if groups_read is not None:
+            groups_read[wanted] = groups
+    records = verified_cases.held(session)
+    known = None if in_full else records.get(row.id)
+    last_seq = audit_rows[-1].seq if audit_rows else 0
+    digests = verified_cases.rows_digests(
+        row,
+        versions,
+        field_rows,
+        groups,
+        audit_rows,
+        (last_seq,) if known is None else (known.audit_seq, last_seq),
+    )
+    if known is not None and (
+        known.groups != groups.ids
+        or _names_an_item(audit_rows, after=known.audit_seq)
+        or digests[known.audit_seq] != known.digest
+    ):
+        known = None
+    authority = (
+        None
+        if known is not None
+        else CaseAuthority(session, conn, row.reference, row.audience_id, row.id)
+    )
     fields: CaseFields = {}
     changes: dict[int, CaseFields] = {}
     history: list[Version] = []
-    prev = b""
-    if len(versions) != row.head_version:
-        raise TamperDetected(f"Case {row.reference} has versions missing.")
-    authority = CaseAuthority(session, conn, row.reference, row.audience_id, row.id)
     log: list[VersionAuthor] = []
-    for expected, v in enumerate(versions, start=1):
+    prev = b""
+    for expected, (v, version_signed, statement) in enumerate(
+        zip(versions, signed, statements, strict=True), start=1
+    ):
         where = f"case {row.reference}, version {v.version}"
-        author, signed = _signed_by(session, conn, v, expected, where, case.ciphers)
-        statement: VersionStatement = json.loads(signed.statement)
+        author = session.known_person(conn, version_signed.author_id)
         if (
-            statement["author"] != signed.author_id
+            v.version != expected
+            or author is None
+            or (
+                authority is not None
+                and not author.verifies(version_signed.signature, version_signed.statement)
+            )
+        ):
+            raise TamperDetected(f"The signature on {where} does not check out.")
+        if (
+            statement["author"] != version_signed.author_id
             or statement["case_id"] != row.id
             or statement["version"] != v.version
             or statement["key_no"] != v.key_no
@@ -148,7 +213,8 @@ def read_case(session: Session, conn: Connection, case: OpenCase) -> VerifiedCas
         changed = _open_fields(
             row.id, v.version, statement, stored, case.ciphers.get(v.key_no), where
         )
-        authority.check_version(v.version, statement, author, fields, changed)
+        if authority is not None:
+            authority.check_version(v.version, statement, author, fields, changed)
         fields.update(changed)
         log.append(VersionAuthor(author.id, fields.get(CaseField.STATUS, CaseStatus.NEW)))
         if changed:
@@ -163,30 +229,70 @@ def read_case(session: Session, conn: Connection, case: OpenCase) -> VerifiedCas
                 bool(statement.get("rekeyed")),
             )
         )
-        prev = signed.statement
-    authority.finish()
-    checked_audit_rows(session, conn, case)
+        prev = version_signed.statement
+    if authority is not None:
+        authority.finish()
+        first_manager = authority.first_manager_version
+    else:
+        assert known is not None
+        first_manager = known.first_manager_version
+    checked_audit_rows(
+        session, conn, case, [a for a in audit_rows if known is None or a.seq > known.audit_seq]
+    )
+    # A full check is kept only if the reader groups it checked were the ones digested
+    # (the checks read them again: another writer might have changed them in between).
+    if (known is None and verified_cases.read_groups(conn, groups.ids) == groups) or (
+        known is not None and last_seq != known.audit_seq
+    ):
+        records.put(
+            row.id, verified_cases.CaseCheck(digests[last_seq], last_seq, groups.ids, first_manager)
+        )
     case.verified = VerifiedCase(
         fields,
         history,
         prev,
         changes,
         log,
-        authority.items,
-        authority.first_manager_version,
+        audit_log.items_of(audit_rows),
+        first_manager,
     )
     return case.verified
 
 
+def _statement(signed: SignedVersion, where: str) -> VersionStatement:
+    """A version's statement, parsed before its signature is checked (to find the reader
+    groups it names): what is not a statement fails as a bad signature would."""
+    try:
+        statement = json.loads(signed.statement)
+    except ValueError:
+        raise TamperDetected(f"The signature on {where} does not check out.") from None
+    if not isinstance(statement, dict):
+        raise TamperDetected(f"The signature on {where} does not check out.")
+    return cast(VersionStatement, statement)
+
+
+def _audit_rows(conn: Connection, case_id: str) -> list[Any]:
+    return list(
+        conn.execute(
+            select(AuditRow.__table__).where(AuditRow.case_id == case_id).order_by(AuditRow.seq)
+        ).all()
+    )
+
+
+def _names_an_item(audit_rows: list[Any], *, after: int) -> bool:
+    """Does an audit entry after `after` record a version or evidence item? Then the rows
+    it is about changed, and the case is verified in full."""
+    return any(audit_log.parse_item_ref(a.item_ref)[0] for a in audit_rows if a.seq > after)
+
+
 def checked_audit_rows(
-    session: Session, conn: Connection, case: OpenCase
+    session: Session, conn: Connection, case: OpenCase, rows: list[Any] | None = None
 ) -> list[tuple[Any, Cipher | None]]:
-    """Every audit entry about the case, in order, each with the key its body is sealed
-    with: its hash checked, and who signed it (sealed with that key for all but the case's
-    readers, crypto/sealed_signature.py) checked against their signature."""
-    rows = conn.execute(
-        select(AuditRow.__table__).where(AuditRow.case_id == case.row.id).order_by(AuditRow.seq)
-    ).all()
+    """Every audit entry about the case (or `rows` of them), in order, each with the key its
+    body is sealed with: its hash checked, and who signed it (sealed with that key for all
+    but the case's readers, crypto/sealed_signature.py) checked against their signature."""
+    if rows is None:
+        rows = _audit_rows(conn, case.row.id)
     checked = []
     for row in rows:
         _, _, key_no = row.key_ref.rpartition(":")

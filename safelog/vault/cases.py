@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
+from safelog.audit import log as audit_log
 from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import DecryptionFailed, binding
 from safelog.crypto.encoding import length_prefixed
@@ -23,6 +24,7 @@ from safelog.domain.roles import Role
 from safelog.domain.routes import Route
 from safelog.errors import InvalidInput, TamperDetected
 from safelog.store.schema import CaseRow
+from safelog.vault import membership
 from safelog.vault.authority import MANAGERS, writer_plan
 from safelog.vault.case_engine import open_case
 from safelog.vault.case_input import CaseInput, validate_changes
@@ -167,6 +169,13 @@ def list_cases(session: Session) -> list[CaseSummary]:
     operation per case). An entry that fails its check is left out and named in
     `session.list_problems`, never the reason the whole list fails."""
     session.ensure_open()
+    with session.engine.connect() as conn:
+        session.load_audiences(conn)  # reader groups made since sign-in (new reporters)
+        state = _list_state(session, conn)
+    kept = session.memo.get(_LISTED)
+    if kept is not None and kept[0] == state:
+        session.list_problems = list(kept[2])
+        return list(kept[1])
     ciphers = session.audience_ciphers
     out = []
     # 10,000 summaries per sign-in (DESIGN §7): the JSON decoder's scanner is called directly
@@ -178,7 +187,6 @@ def list_cases(session: Session) -> list[CaseSummary]:
     audience_of: dict[str, str] = {}
     damaged: list[str] = []
     with session.engine.connect() as conn:
-        session.load_audiences(conn)  # reader groups made since sign-in (new reporters)
         result = conn.execute(
             select(
                 CaseRow.id,
@@ -217,7 +225,23 @@ def list_cases(session: Session) -> list[CaseSummary]:
         if Role.DSL not in session.person.roles:  # a DSL reads their own reports as a DSL
             out += my_receipts(session, conn, skip={c.id for c in out})
     out.sort(key=attrgetter("updated_at"), reverse=True)
+    session.memo[_LISTED] = (state, tuple(out), tuple(session.list_problems))
     return out
+
+
+_LISTED = "cases-listed"
+
+
+def _list_state(session: Session, conn: Connection) -> tuple[object, ...]:
+    """What the list depends on: every change to a case (a version, evidence, a re-key) is
+    an entry of the audit log, every change to who holds which key one of the membership
+    log. While both heads and this session's keys are as they were, the list is too."""
+    return (
+        audit_log.read_head(conn),
+        membership.read_head(conn),
+        frozenset(session.audience_ciphers),
+        len(session.key_problems),
+    )
 
 
 def list_my_actions(session: Session, now: datetime) -> list[MyAction]:

@@ -30,6 +30,7 @@ from safelog.vault.case_schema import CaseField, EvidenceSighting
 from safelog.vault.case_writing import seal_from_reporter
 from safelog.vault.evidence_statements import verify_evidence_row
 from safelog.vault.records import EvidenceInfo
+from safelog.vault.rows_ahead import RowsAhead
 from safelog.vault.session import Session
 
 
@@ -52,12 +53,18 @@ class EvidenceItem:
     thumbnail: bytes | None = None
 
 
-def _rows(session: Session, conn: Connection, case: OpenCase) -> list[tuple[Any, EvidenceInfo]]:
-    rows = conn.execute(
-        select(EvidenceRow.__table__)
-        .where(EvidenceRow.case_id == case.row.id)
-        .order_by(EvidenceRow.added_at)
-    ).all()
+def _rows(
+    session: Session, conn: Connection, case: OpenCase, ahead: RowsAhead | None = None
+) -> list[tuple[Any, EvidenceInfo]]:
+    rows = (
+        ahead.evidence[case.row.id]
+        if ahead is not None and case.row.id in ahead.evidence
+        else conn.execute(
+            select(EvidenceRow.__table__)
+            .where(EvidenceRow.case_id == case.row.id)
+            .order_by(EvidenceRow.added_at, EvidenceRow.id)
+        ).all()
+    )
     items = []
     for row in rows:
         verify_evidence_row(session, conn, case, row)
@@ -88,8 +95,11 @@ def _rows(session: Session, conn: Connection, case: OpenCase) -> list[tuple[Any,
     return items
 
 
-def list_evidence(session: Session, conn: Connection, case: OpenCase) -> list[EvidenceInfo]:
-    return [info for _, info in _rows(session, conn, case)]
+def list_evidence(
+    session: Session, conn: Connection, case: OpenCase, ahead: RowsAhead | None = None
+) -> list[EvidenceInfo]:
+    """`ahead`: the case's rows, when read ahead with other cases' (vault/rows_ahead.py)."""
+    return [info for _, info in _rows(session, conn, case, ahead)]
 
 
 def _open_thumbnail(case: OpenCase, row: Any) -> bytes | None:

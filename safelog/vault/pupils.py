@@ -22,6 +22,7 @@ from safelog.domain.roles import CASE_MANAGERS
 from safelog.domain.roll import Pupil
 from safelog.domain.routes import ROUTES, Route
 from safelog.errors import AccessDenied, UserFacingError
+from safelog.vault.audit_trail import AuditEntry
 from safelog.vault.case_engine import open_case
 from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import CaseField, CaseFields, EscalationRecord, PersonEntry
@@ -29,7 +30,9 @@ from safelog.vault.cases import list_cases
 from safelog.vault.evidence_reading import list_evidence
 from safelog.vault.records import EvidenceInfo
 from safelog.vault.roll import load_roll
+from safelog.vault.rows_ahead import read_ahead
 from safelog.vault.session import Session
+from safelog.vault.verified_cases import GroupRows
 
 
 @dataclass(frozen=True)
@@ -74,12 +77,15 @@ def pupil_page(session: Session, id_or_upn: str, *, via: str = "pupil's page") -
     cases: list[PupilCase] = []
     entries: list[list[ChronologyEntry]] = []
     problems = list(session.list_problems)
+    views: list[AuditEntry] = []
+    groups_read: dict[tuple[str, ...], GroupRows] = {}
     with session.write() as conn:
+        ahead = read_ahead(conn, [summary.reference for summary in candidates])
         for summary in candidates:
             try:
-                case = open_case(session, conn, summary.reference)
-                verified = read_case(session, conn, case)
-                evidence = list_evidence(session, conn, case)
+                case = open_case(session, conn, summary.reference, ahead)
+                verified = read_case(session, conn, case, groups_read=groups_read, ahead=ahead)
+                evidence = list_evidence(session, conn, case, ahead)
             except UserFacingError as exc:
                 problems.append(f"{summary.reference}: {exc}")
                 continue
@@ -89,11 +95,12 @@ def pupil_page(session: Session, id_or_upn: str, *, via: str = "pupil's page") -
             )
             if not roles:
                 continue  # the list entry said so, the signed record does not
-            session.audit(
-                conn,
-                AuditAction.CASE_VIEW,
-                {"reference": summary.reference, "via": via},
-                case=case.audit_ref(),
+            views.append(
+                AuditEntry(
+                    AuditAction.CASE_VIEW,
+                    {"reference": summary.reference, "via": via},
+                    case=case.audit_ref(),
+                )
             )
             cases.append(
                 PupilCase(
@@ -109,7 +116,8 @@ def pupil_page(session: Session, id_or_upn: str, *, via: str = "pupil's page") -
             entries.append(
                 case_chronology(summary.reference, fields, summary.created_at, evidence, session)
             )
-        session.audit(conn, AuditAction.PUPIL_VIEW, {"pupil": pupil.id, "cases": len(cases)})
+        views.append(AuditEntry(AuditAction.PUPIL_VIEW, {"pupil": pupil.id, "cases": len(cases)}))
+        session.audit_many(conn, views)
     review_on = (
         add_years(pupil.date_of_birth, CHILD_PROTECTION_YEARS) if pupil.date_of_birth else None
     )

@@ -13,7 +13,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
-from typing import Any
+from types import MappingProxyType
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -36,8 +37,10 @@ from safelog.vault.case_schema import PersonEntry
 from safelog.vault.roll_store import (
     ITEM_PREFIX,
     append_batch,
+    batch_rows,
     load_batches,
     require_roll_keeper,
+    rows_fingerprint,
 )
 from safelog.vault.session import Session
 
@@ -62,23 +65,19 @@ def pupil_record(pupil: Pupil) -> dict[str, Any]:
 
 
 def pupil_from_record(record: Mapping[str, Any]) -> Pupil:
-    values: dict[str, Any] = {}
-    for name in _FIELDS:
-        if name not in record:
-            continue
-        value = record[name]
-        if name == "links":
-            values[name] = tuple(FamilyLink(**link) for link in value)
-        elif name in _DATE_FIELDS:
-            values[name] = date.fromisoformat(value) if value else None
-        else:
-            values[name] = value
+    # Called for every pupil on the roll at each sign-in: one pass, no per-field branching.
+    values = {name: record[name] for name in _FIELDS if name in record}
+    if "links" in values:
+        values["links"] = tuple(FamilyLink(**link) for link in values["links"])
+    for name in _DATE_FIELDS:
+        if name in values:
+            values[name] = date.fromisoformat(values[name]) if values[name] else None
     return Pupil(**values)
 
 
 @dataclass(frozen=True)
 class Roll:
-    pupils: dict[str, Pupil]  # by id
+    pupils: Mapping[str, Pupil]  # by id; read-only, as a session may hand it out again
 
     def sorted(self) -> list[Pupil]:
         return sorted(self.pupils.values(), key=lambda p: (p.sort_name.casefold(), p.id))
@@ -106,12 +105,23 @@ def load_roll(session: Session) -> Roll:
 
 
 def load_roll_in(session: Session, conn: Connection) -> Roll:
+    # Checked and opened once a session while its batches stay the very rows they were.
+    rows = batch_rows(conn)
+    fingerprint = rows_fingerprint(rows)
+    kept = session.memo.get(_ROLL)
+    if kept is not None and kept[0] == fingerprint:
+        return cast(Roll, kept[1])
     pupils: dict[str, Pupil] = {}
-    for batch in load_batches(session, conn):
+    for batch in load_batches(session, conn, rows):
         for record in batch.records:
             pupil = pupil_from_record(record)
             pupils[pupil.id] = pupil
-    return Roll(pupils)
+    roll = Roll(MappingProxyType(pupils))
+    session.memo[_ROLL] = (fingerprint, roll)
+    return roll
+
+
+_ROLL = "school-roll"
 
 
 def _today(session: Session) -> date:

@@ -126,14 +126,33 @@ def append_batch(
     return seq
 
 
-def load_batches(session: Session, conn: Connection | None = None) -> list[RollBatch]:
+def batch_rows(conn: Connection) -> list[Any]:
+    return list(conn.execute(select(RollBatchRow.__table__).order_by(RollBatchRow.seq)).all())
+
+
+def rows_fingerprint(rows: list[Any]) -> bytes:
+    """A digest of the batch rows exactly as stored: equal only for the very same rows."""
+    digest = hashlib.sha256()
+    for row in rows:
+        for value in row:
+            raw = value if isinstance(value, bytes | memoryview) else str(value).encode()
+            digest.update(len(raw).to_bytes(8, "big"))
+            digest.update(raw)
+    return digest.digest()
+
+
+def load_batches(
+    session: Session, conn: Connection | None = None, rows: list[Any] | None = None
+) -> list[RollBatch]:
     """Every batch, checked and opened, oldest first. A batch that fails a check stops the
-    roll with TamperDetected naming it: a roll with a forged or missing batch is not used."""
+    roll with TamperDetected naming it: a roll with a forged or missing batch is not used.
+    `rows`: the batch rows, when the caller has read them already."""
     session.ensure_open()
     if conn is None:
         with session.engine.connect() as own:
             return load_batches(session, own)
-    rows = conn.execute(select(RollBatchRow.__table__).order_by(RollBatchRow.seq)).all()
+    if rows is None:
+        rows = batch_rows(conn)
     _check_none_missing(conn, len(rows))
     batches: list[RollBatch] = []
     prev = GENESIS

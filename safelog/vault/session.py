@@ -27,12 +27,15 @@ class Session(ReaderGroups, AuditTrail, RoleKeys):
     _write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def lock(self) -> None:
+        if not self.locked:
+            self.keep_on_device()
         self.role_keys.clear()
         self.forget_reader_groups()
         self.ca_key = None
         self.profile_key = b""
         self.identity = None  # type: ignore[assignment]
         self.forget_audit_state()
+        self.memo.clear()
         self.locked = True
 
     def refresh(self) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -37,6 +37,14 @@ def role_grant_context(role: str, epoch: int, recipient: str) -> str:
     return f"role/{role}/{epoch}/{recipient}"
 
 
+@runtime_checkable
+class KeptOnDevice(Protocol):
+    """Something in a session's memo that it seals into the data directory (what it
+    verified) on locking: it only saves work, so it is not written in the middle of a view."""
+
+    def keep(self, session: SessionKeys) -> None: ...
+
+
 @dataclass
 class SessionKeys:
     """The base of a Session: who is signed in, and the keys they hold."""
@@ -57,12 +65,21 @@ class SessionKeys:
     list_problems: list[str] = field(default_factory=list)
     # Key slots that did not open (changed outside SafeLog), in words, shown with the list.
     key_problems: list[str] = field(default_factory=list)
+    # What this session already read and checked, each kept with a fingerprint of the rows
+    # it came from and used again only while they are unchanged (the list of cases, the
+    # roll, what this device verified of each case); forgotten on locking.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # -- identity ---------------------------------------------------------------------
 
     @property
     def user_id(self) -> str:
         return self.person.id
+
+    def keep_on_device(self) -> None:
+        for value in list(self.memo.values()):
+            if isinstance(value, KeptOnDevice):
+                value.keep(self)
 
     def ensure_open(self) -> None:
         if self.locked:

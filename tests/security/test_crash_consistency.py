@@ -324,13 +324,13 @@ CHILD = textwrap.dedent("""
         stream.StreamEncryptor.encrypt_chunk = encrypt_chunk
     armed = []
     if where == "after-audit-append":
-        original_append = audit_log.append
-        def append(conn, **kwargs):
-            head = original_append(conn, **kwargs)
+        original_append = audit_log.append_many
+        def append_many(conn, entries):
+            head = original_append(conn, entries)
             if armed:
                 die()
             return head
-        audit_log.append = append
+        audit_log.append_many = append_many
         session_module.audit_log = audit_log
     if where == "before-checkpoint":
         original_save = session_module.Session.save_checkpoint
