@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from safelog.cli.adults import add_adult_commands
 from safelog.cli.cases import add_case_commands
 from safelog.cli.common import CliParser
 from safelog.cli.evidence import add_evidence_commands
@@ -24,4 +25,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_evidence_commands(sub)  # evidence
     add_signed_file_commands(sub)  # export, verify, ca, audit
     add_pupil_commands(sub)  # pupil
+    add_adult_commands(sub)  # adult
     return parser

@@ -183,6 +183,11 @@ class PersonKind(StrEnum):
     STAFF = "staff"
     PARENT = "parent"
     EXTERNAL = "external"
+    # Adults who count as staff for these policies (000 2.1; 004 2.1), kept on the school's
+    # register of adults who are not SafeLog users (domain/adults.py).
+    VOLUNTEER = "volunteer"
+    GOVERNOR = "governor"
+    CONTRACTOR = "contractor"
 
     @property
     def label(self) -> str:
@@ -195,6 +200,9 @@ _KIND_LABELS: Mapping[PersonKind, str] = MappingProxyType(
         PersonKind.STAFF: "Member of staff",
         PersonKind.PARENT: "Parent or carer",
         PersonKind.EXTERNAL: "Someone outside the school",
+        PersonKind.VOLUNTEER: "Volunteer",
+        PersonKind.GOVERNOR: "Governor",
+        PersonKind.CONTRACTOR: "Contractor or supply staff",
     }
 )
 

@@ -53,9 +53,12 @@ def kind_label(kind: str) -> str:
 
 
 def person_kind_text(person: Mapping[str, Any]) -> str:
-    """Who a case person is, and whether they were picked from the school roll."""
+    """Who a case person is, and whether they were picked from the school roll or the
+    register of adults."""
     label = kind_label(str(person.get("kind", "")))
-    return f"{label} (on the roll)" if person.get("pupil") else label
+    if person.get("pupil"):
+        return f"{label} (on the roll)"
+    return f"{label} (on the register)" if person.get("adult") else label
 
 
 def role_label(role: str) -> str:

@@ -23,14 +23,16 @@ from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QCompleter, QLabel, QLineEdit
 
+from safelog.domain.adults import Adult, match_adults
 from safelog.domain.outcomes import PersonKind
 from safelog.domain.pupil_search import PupilIndex
 from safelog.domain.roll import Pupil
 from safelog.gui.errors import error_text
 from safelog.gui.formatting import uk_date
-from safelog.gui.pupil_words import pupil_facts, pupil_line
+from safelog.gui.pupil_words import adult_line, pupil_facts, pupil_line
 from safelog.gui.widgets import set_plain_text
 from safelog.gui.worker import LatestOnly
+from safelog.text import visible
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -41,17 +43,21 @@ NAME_ROLE = Qt.ItemDataRole.UserRole + 1  # what the name field shows once a pup
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 HINT = (
-    "Type a name, a form (8B) or a year (Y8) to pick a pupil from the school roll. "
+    "Type a name, a form (8B) or a year (Y8) to pick a pupil from the school roll, or an "
+    "adult from the school's register (supply staff, volunteers, governors, contractors). "
     "For anyone else, type their name."
 )
 NO_ROLL = "No school roll has been imported yet: type the person's name."
 
 
-def roll_index(session: Session) -> PupilIndex:
-    """The roll as it stands, folded for picking (in the worker)."""
+def roll_index(session: Session) -> tuple[PupilIndex, tuple[Adult, ...]]:
+    """The roll as it stands, folded for picking, and the register of adults (in the
+    worker)."""
+    from safelog.domain.adults import sorted_adults
     from safelog.vault.roll import load_roll
 
-    return PupilIndex(load_roll(session).sorted())
+    roll = load_roll(session)
+    return PupilIndex(roll.sorted()), tuple(sorted_adults(list(roll.adults.values())))
 
 
 class RollSource(QObject):
@@ -67,6 +73,7 @@ class RollSource(QObject):
         super().__init__(parent)
         self.context = context
         self.index: PupilIndex | None = None
+        self.adults: tuple[Adult, ...] = ()
         self.problem = ""
         self.loader = LatestOnly(context, self, self._loaded, self._failed)
         context.events.locked.connect(self.forget)
@@ -90,26 +97,35 @@ class RollSource(QObject):
         """Drop the pupils held (on lock): a read still running is dropped too."""
         self.loader.reset()
         self.index = None
+        self.adults = ()
         self.problem = ""
         self.forgotten.emit()
 
     def match(self, text: str, limit: int = PICK_LIMIT) -> list[Pupil]:
         return self.index.match(text, limit) if self.index is not None else []
 
-    def _loaded(self, index: PupilIndex) -> None:
-        self.index = index
+    def pick(self, text: str, limit: int = PICK_LIMIT) -> list[Pupil | Adult]:
+        """The pupils matching `text`, then the adults on the register, `limit` in all."""
+        pupils: list[Pupil | Adult] = list(self.match(text, limit))
+        if len(pupils) < limit:
+            pupils += match_adults(self.adults, text, limit - len(pupils))
+        return pupils
+
+    def _loaded(self, read: tuple[PupilIndex, tuple[Adult, ...]]) -> None:
+        self.index, self.adults = read
         self.problem = ""
         self.ready.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self.index = None
+        self.adults = ()
         self.problem = error_text(exc)
         self.ready.emit()
 
 
 class PupilPicker(QObject):
-    """Offers the pupils matching what is typed in `field`; `picked(Pupil)` when one is
-    chosen (the field then shows the roll's name for them)."""
+    """Offers the pupils (and adults on the register) matching what is typed in `field`;
+    `picked(Pupil | Adult)` when one is chosen (the field then shows their name)."""
 
     picked = Signal(object)
 
@@ -118,7 +134,7 @@ class PupilPicker(QObject):
         self.field = field
         self.source = source
         self.limit = limit
-        self.shown: dict[str, Pupil] = {}
+        self.shown: dict[str, Pupil | Adult] = {}
         self.model = QStandardItemModel(self)
         # Unfiltered: the index has chosen the rows already, in its own order.
         self.completer = QCompleter(self.model, field)
@@ -138,21 +154,22 @@ class PupilPicker(QObject):
         source.ready.connect(self._roll_arrived)
         source.forgotten.connect(self._forget)
 
-    def offer(self, text: str) -> list[Pupil]:
-        """Fill the list for `text`; returns the pupils offered, best first."""
-        pupils = self.source.match(text, self.limit)
-        self.shown = {p.id: p for p in pupils}
+    def offer(self, text: str) -> list[Pupil | Adult]:
+        """Fill the list for `text`; returns the people offered, best first."""
+        people = self.source.pick(text, self.limit)
+        self.shown = {p.id: p for p in people}
         self.model.clear()
         muted = self.field.palette().placeholderText()
-        for pupil in pupils:
-            item = QStandardItem(pupil_line(pupil))
-            item.setData(pupil.display_name, NAME_ROLE)
-            item.setData(pupil.id, ID_ROLE)
+        for person in people:
+            line = pupil_line(person) if isinstance(person, Pupil) else adult_line(person)
+            item = QStandardItem(line)
+            item.setData(person.display_name, NAME_ROLE)
+            item.setData(person.id, ID_ROLE)
             item.setEditable(False)
-            if pupil.left_on is not None:
+            if person.left_on is not None:
                 item.setForeground(muted)  # a leaver can be picked, and looks it
             self.model.appendRow(item)
-        return pupils
+        return people
 
     def offered(self) -> list[str]:
         """The lines the list shows now (for tests and screen readers alike)."""
@@ -164,10 +181,10 @@ class PupilPicker(QObject):
         self.model.clear()
 
     def _chosen(self, index: QModelIndex) -> None:
-        pupil = self.shown.get(str(index.data(ID_ROLE)))
-        if pupil is not None:
-            self.field.setText(pupil.display_name)
-            self.picked.emit(pupil)
+        person = self.shown.get(str(index.data(ID_ROLE)))
+        if person is not None:
+            self.field.setText(person.display_name)
+            self.picked.emit(person)
 
     def _roll_arrived(self) -> None:
         # Typed before the roll had been read: offer it now.
@@ -196,6 +213,7 @@ class PupilRow(QObject):
         self.name, self.kind, self.birth, self.note = name, kind, birth, note
         self.source = source
         self.pupil: Pupil | None = None
+        self.adult: Adult | None = None
         self.picker = PupilPicker(name, source)
         self.picker.picked.connect(self.link)
         name.textEdited.connect(self._typed)
@@ -204,9 +222,19 @@ class PupilRow(QObject):
         source.forgotten.connect(self.unlink)
         self._show_note()
 
-    def link(self, pupil: Pupil) -> None:
-        """Hold `pupil`: their name and date of birth are the roll's, and they are a pupil."""
-        self.pupil = pupil
+    def link(self, pupil: Pupil | Adult) -> None:
+        """Hold `pupil`: their name and date of birth are the roll's, and they are a pupil
+        (or an adult from the register: their name and kind are the register's)."""
+        if isinstance(pupil, Adult):
+            self.pupil, self.adult = None, pupil
+            self.name.setText(pupil.display_name)
+            self.kind.setCurrentIndex(max(0, self.kind.findData(pupil.kind)))
+            self.kind.setEnabled(False)
+            self.birth.clear()
+            self.birth.setReadOnly(True)
+            self._show_note()
+            return
+        self.pupil, self.adult = pupil, None
         self.name.setText(pupil.display_name)
         self.kind.setCurrentIndex(self.kind.findData(PersonKind.PUPIL.value))
         self.kind.setEnabled(False)
@@ -215,16 +243,20 @@ class PupilRow(QObject):
         self._show_note()
 
     def unlink(self) -> None:
-        if self.pupil is None:
+        if self.pupil is None and self.adult is None:
             return
-        self.pupil = None
+        self.pupil = self.adult = None
         self.kind.setEnabled(True)
         self.birth.setReadOnly(False)
         self.birth.clear()  # it was the roll's
         self._show_note()
 
     def person(self, role: str) -> dict[str, Any] | None:
-        """The row as a case person linked to the roll, or None when it holds no pupil."""
+        """The row as a case person linked to the roll (or the register of adults), or None
+        when it holds no one from them."""
+        adult = self.adult
+        if adult is not None and self.name.text().strip() == adult.display_name:
+            return {"adult": adult.id, "name": adult.display_name, "kind": adult.kind, "role": role}
         pupil = self.pupil
         if pupil is None or self.name.text().strip() != pupil.display_name:
             return None
@@ -246,7 +278,10 @@ class PupilRow(QObject):
         self.unlink()
 
     def _show_note(self) -> None:
-        if self.pupil is not None:
+        if self.adult is not None:
+            text = f"On the school's register of adults: {visible(self.adult.described)}."
+            text += " Change the name to type someone else instead."
+        elif self.pupil is not None:
             facts = pupil_facts(self.pupil)
             text = "On the school roll" + (f": {facts}." if facts else ".")
             text += " Change the name to type someone else instead."

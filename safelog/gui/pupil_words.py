@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from safelog.domain.adults import Adult
 from safelog.domain.roll import FamilyLink, Pupil
 from safelog.gui.formatting import uk_date
 from safelog.text import visible
@@ -60,3 +61,11 @@ def family_line(link: FamilyLink, pupils: Mapping[str, Pupil]) -> str:
         who = visible(link.name)
     note = f" — {visible(link.note)}" if link.note else ""
     return f"{relation}: {who}{note}"
+
+
+def adult_line(adult: Adult) -> str:
+    """'Pat Jones — Volunteer, Football coach', with 'left 20/11/2026' for a leaver."""
+    line = f"{visible(adult.display_name)} — {visible(adult.described)}"
+    if adult.left_on is not None:
+        line += f", left {uk_date(adult.left_on)}"
+    return line

@@ -165,6 +165,12 @@ class RollWindow(QDialog):
             button.setAutoDefault(False)
             button.setVisible(self.keeps)
             row.addWidget(button)
+        self.adults_button = named(
+            QPushButton("A&dults not in SafeLog…", self),
+            "Adults who are not SafeLog users: supply staff, volunteers, governors, contractors",
+        )
+        self.adults_button.setAutoDefault(False)
+        row.addWidget(self.adults_button)
         self.busy = BusyNote(self)
         row.addWidget(self.busy, 1)
         row.addStretch(1)
@@ -206,6 +212,7 @@ class RollWindow(QDialog):
         self.search.textChanged.connect(self.show_matches)
         self.import_button.clicked.connect(self.import_roll_file)
         self.add_button.clicked.connect(self.add_pupil)
+        self.adults_button.clicked.connect(self.open_adults)
         self.page_button.clicked.connect(self.open_page)
         self.table.activated.connect(lambda _index: self.open_page())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update())
@@ -325,6 +332,14 @@ class RollWindow(QDialog):
             self._say_problem(f"Nothing was imported. {exc}")
         else:
             explain_error(self, exc)
+
+    def open_adults(self) -> None:
+        from safelog.gui.adults_window import AdultsDialog
+
+        dialog = AdultsDialog(self.context, self)
+        dialog.setModal(True)
+        dialog.open()
+        self.adults_dialog = dialog  # kept for tests and for the lock to close it
 
     def add_pupil(self) -> None:
         if self.busy.busy:

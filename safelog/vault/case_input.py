@@ -107,9 +107,14 @@ def _people(value: Any) -> list[PersonEntry]:
         if unknown:
             raise InvalidInput(f"person {index} has unknown keys: {', '.join(sorted(unknown))}.")
         linked = _text(item, "pupil", one_line=True, limit=40)
-        # A pupil picked from the roll brings their name (vault/roll.py resolves it).
-        name = _text(item, "name", required=not linked, one_line=True, limit=200)
-        kind = _text(item, "kind", required=not linked) or "pupil"
+        adult = _text(item, "adult", one_line=True, limit=40)
+        if linked and adult:
+            raise InvalidInput(f"person {index} is either a pupil or an adult on the register.")
+        # Someone picked from the roll or the register of adults brings their name and kind
+        # (vault/roll.py resolves them).
+        picked = bool(linked or adult)
+        name = _text(item, "name", required=not picked, one_line=True, limit=200)
+        kind = _text(item, "kind", required=not picked) or ("staff" if adult else "pupil")
         role = _text(item, "role", required=True)
         if kind not in PERSON_KINDS:
             raise InvalidInput(f"person {index}: kind must be one of {', '.join(PERSON_KINDS)}.")
@@ -130,6 +135,13 @@ def _people(value: Any) -> list[PersonEntry]:
             if kind != "pupil":
                 raise InvalidInput(f"person {index}: someone picked from the roll is a pupil.")
             person["pupil"] = linked
+        if adult:
+            if kind in ("pupil", "parent", "external"):
+                raise InvalidInput(
+                    f"person {index}: someone picked from the register of adults is staff, a "
+                    "volunteer, a governor or a contractor."
+                )
+            person["adult"] = adult
         people.append(person)
     return people
 

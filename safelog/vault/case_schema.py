@@ -81,6 +81,9 @@ class PersonEntry(TypedDict):
     # The pupil's id on the school roll (vault/roll.py), when picked from it: the same child
     # in every case, for their chronology. Given as an id or UPN; stored as the id.
     pupil: NotRequired[str]
+    # An adult's id on the school's register of adults who are not SafeLog users
+    # (domain/adults.py): supply staff, volunteers, governors, contractors.
+    adult: NotRequired[str]
 
 
 class EscalationRecord(TypedDict, total=False):

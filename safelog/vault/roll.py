@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from types import MappingProxyType
 from typing import Any, cast
@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Connection
 
 from safelog.audit.actions import AuditAction
+from safelog.domain.adults import REGISTER, Adult, match_adults, validate_adult
 from safelog.domain.deadlines import LONDON
 from safelog.domain.pupil_search import PupilIndex, match_pupils
 from safelog.domain.roll import (
@@ -47,6 +48,7 @@ from safelog.vault.session import Session
 IMPORT = "import"
 ADD = "add"
 LINK = "link"
+ADULT = "adult"
 
 _DATE_FIELDS = frozenset({"date_of_birth", "added_on", "left_on"})
 _FIELDS = tuple(f.name for f in fields(Pupil))
@@ -78,6 +80,17 @@ def pupil_from_record(record: Mapping[str, Any]) -> Pupil:
 @dataclass(frozen=True)
 class Roll:
     pupils: Mapping[str, Pupil]  # by id; read-only, as a session may hand it out again
+    # Adults who are not SafeLog users (domain/adults.py), by id.
+    adults: Mapping[str, Adult] = field(default_factory=lambda: MappingProxyType({}))
+
+    def find_adult(self, adult_id: str) -> Adult:
+        found = self.adults.get(adult_id.strip())
+        if found is None:
+            raise InvalidInput(f"No adult with the id '{adult_id.strip()}' is on the register.")
+        return found
+
+    def search_adults(self, text: str, limit: int = 20) -> list[Adult]:
+        return match_adults(self.adults.values(), text, limit)
 
     def sorted(self) -> list[Pupil]:
         return sorted(self.pupils.values(), key=lambda p: (p.sort_name.casefold(), p.id))
@@ -112,11 +125,16 @@ def load_roll_in(session: Session, conn: Connection) -> Roll:
     if kept is not None and kept[0] == fingerprint:
         return cast(Roll, kept[1])
     pupils: dict[str, Pupil] = {}
+    adults: dict[str, Adult] = {}
     for batch in load_batches(session, conn, rows):
         for record in batch.records:
-            pupil = pupil_from_record(record)
-            pupils[pupil.id] = pupil
-    roll = Roll(MappingProxyType(pupils))
+            if record.get("register") == REGISTER:
+                adult = adult_from_record(record)
+                adults[adult.id] = adult
+            else:
+                pupil = pupil_from_record(record)
+                pupils[pupil.id] = pupil
+    roll = Roll(MappingProxyType(pupils), MappingProxyType(adults))
     session.memo[_ROLL] = (fingerprint, roll)
     return roll
 
@@ -180,14 +198,85 @@ def add_pupil(session: Session, values: Mapping[str, object]) -> Pupil:
     return pupil
 
 
+def adult_record(adult: Adult) -> dict[str, Any]:
+    """An adult as stored in a batch (JSON types), told from a pupil by its register."""
+    out: dict[str, Any] = {"register": REGISTER}
+    for name in _ADULT_FIELDS:
+        value = getattr(adult, name)
+        out[name] = value.isoformat() if isinstance(value, date) else value
+    return out
+
+
+def adult_from_record(record: Mapping[str, Any]) -> Adult:
+    values = {name: record[name] for name in _ADULT_FIELDS if name in record}
+    for name in ("added_on", "left_on"):
+        if name in values:
+            values[name] = date.fromisoformat(values[name]) if values[name] else None
+    return Adult(**values)
+
+
+_ADULT_FIELDS = tuple(f.name for f in fields(Adult))
+
+
+def add_adult(session: Session, values: Mapping[str, object]) -> Adult:
+    """An adult who is not a SafeLog user (supply staff, a volunteer, a governor, a
+    contractor) added to the register by hand; refused when already on it."""
+    require_roll_keeper(session)
+    checked = validate_adult(values)
+    with session.write() as conn:
+        roll = load_roll_in(session, conn)
+        adult = Adult(
+            id=str(uuid.uuid4()),
+            forename=checked["forename"],
+            surname=checked["surname"],
+            kind=checked["kind"],
+            job=checked["job"],
+            note=checked["note"],
+            added_on=_today(session),
+        )
+        same = next((a for a in roll.adults.values() if a.key() == adult.key()), None)
+        if same is not None:
+            raise InvalidInput(
+                f"{same.display_name} ({same.described}) is already on the register (id "
+                f"{same.id}); nothing was added. Give a note to tell two people apart."
+            )
+        seq = append_batch(session, conn, ADULT, [adult_record(adult)])
+        session.audit(conn, AuditAction.ROLL_ADULT, {"adult": adult.id}, item=f"{ITEM_PREFIX}{seq}")
+    return adult
+
+
+def mark_adult_left(session: Session, adult_id: str) -> Adult:
+    """Someone who no longer works at the school: kept, marked as left today."""
+    require_roll_keeper(session)
+    with session.write() as conn:
+        adult = load_roll_in(session, conn).find_adult(adult_id)
+        if adult.left_on is not None:
+            return adult
+        adult = replace(adult, left_on=_today(session))
+        seq = append_batch(session, conn, ADULT, [adult_record(adult)])
+        session.audit(conn, AuditAction.ROLL_ADULT, {"adult": adult.id}, item=f"{ITEM_PREFIX}{seq}")
+    return adult
+
+
 def resolve_pupils(session: Session, people: list[PersonEntry]) -> list[PersonEntry]:
     """People picked from the roll (`"pupil": id or UPN`) with the roll's name and date of
-    birth, and the pupil's id kept; a pupil not on the roll is a clear error."""
-    if not any("pupil" in person for person in people):
+    birth, and the pupil's id kept; adults picked from the register (`"adult": id`) with
+    its name and their kind (staff, volunteer, governor, contractor). Someone not on it is
+    a clear error."""
+    if not any("pupil" in person or "adult" in person for person in people):
         return people
     roll = load_roll(session)
     out: list[PersonEntry] = []
     for index, person in enumerate(people, start=1):
+        if "adult" in person:
+            try:
+                adult = roll.find_adult(person["adult"])
+            except InvalidInput as exc:
+                raise InvalidInput(f"person {index}: {exc}") from None
+            out.append(
+                {**person, "name": adult.display_name, "kind": adult.kind, "adult": adult.id}
+            )
+            continue
         if "pupil" not in person:
             out.append(person)
             continue

@@ -322,6 +322,64 @@ def test_a_pupils_cases_chronology_and_signed_export(env: Env) -> None:
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
+ADULT_KEYS = {"id", "name", "forename", "surname", "kind", "job", "note", "added_on", "left_on"}
+
+
+def test_adults_who_are_not_users_are_kept_and_picked_as_the_person_a_concern_is_about(
+    env: Env,
+) -> None:
+    """Issue 13 point 1: staff who are not SafeLog users are on the register; a concern
+    names one of them from it, with the kind the register gives."""
+    coach = {"forename": "Pat", "surname": "Jones", "kind": "volunteer", "job": "Football coach"}
+    coach_file = env.file("coach.json", json.dumps(coach))
+    assert "Only a DSL or an administrator" in fails(
+        env.as_user("Sam Staff", "adult", "add", "--json", coach_file), exit_code=3
+    )
+    adult_id = ok(env.as_user("Dana DSL", "adult", "add", "--json", coach_file)).strip()
+    assert PUPIL_ID.match(adult_id)
+    again = fails(env.as_user("Dana DSL", "adult", "add", "--json", coach_file))
+    assert "already on the register" in again
+    bad = env.file("bad.json", json.dumps({"forename": "Al", "kind": "wizard"}))
+    line = fails(env.as_user("Dana DSL", "adult", "add", "--json", bad))
+    assert "a surname is needed" in line and "the kind must be one of" in line
+
+    # Every member reads the register, to pick from it.
+    listed = json.loads(
+        ok(env.as_user("Sam Staff", "adult", "list", "--search", "coach", "--json"))
+    )
+    assert [a["id"] for a in listed] == [adult_id]
+    assert set(listed[0]) == ADULT_KEYS and listed[0]["kind"] == "volunteer"
+    assert (
+        json.loads(ok(env.as_user("Sam Staff", "adult", "list", "--search", "nurse", "--json")))
+        == []
+    )
+
+    case = {
+        "category": "cyberbullying-pupil",
+        "summary": "Coach messaging a pupil",
+        "description": "A pupil showed me messages from the coach.",
+        "people": [{"adult": adult_id, "role": "alleged-perpetrator"}],
+    }
+    reference = (
+        ok(env.as_user("Sam Staff", "case", "add", "--json", env.file("c.json", json.dumps(case))))
+        .strip()
+        .splitlines()[-1]
+    )
+    shown = json.loads(ok(env.as_user("Dana DSL", "case", "show", reference, "--json")))
+    people = shown["people"]
+    assert people == [
+        {"name": "Pat Jones", "kind": "volunteer", "role": "alleged-perpetrator", "adult": adult_id}
+    ]
+    unknown = {**case, "people": [{"adult": "no-such-id", "role": "witness"}]}
+    assert "No adult with the id 'no-such-id'" in fails(
+        env.as_user("Sam Staff", "case", "add", "--json", env.file("u.json", json.dumps(unknown)))
+    )
+    out = ok(env.as_user("Dana DSL", "adult", "left", adult_id))
+    assert "Pat Jones is marked as left" in out
+    listed = json.loads(ok(env.as_user("Dana DSL", "adult", "list", "--json")))
+    assert ISO_DATE.match(listed[0]["left_on"])
+
+
 def test_listing_the_categories_loads_no_database_or_crypto() -> None:
     """`safelog case categories` prints a table: the JSON views must not pull in the vault's
     heavy modules when imported (2.5 s instead of 0.2 s on this machine when they did)."""

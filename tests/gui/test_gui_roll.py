@@ -44,7 +44,7 @@ from safelog.gui.worker import Runner
 from safelog.gui.workspace.link_pupil import LinkPupilDialog
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case
-from safelog.vault.roll import import_roll, load_roll
+from safelog.vault.roll import add_adult, import_roll, load_roll
 from safelog.vault.workspace import add_chronology, record_decision
 
 pytestmark = sqlite_only
@@ -154,6 +154,56 @@ def test_a_pupil_is_picked_in_the_report_form_by_typing_part_of_a_name(
             "pupil": roll_id(rolled, JESS),
         },
         {"name": "Karen Smith", "kind": "parent", "role": "reporter"},
+    ]
+
+
+def test_an_adult_on_the_register_is_picked_in_the_report_form_like_a_pupil(
+    qtbot: QtBot, desk: Desk, rolled: Any
+) -> None:
+    """Issue 13 point 2: typing a name offers staff who are not SafeLog users too; the
+    person is then the register's, with its kind, and the case names them by id."""
+    dana = rolled.unlock("Dana DSL")
+    coach = add_adult(
+        dana, {"forename": "Pat", "surname": "Smithers", "kind": "volunteer", "job": "Coach"}
+    )
+    dana.lock()
+    sam = desk.sign_in("Sam Staff")
+    dialog = ReportConcernDialog(sam)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    wait_for_roll(qtbot, dialog.roll)
+    picker = dialog.people_section.row.picker
+    dialog.person_name.setFocus()
+    qtbot.keyClicks(dialog.person_name, "smi")
+    # The pupils first, then the adult whose surname starts the same.
+    assert offered(picker)[-1] == "Pat Smithers — Volunteer, Coach"
+    qtbot.keyClicks(dialog.person_name, "thers")
+    assert offered(picker) == ["Pat Smithers — Volunteer, Coach"]
+    dialog.person_name.clear()
+    pick(qtbot, dialog.person_name, picker, "coach")
+    assert dialog.person_name.text() == "Pat Smithers"
+    assert dialog.person_kind.currentData() == "volunteer" and not dialog.person_kind.isEnabled()
+    assert "register of adults: Volunteer, Coach" in dialog.people_section.roll_note.text()
+    dialog.person_role.setCurrentIndex(dialog.person_role.findData("alleged-perpetrator"))
+    qtbot.mouseClick(dialog.add_person_button, Qt.MouseButton.LeftButton)
+    assert dialog.people.item(0, 1).text() == "Volunteer (on the register)"
+
+    dialog.category.setCurrentIndex(dialog.category.findData("cyberbullying-pupil"))
+    qtbot.keyClicks(dialog.summary, "Coach messaging a pupil")
+    qtbot.keyClicks(dialog.description, "A pupil showed me messages from the coach.")
+    with qtbot.waitSignal(dialog.accepted, timeout=LOAD_MS):
+        qtbot.mouseClick(dialog.send_button, Qt.MouseButton.LeftButton)
+    dana = rolled.unlock("Dana DSL")
+    people = show_case(dana, dialog.reference).fields["people"]
+    dana.lock()
+    assert people == [
+        {
+            "name": "Pat Smithers",
+            "kind": "volunteer",
+            "role": "alleged-perpetrator",
+            "adult": coach.id,
+        }
     ]
 
 
@@ -670,3 +720,39 @@ def test_the_head_opens_a_pupils_page_from_the_roll_without_the_case_about_himse
     qtbot.waitUntil(lambda: page.page is not None, timeout=LOAD_MS)
     assert about_head not in {c.reference for c in page.page.cases}
     assert "messaged Jess privately" not in shown_text(page)
+
+
+def test_adults_who_are_not_users_are_added_and_marked_as_left_from_the_roll_window(
+    qtbot: QtBot, desk: Desk, rolled: Any
+) -> None:
+    dana = desk.sign_in("Dana DSL")
+    roll = open_roll(qtbot, dana)
+    qtbot.mouseClick(roll.adults_button, Qt.MouseButton.LeftButton)
+    dialog = roll.adults_dialog
+    qtbot.waitUntil(lambda: dialog.lines() == ["No one on the register yet."], timeout=LOAD_MS)
+    assert unnamed_controls(dialog) == []
+    qtbot.keyClicks(dialog.forename, "Pat")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.busy.busy, timeout=LOAD_MS)
+    assert "a surname is needed" in dialog.notice.text()
+    assert dialog.forename.text() == "Pat"  # nothing typed is lost
+    qtbot.keyClicks(dialog.surname, "Jones")
+    dialog.kind.setCurrentIndex(dialog.kind.findData("volunteer"))
+    qtbot.keyClicks(dialog.job, "Football coach")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: dialog.lines() == ["Pat Jones — Volunteer, Football coach"], timeout=LOAD_MS
+    )
+    dialog.list.setCurrentRow(0)
+    qtbot.mouseClick(dialog.left_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ", left " in "".join(dialog.lines()), timeout=LOAD_MS)
+    assert not dialog.left_button.isEnabled()
+
+    # A member of staff sees the register, to pick from it, and cannot change it.
+    sam = desk.sign_in("Sam Staff")
+    roll = open_roll(qtbot, sam)
+    qtbot.mouseClick(roll.adults_button, Qt.MouseButton.LeftButton)
+    seen = roll.adults_dialog
+    qtbot.waitUntil(lambda: seen.lines()[:1] == [dialog.lines()[0]], timeout=LOAD_MS)
+    assert seen.add_button.isHidden() and seen.left_button.isHidden()
+    assert not seen.read_only.isHidden()
