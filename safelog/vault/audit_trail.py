@@ -174,14 +174,23 @@ class AuditTrail(SessionKeys):
             raise audit_log.UnknownActor(actor_id)
         return bool(person and person.verifies(signature, message))
 
-    def check_audit_log(self, conn: Connection) -> audit_log.Head:
-        """Verify the log extends the checkpoint this device last saw for this user."""
+    def last_checkpoint(self) -> checkpoints.Checkpoint | None:
+        """What this device last saw of the logs for this user. Read it before the snapshot
+        of the database it is compared with: another SafeLog on this computer (the app and
+        a command, say) may save a newer one meanwhile, for entries that snapshot cannot
+        see, which is no rollback."""
         try:
-            seen = checkpoints.load_latest(
+            return checkpoints.load_latest(
                 self.data_dir, self.directory.vault_id, self.user_id, self.profile_key
             )
         except checkpoints.ProfileDamaged as exc:
             raise TamperDetected(str(exc).capitalize() + ".") from None
+
+    def check_audit_log(
+        self, conn: Connection, seen: checkpoints.Checkpoint | None
+    ) -> audit_log.Head:
+        """Verify the log extends `seen`, the checkpoint this device last saw for this user
+        (`last_checkpoint`, read before `conn`'s snapshot began)."""
         head = audit_log.read_head(conn)
         start = audit_log.Head(0, audit_log.GENESIS)
         if seen is not None and seen.membership_seq:

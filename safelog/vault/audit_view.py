@@ -20,6 +20,7 @@ def verify_whole_log(session: Session) -> dict[str, Any]:
     """Verify every entry from the first: chain, hashes, signatures by directory members,
     and that the log still extends this device's checkpoint."""
     session.ensure_open()
+    seen = session.last_checkpoint()
     with snapshot(session.engine) as conn:  # the log's rows and head from one moment
         session.reload_directory(conn)  # entries by people who enrolled since sign-in
         start = audit_log.Head(0, audit_log.GENESIS)
@@ -34,7 +35,7 @@ def verify_whole_log(session: Session) -> dict[str, Any]:
         head = audit_log.read_head(conn)
         if (head.seq, head.entry_hash) != (end.seq, end.entry_hash):
             raise TamperDetected("The audit log's head does not match its last entry.")
-        session.check_audit_log(conn)
+        session.check_audit_log(conn, seen)
     with session.write() as conn:
         session.audit(conn, AuditAction.AUDIT_VERIFY, {"entries": end.seq})
     return {"entries": end.seq, "head": end.entry_hash.hex(), "intact": True}

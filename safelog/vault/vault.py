@@ -509,9 +509,10 @@ class Vault:
             raise AccessDenied(f"{row.name} has been removed from SafeLog.")
         # One moment of the database for the log and the cases it must account for: on a
         # shared server another PC may write while this one checks.
+        seen = session.last_checkpoint()
         with snapshot(self.engine) as conn:
             session.load_role_keys(conn)
-            session.check_audit_log(conn)
+            session.check_audit_log(conn, seen)
             named = check_nothing_missing(
                 conn, session.audit_manifest_rows, session.audit_manifest_start
             )
