@@ -19,6 +19,7 @@ from safelog.crypto.aead import Cipher, new_key
 from safelog.crypto.encoding import canonical_json
 from safelog.crypto.sealed_signature import seal_signature
 from safelog.domain.access import AudiencePlan
+from safelog.domain.edit_merge import merge_edits
 from safelog.domain.outcomes import CaseStatus, can_move
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput, TamperDetected
@@ -312,16 +313,27 @@ def _holds_group(session: Session, conn: Connection, case: OpenCase, signer: str
     return False
 
 
+def fields_as_of(changes: dict[int, CaseFields], version: int) -> CaseFields:
+    """A case's fields as they were after `version`, from what each version set."""
+    out: CaseFields = {}
+    for number in sorted(changes):
+        if number <= version:
+            out.update(changes[number])
+    return out
+
+
 def amend_case(
     session: Session,
     reference: str,
     compute: Callable[[CaseFields], CaseFields],
     action: str,
     audit_details: dict[str, Any] | None = None,
+    based_on: int | None = None,
 ) -> int:
     """Append a version whose changes are computed from the current fields inside the
     same transaction (so two people adding entries at once both keep theirs); re-key when
-    who may read it changes. Only those who manage cases amend one."""
+    who may read it changes. Only those who manage cases amend one. `based_on`: the version
+    the writer was looking at; what others wrote since is kept (domain/edit_merge.py)."""
     session.ensure_open()
     if not MANAGERS & session.person.roles:
         raise AccessDenied(
@@ -334,6 +346,9 @@ def amend_case(
         verified = read_case(session, conn, case)
         fields = verified.fields
         changes = compute(fields)
+        if based_on is not None and based_on < case.row.head_version:
+            base = fields_as_of(verified.changes, based_on)
+            changes = cast(CaseFields, merge_edits(base, fields, changes))
         changed = cast(CaseFields, {k: v for k, v in changes.items() if fields.get(k) != v})
         if not changed:
             return int(case.row.head_version)

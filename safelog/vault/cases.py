@@ -345,9 +345,12 @@ def show_case(session: Session, reference: str) -> CaseDetail:
     )
 
 
-def update_case(session: Session, reference: str, changes: dict[str, Any]) -> int:
+def update_case(
+    session: Session, reference: str, changes: dict[str, Any], based_on: int | None = None
+) -> int:
     """Add a version with the changed fields; re-key when who may read it changes.
-    Returns the new version number."""
+    Returns the new version number. `based_on`: the version the writer was looking at, so
+    that what others changed since is kept (domain/edit_merge.py)."""
     checked = validate_changes(changes)
     if CaseField.SUBJECTS in checked:
         checked[CaseField.SUBJECTS] = _resolve_subjects(session, checked[CaseField.SUBJECTS])
@@ -365,5 +368,8 @@ def update_case(session: Session, reference: str, changes: dict[str, Any]) -> in
                 ),
             },
             AuditAction.CASE_UPDATE,
+            based_on=based_on,
         )
-    return amend_case(session, reference, lambda _fields: checked, AuditAction.CASE_UPDATE)
+    return amend_case(
+        session, reference, lambda _fields: checked, AuditAction.CASE_UPDATE, based_on=based_on
+    )

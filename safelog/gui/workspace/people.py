@@ -222,10 +222,15 @@ class PeoplePanel(WorkspacePanel):
         self._save_people([*self._people(), person], f"{name} added.")
 
     def _save_people(self, people: list[dict[str, Any]], message: str, keep: bool = False) -> None:
+        # From the version shown: someone adding a person on another PC meanwhile keeps
+        # theirs, and this one is added beside it (domain/edit_merge.py).
+        versions = self.view.detail.versions if self.view else []
+        based_on = versions[-1].number if versions else None
+
         def op(session: Session, reference: str) -> object:
             from safelog.vault.cases import update_case
 
-            return update_case(session, reference, {"people": people})
+            return update_case(session, reference, {"people": people}, based_on=based_on)
 
         for button in (self.add_button, self.change_button, self.link_button):
             button.setEnabled(False)  # one change at a time; _saved or _failed enable them
