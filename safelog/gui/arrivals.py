@@ -1,7 +1,10 @@
 """Knowing something arrived (issue 11): on a database shared by several PCs, a concern
 reported elsewhere reaches the DSL's inbox by itself, and the desktop says so.
 
-Every few seconds the watcher asks the database for the cases table's mark
+On a shared PostgreSQL server a write to a case is announced at once (store/notify.py:
+LISTEN/NOTIFY, the notification carrying nothing), and the watcher asks then; every few
+seconds it asks anyway (the fallback, and all there is on SQLite). It asks for the cases
+table's mark
 (vault/case_changes.py: one aggregate query, nothing decrypted), off the GUI thread. When
 the mark moves, the case lists reload (`events.cases_changed`, with CHANGED_ELSEWHERE: an
 open case is not read again, which would be recorded as a view). When the inbox's reload
@@ -21,7 +24,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QRectF, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QRectF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,6 +37,7 @@ from PySide6.QtWidgets import (
 from safelog.gui.context import CHANGED_ELSEWHERE
 from safelog.gui.crash_dialog import log_fault
 from safelog.gui.worker import run_guarded
+from safelog.store.notify import ChangeListener
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -114,6 +118,9 @@ class ArrivalWatcher(QObject):
     """Made by the main window for the person signed in; `start` once its views exist,
     `stop` when it is discarded. `sound_action` belongs in the window's SafeLog menu."""
 
+    # Emitted from the listener's thread; queued to this object's (the GUI) thread.
+    announced = Signal()
+
     def __init__(
         self, context: AppContext, window: QMainWindow, *, interval_ms: int = POLL_MS
     ) -> None:
@@ -140,6 +147,8 @@ class ArrivalWatcher(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.check)
+        self.listener: ChangeListener | None = None
+        self.announced.connect(self.check)
         context.events.locked.connect(self.stop)
 
     # -- starting and stopping ---------------------------------------------------------------
@@ -168,10 +177,16 @@ class ArrivalWatcher(QObject):
                 signal.connect(self.opened)
         self.check()  # the mark to compare with, taken now
         self.timer.start()
+        if self.listener is None:
+            self.listener = ChangeListener(session.engine, self.announced.emit)
+            self.listener.start()
 
     def stop(self) -> None:
         """Ask nothing more and take the tray icon away (on lock, and when discarded)."""
         self.timer.stop()
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.stop()
         self.waiting.clear()
         self.seen = None  # which cases were new is nobody's business after a lock
         if self.tray is not None:

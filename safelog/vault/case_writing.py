@@ -23,6 +23,7 @@ from safelog.domain.edit_merge import merge_edits
 from safelog.domain.outcomes import CaseStatus, can_move
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput, TamperDetected
+from safelog.store.notify import announce_case_change
 from safelog.store.schema import CaseFieldRow, CaseKeyRow, CaseRow, CaseVersionRow
 from safelog.vault.authority import AUDIENCE_FIELDS, MANAGERS, writer_plan
 from safelog.vault.case_engine import (
@@ -179,6 +180,7 @@ def append_version(
     conn.execute(
         update(CaseRow).where(CaseRow.id == case_id).values(head_version=version, updated_at=now)
     )
+    announce_case_change(conn)  # other PCs on a shared server look again at once
 
 
 def commit_version(

@@ -60,6 +60,7 @@ from safelog.evidence.intake import (
     too_large_message,
     type_mismatch,
 )
+from safelog.store.notify import announce_case_change
 from safelog.store.schema import EvidenceRow
 from safelog.text import optional_text
 from safelog.vault.case_engine import lock_case, open_case
@@ -420,6 +421,7 @@ def _record_evidence(
                 **signed_evidence(session, case.current, evidence_id, statement),
             )
         )
+        announce_case_change(conn)  # other PCs on a shared server look again at once
         session.audit(
             conn,
             AuditAction.EVIDENCE_ADD,

@@ -363,3 +363,23 @@ def test_a_database_out_of_reach_is_asked_again_and_a_fault_noted_once(
     assert len(logs) == 1 and logs[0].read_text().count("RuntimeError") == 1
     assert modals.crashes == [] and window.arrivals.running
     sam.lock()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_on_a_shared_server_a_concern_arrives_at_once_not_at_the_next_poll(
+    qtbot: QtBot, desk: Desk, other_pc: Vault, desktop: Desktop
+) -> None:
+    """PostgreSQL tells every PC of a write to a case (LISTEN/NOTIFY): with the poll set
+    to ten minutes, the concern still reaches the inbox within moments."""
+    window = open_dsl_window(qtbot, desk)
+    watcher = window.arrivals
+    watcher.set_interval(600_000)
+    assert watcher.listener is not None
+    wait_for(qtbot, watcher.listener.listening.is_set, LOAD_MS)
+    sam = sign_in_elsewhere(other_pc, "Sam Staff")
+    reference = add_case(sam, report())
+    wait_for(qtbot, lambda: reference in new_in_inbox(window), LOAD_MS)
+    assert desktop.messages == [("SafeLog", "New safeguarding concern")]
+    sam.lock()
+    watcher.stop()
+    assert watcher.listener is None
