@@ -8,6 +8,7 @@ import argparse
 from safelog.cli.adults import add_adult_commands
 from safelog.cli.cases import add_case_commands
 from safelog.cli.common import CliParser
+from safelog.cli.database import add_database_commands
 from safelog.cli.evidence import add_evidence_commands
 from safelog.cli.pupils import add_pupil_commands
 from safelog.cli.signed_files import add_signed_file_commands
@@ -26,4 +27,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_signed_file_commands(sub)  # export, verify, ca, audit
     add_pupil_commands(sub)  # pupil
     add_adult_commands(sub)  # adult
+    add_database_commands(sub)  # db
     return parser

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 
+from safelog.errors import UserFacingError
+
 DB_FILE_NAME = "safelog.db"
 
 
@@ -100,10 +102,24 @@ def current_revision(engine: Engine) -> str | None:
         return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
+class SchemaNotWritable(UserFacingError):
+    """The database's tables are older than this SafeLog, and its login may not change
+    them (a least-privilege login on a shared server: packaging/server/)."""
+
+
+SCHEMA_NOT_WRITABLE = (
+    "The database needs upgrading to this version of SafeLog, and SafeLog's login may not "
+    "change its tables (as it should not). Ask whoever looks after the server to run: "
+    "safelog db upgrade --database-url <the URL of the owner role>."
+)
+
+
 def upgrade_schema(engine: Engine) -> None:
     current = current_revision(engine)
     if current == SCHEMA_HEAD:
         return
+    if engine.dialect.name == "postgresql" and not _may_change_tables(engine):
+        raise SchemaNotWritable(SCHEMA_NOT_WRITABLE)
     from alembic import command
 
     with engine.connect() as connection:
@@ -128,6 +144,16 @@ def upgrade_schema(engine: Engine) -> None:
         finally:
             if sqlite and raw is not None:
                 raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _may_change_tables(engine: Engine) -> bool:
+    """Can this login create tables in the schema SafeLog's tables live in?"""
+    with engine.connect() as connection:
+        return bool(
+            connection.exec_driver_sql(
+                "SELECT has_schema_privilege(current_user, current_schema(), 'CREATE')"
+            ).scalar()
+        )
 
 
 def _backup_before_migration(engine: Engine, current: str | None) -> None:
