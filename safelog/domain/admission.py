@@ -17,6 +17,9 @@ ADMITTED_BY: dict[Role, frozenset[Role]] = {
     Role.HEADTEACHER: frozenset({Role.HEADTEACHER, Role.DSL}),
     Role.CHAIR: frozenset({Role.CHAIR}),
     Role.ADMIN: frozenset({Role.ADMIN}),
+    # Like the chair: by the chair (or another CEO), or with the governors' recovery key;
+    # never by a DSL or the headteacher, whom concerns they read may be about.
+    Role.TRUST_CEO: frozenset({Role.CHAIR, Role.TRUST_CEO}),
 }
 
 # Roles needing no admission: being enrolled is enough (staff report; they read only that).
@@ -56,4 +59,5 @@ def admitters_described(role: Role) -> str:
         Role.HEADTEACHER: "a DSL or a headteacher (or a recovery key)",
         Role.CHAIR: "a chair of governors, or the governors' recovery key for the first chair",
         Role.ADMIN: "an administrator (or a recovery key)",
+        Role.TRUST_CEO: "the chair of governors, or the governors' recovery key",
     }.get(role, "no one: this role needs no admission")

@@ -11,6 +11,9 @@ class Role(StrEnum):
     HEADTEACHER = "headteacher"
     CHAIR = "chair"
     ADMIN = "admin"
+    # The chief executive of the multi-academy trust: told of a concern about the
+    # headteacher with the chair of governors (004 9.2), and so reads those concerns.
+    TRUST_CEO = "trust-ceo"
 
 
 class KeyRole(StrEnum):
@@ -36,6 +39,8 @@ ROLE_KEYS: dict[Role, KeyRole] = {
     Role.HEADTEACHER: KeyRole.LEADERSHIP,
     Role.CHAIR: KeyRole.GOVERNORS,
     Role.ADMIN: KeyRole.ADMIN,
+    # The governors' key opens only concerns about the headteacher: what the CEO is told of.
+    Role.TRUST_CEO: KeyRole.GOVERNORS,
 }
 
 # What each recovery key can restore. The school key must not restore the DSL or
@@ -48,7 +53,7 @@ ESCROW: dict[RecoveryKey, frozenset[KeyRole]] = {
 # Who is presumed able to reach a recovery key, for the iron rule.
 RECOVERY_REACH: dict[RecoveryKey, frozenset[Role]] = {
     RecoveryKey.SCHOOL: frozenset({Role.HEADTEACHER, Role.ADMIN}),
-    RecoveryKey.GOVERNORS: frozenset({Role.CHAIR}),
+    RecoveryKey.GOVERNORS: frozenset({Role.CHAIR, Role.TRUST_CEO}),  # the trust may keep it
 }
 
 ROLE_LABELS: dict[Role, str] = {
@@ -57,6 +62,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.HEADTEACHER: "Headteacher",
     Role.CHAIR: "Chair of governors",
     Role.ADMIN: "Administrator",
+    Role.TRUST_CEO: "Chief executive of the trust",
 }
 
 
@@ -86,12 +92,15 @@ def conflicting_roles(roles: frozenset[Role]) -> str | None:
     concerns about themselves."""
     if {Role.HEADTEACHER, Role.CHAIR} <= roles:
         return "one person cannot be both headteacher and chair of governors"
+    if {Role.HEADTEACHER, Role.TRUST_CEO} <= roles:
+        # The CEO reads concerns about the headteacher (004 9.2): never the head's key.
+        return "one person cannot be both headteacher and chief executive of the trust"
     return None
 
 
 # The roles that manage cases: they read the cases their keys open, record the work on them
 # and see the deadlines. Staff report; an administrator manages people, not cases.
-CASE_MANAGERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR})
+CASE_MANAGERS = frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR, Role.TRUST_CEO})
 
 
 # Who keeps the school roll: imports it, adds pupils, marks leavers. Every member reads it.

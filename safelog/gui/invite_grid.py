@@ -44,9 +44,13 @@ if TYPE_CHECKING:
     from safelog.vault.session import Session
     from safelog.vault.vault import Vault
 
-ROLE_COLUMNS = (Role.HEADTEACHER, Role.CHAIR, Role.DSL, Role.ADMIN)
+ROLE_COLUMNS = (Role.HEADTEACHER, Role.CHAIR, Role.TRUST_CEO, Role.DSL, Role.ADMIN)
 START_ROWS = 4
 MAX_NAME = 200  # as safelog.vault.invitations.clean_name, which decides
+HEAD_AND_CEO = (
+    "one person cannot be both headteacher and the trust's chief executive: the CEO reads "
+    "concerns about the headteacher."
+)
 BOTH_HEAD_AND_CHAIR = (
     "one person cannot be both headteacher and chair of governors: the chair handles "
     "concerns about the headteacher."
@@ -79,6 +83,8 @@ def row_problem(name: str, roles: frozenset[Role], names_before: set[str]) -> st
         return f"{name} is listed twice."
     if {Role.HEADTEACHER, Role.CHAIR} <= roles:
         return BOTH_HEAD_AND_CHAIR
+    if {Role.HEADTEACHER, Role.TRUST_CEO} <= roles:
+        return HEAD_AND_CEO
     return ""
 
 

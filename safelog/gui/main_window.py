@@ -65,14 +65,16 @@ def navigation_for(roles: frozenset[Role]) -> list[str]:
     have no "My actions": their keys open no case, so no action on one can reach them."""
     if Role.DSL in roles:
         return [INBOX, ALL_CASES, MY_ACTIONS]
-    if roles & {Role.HEADTEACHER, Role.CHAIR}:
+    if roles & {Role.HEADTEACHER, Role.CHAIR, Role.TRUST_CEO}:
         return [CASES, MY_ACTIONS]
     return [MY_REPORTS]
 
 
 def describe_roles(roles: frozenset[Role]) -> str:
     shown = [
-        ROLE_LABELS[r] for r in (Role.DSL, Role.HEADTEACHER, Role.CHAIR, Role.ADMIN) if r in roles
+        ROLE_LABELS[r]
+        for r in (Role.DSL, Role.HEADTEACHER, Role.CHAIR, Role.TRUST_CEO, Role.ADMIN)
+        if r in roles
     ]
     return ", ".join(shown) if shown else ROLE_LABELS[Role.STAFF]
 

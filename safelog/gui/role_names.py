@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from safelog.domain.roles import Role
 
 # In this order wherever several are listed.
-SHOWN_ORDER = (Role.HEADTEACHER, Role.CHAIR, Role.DSL, Role.ADMIN)
+SHOWN_ORDER = (Role.HEADTEACHER, Role.CHAIR, Role.TRUST_CEO, Role.DSL, Role.ADMIN)
 
 SHORT_LABELS: dict[Role, str] = {
     Role.HEADTEACHER: "Headteacher",
     Role.CHAIR: "Chair of governors",
+    Role.TRUST_CEO: "Trust CEO",
     Role.DSL: "DSL",
     Role.ADMIN: "Administrator",
     Role.STAFF: "Staff",
@@ -31,6 +32,10 @@ WHAT_IT_GIVES: dict[Role, str] = {
         "signed case files (never a concern about themselves)."
     ),
     Role.CHAIR: "They will read and manage concerns about the headteacher.",
+    Role.TRUST_CEO: (
+        "They will read concerns about the headteacher, with the chair of governors, as the "
+        "trust's chief executive."
+    ),
     Role.ADMIN: (
         "They will be able to invite people and restore access. An administrator reads no "
         "cases and admits no one to a role that does."

@@ -33,6 +33,7 @@ ROLE_WORDS = {
     Role.HEADTEACHER: "headteacher",
     Role.DSL: "DSL",
     Role.CHAIR: "chair of governors",
+    Role.TRUST_CEO: "trust CEO",
     Role.ADMIN: "administrator",
 }
 
