@@ -71,7 +71,10 @@ class AdultsDialog(QDialog):
         layout.addWidget(self.list, 1)
         self.left_button = named(QPushButton("Mark as &left", self), "Mark as left")
         self.left_button.setAutoDefault(False)
-        layout.addWidget(self.left_button)
+        left_row = QHBoxLayout()
+        left_row.addStretch(1)
+        left_row.addWidget(self.left_button)
+        layout.addLayout(left_row)
 
         form = QFormLayout()
         self.forename = named(QLineEdit(self), "Forename (needed)")
