@@ -5,7 +5,10 @@ that say when that route applies to it and why (with the policy it comes from);
 `routes_for` turns a category plus the facts of a concern into what the user is shown.
 
 Policy references name the seed policies by file number ("000 9.2" is section 9.2
-of seed 000) or national guidance (KCSIE, UKCIS, Prevent duty guidance).
+of seed 000) or national law and guidance (KCSIE, UKCIS, Prevent duty guidance, UK GDPR).
+A route has a usual deadline (`RouteInfo.deadline`); a rule whose policy sets another one
+says so (`RouteRule.deadline`): the police are contacted "immediately" only for indecent
+images of children (002 7.2.4), not for every concern that may reach them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,13 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from safelog.domain.deadline_rules import (
+    IMMEDIATELY,
+    NO_DEADLINE,
+    SAME_DAY,
+    DeadlineKind,
+    DeadlineRule,
+)
 from safelog.domain.roles import Role
 
 if TYPE_CHECKING:
@@ -23,7 +33,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BARRED_ON_HEAD_CASE",
+    "GENERAL_RULES",
+    "IMMEDIATELY",
+    "NO_DEADLINE",
     "ROUTES",
+    "SAME_DAY",
     "Condition",
     "DeadlineKind",
     "DeadlineRule",
@@ -52,43 +66,11 @@ class Route(StrEnum):
     PLATFORM_REPORT = "platform-report"
     REPORT_REMOVE = "report-remove"
     CEOP = "ceop"
-
-
-class DeadlineKind(StrEnum):
-    IMMEDIATELY = "immediately"
-    SAME_DAY = "same-day"
-    WORKING_DAYS = "working-days"
-    NONE = "none"
-
-
-@dataclass(frozen=True)
-class DeadlineRule:
-    """By when a route must be used, counted from when the concern was raised."""
-
-    kind: DeadlineKind
-    working_days: int = 0
-
-    def __post_init__(self) -> None:
-        if self.kind is DeadlineKind.WORKING_DAYS:
-            if self.working_days < 1:
-                raise ValueError("a working-days deadline needs at least one working day")
-        elif self.working_days != 0:
-            raise ValueError("only a working-days deadline counts working days")
-
-    def describe(self) -> str:
-        if self.kind is DeadlineKind.IMMEDIATELY:
-            return "immediately"
-        if self.kind is DeadlineKind.SAME_DAY:
-            return "the same working day"
-        if self.kind is DeadlineKind.WORKING_DAYS:
-            unit = "working day" if self.working_days == 1 else "working days"
-            return f"within {self.working_days} {unit}"
-        return "no set deadline"
-
-
-IMMEDIATELY = DeadlineRule(DeadlineKind.IMMEDIATELY)
-SAME_DAY = DeadlineRule(DeadlineKind.SAME_DAY)
-NO_DEADLINE = DeadlineRule(DeadlineKind.NONE)
+    DPO = "dpo"
+    # The decision whether to report a personal data breach to the ICO: "done" is reported
+    # (with the ICO's reference), "not needed" is the decision not to, with the reason.
+    ICO = "ico"
+    IT_FILTERING = "it-filtering"
 
 
 def format_refs(refs: tuple[str, ...]) -> str:
@@ -112,6 +94,13 @@ class RouteInfo:
     informs_role: Role | None = None
     # Roles that must never be able to read a case sent down this route.
     hidden_from: frozenset[Role] = frozenset()
+    # What a "not needed" record on this route is, as the user is asked for it and as it is
+    # shown: for the police and the ICO it is a decision, recorded with its reasons.
+    not_needed_label: str = "Why this route is not needed"
+    # What the reasons should say, where a policy says (the police: 004 9.4).
+    not_needed_hint: str = ""
+    # How a "not needed" record is shown, before its reasons.
+    not_needed_title: str = "Not needed"
 
     @property
     def record(self) -> str:
@@ -121,6 +110,15 @@ class RouteInfo:
         return f"Who was told and when; {self.reference_label}"
 
 
+# 004 9.4: "The Trust will avoid unnecessarily criminalising pupils ... The DSL will decide
+# in which cases this response is appropriate."
+POLICE_NOT_NEEDED_HINT = (
+    "For a pupil, the DSL may decide not to involve the police where the behaviour is thought "
+    "to be inadvertent, from ignorance or normal developmental curiosity (for example a pupil "
+    "who took and shared an image of themselves), so as not to criminalise them "
+    "unnecessarily. Record that decision, who made it, and why (004 9.4)."
+)
+
 _ROUTE_INFO: tuple[RouteInfo, ...] = (
     RouteInfo(
         route=Route.HEADTEACHER,
@@ -128,7 +126,7 @@ _ROUTE_INFO: tuple[RouteInfo, ...] = (
         who_is_told="The headteacher (or head of school)",
         deadline=IMMEDIATELY,
         reference_label=None,
-        policy_refs=("000 6.24", "001 5(ii)", "002 8.1", "004 9.2"),
+        policy_refs=("000 6.24", "001 5(ii)", "002 8.1", "003 2.2", "004 5", "004 9.2"),
         informs_role=Role.HEADTEACHER,
     ),
     RouteInfo(
@@ -151,13 +149,18 @@ _ROUTE_INFO: tuple[RouteInfo, ...] = (
         policy_refs=("002 8.1", "004 9.3"),
         informs_role=Role.DSL,
     ),
+    # No usual deadline: 004 9.4 and 003 8.8 set none. Only indecent images of children
+    # have the police contacted "immediately" (002 7.2.4): those rules say so themselves.
     RouteInfo(
         route=Route.POLICE,
         title="Police",
         who_is_told="The police: 999 if anyone is in immediate danger, otherwise 101",
-        deadline=IMMEDIATELY,
+        deadline=NO_DEADLINE,
         reference_label="Crime reference number",
-        policy_refs=("002 7.2.4", "003 8.8", "004 9.4"),
+        policy_refs=("003 8.8", "004 9.4"),
+        not_needed_label="Why the police are not involved (the decision and its reasons)",
+        not_needed_hint=POLICE_NOT_NEEDED_HINT,
+        not_needed_title="Decided not to involve the police",
     ),
     RouteInfo(
         route=Route.LADO,
@@ -174,7 +177,7 @@ _ROUTE_INFO: tuple[RouteInfo, ...] = (
         who_is_told="The local authority Prevent team (Channel)",
         deadline=NO_DEADLINE,
         reference_label="Prevent referral reference",
-        policy_refs=("000 10.6", "Prevent duty guidance"),
+        policy_refs=("000 10.1", "Prevent duty guidance"),
         note="Ring 999 if there is an immediate risk of harm.",
     ),
     RouteInfo(
@@ -183,7 +186,7 @@ _ROUTE_INFO: tuple[RouteInfo, ...] = (
         who_is_told="Children's social care, through the local MASH (front door)",
         deadline=SAME_DAY,
         reference_label="MASH reference",
-        policy_refs=("000 10.6", "KCSIE Part 1"),
+        policy_refs=("KCSIE Part 1",),
         note="Out of hours, ring the local authority's emergency duty team or 999.",
     ),
     RouteInfo(
@@ -192,7 +195,7 @@ _ROUTE_INFO: tuple[RouteInfo, ...] = (
         who_is_told="The platform or service provider, through its reporting tool",
         deadline=NO_DEADLINE,
         reference_label="Platform report id",
-        policy_refs=("003 8.7", "002 App. 2"),
+        policy_refs=("002 App. 2",),
         note="Record what the platform did with the report.",
     ),
     RouteInfo(
@@ -222,6 +225,54 @@ _ROUTE_INFO: tuple[RouteInfo, ...] = (
             "police or children's social care; ring 999 if a child is in immediate danger."
         ),
     ),
+    # 003 2.1: the headteacher works alongside the DPO; breaches follow the school's breach
+    # procedure (003 4.16) or the trust's breach management plan (004 7.10).
+    RouteInfo(
+        route=Route.DPO,
+        title="Data protection officer",
+        who_is_told="The school's (or trust's) data protection officer (DPO)",
+        deadline=IMMEDIATELY,
+        reference_label="Breach log reference",
+        policy_refs=("003 2.1", "003 4.16", "004 7.10", "UK GDPR Art. 38"),
+        note="The DPO leads the breach procedure and advises on telling the ICO.",
+    ),
+    # UK GDPR Art. 33: a breach is reported to the ICO within 72 hours of the school becoming
+    # aware of it, unless it is unlikely to result in a risk to people's rights and freedoms;
+    # every breach, reported or not, is documented with the decision (Art. 33(5)).
+    RouteInfo(
+        route=Route.ICO,
+        title="ICO decision",
+        who_is_told=(
+            "The Information Commissioner's Office (ICO), if the breach is likely to result "
+            "in a risk to people's rights and freedoms"
+        ),
+        deadline=DeadlineRule(DeadlineKind.HOURS, hours=72),
+        reference_label="ICO case reference",
+        policy_refs=("UK GDPR Art. 33",),
+        note=(
+            "Record the decision either way, within 72 hours of the breach being discovered: "
+            "reported to the ICO (with its reference), or not reported, with the reasons."
+        ),
+        not_needed_label="Why the breach is not reported to the ICO (the decision and its reasons)",
+        not_needed_title="Decided not to report it to the ICO",
+        not_needed_hint=(
+            "A breach need not be reported when it is unlikely to result in a risk to "
+            "anyone's rights and freedoms: say why, and whether the DPO agreed "
+            "(UK GDPR Art. 33)."
+        ),
+    ),
+    RouteInfo(
+        route=Route.IT_FILTERING,
+        title="IT technician or filtering provider",
+        who_is_told=(
+            "The school's IT technician, or the IT or filtering provider where the school "
+            "buys its services, so that the site is blocked"
+        ),
+        deadline=IMMEDIATELY,
+        reference_label="IT ticket or block reference",
+        policy_refs=("004 8.1.9", "004 10.4", "002 4.3"),
+        note="Record the site or address reported and when it was blocked.",
+    ),
 )
 
 ROUTES: Mapping[Route, RouteInfo] = MappingProxyType({i.route: i for i in _ROUTE_INFO})
@@ -234,13 +285,15 @@ def route_info(route: Route) -> RouteInfo:
 class Condition(StrEnum):
     """When a route rule applies.
 
-    Two conditions are facts SafeLog knows (who the concern is about) and are decided by
-    `routes_for`. The others are judgements for the user: the route is still shown,
-    with the condition, and the user decides.
+    Three conditions are facts SafeLog knows (who the concern is about, and whether a
+    pupil is a victim in it) and are decided by `routes_for`. The others are judgements for
+    the user: the route is still shown, with the condition, and the user decides. The values
+    are stable: the CLI prints them (`case categories --json`).
     """
 
     ABOUT_STAFF = "about-staff"
     ABOUT_HEADTEACHER = "about-headteacher"
+    PUPIL_VICTIM = "pupil-victim"
     CHILD_AT_RISK = "child-at-risk"
     SIGNIFICANT_HARM = "significant-harm"
     THREATENING_OR_HATE = "threatening-or-hate"
@@ -251,6 +304,7 @@ class Condition(StrEnum):
     OWN_IMAGES_ONLINE = "own-images-online"
     CONTENT_ONLINE = "content-online"
     ONLINE_SEXUAL_ABUSE = "online-sexual-abuse"
+    CYBER_INCIDENT = "cyber-incident"
 
     @property
     def label(self) -> str:
@@ -259,19 +313,24 @@ class Condition(StrEnum):
 
     @property
     def decided_by_safelog(self) -> bool:
-        return self in (Condition.ABOUT_STAFF, Condition.ABOUT_HEADTEACHER)
+        return self in _FACTS
 
+
+_FACTS = frozenset({Condition.ABOUT_STAFF, Condition.ABOUT_HEADTEACHER, Condition.PUPIL_VICTIM})
 
 _CONDITION_LABELS: Mapping[Condition, str] = MappingProxyType(
     {
-        Condition.ABOUT_STAFF: "the concern is about a member of staff",
+        Condition.ABOUT_STAFF: (
+            "the concern is about a member of staff (or a volunteer, governor or contractor)"
+        ),
         Condition.ABOUT_HEADTEACHER: "the concern is about the headteacher",
+        Condition.PUPIL_VICTIM: "a pupil is a victim in the concern",
         Condition.CHILD_AT_RISK: "a child's safety may be at risk",
         Condition.SIGNIFICANT_HARM: "a child is suffering, or likely to suffer, significant harm",
         Condition.THREATENING_OR_HATE: (
             "the material is threatening, abusive, sexist, of a sexual nature or a hate crime"
         ),
-        Condition.ILLEGAL: "illegal activity or illegal content may be involved",
+        Condition.ILLEGAL: "there is a concern that illegal activity has taken place",
         Condition.HARM_THRESHOLD: (
             "the adult may have harmed a child, committed an offence against or related to "
             "a child, or behaved in a way that shows they may pose a risk to children"
@@ -287,6 +346,9 @@ _CONDITION_LABELS: Mapping[Condition, str] = MappingProxyType(
         Condition.ONLINE_SEXUAL_ABUSE: (
             "a child may have been sexually abused, groomed, coerced or blackmailed online"
         ),
+        Condition.CYBER_INCIDENT: (
+            "it is a cyber incident (a hacked account, malware, a lost or stolen device)"
+        ),
     }
 )
 
@@ -296,7 +358,8 @@ class RouteRule:
     """One route a category calls for, why, and when.
 
     `required` means the policy says it must happen (once every condition in `when`
-    holds); otherwise the route is a suggestion for the user to consider.
+    holds); otherwise the route is a suggestion for the user to consider. `deadline` is
+    set where the rule's policy gives one other than the route's usual one.
     """
 
     route: Route
@@ -304,12 +367,18 @@ class RouteRule:
     reason: str
     policy_refs: tuple[str, ...]
     when: tuple[Condition, ...] = ()
+    deadline: DeadlineRule | None = None
 
     def __post_init__(self) -> None:
         if not self.reason.strip():
             raise ValueError("a route rule needs a reason")
         if not self.policy_refs:
             raise ValueError("a route rule needs the policy it comes from")
+
+    @property
+    def deadline_rule(self) -> DeadlineRule:
+        """By when the route is due under this rule."""
+        return self.deadline or ROUTES[self.route].deadline
 
     @property
     def explanation(self) -> str:
@@ -326,10 +395,16 @@ class SuggestedRoute:
     policy_refs: tuple[str, ...]
     # Judgements still to be made by the user; empty when the route applies outright.
     only_if: tuple[Condition, ...] = ()
+    # By when, under the rule that suggested it; None: the route's usual deadline.
+    deadline: DeadlineRule | None = None
 
     @property
     def info(self) -> RouteInfo:
         return ROUTES[self.route]
+
+    @property
+    def deadline_rule(self) -> DeadlineRule:
+        return self.deadline or ROUTES[self.route].deadline
 
     @property
     def explanation(self) -> str:
@@ -344,21 +419,27 @@ class SuggestedRoute:
         return (self.required, not self.only_if)
 
 
-_STAFF_TO_HEADTEACHER = SuggestedRoute(
-    route=Route.HEADTEACHER,
+# -- rules for every category ------------------------------------------------------------
+
+# 004 9.2; 001 5(iii); 002 8.1. "Staff" is everyone the policies apply to: supply staff,
+# governors, contractors and volunteers too (000 2.1; 004 2.1).
+_STAFF_TO_HEADTEACHER = RouteRule(
+    Route.HEADTEACHER,
     required=True,
     reason="Concerns about a member of staff's conduct are reported to the headteacher",
     policy_refs=("004 9.2", "001 5(iii)", "002 8.1"),
+    when=(Condition.ABOUT_STAFF,),
 )
 
-_HEADTEACHER_TO_CHAIR = SuggestedRoute(
-    route=Route.CHAIR_OF_GOVERNORS,
+_HEADTEACHER_TO_CHAIR = RouteRule(
+    Route.CHAIR_OF_GOVERNORS,
     required=True,
     reason=(
         "The concern is about the headteacher, so it goes to the chair of governors "
         "(in a trust, also the CEO) instead of the headteacher, who must not see it"
     ),
     policy_refs=("001 5(ii)", "001 5(iii)", "002 8.1", "004 9.2"),
+    when=(Condition.ABOUT_HEADTEACHER,),
 )
 
 
@@ -375,7 +456,15 @@ _STAFF_HARMED_PUPIL_TO_LADO = RouteRule(
         "the harm threshold is referred to the LADO within one working day"
     ),
     policy_refs=("KCSIE Part 4", "004 2.3"),
-    when=(Condition.ABOUT_STAFF, Condition.HARM_THRESHOLD),
+    when=(Condition.ABOUT_STAFF, Condition.PUPIL_VICTIM, Condition.HARM_THRESHOLD),
+)
+
+# The rules that apply in every category, after its own (`case categories --json` lists them
+# with each category's).
+GENERAL_RULES: tuple[RouteRule, ...] = (
+    _HEADTEACHER_TO_CHAIR,
+    _STAFF_TO_HEADTEACHER,
+    _STAFF_HARMED_PUPIL_TO_LADO,
 )
 
 
@@ -394,6 +483,8 @@ def routes_for(
     harm to a child is in scope, and any concern about staff with a pupil as a victim
     (`pupil_victim`) is offered the LADO too. A category that is itself an allegation
     against staff, or a low-level concern about staff, counts as being about staff.
+    (Whether a case is about staff is decided from its fields by
+    `safelog.domain.outcomes.concern_about_staff`.)
     """
     about_staff = (
         about_staff or about_headteacher or category.allegation_against_staff or category.low_level
@@ -401,6 +492,7 @@ def routes_for(
     facts = {
         Condition.ABOUT_STAFF: about_staff,
         Condition.ABOUT_HEADTEACHER: about_headteacher,
+        Condition.PUPIL_VICTIM: pupil_victim,
     }
 
     chosen: dict[Route, tuple[int, SuggestedRoute]] = {}
@@ -412,10 +504,15 @@ def routes_for(
         elif suggestion._strength > current[1]._strength:
             chosen[suggestion.route] = (current[0], suggestion)
 
-    rules = category.routes
-    if pupil_victim:
-        rules = (*rules, _STAFF_HARMED_PUPIL_TO_LADO)
-    for position, rule in enumerate(rules):
+    # The category's own rules first, so that its reason is kept unless it is weaker; the
+    # rules about staff lead the list (position -1) when they add a route.
+    ordered_rules = [
+        *enumerate(category.routes),
+        (len(category.routes), _STAFF_HARMED_PUPIL_TO_LADO),
+        (-1, _HEADTEACHER_TO_CHAIR),
+        (-1, _STAFF_TO_HEADTEACHER),
+    ]
+    for position, rule in ordered_rules:
         if not all(facts[c] for c in rule.when if c.decided_by_safelog):
             continue
         only_if = tuple(c for c in rule.when if not c.decided_by_safelog)
@@ -428,6 +525,7 @@ def routes_for(
                     reason=_HEADTEACHER_TO_CHAIR.reason,
                     policy_refs=_HEADTEACHER_TO_CHAIR.policy_refs,
                     only_if=only_if,
+                    deadline=rule.deadline,
                 ),
             )
             continue
@@ -439,14 +537,9 @@ def routes_for(
                 reason=rule.reason,
                 policy_refs=rule.policy_refs,
                 only_if=only_if,
+                deadline=rule.deadline,
             ),
         )
-
-    # After the category's own rules, so that its reason is kept unless it is weaker.
-    if about_headteacher:
-        offer(-1, _HEADTEACHER_TO_CHAIR)
-    elif about_staff:
-        offer(-1, _STAFF_TO_HEADTEACHER)
 
     ordered = sorted(
         chosen.values(),

@@ -36,7 +36,15 @@ def test_allegation_outcome_values() -> None:
 
 
 def test_person_kind_and_role_values() -> None:
-    assert [k.value for k in person_kinds()] == ["pupil", "staff", "parent", "external"]
+    assert [k.value for k in person_kinds()] == [
+        "pupil",
+        "staff",
+        "parent",
+        "external",
+        "volunteer",
+        "governor",
+        "contractor",
+    ]
     assert [r.value for r in person_roles()] == [
         "victim",
         "alleged-perpetrator",
