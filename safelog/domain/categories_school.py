@@ -18,13 +18,14 @@ from __future__ import annotations
 from safelog.domain.category import Category
 from safelog.domain.deadline_rules import IMMEDIATELY
 from safelog.domain.policy_rules import platform_report, police_if_illegal
+from safelog.domain.public_replies import APPROVAL_REF
 from safelog.domain.routes import Condition, Route, RouteRule
 
 # 004, the unnumbered paragraph after 8.1.9: "If staff become aware of adverse criticism of
 # the Trust/ and or a school ... they must inform Head of School ... Staff should not
 # respond without the express approval of [the Head of School]." (8.1.9 itself sends
 # inappropriate content to the IT provider.)
-ADVERSE_CRITICISM_REF = "004 8.1 (after 8.1.9)"
+ADVERSE_CRITICISM_REF = APPROVAL_REF
 
 SCHOOL_CATEGORIES: tuple[Category, ...] = (
     Category(

@@ -149,6 +149,21 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
             ),
             lambda r: f"Reply to the reporter changed: {r.get('text', '')}",
         )
+    if name == CaseField.PUBLIC_REPLIES:
+        return _list_changes(
+            value,
+            before,
+            lambda r: (
+                f"Reply made online ({r.get('where') or 'where not given'}):\n"
+                f"{r.get('text', '')}\n  Approved by: "
+                + (
+                    f"{r.get('approved_by')} on {uk_dt(r.get('approved_at'))}"
+                    if r.get("approved_by")
+                    else "no approval recorded"
+                )
+            ),
+            lambda r: f"Reply made online changed: {r.get('text', '')}",
+        )
     if name == CaseField.EVIDENCE_SIGHTINGS:
         seen = len(before or [])
         return [
