@@ -41,9 +41,10 @@ SCHOOL_CATEGORIES: tuple[Category, ...] = (
         blocks_image_import=False,
         replies_need_approval=True,
         guidance=(
-            "Tell the headteacher (the head of school), and do not respond without their "
-            "express approval (004 8.1 (after 8.1.9)). If a reply is made, record who "
-            "approved it and when. Take a screen print and record the date, time and site."
+            "Tell the headteacher (the head of school), and do not respond without the "
+            "headteacher's express approval (004 8.1 (after 8.1.9)). If a reply is made, "
+            "record who approved it and when. Take a screen print and record the date, time "
+            "and site."
         ),
         head_guidance=(
             "The concern is about the headteacher, so do not respond without the express "
