@@ -100,17 +100,13 @@ def cmd_case_content_report(args: argparse.Namespace, reader: PassphraseReader) 
 def escalation_line(route: dict[str, Any]) -> str:
     """One escalation route in `case show`'s text: where it stands, and a decision not to
     use it (the police, the ICO) with its reasons."""
-    from safelog.domain.routes import Route, route_info
+    from safelog.domain.routes import not_needed_title
 
     need = "required" if route["required"] else "to consider"
     due = f", due {route['due']}" if route.get("due") else ""
     line = f"route {route['route']} ({need}{due}): "
     if route.get("not_needed"):
-        try:
-            title = route_info(Route(route["route"])).not_needed_title
-        except ValueError:
-            title = "Not needed"
-        return line + f"{title}: {route['not_needed']}"
+        return line + f"{not_needed_title(route['route'])}: {route['not_needed']}"
     if route.get("done_at"):
         told = f" ({route['told']})" if route.get("told") else ""
         return line + f"done {route['done_at']}{told}"

@@ -47,6 +47,7 @@ __all__ = [
     "SuggestedRoute",
     "barred_routes",
     "format_refs",
+    "not_needed_title",
     "route_info",
     "routes_for",
     "said_in_safelog",
@@ -280,6 +281,15 @@ ROUTES: Mapping[Route, RouteInfo] = MappingProxyType({i.route: i for i in _ROUTE
 
 def route_info(route: Route) -> RouteInfo:
     return ROUTES[route]
+
+
+def not_needed_title(route: str) -> str:
+    """How a "not needed" record on `route` (a stored value) is shown before its reasons:
+    for the police and the ICO, as the decision it is."""
+    try:
+        return ROUTES[Route(route)].not_needed_title
+    except ValueError:
+        return "Not needed"
 
 
 class Condition(StrEnum):

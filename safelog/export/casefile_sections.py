@@ -20,6 +20,7 @@ from reportlab.platypus import (
 )
 
 from safelog.domain.outcomes import outcome_label
+from safelog.domain.routes import not_needed_title
 from safelog.export.casefile_model import Attachment, CaseFileData, Step, attachment_key
 from safelog.export.images import Decoder
 from safelog.export.options import ExportOptions
@@ -299,7 +300,8 @@ class Sections:
             route_cell.append(t.fixed("required" if item.get("required") else "suggested", s.muted))
             parts: list[tuple[str, Any]] = []
             if item.get("not_needed"):
-                parts = [("label", "Not needed: "), ("user", item["not_needed"])]
+                title = not_needed_title(str(item.get("route", "")))
+                parts = [("label", f"{title}: "), ("user", item["not_needed"])]
             elif item.get("done_at"):
                 parts = [("label", uk_datetime(item["done_at"]))]
                 if item.get("told"):

@@ -31,6 +31,7 @@ from safelog.domain.routes import (
     Route,
     RouteInfo,
     barred_routes,
+    not_needed_title,
     route_info,
     said_in_safelog,
 )
@@ -92,9 +93,7 @@ def deadline_of(item: dict[str, Any]) -> DeadlineRule | None:
 
 def where_it_stands(item: dict[str, Any], now: datetime) -> str:
     if item.get("not_needed"):
-        info = _info(item)
-        title = info.not_needed_title if info else "Not needed"
-        return f"{title}: {item['not_needed']}"
+        return f"{not_needed_title(str(item['route']))}: {item['not_needed']}"
     if item.get("done_at"):
         text = f"Done {uk_datetime(item['done_at'])}"
         if item.get("told"):
