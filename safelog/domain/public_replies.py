@@ -11,9 +11,11 @@ the chair of governors approves instead (001 5(ii); 004 9.2).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
-__all__ = ["APPROVAL_REF", "approver", "reply_warning"]
+__all__ = ["APPROVAL_REF", "approver", "replies_with_warnings", "reply_warning"]
 
 APPROVAL_REF = "004 8.1 (after 8.1.9)"
 
@@ -50,3 +52,38 @@ def reply_warning(
             f"the express approval of {who} ({APPROVAL_REF})."
         )
     return None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def replies_with_warnings(
+    entries: Iterable[Any], *, needs_approval: bool, about_headteacher: bool
+) -> list[dict[str, Any]]:
+    """The recorded replies (as signed, from any client: what is not an object is left
+    out), each with `warning`: what is wrong with its approval, or None."""
+    out = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        approved_by = entry.get("approved_by")
+        out.append(
+            {
+                **entry,
+                "warning": reply_warning(
+                    needs_approval=needs_approval,
+                    about_headteacher=about_headteacher,
+                    replied_at=_time(entry.get("replied_at")),
+                    approved_by=approved_by if isinstance(approved_by, str) else "",
+                    approved_at=_time(entry.get("approved_at")),
+                ),
+            }
+        )
+    return out

@@ -16,7 +16,7 @@ from typing import Any
 
 from safelog.audit.actions import AuditAction
 from safelog.domain.categories import UnknownCategory, category_by_code
-from safelog.domain.public_replies import reply_warning
+from safelog.domain.public_replies import replies_with_warnings
 from safelog.errors import InvalidInput
 from safelog.text import optional_text, required_text
 from safelog.vault.case_input import MAX_TEXT
@@ -71,16 +71,6 @@ def log_public_reply(
     return amend_case(session, reference, compute, AuditAction.CASE_PUBLIC_REPLY)
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def public_replies(fields: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The case's replies made online, oldest first, each with `warning`: what is wrong with
     its approval, or None."""
@@ -89,22 +79,9 @@ def public_replies(fields: Mapping[str, Any]) -> list[dict[str, Any]]:
         needs_approval = category.replies_need_approval
     except UnknownCategory:
         needs_approval = True  # an unknown category: ask for the approval rather than not
-    about_head = bool(fields.get(CaseField.ABOUT_HEADTEACHER))
-    out = []
-    for entry in fields.get(CaseField.PUBLIC_REPLIES) or []:
-        if not isinstance(entry, Mapping):
-            continue
-        approved_by = entry.get("approved_by")
-        out.append(
-            {
-                **entry,
-                "warning": reply_warning(
-                    needs_approval=needs_approval,
-                    about_headteacher=about_head,
-                    replied_at=_time(entry.get("replied_at")),
-                    approved_by=approved_by if isinstance(approved_by, str) else "",
-                    approved_at=_time(entry.get("approved_at")),
-                ),
-            }
-        )
-    return out
+    entries = fields.get(CaseField.PUBLIC_REPLIES)
+    return replies_with_warnings(
+        entries if isinstance(entries, list) else [],
+        needs_approval=needs_approval,
+        about_headteacher=bool(fields.get(CaseField.ABOUT_HEADTEACHER)),
+    )
