@@ -7,7 +7,8 @@ Guidance is written for the member of staff reporting, who does not know section
 the references written into the guidance text, like "(000 9.2; 003 8.4)", are taken out of
 `guidance` when a category is made and kept, with `policy_refs`, for the DSL's `policy` line
 ("Policy: 003 8.1; 004 11.1"). The table of categories keeps them beside the words they
-support (domain/categories_conduct.py, domain/categories_sensitive.py).
+support (domain/categories_conduct.py, domain/categories_sensitive.py,
+domain/categories_school.py).
 """
 
 from __future__ import annotations
