@@ -28,6 +28,7 @@ class AuditAction(StrEnum):
     CASE_SEAL_FROM_REPORTER = "case.seal-from-reporter"
     CASE_RECEIPT_VIEW = "case.receipt-view"
     CASE_REPLY_TO_REPORTER = "case.reply-to-reporter"
+    CASE_PUBLIC_REPLY = "case.public-reply"
     # The inappropriate content report form (vault/content_form.py).
     CONTENT_REPORT = "case.content-report"
     CONTENT_REPORT_COMPLETE = "case.content-report-complete"
@@ -89,6 +90,7 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.CASE_SEAL_FROM_REPORTER: "Report sealed from its reporter",
         AuditAction.CASE_RECEIPT_VIEW: "Report receipt read by its reporter",
         AuditAction.CASE_REPLY_TO_REPORTER: "Reply sent to the reporter",
+        AuditAction.CASE_PUBLIC_REPLY: "Reply made online recorded",
         AuditAction.CONTENT_REPORT: "Inappropriate content report submitted",
         AuditAction.CONTENT_REPORT_COMPLETE: "Content report completed by the e-safety officer",
         AuditAction.CONTENT_FORM_PRINT: "Content report form saved to print",

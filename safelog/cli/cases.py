@@ -97,6 +97,22 @@ def cmd_case_content_report(args: argparse.Namespace, reader: PassphraseReader) 
     return 0
 
 
+def escalation_line(route: dict[str, Any]) -> str:
+    """One escalation route in `case show`'s text: where it stands, and a decision not to
+    use it (the police, the ICO) with its reasons."""
+    from safelog.domain.routes import not_needed_title
+
+    need = "required" if route["required"] else "to consider"
+    due = f", due {route['due']}" if route.get("due") else ""
+    line = f"route {route['route']} ({need}{due}): "
+    if route.get("not_needed"):
+        return line + f"{not_needed_title(route['route'])}: {route['not_needed']}"
+    if route.get("done_at"):
+        told = f" ({route['told']})" if route.get("told") else ""
+        return line + f"done {route['done_at']}{told}"
+    return line + "not recorded"
+
+
 def cmd_case_show(args: argparse.Namespace, reader: PassphraseReader) -> int:
     from safelog.vault.cases import show_case
     from safelog.vault.evidence_custody import custody_by_item
@@ -114,6 +130,8 @@ def cmd_case_show(args: argparse.Namespace, reader: PassphraseReader) -> int:
     say(data["description"], multi_line=True)
     for person in data["people"]:
         say(f"  - {person['name']} ({person['kind']}, {person['role']})")
+    for route in data["escalations"]:
+        say("  " + escalation_line(route))
     for item in data["evidence"]:
         say(
             f"  evidence {item['id']}: {item['file_name']} {item['size']} bytes "

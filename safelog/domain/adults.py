@@ -22,6 +22,7 @@ from datetime import date
 from types import MappingProxyType
 
 from safelog.domain.names import compact_name, fold_name, tidy_name
+from safelog.domain.outcomes import PersonKind
 from safelog.errors import InvalidInput
 
 __all__ = [
@@ -38,10 +39,11 @@ REGISTER = "adults"  # the `register` of an adult's record in a roll batch
 # Stored values are the case-person kinds (domain/outcomes.py PersonKind) these adults are.
 ADULT_KINDS: Mapping[str, str] = MappingProxyType(
     {
-        "staff": "Member of staff (no SafeLog account)",
-        "volunteer": "Volunteer",
-        "governor": "Governor",
-        "contractor": "Contractor or supply staff",
+        PersonKind.STAFF.value: "Member of staff (no SafeLog account)",
+        **{
+            kind.value: kind.label
+            for kind in (PersonKind.VOLUNTEER, PersonKind.GOVERNOR, PersonKind.CONTRACTOR)
+        },
     }
 )
 MAX_TEXT = 200

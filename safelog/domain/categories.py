@@ -3,8 +3,8 @@ one by its code.
 
 Each category (domain/category.py) carries its escalation rules (`RouteRule`s) with the
 reason and the policy each comes from, so the user is always told why a route is shown. The
-table itself is data, in two parts: domain/categories_conduct.py and
-domain/categories_sensitive.py.
+table itself is data, in three parts: domain/categories_conduct.py,
+domain/categories_sensitive.py and domain/categories_school.py.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from safelog.domain.categories_conduct import CONDUCT_CATEGORIES
+from safelog.domain.categories_school import SCHOOL_CATEGORIES
 from safelog.domain.categories_sensitive import SENSITIVE_CATEGORIES
 from safelog.domain.category import Category
 from safelog.errors import InvalidInput
@@ -34,7 +35,7 @@ class UnknownCategory(ValueError, InvalidInput):
         super().__init__(f"'{code}' is not a category; use one of: {valid}")
 
 
-CATEGORIES: tuple[Category, ...] = (*CONDUCT_CATEGORIES, *SENSITIVE_CATEGORIES)
+CATEGORIES: tuple[Category, ...] = (*CONDUCT_CATEGORIES, *SENSITIVE_CATEGORIES, *SCHOOL_CATEGORIES)
 
 _BY_CODE: Mapping[str, Category] = MappingProxyType({c.code: c for c in CATEGORIES})
 

@@ -7,6 +7,8 @@ domain/category.py says how references in the guidance are kept.
 from __future__ import annotations
 
 from safelog.domain.category import Category
+from safelog.domain.deadline_rules import IMMEDIATELY
+from safelog.domain.policy_rules import HEAD_IMMEDIATELY, platform_report, police_if_illegal
 from safelog.domain.routes import Condition, Route, RouteRule
 
 _CONDUCT_EVIDENCE = (
@@ -30,7 +32,7 @@ CONDUCT_CATEGORIES: tuple[Category, ...] = (
             "A pupil is being bullied, threatened, humiliated or harassed online or by "
             "phone, by other pupils or anyone else."
         ),
-        policy_refs=("003 8.1", "004 11.1", "004 9.3", "002 8.1"),
+        policy_refs=("003 8.1", "004 11.1", "004 9.3", "002 8.1", "000 6.24", "003 2.2", "004 5"),
         child_protection=True,
         allegation_against_staff=False,
         blocks_image_import=False,
@@ -47,28 +49,13 @@ CONDUCT_CATEGORIES: tuple[Category, ...] = (
                 ),
                 policy_refs=("004 9.3", "002 8.1"),
             ),
-            RouteRule(
-                Route.HEADTEACHER,
-                required=False,
-                reason="Social media misuse by pupils is reported to the headteacher",
-                policy_refs=("003 2.2", "000 6.24"),
-            ),
-            RouteRule(
-                Route.PLATFORM_REPORT,
-                required=False,
-                reason="Ask the site to remove the content through its reporting tool",
-                policy_refs=("003 8.7", "002 App. 2"),
-                when=(Condition.CONTENT_ONLINE,),
-            ),
-            RouteRule(
-                Route.POLICE,
-                required=False,
-                reason=(
-                    "Consider the police for threatening, sexual or hate material, without "
-                    "unnecessarily criminalising pupils"
-                ),
-                policy_refs=("003 8.8", "004 9.4"),
-                when=(Condition.THREATENING_OR_HATE,),
+            HEAD_IMMEDIATELY,
+            platform_report("Ask the site to remove the content through its reporting tool"),
+            police_if_illegal(
+                "Where there is a concern that illegal activity has taken place (threats, "
+                "sexual or hate material), the headteacher contacts the police; the DSL may "
+                "decide not to, so as not to criminalise a pupil unnecessarily, and records why",
+                "003 8.8",
             ),
             RouteRule(
                 Route.SOCIAL_CARE,
@@ -113,12 +100,11 @@ CONDUCT_CATEGORIES: tuple[Category, ...] = (
                 ),
                 policy_refs=("000 9.5", "001 5(ii)", "002 8.2", "002 App. 2"),
             ),
-            RouteRule(
-                Route.PLATFORM_REPORT,
-                required=False,
-                reason="Seek to have the offensive material removed through the site",
-                policy_refs=("003 8.7", "002 App. 2"),
-                when=(Condition.CONTENT_ONLINE,),
+            platform_report(
+                "Seek to have the offensive material removed through the site, where the "
+                "person who posted it (an adult asked to remove it) refuses",
+                "003 8.6",
+                "003 8.7",
             ),
             RouteRule(
                 Route.POLICE,
@@ -165,13 +151,7 @@ CONDUCT_CATEGORIES: tuple[Category, ...] = (
                 policy_refs=("003 8.8", "002 7.2.4", "002 App. 2"),
                 when=(Condition.THREATENING_OR_HATE,),
             ),
-            RouteRule(
-                Route.PLATFORM_REPORT,
-                required=False,
-                reason="Report the content to the site so that it is removed",
-                policy_refs=("003 8.7", "002 App. 2"),
-                when=(Condition.CONTENT_ONLINE,),
-            ),
+            platform_report("Report the content to the site so that it is removed"),
             RouteRule(
                 Route.DSL,
                 required=False,
@@ -188,14 +168,22 @@ CONDUCT_CATEGORIES: tuple[Category, ...] = (
             "Offensive, pornographic or otherwise unsuitable content was accessed, received "
             "or shown on school computers, devices or network."
         ),
-        policy_refs=("003 5.6", "003 7.3", "003 appendix b", "002 4.3", "004 8.1.9"),
+        policy_refs=(
+            "003 5.6",
+            "003 7.3",
+            "003 appendix b",
+            "002 4.3",
+            "004 8.1.9",
+            "004 10.4",
+        ),
         child_protection=False,
         allegation_against_staff=False,
         blocks_image_import=False,
         guidance=(
             "Complete the Inappropriate Content Report Form: who is submitting it, who "
             "accessed the content (if known), the date, the full URL(s) and the nature of "
-            "the content (003 5.6, appendix b). Ask IT to block the site (003 7.3; 004 10.4). "
+            "the content (003 5.6, appendix b). Report it straight away to the IT technician "
+            "or the IT provider so that the site is blocked (004 8.1.9; 004 10.4; 003 7.3). "
             "If the content may include indecent images of children, do not capture it: "
             "log it as indecent images instead."
         ),
@@ -216,11 +204,18 @@ CONDUCT_CATEGORIES: tuple[Category, ...] = (
                 policy_refs=("003 7.3",),
             ),
             RouteRule(
-                Route.POLICE,
-                required=False,
-                reason="Where illegal activity may have taken place, the police are contacted",
-                policy_refs=("004 9.4", "002 7.2.4"),
-                when=(Condition.ILLEGAL,),
+                Route.IT_FILTERING,
+                required=True,
+                reason=(
+                    "Inappropriate content accessed online is reported to the IT technician "
+                    "or the IT provider immediately, so that the site can be blocked"
+                ),
+                policy_refs=("004 8.1.9", "004 10.4", "002 4.3"),
+                deadline=IMMEDIATELY,
+            ),
+            police_if_illegal(
+                "Where there is a concern that illegal activity has taken place, the "
+                "headteacher contacts the police"
             ),
             RouteRule(
                 Route.LADO,
@@ -319,12 +314,10 @@ CONDUCT_CATEGORIES: tuple[Category, ...] = (
                 policy_refs=("002 8.1",),
                 when=(Condition.CHILD_AT_RISK,),
             ),
-            RouteRule(
-                Route.POLICE,
-                required=False,
-                reason="Where illegal activity may have taken place, the police are contacted",
-                policy_refs=("004 9.4", "003 5.22"),
-                when=(Condition.ILLEGAL,),
+            police_if_illegal(
+                "Where there is a concern that illegal activity has taken place, the "
+                "headteacher contacts the police",
+                "003 5.22",
             ),
         ),
     ),

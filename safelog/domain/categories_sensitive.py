@@ -1,6 +1,6 @@
 """The categories of concern that need the most care: nudes and semi-nudes shared by
-pupils, indecent images involving adults, radicalisation, disclosures of abuse online,
-adverse criticism of the school and personal data disclosed. Part of the table in
+pupils, indecent images involving adults, radicalisation and disclosures of abuse online.
+Part of the table in
 domain/categories.py; the module note of domain/category.py says how references in the
 guidance are kept.
 """
@@ -8,6 +8,8 @@ guidance are kept.
 from __future__ import annotations
 
 from safelog.domain.category import Category
+from safelog.domain.deadline_rules import IMMEDIATELY
+from safelog.domain.policy_rules import HEAD_IMMEDIATELY, platform_report, police_if_illegal
 from safelog.domain.routes import Condition, Route, RouteRule
 
 _UKCIS_IMAGES = (
@@ -17,7 +19,15 @@ _UKCIS_IMAGES = (
     "a description of what was reported, who was told, and any police reference instead."
 )
 
-_IMAGES_TO_HEAD = "Where indecent images of children are found, the headteacher is told immediately"
+# 000 7.1: "Where indecent images of children are found by any adult, the Headteacher must
+# be informed immediately."
+_IMAGES_HEAD_RULE = RouteRule(
+    Route.HEADTEACHER,
+    required=True,
+    reason="Where indecent images of children are found, the headteacher is told immediately",
+    policy_refs=("000 7.1",),
+    deadline=IMMEDIATELY,
+)
 
 
 def _ceop(reason: str, *refs: str) -> RouteRule:
@@ -55,18 +65,22 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
                 reason="Tell the DSL immediately; the DSL decides the response",
                 policy_refs=("UKCIS", "004 9.4", "002 8.1"),
             ),
-            RouteRule(
-                Route.HEADTEACHER,
-                required=True,
-                reason=_IMAGES_TO_HEAD,
-                policy_refs=("000 7.1",),
-            ),
+            _IMAGES_HEAD_RULE,
+            # 004 9.4 names this very case: a pupil who took and shared an image of
+            # themselves need not be criminalised, and the DSL decides. Sharing a child's
+            # nude image is an offence, so the decision is always due: tell the police, or
+            # record why not (the route's "not needed" record).
             RouteRule(
                 Route.POLICE,
-                required=False,
-                reason="Refer to the police when the UKCIS criteria for referral are met",
-                policy_refs=("UKCIS", "004 9.4"),
-                when=(Condition.UKCIS_REFERRAL,),
+                required=True,
+                reason=(
+                    "Refer to the police immediately when the UKCIS criteria are met (an adult, "
+                    "coercion or blackmail, a child under 13, violent imagery, immediate "
+                    "risk); otherwise the DSL may decide not to, so as not to criminalise a "
+                    "pupil unnecessarily, and records that decision with its reasons"
+                ),
+                policy_refs=("004 9.4", "UKCIS"),
+                deadline=IMMEDIATELY,
             ),
             RouteRule(
                 Route.SOCIAL_CARE,
@@ -113,11 +127,13 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
             "others cannot see it, and contact the police immediately for advice."
         ),
         routes=(
+            # 002 7.2.4: the only "immediately" for the police in the policies.
             RouteRule(
                 Route.POLICE,
                 required=True,
                 reason="Contact the police immediately for advice",
                 policy_refs=("002 7.2.4", "000 7.1"),
+                deadline=IMMEDIATELY,
             ),
             RouteRule(
                 Route.DSL,
@@ -125,12 +141,7 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
                 reason="A matter of child safety: tell the DSL immediately",
                 policy_refs=("002 8.1", "UKCIS"),
             ),
-            RouteRule(
-                Route.HEADTEACHER,
-                required=True,
-                reason=_IMAGES_TO_HEAD,
-                policy_refs=("000 7.1",),
-            ),
+            _IMAGES_HEAD_RULE,
             RouteRule(
                 Route.LADO,
                 required=True,
@@ -169,7 +180,7 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
             "A pupil or group of pupils may be at risk of radicalisation or terrorist "
             "exploitation, through social media or otherwise."
         ),
-        policy_refs=("000 10.6", "Prevent duty guidance"),
+        policy_refs=("000 10.6", "000 10.1", "Prevent duty guidance"),
         child_protection=True,
         allegation_against_staff=False,
         blocks_image_import=False,
@@ -190,6 +201,7 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
                 required=True,
                 reason="Contact the headteacher immediately",
                 policy_refs=("000 10.6",),
+                deadline=IMMEDIATELY,
             ),
             RouteRule(
                 Route.DSL,
@@ -197,11 +209,13 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
                 reason="Discuss the concern with the DSL under the normal safeguarding procedures",
                 policy_refs=("000 10.6",),
             ),
+            # 000 10.1: the Prevent duty itself; 10.6 names the headteacher, the DSL, social
+            # care and the police, not a Prevent referral.
             RouteRule(
                 Route.PREVENT,
                 required=False,
-                reason="The DSL considers a Prevent referral",
-                policy_refs=("000 10.6", "Prevent duty guidance"),
+                reason="The DSL considers a Prevent referral under the Prevent duty",
+                policy_refs=("000 10.1", "Prevent duty guidance"),
             ),
             RouteRule(
                 Route.SOCIAL_CARE,
@@ -210,25 +224,21 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
                 policy_refs=("000 10.6",),
                 when=(Condition.SIGNIFICANT_HARM,),
             ),
-            RouteRule(
-                Route.POLICE,
-                required=False,
-                reason="Where necessary, involve the local police (999 if the risk is immediate)",
-                policy_refs=("000 10.6",),
-                when=(Condition.IMMEDIATE_RISK,),
+            police_if_illegal(
+                "Where there is a concern that illegal activity has taken place (such as "
+                "sharing terrorist material), the headteacher contacts the local police; ring "
+                "999 if anyone is at immediate risk",
+                "000 10.6",
             ),
-            RouteRule(
-                Route.PLATFORM_REPORT,
-                required=False,
-                reason="Ask the site to remove extremist material",
-                policy_refs=("003 8.7", "002 App. 2"),
-                when=(Condition.CONTENT_ONLINE,),
-            ),
+            platform_report("Ask the site to remove extremist material"),
+            # 000 6.18: staff must not express personal beliefs in ways that exploit pupils'
+            # vulnerability or might lead them to break the law; 000 3.4: harm or distress
+            # is dealt with under the safeguarding policy. (10.6 is about a pupil at risk.)
             RouteRule(
                 Route.LADO,
                 required=True,
                 reason="A member of staff promoting extremism to pupils goes to the LADO",
-                policy_refs=("KCSIE Part 4", "000 10.6"),
+                policy_refs=("KCSIE Part 4", "000 6.18", "000 3.4"),
                 when=(Condition.ABOUT_STAFF, Condition.HARM_THRESHOLD),
             ),
         ),
@@ -240,7 +250,7 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
             "A pupil tells a member of staff about online abuse, harassment, exploitation "
             "or grooming, of themselves or of another child."
         ),
-        policy_refs=("004 9.1", "004 9.3", "002 8.1"),
+        policy_refs=("004 9.1", "004 9.3", "002 8.1", "000 6.24"),
         child_protection=True,
         allegation_against_staff=False,
         blocks_image_import=False,
@@ -258,6 +268,7 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
                 ),
                 policy_refs=("004 9.1", "004 9.3", "002 8.1"),
             ),
+            HEAD_IMMEDIATELY,
             RouteRule(
                 Route.SOCIAL_CARE,
                 required=False,
@@ -265,20 +276,13 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
                 policy_refs=("KCSIE Part 1", "004 9.1"),
                 when=(Condition.SIGNIFICANT_HARM,),
             ),
-            RouteRule(
-                Route.POLICE,
-                required=False,
-                reason="Where illegal activity may have taken place, the police are contacted",
-                policy_refs=("004 9.4", "003 8.8"),
-                when=(Condition.ILLEGAL,),
+            police_if_illegal(
+                "Where there is a concern that illegal activity has taken place, the "
+                "headteacher contacts the police; the DSL may decide not to, so as not to "
+                "criminalise a pupil unnecessarily, and records why",
+                "003 8.8",
             ),
-            RouteRule(
-                Route.PLATFORM_REPORT,
-                required=False,
-                reason="Report the abusive content or account to the site",
-                policy_refs=("003 8.7",),
-                when=(Condition.CONTENT_ONLINE,),
-            ),
+            platform_report("Report the abusive content or account to the site"),
             RouteRule(
                 Route.REPORT_REMOVE,
                 required=False,
@@ -298,88 +302,6 @@ SENSITIVE_CATEGORIES: tuple[Category, ...] = (
                 reason="A disclosure of abuse by a member of staff is an allegation for the LADO",
                 policy_refs=("KCSIE Part 4", "004 2.3"),
                 when=(Condition.ABOUT_STAFF,),
-            ),
-        ),
-    ),
-    Category(
-        code="adverse-criticism",
-        title="Adverse criticism of the school online",
-        description=(
-            "Criticism of the school or the trust, or of content staff have posted, has "
-            "appeared on social media or elsewhere online."
-        ),
-        policy_refs=("004 8.1.9",),
-        child_protection=False,
-        allegation_against_staff=False,
-        blocks_image_import=False,
-        guidance=(
-            "Do not respond without the headteacher's express approval (004 8.1.9). Take a "
-            "screen print and record the date, time and site."
-        ),
-        head_guidance=(
-            "The concern is about the headteacher, so do not respond without the express "
-            "approval of the chair of governors (004 8.1.9; 001 5(ii)). Do not tell the "
-            "headteacher about it. Take a screen print and record the date, time and site."
-        ),
-        routes=(
-            RouteRule(
-                Route.HEADTEACHER,
-                required=True,
-                reason="Inform the head of school; no response without their approval",
-                policy_refs=("004 8.1.9",),
-            ),
-            RouteRule(
-                Route.PLATFORM_REPORT,
-                required=False,
-                reason="If the content breaks the site's terms, report it through the site",
-                policy_refs=("003 8.7",),
-                when=(Condition.CONTENT_ONLINE,),
-            ),
-            RouteRule(
-                Route.POLICE,
-                required=False,
-                reason="Consider the police if the content is threatening or a hate crime",
-                policy_refs=("003 8.8",),
-                when=(Condition.THREATENING_OR_HATE,),
-            ),
-        ),
-    ),
-    Category(
-        code="personal-data-disclosed",
-        title="Personal data disclosed online",
-        description=(
-            "Personal information about pupils, parents or staff (names, images, addresses, "
-            "contact details) has been posted or shared online without authority."
-        ),
-        policy_refs=("003 4.16", "004 7.10", "000 6.21"),
-        child_protection=False,
-        allegation_against_staff=False,
-        blocks_image_import=False,
-        guidance=(
-            "Follow the data-breach procedure (003 4.16; 004 7.10): tell the data protection "
-            "officer at once, because a breach that must be reported to the ICO has to be "
-            "reported within 72 hours (UK GDPR Art. 33)."
-        ),
-        routes=(
-            RouteRule(
-                Route.HEADTEACHER,
-                required=True,
-                reason="Report it to the headteacher so the data-breach procedure starts",
-                policy_refs=("003 4.16", "004 7.10", "000 6.24"),
-            ),
-            RouteRule(
-                Route.PLATFORM_REPORT,
-                required=False,
-                reason="Ask the site to take the post down",
-                policy_refs=("003 4.7", "003 8.7"),
-                when=(Condition.CONTENT_ONLINE,),
-            ),
-            RouteRule(
-                Route.DSL,
-                required=False,
-                reason="If the disclosure could put a child at risk, tell the DSL",
-                policy_refs=("002 8.1",),
-                when=(Condition.CHILD_AT_RISK,),
             ),
         ),
     ),

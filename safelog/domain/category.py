@@ -7,7 +7,8 @@ Guidance is written for the member of staff reporting, who does not know section
 the references written into the guidance text, like "(000 9.2; 003 8.4)", are taken out of
 `guidance` when a category is made and kept, with `policy_refs`, for the DSL's `policy` line
 ("Policy: 003 8.1; 004 11.1"). The table of categories keeps them beside the words they
-support (domain/categories_conduct.py, domain/categories_sensitive.py).
+support (domain/categories_conduct.py, domain/categories_sensitive.py,
+domain/categories_school.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class Category:
     # the member of staff as a subject, so that they never read it, and is kept at least
     # until they leave (domain/low_level.py; domain/retention.py).
     low_level: bool = False
+    # A reply to it (online, in public) needs the head's express approval first, and the
+    # record of who approved it and when (004, the paragraph after 8.1.9;
+    # domain/public_replies.py).
+    replies_need_approval: bool = False
     # The references that were in the guidance text, in order (see the module note).
     guidance_refs: tuple[str, ...] = field(default=(), init=False)
     head_guidance_refs: tuple[str, ...] = field(default=(), init=False)
@@ -90,8 +95,11 @@ _HEAD_REFS = ("001 5(ii)", "002 8.1", "004 9.2", "KCSIE Part 4")
 
 
 # A parenthesised reference: a seed policy section ("000 9.2", "001 4(i)", "003 5.6,
-# appendix b") or national law or guidance, possibly several separated by ";".
-_REFERENCE_IN_TEXT = re.compile(r"\s*\(((?:00[0-4] |UK GDPR |KCSIE |UKCIS)(?:[^()]|\([ivx]+\))*)\)")
+# appendix b", "004 8.1 (after 8.1.9)" for an unnumbered paragraph) or national law or
+# guidance, possibly several separated by ";".
+_REFERENCE_IN_TEXT = re.compile(
+    r"\s*\(((?:00[0-4] |UK GDPR |KCSIE |UKCIS)(?:[^()]|\((?:[ivx]+|after [\d.]+)\))*)\)"
+)
 
 
 def split_policy_refs(text: str) -> tuple[str, tuple[str, ...]]:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from safelog.domain.deadline_rules import rule_from_view
 from safelog.domain.deadlines import LONDON, due_by_rule, is_working_day
 from safelog.domain.routes import ROUTES, DeadlineKind, DeadlineRule, Route
 
@@ -65,6 +66,9 @@ _ROUTE_SUBJECTS: Mapping[Route, str] = {
     Route.PLATFORM_REPORT: "The deadline to report it to the platform",
     Route.REPORT_REMOVE: "The Report Remove deadline",
     Route.CEOP: "The deadline to report it to CEOP",
+    Route.DPO: "The deadline to tell the data protection officer",
+    Route.ICO: "The deadline to decide whether to report the breach to the ICO",
+    Route.IT_FILTERING: "The deadline to tell the IT technician or filtering provider",
 }
 
 
@@ -188,6 +192,12 @@ def _time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def _rule_of(item: Mapping[str, Any], route: Route) -> DeadlineRule:
+    """The deadline of the rule that suggested the route (the entry's `deadline`), else the
+    route's usual one."""
+    return rule_from_view(item.get("deadline")) or ROUTES[route].deadline
+
+
 def route_deadlines(escalations: Iterable[Mapping[str, Any]]) -> list[Deadline]:
     """The deadlines of the escalation routes, from the entries of
     `safelog.vault.escalations.escalations_from` (required routes with a deadline)."""
@@ -200,7 +210,7 @@ def route_deadlines(escalations: Iterable[Mapping[str, Any]]) -> list[Deadline]:
             route = Route(item.get("route", ""))
         except ValueError:
             continue
-        rule = ROUTES[route].deadline
+        rule = _rule_of(item, route)
         immediate = rule.kind is DeadlineKind.IMMEDIATELY
         out.append(
             Deadline(

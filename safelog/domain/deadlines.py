@@ -18,7 +18,11 @@ Choices, for the DSL's inbox:
   go to 999 or the emergency duty team whatever SafeLog says);
 - "within N working days" is due at 18:00 on the Nth working day after the day the
   concern was raised (a LADO referral raised on Thursday afternoon is due at 18:00 on
-  Friday).
+  Friday);
+- "within N hours" is due N clock hours after the concern was raised, nights, weekends and
+  bank holidays included: the ICO's 72 hours from discovering a personal data breach (UK
+  GDPR Art. 33) run whatever the day. Discovery is when the concern was raised in SafeLog,
+  the first moment the school's own record shows it knew.
 
 Nothing here reads the clock: `now` and `raised_at` are passed in, timezone-aware.
 """
@@ -26,11 +30,12 @@ Nothing here reads the clock: `now` and `raised_at` are passed in, timezone-awar
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from safelog.domain.routes import ROUTES, SAME_DAY, DeadlineKind, DeadlineRule, Route
+from safelog.domain.deadline_rules import SAME_DAY, DeadlineKind, DeadlineRule
+from safelog.domain.routes import ROUTES, Route
 
 __all__ = [
     "HOLIDAY_SUBDIVISIONS",
@@ -120,11 +125,15 @@ def due_by_rule(rule: DeadlineRule, raised_at: datetime) -> datetime | None:
         return end_of_working_day(add_working_days(today, 1))
     if rule.kind is DeadlineKind.WORKING_DAYS:
         return end_of_working_day(add_working_days(local.date(), rule.working_days))
+    if rule.kind is DeadlineKind.HOURS:
+        # In UTC: clock hours, so a change of the clocks in between is neither lost nor gained.
+        return (raised_at.astimezone(UTC) + timedelta(hours=rule.hours)).astimezone(LONDON)
     return None
 
 
 def due_at(route: Route, raised_at: datetime) -> datetime | None:
-    """When `route` must be used for a concern raised at `raised_at`; None if no deadline.
+    """When `route` must be used, by its usual deadline, for a concern raised at `raised_at`;
+    None if no deadline. (A category's rule may set another: `due_by_rule`.)
 
     `raised_at` must be timezone-aware; the result is in Europe/London time.
     """

@@ -12,14 +12,18 @@ from types import MappingProxyType
 from safelog.domain.category import Category
 
 __all__ = [
+    "ADULTS_WORKING_IN_SCHOOL",
     "AllegationOutcome",
     "CaseOutcome",
     "CaseStatus",
     "Outcome",
     "PersonKind",
     "PersonRole",
+    "adult_accused",
+    "allegation_against_staff",
     "allowed_status_moves",
     "can_move",
+    "concern_about_staff",
     "outcome_choices",
     "person_kinds",
     "person_roles",
@@ -173,9 +177,16 @@ def outcome_choices(category: Category, *, about_staff: bool = False) -> tuple[O
             CaseOutcome.REFERRED_ON,
             CaseOutcome.NO_FURTHER_ACTION,
         )
-    if category.allegation_against_staff or about_staff:
+    if allegation_against_staff(category, about_staff=about_staff):
         return tuple(AllegationOutcome)
     return tuple(CaseOutcome)
+
+
+def allegation_against_staff(category: Category, *, about_staff: bool) -> bool:
+    """Is a case an allegation against staff, for its outcomes and its retention? Its
+    category is one, or the concern (in any category) is about staff (`concern_about_staff`);
+    never a low-level concern, which has rules of its own (KCSIE Part 4)."""
+    return not category.low_level and (category.allegation_against_staff or about_staff)
 
 
 class PersonKind(StrEnum):
@@ -183,8 +194,8 @@ class PersonKind(StrEnum):
     STAFF = "staff"
     PARENT = "parent"
     EXTERNAL = "external"
-    # Adults who count as staff for these policies (000 2.1; 004 2.1), kept on the school's
-    # register of adults who are not SafeLog users (domain/adults.py).
+    # Adults the policies apply to as staff who are not employees (000 2.1; 004 2.1), kept
+    # on the school's register of adults who are not SafeLog users (domain/adults.py).
     VOLUNTEER = "volunteer"
     GOVERNOR = "governor"
     CONTRACTOR = "contractor"
@@ -201,9 +212,17 @@ _KIND_LABELS: Mapping[PersonKind, str] = MappingProxyType(
         PersonKind.PARENT: "Parent or carer",
         PersonKind.EXTERNAL: "Someone outside the school",
         PersonKind.VOLUNTEER: "Volunteer",
-        PersonKind.GOVERNOR: "Governor",
-        PersonKind.CONTRACTOR: "Contractor or supply staff",
+        PersonKind.GOVERNOR: "Governor or trustee",
+        PersonKind.CONTRACTOR: "Supply or agency staff, or a contractor",
     }
+)
+
+# Everyone a concern "about staff" can be about: "all staff within the Trust ... teaching
+# staff, support staff, supply staff, local governors, trustees, central team staff,
+# contractors and volunteers" (004 2.1; also 000 2.1: agency staff, consultants, volunteers,
+# governors). An allegation against any of them is an allegation against staff (KCSIE Part 4).
+ADULTS_WORKING_IN_SCHOOL = frozenset(
+    {PersonKind.STAFF, PersonKind.VOLUNTEER, PersonKind.GOVERNOR, PersonKind.CONTRACTOR}
 )
 
 
@@ -240,14 +259,32 @@ def person_roles() -> tuple[PersonRole, ...]:
     return tuple(PersonRole)
 
 
-def staff_member_accused(people: Iterable[Mapping[str, object]]) -> bool:
-    """Is any person in the case a member of staff named as alleged perpetrator? Such a
-    concern is about staff even when that person has no SafeLog account (supply staff, a
-    coach, a volunteer), so it goes to the headteacher and, with a pupil harmed, the LADO."""
+def adult_accused(people: Iterable[Mapping[str, object]]) -> bool:
+    """Is anyone in the case who works in the school (staff, supply staff, a contractor, a
+    volunteer or a governor: `ADULTS_WORKING_IN_SCHOOL`) named as alleged perpetrator? Such
+    a concern is about staff even when that person has no SafeLog account."""
     return any(
-        p.get("kind") == PersonKind.STAFF and p.get("role") == PersonRole.ALLEGED_PERPETRATOR
+        # A kind that is not text (from a modified client) is nobody's: never hashed.
+        isinstance(p.get("kind"), str)
+        and p.get("kind") in ADULTS_WORKING_IN_SCHOOL
+        and p.get("role") == PersonRole.ALLEGED_PERPETRATOR
         for p in people
     )
+
+
+def concern_about_staff(
+    *,
+    subjects: Iterable[object],
+    people: Iterable[Mapping[str, object]],
+    about_headteacher: bool = False,
+) -> bool:
+    """Is a concern about staff? The one rule, for its routes (the headteacher, and the LADO
+    where a child is harmed or at risk), its outcomes (those of an allegation) and its
+    retention (that of an allegation): it names a SafeLog user as its subject, it is about
+    the headteacher, or someone who works in the school is named among its people as the
+    alleged perpetrator (000 2.1; 004 2.1; KCSIE Part 4). Readers decide it again from the
+    signed fields (vault/staff_concern.py), never from what a writer said."""
+    return bool(list(subjects)) or about_headteacher or adult_accused(people)
 
 
 def pupil_is_victim(people: Iterable[Mapping[str, object]]) -> bool:

@@ -1,11 +1,15 @@
 """Escalation routes: who must be told, by when, and what reference to record.
 
-Rules are data. `ROUTES` describes each route once; a category lists `RouteRule`s
-that say when that route applies to it and why (with the policy it comes from);
-`routes_for` turns a category plus the facts of a concern into what the user is shown.
+Rules are data. `ROUTES` describes each route once (domain/route_table.py, re-exported
+here); a category lists `RouteRule`s that say when that route applies to it and why (with
+the policy it comes from); `routes_for` turns a category plus the facts of a concern into
+what the user is shown.
 
 Policy references name the seed policies by file number ("000 9.2" is section 9.2
-of seed 000) or national guidance (KCSIE, UKCIS, Prevent duty guidance).
+of seed 000) or national law and guidance (KCSIE, UKCIS, Prevent duty guidance, UK GDPR).
+A route has a usual deadline (`RouteInfo.deadline`); a rule whose policy sets another one
+says so (`RouteRule.deadline`): the police are contacted "immediately" only for indecent
+images of children (002 7.2.4), not for every concern that may reach them.
 """
 
 from __future__ import annotations
@@ -16,14 +20,25 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from safelog.domain.roles import Role
+from safelog.domain.deadline_rules import (
+    IMMEDIATELY,
+    NO_DEADLINE,
+    SAME_DAY,
+    DeadlineKind,
+    DeadlineRule,
+)
+from safelog.domain.route_table import ROUTES, Route, RouteInfo, not_needed_title, route_info
 
 if TYPE_CHECKING:
     from safelog.domain.category import Category
 
 __all__ = [
     "BARRED_ON_HEAD_CASE",
+    "GENERAL_RULES",
+    "IMMEDIATELY",
+    "NO_DEADLINE",
     "ROUTES",
+    "SAME_DAY",
     "Condition",
     "DeadlineKind",
     "DeadlineRule",
@@ -33,214 +48,29 @@ __all__ = [
     "SuggestedRoute",
     "barred_routes",
     "format_refs",
+    "not_needed_title",
     "route_info",
     "routes_for",
     "said_in_safelog",
 ]
 
 
-class Route(StrEnum):
-    """An escalation route. The values are stable: they are stored and used by the CLI."""
-
-    HEADTEACHER = "headteacher"
-    CHAIR_OF_GOVERNORS = "chair-of-governors"
-    DSL = "dsl"
-    POLICE = "police"
-    LADO = "lado"
-    PREVENT = "prevent"
-    SOCIAL_CARE = "social-care"
-    PLATFORM_REPORT = "platform-report"
-    REPORT_REMOVE = "report-remove"
-    CEOP = "ceop"
-
-
-class DeadlineKind(StrEnum):
-    IMMEDIATELY = "immediately"
-    SAME_DAY = "same-day"
-    WORKING_DAYS = "working-days"
-    NONE = "none"
-
-
-@dataclass(frozen=True)
-class DeadlineRule:
-    """By when a route must be used, counted from when the concern was raised."""
-
-    kind: DeadlineKind
-    working_days: int = 0
-
-    def __post_init__(self) -> None:
-        if self.kind is DeadlineKind.WORKING_DAYS:
-            if self.working_days < 1:
-                raise ValueError("a working-days deadline needs at least one working day")
-        elif self.working_days != 0:
-            raise ValueError("only a working-days deadline counts working days")
-
-    def describe(self) -> str:
-        if self.kind is DeadlineKind.IMMEDIATELY:
-            return "immediately"
-        if self.kind is DeadlineKind.SAME_DAY:
-            return "the same working day"
-        if self.kind is DeadlineKind.WORKING_DAYS:
-            unit = "working day" if self.working_days == 1 else "working days"
-            return f"within {self.working_days} {unit}"
-        return "no set deadline"
-
-
-IMMEDIATELY = DeadlineRule(DeadlineKind.IMMEDIATELY)
-SAME_DAY = DeadlineRule(DeadlineKind.SAME_DAY)
-NO_DEADLINE = DeadlineRule(DeadlineKind.NONE)
-
-
 def format_refs(refs: tuple[str, ...]) -> str:
     return "; ".join(refs)
-
-
-@dataclass(frozen=True)
-class RouteInfo:
-    """What a route is: shown to the user and used to set its deadline."""
-
-    route: Route
-    title: str
-    who_is_told: str
-    deadline: DeadlineRule
-    # Label of the reference to record once the route is used; None when the record is
-    # only who was told and when.
-    reference_label: str | None
-    policy_refs: tuple[str, ...]
-    note: str = ""
-    # The SafeLog role this route brings into the case (None for outside bodies).
-    informs_role: Role | None = None
-    # Roles that must never be able to read a case sent down this route.
-    hidden_from: frozenset[Role] = frozenset()
-
-    @property
-    def record(self) -> str:
-        """What the user records when this route is used."""
-        if self.reference_label is None:
-            return "Who was told and when"
-        return f"Who was told and when; {self.reference_label}"
-
-
-_ROUTE_INFO: tuple[RouteInfo, ...] = (
-    RouteInfo(
-        route=Route.HEADTEACHER,
-        title="Headteacher",
-        who_is_told="The headteacher (or head of school)",
-        deadline=IMMEDIATELY,
-        reference_label=None,
-        policy_refs=("000 6.24", "001 5(ii)", "002 8.1", "004 9.2"),
-        informs_role=Role.HEADTEACHER,
-    ),
-    RouteInfo(
-        route=Route.CHAIR_OF_GOVERNORS,
-        title="Chair of governors",
-        who_is_told="The chair of governors (in a trust, the chair of local governors and the CEO)",
-        deadline=IMMEDIATELY,
-        reference_label=None,
-        policy_refs=("001 5(ii)", "001 5(iii)", "002 8.1", "004 9.2"),
-        note="Used when the concern is about the headteacher: the headteacher must not see it.",
-        informs_role=Role.CHAIR,
-        hidden_from=frozenset({Role.HEADTEACHER}),
-    ),
-    RouteInfo(
-        route=Route.DSL,
-        title="Designated safeguarding lead",
-        who_is_told="The designated safeguarding lead (or a deputy)",
-        deadline=IMMEDIATELY,
-        reference_label=None,
-        policy_refs=("002 8.1", "004 9.3"),
-        informs_role=Role.DSL,
-    ),
-    RouteInfo(
-        route=Route.POLICE,
-        title="Police",
-        who_is_told="The police: 999 if anyone is in immediate danger, otherwise 101",
-        deadline=IMMEDIATELY,
-        reference_label="Crime reference number",
-        policy_refs=("002 7.2.4", "003 8.8", "004 9.4"),
-    ),
-    RouteInfo(
-        route=Route.LADO,
-        title="LADO",
-        who_is_told="The local authority designated officer (LADO)",
-        deadline=DeadlineRule(DeadlineKind.WORKING_DAYS, working_days=1),
-        reference_label="LADO reference",
-        policy_refs=("KCSIE Part 4", "004 2.3"),
-        note="Record the LADO's advice and, at the end, the outcome of the allegation.",
-    ),
-    RouteInfo(
-        route=Route.PREVENT,
-        title="Prevent referral",
-        who_is_told="The local authority Prevent team (Channel)",
-        deadline=NO_DEADLINE,
-        reference_label="Prevent referral reference",
-        policy_refs=("000 10.6", "Prevent duty guidance"),
-        note="Ring 999 if there is an immediate risk of harm.",
-    ),
-    RouteInfo(
-        route=Route.SOCIAL_CARE,
-        title="Children's social care",
-        who_is_told="Children's social care, through the local MASH (front door)",
-        deadline=SAME_DAY,
-        reference_label="MASH reference",
-        policy_refs=("000 10.6", "KCSIE Part 1"),
-        note="Out of hours, ring the local authority's emergency duty team or 999.",
-    ),
-    RouteInfo(
-        route=Route.PLATFORM_REPORT,
-        title="Report to the platform",
-        who_is_told="The platform or service provider, through its reporting tool",
-        deadline=NO_DEADLINE,
-        reference_label="Platform report id",
-        policy_refs=("003 8.7", "002 App. 2"),
-        note="Record what the platform did with the report.",
-    ),
-    RouteInfo(
-        route=Route.REPORT_REMOVE,
-        title="Report Remove (Childline and IWF)",
-        who_is_told="Childline and the Internet Watch Foundation, through Report Remove",
-        deadline=NO_DEADLINE,
-        reference_label="Report Remove reference",
-        policy_refs=("UKCIS",),
-        note="The young person makes the report themselves; staff can help them do it.",
-    ),
-    # The seed policies do not name CEOP; it is offered as an optional route where a child
-    # may have been sexually abused or groomed online, never instead of the police or
-    # children's social care.
-    RouteInfo(
-        route=Route.CEOP,
-        title="CEOP (National Crime Agency)",
-        who_is_told=(
-            "The National Crime Agency's CEOP Safety Centre (Child Exploitation and Online "
-            "Protection), through its online report form"
-        ),
-        deadline=NO_DEADLINE,
-        reference_label="CEOP report reference",
-        policy_refs=("UKCIS",),
-        note=(
-            "Optional: the school's policies do not require it. It does not replace the "
-            "police or children's social care; ring 999 if a child is in immediate danger."
-        ),
-    ),
-)
-
-ROUTES: Mapping[Route, RouteInfo] = MappingProxyType({i.route: i for i in _ROUTE_INFO})
-
-
-def route_info(route: Route) -> RouteInfo:
-    return ROUTES[route]
 
 
 class Condition(StrEnum):
     """When a route rule applies.
 
-    Two conditions are facts SafeLog knows (who the concern is about) and are decided by
-    `routes_for`. The others are judgements for the user: the route is still shown,
-    with the condition, and the user decides.
+    Three conditions are facts SafeLog knows (who the concern is about, and whether a
+    pupil is a victim in it) and are decided by `routes_for`. The others are judgements for
+    the user: the route is still shown, with the condition, and the user decides. The values
+    are stable: the CLI prints them (`case categories --json`).
     """
 
     ABOUT_STAFF = "about-staff"
     ABOUT_HEADTEACHER = "about-headteacher"
+    PUPIL_VICTIM = "pupil-victim"
     CHILD_AT_RISK = "child-at-risk"
     SIGNIFICANT_HARM = "significant-harm"
     THREATENING_OR_HATE = "threatening-or-hate"
@@ -251,6 +81,7 @@ class Condition(StrEnum):
     OWN_IMAGES_ONLINE = "own-images-online"
     CONTENT_ONLINE = "content-online"
     ONLINE_SEXUAL_ABUSE = "online-sexual-abuse"
+    CYBER_INCIDENT = "cyber-incident"
 
     @property
     def label(self) -> str:
@@ -259,19 +90,24 @@ class Condition(StrEnum):
 
     @property
     def decided_by_safelog(self) -> bool:
-        return self in (Condition.ABOUT_STAFF, Condition.ABOUT_HEADTEACHER)
+        return self in _FACTS
 
+
+_FACTS = frozenset({Condition.ABOUT_STAFF, Condition.ABOUT_HEADTEACHER, Condition.PUPIL_VICTIM})
 
 _CONDITION_LABELS: Mapping[Condition, str] = MappingProxyType(
     {
-        Condition.ABOUT_STAFF: "the concern is about a member of staff",
+        Condition.ABOUT_STAFF: (
+            "the concern is about a member of staff (or a volunteer, governor or contractor)"
+        ),
         Condition.ABOUT_HEADTEACHER: "the concern is about the headteacher",
+        Condition.PUPIL_VICTIM: "a pupil is a victim in the concern",
         Condition.CHILD_AT_RISK: "a child's safety may be at risk",
         Condition.SIGNIFICANT_HARM: "a child is suffering, or likely to suffer, significant harm",
         Condition.THREATENING_OR_HATE: (
             "the material is threatening, abusive, sexist, of a sexual nature or a hate crime"
         ),
-        Condition.ILLEGAL: "illegal activity or illegal content may be involved",
+        Condition.ILLEGAL: "there is a concern that illegal activity has taken place",
         Condition.HARM_THRESHOLD: (
             "the adult may have harmed a child, committed an offence against or related to "
             "a child, or behaved in a way that shows they may pose a risk to children"
@@ -287,6 +123,9 @@ _CONDITION_LABELS: Mapping[Condition, str] = MappingProxyType(
         Condition.ONLINE_SEXUAL_ABUSE: (
             "a child may have been sexually abused, groomed, coerced or blackmailed online"
         ),
+        Condition.CYBER_INCIDENT: (
+            "it is a cyber incident (a hacked account, malware, a lost or stolen device)"
+        ),
     }
 )
 
@@ -296,7 +135,8 @@ class RouteRule:
     """One route a category calls for, why, and when.
 
     `required` means the policy says it must happen (once every condition in `when`
-    holds); otherwise the route is a suggestion for the user to consider.
+    holds); otherwise the route is a suggestion for the user to consider. `deadline` is
+    set where the rule's policy gives one other than the route's usual one.
     """
 
     route: Route
@@ -304,12 +144,18 @@ class RouteRule:
     reason: str
     policy_refs: tuple[str, ...]
     when: tuple[Condition, ...] = ()
+    deadline: DeadlineRule | None = None
 
     def __post_init__(self) -> None:
         if not self.reason.strip():
             raise ValueError("a route rule needs a reason")
         if not self.policy_refs:
             raise ValueError("a route rule needs the policy it comes from")
+
+    @property
+    def deadline_rule(self) -> DeadlineRule:
+        """By when the route is due under this rule."""
+        return self.deadline or ROUTES[self.route].deadline
 
     @property
     def explanation(self) -> str:
@@ -326,10 +172,16 @@ class SuggestedRoute:
     policy_refs: tuple[str, ...]
     # Judgements still to be made by the user; empty when the route applies outright.
     only_if: tuple[Condition, ...] = ()
+    # By when, under the rule that suggested it; None: the route's usual deadline.
+    deadline: DeadlineRule | None = None
 
     @property
     def info(self) -> RouteInfo:
         return ROUTES[self.route]
+
+    @property
+    def deadline_rule(self) -> DeadlineRule:
+        return self.deadline or ROUTES[self.route].deadline
 
     @property
     def explanation(self) -> str:
@@ -344,21 +196,27 @@ class SuggestedRoute:
         return (self.required, not self.only_if)
 
 
-_STAFF_TO_HEADTEACHER = SuggestedRoute(
-    route=Route.HEADTEACHER,
+# -- rules for every category ------------------------------------------------------------
+
+# 004 9.2; 001 5(iii); 002 8.1. "Staff" is everyone the policies apply to: supply staff,
+# governors, contractors and volunteers too (000 2.1; 004 2.1).
+_STAFF_TO_HEADTEACHER = RouteRule(
+    Route.HEADTEACHER,
     required=True,
     reason="Concerns about a member of staff's conduct are reported to the headteacher",
     policy_refs=("004 9.2", "001 5(iii)", "002 8.1"),
+    when=(Condition.ABOUT_STAFF,),
 )
 
-_HEADTEACHER_TO_CHAIR = SuggestedRoute(
-    route=Route.CHAIR_OF_GOVERNORS,
+_HEADTEACHER_TO_CHAIR = RouteRule(
+    Route.CHAIR_OF_GOVERNORS,
     required=True,
     reason=(
         "The concern is about the headteacher, so it goes to the chair of governors "
         "(in a trust, also the CEO) instead of the headteacher, who must not see it"
     ),
     policy_refs=("001 5(ii)", "001 5(iii)", "002 8.1", "004 9.2"),
+    when=(Condition.ABOUT_HEADTEACHER,),
 )
 
 
@@ -375,7 +233,15 @@ _STAFF_HARMED_PUPIL_TO_LADO = RouteRule(
         "the harm threshold is referred to the LADO within one working day"
     ),
     policy_refs=("KCSIE Part 4", "004 2.3"),
-    when=(Condition.ABOUT_STAFF, Condition.HARM_THRESHOLD),
+    when=(Condition.ABOUT_STAFF, Condition.PUPIL_VICTIM, Condition.HARM_THRESHOLD),
+)
+
+# The rules that apply in every category, after its own (`case categories --json` lists them
+# with each category's).
+GENERAL_RULES: tuple[RouteRule, ...] = (
+    _HEADTEACHER_TO_CHAIR,
+    _STAFF_TO_HEADTEACHER,
+    _STAFF_HARMED_PUPIL_TO_LADO,
 )
 
 
@@ -394,6 +260,8 @@ def routes_for(
     harm to a child is in scope, and any concern about staff with a pupil as a victim
     (`pupil_victim`) is offered the LADO too. A category that is itself an allegation
     against staff, or a low-level concern about staff, counts as being about staff.
+    (Whether a case is about staff is decided from its fields by
+    `safelog.domain.outcomes.concern_about_staff`.)
     """
     about_staff = (
         about_staff or about_headteacher or category.allegation_against_staff or category.low_level
@@ -401,6 +269,7 @@ def routes_for(
     facts = {
         Condition.ABOUT_STAFF: about_staff,
         Condition.ABOUT_HEADTEACHER: about_headteacher,
+        Condition.PUPIL_VICTIM: pupil_victim,
     }
 
     chosen: dict[Route, tuple[int, SuggestedRoute]] = {}
@@ -412,10 +281,15 @@ def routes_for(
         elif suggestion._strength > current[1]._strength:
             chosen[suggestion.route] = (current[0], suggestion)
 
-    rules = category.routes
-    if pupil_victim:
-        rules = (*rules, _STAFF_HARMED_PUPIL_TO_LADO)
-    for position, rule in enumerate(rules):
+    # The category's own rules first, so that its reason is kept unless it is weaker; the
+    # rules about staff lead the list (position -1) when they add a route.
+    ordered_rules = [
+        *enumerate(category.routes),
+        (len(category.routes), _STAFF_HARMED_PUPIL_TO_LADO),
+        (-1, _HEADTEACHER_TO_CHAIR),
+        (-1, _STAFF_TO_HEADTEACHER),
+    ]
+    for position, rule in ordered_rules:
         if not all(facts[c] for c in rule.when if c.decided_by_safelog):
             continue
         only_if = tuple(c for c in rule.when if not c.decided_by_safelog)
@@ -428,6 +302,7 @@ def routes_for(
                     reason=_HEADTEACHER_TO_CHAIR.reason,
                     policy_refs=_HEADTEACHER_TO_CHAIR.policy_refs,
                     only_if=only_if,
+                    deadline=rule.deadline,
                 ),
             )
             continue
@@ -439,14 +314,9 @@ def routes_for(
                 reason=rule.reason,
                 policy_refs=rule.policy_refs,
                 only_if=only_if,
+                deadline=rule.deadline,
             ),
         )
-
-    # After the category's own rules, so that its reason is kept unless it is weaker.
-    if about_headteacher:
-        offer(-1, _HEADTEACHER_TO_CHAIR)
-    elif about_staff:
-        offer(-1, _STAFF_TO_HEADTEACHER)
 
     ordered = sorted(
         chosen.values(),

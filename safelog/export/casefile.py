@@ -103,6 +103,7 @@ class _Builder(EvidenceSections, AuditSections):
             self.escalations,
             self.content_reports,
             self.decisions,
+            self.public_replies,
             self.outcome,
             self.evidence_index,
         ):

@@ -40,6 +40,7 @@ _FIELD_WORDS = {
     CaseField.OUTCOME: "outcome",
     CaseField.CONTENT_REPORTS: "inappropriate content reports",
     CaseField.REPLIES: "replies to the reporter",
+    CaseField.PUBLIC_REPLIES: "replies made online",
     CaseField.EVIDENCE_SIGHTINGS: "evidence added again",
     CaseField.IMAGE_REPORTS: "reports of images not stored",
     CaseField.ALLEGATION_OUTCOME: "allegation outcome",

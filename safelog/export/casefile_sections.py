@@ -20,6 +20,7 @@ from reportlab.platypus import (
 )
 
 from safelog.domain.outcomes import outcome_label
+from safelog.domain.routes import not_needed_title
 from safelog.export.casefile_model import Attachment, CaseFileData, Step, attachment_key
 from safelog.export.images import Decoder
 from safelog.export.options import ExportOptions
@@ -299,7 +300,8 @@ class Sections:
             route_cell.append(t.fixed("required" if item.get("required") else "suggested", s.muted))
             parts: list[tuple[str, Any]] = []
             if item.get("not_needed"):
-                parts = [("label", "Not needed: "), ("user", item["not_needed"])]
+                title = not_needed_title(str(item.get("route", "")))
+                parts = [("label", f"{title}: "), ("user", item["not_needed"])]
             elif item.get("done_at"):
                 parts = [("label", uk_datetime(item["done_at"]))]
                 if item.get("told"):
@@ -398,6 +400,65 @@ class Sections:
                     ]
                 )
             )
+        return story
+
+    def public_replies(self) -> list[Flowable]:
+        """Replies the school made online, with who approved each and when, and what is
+        wrong with an approval (004, the paragraph after 8.1.9); nothing when there are none."""
+        from safelog.domain.categories import UnknownCategory, category_by_code
+        from safelog.domain.public_replies import replies_with_warnings
+
+        s, t = self.s, self.t
+        entries = self.field(CaseField.PUBLIC_REPLIES)
+        if not isinstance(entries, list) or not entries:
+            return []
+        try:
+            needs = category_by_code(
+                str(self.field(CaseField.CATEGORY) or "")
+            ).replies_need_approval
+        except UnknownCategory:
+            needs = True
+        replies = replies_with_warnings(
+            entries,
+            needs_approval=needs,
+            about_headteacher=bool(self.field(CaseField.ABOUT_HEADTEACHER)),
+        )
+        story: list[Flowable] = [self.section("Replies made online, and their approval")]
+        for number, reply in enumerate(replies, start=1):
+            approval: list[tuple[str, Any]] = [("plain", "No approval recorded.")]
+            if reply.get("approved_by"):
+                approval = [
+                    ("plain", "Approved by "),
+                    ("user", reply.get("approved_by", "")),
+                    ("plain", f", {uk_datetime(reply.get('approved_at'))}."),
+                ]
+            where = reply.get("where") or "where not given"
+            when = uk_datetime(reply.get("replied_at")) or "time not given"
+            parts = [
+                t.mixed(
+                    [
+                        ("label", f"Reply {number} ("),
+                        ("user", where),
+                        ("label", f", {when}): "),
+                        ("user", reply.get("text", "")),
+                    ],
+                    ParagraphStyle("ph", parent=s.body, spaceBefore=8),
+                ),
+                t.mixed(approval, s.body),
+            ]
+            if reply.get("warning"):
+                parts.append(t.fixed(str(reply["warning"]), s.body))
+            parts.append(
+                t.mixed(
+                    [
+                        ("plain", "Recorded by "),
+                        ("user", reply.get("recorded_by", "")),
+                        ("plain", f", {uk_datetime(reply.get('recorded_at'))}"),
+                    ],
+                    s.muted,
+                )
+            )
+            story.append(KeepTogether(parts))
         return story
 
     def outcome(self) -> list[Flowable]:

@@ -54,6 +54,9 @@ _KIND_WORDS: Mapping[str, str] = {
     PersonKind.PARENT: "Parent or carer",
     PersonKind.STAFF: "Staff member",
     PersonKind.EXTERNAL: "Person",
+    PersonKind.VOLUNTEER: "Volunteer",
+    PersonKind.GOVERNOR: "Governor",
+    PersonKind.CONTRACTOR: "Contractor",
 }
 
 

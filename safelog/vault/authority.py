@@ -63,6 +63,7 @@ MANAGEMENT_FIELDS = frozenset(
         CaseField.OUTCOME_NOTE,
         CaseField.ESCALATED_TO_LEADERSHIP,
         CaseField.REPLIES,
+        CaseField.PUBLIC_REPLIES,
     }
 )
 

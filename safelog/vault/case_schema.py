@@ -50,6 +50,9 @@ class CaseField:
     DECISIONS: Final = "decisions"
     OUTCOME: Final = "outcome"
     REPLIES: Final = "replies"  # sealed with the case's first key: the reporter reads them
+    # Replies the school made in public (online), with who approved each and when
+    # (vault/public_replies.py).
+    PUBLIC_REPLIES: Final = "public_replies"
     # Evidence (safelog/vault/evidence.py) and the content report form (content_form.py).
     EVIDENCE_SIGHTINGS: Final = "evidence_sightings"
     IMAGE_REPORTS: Final = "image_reports"
@@ -144,6 +147,20 @@ class ReplyEntry(TypedDict):
     text: str
     by: str  # the sender's name
     at: str
+
+
+class PublicReplyEntry(TypedDict):
+    """A reply the school made in public (online), and its approval: "" when none was
+    recorded (domain/public_replies.py says what is wrong then)."""
+
+    id: str
+    text: str  # what was said
+    where: str  # the site or account it was posted on
+    replied_at: str  # ISO time, or "" when not known
+    approved_by: str
+    approved_at: str
+    recorded_by: str
+    recorded_at: str
 
 
 class EvidenceDetails(TypedDict):
@@ -250,6 +267,7 @@ class CaseFields(TypedDict, total=False):
     decisions: list[DecisionEntry]
     outcome: OutcomeRecord | str  # text when set with `safelog case update`
     replies: list[ReplyEntry]
+    public_replies: list[PublicReplyEntry]
     evidence_sightings: list[EvidenceSighting]
     image_reports: list[ImageReport]
     content_reports: list[ContentReportEntry]

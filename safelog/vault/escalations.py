@@ -8,22 +8,29 @@ from typing import Any
 
 from safelog.domain.actions import action_due_at
 from safelog.domain.categories import category_by_code
-from safelog.domain.deadlines import due_at
-from safelog.domain.outcomes import CaseStatus, pupil_is_victim, staff_member_accused
-from safelog.domain.routes import Route, route_info, routes_for
+from safelog.domain.deadline_rules import NO_DEADLINE, DeadlineRule
+from safelog.domain.deadlines import due_by_rule
+from safelog.domain.outcomes import CaseStatus
+from safelog.domain.routes import Route, SuggestedRoute, route_info, routes_for
 from safelog.vault.case_schema import CaseField, CaseFields, EscalationRecord
 from safelog.vault.records import CaseDetail
+from safelog.vault.staff_concern import about_staff_of, pupil_victim_of
 
 
-def _suggestions(fields: CaseFields) -> list[Any]:
+def _suggestions(fields: CaseFields) -> list[SuggestedRoute]:
     category = category_by_code(fields[CaseField.CATEGORY])
-    people = fields.get(CaseField.PEOPLE) or []
     return routes_for(
         category,
         about_headteacher=bool(fields.get(CaseField.ABOUT_HEADTEACHER)),
-        about_staff=bool(fields.get(CaseField.SUBJECTS)) or staff_member_accused(people),
-        pupil_victim=pupil_is_victim(people),
+        about_staff=about_staff_of(fields),
+        pupil_victim=pupil_victim_of(fields),
     )
+
+
+def _text(value: Any) -> str | None:
+    """A recorded value as text; a blank one (or one that is not text, from a modified
+    client) is not a record."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _entry(
@@ -35,6 +42,8 @@ def _entry(
     due: datetime | None,
     record: EscalationRecord,
     *,
+    deadline: DeadlineRule,
+    policy_refs: tuple[str, ...],
     suggested: bool = True,
 ) -> dict[str, Any]:
     return {
@@ -43,10 +52,15 @@ def _entry(
         "required": required,
         "suggested": suggested,
         "reason": reason,
+        "policy_refs": list(policy_refs),
+        "deadline": deadline.view(),
         "reference_label": reference_label,
         "due": due.isoformat() if due else None,
         "done_at": record.get("done_at"),
-        "not_needed": record.get("not_needed"),
+        # A route is "not needed" only with its reason: a decision not to involve the police
+        # or not to tell the ICO is recorded with its reasons (004 9.4; UK GDPR Art. 33(5)),
+        # so every reader counts a blank one as nothing recorded.
+        "not_needed": _text(record.get("not_needed")),
         "reference": record.get("reference"),
         "told": record.get("told"),
         "how": record.get("how"),
@@ -59,12 +73,14 @@ def _entry(
 def escalations_from(fields: CaseFields, raised_at: datetime | None) -> list[dict[str, Any]]:
     """The suggested routes with what was recorded on each, then any route recorded that
     the rules did not suggest (a DSL may always tell the police, say): a record is never
-    hidden because the rules did not think of it."""
+    hidden because the rules did not think of it. Each route's deadline is the one of the
+    rule that suggested it."""
     recorded = fields.get(CaseField.ESCALATIONS) or {}
     out = []
     for suggestion in _suggestions(fields):
         route = suggestion.route.value
-        due = due_at(suggestion.route, raised_at) if raised_at else None
+        rule = suggestion.deadline_rule
+        due = due_by_rule(rule, raised_at) if raised_at else None
         out.append(
             _entry(
                 route,
@@ -74,6 +90,8 @@ def escalations_from(fields: CaseFields, raised_at: datetime | None) -> list[dic
                 suggestion.info.reference_label,
                 due,
                 recorded.get(route, {}),
+                deadline=rule,
+                policy_refs=suggestion.policy_refs,
             )
         )
     suggested = {item["route"] for item in out}
@@ -89,6 +107,8 @@ def escalations_from(fields: CaseFields, raised_at: datetime | None) -> list[dic
                     info.reference_label,
                     None,
                     recorded[route.value],
+                    deadline=NO_DEADLINE,
+                    policy_refs=(),
                     suggested=False,
                 )
             )

@@ -20,7 +20,7 @@ from safelog.domain.outcomes import outcome_label
 from safelog.domain.retention import CHILD_PROTECTION_YEARS, add_years
 from safelog.domain.roles import CASE_MANAGERS
 from safelog.domain.roll import Pupil
-from safelog.domain.routes import ROUTES, Route
+from safelog.domain.routes import ROUTES, Route, not_needed_title
 from safelog.errors import AccessDenied, UserFacingError
 from safelog.vault.audit_trail import AuditEntry
 from safelog.vault.case_engine import open_case
@@ -240,7 +240,11 @@ def _escalation_entry(
     except ValueError:
         title = route
     if record.get("not_needed"):
-        text = f"{title}: not needed. Reason: {record['not_needed']}"
+        decided = not_needed_title(route)
+        if decided == "Not needed":
+            text = f"{title}: not needed. Reason: {record['not_needed']}"
+        else:  # a decision (the police, the ICO), with its reasons
+            text = f"{decided}. Reasons: {record['not_needed']}"
         at = _when(record.get("recorded_at"), created_at)
     else:
         parts = [f"{title}: {record.get('told', '')} told"]

@@ -8,19 +8,30 @@ from typing import Any
 
 from safelog.domain.categories import category_by_code
 from safelog.domain.deadlines import LONDON
-from safelog.domain.outcomes import CaseStatus, PersonKind, PersonRole
+from safelog.domain.outcomes import (
+    ADULTS_WORKING_IN_SCHOOL,
+    CaseStatus,
+    PersonKind,
+    PersonRole,
+    allegation_against_staff,
+)
 from safelog.domain.retention import LOW_LEVEL_RULE, add_years, retention_decision
 from safelog.errors import InvalidInput
 from safelog.vault.case_schema import CaseField, CaseFields
 from safelog.vault.records import CaseDetail, CaseRetention
+from safelog.vault.staff_concern import about_staff_of
 
 
-def _dates_of_birth(people: Any, kind: str, role: str | None = None) -> tuple[list[date], int]:
-    """The dates of birth recorded for the people of `kind` (and `role`), and how many such
-    people there are."""
+def _dates_of_birth(
+    people: Any, kinds: frozenset[str], role: str | None = None
+) -> tuple[list[date], int]:
+    """The dates of birth recorded for the people of one of `kinds` (and `role`), and how
+    many such people there are."""
     found, count = [], 0
     for person in people or []:
-        if not isinstance(person, dict) or person.get("kind") != kind:
+        if not isinstance(person, dict) or not isinstance(person.get("kind"), str):
+            continue
+        if person.get("kind") not in kinds:
             continue
         if role is not None and person.get("role") != role:
             continue
@@ -39,23 +50,24 @@ def case_retention(
     (safelog/domain/retention.py), or what is missing to know.
 
     The facts: the dates of birth of the pupils in the case; for an allegation against staff
-    (its category, or a concern about a member of staff), the day it was received and the
-    date of birth of a member of staff recorded as the alleged perpetrator; and the day the
-    case was closed. A pupil without a date of birth means no date yet, as the youngest pupil
-    decides it and any other date could be too early.
+    (its category, or a concern about staff: vault/staff_concern.py), the day it was received
+    and the date of birth of the member of staff (or volunteer, governor, contractor) recorded
+    as the alleged perpetrator; and the day the case was closed. A pupil without a date of
+    birth means no date yet, as the youngest pupil decides it and any other date could be
+    too early.
     """
     try:
         category = category_by_code(fields.get(CaseField.CATEGORY, ""))
     except InvalidInput:
         return CaseRetention(None, "The category of this case is not known.", "Unknown category")
     people = fields.get(CaseField.PEOPLE)
-    pupil_dobs, pupils = _dates_of_birth(people, PersonKind.PUPIL)
-    staff_dobs, _ = _dates_of_birth(people, PersonKind.STAFF, PersonRole.ALLEGED_PERPETRATOR)
+    pupil_dobs, pupils = _dates_of_birth(people, frozenset({PersonKind.PUPIL}))
+    staff_dobs, _ = _dates_of_birth(
+        people, ADULTS_WORKING_IN_SCHOOL, PersonRole.ALLEGED_PERPETRATOR
+    )
     received = created_at.astimezone(LONDON).date()
     # A low-level concern is not an allegation (KCSIE Part 4): it has its own rule.
-    about_staff = not category.low_level and (
-        category.allegation_against_staff or bool(fields.get(CaseField.SUBJECTS))
-    )
+    about_staff = allegation_against_staff(category, about_staff=about_staff_of(fields))
     closed_on = closed_at.astimezone(LONDON).date() if closed_at is not None else None
     if category.child_protection and len(pupil_dobs) < pupils:
         missing = pupils - len(pupil_dobs)

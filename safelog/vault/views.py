@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
+from safelog.domain.deadline_rules import DeadlineView
+from safelog.domain.routes import GENERAL_RULES, ROUTES, RouteRule
 from safelog.vault.case_schema import (
     CaseField,
     ContentReportEntry,
@@ -35,13 +37,46 @@ if TYPE_CHECKING:
 # -- case categories, case list --------------------------------------------------------------
 
 
+class RouteRuleView(TypedDict):
+    """One rule of a category: a route, whether it is required, by when, the policy, and
+    the conditions under which it applies (`when`: Condition values, empty = always)."""
+
+    route: str
+    title: str
+    required: bool
+    deadline: DeadlineView
+    policy_refs: list[str]
+    when: list[str]
+    reason: str
+
+
 class CategoryView(TypedDict):
     code: str
     title: str
+    routes: list[RouteRuleView]
+
+
+def route_rule_view(rule: RouteRule) -> RouteRuleView:
+    return {
+        "route": rule.route.value,
+        "title": ROUTES[rule.route].title,
+        "required": rule.required,
+        "deadline": rule.deadline_rule.view(),
+        "policy_refs": list(rule.policy_refs),
+        "when": [c.value for c in rule.when],
+        "reason": rule.reason,
+    }
 
 
 def category_view(category: Category) -> CategoryView:
-    return {"code": category.code, "title": category.title}
+    """A category as `case categories --json` prints it: its own route rules, then those of
+    every category (the headteacher or the chair on a concern about staff, the LADO where a
+    pupil is a victim of one)."""
+    return {
+        "code": category.code,
+        "title": category.title,
+        "routes": [route_rule_view(r) for r in (*category.routes, *GENERAL_RULES)],
+    }
 
 
 class CaseListItem(TypedDict):
@@ -210,6 +245,8 @@ class CaseView(TypedDict):
     evidence: list[EvidenceView]
     image_reports: list[ImageReport]
     content_reports: list[ContentReportView]
+    # Replies made online, with who approved each and when, and `warning` (vault/public_replies.py).
+    public_replies: list[dict[str, Any]]
     history: list[VersionView]
     readers: list[str]
 
@@ -237,6 +274,7 @@ def case_view(
     """A whole case as `case show --json` prints it; people named, never by user id."""
     from safelog.vault.escalations import escalations_for
     from safelog.vault.evidence_reading import sightings_of
+    from safelog.vault.public_replies import public_replies
 
     custody = custody or {}
     people_by_id = session.directory.people
@@ -267,6 +305,7 @@ def case_view(
         ],
         "image_reports": fields.get(CaseField.IMAGE_REPORTS, []),
         "content_reports": content_report_views(detail),
+        "public_replies": public_replies(fields),
         "history": [
             {
                 "version": v.number,

@@ -28,6 +28,7 @@ from safelog.vault.case_schema import (
 )
 from safelog.vault.case_writing import amend_case, checked_move, stamp
 from safelog.vault.session import Session
+from safelog.vault.staff_concern import about_staff_of
 
 
 def _when(value: datetime | None) -> str:
@@ -202,8 +203,7 @@ def set_outcome(session: Session, reference: str, outcome: str, note: str = "") 
 
     def compute(fields: CaseFields) -> CaseFields:
         category = category_by_code(fields[CaseField.CATEGORY])
-        about_staff = bool(fields.get(CaseField.SUBJECTS))
-        choices = {o.value for o in outcome_choices(category, about_staff=about_staff)}
+        choices = {o.value for o in outcome_choices(category, about_staff=about_staff_of(fields))}
         if outcome not in choices:
             raise InvalidInput(
                 f"'{outcome}' is not an outcome for this case; choose one of: "

@@ -40,6 +40,7 @@ from safelog.gui.workspace.history import HistoryPanel
 from safelog.gui.workspace.outcome import OutcomePanel
 from safelog.gui.workspace.panel import CaseView, SaveOp, WorkspacePanel
 from safelog.gui.workspace.people import PeoplePanel
+from safelog.gui.workspace.public_replies import PublicRepliesPanel
 from safelog.gui.workspace.summary import RepliesBox, ReportSummaryPanel, case_guidance
 from safelog.gui.workspace.unsaved import put_back, put_back_notice, typed_entries
 from safelog.vault.case_schema import CaseField
@@ -209,6 +210,7 @@ class CaseWorkspace(QWidget):
             self.escalations_panel,
             self.outcome_panel,
             ContentReportsPanel(context, self.tabs, self.save),  # hides its tab when not needed
+            PublicRepliesPanel(context, self.tabs, self.save),  # likewise
             self.history_panel,
         ]
         for panel in self.panels:

@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safelog.domain.deadline_rules import DeadlineKind, DeadlineRule, rule_from_view
 from safelog.domain.deadlines import DeadlineState, deadline_state
 from safelog.domain.routes import (
     BARRED_ON_HEAD_CASE,
-    ROUTES,
-    DeadlineKind,
     Route,
+    RouteInfo,
     barred_routes,
+    not_needed_title,
     route_info,
     said_in_safelog,
 )
@@ -54,6 +55,13 @@ if TYPE_CHECKING:
     from safelog.gui.context import AppContext
     from safelog.vault.session import Session
 
+# Where "not needed" is a decision a policy asks to be recorded with its reasons.
+DECISIONS = frozenset({Route.POLICE, Route.ICO})
+NOT_NEEDED_NEEDS_REASON = {
+    False: "Say why this route is not needed.",
+    True: "Write the decision's reasons: it is recorded with them.",
+}
+
 HOW = ("Phone", "Email", "In person", "Online form", "Letter", "In SafeLog")
 IN_SAFELOG = "In SafeLog"
 
@@ -70,9 +78,22 @@ def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _info(item: dict[str, Any]) -> RouteInfo | None:
+    try:
+        return route_info(Route(item["route"]))
+    except ValueError:
+        return None
+
+
+def deadline_of(item: dict[str, Any]) -> DeadlineRule | None:
+    """The deadline of the rule that suggested the route, else the route's usual one."""
+    info = _info(item)
+    return rule_from_view(item.get("deadline")) or (info.deadline if info else None)
+
+
 def where_it_stands(item: dict[str, Any], now: datetime) -> str:
     if item.get("not_needed"):
-        return f"Not needed: {item['not_needed']}"
+        return f"{not_needed_title(str(item['route']))}: {item['not_needed']}"
     if item.get("done_at"):
         text = f"Done {uk_datetime(item['done_at'])}"
         if item.get("told"):
@@ -87,7 +108,8 @@ def where_it_stands(item: dict[str, Any], now: datetime) -> str:
     due = _parse(item.get("due"))
     # An "immediately" route is due when the concern was raised: act now, and overdue
     # only once that working day has ended, as the inbox counts it (domain/deadlines.py).
-    immediate = ROUTES[Route(item["route"])].deadline.kind is DeadlineKind.IMMEDIATELY
+    rule = deadline_of(item)
+    immediate = rule is not None and rule.kind is DeadlineKind.IMMEDIATELY
     state = deadline_state(due, None, now, raised_at=due if immediate else None)
     if state is DeadlineState.OVERDUE:
         return "Not done: overdue"
@@ -106,8 +128,10 @@ def route_details(item: dict[str, Any], now: datetime) -> str:
     need = "Required" if item.get("required") else "To consider"
     if not item.get("suggested", True):
         need = "Recorded (not suggested for this category)"
+    rule = deadline_of(item)
+    by_when = f" ({rule.describe()})" if rule and item.get("due") else ""
     lines = [
-        f"{item['title']} — {need}. Due: {due_text(item)}.",
+        f"{item['title']} — {need}. Due: {due_text(item)}{by_when}.",
         f"Why: {item.get('reason', '')}",
         f"Who is told: {info.who_is_told}",
         f"What to record: {info.record}",
@@ -182,8 +206,14 @@ class EscalationDialog(QDialog):
         self.reason_form = QWidget(self)
         reason_layout = QFormLayout(self.reason_form)
         reason_layout.setContentsMargins(0, 0, 0, 0)
-        self.not_needed_reason = text_box(self.reason_form, "Why this route is not needed", lines=2)
+        info = route_info(Route(item["route"]))
+        # For the police and the ICO "not needed" is a decision, recorded with its reasons
+        # (004 9.4; UK GDPR Art. 33): the box says so, and what the policy asks it to say.
+        self.not_needed_reason = text_box(self.reason_form, info.not_needed_label, lines=3)
         reason_layout.addRow("&Why not", self.not_needed_reason)
+        if info.not_needed_hint:
+            self.not_needed_hint = plain_label(info.not_needed_hint, self.reason_form, role="muted")
+            reason_layout.addRow("", self.not_needed_hint)
         layout.addWidget(self.reason_form)
         self.reason_form.hide()
 
@@ -218,7 +248,7 @@ class EscalationDialog(QDialog):
             reason = self.not_needed_reason.toPlainText().strip()
             if not reason:
                 set_invalid(self.not_needed_reason, True)
-                self.error.show_error("Say why this route is not needed.")
+                self.error.show_error(NOT_NEEDED_NEEDS_REASON[Route(route) in DECISIONS])
                 self.not_needed_reason.setFocus()
                 return
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QFont, QShowEvent
 from PySide6.QtWidgets import QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
 
 from safelog.domain.deadline_notes import DeadlineNote, case_deadlines, deadline_notes
-from safelog.domain.routes import Route, route_info
+from safelog.domain.routes import Route, not_needed_title, route_info
 from safelog.gui.formatting import category_title, status_label, uk_date
 from safelog.gui.formatting import uk_datetime as uk_dt
 from safelog.gui.theme import colour
@@ -52,6 +52,9 @@ def _yes_no(value: Any) -> str:
 def _escalation(route: str, record: Mapping[str, Any]) -> str:
     title = route_title(route)
     if record.get("not_needed"):
+        decided = not_needed_title(route)
+        if decided != "Not needed":  # a decision (the police, the ICO), with its reasons
+            return f"{decided}. {record['not_needed']}"
         return f"{title}: not needed. {record['not_needed']}"
     text = f"{title}: told {record.get('told', '')}"
     if record.get("how"):
@@ -148,6 +151,21 @@ def describe_field(name: str, value: Any, before: Any, names: Mapping[str, str])
                 f"{r.get('text', '')}"
             ),
             lambda r: f"Reply to the reporter changed: {r.get('text', '')}",
+        )
+    if name == CaseField.PUBLIC_REPLIES:
+        return _list_changes(
+            value,
+            before,
+            lambda r: (
+                f"Reply made online ({r.get('where') or 'where not given'}):\n"
+                f"{r.get('text', '')}\n  Approved by: "
+                + (
+                    f"{r.get('approved_by')} on {uk_dt(r.get('approved_at'))}"
+                    if r.get("approved_by")
+                    else "no approval recorded"
+                )
+            ),
+            lambda r: f"Reply made online changed: {r.get('text', '')}",
         )
     if name == CaseField.EVIDENCE_SIGHTINGS:
         seen = len(before or [])

@@ -32,6 +32,7 @@ from safelog.gui.widgets import named, plain_label
 from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, WorkspacePanel
 from safelog.vault.case_schema import CaseField
 from safelog.vault.retention import retention_of
+from safelog.vault.staff_concern import about_staff_of
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -157,7 +158,7 @@ class OutcomePanel(WorkspacePanel):
         self.outcome.clear()
         try:
             category = category_by_code(fields.get(CaseField.CATEGORY, ""))
-            choices = outcome_choices(category, about_staff=bool(fields.get(CaseField.SUBJECTS)))
+            choices = outcome_choices(category, about_staff=about_staff_of(fields))
         except UserFacingError:
             choices = ()
         self.outcome.addItem("Choose the outcome…", None)

@@ -49,6 +49,7 @@ FIELD_LABELS: Mapping[str, str] = {
     CaseField.ABOUT_HEADTEACHER: "About the headteacher",
     CaseField.ESCALATED_TO_LEADERSHIP: "Shared with the headteacher",
     CaseField.REPLIES: "Replies to the reporter",
+    CaseField.PUBLIC_REPLIES: "Replies made online",
 }
 
 

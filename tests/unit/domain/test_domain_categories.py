@@ -33,9 +33,10 @@ EXPECTED_CODES = (
 )
 
 # A seed section ("000 9.2", "001 5(ii)", "002 App. 2", "003 appendix b") or national guidance.
+# "004 8.1 (after 8.1.9)" names the unnumbered paragraph after 8.1.9 (adverse criticism).
 REF = re.compile(
-    r"^(00[0-4] (\d+(\.\d+)*|\d+\([ivx]+\)|App\. \d|appendix [ab])"
-    r"|KCSIE Part [1-5]|UKCIS|Prevent duty guidance)$"
+    r"^(00[0-4] (\d+(\.\d+)*|\d+\([ivx]+\)|App\. \d|appendix [ab]|8\.1 \(after 8\.1\.9\))"
+    r"|KCSIE Part [1-5]|UKCIS|Prevent duty guidance|UK GDPR Art\. 3[38])$"
 )
 
 BY_ID = [pytest.param(c, id=c.code) for c in CATEGORIES]

@@ -146,10 +146,16 @@ def test_zero_working_days_is_the_first_working_day_from_then(start: date) -> No
         (Route.SOCIAL_CARE, london(2026, 12, 26, 11, 0), london(2026, 12, 29, 18)),
         (Route.SOCIAL_CARE, london(2027, 3, 26, 9, 0), london(2027, 3, 30, 18)),
         # Immediately: due when raised.
-        (Route.POLICE, london(2026, 12, 25, 3, 0), london(2026, 12, 25, 3, 0)),
+        (Route.IT_FILTERING, london(2026, 12, 25, 3, 0), london(2026, 12, 25, 3, 0)),
         (Route.DSL, london(2026, 6, 1, 11, 5), london(2026, 6, 1, 11, 5)),
         (Route.HEADTEACHER, london(2026, 6, 1, 11, 5), london(2026, 6, 1, 11, 5)),
         (Route.CHAIR_OF_GOVERNORS, london(2026, 6, 1, 11, 5), london(2026, 6, 1, 11, 5)),
+        (Route.DPO, london(2026, 6, 1, 11, 5), london(2026, 6, 1, 11, 5)),
+        # The ICO decision: 72 clock hours, over a weekend and a bank holiday alike.
+        (Route.ICO, london(2026, 12, 24, 15, 30), london(2026, 12, 27, 15, 30)),
+        (Route.ICO, london(2026, 6, 5, 17, 0), london(2026, 6, 8, 17, 0)),
+        # ... and over the clocks going forward: 72 real hours, so 01:30 GMT + 72 h is 02:30 BST.
+        (Route.ICO, london(2027, 3, 26, 1, 30), london(2027, 3, 29, 2, 30)),
     ],
 )
 def test_due_at(route: Route, raised: datetime, expected: datetime) -> None:
@@ -158,7 +164,9 @@ def test_due_at(route: Route, raised: datetime, expected: datetime) -> None:
     assert due is not None and due.tzinfo is LONDON
 
 
-@pytest.mark.parametrize("route", [Route.PREVENT, Route.PLATFORM_REPORT, Route.REPORT_REMOVE])
+@pytest.mark.parametrize(
+    "route", [Route.PREVENT, Route.PLATFORM_REPORT, Route.REPORT_REMOVE, Route.POLICE]
+)
 def test_routes_without_a_deadline(route: Route) -> None:
     assert due_at(route, london(2026, 6, 1, 9, 0)) is None
 

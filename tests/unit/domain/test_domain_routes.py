@@ -53,6 +53,9 @@ def summary(routes: list[SuggestedRoute]) -> list[str]:
         (Route.PLATFORM_REPORT, "platform-report"),
         (Route.REPORT_REMOVE, "report-remove"),
         (Route.CEOP, "ceop"),
+        (Route.DPO, "dpo"),
+        (Route.ICO, "ico"),
+        (Route.IT_FILTERING, "it-filtering"),
     ],
 )
 def test_route_values_are_stable(route: Route, value: str) -> None:
@@ -74,13 +77,18 @@ def test_every_route_is_described() -> None:
         (Route.HEADTEACHER, DeadlineRule(DeadlineKind.IMMEDIATELY), "immediately"),
         (Route.CHAIR_OF_GOVERNORS, DeadlineRule(DeadlineKind.IMMEDIATELY), "immediately"),
         (Route.DSL, DeadlineRule(DeadlineKind.IMMEDIATELY), "immediately"),
-        (Route.POLICE, DeadlineRule(DeadlineKind.IMMEDIATELY), "immediately"),
+        # Only indecent images have the police told "immediately" (002 7.2.4): their rules
+        # say so; the route itself has no usual deadline.
+        (Route.POLICE, DeadlineRule(DeadlineKind.NONE), "no set deadline"),
         (Route.LADO, DeadlineRule(DeadlineKind.WORKING_DAYS, 1), "within 1 working day"),
         (Route.PREVENT, DeadlineRule(DeadlineKind.NONE), "no set deadline"),
         (Route.SOCIAL_CARE, DeadlineRule(DeadlineKind.SAME_DAY), "the same working day"),
         (Route.PLATFORM_REPORT, DeadlineRule(DeadlineKind.NONE), "no set deadline"),
         (Route.REPORT_REMOVE, DeadlineRule(DeadlineKind.NONE), "no set deadline"),
         (Route.CEOP, DeadlineRule(DeadlineKind.NONE), "no set deadline"),
+        (Route.DPO, DeadlineRule(DeadlineKind.IMMEDIATELY), "immediately"),
+        (Route.ICO, DeadlineRule(DeadlineKind.HOURS, hours=72), "within 72 hours"),
+        (Route.IT_FILTERING, DeadlineRule(DeadlineKind.IMMEDIATELY), "immediately"),
     ],
 )
 def test_route_deadlines(route: Route, deadline: DeadlineRule, text: str) -> None:
@@ -101,6 +109,9 @@ def test_route_deadlines(route: Route, deadline: DeadlineRule, text: str) -> Non
         (Route.PLATFORM_REPORT, "Platform report id"),
         (Route.REPORT_REMOVE, "Report Remove reference"),
         (Route.CEOP, "CEOP report reference"),
+        (Route.DPO, "Breach log reference"),
+        (Route.ICO, "ICO case reference"),
+        (Route.IT_FILTERING, "IT ticket or block reference"),
     ],
 )
 def test_reference_to_record(route: Route, label: str | None) -> None:
@@ -124,6 +135,20 @@ def test_deadline_rule_rejects_nonsense(kind: DeadlineKind, days: int) -> None:
         DeadlineRule(kind, days)
 
 
+@pytest.mark.parametrize(
+    ("kind", "hours"), [(DeadlineKind.HOURS, 0), (DeadlineKind.IMMEDIATELY, 72)]
+)
+def test_hours_deadline_rejects_nonsense(kind: DeadlineKind, hours: int) -> None:
+    with pytest.raises(ValueError, match="hour"):
+        DeadlineRule(kind, hours=hours)
+
+
+def test_an_hours_deadline_is_printed_with_its_count() -> None:
+    rule = DeadlineRule(DeadlineKind.HOURS, hours=72)
+    assert rule.view() == {"kind": "hours", "count": 72, "text": "within 72 hours"}
+    assert DeadlineRule(DeadlineKind.HOURS, hours=1).describe() == "within 1 hour"
+
+
 def test_chair_route_is_hidden_from_the_headteacher() -> None:
     chair = ROUTES[Route.CHAIR_OF_GOVERNORS]
     assert chair.informs_role is Role.CHAIR
@@ -140,12 +165,13 @@ def test_route_rule_needs_reason_and_policy() -> None:
         RouteRule(Route.DSL, required=True, reason="Tell the DSL", policy_refs=())
 
 
-def test_conditions_have_labels_and_only_two_are_facts() -> None:
+def test_conditions_have_labels_and_only_three_are_facts() -> None:
     for condition in Condition:
         assert len(condition.label) > 10
     assert {c for c in Condition if c.decided_by_safelog} == {
         Condition.ABOUT_STAFF,
         Condition.ABOUT_HEADTEACHER,
+        Condition.PUPIL_VICTIM,
     }
 
 
@@ -175,19 +201,19 @@ def test_every_route_of_every_category(rule: RouteRule, category: Category) -> N
     [
         (
             "cyberbullying-pupil",
-            ["R dsl", "S headteacher", "S* platform-report", "S* police", "S* social-care"],
+            ["R dsl", "R headteacher", "R* police", "S* platform-report", "S* social-care"],
         ),
         ("cyberbullying-staff", ["R headteacher", "S* platform-report", "S* police", "S* dsl"]),
         ("public-threats", ["R headteacher", "S* police", "S* platform-report", "S* dsl"]),
-        ("inappropriate-content", ["R headteacher", "R dsl", "S* police"]),
+        ("inappropriate-content", ["R headteacher", "R dsl", "R it-filtering", "R* police"]),
         ("unwanted-contact", ["R headteacher", "S* dsl"]),
-        ("staff-online-conduct", ["R headteacher", "S* lado", "S* dsl", "S* police"]),
+        ("staff-online-conduct", ["R headteacher", "R* police", "S* lado", "S* dsl"]),
         (
             "nudes-sharing",
             [
                 "R dsl",
                 "R headteacher",
-                "S* police",
+                "R police",
                 "S* social-care",
                 "S* report-remove",
                 "S* ceop",
@@ -209,9 +235,9 @@ def test_every_route_of_every_category(rule: RouteRule, category: Category) -> N
             [
                 "R headteacher",
                 "R dsl",
+                "R* police",
                 "S prevent",
                 "S* social-care",
-                "S* police",
                 "S* platform-report",
             ],
         ),
@@ -219,15 +245,27 @@ def test_every_route_of_every_category(rule: RouteRule, category: Category) -> N
             "online-abuse-disclosure",
             [
                 "R dsl",
+                "R headteacher",
+                "R* police",
                 "S* social-care",
-                "S* police",
                 "S* platform-report",
                 "S* report-remove",
                 "S* ceop",
             ],
         ),
         ("adverse-criticism", ["R headteacher", "S* platform-report", "S* police"]),
-        ("personal-data-disclosed", ["R headteacher", "S* platform-report", "S* dsl"]),
+        (
+            "personal-data-disclosed",
+            [
+                "R headteacher",
+                "R dpo",
+                "R ico",
+                "R* police",
+                "S* it-filtering",
+                "S* platform-report",
+                "S* dsl",
+            ],
+        ),
     ],
 )
 def test_routes_for_a_concern_about_no_member_of_staff(code: str, expected: list[str]) -> None:
@@ -244,8 +282,8 @@ def test_routes_for_a_concern_about_no_member_of_staff(code: str, expected: list
             [
                 "R dsl",
                 "R headteacher",
+                "R* police",
                 "S* platform-report",
-                "S* police",
                 "S* social-care",
                 "S* lado",
             ],
@@ -256,8 +294,8 @@ def test_routes_for_a_concern_about_no_member_of_staff(code: str, expected: list
             [
                 "R dsl",
                 "R chair-of-governors",
+                "R* police",
                 "S* platform-report",
-                "S* police",
                 "S* social-care",
                 "S* lado",
             ],
@@ -268,24 +306,24 @@ def test_routes_for_a_concern_about_no_member_of_staff(code: str, expected: list
             [
                 "R dsl",
                 "R headteacher",
+                "R police",
                 "R lado",
-                "S* police",
                 "S* social-care",
                 "S* report-remove",
                 "S* ceop",
             ],
         ),
-        ("staff-online-conduct", True, ["R chair-of-governors", "S* lado", "S* dsl", "S* police"]),
+        ("staff-online-conduct", True, ["R chair-of-governors", "R* police", "S* lado", "S* dsl"]),
         (
             "radicalisation",
             False,
             [
                 "R headteacher",
                 "R dsl",
+                "R* police",
                 "R* lado",
                 "S prevent",
                 "S* social-care",
-                "S* police",
                 "S* platform-report",
             ],
         ),
@@ -387,9 +425,21 @@ def test_the_category_reason_is_kept_when_it_is_as_strong() -> None:
 
 
 def test_a_suggested_headteacher_becomes_required_when_about_staff() -> None:
-    routes = routes_for(
-        category_by_code("cyberbullying-pupil"), about_headteacher=False, about_staff=True
+    category = dataclasses.replace(
+        category_by_code("cyberbullying-staff"),
+        routes=(
+            RouteRule(
+                Route.HEADTEACHER,
+                required=False,
+                reason="Tell the head if you think they should know",
+                policy_refs=("002 8.2",),
+            ),
+        ),
     )
+    assert summary(routes_for(category, about_headteacher=False, about_staff=False)) == [
+        "S headteacher"
+    ]
+    routes = routes_for(category, about_headteacher=False, about_staff=True)
     head = next(s for s in routes if s.route is Route.HEADTEACHER)
     assert head.required
     assert "004 9.2" in head.policy_refs
