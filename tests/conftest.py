@@ -114,3 +114,12 @@ def vault(data_dir: Path, db_url: str, clock: Clock) -> Iterator[object]:
 @pytest.fixture
 def school(vault: object) -> School:
     return build_school(vault)
+
+
+@pytest.fixture(autouse=True)
+def _seed_policies_after_each_test() -> Iterator[None]:
+    """A school's own rules, put in force by a sign-in, end with the test that set them."""
+    yield
+    from safelog.domain.categories import use_school_rules
+
+    use_school_rules(None)

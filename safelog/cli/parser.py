@@ -11,6 +11,7 @@ from safelog.cli.common import CliParser
 from safelog.cli.database import add_database_commands
 from safelog.cli.evidence import add_evidence_commands
 from safelog.cli.pupils import add_pupil_commands
+from safelog.cli.rules import add_rules_commands
 from safelog.cli.signed_files import add_signed_file_commands
 from safelog.cli.users import add_user_commands
 
@@ -27,5 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_signed_file_commands(sub)  # export, verify, ca, audit
     add_pupil_commands(sub)  # pupil
     add_adult_commands(sub)  # adult
+    add_rules_commands(sub)  # rules
     add_database_commands(sub)  # db
     return parser

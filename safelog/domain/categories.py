@@ -16,13 +16,16 @@ from safelog.domain.categories_conduct import CONDUCT_CATEGORIES
 from safelog.domain.categories_school import SCHOOL_CATEGORIES
 from safelog.domain.categories_sensitive import SENSITIVE_CATEGORIES
 from safelog.domain.category import Category
+from safelog.domain.school_rules import SchoolRules, apply_rules
 from safelog.errors import InvalidInput
 
 __all__ = [
     "CATEGORIES",
     "UnknownCategory",
+    "all_categories",
     "category_by_code",
     "category_codes",
+    "use_school_rules",
 ]
 
 
@@ -35,18 +38,38 @@ class UnknownCategory(ValueError, InvalidInput):
         super().__init__(f"'{code}' is not a category; use one of: {valid}")
 
 
+# The five seed policies' categories: the default, and what a school's rules start from.
 CATEGORIES: tuple[Category, ...] = (*CONDUCT_CATEGORIES, *SENSITIVE_CATEGORIES, *SCHOOL_CATEGORIES)
 
-_BY_CODE: Mapping[str, Category] = MappingProxyType({c.code: c for c in CATEGORIES})
+
+class _InForce:
+    """The categories in force in this process: the seeds, or the seeds with the school's
+    own rules once a vault's signed rules have been read and checked at sign-in
+    (vault/school_rules.py: one vault per app or command). Replaced whole, never edited."""
+
+    categories: tuple[Category, ...] = CATEGORIES
+    by_code: Mapping[str, Category] = MappingProxyType({c.code: c for c in CATEGORIES})
+
+
+def use_school_rules(rules: SchoolRules | None) -> None:
+    """Put a school's checked rules in force (None: the seed policies)."""
+    categories = apply_rules(CATEGORIES, rules)
+    _InForce.by_code = MappingProxyType({c.code: c for c in categories})
+    _InForce.categories = categories
+
+
+def all_categories() -> tuple[Category, ...]:
+    """Every category in force, in the order they are offered."""
+    return _InForce.categories
 
 
 def category_codes() -> tuple[str, ...]:
-    return tuple(c.code for c in CATEGORIES)
+    return tuple(c.code for c in _InForce.categories)
 
 
 def category_by_code(code: str) -> Category:
     """The category with this code; raises `UnknownCategory` listing the valid codes."""
     try:
-        return _BY_CODE[code.strip().lower()]
+        return _InForce.by_code[code.strip().lower()]
     except KeyError:
         raise UnknownCategory(code) from None

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.categories import CATEGORIES
+from safelog.domain.categories import all_categories
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import CASE_MANAGERS
 from safelog.gui.case_list_filter import NOT_CLOSED, CaseFilterProxy
@@ -177,7 +177,7 @@ class CaseListView(QWidget):
         )
         self.category_filter = named(QComboBox(self), "Show cases in category")
         self.category_filter.addItem("All categories", None)
-        for category in CATEGORIES:
+        for category in all_categories():
             self.category_filter.addItem(category.title, category.code)
         self.category_filter.setMinimumContentsLength(18)
         self.category_filter.setSizeAdjustPolicy(

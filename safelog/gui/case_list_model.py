@@ -28,7 +28,7 @@ from PySide6.QtGui import (
     QFont,
 )
 
-from safelog.domain.categories import CATEGORIES
+from safelog.domain.categories import all_categories
 from safelog.domain.deadlines import (
     LONDON,
     DeadlineState,
@@ -165,7 +165,7 @@ def _deadline(case: CaseSummary, now: datetime) -> tuple[DeadlineState, str]:
 
 def prepare_rows(cases: Sequence[CaseSummary], now: datetime) -> PreparedCases:
     """The per-load work for the list, pure Python so it runs in the worker."""
-    titles = {c.code: c.title for c in CATEGORIES}
+    titles = {c.code: c.title for c in all_categories()}
     rows = []
     by = review_by(now)
     review_due = 0

@@ -216,6 +216,10 @@ class MainWindow(QMainWindow):
         self.settings_action = QAction("&Settings…", self)
         self.settings_action.triggered.connect(self.open_settings)
         self.settings_action.setVisible(Role.DSL in self.roles)
+        self.rules_action = QAction("School's own r&ules…", self)
+        self.rules_action.setToolTip("The routes each category shows, as the school sets them")
+        self.rules_action.triggered.connect(self.open_rules)
+        self.rules_action.setVisible(Role.DSL in self.roles)
 
         self.invite_action = QAction("&Invite someone…", self)
         self.invite_action.triggered.connect(self.invite)
@@ -330,6 +334,7 @@ class MainWindow(QMainWindow):
         menu.addAction(self.people_action)
         menu.addAction(self.roll_action)
         menu.addAction(self.settings_action)
+        menu.addAction(self.rules_action)
         menu.addAction(self.arrivals.sound_action)
         menu.addSeparator()
         menu.addAction(self.lock_action)
@@ -514,6 +519,13 @@ class MainWindow(QMainWindow):
         window.launch()
         window.deleteLater()
         self.update_admissions()  # someone may have been invited or removed
+
+    def open_rules(self) -> None:
+        if self.context.session is None or Role.DSL not in self.roles:
+            return
+        from safelog.gui.school_rules_window import SchoolRulesDialog
+
+        SchoolRulesDialog(self.context, self).exec()
 
     def open_roll(self) -> None:
         session = self.context.session

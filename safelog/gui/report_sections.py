@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.domain.categories import CATEGORIES
+from safelog.domain.categories import all_categories
 from safelog.domain.category import Category
 from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.gui.form_fields import kind_combo, person_kind_text, role_combo, role_label
@@ -50,9 +50,9 @@ class KindSection(QGroupBox):
         layout = QVBoxLayout(self)
         self.category = named(QComboBox(self), "Kind of concern (needed)")
         self.category.addItem("Choose the kind of concern…", None)
-        for category in CATEGORIES:
+        for category in all_categories():
             self.category.addItem(category.title, category.code)
-        self.category.setMaxVisibleItems(len(CATEGORIES) + 1)
+        self.category.setMaxVisibleItems(len(all_categories()) + 1)
         self.category.setMinimumContentsLength(24)
         self.category.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon

@@ -67,6 +67,7 @@ from safelog.vault.invitations import (
 from safelog.vault.membership import invitation_fields
 from safelog.vault.missing import check_nothing_missing
 from safelog.vault.paths import database_url, device_name
+from safelog.vault.school_rules import put_in_force
 from safelog.vault.session import Session
 from safelog.vault.session_keys import Clock, role_grant_context, utc_now
 
@@ -518,6 +519,8 @@ class Vault:
             )
             session.remember_verified_audit(named)
         self._after_unlock(session, len(failures))
+        # The school's own routes, checked, in force for this session (seeds if they fail).
+        session.key_problems += put_in_force(session).problems
         delete_orphans(self.chunks, self.engine, keep=named.evidence)
         with self.engine.connect() as conn:
             session.load_audiences(conn)
