@@ -131,10 +131,12 @@ def test_staff_report_and_the_dsl_builds_the_case(
         lambda: "Acknowledged: the DSL has seen it" in shown_text(mine.report), timeout=LOAD_MS
     )
 
-    # Acknowledging recorded that the DSL was told: nothing on it is overdue any more.
-    assert sams not in inbox.due_list.visible_references()
+    # Acknowledging recorded that the DSL was told; the headteacher must still be told at
+    # once of a pupil cyberbullied (000 6.24; 003 2.2), so it stays due, and nothing is
+    # overdue.
+    assert sams in inbox.due_list.visible_references()
     assert tesss in inbox.due_list.visible_references()
-    assert inbox.due_today_count.number.text() == "1"
+    assert inbox.due_today_count.number.text() == "2"
     assert inbox.overdue_count.number.text() == "0"
 
     # The DSL finds the case in the list of all cases and opens it with Enter.
