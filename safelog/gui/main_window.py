@@ -39,6 +39,7 @@ from safelog.gui.arrivals import ArrivalWatcher
 from safelog.gui.dialogs import IdleLockDialog, tell
 from safelog.gui.errors import explain_error
 from safelog.gui.idle_lock import DEFAULT_IDLE_MINUTES, LOCK_SHORTCUT, lock_session
+from safelog.gui.records_menu import build_records_menu
 from safelog.gui.screen_fit import fit_to_screen, scrolls_when_short
 from safelog.gui.widgets import plain_label
 
@@ -340,6 +341,8 @@ class MainWindow(QMainWindow):
         menu.addAction(self.lock_action)
         menu.addAction(self.quit_action)
         self.menuBar().addMenu(menu)
+        self.records_menu = build_records_menu(self.context, self, self.roles)
+        self.menuBar().addMenu(self.records_menu)
         cases = QMenu("&Window", self)
         cases.addAction(self.close_case_action)
         self.menuBar().addMenu(cases)
