@@ -284,6 +284,7 @@ class VersionExtra(TypedDict, total=False):
     audience: str  # the reader group given at creation or by this re-key
     rekeyed: bool
     sealed_from_reporter: bool
+    left_out: list[str]  # a re-key's markers for the DSLs it leaves out (vault/left_out.py)
 
 
 class VersionStatement(VersionExtra):

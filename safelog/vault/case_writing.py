@@ -44,6 +44,7 @@ from safelog.vault.case_schema import (
     version_author_sealed,
 )
 from safelog.vault.case_summary import write_summary
+from safelog.vault.left_out import left_out_markers
 from safelog.vault.receipt_store import has_receipt, refresh_receipt, write_receipt
 from safelog.vault.session import Session
 
@@ -288,7 +289,12 @@ def seal_from_reporter(session: Session, conn: Connection, case: OpenCase) -> No
     if audience_id == case.row.audience_id:
         return
     rekey(session, conn, case, audience_id)
-    extra: VersionExtra = {"rekeyed": True, "audience": audience_id, "sealed_from_reporter": True}
+    extra: VersionExtra = {
+        "rekeyed": True,
+        "audience": audience_id,
+        "sealed_from_reporter": True,
+        "left_out": left_out_markers(session, plan, case.row.id, case.row.key_no),
+    }
     version = commit_version(session, conn, case, fields, verified.last_statement, {}, extra)
     case.row.head_version = version  # rekey made the row a mutable copy
     session.audit(
@@ -363,7 +369,11 @@ def amend_case(
             audience_id = session.audience_for(conn, plan)
             if audience_id != case.row.audience_id:
                 rekey(session, conn, case, audience_id)
-                extra = {"rekeyed": True, "audience": audience_id}
+                extra = {
+                    "rekeyed": True,
+                    "audience": audience_id,
+                    "left_out": left_out_markers(session, plan, case.row.id, case.row.key_no),
+                }
         version = commit_version(
             session, conn, case, merged, verified.last_statement, changed, extra
         )

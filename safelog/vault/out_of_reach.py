@@ -24,6 +24,7 @@ from safelog.domain.roles import Role
 from safelog.errors import TamperDetected
 from safelog.store.schema import CaseRow, CaseVersionRow
 from safelog.vault.authority import MANAGERS
+from safelog.vault.left_out import wrongly_left_out
 from safelog.vault.session import Session
 
 
@@ -78,6 +79,12 @@ def why_out_of_reach(session: Session, conn: Connection, row: Any) -> TamperDete
     if version == 1:
         return None  # the group it was sent to: the reporter's to choose
     if MANAGERS & author.roles_at(int(statement.get("membership", 0))):
+        if wrongly_left_out(session, author, statement, row):
+            return TamperDetected(
+                f"Case {row.reference} was moved by {author.name} to readers that leave you "
+                "out, as DSL, without saying that it is about you (the one reason a DSL may "
+                "be left out of a case): it is not accepted. Tell the chair of governors."
+            )
         return None
     return TamperDetected(
         f"Case {row.reference} was taken away from its readers by {author.name}, who does "

@@ -42,7 +42,7 @@ from safelog.vault.case_input import CaseInput
 from safelog.vault.case_reading import read_case, signed_version
 from safelog.vault.case_summary import write_summary
 from safelog.vault.case_writing import append_version, commit_version, rekey
-from safelog.vault.cases import add_case, list_cases, show_case
+from safelog.vault.cases import add_case, list_cases, show_case, update_case
 from safelog.vault.reader_groups import _labels_aad, audience_context
 from safelog.vault.receipt_store import first_key_for_reporter
 from safelog.vault.workspace import add_chronology
@@ -510,16 +510,6 @@ def test_head_reads_the_dsl_work_on_a_concern_about_himself_via_a_reporter_group
     assert LATER_NOTE not in seen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: a headteacher (a manager) can re-key a case escalated to leadership to a "
-        "group only he holds whose labels claim {role:dsl, role:leadership}: the DSL is told "
-        "nothing (list_problems empty; opening says only 'You do not have access'), because "
-        "out_of_reach.why_out_of_reach returns None for any re-key by a manager without "
-        "checking the group (not even its slot count against the signed plan)"
-    ),
-)
 def test_head_taking_an_escalated_case_away_from_the_dsl_is_reported(vault: Any) -> None:
     school = build_school(vault)
     reference = file_case(school, "Dana DSL", ABOUT_TESS)  # wrapped to dsl + leadership
@@ -537,6 +527,43 @@ def test_head_taking_an_escalated_case_away_from_the_dsl_is_reported(vault: Any)
     assert any(reference in p for p in dana.list_problems), dana.list_problems
     with pytest.raises(TamperDetected, match=reference):
         show_case(dana, reference)
+
+
+def _left_out_markers(vault: Any, reference: str) -> list[str]:
+    row = case_row(vault, reference)
+    with vault.engine.connect() as conn:
+        raw = conn.execute(
+            select(CaseVersionRow.statement)
+            .where(CaseVersionRow.case_id == row.id, CaseVersionRow.key_no == row.key_no)
+            .order_by(CaseVersionRow.version)
+            .limit(1)
+        ).scalar_one()
+    return list(json.loads(raw)["left_out"])
+
+
+def test_a_case_moved_away_from_the_dsl_because_it_is_about_her_tells_her_nothing(
+    vault: Any,
+) -> None:
+    school = build_school(vault)
+    reference = file_case(school, "Dana DSL", ABOUT_TESS)
+    hugh = school.unlock("Hugh Head")
+    update_case(hugh, reference, {"subjects": ["Tess Teacher", "Dana DSL"]})
+    hugh.lock()
+    about_her = _left_out_markers(vault, reference)
+
+    dana = school.unlock("Dana DSL")
+    assert reference not in {c.reference for c in list_cases(dana)}
+    assert not any(reference in p for p in dana.list_problems), dana.list_problems
+    with pytest.raises(AccessDenied):
+        show_case(dana, reference)  # not "tampered": nothing tells her it is about her
+    dana.lock()
+
+    # Nor can anyone else tell from the statement how many DSLs a re-key left out.
+    other = file_case(school, "Dana DSL", ABOUT_TESS)
+    hugh = school.unlock("Hugh Head")
+    update_case(hugh, other, {"escalated_to_leadership": True, "subjects": ["Tess Teacher"]})
+    hugh.lock()
+    assert len(about_her) == len(_left_out_markers(vault, other)) == 4
 
 
 def test_audit_view_of_a_case_refused_on_opening_is_refused_too(vault: Any) -> None:
