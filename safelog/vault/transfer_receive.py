@@ -35,7 +35,13 @@ from safelog.crypto.transfer_box import (
 )
 from safelog.domain.deadlines import LONDON
 from safelog.domain.roll import Pupil, already_on_roll, pupil_from_entry, validate_pupil
-from safelog.domain.transfers import SendMode, TransferKind, phone_fingerprint, said_at
+from safelog.domain.transfers import (
+    SendMode,
+    TransferKind,
+    phone_fingerprint,
+    review_on,
+    said_at,
+)
 from safelog.errors import InvalidInput, TamperDetected, UserFacingError
 from safelog.store.files import write_private_file
 from safelog.vault import roll_store
@@ -185,6 +191,7 @@ def receive_transfer(session: Session, path: Path, receipt_out: Path) -> Receive
         )
         receipt_sha = hashlib.sha256(receipt_bytes).hexdigest()
         sender = opened.sender
+        kept_until = review_on(pupil.date_of_birth)
         seq = append_row(
             session,
             conn,
@@ -206,6 +213,7 @@ def receive_transfer(session: Session, path: Path, receipt_out: Path) -> Receive
                 "originals": list(manifest.get("evidence") or []),
                 "left_out": list(manifest.get("left_out") or []),
                 "receipt_sha256": receipt_sha,
+                "review_on": kept_until.isoformat() if kept_until else None,
             },
             sorted(parts.items()),
         )
