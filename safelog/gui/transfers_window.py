@@ -34,7 +34,7 @@ from safelog.errors import UserFacingError
 from safelog.gui.errors import error_text, explain_error
 from safelog.gui.export_dialog import documents_folder, file_dialog_options
 from safelog.gui.export_dialog import forget_file_dialog_history as forget_history
-from safelog.gui.formatting import uk_date
+from safelog.gui.formatting import uk_date, uk_datetime
 from safelog.gui.screen_fit import fit_to_screen, keep_fitting
 from safelog.gui.widgets import BusyNote, monospace_font, named, plain_label, set_plain_text
 from safelog.gui.worker import LatestOnly, run_guarded
@@ -177,19 +177,16 @@ class TransfersDialog(QDialog):
         now = self.context.clock()
         self.table.setRowCount(len(found))
         for row, s in enumerate(found):
-            if s.due is not None:
-                school = f"to {s.school}" if s.school else "to a school without SafeLog"
-            else:
-                school = f"from {s.school}"
+            school = s.school or "(without SafeLog)"
             if s.receipt_at is not None:
-                last = f"receipt {said_at(s.receipt_at)} ({s.receipt_by})"
+                last = f"receipt {uk_datetime(s.receipt_at)} ({s.receipt_by})"
             elif s.due is not None:
                 late = " — OVERDUE" if now > s.due else ""
-                last = f"{said_at(s.due)}{late}"
+                last = f"{uk_datetime(s.due)}{late}"
             else:
                 last = "receipt written for the sender"
             kept = uk_date(s.review_on) if s.review_on else "date of birth not known"
-            cells = (said_at(s.at), s.pupil, school, s.status, last, kept)
+            cells = (uk_datetime(s.at), s.pupil, school, s.status, last, kept)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, s.transfer_id)

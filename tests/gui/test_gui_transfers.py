@@ -209,7 +209,7 @@ def test_a_file_is_sent_received_and_its_receipt_recorded_in_the_app(
     row = oak_side.rows()[0]
     assert row[1:4] == [
         "Jess (Jessica) Smith",
-        "from Ravens Wood School",
+        "Ravens Wood School",
         "received, receipt written",
     ]
     assert row[5] == "14/03/2037"  # kept until: born 14 March 2012, + 25 years
@@ -230,7 +230,7 @@ def test_a_file_is_sent_received_and_its_receipt_recorded_in_the_app(
     # Ravens Wood records the receipt: the list says so and the inbox clears.
     ravens_side = transfers(qtbot, ravens)
     qtbot.waitUntil(lambda: len(ravens_side.rows()) == 2, timeout=LOAD_MS)
-    to_oak = [r for r in ravens_side.rows() if r[2] == "to Oak Hill Academy"]
+    to_oak = [r for r in ravens_side.rows() if r[2] == "Oak Hill Academy"]
     assert to_oak[0][3] == "sent, awaiting receipt" and "OVERDUE" in to_oak[0][4]
     monkeypatch.setattr(ravens_side, "choose_open_file", lambda *_: receipt)
     qtbot.mouseClick(ravens_side.confirm_button, Qt.MouseButton.LeftButton)
@@ -238,7 +238,7 @@ def test_a_file_is_sent_received_and_its_receipt_recorded_in_the_app(
     assert "Oak Hill Academy (Olive Oak) received the file of Jess" in ravens_side.notice.text()
     qtbot.waitUntil(
         lambda: (
-            [r[3] for r in ravens_side.rows() if r[2] == "to Oak Hill Academy"]
+            [r[3] for r in ravens_side.rows() if r[2] == "Oak Hill Academy"]
             == ["sent, receipt recorded"]
         ),
         timeout=LOAD_MS,
