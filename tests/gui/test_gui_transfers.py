@@ -244,5 +244,32 @@ def test_a_file_is_sent_received_and_its_receipt_recorded_in_the_app(
         timeout=LOAD_MS,
     )
     inbox.refresh()
-    qtbot.waitUntil(lambda: len(inbox.transfers.lines) == 1, timeout=LOAD_MS)
+    # Only the file sent to a key no school has made still waits (it never will arrive).
+    qtbot.waitUntil(lambda: "Elsewhere" in " ".join(inbox.transfers.lines), timeout=LOAD_MS)
+    assert len(inbox.transfers.lines) == 1
     assert inbox.transfers.lines[0].startswith("Jess (Jessica) Smith to Elsewhere")
+
+
+def test_the_pupils_page_offers_the_dsl_to_send_the_file(
+    qtbot: QtBot, desk: Desk, jess: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safelog.gui.pupil_page import PupilPageView
+
+    shown: list[str] = []
+
+    def launch(dialog: SendTransferDialog) -> bool:
+        qtbot.waitUntil(lambda: dialog.pupil.count() > 0, timeout=LOAD_MS)
+        shown.append(dialog.pupil.currentText())
+        return False
+
+    monkeypatch.setattr(SendTransferDialog, "launch", launch)
+    page = PupilPageView(desk.sign_in("Dana DSL"), jess)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.transfer_button.isVisible()
+    qtbot.mouseClick(page.transfer_button, Qt.MouseButton.LeftButton)
+    assert shown and shown[0].startswith("Jess (Jessica) Smith")
+    head = PupilPageView(desk.sign_in("Hugh Head"), jess)
+    qtbot.addWidget(head)
+    head.show()
+    assert not head.transfer_button.isVisible()
