@@ -403,6 +403,9 @@ def test_the_passphrase_file_opens_in_any_pdf_reader_without_safelog(
         check=True,
     ).stdout
     assert "Safeguarding chronology" in text and "Jessica" in text
+    # SafeLog's own check, for anyone who has SafeLog: signed, whole, every original's hash.
+    checked = ravens.run("verify", "jess.pdf", stdin=passphrase + "\n")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
     # A wrong passphrase opens nothing.
     wrong = subprocess.run(
         ["pdftotext", "-upw", "not the passphrase", str(ravens.root / "jess.pdf"), "-"],
