@@ -35,7 +35,7 @@ from safelog.vault.transfer_receive import receive_transfer
 from safelog.vault.transfers import send_transfer
 from safelog.vault.vault import Vault
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+# The sending school runs on SQLite and on PostgreSQL (db_url); the receiving one on SQLite.
 
 JESS = "B201201001010"
 OAK_DSL, OAK_PASS = "Olive Oak", "olive oak hill school"
