@@ -60,6 +60,13 @@ class AuditAction(StrEnum):
     ROLL_ADULT = "roll.adult"  # an adult who is not a SafeLog user added or marked as left
     PUPIL_VIEW = "pupil.view"
     PUPIL_EXPORT = "pupil.export"  # a pupil's chronology as a signed PDF (vault/pupil_export.py)
+    # Child protection file transfers (vault/transfers.py, vault/transfer_keys.py).
+    TRANSFER_KEY = "transfer.key"  # the school's transfer key made
+    TRANSFER_KEY_EXPORT = "transfer.key-export"  # its public half written to a file
+    TRANSFER_SEND = "transfer.send"
+    TRANSFER_RECEIVE = "transfer.receive"
+    TRANSFER_CONFIRM = "transfer.confirm"  # the receiving school's receipt recorded
+    TRANSFER_SAVE = "transfer.save"  # a document of a transfer written to a file
 
     @property
     def label(self) -> str:
@@ -74,6 +81,12 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.ROLL_ADULT: "Adult on the school's register added or changed",
         AuditAction.PUPIL_VIEW: "Pupil's page viewed",
         AuditAction.PUPIL_EXPORT: "Pupil's chronology exported",
+        AuditAction.TRANSFER_KEY: "School's transfer key made",
+        AuditAction.TRANSFER_KEY_EXPORT: "School's transfer key saved to a file",
+        AuditAction.TRANSFER_SEND: "Child protection file sent to another school",
+        AuditAction.TRANSFER_RECEIVE: "Child protection file received from another school",
+        AuditAction.TRANSFER_CONFIRM: "Receipt for a child protection file recorded",
+        AuditAction.TRANSFER_SAVE: "Document of a child protection file saved to a file",
         AuditAction.CASE_CREATE: "Case recorded",
         AuditAction.CASE_VIEW: "Case opened and read",
         AuditAction.CASE_UPDATE: "Case changed",

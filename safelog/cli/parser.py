@@ -13,6 +13,7 @@ from safelog.cli.evidence import add_evidence_commands
 from safelog.cli.pupils import add_pupil_commands
 from safelog.cli.rules import add_rules_commands
 from safelog.cli.signed_files import add_signed_file_commands
+from safelog.cli.transfers import add_transfer_commands
 from safelog.cli.users import add_user_commands
 
 DESCRIPTION = "The `safelog` command: the desktop app with no arguments, admin commands otherwise."
@@ -30,4 +31,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_adult_commands(sub)  # adult
     add_rules_commands(sub)  # rules
     add_database_commands(sub)  # db
+    add_transfer_commands(sub)  # transfer
     return parser

@@ -28,6 +28,7 @@ from safelog.gui.case_list_model import Column, PreparedCases, case_deadline_sta
 from safelog.gui.errors import error_text
 from safelog.gui.formatting import uk_time
 from safelog.gui.theme import set_style_property
+from safelog.gui.transfers_awaiting import TransfersAwaiting
 from safelog.gui.widgets import heading_label, named, plain_label
 from safelog.gui.worker import LatestOnly, run_guarded
 from safelog.vault.records import CaseSummary
@@ -122,6 +123,9 @@ class InboxView(QWidget):
         self.notice = plain_label("", self, role="muted")
         named(self.notice, "Result")
         layout.addWidget(self.notice)
+        # Child protection files sent and awaiting receipt, with their deadline (DSL only).
+        self.transfers = TransfersAwaiting(context, self)
+        layout.addWidget(self.transfers)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         new_box = QGroupBox("New concerns to acknowledge (oldest first)", splitter)
@@ -204,6 +208,7 @@ class InboxView(QWidget):
         from safelog.vault.cases import list_cases
 
         self._ever_loaded = True
+        self.transfers.refresh()
         now = self.context.clock()
         if self.data is None:
             self.updated.setText("Loading…")
@@ -244,6 +249,7 @@ class InboxView(QWidget):
         self.data = None
         self.new_list.clear()
         self.due_list.clear()
+        self.transfers.clear()
         for card in (self.new_count, self.overdue_count, self.due_today_count):
             card.set_count(None)
         self.updated.setText("")

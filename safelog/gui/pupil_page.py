@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.chronology import KIND_LABELS, KINDS
 from safelog.domain.retention import CHILD_PROTECTION_YEARS, plain_date
+from safelog.domain.roles import Role
 from safelog.gui.errors import error_text
 from safelog.gui.form_fields import parse_uk_date, role_label
 from safelog.gui.formatting import status_label, uk_date, uk_datetime
@@ -112,6 +113,14 @@ class PupilPageView(QWidget):
         self.reload_button = named(QPushButton("Re&load", self), "Read the pupil's page again")
         self.reload_button.setAutoDefault(False)
         top.addWidget(self.reload_button)
+        self.transfer_button = named(
+            QPushButton("Send the child protection file…", self),
+            "Send the pupil's child protection file to their new school",
+        )
+        self.transfer_button.setAutoDefault(False)
+        session = context.session
+        self.transfer_button.setVisible(session is not None and Role.DSL in session.person.roles)
+        top.addWidget(self.transfer_button)
         layout.addLayout(top)
         self.facts = plain_label("", self, selectable=True)
         named(self.facts, "Year, form, date of birth and UPN")
@@ -200,6 +209,7 @@ class PupilPageView(QWidget):
         layout.addWidget(split, 1)
 
         self.reload_button.clicked.connect(self.refresh)
+        self.transfer_button.clicked.connect(self.send_transfer)
         self.open_button.clicked.connect(lambda: self._open(self.cases))
         self.open_entry_button.clicked.connect(lambda: self._open(self.chronology))
         self.cases.itemActivated.connect(lambda _item: self._open(self.cases))
@@ -212,6 +222,16 @@ class PupilPageView(QWidget):
         context.events.locked.connect(self.clear)
         self._update()
         self.refresh()
+
+    def send_transfer(self) -> None:
+        """Transfers (gui/transfer_send_dialog.py), with this pupil already chosen."""
+        from safelog.gui.transfer_send_dialog import SendTransferDialog
+
+        dialog = SendTransferDialog(self.context, self, self.pupil_id)
+        try:
+            dialog.launch()
+        finally:
+            dialog.deleteLater()
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -31,7 +31,15 @@ class RecordWindow:
     name: str
 
 
-RECORD_WINDOWS: tuple[RecordWindow, ...] = ()
+RECORD_WINDOWS: tuple[RecordWindow, ...] = (
+    RecordWindow(
+        "&Transfers…",
+        "Send a pupil's child protection file to their new school, receive one, record receipts",
+        frozenset({Role.DSL}),
+        "safelog.gui.transfers_window",
+        "TransfersDialog",
+    ),
+)
 
 
 def offered(roles: frozenset[Role]) -> list[RecordWindow]:

@@ -303,3 +303,25 @@ class RollBatchRow(Base):
     body_ct: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(TS)
+
+
+class TransferRow(Base):
+    """Child protection file transfers (vault/transfer_store.py): the school's transfer key,
+    files sent (the school's own copy), files received (kept as received) and receipts.
+    Each row is sealed for the DSL role, signed by the DSL who made it and chained to the
+    row before. `parts_ct` holds a file's documents and originals, read only when opened;
+    its SHA-256 (`parts_hash`) is in the signed row hash."""
+
+    __tablename__ = "transfers"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    row_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    epoch: Mapped[int] = mapped_column(Integer)
+    membership_seq: Mapped[int] = mapped_column(BigInteger)
+    signer_id: Mapped[str] = mapped_column(ID)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    body_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    parts_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    parts_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(TS)

@@ -11,6 +11,7 @@ written only where the person chose, atomically and owner-only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from safelog.audit.actions import AuditAction
@@ -18,11 +19,12 @@ from safelog.domain.names import fold_name
 from safelog.domain.roles import ROLE_LABELS, Role
 from safelog.domain.roll import Pupil
 from safelog.errors import InvalidInput
+from safelog.export.casefile_model import Attachment
 from safelog.export.options import ExportResult
 from safelog.export.redact import OtherPerson
 from safelog.store.files import write_atomically
 from safelog.vault.export import ca_fingerprint, signing_identity
-from safelog.vault.pupils import PupilCase, pupil_page
+from safelog.vault.pupils import PupilCase, PupilPage, pupil_page
 from safelog.vault.roll import Roll, load_roll
 from safelog.vault.session import Session
 
@@ -53,10 +55,25 @@ def others_named(pupil: Pupil, cases: tuple[PupilCase, ...], roll: Roll) -> list
     return out
 
 
-def export_pupil_chronology(
-    session: Session, id_or_upn: str, out_path: Path, *, pseudonymise: bool = False
-) -> ExportResult:
-    """The pupil's chronology as a signed PDF at `out_path` (which must not exist yet)."""
+@dataclass(frozen=True)
+class SignedChronology:
+    data: bytes  # the signed PDF, in memory
+    pages: int
+    timestamped: bool
+    messages: list[str]  # plain-words notes (a timestamp server that did not answer)
+
+
+def signed_chronology(
+    session: Session,
+    page: PupilPage,
+    *,
+    pseudonymise: bool = False,
+    attachments: tuple[Attachment, ...] = (),
+    password: str | None = None,
+) -> SignedChronology:
+    """The chronology of `page` rendered and signed in memory, with `attachments` (and
+    their SHA-256 in the signed manifest) and, with `password`, encrypted (AES-256): what a
+    child protection file transfer holds (vault/transfer_payload.py)."""
     from safelog.export import signing
     from safelog.export.pupil_chronology import (
         PupilChronologyData,
@@ -64,13 +81,6 @@ def export_pupil_chronology(
         render_pupil_chronology,
     )
 
-    session.ensure_open()
-    out_path = Path(out_path)
-    if out_path.exists():
-        raise InvalidInput(f"{out_path} already exists; choose another name.")
-    if not out_path.parent.is_dir():
-        raise InvalidInput(f"There is no folder {out_path.parent} to save the chronology in.")
-    page = pupil_page(session, id_or_upn, via=VIA)  # refuses anyone who does not manage cases
     identity = signing_identity(session, "a chronology")
     person = session.person
     tsa_url = signing.resolve_tsa_url(None)
@@ -91,14 +101,43 @@ def export_pupil_chronology(
         timestamp_url=tsa_url if timestamper is not None else None,
     )
     rendered = render_pupil_chronology(data, pseudonymise=pseudonymise)
+    if attachments:
+        rendered.attachments.extend(attachments)
+        rendered.manifest["attachments"] = [
+            {
+                "key": a.key,
+                "name": a.name,
+                "sha256": a.sha256,
+                "size": len(a.data),
+                "media_type": a.media_type,
+            }
+            for a in attachments
+        ]
     reference = document_reference(page.pupil)
     signed = signing.sign_case_file(
         rendered,
         identity,
         reference=reference,
+        password=password,
         timestamper=timestamper,
         reason=f"Safeguarding chronology ({reference}), exported from SafeLog",
     )
+    return SignedChronology(signed, rendered.pages, timestamper is not None, messages)
+
+
+def export_pupil_chronology(
+    session: Session, id_or_upn: str, out_path: Path, *, pseudonymise: bool = False
+) -> ExportResult:
+    """The pupil's chronology as a signed PDF at `out_path` (which must not exist yet)."""
+    session.ensure_open()
+    out_path = Path(out_path)
+    if out_path.exists():
+        raise InvalidInput(f"{out_path} already exists; choose another name.")
+    if not out_path.parent.is_dir():
+        raise InvalidInput(f"There is no folder {out_path.parent} to save the chronology in.")
+    page = pupil_page(session, id_or_upn, via=VIA)  # refuses anyone who does not manage cases
+    chronology = signed_chronology(session, page, pseudonymise=pseudonymise)
+    signed = chronology.data
     digest = write_atomically(out_path, signed)
     try:
         with session.write() as conn:
@@ -110,9 +149,9 @@ def export_pupil_chronology(
                     "cases": len(page.cases),
                     "sha256": digest,
                     "size": len(signed),
-                    "pages": rendered.pages,
+                    "pages": chronology.pages,
                     "pseudonymised": pseudonymise,
-                    "timestamped": timestamper is not None,
+                    "timestamped": chronology.timestamped,
                 },
             )
     except BaseException:
@@ -123,9 +162,9 @@ def export_pupil_chronology(
         path=out_path,
         sha256=digest,
         size=len(signed),
-        pages=rendered.pages,
-        signer=person.name,
-        timestamped=timestamper is not None,
+        pages=chronology.pages,
+        signer=session.person.name,
+        timestamped=chronology.timestamped,
         attachments=0,
-        messages=messages,
+        messages=chronology.messages,
     )
