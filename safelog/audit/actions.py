@@ -60,6 +60,8 @@ class AuditAction(StrEnum):
     ROLL_ADULT = "roll.adult"  # an adult who is not a SafeLog user added or marked as left
     PUPIL_VIEW = "pupil.view"
     PUPIL_EXPORT = "pupil.export"  # a pupil's chronology as a signed PDF (vault/pupil_export.py)
+    BACKUP_MADE = "backup.made"  # a backup file written (safelog/backup/)
+    BACKUP_RESTORED = "backup.restored"  # this vault set up from a backup
 
     @property
     def label(self) -> str:
@@ -112,5 +114,7 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.SESSION_SIGN_IN: "Signed in",
         AuditAction.SETTINGS_CHANGE: "Setting changed",
         AuditAction.AUDIT_VERIFY: "Audit log checked",
+        AuditAction.BACKUP_MADE: "Backup made",
+        AuditAction.BACKUP_RESTORED: "Restored from a backup",
     }
 )
