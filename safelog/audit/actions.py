@@ -67,6 +67,8 @@ class AuditAction(StrEnum):
     TRANSFER_RECEIVE = "transfer.receive"
     TRANSFER_CONFIRM = "transfer.confirm"  # the receiving school's receipt recorded
     TRANSFER_SAVE = "transfer.save"  # a document of a transfer written to a file
+    BACKUP_MADE = "backup.made"  # a backup file written (safelog/backup/)
+    BACKUP_RESTORED = "backup.restored"  # this vault set up from a backup
 
     @property
     def label(self) -> str:
@@ -125,5 +127,7 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.SESSION_SIGN_IN: "Signed in",
         AuditAction.SETTINGS_CHANGE: "Setting changed",
         AuditAction.AUDIT_VERIFY: "Audit log checked",
+        AuditAction.BACKUP_MADE: "Backup made",
+        AuditAction.BACKUP_RESTORED: "Restored from a backup",
     }
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from safelog.cli.adults import add_adult_commands
+from safelog.cli.backups import add_backup_commands
 from safelog.cli.cases import add_case_commands
 from safelog.cli.common import CliParser
 from safelog.cli.database import add_database_commands
@@ -32,4 +33,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_rules_commands(sub)  # rules
     add_database_commands(sub)  # db
     add_transfer_commands(sub)  # transfer
+    add_backup_commands(sub)  # backup, restore
     return parser

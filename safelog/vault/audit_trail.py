@@ -54,6 +54,9 @@ class AuditTrail(SessionKeys):
     # (head verified at sign-in, digest of entries 1..head, how far the sealed record went)
     _audit_verified: tuple[audit_log.Head, audit_log.ContentDigest, int] | None = None
     _pending_checkpoint: checkpoints.Checkpoint | None = None
+    # False for a session on a copy (a backup being checked): what it sees of its own copy's
+    # log must never become this device's record of the live vault's log.
+    keep_checkpoints: bool = True
 
     def audit(
         self,
@@ -317,7 +320,7 @@ class AuditTrail(SessionKeys):
 
     def save_checkpoint(self) -> None:
         pending = self._pending_checkpoint
-        if pending is None or self.locked:
+        if pending is None or self.locked or not self.keep_checkpoints:
             return
         checkpoints.save_both(
             self.data_dir, self.directory.vault_id, self.user_id, self.profile_key, pending

@@ -48,7 +48,7 @@ from safelog.store.schema import (
     UserRow,
     VaultRow,
 )
-from safelog.vault import membership, membership_changes
+from safelog.vault import membership, membership_changes, pending_audit
 from safelog.vault.directory import (
     ENROLLED,
     INVITED,
@@ -563,6 +563,8 @@ class Vault:
                 details["granted"] = granted
             session.audit(conn, AuditAction.SESSION_SIGN_IN, details)
             conn.execute(delete(FailedUnlockRow).where(FailedUnlockRow.user_id == session.user_id))
+            noted = pending_audit.record(session, conn)  # a restore, a backup from the CLI
+        pending_audit.forget(noted)
 
     def _issue_pending_certificates(self, session: Session, conn: Any) -> None:
         assert session.ca_key is not None

@@ -1,0 +1,153 @@
+"""Setting a vault up from a backup on a new PC (or a new server).
+
+Nothing is restored until the whole backup has been read and checked (every SHA-256 and
+every signature that can be checked without a key). Into a data directory, the evidence
+files are written as `.partial` while the backup is read once, then renamed, and the
+database comes last: a restore cut short leaves no vault, only files a new attempt replaces.
+Into PostgreSQL, every row and chunk goes in one transaction. An existing vault is never
+overwritten. The restore becomes a signed audit entry at the next sign-in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import func, insert, inspect, select
+
+from safelog.audit.actions import AuditAction
+from safelog.backup import archive
+from safelog.backup.check import BackupReport, check_contents
+from safelog.backup.make import CHUNK_LENGTH, SKIPPED_TABLES
+from safelog.errors import UserFacingError
+from safelog.store.chunks import FOLDER_NAME
+from safelog.store.engine import DB_FILE_NAME, open_engine
+from safelog.store.files import fsync_folder, write_private_file
+from safelog.store.schema import Base, EvidenceChunkRow, VaultRow
+from safelog.vault import pending_audit
+from safelog.vault.paths import CONFIG_FILE, device_name, save_database_url
+from safelog.vault.session_keys import Clock
+
+
+@dataclass(frozen=True)
+class Restored:
+    data_dir: Path
+    report: BackupReport
+    database_url: str | None
+
+
+def refuse_existing(data_dir: Path, database_url: str | None) -> None:
+    database = data_dir / DB_FILE_NAME
+    if (database.exists() and database.stat().st_size > 0) or (data_dir / CONFIG_FILE).exists():
+        raise UserFacingError(
+            f"There is already a SafeLog vault in {data_dir}; a restore never overwrites one. "
+            "Choose an empty folder."
+        )
+    if database_url is None:
+        return
+    engine = open_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            has = (
+                inspect(conn).has_table(VaultRow.__tablename__)
+                and conn.execute(select(func.count()).select_from(VaultRow)).scalar_one()
+            )
+    finally:
+        engine.dispose()
+    if has:
+        raise UserFacingError(
+            "That database already holds a SafeLog vault; a restore never overwrites one. "
+            "Use an empty database."
+        )
+
+
+def restore(path: Path, data_dir: Path, clock: Clock, database_url: str | None = None) -> Restored:
+    refuse_existing(data_dir, database_url)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if database_url is None:
+        report = _into_folder(path, data_dir)
+    else:
+        report = _into_server(path, data_dir, database_url)
+    at = clock().isoformat()
+    pending_audit.add_note(
+        data_dir,
+        AuditAction.BACKUP_RESTORED.value,
+        {
+            "backup_file": path.name,
+            "backup_made": report.created_at,
+            "backup_sha256": report.sha256,
+            "restored_at": at,
+            "device": device_name(),
+        },
+        at,
+    )
+    return Restored(data_dir, report, database_url)
+
+
+def _into_folder(path: Path, data_dir: Path) -> BackupReport:
+    folder = data_dir / FOLDER_NAME
+    folder.mkdir(mode=0o700, exist_ok=True)
+    partials: dict[str, tuple[Path, BinaryIO]] = {}
+
+    def sink(name: str) -> BinaryIO | None:
+        if not name.startswith(archive.EVIDENCE_PREFIX):
+            return None
+        partial = folder / (name.removeprefix(archive.EVIDENCE_PREFIX) + ".partial")
+        partial.unlink(missing_ok=True)  # left by an earlier restore cut short
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        handle = os.fdopen(fd, "wb")
+        partials[name] = (partial, handle)
+        return handle
+
+    try:
+        contents = archive.scan(path, sink)
+        for _partial, handle in partials.values():
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+        report, opened = check_contents(contents)
+        try:
+            image = archive.read_member(contents, archive.DATABASE)
+        finally:
+            opened.close()
+        for partial, _ in partials.values():
+            os.replace(partial, partial.with_name(partial.name.removesuffix(".partial")))
+        fsync_folder(folder)
+    except BaseException:
+        for partial, handle in partials.values():
+            handle.close()
+            partial.unlink(missing_ok=True)
+        raise
+    write_private_file(data_dir / DB_FILE_NAME, image)  # the database last: now a vault
+    return report
+
+
+def _into_server(path: Path, data_dir: Path, url: str) -> BackupReport:
+    report, opened = check_contents(archive.scan(path))
+    target = open_engine(url)
+    try:
+        with opened.engine.connect() as source, target.begin() as conn:
+            for table in Base.metadata.sorted_tables:
+                if table.name in SKIPPED_TABLES:
+                    continue
+                rows = [dict(r._mapping) for r in source.execute(select(table))]
+                if rows:
+                    conn.execute(insert(table), rows)
+            with path.open("rb") as handle:
+                for evidence_id in opened.contents.evidence_ids:
+                    member = opened.contents.members[archive.EVIDENCE_PREFIX + evidence_id]
+                    handle.seek(member.offset)
+                    for index in range(-(-member.size // CHUNK_LENGTH)):
+                        data = handle.read(min(CHUNK_LENGTH, member.size - index * CHUNK_LENGTH))
+                        conn.execute(
+                            insert(EvidenceChunkRow).values(
+                                evidence_id=evidence_id, idx=index, data_ct=data, written_at=0
+                            )
+                        )
+    finally:
+        opened.close()
+        target.dispose()
+    save_database_url(data_dir, url)
+    return report
