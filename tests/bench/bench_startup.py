@@ -1,5 +1,5 @@
-"""Start-up to the unlock window, against a bare PySide6 window, in the same run (DESIGN §7:
-no more than 2x).
+"""Start-up to the unlock window, against a bare PySide6 window, in the same run (issue 17:
+no more than 1.3x; the names shown within 100 ms of the first paint).
 
 Each sample is a fresh Python process (offscreen Qt), timed from just before it is spawned
 until it reports its window's first paint. The bare sample creates a QApplication and shows
@@ -29,7 +29,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-BUDGET_RATIO = 2.0
+BUDGET_RATIO = 1.3
+NAMES_BUDGET_MS = 100.0
 HEAVY = (
     "sqlalchemy",
     "alembic",
@@ -109,13 +110,19 @@ SAFELOG_CHILD = _SPY + textwrap.dedent(
 )
 
 
-def _environment() -> dict[str, str]:
+def _environment(cache: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
     env["SAFELOG_INSECURE_TEST_KDF"] = "1"
     env.pop("SAFELOG_DATABASE_URL", None)
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    # An installed SafeLog has its bytecode compiled (pip and PyInstaller do it): where this
+    # shell says not to write any, the children keep theirs in a folder of the bench's own,
+    # so that only the warm-up run compiles, not every sample.
+    if cache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(cache)
     return env
 
 
@@ -161,10 +168,12 @@ def make_vault(root: Path) -> Path:
 def measure_startup(root: Path, runs: int = 5) -> dict[str, Any]:
     """Best-of-N seconds to a visible window: bare PySide6 and SafeLog's sign-in."""
     data_dir = make_vault(root)
-    env = _environment()
+    env = _environment(root / "pycache" if os.environ.get("PYTHONDONTWRITEBYTECODE") else None)
     bare: list[float] = []
     safelog: list[dict[str, Any]] = []
-    _sample(BARE_CHILD.replace("{heavy!r}", repr(HEAVY)), [], env)  # warm the file cache
+    # Warm the file cache (and compile, see _environment) for both.
+    _sample(BARE_CHILD.replace("{heavy!r}", repr(HEAVY)), [], env)
+    _sample(SAFELOG_CHILD.replace("{heavy!r}", repr(HEAVY)), [str(data_dir)], env)
     for _ in range(runs):
         bare.append(_sample(BARE_CHILD.replace("{heavy!r}", repr(HEAVY)), [], env)["seconds"])
         safelog.append(
@@ -183,6 +192,7 @@ def measure_startup(root: Path, runs: int = 5) -> dict[str, Any]:
             (r["ready_after_visible"] for r in safelog if "ready_after_visible" in r),
             default=None,
         ),
+        "names_runs_s": [r.get("ready_after_visible") for r in safelog],
         "runs": runs,
     }
 
