@@ -106,6 +106,15 @@ def open_vault(data_dir: str | None) -> tuple[Vault, bool]:
         raise
 
 
+def read_names_early(data_dir: str | None) -> tuple[str, list[str]] | None:
+    """The school and the sign-in names, read without the database layer where it can be
+    (vault/sign_in_names.py); None otherwise. Runs off the GUI thread."""
+    from safelog.vault.paths import resolve_data_dir
+    from safelog.vault.sign_in_names import read_sign_in_names
+
+    return read_sign_in_names(resolve_data_dir(data_dir))
+
+
 class AppController(QObject):
     """Which window is showing: sign-in, setup wizard or main window, and locking."""
 
@@ -148,6 +157,18 @@ class AppController(QObject):
     def open(self) -> None:
         if self.context is not None:
             return
+        data_dir = self.data_dir
+        # The names first (the standard library reads them in milliseconds), then the vault,
+        # whose imports take most of a second on an old PC (issue 17).
+        self.runner.run(lambda: read_names_early(data_dir), self._names_read, self._open_vault)
+
+    def _names_read(self, found: tuple[str, list[str]] | None) -> None:
+        if found is not None and self.context is None:
+            self.sign_in.show_early_names(*found)
+        self._open_vault()
+
+    def _open_vault(self, _why: object = None) -> None:
+        # Whatever kept the names from being read early, opening the vault says it plainly.
         data_dir = self.data_dir
         self.runner.run(lambda: open_vault(data_dir), self._opened, self.sign_in.show_load_failure)
 
