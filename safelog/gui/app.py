@@ -25,7 +25,6 @@ from safelog.gui import theme
 from safelog.gui.context import AppContext, SessionEvents, system_clock
 from safelog.gui.crash_dialog import CrashDialog, install_excepthook, log_fault
 from safelog.gui.sign_in import SignInWindow
-from safelog.gui.wheel_guard import install_wheel_guard
 from safelog.gui.worker import Runner
 
 if TYPE_CHECKING:
@@ -85,8 +84,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
     theme.follow_desktop(app)  # light or dark, and text size, as the desktop has them
-    install_wheel_guard(app)
-    return app
+    return app  # the wheel guard comes after the first paint (AppController.open)
 
 
 # -- opening the vault (in the worker) ----------------------------------------------------------
@@ -155,6 +153,11 @@ class AppController(QObject):
         return None
 
     def open(self) -> None:
+        from safelog.gui.wheel_guard import install_wheel_guard
+
+        app = QApplication.instance()
+        if app is not None:
+            install_wheel_guard(app)  # once, now the first window is painted
         if self.context is not None:
             return
         data_dir = self.data_dir

@@ -330,7 +330,6 @@ STARTUP_PROBE = textwrap.dedent(
     report = {}
     qapp = gui_app.create_application(["probe"])
     from safelog.gui.wheel_guard import GUARD_NAME
-    report["wheel_guard"] = qapp.findChild(QObject, GUARD_NAME) is not None
 
     def painted():
         report["loaded_at_paint"] = sorted(
@@ -338,6 +337,7 @@ STARTUP_PROBE = textwrap.dedent(
         report["title_at_paint"] = controller.sign_in.windowTitle()
 
     def ready():
+        report["wheel_guard"] = qapp.findChild(QObject, GUARD_NAME) is not None
         report["names"] = controller.sign_in.names()
         report["title"] = controller.sign_in.windowTitle()
         report["loaded_when_ready"] = "safelog.vault.vault" in sys.modules
