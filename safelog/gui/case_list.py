@@ -437,12 +437,10 @@ class CaseListView(QWidget):
         return self.proxy.summary_at(index.row()) if index.isValid() else None
 
     def select_reference(self, reference: str) -> bool:
-        row = self.model.row_of_reference(reference)
+        row = self.proxy.row_of_reference(reference)
         if row < 0:
             return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
+        index = self.proxy.index(row, 0)
         self.table.setCurrentIndex(index)
         self.table.selectRow(index.row())
         self.table.scrollTo(index)
