@@ -156,8 +156,9 @@ class AppController(QObject):
         from safelog.gui.wheel_guard import install_wheel_guard
 
         app = QApplication.instance()
-        if app is not None:
-            install_wheel_guard(app)  # once, now the first window is painted
+        if isinstance(app, QApplication):  # application-wide filters, once the window is up
+            install_wheel_guard(app)
+            theme.watch_font_events(app)
         if self.context is not None:
             return
         data_dir = self.data_dir
