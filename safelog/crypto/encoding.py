@@ -7,11 +7,14 @@ import json
 from typing import Any
 
 
+# What json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) makes,
+# without a new encoder per call (every audit entry's hash is one: 10,000 at a first sign-in).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> bytes:
     """One byte string per value: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+    return _CANONICAL.encode(value).encode("utf-8")
 
 
 def b64(data: bytes) -> str:

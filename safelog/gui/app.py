@@ -25,7 +25,6 @@ from safelog.gui import theme
 from safelog.gui.context import AppContext, SessionEvents, system_clock
 from safelog.gui.crash_dialog import CrashDialog, install_excepthook, log_fault
 from safelog.gui.sign_in import SignInWindow
-from safelog.gui.wheel_guard import install_wheel_guard
 from safelog.gui.worker import Runner
 
 if TYPE_CHECKING:
@@ -85,8 +84,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
     theme.follow_desktop(app)  # light or dark, and text size, as the desktop has them
-    install_wheel_guard(app)
-    return app
+    return app  # the wheel guard comes after the first paint (AppController.open)
 
 
 # -- opening the vault (in the worker) ----------------------------------------------------------
@@ -104,6 +102,15 @@ def open_vault(data_dir: str | None) -> tuple[Vault, bool]:
     except BaseException:
         vault.close()
         raise
+
+
+def read_names_early(data_dir: str | None) -> tuple[str, list[str]] | None:
+    """The school and the sign-in names, read without the database layer where it can be
+    (vault/sign_in_names.py); None otherwise. Runs off the GUI thread."""
+    from safelog.vault.paths import resolve_data_dir
+    from safelog.vault.sign_in_names import read_sign_in_names
+
+    return read_sign_in_names(resolve_data_dir(data_dir))
 
 
 class AppController(QObject):
@@ -146,8 +153,26 @@ class AppController(QObject):
         return None
 
     def open(self) -> None:
+        from safelog.gui.wheel_guard import install_wheel_guard
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication):  # application-wide filters, once the window is up
+            install_wheel_guard(app)
+            theme.watch_font_events(app)
         if self.context is not None:
             return
+        data_dir = self.data_dir
+        # The names first (the standard library reads them in milliseconds), then the vault,
+        # whose imports take most of a second on an old PC (issue 17).
+        self.runner.run(lambda: read_names_early(data_dir), self._names_read, self._open_vault)
+
+    def _names_read(self, found: tuple[str, list[str]] | None) -> None:
+        if found is not None and self.context is None:
+            self.sign_in.show_early_names(*found)
+        self._open_vault()
+
+    def _open_vault(self, _why: object = None) -> None:
+        # Whatever kept the names from being read early, opening the vault says it plainly.
         data_dir = self.data_dir
         self.runner.run(lambda: open_vault(data_dir), self._opened, self.sign_in.show_load_failure)
 

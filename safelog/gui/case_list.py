@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from safelog.domain.categories import all_categories
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import CASE_MANAGERS
+from safelog.gui.bulk_load import collector_paused
 from safelog.gui.case_list_filter import NOT_CLOSED, CaseFilterProxy
 from safelog.gui.case_list_model import (
     REVIEW_COLUMNS,
@@ -304,10 +305,11 @@ class CaseListView(QWidget):
             self.status_line.setText("Loading cases…")
 
         def work() -> PreparedCases:
-            cases = list_cases(session)
-            if include is not None:
-                cases = [c for c in cases if include(c)]
-            prepared = prepare_rows(cases, now)
+            with collector_paused():  # no collector pass over the whole process mid-load
+                cases = list_cases(session)
+                if include is not None:
+                    cases = [c for c in cases if include(c)]
+                prepared = prepare_rows(cases, now)
             prepared.problems = tuple(session.list_problems)
             return prepared
 
@@ -435,12 +437,10 @@ class CaseListView(QWidget):
         return self.proxy.summary_at(index.row()) if index.isValid() else None
 
     def select_reference(self, reference: str) -> bool:
-        row = self.model.row_of_reference(reference)
+        row = self.proxy.row_of_reference(reference)
         if row < 0:
             return False
-        index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if not index.isValid():
-            return False
+        index = self.proxy.index(row, 0)
         self.table.setCurrentIndex(index)
         self.table.selectRow(index.row())
         self.table.scrollTo(index)

@@ -74,7 +74,7 @@ REVIEW_COLUMNS = tuple(ReviewColumn)
 # passed, so the DSL can prepare (a review needs the file found and the people asked).
 REVIEW_WINDOW_DAYS = 90
 _STATUS_ORDER = {status.value: n for n, status in enumerate(CaseStatus)}
-_ROLES = frozenset(
+CELL_ROLES = frozenset(
     int(r)
     for r in (
         Qt.ItemDataRole.DisplayRole,
@@ -309,10 +309,12 @@ class CaseListModel(QAbstractTableModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role not in _ROLES or not index.isValid():
+        if role not in CELL_ROLES or not index.isValid():
             return None  # most of Qt's questions while painting: answered without a lookup
-        row = self.rows[self.order[index.row()]]
-        column = index.column()
+        return self.cell(self.rows[self.order[index.row()]], index.column(), role)
+
+    def cell(self, row: ListedCase, column: int, role: int) -> Any:
+        """What a cell of `row` shows for `role` (the filtered list asks here too)."""
         if role == Qt.ItemDataRole.DisplayRole:
             if column == Column.STATUS and self.short_status:
                 return row.texts[column].split(":", 1)[0]

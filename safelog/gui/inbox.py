@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from safelog.domain.deadlines import DeadlineState
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
+from safelog.gui.bulk_load import collector_paused
 from safelog.gui.case_list import CaseListView
 from safelog.gui.case_list_model import Column, PreparedCases, case_deadline_state, prepare_rows
 from safelog.gui.errors import error_text
@@ -212,7 +213,12 @@ class InboxView(QWidget):
         now = self.context.clock()
         if self.data is None:
             self.updated.setText("Loading…")
-        self.loader.run(lambda: sort_inbox(list_cases(session), now, tuple(session.list_problems)))
+
+        def work() -> InboxData:
+            with collector_paused():  # see gui/bulk_load.py
+                return sort_inbox(list_cases(session), now, tuple(session.list_problems))
+
+        self.loader.run(work)
 
     def _loaded(self, data: InboxData) -> None:
         self.data = data

@@ -72,6 +72,10 @@ class SignInWindow(QWidget):
         self.context: AppContext | None = None
         self._painted = False
         self._preferred = ""
+        # Names shown before the vault has opened (show_early_names): a sign-in asked for
+        # meanwhile waits in `_pending` for `attach`.
+        self._early = False
+        self._pending: tuple[str, str] | None = None
         self._retry_at: datetime | None = None
         self.setWindowTitle("SafeLog — Sign in")
         self.setObjectName("signIn")
@@ -211,6 +215,8 @@ class SignInWindow(QWidget):
         self.first_painted.emit()
 
     def _set_opening(self, announce: bool = True) -> None:
+        self._early = False
+        self._pending = None
         self.name.clear()
         self.name.setEnabled(False)
         self.passphrase.setEnabled(False)
@@ -222,7 +228,26 @@ class SignInWindow(QWidget):
     def attach(self, context: AppContext) -> None:
         """Use this vault; loads the names off the GUI thread."""
         self.context = context
-        self._reload()
+        if not self._early:
+            self._reload()
+            return
+        # The names are on screen already: read them again from the vault without taking
+        # them away, and sign in if that was asked for meanwhile.
+        context.runner.run(lambda: _load_people(context), self._people_loaded, self._load_failed)
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._unlock(*pending)
+        self._update_button()
+
+    def show_early_names(self, school: str, names: list[str]) -> None:
+        """The names read before the vault opened (vault/sign_in_names.py): choose a name and
+        type the passphrase meanwhile; signing in waits for `attach`."""
+        if self.context is not None or not names:
+            return
+        self._people_loaded((school, names))
+        self._early = True
+        self.enrol_button.setEnabled(False)  # enrolling needs the vault
+        self._update_button()
 
     def _reload(self) -> None:
         self.retry.setVisible(False)
@@ -239,6 +264,8 @@ class SignInWindow(QWidget):
         self._load_failed(exc)
 
     def _load_failed(self, exc: BaseException) -> None:
+        if self._early:  # names read early, but the vault cannot open: nobody can sign in
+            self._set_opening(announce=False)
         self.busy.stop()
         if not isinstance(exc, UserFacingError):
             from safelog.gui.crash_dialog import log_fault
@@ -251,21 +278,32 @@ class SignInWindow(QWidget):
 
     def _people_loaded(self, result: tuple[str, list[str]]) -> None:
         school, names = result
-        self.busy.stop()
+        again = self._early  # the vault's names, after the early ones: keep what was chosen
+        self._early = False
         set_plain_text(self.school, school)
         self.setWindowTitle(f"SafeLog — {school}")
-        self.name.clear()
-        self.name.addItems(names)
-        self.name.setCurrentIndex(names.index(self._preferred) if self._preferred in names else -1)
-        self.name.setEnabled(bool(names))
-        self.passphrase.setEnabled(bool(names))
-        self.enrol_button.setEnabled(True)
+        if again and self.name.currentIndex() >= 0:
+            self._preferred = self.name.currentText()
+        if not again or names != self.names():
+            self.name.clear()
+            self.name.addItems(names)
+            self.name.setCurrentIndex(
+                names.index(self._preferred) if self._preferred in names else -1
+            )
         if not names:
             self._show_message(
                 "Nobody has finished enrolling yet. If you were given an enrolment code, "
                 "use the button below."
             )
+        if again and self.busy.busy:  # signing in already: the fields come back after it
+            return
+        self.busy.stop()
+        self.name.setEnabled(bool(names))
+        self.passphrase.setEnabled(bool(names))
+        self.enrol_button.setEnabled(True)
         self._update_button()
+        if again:
+            return
         if self.name.currentIndex() >= 0:
             self.passphrase.setFocus()
         elif names:
@@ -304,7 +342,7 @@ class SignInWindow(QWidget):
 
     def _update_button(self) -> None:
         ready = (
-            self.context is not None
+            (self.context is not None or self._early)
             and not self.busy.busy
             and self._retry_at is None
             and self.name.currentIndex() >= 0
@@ -313,15 +351,22 @@ class SignInWindow(QWidget):
         self.button.setEnabled(ready)
 
     def submit(self) -> None:
-        if not self.button.isEnabled() or self.context is None:
+        if not self.button.isEnabled():
             return
-        context = self.context
         name = self.name.currentText()
         passphrase = self.passphrase.text()
         self.passphrase.clear()
         self._show_message("")
         self._set_busy(True)
         self._preferred = name
+        if self.context is None:
+            self._pending = (name, passphrase)  # the vault is still opening: see `attach`
+            return
+        self._unlock(name, passphrase)
+
+    def _unlock(self, name: str, passphrase: str) -> None:
+        assert self.context is not None
+        context = self.context
         context.runner.run(
             lambda: context.vault.unlock(name, passphrase), self._unlocked, self._failed
         )

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from string import Template
-from typing import Literal, cast
+from typing import Literal
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -330,24 +330,36 @@ def apply(app: QApplication, scheme: Scheme) -> None:
 
 class _Follower(QObject):
     """Re-applies the style when the desktop's scheme or default text size changes; a child
-    of the app, so it lives exactly as long as the app does."""
+    of the app, so it lives exactly as long as the app does. The text size is followed by
+    the app's fontChanged signal at once, and by its ApplicationFontChange event once the
+    first window is painted (`watch_font_events`): an application-wide event filter costs
+    ~30 ms of PySide type set-up as the first window's events pass (issue 17)."""
 
     def __init__(self, app: QApplication) -> None:
         super().__init__(app)
         self.setObjectName("safelogThemeFollower")
         self._size = base_point_size()
+        self._watching = False
         QGuiApplication.styleHints().colorSchemeChanged.connect(self.scheme_changed)
-        app.installEventFilter(self)
+        app.fontChanged.connect(self.font_changed)
+
+    def watch_font_events(self) -> None:
+        app = self.parent()
+        if not self._watching and isinstance(app, QApplication):
+            self._watching = True
+            app.installEventFilter(self)
+            self.font_changed()  # a change before now counts too
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            watched is self.parent()
-            and event.type() == QEvent.Type.ApplicationFontChange
-            and base_point_size() != self._size
-        ):
-            self._size = base_point_size()
-            apply(cast(QApplication, watched), _applied.scheme)
+        if watched is self.parent() and event.type() == QEvent.Type.ApplicationFontChange:
+            self.font_changed()
         return False
+
+    def font_changed(self, *_font: object) -> None:
+        app = self.parent()
+        if isinstance(app, QApplication) and base_point_size() != self._size:
+            self._size = base_point_size()
+            apply(app, _applied.scheme)
 
     def scheme_changed(self, desktop: Qt.ColorScheme) -> None:
         app = self.parent()
@@ -362,6 +374,13 @@ def follow_desktop(app: QApplication) -> None:
     apply(app, chosen_scheme(desktop_scheme()))
     if app.findChild(_Follower, "safelogThemeFollower") is None:
         _Follower(app)
+
+
+def watch_font_events(app: QApplication) -> None:
+    """Also follow the text size by the app's font events (once a window is painted)."""
+    follower = app.findChild(_Follower, "safelogThemeFollower")
+    if follower is not None:
+        follower.watch_font_events()
 
 
 def set_style_property(widget: QWidget, name: str, value: object) -> None:

@@ -3,8 +3,8 @@
 Issue 11: scrolling the report form with the wheel changed the incident time (05:41 became
 05:38) as the pointer crossed the date-and-time field, and it was saved. Qt's spin boxes,
 date and time edits, combo boxes and sliders take wheel focus and change their value on a
-wheel turn wherever the pointer is. One filter on the application (installed by
-`create_application`) covers every such control in every window:
+wheel turn wherever the pointer is. One filter on the application (installed once the
+sign-in window has been painted, gui/app.py) covers every such control in every window:
 
 - on Polish, before a control is first shown, a control that would take focus from the wheel
   takes it from clicks and Tab only (Qt otherwise gives it focus *before* any filter sees
@@ -60,16 +60,20 @@ def _scroll_area_around(control: QWidget) -> QAbstractScrollArea | None:
     return parent if isinstance(parent, QAbstractScrollArea) else None
 
 
+def _no_wheel_focus(widget: QObject) -> None:
+    if (
+        isinstance(widget, QWidget)
+        and widget.focusPolicy() == Qt.FocusPolicy.WheelFocus
+        and guarded_control(widget) is widget
+    ):
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
 class WheelGuard(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind == QEvent.Type.Polish:
-            if (
-                isinstance(watched, QWidget)
-                and watched.focusPolicy() == Qt.FocusPolicy.WheelFocus
-                and guarded_control(watched) is watched
-            ):
-                watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            _no_wheel_focus(watched)
             return False
         if kind != QEvent.Type.Wheel or not isinstance(event, QWheelEvent):
             return False
@@ -99,11 +103,15 @@ class WheelGuard(QObject):
 
 
 def install_wheel_guard(app: QCoreApplication) -> WheelGuard:
-    """Install the guard on the application, once; returns it."""
+    """Install the guard on the application, once; returns it. Controls made before it (the
+    sign-in window's, which is painted first: the guard's first events cost ~30 ms of Python
+    type set-up, issue 17) get the same focus rule as it would give them on Polish."""
     existing = app.findChild(WheelGuard, GUARD_NAME)
     if existing is not None:
         return existing
     guard = WheelGuard(app)
     guard.setObjectName(GUARD_NAME)
+    for widget in QApplication.allWidgets():
+        _no_wheel_focus(widget)
     app.installEventFilter(guard)
     return guard

@@ -15,12 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 
 from safelog.errors import UserFacingError
-
-DB_FILE_NAME = "safelog.db"
-
-
-def sqlite_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / DB_FILE_NAME}"
+from safelog.store.location import DB_FILE_NAME as DB_FILE_NAME  # where it always was
+from safelog.store.location import sqlite_url as sqlite_url
 
 
 def _prepare_sqlite_file(path: Path) -> None:

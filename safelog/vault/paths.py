@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 
 from safelog.errors import InvalidInput, UserFacingError
-from safelog.store.engine import sqlite_url
+from safelog.store.location import sqlite_url
 
 CONFIG_FILE = "config.json"
 

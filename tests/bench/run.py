@@ -11,8 +11,11 @@ Each measurement prints one line
     name: measured, baseline, ratio, budget, PASS/FAIL
 
 (INFO instead of PASS/FAIL for numbers reported for information only), and the exit status
-is 1 when any budget fails. These machines are noisy, so every budget is either a ratio to a
-baseline measured in this process moments before, or a best-of-N time.
+is 1 when any budget fails. Every benchmark runs twice (issue 17): on all cores, then in a
+child process pinned to one core (os.sched_setaffinity, as `taskset -c 0` would), whose
+lines carry "[1 core]"; the budgets hold in both (`--cores all|one` runs one pass only).
+These machines are noisy, so every budget is either a ratio to a baseline measured in this
+process moments before, or a best-of-N time.
 
 Vaults are made with the insecure test KDF profile (SAFELOG_INSECURE_TEST_KDF=1) so setting
 up is quick; the key derivation is measured on its own and subtracted where DESIGN §7 says
@@ -33,6 +36,7 @@ import pstats
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -48,6 +52,11 @@ os.environ["SAFELOG_INSECURE_TEST_KDF"] = "1"
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 CHUNK = 1024 * 1024  # same as safelog.crypto.stream.CHUNK_SIZE; the baseline reads this much
+
+# Budgets (issue 17: a school's old office PC; they hold on two cores and pinned to one).
+UNLOCK_LIST_BUDGET_S = 0.200  # unlock + list of every case, beyond the KDF
+NEW_DEVICE_BUDGET_S = 0.600  # unlock on a device that has nothing of this vault cached
+SCREENSHOT_BUDGET_MS = 10.0  # per full-HD screenshot, on the path the user waits for
 
 PASSPHRASES = {
     "Dana DSL": "dana correct horse",
@@ -72,6 +81,11 @@ class Result:
     detail: dict[str, Any] = field(default_factory=dict)
     # False where measured/baseline means nothing (an absolute budget over a subtracted baseline).
     show_ratio: bool = True
+    cores: int = 2  # 1: measured pinned to one core (the same name, so histories follow)
+
+    @property
+    def label(self) -> str:
+        return self.name if self.cores != 1 else f"{self.name} [1 core]"
 
     @property
     def ratio(self) -> float | None:
@@ -83,7 +97,7 @@ class Result:
         baseline = "-" if self.baseline is None else _fmt(self.baseline, self.unit)
         ratio = "-" if self.ratio is None else f"{self.ratio:.2f}"
         return (
-            f"{self.name}: {_fmt(self.measured, self.unit)}, {baseline}, {ratio}, "
+            f"{self.label}: {_fmt(self.measured, self.unit)}, {baseline}, {ratio}, "
             f"{self.budget}, {self.status}"
         )
 
@@ -107,8 +121,10 @@ class Report:
         self.results: list[Result] = []
         self.notes: list[str] = []
         self.meta: dict[str, Any] = {}
+        self.cores = 2
 
     def add(self, result: Result) -> None:
+        result.cores = self.cores
         self.results.append(result)
         print(result.line(), flush=True)
 
@@ -125,7 +141,7 @@ class Report:
             "meta": self.meta,
             "results": [{**asdict(r), "ratio": r.ratio} for r in self.results],
             "notes": self.notes,
-            "failed": [r.name for r in self.failed],
+            "failed": [r.label for r in self.failed],
         }
 
 
@@ -589,8 +605,8 @@ def bench_cases(
                 beyond,
                 "s",
                 baseline=kdf_best,
-                budget="< 0.300 s beyond the KDF",
-                status=_status(beyond < 0.3),
+                budget=f"< {UNLOCK_LIST_BUDGET_S:.3f} s beyond the KDF",
+                status=_status(beyond < UNLOCK_LIST_BUDGET_S),
                 show_ratio=False,
                 detail={
                     "total_s": total,
@@ -636,14 +652,17 @@ def bench_cases(
             )
         )
 
-        # A device that has never seen this vault checks the whole audit log from genesis.
+        # A device that has never seen this vault checks the whole audit log from genesis:
+        # nothing of this user is left on it (checkpoints, verified records, membership).
         probe = vault.unlock(name, passphrase)
-        profiles = checkpoints.paths(vault.data_dir, probe.directory.vault_id, probe.user_id)
+        vault_id, user_id = probe.directory.vault_id, probe.user_id
+        outside = checkpoints.outside_path(vault_id, user_id)
         probe.lock()
 
         def first_unlock() -> float:
-            for profile in profiles:
-                profile.unlink(missing_ok=True)
+            for profile in (vault.data_dir / "profiles").glob(f"{vault_id}-{user_id}.*"):
+                profile.unlink()
+            outside.unlink(missing_ok=True)
             gc.collect()
             seconds, session = timed(lambda: vault.unlock(name, passphrase))
             session.lock()
@@ -655,7 +674,9 @@ def bench_cases(
                 f"unlock-new-device-{count}",
                 cold,
                 "s",
-                detail={"runs_s": cold_runs, "why": "no checkpoint: verifies every audit entry"},
+                budget=f"< {NEW_DEVICE_BUDGET_S:.1f} s",
+                status=_status(cold < NEW_DEVICE_BUDGET_S),
+                detail={"runs_s": cold_runs, "why": "nothing cached: verifies every audit entry"},
             )
         )
 
@@ -784,7 +805,7 @@ def bench_cases(
 
 def bench_startup(report: Report, root: Path, runs: int) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_startup import BUDGET_RATIO, measure_startup
+    from bench_startup import BUDGET_RATIO, NAMES_BUDGET_MS, measure_startup
 
     _progress(f"start-up: bare PySide6 window vs SafeLog's sign-in window, best of {runs}")
     result = measure_startup(Path(tempfile.mkdtemp(prefix="startup-", dir=root)), runs)
@@ -803,8 +824,16 @@ def bench_startup(report: Report, root: Path, runs: int) -> None:
     if heavy:
         report.note(f"loaded before the sign-in window was painted: {', '.join(heavy)}")
     shown = result["names_shown_after_paint_s"]
-    if shown is not None:
-        report.note(f"start-up: the names appeared {shown * 1000:.0f} ms after the first paint")
+    report.add(
+        Result(
+            "startup-names-after-first-paint",
+            float("inf") if shown is None else shown * 1000,
+            "ms",
+            budget=f"<= {NAMES_BUDGET_MS:.0f} ms after the sign-in window's first paint",
+            status=_status(shown is not None and shown * 1000 <= NAMES_BUDGET_MS),
+            detail={"runs_s": result["names_runs_s"]},
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -823,7 +852,8 @@ def bench_screenshots(report: Report, root: Path, count: int, runs: int) -> None
             result["import_s"],
             "s",
             baseline=result["baseline_s"],
-            budget="information (thumbnails are made on import)",
+            budget=f"<= {SCREENSHOT_BUDGET_MS:.0f} ms per file",
+            status=_status(result["import_ms_per_file"] <= SCREENSHOT_BUDGET_MS),
             detail=result,
         )
     )
@@ -1048,6 +1078,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "write DIR/<name>.prof and print the top functions",
     )
     parser.add_argument(
+        "--cores",
+        choices=("both", "all", "one"),
+        default="both",
+        help="both (default): every benchmark on all cores, then again in a child process "
+        "pinned to one core (an old office PC); all or one: that pass only",
+    )
+    parser.add_argument(
         "--tmpdir",
         type=Path,
         help="where to put the temporary files "
@@ -1061,13 +1098,61 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def pin_to_one_core() -> int:
+    """Pin this process (and the children and threads it starts) to one CPU."""
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
+def one_core_pass(argv: Sequence[str], report: Report) -> None:
+    """Run every benchmark again in a child process pinned to one core; its lines print as
+    they come, and its results join this report, marked `cores: 1`."""
+    with tempfile.TemporaryDirectory(prefix="safelog-bench-1core-") as folder:
+        out = Path(folder) / "one-core.json"
+        child = [sys.executable, "-m", "tests.bench.run", *argv, "--cores", "one"]
+        child += ["--json", str(out)]
+        subprocess.run(child, cwd=Path(__file__).resolve().parents[2], check=False)
+        if not out.exists():
+            report.results.append(
+                Result("one-core-pass", 0, "s", budget="runs", status="FAIL", cores=1)
+            )
+            return
+        data = json.loads(out.read_text())
+    for item in data["results"]:
+        item.pop("ratio", None)
+        report.results.append(Result(**item))
+    report.notes += [f"[1 core] {note}" for note in data["notes"]]
+    report.meta["one_core"] = data["meta"]
+
+
+def _without_option(argv: Sequence[str], option: str) -> list[str]:
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == option:
+            skip = True
+        elif not arg.startswith(option + "="):
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
     report = Report()
+    if args.cores == "one":
+        cpu = pin_to_one_core()
+        report.cores = 1
     report.meta = _meta(args)
+    if args.cores == "one":
+        report.meta["pinned_to_cpu"] = cpu
+    report.meta["cores"] = len(os.sched_getaffinity(0))
     started = time.perf_counter()
     print(
-        f"SafeLog benchmarks ({report.meta['mode']}): name: measured, baseline, ratio, "
+        f"SafeLog benchmarks ({report.meta['mode']}, {report.meta['cores']} core"
+        f"{'' if report.meta['cores'] == 1 else 's'}): name: measured, baseline, ratio, "
         "budget, status",
         flush=True,
     )
@@ -1096,6 +1181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_pupils(report, root, args.cases, args.runs)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    if args.cores == "both":
+        print("Again, pinned to one core:", flush=True)
+        one_core_pass(_without_option(_without_option(argv, "--json"), "--cores"), report)
     report.meta["seconds"] = time.perf_counter() - started
     report.meta["loadavg_end"] = os.getloadavg()
     if args.json:
@@ -1103,7 +1191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = report.failed
     print(
         f"{len(report.results)} results, {len(failed)} over budget"
-        + (f": {', '.join(r.name for r in failed)}" if failed else "")
+        + (f": {', '.join(r.label for r in failed)}" if failed else "")
         + f" ({report.meta['seconds']:.0f} s)",
         flush=True,
     )

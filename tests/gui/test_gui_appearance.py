@@ -289,6 +289,24 @@ def test_a_change_to_the_desktop_text_size_restyles_open_windows(qtbot: QtBot, q
     assert label.font().pointSizeF() == pytest.approx(16) != before
 
 
+def test_the_text_size_is_followed_by_font_events_once_a_window_is_up(
+    qtbot: QtBot, qapp: Any
+) -> None:
+    # Until the first paint the app's fontChanged signal is followed; after it, its
+    # ApplicationFontChange events too (an app-wide filter is costly before the paint).
+    create_application(["appearance"])
+    theme.watch_font_events(qapp)
+    theme.watch_font_events(qapp)  # once, however often
+    font = QFont(QApplication.font())
+    font.setPointSizeF(17)
+    qapp.blockSignals(True)  # the event alone, as a platform might send it
+    try:
+        QApplication.setFont(font)
+    finally:
+        qapp.blockSignals(False)
+    assert "font-size: 17pt;" in qapp.styleSheet()
+
+
 @pytest.fixture
 def school(gui_vault: Any) -> Any:
     return build_school(gui_vault)

@@ -180,6 +180,40 @@ def test_search_as_you_type_and_filters_narrow_the_list(
     assert view.visible_references() == []  # filters combine
 
 
+def test_the_table_follows_the_search_keeping_the_chosen_case(qtbot: QtBot, clock: Any) -> None:
+    # The filtered rows are told to the view as one layout change (issue 17): the table's
+    # row count, its current case and a sort made while filtering all follow.
+    cases = [
+        summary(f"SL-2026-{n:04d}", text=f"{'Snapchat' if n % 3 else 'Discord'} message {n}",
+                created=NOW - timedelta(minutes=n))
+        for n in range(1, 61)
+    ]  # fmt: skip
+    view = make_view(qtbot, clock, cases)
+    table = view.table
+    assert table.verticalHeader().count() == 60
+    assert view.select_reference("SL-2026-0005")
+    qtbot.keyClicks(view.search, "snap")
+    assert view.proxy.rowCount() == 40 == table.verticalHeader().count()
+    assert view.current_reference() == "SL-2026-0005", "still shown: still chosen"
+    assert len(table.selectionModel().selectedRows()) == 1
+    table.scrollToBottom()
+    assert view.proxy.summary_at(table.rowAt(table.viewport().height() - 2)).reference
+    view.search.clear()
+    qtbot.keyClicks(view.search, "discord")
+    assert view.proxy.rowCount() == 20 == table.verticalHeader().count()
+    assert view.current_reference() == "", "filtered out: nothing chosen"
+    assert table.selectionModel().selectedRows() == []
+    assert view.select_reference("SL-2026-0003")
+    table.sortByColumn(Column.REFERENCE, Qt.SortOrder.AscendingOrder)
+    assert view.visible_references()[:3] == ["SL-2026-0003", "SL-2026-0006", "SL-2026-0009"]
+    assert view.current_reference() == "SL-2026-0003"
+    assert table.currentIndex().row() == 0
+    view.search.clear()
+    assert view.visible_references()[:3] == ["SL-2026-0001", "SL-2026-0002", "SL-2026-0003"]
+    assert view.current_reference() == "SL-2026-0003" and table.currentIndex().row() == 2
+    assert not view.select_reference("SL-2026-9999")
+
+
 def test_enter_and_double_click_open_the_case(qtbot: QtBot, clock: Any) -> None:
     cases = [
         summary("SL-2026-0001", created=NOW),

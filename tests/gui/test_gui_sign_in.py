@@ -66,6 +66,82 @@ def test_signing_in_with_the_right_passphrase(qtbot: QtBot, context: Any, school
     assert window.passphrase.text() == "", "the passphrase does not stay in the field"
 
 
+def early_window(qtbot: QtBot, data_dir: Path) -> SignInWindow:
+    """A sign-in window showing the names read before any vault was opened (issue 17)."""
+    from safelog.vault.sign_in_names import read_sign_in_names
+
+    found = read_sign_in_names(data_dir)
+    assert found is not None
+    window = SignInWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_early_names(*found)
+    assert sorted(window.names()) == sorted(PASSPHRASES)
+    assert window.windowTitle() == "SafeLog — Ravens Wood School"
+    assert not window.enrol_button.isEnabled(), "enrolling waits for the vault"
+    return window
+
+
+def test_a_sign_in_typed_before_the_vault_opened_goes_ahead_once_it_has(
+    qtbot: QtBot, context: Any, school: Any, data_dir: Path
+) -> None:
+    window = early_window(qtbot, data_dir)
+    window.name.setCurrentText("Sam Staff")
+    qtbot.keyClicks(window.passphrase, PASSPHRASES["Sam Staff"])
+    assert window.button.isEnabled()
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    assert window.busy.busy and window.passphrase.text() == ""
+    assert context.session is None, "nothing is unlocked before the vault is open"
+    with qtbot.waitSignal(context.events.signed_in, timeout=20000) as signed:
+        window.attach(context)
+    assert signed.args[0].person.name == "Sam Staff"
+    wait_for(qtbot, lambda: not window.busy.busy)
+    assert window.names() and window.name.currentText() == "Sam Staff"
+
+
+def test_a_wrong_passphrase_typed_early_is_refused_as_ever(
+    qtbot: QtBot, context: Any, school: Any, data_dir: Path
+) -> None:
+    window = early_window(qtbot, data_dir)
+    window.name.setCurrentText("Dana DSL")
+    qtbot.keyClicks(window.passphrase, "not my passphrase")
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    window.attach(context)
+    wait_for(qtbot, lambda: not window.busy.busy and window.passphrase.isEnabled())
+    assert window.message.text().startswith("That passphrase is not right for Dana DSL.")
+    assert context.session is None
+    assert window.enrol_button.isEnabled()
+
+
+def test_a_choice_made_early_stays_when_the_vaults_names_arrive(
+    qtbot: QtBot, context: Any, school: Any, data_dir: Path
+) -> None:
+    window = early_window(qtbot, data_dir)
+    window.name.setCurrentText("Tess Teacher")
+    qtbot.keyClicks(window.passphrase, "half typ")
+    window.attach(context)
+    wait_for(qtbot, lambda: window.enrol_button.isEnabled())
+    assert window.name.currentText() == "Tess Teacher"
+    assert window.passphrase.text() == "half typ"
+    assert window.button.isEnabled()
+
+
+def test_names_read_early_go_if_the_vault_cannot_open(
+    qtbot: QtBot, school: Any, data_dir: Path
+) -> None:
+    from safelog.errors import UserFacingError
+
+    window = early_window(qtbot, data_dir)
+    window.name.setCurrentText("Dana DSL")
+    qtbot.keyClicks(window.passphrase, PASSPHRASES["Dana DSL"])
+    qtbot.keyClick(window.passphrase, Qt.Key.Key_Return)
+    window.show_load_failure(UserFacingError("SafeLog cannot open its database."))
+    assert window.names() == [] and not window.button.isEnabled()
+    assert window.retry.isVisible()
+    assert window.message.text() == "SafeLog cannot open its database."
+
+
 def test_a_wrong_passphrase_gets_a_plain_message(qtbot: QtBot, context: Any, school: Any) -> None:
     window = open_sign_in(qtbot, context)
     attempt(qtbot, window, "Dana DSL", "not my passphrase")
@@ -254,7 +330,6 @@ STARTUP_PROBE = textwrap.dedent(
     report = {}
     qapp = gui_app.create_application(["probe"])
     from safelog.gui.wheel_guard import GUARD_NAME
-    report["wheel_guard"] = qapp.findChild(QObject, GUARD_NAME) is not None
 
     def painted():
         report["loaded_at_paint"] = sorted(
@@ -262,6 +337,7 @@ STARTUP_PROBE = textwrap.dedent(
         report["title_at_paint"] = controller.sign_in.windowTitle()
 
     def ready():
+        report["wheel_guard"] = qapp.findChild(QObject, GUARD_NAME) is not None
         report["names"] = controller.sign_in.names()
         report["title"] = controller.sign_in.windowTitle()
         report["loaded_when_ready"] = "safelog.vault.vault" in sys.modules
@@ -300,7 +376,8 @@ def test_the_sign_in_window_is_painted_before_anything_heavy_loads(data_dir: Pat
     assert report["title_at_paint"] == "SafeLog — Sign in"
     assert report["names"] == ["Dana DSL"]
     assert report["title"] == "SafeLog — Ravens Wood School"
-    assert report["loaded_when_ready"]
+    # The names come first, read without the database layer (issue 17); the vault after.
+    assert not report["loaded_when_ready"]
     assert report["wheel_guard"], "the wheel guard is on for every window (issue 11)"
 
 
