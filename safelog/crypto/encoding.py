@@ -6,7 +6,6 @@ import base64
 import json
 from typing import Any
 
-
 # What json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False) makes,
 # without a new encoder per call (every audit entry's hash is one: 10,000 at a first sign-in).
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)

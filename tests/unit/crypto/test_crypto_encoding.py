@@ -18,8 +18,9 @@ JSON = st.recursive(
     | st.integers()
     | st.floats(allow_nan=False)
     | st.text(),  # any code point: escapes, surrogates' neighbours, U+2028, NUL
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -40,7 +41,7 @@ def test_an_audit_entry_header_as_before() -> None:
     header = {
         "seq": 7,
         "prev": "00" * 32,
-        "actor": "é\u2028\x00\"\\",
+        "actor": 'é\u2028\x00"\\',
         "at": "2026-12-03T22:57:49.180916+00:00",
         "case": None,
         "key_ref": "case:abc:1",
