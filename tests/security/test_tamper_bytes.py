@@ -41,9 +41,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from support.school import PASSPHRASES, Clock, build_school
 
+from safelog.crypto.encoding import canonical_json
 from safelog.crypto.stream import CHUNK_SIZE, TAG_LENGTH
+from safelog.crypto.transfer_box import key_fingerprint
 from safelog.domain.roles import Role
 from safelog.errors import UserFacingError
 from safelog.evidence import corpus
@@ -57,7 +60,11 @@ from safelog.vault.evidence import add_evidence
 from safelog.vault.evidence_reading import read_evidence, read_thumbnail
 from safelog.vault.receipts import show_receipt
 from safelog.vault.roll import add_pupil, import_roll, load_roll, pupil_record
+from safelog.vault.session import Session
 from safelog.vault.settings import load_settings, set_idle_lock_minutes
+from safelog.vault.transfer_keys import RecipientKey
+from safelog.vault.transfer_store import load_parts, load_rows
+from safelog.vault.transfers import send_transfer
 from safelog.vault.vault import Vault
 
 RITA = "rita has left the school"
@@ -129,6 +136,15 @@ TARGETS = [
     Target("roll_batches", "wrapped_key"),
     Target("roll_batches", "body_ct"),
     Target("roll_batches", "signature"),
+    # Child protection file transfers: the school's key and a file sent, read by the DSL
+    # (the list at sign-in opens the bodies; opening a transfer opens its documents).
+    Target("transfers", "prev_hash"),
+    Target("transfers", "row_hash"),
+    Target("transfers", "wrapped_key"),
+    Target("transfers", "body_ct"),
+    Target("transfers", "parts_hash"),
+    Target("transfers", "parts_ct"),
+    Target("transfers", "signature"),
 ]
 
 # Blobs that no reader opens, only a writer: each has its own test below driving that write.
@@ -223,6 +239,8 @@ def _expected_words(conn: sqlite3.Connection, table: str, rowid: int) -> tuple[s
         return ("status of your report",)
     if table == "roll_batches":
         return ("school roll",)
+    if table == "transfers":
+        return ("transfer record",)
     raise AssertionError(f"no expectation for {table}")
 
 
@@ -330,9 +348,25 @@ def _read_as(vault: Vault, name: str, plan: dict[str, list[str]] | None) -> User
         del run.answers["settings"]
         run.errors["settings"] = "; ".join(settings.problems)
     run.step("roll", lambda: tuple(map(pupil_record, load_roll(session).sorted())))
+    if Role.DSL in session.person.roles:  # transfers are the DSL's alone
+        transfers = run.step("transfers", partial(_transfer_rows, session))
+        for seq, _kind, _body in transfers or ():
+            run.step(("transfer parts", seq), partial(_transfer_parts, session, seq))
     run.step("audit", lambda: verify_whole_log(session)["intact"])
     session.lock()
     return run
+
+
+def _transfer_rows(session: Session) -> tuple[tuple[int, str, str], ...]:
+    with session.engine.connect() as conn:
+        rows = load_rows(session, conn)
+    return tuple((r.seq, r.kind, canonical_json(r.body).decode()) for r in rows)
+
+
+def _transfer_parts(session: Session, seq: int) -> dict[str, str]:
+    with session.engine.connect() as conn:
+        parts = load_parts(session, conn, seq)
+    return {name: hashlib.sha256(data).hexdigest() for name, data in parts.items()}
 
 
 def full_read(data_dir: Path, clock: Clock, plan: Plan | None) -> dict[str, UserRun]:
@@ -449,6 +483,11 @@ def _build(root: Path) -> Pristine:
     # The DSL has opened both reports (which seals each from its reporter), so the full
     # reads below change nothing.
     show_case(dana, case_b)
+    # A child protection file sent to another school: the school's transfer key (one row)
+    # and the file's record with its documents (a second).
+    other_school = X25519PrivateKey.generate().public_key()
+    to_key = RecipientKey(other_school, key_fingerprint(other_school), "School: Elm Academy")
+    send_transfer(dana, "B201201001010", to_key, root / "jessica.sltransfer")
     sam.lock()
     dana.lock()
     vault.close()
