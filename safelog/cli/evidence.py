@@ -14,11 +14,15 @@ from safelog.errors import UserFacingError
 
 def cmd_evidence_add(args: argparse.Namespace, reader: PassphraseReader) -> int:
     from safelog.vault.evidence import add_evidence_detailed
+    from safelog.vault.evidence_rules import intake_rules
 
     path = Path(args.file)
     if not path.is_file():
         raise UserFacingError(f"There is no file {args.file}.")
     _, session = unlock(args, reader)
+    warning = intake_rules(session, args.reference).upload_warning
+    if warning:  # a concern about staff: 002 7.2.4 before anything is read
+        say(f"safelog: warning: {warning}", file=sys.stderr)
     added = add_evidence_detailed(
         session,
         args.reference,
@@ -44,7 +48,12 @@ def cmd_evidence_list(args: argparse.Namespace, reader: PassphraseReader) -> int
     items = list_case_evidence(session, args.reference)
     if args.json:
         custody = custody_by_item(session, args.reference)
-        emit_json([evidence_view(i.info, i.sightings, custody.get(i.info.id, [])) for i in items])
+        emit_json(
+            [
+                evidence_view(i.info, i.sightings, custody.get(i.info.id, []), i.quarantined)
+                for i in items
+            ]
+        )
         return 0
     for item in items:
         info = item.info
@@ -55,6 +64,8 @@ def cmd_evidence_list(args: argparse.Namespace, reader: PassphraseReader) -> int
             flags.append("cannot be shown")
         if item.sightings:
             flags.append(f"seen {len(item.sightings) + 1} times")
+        if item.quarantined:
+            flags.append("quarantined: never shown, extracted or exported")
         say(
             f"{info.id}  {info.file_name}  {info.media_type}  {info.size} bytes  "
             f"sha256 {info.sha256}  added by {info.added_by} {info.added_at.isoformat()}"

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from safelog.domain.image_block import allowed_in_image_category
 from safelog.errors import InvalidInput
 from safelog.text import BIDI_CONTROLS
 
@@ -177,14 +178,17 @@ class SniffedType:
 
 IMAGERY = "imagery"
 ARCHIVE = "archive"
+NOT_TEXT = "not-text"  # a PDF, an e-mail, a document or any other file that is not plain text
 
 
 def kept_out_with_images(sniffed: SniffedType, claimed: str | None) -> str | None:
-    """What the indecent-images rule keeps out of a case, judged by the content: IMAGERY
-    (pictures, video), ARCHIVE (a zip or the like, which may hold them), or None. Only when
-    the content is not recognised does the name count: "IMG_0001.JPG" or "photos.zip" full
-    of unrecognised bytes is kept out too (a zip can be read from its end, so unrecognised
-    bytes named .zip may still open as one). `claimed` is the type the name claims."""
+    """What a category that may involve indecent images of children keeps out of a case
+    (domain/image_block.py: plain text notes only), judged by the content: IMAGERY
+    (pictures, video), ARCHIVE (a zip or the like, which may hold them), NOT_TEXT (anything
+    else that is not plain text: a PDF, an e-mail or a document can carry a picture too),
+    or None for a plain text note. When the content is not recognised the name also counts:
+    "IMG_0001.JPG" or "photos.zip" full of unrecognised bytes is named as what it claims to
+    be (a zip can be read from its end). `claimed` is the type the name claims."""
     if sniffed.is_imagery:
         return IMAGERY
     if sniffed.is_archive:
@@ -194,6 +198,8 @@ def kept_out_with_images(sniffed: SniffedType, claimed: str | None) -> str | Non
             return IMAGERY
         if claimed in ARCHIVE_TYPES:
             return ARCHIVE
+    if not allowed_in_image_category(sniffed.media_type):
+        return NOT_TEXT
     return None
 
 

@@ -43,6 +43,7 @@ _FIELD_WORDS = {
     CaseField.PUBLIC_REPLIES: "replies made online",
     CaseField.EVIDENCE_SIGHTINGS: "evidence added again",
     CaseField.IMAGE_REPORTS: "reports of images not stored",
+    CaseField.QUARANTINE: "evidence quarantined, device locked away",
     CaseField.ALLEGATION_OUTCOME: "allegation outcome",
     CaseField.OUTCOME_NOTE: "outcome note",
 }

@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 def pictures_refused(what: str, guidance: str) -> str:
     """`what`: "the picture was not added", "2 archives were removed"..."""
     return (
-        "Pictures, video and archives (which may hold them) are not kept for this kind of "
-        f"concern, so {what}. {guidance}"
+        "Only plain text notes are kept for this kind of concern (pictures, video, archives, "
+        f"PDFs, e-mails and documents can all hold images), so {what}. {guidance}"
     )
 
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.categories import all_categories
 from safelog.domain.category import Category
+from safelog.domain.image_block import STAFF_UPLOAD_WARNING, warns_before_upload
 from safelog.domain.platforms import COMMON_PLATFORMS, OTHER_PLATFORM
 from safelog.gui.form_fields import kind_combo, person_kind_text, role_combo, role_label
 from safelog.gui.formatting import to_qdatetime, uk_date
@@ -82,7 +83,8 @@ class KindSection(QGroupBox):
         self.help.setText(category.description)
         self.help.show()
         self.show_guidance(category, about_head=about_head)
-        self.guidance.setProperty("role", "warning" if category.blocks_image_import else "notice")
+        warns = category.blocks_image_import or warns_before_upload(category)
+        self.guidance.setProperty("role", "warning" if warns else "notice")
         self.guidance.style().unpolish(self.guidance)
         self.guidance.style().polish(self.guidance)
         self.guidance.show()
@@ -91,7 +93,10 @@ class KindSection(QGroupBox):
     def show_guidance(self, category: Category, *, about_head: bool) -> None:
         """On a concern about the headteacher the guidance and the policy line name the
         chair of governors, not the headteacher."""
-        self.guidance.setText(category.guidance_for(about_headteacher=about_head))
+        text = category.guidance_for(about_headteacher=about_head)
+        if warns_before_upload(category):  # 002 7.2.4, before any screenshot is added
+            text += "\n\n" + STAFF_UPLOAD_WARNING
+        self.guidance.setText(text)
         self.policy.setText(category.policy_for(about_headteacher=about_head))
 
 

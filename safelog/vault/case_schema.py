@@ -57,6 +57,9 @@ class CaseField:
     EVIDENCE_SIGHTINGS: Final = "evidence_sightings"
     IMAGE_REPORTS: Final = "image_reports"
     CONTENT_REPORTS: Final = "content_reports"
+    # Where the device holding images was locked away when the case moved into a category
+    # that quarantines them (vault/quarantine.py, domain/image_block.py).
+    QUARANTINE: Final = "quarantine"
     # SafeLog writes neither; they stay reserved for those who manage cases, so a report
     # that sets them is refused like one that sets an outcome.
     ALLEGATION_OUTCOME: Final = "allegation_outcome"
@@ -215,6 +218,16 @@ class ImageReport(TypedDict):
     recorded_at: str
 
 
+class QuarantineRecord(TypedDict):
+    """Recorded when a case moves into a category that quarantines what it holds."""
+
+    category: str
+    evidence_ids: list[str]  # the items quarantined then
+    device_locked_away: str  # where (002 7.2.4: "a secure location such as a locked cupboard")
+    recorded_by: str
+    recorded_at: str
+
+
 class ContentReportPart(TypedDict):
     """The first part of the Inappropriate Content Report Form as typed and checked."""
 
@@ -271,6 +284,7 @@ class CaseFields(TypedDict, total=False):
     evidence_sightings: list[EvidenceSighting]
     image_reports: list[ImageReport]
     content_reports: list[ContentReportEntry]
+    quarantine: list[QuarantineRecord]
     allegation_outcome: str
     outcome_note: str
 

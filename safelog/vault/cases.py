@@ -41,6 +41,7 @@ from safelog.vault.content_entry import entry_from_case_input
 from safelog.vault.evidence_reading import list_evidence
 from safelog.vault.open_actions import actions_from_summary
 from safelog.vault.out_of_reach import moved_away_problems
+from safelog.vault.quarantine import quarantine_record, take_locked_away, with_quarantine
 from safelog.vault.receipts import my_receipts
 from safelog.vault.records import CaseDetail, CaseSummary, case_summary
 from safelog.vault.retention import case_retention
@@ -357,8 +358,11 @@ def update_case(
 ) -> int:
     """Add a version with the changed fields; re-key when who may read it changes.
     Returns the new version number. `based_on`: the version the writer was looking at, so
-    that what others changed since is kept (domain/edit_merge.py)."""
+    that what others changed since is kept (domain/edit_merge.py). A move into a category
+    that quarantines evidence needs `device_locked_away` (vault/quarantine.py)."""
+    changes, locked_away = take_locked_away(changes)
     checked = validate_changes(changes)
+    quarantine = quarantine_record(session, reference, checked, locked_away)
     if CaseField.SUBJECTS in checked:
         checked[CaseField.SUBJECTS] = _resolve_subjects(session, checked[CaseField.SUBJECTS])
     if CaseField.PEOPLE in checked:
@@ -370,6 +374,7 @@ def update_case(
             reference,
             lambda fields: {
                 **checked,
+                **with_quarantine(fields, quarantine),
                 CaseField.STATUS: checked_move(
                     fields.get(CaseField.STATUS, CaseStatus.NEW), requested
                 ),
@@ -378,5 +383,9 @@ def update_case(
             based_on=based_on,
         )
     return amend_case(
-        session, reference, lambda _fields: checked, AuditAction.CASE_UPDATE, based_on=based_on
+        session,
+        reference,
+        lambda fields: {**checked, **with_quarantine(fields, quarantine)},
+        AuditAction.CASE_UPDATE,
+        based_on=based_on,
     )

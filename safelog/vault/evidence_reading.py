@@ -22,7 +22,11 @@ from sqlalchemy import Connection, select
 from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import DecryptionFailed, binding
 from safelog.crypto.stream import StreamDamaged, decrypt_stream
-from safelog.errors import InvalidInput, NotFound, TamperDetected
+from safelog.domain.categories import category_by_code
+from safelog.domain.category import Category
+from safelog.domain.image_block import QUARANTINE_WORDS, allowed_in_image_category, quarantined
+from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
+from safelog.evidence.intake import SNIFF_BYTES, sniff
 from safelog.store.schema import EvidenceRow
 from safelog.vault.case_engine import OpenCase, open_case
 from safelog.vault.case_reading import read_case
@@ -32,6 +36,22 @@ from safelog.vault.evidence_statements import verify_evidence_row
 from safelog.vault.records import EvidenceInfo
 from safelog.vault.rows_ahead import RowsAhead
 from safelog.vault.session import Session
+
+
+class EvidenceQuarantined(AccessDenied):
+    """An item its case's category no longer lets be seen (domain/image_block.py)."""
+
+
+def case_category(fields: Mapping[str, Any]) -> Category:
+    return category_by_code(str(fields.get(CaseField.CATEGORY) or ""))
+
+
+def check_not_quarantined(category: Category, info: EvidenceInfo, reference: str) -> None:
+    """Re-checked by every reader, whoever wrote the item: the category decides."""
+    if quarantined(category, info.media_type):
+        raise EvidenceQuarantined(
+            f"Evidence {info.file_name} of case {reference}: {QUARANTINE_WORDS}"
+        )
 
 
 def key_aad(evidence_id: str, case_id: str, key_no: int) -> bytes:
@@ -51,6 +71,7 @@ class EvidenceItem:
     info: EvidenceInfo
     sightings: list[EvidenceSighting] = field(default_factory=list)
     thumbnail: bytes | None = None
+    quarantined: bool = False  # its case's category keeps it from view (domain/image_block.py)
 
 
 def _rows(
@@ -135,12 +156,15 @@ def list_case_evidence(
         case = open_case(session, conn, reference)
         seal_from_reporter(session, conn, case)
         fields = read_case(session, conn, case).fields
+        category = case_category(fields)
+        blocked = category.blocks_image_import  # no pictures, even small ones
         rows = _rows(session, conn, case)
         items = [
             EvidenceItem(
                 info,
                 sightings_of(fields, info.id),
-                _open_thumbnail(case, row) if thumbnails else None,
+                _open_thumbnail(case, row) if thumbnails and not blocked else None,
+                quarantined(category, info.media_type),
             )
             for row, info in rows
         ]
@@ -171,6 +195,8 @@ def read_thumbnail(session: Session, reference: str, evidence_id: str) -> bytes 
         if row is None:
             raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
         verify_evidence_row(session, conn, case, row)
+        if case_category(read_case(session, conn, case).fields).blocks_image_import:
+            return None  # a case about indecent images shows no picture of anything
         return _open_thumbnail(case, row)
 
 
@@ -187,6 +213,8 @@ def read_evidence(
         info = next((e for e in list_evidence(session, conn, case) if e.id == evidence_id), None)
         if info is None:
             raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
+        category = case_category(read_case(session, conn, case).fields)
+        check_not_quarantined(category, info, case.row.reference)
         row = conn.execute(select(EvidenceRow.__table__).where(EvidenceRow.id == evidence_id)).one()
         try:
             file_key = case.ciphers[row.key_no].open(
@@ -200,12 +228,21 @@ def read_evidence(
             {"reference": case.row.reference, "evidence_id": evidence_id},
             case=case.audit_ref(),
         )
-    return info, _stream(session, info, file_key, row.chunk_count, reference)
+    text_only = category.blocks_image_import
+    return info, _stream(session, info, file_key, row.chunk_count, reference, text_only)
 
 
 def _stream(
-    session: Session, info: EvidenceInfo, file_key: bytes, chunk_count: int, reference: str
+    session: Session,
+    info: EvidenceInfo,
+    file_key: bytes,
+    chunk_count: int,
+    reference: str,
+    text_only: bool = False,
 ) -> Iterator[bytes]:
+    """`text_only`: the case's category keeps plain text notes only, so the content itself
+    is checked before its first byte is given out (a client that recorded a picture as a
+    text note is not believed)."""
     digest = hashlib.sha256()
 
     def chunks() -> Iterator[bytes]:
@@ -217,7 +254,15 @@ def _stream(
             yield blob
 
     try:
-        for plain in decrypt_stream(file_key, info.id, chunks(), chunk_count):
+        for index, plain in enumerate(decrypt_stream(file_key, info.id, chunks(), chunk_count)):
+            if text_only and index == 0:
+                found = sniff(plain[:SNIFF_BYTES])
+                if not allowed_in_image_category(found.media_type):
+                    raise EvidenceQuarantined(
+                        f"Evidence {info.file_name} of case {reference} is recorded as a text "
+                        f"note but holds a {found.label}: it was not written by SafeLog's "
+                        f"rules and is not shown. {QUARANTINE_WORDS}"
+                    )
             digest.update(plain)
             yield plain
     except StreamDamaged as exc:

@@ -4,10 +4,11 @@ byte of a file is read, and again when it is recorded (vault/evidence.py).
 Who may add: a DSL, the headteacher or the chair, on a case they can read; the person who
 made a report, while it is still new or acknowledged (after that they tell the DSL, as
 for any other change). Categories that may involve indecent images of children refuse
-pictures and video (UKCIS: never view, copy, print, share, store or save), and archives
-(zip, 7z, rar, tar, compressed files), which may hold them, all judged by content
-(`intake.kept_out_with_images`); a description of what was reported, who was told and the
-police reference is recorded instead (`record_image_report` in vault/evidence.py).
+everything but plain text notes (UKCIS: never view, copy, print, share, store or save; 002
+7.2.4): pictures, video, archives and any other file (a PDF, an e-mail, a document), all
+judged by content (`intake.kept_out_with_images`, domain/image_block.py); a description of
+what was reported, who was told and the police reference is recorded instead
+(`record_image_report` in vault/evidence.py).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from safelog.domain.categories import category_by_code
+from safelog.domain.image_block import OFFENCE_WORDS, STAFF_UPLOAD_WARNING, warns_before_upload
 from safelog.domain.outcomes import CaseStatus
 from safelog.errors import AccessDenied, InvalidInput, ReportBeingHandled
-from safelog.evidence.intake import ARCHIVE, IMAGERY, ImageImportBlocked
+from safelog.evidence.intake import ARCHIVE, IMAGERY, NOT_TEXT, ImageImportBlocked
 from safelog.text import check_typed, optional_text
 from safelog.vault.authority import MANAGERS, REPORTER_MAY_ADD
 from safelog.vault.case_engine import open_case
@@ -41,6 +43,7 @@ class IntakeRules:
     reason: str  # why not, when may_add is False
     images_blocked: bool
     guidance: str  # the category's guidance (UKCIS wording when images are blocked)
+    upload_warning: str = ""  # 002 7.2.4, shown first on a concern about staff
 
 
 # --------------------------------------------------------------------------------------
@@ -74,6 +77,10 @@ def check_contributor(session: Session, reference: str, fields: CaseFields) -> N
 _KEPT_OUT_WORDS = {
     IMAGERY: "pictures or video",
     ARCHIVE: "archives (zip, 7z, rar, tar or compressed files), which may hold pictures",
+    NOT_TEXT: (
+        "files other than plain text notes (a PDF, an e-mail, a document or any other file "
+        "can carry pictures too)"
+    ),
 }
 
 
@@ -81,9 +88,11 @@ def check_not_blocked(fields: CaseFields, kept_out: str | None) -> None:
     """`kept_out`: what intake.kept_out_with_images found the file to be."""
     category = category_by_code(fields[CaseField.CATEGORY])
     if kept_out and category.blocks_image_import:
+        # The policy's own words, unless the category's guidance already quotes them.
+        words = "" if "offence to save" in category.guidance else f" {OFFENCE_WORDS}"
         raise ImageImportBlocked(
             f"SafeLog does not store {_KEPT_OUT_WORDS[kept_out]} for a concern of this kind "
-            f"({category.title}); nothing was kept. {category.guidance}",
+            f"({category.title}); nothing was kept.{words} {category.guidance}",
             category.guidance,
         )
 
@@ -106,6 +115,7 @@ def intake_rules(session: Session, reference: str) -> IntakeRules:
         reason=problem,
         images_blocked=category.blocks_image_import,
         guidance=category.guidance,
+        upload_warning=STAFF_UPLOAD_WARNING if warns_before_upload(category) else "",
     )
 
 

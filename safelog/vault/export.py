@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from safelog.audit.actions import AuditAction
+from safelog.domain.image_block import allowed_in_image_category
 from safelog.domain.roles import KeyRole
 from safelog.errors import InvalidInput
 from safelog.export.options import (
@@ -99,18 +100,18 @@ def _plan_evidence(
     images_blocked: bool,
 ) -> list[EvidenceEntry]:
     from safelog.export.casefile import EvidenceEntry, file_size
+    from safelog.vault.evidence_reading import EvidenceQuarantined
 
     entries: list[EvidenceEntry] = []
     attached_total = 0
     for number, info in enumerate(detail.evidence, start=1):
         is_image = info.media_type.startswith("image/")
-        visual = is_image or info.media_type.startswith("video/")
         attach, show = False, False
         not_attached, not_shown = "", ""
-        if images_blocked and visual:
+        if images_blocked and not allowed_in_image_category(info.media_type):
             not_attached = not_shown = (
-                "this category may involve indecent images of children, which are never "
-                "viewed, copied or shared"
+                "quarantined: this case may involve indecent images of children, which are "
+                "never viewed, copied or shared (002 7.2.4); only plain text notes are kept"
             )
         else:
             if options.embed_originals:
@@ -138,7 +139,14 @@ def _plan_evidence(
                     show = True
         data = None
         if attach or show:
-            data = _read_original(session, detail.reference, info, steps)
+            try:
+                data = _read_original(session, detail.reference, info, steps)
+            except EvidenceQuarantined:  # recorded as a text note, but it is not one
+                attach = show = False
+                not_attached = not_shown = (
+                    "quarantined: recorded as a text note, its content is not one, so it is "
+                    "not attached (002 7.2.4)"
+                )
             steps.step(f"Reading evidence {number} of {len(detail.evidence)}")
         entries.append(
             EvidenceEntry(
@@ -165,8 +173,7 @@ def _needs_reading(detail: CaseDetail, options: ExportOptions, images_blocked: b
     count = 0
     for info in detail.evidence:
         is_image = info.media_type.startswith("image/")
-        visual = is_image or info.media_type.startswith("video/")
-        if images_blocked and visual:
+        if images_blocked and not allowed_in_image_category(info.media_type):
             continue
         if (options.embed_originals and info.size <= ATTACH_LIMIT) or (
             options.include_images and is_image and info.size <= IMAGE_READ_LIMIT

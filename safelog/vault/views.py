@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
+from safelog.domain.categories import category_by_code
 from safelog.domain.deadline_rules import DeadlineView
+from safelog.domain.image_block import quarantined as is_quarantined
 from safelog.domain.routes import GENERAL_RULES, ROUTES, RouteRule
 from safelog.vault.case_schema import (
     CaseField,
@@ -19,6 +21,7 @@ from safelog.vault.case_schema import (
     EvidenceSighting,
     ImageReport,
     PersonEntry,
+    QuarantineRecord,
 )
 
 # Only for their types: `safelog case categories` and the like must not load the vault's
@@ -152,6 +155,7 @@ class EvidenceView(TypedDict):
     width: int | None
     height: int | None
     sightings: list[SightingView]
+    quarantined: bool  # the case's category keeps it from view (domain/image_block.py)
     custody: NotRequired[list[CustodyView]]
 
 
@@ -175,6 +179,7 @@ def evidence_view(
     info: EvidenceInfo,
     sightings: Sequence[EvidenceSighting],
     custody: Sequence[AuditEntry] | None,
+    quarantined: bool = False,
 ) -> EvidenceView:
     """One evidence item as `case show --json` and `evidence list --json` print it; with its
     chain of custody unless `custody` is None."""
@@ -201,6 +206,7 @@ def evidence_view(
         "width": meta.get("width") or None,
         "height": meta.get("height") or None,
         "sightings": [sighting_view(s) for s in sightings],
+        "quarantined": quarantined,
     }
     if custody is not None:
         item["custody"] = [
@@ -244,6 +250,7 @@ class CaseView(TypedDict):
     escalations: list[dict[str, Any]]  # vault/escalations.py: route, due, done_at, ...
     evidence: list[EvidenceView]
     image_reports: list[ImageReport]
+    quarantine: list[QuarantineRecord]
     content_reports: list[ContentReportView]
     # Replies made online, with who approved each and when, and `warning` (vault/public_replies.py).
     public_replies: list[dict[str, Any]]
@@ -300,10 +307,16 @@ def case_view(
         "people": fields.get(CaseField.PEOPLE, []),
         "escalations": escalations_for(detail),
         "evidence": [
-            evidence_view(e, sightings_of(fields, e.id), custody.get(e.id, []))
+            evidence_view(
+                e,
+                sightings_of(fields, e.id),
+                custody.get(e.id, []),
+                is_quarantined(category_by_code(str(fields.get(CaseField.CATEGORY))), e.media_type),
+            )
             for e in detail.evidence
         ],
         "image_reports": fields.get(CaseField.IMAGE_REPORTS, []),
+        "quarantine": fields.get(CaseField.QUARANTINE, []),
         "content_reports": content_report_views(detail),
         "public_replies": public_replies(fields),
         "history": [

@@ -123,13 +123,23 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Env:
             build_school(vault)
             dana = vault.unlock("Dana DSL", PASSPHRASES["Dana DSL"])
             cases = {f"corpus-{g}": add_case(dana, CaseInput.from_json(CASE)) for g in range(4)}
-            for purpose in ("duplicates", "seen-at", "custody", "limit"):
+            for purpose in ("duplicates", "seen-at", "custody", "limit", "plain", "moved"):
                 cases[purpose] = add_case(dana, CaseInput.from_json(CASE))
             sam = vault.unlock("Sam Staff", PASSPHRASES["Sam Staff"])
             cases["nudes"] = add_case(
                 sam,
                 CaseInput.from_json(
                     {"category": "nudes-sharing", "summary": "Shared image", "description": "x"}
+                ),
+            )
+            cases["staff"] = add_case(
+                sam,
+                CaseInput.from_json(
+                    {
+                        "category": "cyberbullying-staff",
+                        "summary": "Abusive messages to a teacher",
+                        "description": "x",
+                    }
                 ),
             )
         finally:
@@ -265,6 +275,73 @@ def test_zipped_pictures_are_refused_with_the_same_guidance(env: Env, tmp_path: 
         assert UKCIS_RULE in line.lower(), line
     after = json.loads(ok(env.as_user("Sam Staff", "evidence", "list", reference, "--json")))
     assert [e["sha256"] for e in after] == [e["sha256"] for e in before]  # nothing kept
+
+
+def test_only_plain_text_notes_go_into_an_image_category(env: Env, tmp_path: Path) -> None:
+    """Issue 18 point 1 (002 7.2.4): a PDF, a ZIP and an e-mail are refused by their content,
+    whatever their name, with the policy's words; nothing is kept."""
+    reference = env.cases["nudes"]
+    listed = json.loads(ok(env.as_user("Sam Staff", "evidence", "list", reference, "--json")))
+    for name, data in (
+        ("letter.pdf", corpus.pdf()),
+        ("photos.zip", corpus.ARCHIVES["zip"]()),
+        ("threat.eml", corpus.eml()),
+        ("notes.txt", corpus.pdf()),  # a PDF given a text note's name
+        ("forwarded.txt", corpus.eml()),
+    ):
+        path = tmp_path / name
+        path.write_bytes(data)
+        line = fails(env.as_user("Sam Staff", "evidence", "add", reference, str(path)))
+        assert "nothing was kept" in line, line
+        assert "it is an offence to save, send, or alter an image" in line, line
+    after = json.loads(ok(env.as_user("Sam Staff", "evidence", "list", reference, "--json")))
+    assert [e["sha256"] for e in after] == [e["sha256"] for e in listed]
+
+
+def test_a_case_moved_into_an_image_category_quarantines_its_pictures(
+    env: Env, tmp_path: Path
+) -> None:
+    reference = env.cases["moved"]
+    picture = tmp_path / "chat.png"
+    picture.write_bytes(corpus.png())
+    picture_id = printed_id(env.run("evidence", "add", reference, str(picture), "--as", "Dana DSL"))
+    change = tmp_path / "move.json"
+    change.write_text(json.dumps({"category": "nudes-sharing"}), "utf-8")
+    line = fails(env.run("case", "update", reference, "--json", str(change), "--as", "Dana DSL"))
+    assert "device_locked_away" in line and "locked away" in line, line
+    place = "The phone is in the head's safe"
+    change.write_text(
+        json.dumps({"category": "nudes-sharing", "device_locked_away": place}), "utf-8"
+    )
+    ok(env.run("case", "update", reference, "--json", str(change), "--as", "Dana DSL"))
+    shown = json.loads(ok(env.run("case", "show", reference, "--json", "--as", "Dana DSL")))
+    assert shown["quarantine"][0]["device_locked_away"] == place
+    assert [e["quarantined"] for e in shown["evidence"]] == [True]
+    out = tmp_path / "extracted.png"
+    line = fails(
+        env.run(
+            "evidence", "extract", reference, picture_id, "--out", str(out), "--as", "Dana DSL"
+        ),
+        exit_code=3,  # refused, as any access is
+    )
+    assert "quarantined" in line.lower(), line
+    assert not out.exists()
+
+
+def test_evidence_on_a_concern_about_staff_comes_with_the_7_2_4_warning(
+    env: Env, tmp_path: Path
+) -> None:
+    path = tmp_path / "screenprint.png"
+    path.write_bytes(corpus.png())
+    result = env.as_user("Sam Staff", "evidence", "add", env.cases["staff"], str(path))
+    printed_id(result)
+    warning = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warning) == 1 and "indecent images of children" in warning[0], result.stderr
+    assert "002 7.2.4" in warning[0]
+    # Not on other kinds of concern.
+    quiet = env.as_user("Dana DSL", "evidence", "add", env.cases["plain"], str(path))
+    printed_id(quiet)
+    assert "warning" not in quiet.stderr
 
 
 def test_seen_at_is_checked_and_kept(env: Env, tmp_path: Path) -> None:

@@ -656,9 +656,23 @@ def test_a_picture_on_a_nudes_case_is_refused_with_the_guidance_and_a_record_in_
     assert not clipboard_has_picture()
     assert evidence_on(school, reference) == []
 
-    # A file that is not a picture may still be added: the vault decides.
+    # Issue 18 point 1 (002 7.2.4): a PDF, a ZIP and an e-mail are refused in the app too,
+    # by their content whatever their name, with the policy's words; a text note goes in.
+    for name, data, noun in (
+        ("letter.pdf", corpus.pdf(), "file"),
+        ("photos.zip", corpus.ARCHIVES["zip"](), "archive"),
+        ("threat.eml", corpus.eml(), "file"),
+        ("notes.txt", corpus.pdf(), "file"),
+    ):
+        shown.clear()
+        refused = [PendingSource(name, data=data)]
+        assert not start_adding(dana, None, reference, refused)
+        assert opened == [] and refused == []
+        assert f"SafeLog did not keep the {noun}" in shown["text"], name
+        assert "it is an offence to save, send, or alter an image" in shown["text"], name
+    assert evidence_on(school, reference) == []
     monkeypatch.undo()
-    letter = [PendingSource("letter.pdf", data=corpus.pdf())]
+    note = [PendingSource("what-she-said.txt", data=corpus.text())]
 
     def add_launch(self: AddEvidenceDialog) -> bool:
         self.show()
@@ -666,8 +680,8 @@ def test_a_picture_on_a_nudes_case_is_refused_with_the_guidance_and_a_record_in_
         return self.total_added > 0
 
     monkeypatch.setattr(AddEvidenceDialog, "launch", add_launch)
-    assert start_adding(dana, None, reference, letter)
-    assert [e.info.media_type for e in evidence_on(school, reference)] == ["application/pdf"]
+    assert start_adding(dana, None, reference, note)
+    assert [e.info.media_type for e in evidence_on(school, reference)] == ["text/plain"]
 
 
 @sqlite_only

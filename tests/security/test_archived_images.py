@@ -2,8 +2,8 @@
 point 8), tried as a member of staff would who has been told pictures are refused: put the
 photos in an archive (zip, 7z, rar, tar, gzip, bzip2, xz, zstd) and give it an innocent
 name. Each is refused by its content, with the same UKCIS guidance as a picture, and
-nothing is kept; documents and sound still go in, and archives are still evidence for
-other kinds of concern."""
+nothing is kept; so are documents and sound (issue 18: plain text notes only), and archives
+are still evidence for other kinds of concern."""
 
 from __future__ import annotations
 
@@ -80,22 +80,19 @@ def test_an_archive_is_refused_like_a_picture_with_the_same_guidance(
                 assert blocked.value.guidance == guidance  # the same guidance as for images
                 assert isinstance(blocked.value, InvalidInput)  # the CLI's exit status 1
     assert stored(sam, data_dir) == (0, 0)
-    # Documents (a Word file is a zip container, but a document) and sound still go in.
+    # Documents (a Word file is a zip container, but a document) and sound are refused too
+    # (002 7.2.4: any of them can hold a picture); a plain text note goes in.
     for name, data in (
         ("letter.pdf", corpus.pdf()),
-        ("messages.txt", corpus.text()),
         ("statement.docx", corpus.docx()),
         ("voicemail.wav", corpus.wav()),
     ):
-        import_stream(sam, reference, io.BytesIO(data), original_name=name)
+        with pytest.raises(ImageImportBlocked, match="plain text notes"):
+            import_stream(sam, reference, io.BytesIO(data), original_name=name)
+    import_stream(sam, reference, io.BytesIO(corpus.text()), original_name="messages.txt")
     dana = school.unlock("Dana DSL")
     kept = sorted(item.info.media_type for item in list_case_evidence(dana, reference))
-    assert kept == [
-        "application/pdf",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "audio/x-wav",
-        "text/plain",
-    ]
+    assert kept == ["text/plain"]
 
     # Archives stay evidence for kinds of concern where pictures are allowed.
     other = report(dana, "cyberbullying-pupil")

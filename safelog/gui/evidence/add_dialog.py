@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.errors import UserFacingError
-from safelog.evidence.intake import ARCHIVE
-from safelog.gui.dialogs import tell
+from safelog.evidence.intake import NOT_TEXT
+from safelog.gui.dialogs import confirm, tell
 from safelog.gui.errors import error_text, explain_error
 from safelog.gui.evidence.item_row import (
     ADDED,
@@ -404,7 +404,11 @@ def start_adding(
     if not rules.may_add:
         tell(parent, "Cannot add evidence", rules.reason, warning=True)
         return False
-    refused = {kept_out(s) for s in sources} - {None} if rules.images_blocked else set()
+    if rules.upload_warning and not confirm(
+        parent, "Before you add evidence", rules.upload_warning + "\n\nAdd the evidence?"
+    ):
+        return False
+    refused = {k for k in map(kept_out, sources) if k} if rules.images_blocked else set()
     if refused:
         from safelog.gui.evidence.image_report import refuse_images
 
@@ -416,7 +420,7 @@ def start_adding(
             reference,
             rules.guidance,
             clear_clipboard=held_in_memory,
-            archive=refused == {ARCHIVE},
+            kind=refused.pop() if len(refused) == 1 else NOT_TEXT,
         )
         return False
     dialog = AddEvidenceDialog(context, reference, sources, parent)

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safelog.domain.image_block import OFFENCE_WORDS
+from safelog.evidence.intake import ARCHIVE, IMAGERY, NOT_TEXT
 from safelog.gui.errors import error_text
 from safelog.gui.formatting import from_qdatetime, to_qdatetime
 from safelog.gui.screen_fit import fit_to_screen
@@ -38,6 +40,16 @@ from safelog.gui.worker import run_guarded
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
+
+
+_WHAT_HAPPENED = {
+    IMAGERY: "picture was not shown, saved or kept",
+    ARCHIVE: "archive may hold pictures or video, so it was not opened, saved or kept",
+    NOT_TEXT: (
+        "file is not a plain text note (a PDF, an e-mail or a document can hold pictures "
+        "too), so it was not opened, saved or kept"
+    ),
+}
 
 
 def clear_clipboard_picture() -> bool:
@@ -64,30 +76,26 @@ class ImageReportDialog(QDialog):
         parent: QWidget | None = None,
         *,
         clipboard_cleared: bool = False,
-        archive: bool = False,
+        kind: str = IMAGERY,
     ) -> None:
         super().__init__(parent)
         self.context = context
         self.reference = reference
         self._saving = False
-        self.setWindowTitle("Pictures are not kept for this concern")
+        self.setWindowTitle("Only text notes are kept for this concern")
         self.setModal(True)
         outer = QVBoxLayout(self)
-        noun = "archive" if archive else "picture"
+        noun = {IMAGERY: "picture", ARCHIVE: "archive"}.get(kind, "file")
         outer.addWidget(heading_label(f"SafeLog did not keep the {noun}", self))
         self.guidance = plain_label(guidance, self, role="warning", selectable=True)
         named(self.guidance, "What the guidance says")
         outer.addWidget(self.guidance)
         what_happened = (
             f"Nothing was added to {reference}: the "
-            + (
-                "archive may hold pictures or video, so it was not opened, saved or kept"
-                if archive
-                else "picture was not shown, saved or kept"
-            )
+            + _WHAT_HAPPENED.get(kind, _WHAT_HAPPENED[NOT_TEXT])
             + (", and it has been cleared from the clipboard." if clipboard_cleared else ".")
-            + " Files that are not pictures, video or archives (a PDF or a text file, say) "
-            "can still be added on their own."
+            + " Only plain text notes can be added to a concern of this kind. "
+            + OFFENCE_WORDS
         )
         self.outcome = plain_label(what_happened, self)
         outer.addWidget(self.outcome)
@@ -233,14 +241,14 @@ def refuse_images(
     guidance: str,
     *,
     clear_clipboard: bool = False,
-    archive: bool = False,
+    kind: str = IMAGERY,
 ) -> bool:
     """Show the guidance and the record-in-words form; True if a record was made.
     `clear_clipboard`: the refused picture was pasted, so clear it from the clipboard.
-    `archive`: what was refused was an archive (which may hold pictures), not a picture."""
+    `kind`: what was refused (intake.IMAGERY, ARCHIVE or NOT_TEXT)."""
     cleared = clear_clipboard_picture() if clear_clipboard else False
     dialog = ImageReportDialog(
-        context, reference, guidance, parent, clipboard_cleared=cleared, archive=archive
+        context, reference, guidance, parent, clipboard_cleared=cleared, kind=kind
     )
     try:
         return dialog.launch()

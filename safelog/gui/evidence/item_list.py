@@ -104,7 +104,7 @@ def square_icon(image: QImage) -> QPixmap:
 def item_text(item: EvidenceItem) -> str:
     """The lines shown for an item in the list."""
     info = item.info
-    first = info.file_name
+    first = info.file_name + ("  (quarantined: never shown)" if item.quarantined else "")
     second = f"{type_text(info)}  ·  {describe_size(info.size)}"
     third = [f"Captured {uk_datetime(captured_at(info))}"]
     platform = str(info.metadata.get("platform") or "")

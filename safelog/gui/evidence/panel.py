@@ -41,7 +41,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from safelog.domain.image_block import QUARANTINE_WORDS, quarantined_in
 from safelog.evidence.images import PREVIEW_THUMBNAIL
+from safelog.gui.dialogs import tell
 from safelog.gui.errors import error_text
 from safelog.gui.evidence.details import EvidenceDetails, preview_status
 from safelog.gui.evidence.intake_controller import EvidenceIntake
@@ -57,6 +59,7 @@ from safelog.gui.evidence.reported_instead import ReportedInsteadBox
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import LatestOnly
 from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, WorkspacePanel
+from safelog.vault.case_schema import CaseField
 from safelog.vault.evidence_reading import EvidenceItem, sightings_of
 from safelog.vault.evidence_rules import IntakeRules
 
@@ -70,8 +73,8 @@ NO_PICTURES = (
     "Screen captures are pictures, and pictures are never stored for this kind of concern."
 )
 IMAGES_BLOCKED = (
-    "Pictures and video, and archives that may hold them, are never stored for this kind of "
-    "concern (UK law; UKCIS guidance). "
+    "Only plain text notes are kept for this kind of concern: pictures, video, archives, "
+    "PDFs, e-mails and documents never are (UK law; UKCIS; 002 7.2.4). "
     "Record instead what was reported, who was told and the police reference."
 )
 
@@ -250,6 +253,7 @@ class EvidencePanel(WorkspacePanel):
             empty = "No evidence has been added to this case yet."
         self.empty.setText(empty)
         shown = self._shown_infos(view)
+        category = str(view.fields.get(CaseField.CATEGORY) or "")
         self._items = [
             EvidenceItem(
                 info,
@@ -258,6 +262,7 @@ class EvidencePanel(WorkspacePanel):
                     for s in sightings_of(view.fields, info.id)
                     if not own_only or s.get("recorded_by") == view.my_name
                 ],
+                quarantined=quarantined_in(category, info.media_type),
             )
             for info in shown
         ]
@@ -315,7 +320,7 @@ class EvidencePanel(WorkspacePanel):
         if self._own_only(view):
             reports = [r for r in reports if r.get("recorded_by") == view.my_name]
         blocked = self._rules is not None and self._rules.images_blocked
-        self.reports_box.show_reports(reports, blocked)
+        self.reports_box.show_reports(reports, blocked, view.fields.get("quarantine") or [])
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -499,12 +504,16 @@ class EvidencePanel(WorkspacePanel):
         self.details.show_item(entry, self.view.names, self._reference)
 
     def _selection_buttons(self) -> None:
-        chosen = self.current_item() is not None
-        self.view_button.setEnabled(chosen)
-        self.copy_button.setEnabled(chosen)
+        entry = self.current_item()
+        usable = entry is not None and not entry.quarantined  # the vault refuses it anyway
+        self.view_button.setEnabled(usable)
+        self.copy_button.setEnabled(usable)
 
     def view_current(self) -> EvidenceViewer | None:
         entry = self.current_item()
+        if entry is not None and entry.quarantined:
+            tell(self, "Quarantined", QUARANTINE_WORDS, warning=True)
+            return None
         return self.open_viewer(entry) if entry is not None else None
 
     def open_viewer(self, entry: EvidenceItem) -> EvidenceViewer:

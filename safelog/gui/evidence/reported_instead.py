@@ -41,22 +41,38 @@ class ReportedInsteadBox(QGroupBox):
         layout.addWidget(self.empty)
         self.hide()
 
-    def show_reports(self, reports: Sequence[Mapping[str, Any]], images_blocked: bool) -> None:
+    def show_reports(
+        self,
+        reports: Sequence[Mapping[str, Any]],
+        images_blocked: bool,
+        quarantine: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
         """Shown when there are reports, or when pictures are blocked (to say there are
-        none yet)."""
-        fill_table(
-            self.table,
+        none yet). `quarantine`: where the device was locked away when the case moved into
+        this category (vault/quarantine.py), one row each."""
+        rows = [
             [
-                [
-                    str(r.get("description", "")),
-                    str(r.get("informed", "")),
-                    seen_text(str(r.get("informed_at") or "")),
-                    str(r.get("police_reference") or "None given"),
-                    f"{r.get('recorded_by', '')}, {uk_datetime(r.get('recorded_at'))}",
-                ]
-                for r in reports
-            ],
-        )
+                str(r.get("description", "")),
+                str(r.get("informed", "")),
+                seen_text(str(r.get("informed_at") or "")),
+                str(r.get("police_reference") or "None given"),
+                f"{r.get('recorded_by', '')}, {uk_datetime(r.get('recorded_at'))}",
+            ]
+            for r in reports
+        ]
+        rows += [
+            [
+                f"{len(q.get('evidence_ids') or [])} item(s) quarantined when the case moved "
+                f"here; the device is locked away: {q.get('device_locked_away', '')}",
+                "",
+                "",
+                "",
+                f"{q.get('recorded_by', '')}, {uk_datetime(q.get('recorded_at'))}",
+            ]
+            for q in quarantine
+        ]
+        reports = [*reports, *quarantine]
+        fill_table(self.table, rows)
         table = self.table
         rows_height = sum(table.rowHeight(r) for r in range(table.rowCount()))
         table.setMaximumHeight(

@@ -243,8 +243,10 @@ def test_an_archive_is_kept_out_by_its_content_whatever_its_name(kind: str) -> N
         assert kept_out_with_images(sniffed, claimed_type(name)) == ARCHIVE, name
 
 
-def test_pictures_are_kept_out_and_documents_and_sound_are_not() -> None:
-    from safelog.evidence.intake import ARCHIVE, IMAGERY, kept_out_with_images
+def test_image_categories_keep_plain_text_notes_only_judged_by_content() -> None:
+    """002 7.2.4: a PDF, an e-mail, a document or a sound file can hold a picture as well
+    as a photograph can, so a category that blocks images keeps plain text notes only."""
+    from safelog.evidence.intake import ARCHIVE, IMAGERY, NOT_TEXT, kept_out_with_images
 
     def judged(data: bytes, name: str) -> str | None:
         return kept_out_with_images(sniff(data), claimed_type(name))
@@ -255,11 +257,15 @@ def test_pictures_are_kept_out_and_documents_and_sound_are_not() -> None:
     assert judged(corpus.random_bytes(), "photos.zip") == ARCHIVE  # by name: unrecognised
     for data, name in (
         (corpus.pdf(), "letter.pdf"),
-        (corpus.pdf(), "photos.zip"),  # recognised content wins over the name
-        (corpus.text(), "messages.txt"),
+        (corpus.pdf(), "notes.txt"),  # recognised content wins over the name
+        (corpus.pdf(), "photos.zip"),
         (corpus.eml(), "threat.eml"),
+        (corpus.eml(), "threat.txt"),
         (corpus.wav(), "voicemail.wav"),
         (corpus.docx(), "statement.docx"),  # a zip container, but a document
         (corpus.random_bytes(), "data.bin"),
+        (corpus.random_bytes(), "data.txt"),
     ):
-        assert judged(data, name) is None, name
+        assert judged(data, name) == NOT_TEXT, name
+    assert judged(corpus.text(), "messages.txt") is None
+    assert judged(corpus.text(), "IMG_0001.JPG") is None  # the content is a text note

@@ -184,16 +184,17 @@ def test_images_and_video_are_refused_for_indecent_image_categories(
             assert isinstance(blocked.value, InvalidInput)  # the CLI's exit status 1
             assert UKCIS_RULE in blocked.value.guidance.lower()
     assert (evidence_rows(sam), chunk_items(sam, data_dir)) == (0, 0)
-    # Words, documents and sound are still evidence.
+    # Documents, e-mails and sound can hold pictures too (002 7.2.4): refused; words go in.
     for name, data in [
-        ("messages.txt", corpus.text()),
         ("letter.pdf", corpus.pdf()),
         ("holiday.jpg", corpus.pdf() + b"% another one\n"),  # named as a photo: a document
         ("threat.eml", corpus.eml()),
         ("voicemail.wav", corpus.wav()),
     ]:
-        add_evidence(sam, reference, write(tmp_path, name, data))
-    assert evidence_rows(sam) == 5
+        with pytest.raises(ImageImportBlocked, match="other than plain text notes"):
+            add_evidence(sam, reference, write(tmp_path, name, data))
+    add_evidence(sam, reference, write(tmp_path, "messages.txt", corpus.text()))
+    assert evidence_rows(sam) == 1
     # What is recorded instead of the images.
     version = record_image_report(
         sam,
@@ -243,7 +244,11 @@ def test_reclassifying_to_an_image_category_blocks_later_images(
     dana = school.unlock("Dana DSL")
     reference = report(dana, "inappropriate-content")
     add_evidence(dana, reference, write(tmp_path, "a.png", corpus.png()))
-    update_case(dana, reference, {"category": "indecent-images-adult"})
+    update_case(
+        dana,
+        reference,
+        {"category": "indecent-images-adult", "device_locked_away": "The DSL's locked cupboard"},
+    )
     with pytest.raises(ImageImportBlocked):
         add_evidence(dana, reference, write(tmp_path, "b.jpg", corpus.jpeg()))
 

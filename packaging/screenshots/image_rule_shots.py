@@ -1,0 +1,100 @@
+"""Screenshots of the indecent-images rule (issue 18 point 1): a PDF refused on a
+nudes-sharing case, and the evidence panel of a case moved into that category with its
+picture quarantined. Run under Xvfb:
+
+    xvfb-run -s "-screen 0 1280x720x24" .venv/bin/python packaging/screenshots/image_rule_shots.py
+"""
+
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["SAFELOG_INSECURE_TEST_KDF"] = "1"
+OUT = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "images")
+OUT.mkdir(parents=True, exist_ok=True)
+ROOT = Path(tempfile.mkdtemp(prefix="safelog-image-shots-"))
+for var in ("HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
+    os.environ[var] = str(ROOT / "home" / var.lower())
+
+from PySide6.QtCore import QCoreApplication  # noqa: E402
+
+from safelog.gui import app as gui_app  # noqa: E402
+
+qapp = gui_app.create_application(["shots"])
+
+from safelog.domain.categories import category_by_code  # noqa: E402
+from safelog.evidence import corpus  # noqa: E402
+from safelog.evidence.intake import NOT_TEXT  # noqa: E402
+from safelog.gui.context import AppContext, SessionEvents  # noqa: E402
+from safelog.gui.evidence.image_report import ImageReportDialog  # noqa: E402
+from safelog.gui.worker import Runner  # noqa: E402
+from safelog.gui.workspace.case_workspace import CaseWorkspace  # noqa: E402
+from safelog.store.engine import sqlite_url  # noqa: E402
+from safelog.vault.case_input import CaseInput  # noqa: E402
+from safelog.vault.cases import add_case, update_case  # noqa: E402
+from safelog.vault.evidence import import_stream  # noqa: E402
+from safelog.vault.vault import Vault  # noqa: E402
+
+
+def pump(cond, timeout=20):
+    end = time.time() + timeout
+    while not cond():
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+        if time.time() > end:
+            raise TimeoutError
+    for _ in range(30):
+        QCoreApplication.processEvents()
+        time.sleep(0.005)
+
+
+def shot(widget, name):
+    pump(lambda: True)
+    widget.grab().save(str(OUT / f"{name}.png"))
+    print("saved", name)
+
+
+(ROOT / "data").mkdir(mode=0o700)
+vault = Vault(ROOT / "data", sqlite_url(ROOT / "data"))
+vault.create("Ravens Wood School", "Dana DSL", "dana correct horse").session.lock()
+dana = vault.unlock("Dana DSL", "dana correct horse")
+reference = add_case(
+    dana,
+    CaseInput.from_json(
+        {
+            "category": "cyberbullying-pupil",
+            "summary": "Messages and a picture in the Year 9 group chat",
+            "description": "A pupil showed me the chat on Monday; one picture may be a nude.",
+        }
+    ),
+)
+for name, data in (
+    ("group-chat.png", corpus.png()),
+    ("chat-export.pdf", corpus.pdf()),
+    ("what-she-said.txt", corpus.text()),
+):
+    import_stream(dana, reference, io.BytesIO(data), original_name=name)
+update_case(
+    dana,
+    reference,
+    {"category": "nudes-sharing", "device_locked_away": "Phone bagged in the head's safe"},
+)
+context = AppContext(vault=vault, runner=Runner(), events=SessionEvents(), session=dana)
+
+refused = ImageReportDialog(
+    context, reference, category_by_code("nudes-sharing").guidance, None, kind=NOT_TEXT
+)
+refused.resize(760, 640)
+refused.show()
+shot(refused, "pdf-refused")
+
+workspace = CaseWorkspace(context, None, reference)
+workspace.resize(1280, 720)
+workspace.show()
+pump(lambda: workspace.evidence_panel.list.count() == 3, 30)
+workspace.tabs.setCurrentWidget(workspace.evidence_panel)
+workspace.evidence_panel.list.setCurrentRow(0)
+shot(workspace, "quarantined")
