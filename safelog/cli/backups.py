@@ -23,12 +23,8 @@ def cmd_backup(args: argparse.Namespace, _reader: PassphraseReader) -> int:
         raise InvalidInput("Say where to write the backup: safelog backup --out FILE.")
     data_dir = resolve_data_dir(args.data_dir)
     made = make_backup(database_url(data_dir), Path(args.out), utc_now)
-    pending_audit.add_note(
-        data_dir,
-        "backup.made",
-        {"file": made.path.name, "size": made.size, "sha256": made.sha256, "by": "command line"},
-        made.created_at.isoformat(),
-    )
+    details = pending_audit.backup_details(made, "command line")
+    pending_audit.add_note(data_dir, "backup.made", details, made.created_at.isoformat())
     say(
         f"Backed up {made.cases} cases and {made.evidence} evidence items "
         f"({made.size:,} bytes), SHA-256 {made.sha256}."

@@ -177,6 +177,7 @@ class AppController(QObject):
         self.runner.run(lambda: open_vault(data_dir), self._opened, self.sign_in.show_load_failure)
 
     def _opened(self, result: tuple[Vault, bool]) -> None:
+        from safelog.gui.backup_scheduler import BackupScheduler
         from safelog.gui.idle_lock import CHECK_EVERY_MS, IdleWatcher
 
         vault, exists = result
@@ -186,6 +187,7 @@ class AppController(QObject):
         self.watcher = IdleWatcher(
             self.context, self, check_every_ms=self.check_every_ms or CHECK_EVERY_MS
         )
+        self.backups = BackupScheduler(self.context, self)  # daily and at sign-out, if chosen
         if exists:
             self.sign_in.attach(self.context)
         else:

@@ -33,6 +33,7 @@ class SessionEvents(QObject):
     signed_in = Signal(object)  # the Session
     locked = Signal()
     cases_changed = Signal(str)  # a case reference, "" to reload everything, CHANGED_ELSEWHERE
+    backups_changed = Signal()  # a backup made or failed (gui/backup_scheduler.py)
 
 
 @dataclass

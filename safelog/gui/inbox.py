@@ -127,6 +127,11 @@ class InboxView(QWidget):
         # Child protection files sent and awaiting receipt, with their deadline (DSL only).
         self.transfers = TransfersAwaiting(context, self)
         layout.addWidget(self.transfers)
+        # Backups on this PC: never made, failed, or older than 7 days (DSL and admin).
+        self.backups = named(plain_label("", self, role="warning"), "Backups")
+        self.backups.hide()
+        layout.addWidget(self.backups)
+        context.events.backups_changed.connect(self._show_backups)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         new_box = QGroupBox("New concerns to acknowledge (oldest first)", splitter)
@@ -210,6 +215,7 @@ class InboxView(QWidget):
 
         self._ever_loaded = True
         self.transfers.refresh()
+        self._show_backups()
         now = self.context.clock()
         if self.data is None:
             self.updated.setText("Loading…")
@@ -219,6 +225,13 @@ class InboxView(QWidget):
                 return sort_inbox(list_cases(session), now, tuple(session.list_problems))
 
         self.loader.run(work)
+
+    def _show_backups(self) -> None:
+        from safelog.gui.backup_scheduler import backup_warning
+
+        text = backup_warning(self.context)
+        self.backups.setText(text)
+        self.backups.setVisible(bool(text))
 
     def _loaded(self, data: InboxData) -> None:
         self.data = data
@@ -256,6 +269,7 @@ class InboxView(QWidget):
         self.new_list.clear()
         self.due_list.clear()
         self.transfers.clear()
+        self.backups.hide()
         for card in (self.new_count, self.overdue_count, self.due_today_count):
             card.set_count(None)
         self.updated.setText("")

@@ -39,6 +39,13 @@ RECORD_WINDOWS: tuple[RecordWindow, ...] = (
         "safelog.gui.transfers_window",
         "TransfersDialog",
     ),
+    RecordWindow(
+        "&Backups…",
+        "Where this PC's backups go, when they are made, how many are kept; back up now",
+        frozenset({Role.DSL, Role.ADMIN}),
+        "safelog.gui.backups_window",
+        "BackupsDialog",
+    ),
 )
 
 

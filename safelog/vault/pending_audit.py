@@ -63,3 +63,19 @@ def record(session: Any, conn: Connection) -> list[Note]:
 def forget(done: list[Note]) -> None:
     for note in done:
         note.path.unlink(missing_ok=True)
+
+
+def backup_details(made: Any, by: str) -> dict[str, Any]:
+    """What the audit log says of a backup: never record content."""
+    return {"file": made.path.name, "size": made.size, "sha256": made.sha256, "by": by}
+
+
+def audit_backup(session: Any, data_dir: Path, made: Any) -> None:
+    """A backup made in the app, audited at once by whoever is signed in; with nobody signed
+    in (a backup at sign-out), noted for the next sign-in."""
+    details = backup_details(made, "the app")
+    if session is None or session.locked:
+        add_note(data_dir, "backup.made", details, made.created_at.isoformat())
+        return
+    with session.write() as conn:
+        session.audit(conn, "backup.made", details)
