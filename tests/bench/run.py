@@ -1029,6 +1029,28 @@ def bench_pupils(report: Report, root: Path, count: int, runs: int) -> None:
     )
 
 
+def bench_backup(report: Report, root: Path, size: int, runs: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_backup import BUDGET_RATIO, measure_backup
+
+    label = _size_label(size)
+    _progress(f"backup and restore of a vault with {label} of evidence, best of {runs}")
+    result = measure_backup(root, new_vault, size, runs)
+    for name, key in (("backup", "backup_s"), ("restore", "restore_s")):
+        ratio = result[key] / result["cp_s"]
+        report.add(
+            Result(
+                f"{name}-{label}",
+                result[key],
+                "s",
+                baseline=result["cp_s"],
+                budget=f"ratio <= {BUDGET_RATIO:.1f} (cp -r of the same data directory)",
+                status=_status(ratio <= BUDGET_RATIO),
+                detail=result,
+            )
+        )
+
+
 def _meta(args: argparse.Namespace) -> dict[str, Any]:
     import sqlite3
 
@@ -1062,7 +1084,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="OUT", type=Path, help="write the results as JSON")
     parser.add_argument(
         "--only",
-        choices=("evidence", "cases", "startup", "screenshots", "gui-list", "export", "pupils"),
+        choices=(
+            "evidence",
+            "cases",
+            "startup",
+            "screenshots",
+            "gui-list",
+            "export",
+            "pupils",
+            "backup",
+        ),
         help="run one group only",
     )
     parser.add_argument("--evidence-mib", type=int, help="evidence file size in MiB")
@@ -1179,6 +1210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             bench_export(report, root, runs=3)
         if args.only in (None, "pupils"):
             bench_pupils(report, root, args.cases, args.runs)
+        if args.only in (None, "backup"):
+            bench_backup(report, root, args.evidence_mib * MiB, runs=3)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     if args.cores == "both":
