@@ -57,6 +57,25 @@ def shot(widget, name):
     print("saved", name)
 
 
+def category_shot(vault_, dana_):
+    from safelog.gui.workspace.category_dialog import CategoryDialog
+    from safelog.vault.evidence_reading import list_case_evidence
+
+    other = add_case(
+        dana_,
+        CaseInput.from_json(
+            {"category": "unwanted-contact", "summary": "Messages", "description": "x"}
+        ),
+    )
+    import_stream(dana_, other, io.BytesIO(corpus.jpeg()), original_name="message.jpg")
+    items = [i.info for i in list_case_evidence(dana_, other)]
+    dialog = CategoryDialog("unwanted-contact", items)
+    dialog.show()
+    dialog.category.setCurrentIndex(dialog.category.findData("nudes-sharing"))
+    dialog.locked_away.setText("Phone sealed in an evidence bag in the head's safe")
+    shot(dialog, "change-category")
+
+
 (ROOT / "data").mkdir(mode=0o700)
 vault = Vault(ROOT / "data", sqlite_url(ROOT / "data"))
 vault.create("Ravens Wood School", "Dana DSL", "dana correct horse").session.lock()
@@ -98,3 +117,4 @@ pump(lambda: workspace.evidence_panel.list.count() == 3, 30)
 workspace.tabs.setCurrentWidget(workspace.evidence_panel)
 workspace.evidence_panel.list.setCurrentRow(0)
 shot(workspace, "quarantined")
+category_shot(vault, dana)

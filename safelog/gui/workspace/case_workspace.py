@@ -164,9 +164,14 @@ class CaseWorkspace(QWidget):
             "Print a working copy of the case: summary, chronology, actions and decisions",
         )
         self.print_button.hide()
+        self.category_button = named(
+            QPushButton("Change &category…", self.work_page), "Move the case to another category"
+        )
+        self.category_button.hide()
         top.addWidget(self.acknowledge_button)
         top.addWidget(self.reply_button)
         top.addWidget(self.reload_button)
+        top.addWidget(self.category_button)
         top.addWidget(self.print_button)
         top.addWidget(self.export_button)
         work_layout.addLayout(top)
@@ -224,6 +229,7 @@ class CaseWorkspace(QWidget):
         self.reload_button.clicked.connect(self.reload)
         self.export_button.clicked.connect(self.export_case_file)
         self.print_button.clicked.connect(lambda: self.print_case())
+        self.category_button.clicked.connect(self.change_category)
         for sequence in (QKeySequence.StandardKey.Refresh,):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -349,6 +355,7 @@ class CaseWorkspace(QWidget):
         self.reply_button.setVisible(view.can_edit and view.reported_by_someone_else)
         self.export_button.setVisible(view.can_edit)  # the DSL, headteacher and chair
         self.print_button.setVisible(view.can_edit)
+        self.category_button.setVisible(view.can_edit)
         self.summary_tab.show_report(
             fields,
             reference=detail.reference,
@@ -507,6 +514,32 @@ class CaseWorkspace(QWidget):
                 on_failed(error_text(exc))
 
         run_guarded(self.context, self, lambda: op(session, reference), done, failed)
+
+    def change_category(self) -> None:
+        """The DSL, headteacher or chair moves the case (gui/workspace/category_dialog.py)."""
+        from safelog.gui.workspace.category_dialog import CategoryDialog
+
+        detail = self.detail
+        if detail is None:
+            return
+        dialog = CategoryDialog(str(detail.fields.get(CaseField.CATEGORY)), detail.evidence, self)
+        try:
+            if not dialog.launch():
+                return
+            changes = dialog.changes()
+        finally:
+            dialog.deleteLater()
+
+        def op(session: Any, reference: str) -> object:
+            from safelog.vault.cases import update_case
+
+            return update_case(session, reference, changes)
+
+        def failed(message: str) -> None:
+            self.banner.setText(message)
+            self.banner.show()
+
+        self.save(op, lambda: None, failed)
 
     def _acknowledge(self) -> None:
         def op(session: Any, reference: str) -> object:
