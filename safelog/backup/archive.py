@@ -17,6 +17,7 @@ import re
 import secrets
 import tarfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -36,6 +37,11 @@ COPY_BUFFER = 1024 * 1024
 _EVIDENCE_NAME = re.compile(
     r"^evidence/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 )
+
+
+# SHA-256 releases the GIL on large buffers: a part's hash and the whole file's hash run
+# beside the write (and each other) on a PC with more than one core (issue 14's budget).
+_HASHERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup-hash")
 
 
 class BackupDamaged(TamperDetected):
@@ -108,9 +114,13 @@ class BackupWriter:
         digest = hashlib.sha256()
         written = 0
         for block in blocks:
-            digest.update(block)
-            self._write(block)
+            part = _HASHERS.submit(digest.update, block)
+            whole = _HASHERS.submit(self._whole.update, block)
+            self._out.write(block)
+            self.size += len(block)
             written += len(block)
+            part.result()  # before the caller reuses the block's buffer
+            whole.result()
         if written != size:
             raise InvalidInput(f"{name} changed while it was being backed up; try again.")
         self._frame(_padding(size))
@@ -226,26 +236,38 @@ def scan(path: Path, sink: Sink | None = None) -> Contents:
         raise InvalidInput(f"Cannot read {path}: {exc.strerror}.") from None
     with handle:
         reader = _HashingReader(handle)
-        contents = _scan(path, reader, sink or (lambda _name: None))  # type: ignore[arg-type]
+        try:
+            contents = _scan(path, reader, sink or (lambda _name: None))  # type: ignore[arg-type]
+        finally:
+            reader.settle()
         contents.sha256 = reader.digest.hexdigest()
         return contents
 
 
 class _HashingReader:
-    """A file read once, front to back, hashed on the way."""
+    """A file read once, front to back, hashed on the way (a large block in the background,
+    finished before the next read reuses its buffer)."""
 
     def __init__(self, handle: BinaryIO) -> None:
         self._handle = handle
         self.digest = hashlib.sha256()
+        self._pending: Future[None] | None = None
+
+    def settle(self) -> None:
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
 
     def read(self, size: int) -> bytes:
+        self.settle()
         data = self._handle.read(size)
         self.digest.update(data)
         return data
 
     def readinto(self, buffer: memoryview) -> int:
+        self.settle()
         got = self._handle.readinto(buffer)  # type: ignore[attr-defined]
-        self.digest.update(buffer[:got])
+        self._pending = _HASHERS.submit(self.digest.update, buffer[:got])
         return got
 
     def tell(self) -> int:
@@ -292,11 +314,12 @@ def _scan(path: Path, handle: BinaryIO, sink: Sink) -> Contents:
         keep = name == MANIFEST
         chunks = []
         for piece in copy_blocks(handle, info.size):
-            digest.update(piece)
+            hashed = _HASHERS.submit(digest.update, piece)
             if out is not None:
                 out.write(piece)
             if keep:
                 chunks.append(bytes(piece))
+            hashed.result()
         pad = _read_exact(handle, -info.size % BLOCK) if info.size % BLOCK else b""
         if handle.tell() != offset + info.size + len(pad) or pad != _padding(info.size):
             raise _damaged(path, f"{name} is cut short or padded wrongly")

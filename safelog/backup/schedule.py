@@ -116,7 +116,7 @@ def set_plan(
     if path.resolve() == data_dir.resolve() or data_dir.resolve() in path.resolve().parents:
         raise UserFacingError(
             "Choose a folder outside SafeLog's own data folder (a USB drive or a network "
-            "share): a backup beside the vault is lost with it."
+            "share): a backup beside the records is lost with them."
         )
     plan = replace(
         load_plan(data_dir),

@@ -21,8 +21,9 @@ POLICY_REFS: Final = ("002 7.2.4", "000 7.1")
 # What an image category lets in, by the type found in the content (never by the name).
 ALLOWED_IN_IMAGE_CATEGORIES: Final = frozenset({"text/plain"})
 
+# Shown to staff too, so without section numbers (the policy line is the DSL's).
 OFFENCE_WORDS: Final = (
-    "The policy (002 7.2.4): where evidence contains indecent images of children, \u201cit "
+    "The school's policy: where evidence contains indecent images of children, \u201cit "
     "is an offence to save, send, or alter an image or to show it to anyone else. "
     "Therefore, the evidence must be placed in a secure location such as a locked cupboard "
     "where others will not be able to see it.\u201d The police are contacted immediately "
@@ -38,7 +39,7 @@ STAFF_CATEGORY_CODES: Final = frozenset(
 STAFF_UPLOAD_WARNING: Final = (
     "Before you add evidence: if it contains, or may contain, indecent images of children, "
     "do not add it, copy it, send it or show it to anyone. Lock the device away, tell the "
-    "DSL, and the police are contacted immediately for advice (002 7.2.4). Screen-prints "
+    "DSL, and the police are contacted immediately for advice. Screen-prints "
     "of messages and web pages without such images are fine to add."
 )
 

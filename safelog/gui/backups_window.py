@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from safelog.gui.context import AppContext
 
 EXPLAINED = (
-    "A backup is one file holding the whole vault and every evidence file, still encrypted: "
+    "A backup is one file holding all the records and every evidence file, still encrypted: "
     "it needs no passphrase to make, and reveals nothing without one. Keep it away from this "
     "PC (a USB drive locked away, or the school's network share), so that a stolen or broken "
     "computer loses nothing. To restore on a new PC: safelog restore FILE --data-dir DIR."

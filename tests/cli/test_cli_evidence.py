@@ -337,7 +337,7 @@ def test_evidence_on_a_concern_about_staff_comes_with_the_7_2_4_warning(
     printed_id(result)
     warning = [line for line in result.stderr.splitlines() if "warning" in line]
     assert len(warning) == 1 and "indecent images of children" in warning[0], result.stderr
-    assert "002 7.2.4" in warning[0]
+    assert "Lock the device away" in warning[0]
     # Not on other kinds of concern.
     quiet = env.as_user("Dana DSL", "evidence", "add", env.cases["plain"], str(path))
     printed_id(quiet)

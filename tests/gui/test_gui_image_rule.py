@@ -100,7 +100,7 @@ def test_the_7_2_4_warning_comes_first_on_a_concern_about_staff(
         screenshot = [PendingSource("abuse.png", data=corpus.png())]
         assert not start_adding(dana, None, reference, screenshot)  # "No" is the default
         title, text = modals.notices[-1]
-        assert title.endswith("Before you add evidence") and "002 7.2.4" in text
+        assert title.endswith("Before you add evidence") and "indecent images of children" in text
         assert opened == []
         modals.answers.append(QMessageBox.StandardButton.Yes)
         assert start_adding(dana, None, reference, screenshot)

@@ -74,7 +74,7 @@ NO_PICTURES = (
 )
 IMAGES_BLOCKED = (
     "Only plain text notes are kept for this kind of concern: pictures, video, archives, "
-    "PDFs, e-mails and documents never are (UK law; UKCIS; 002 7.2.4). "
+    "PDFs, e-mails and documents never are (UK law; UKCIS guidance). "
     "Record instead what was reported, who was told and the police reference."
 )
 
