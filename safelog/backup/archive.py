@@ -17,7 +17,7 @@ import re
 import secrets
 import tarfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -39,9 +39,9 @@ _EVIDENCE_NAME = re.compile(
 )
 
 
-# SHA-256 releases the GIL on large buffers: a part's hash and the whole file's hash run
-# beside the write (and each other) on a PC with more than one core (issue 14's budget).
-_HASHERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="backup-hash")
+# SHA-256 releases the GIL on large buffers: a part's hash runs beside its write (or read)
+# on a PC with more than one core (issue 14's budget).
+_HASHERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backup-hash")
 
 
 class BackupDamaged(TamperDetected):
@@ -77,7 +77,6 @@ class BackupWriter:
         self.mtime = mtime
         self.parts: list[Part] = []
         self._framing = hashlib.sha256()
-        self._whole = hashlib.sha256()  # of the file, for the audit log
         self.partial = final.with_name(f"{final.name}.{secrets.token_hex(6)}{PARTIAL_SUFFIX}")
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
@@ -101,7 +100,6 @@ class BackupWriter:
         self._write(data)
 
     def _write(self, data: bytes | memoryview) -> None:
-        self._whole.update(data)
         self._out.write(data)
         self.size += len(data)
 
@@ -115,20 +113,20 @@ class BackupWriter:
         written = 0
         for block in blocks:
             part = _HASHERS.submit(digest.update, block)
-            whole = _HASHERS.submit(self._whole.update, block)
             self._out.write(block)
             self.size += len(block)
             written += len(block)
             part.result()  # before the caller reuses the block's buffer
-            whole.result()
         if written != size:
             raise InvalidInput(f"{name} changed while it was being backed up; try again.")
         self._frame(_padding(size))
         self.parts.append(Part(name, size, digest.hexdigest()))
 
     def finish(self, about: dict[str, object]) -> str:
-        """Write the manifest and its hash, fsync, rename into place; returns the SHA-256 of
-        the whole file."""
+        """Write the manifest and its hash, fsync, rename into place; returns the manifest's
+        SHA-256, the backup's fingerprint: the manifest names the size and SHA-256 of every
+        part and of the framing between them, so it stands for every byte of the file
+        (hashing the whole file again would cost a second pass over every byte)."""
         manifest = json.dumps(
             {
                 "format": FORMAT,
@@ -156,7 +154,7 @@ class BackupWriter:
             raise InvalidInput(f"{self.final} already exists; choose another name.")
         os.replace(self.partial, self.final)
         fsync_folder(self.final.parent)
-        return self._whole.hexdigest()
+        return manifest_hash
 
     def abandon(self) -> None:
         if not self._out.closed:
@@ -194,7 +192,7 @@ class Contents:
     path: Path
     manifest: dict[str, object]
     members: dict[str, Member] = field(default_factory=dict)
-    sha256: str = ""  # of the whole file, as the audit entry of the backup names it
+    sha256: str = ""  # of the manifest: the backup's fingerprint (BackupWriter.finish)
 
     @property
     def evidence_ids(self) -> list[str]:
@@ -235,43 +233,7 @@ def scan(path: Path, sink: Sink | None = None) -> Contents:
     except OSError as exc:
         raise InvalidInput(f"Cannot read {path}: {exc.strerror}.") from None
     with handle:
-        reader = _HashingReader(handle)
-        try:
-            contents = _scan(path, reader, sink or (lambda _name: None))  # type: ignore[arg-type]
-        finally:
-            reader.settle()
-        contents.sha256 = reader.digest.hexdigest()
-        return contents
-
-
-class _HashingReader:
-    """A file read once, front to back, hashed on the way (a large block in the background,
-    finished before the next read reuses its buffer)."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self._handle = handle
-        self.digest = hashlib.sha256()
-        self._pending: Future[None] | None = None
-
-    def settle(self) -> None:
-        if self._pending is not None:
-            self._pending.result()
-            self._pending = None
-
-    def read(self, size: int) -> bytes:
-        self.settle()
-        data = self._handle.read(size)
-        self.digest.update(data)
-        return data
-
-    def readinto(self, buffer: memoryview) -> int:
-        self.settle()
-        got = self._handle.readinto(buffer)  # type: ignore[attr-defined]
-        self._pending = _HASHERS.submit(self.digest.update, buffer[:got])
-        return got
-
-    def tell(self) -> int:
-        return self._handle.tell()
+        return _scan(path, handle, sink or (lambda _name: None))
 
 
 def _scan(path: Path, handle: BinaryIO, sink: Sink) -> Contents:
@@ -331,7 +293,8 @@ def _scan(path: Path, handle: BinaryIO, sink: Sink) -> Contents:
             framing.update(pad)
             hashes[name] = digest.hexdigest()
     manifest = _check_manifest(path, manifest_bytes, found, hashes, framing.hexdigest())
-    return Contents(path, manifest, {n: m for n, m in found.items() if n != MANIFEST})
+    members = {n: m for n, m in found.items() if n != MANIFEST}
+    return Contents(path, manifest, members, hashlib.sha256(manifest_bytes).hexdigest())
 
 
 def _check_manifest(

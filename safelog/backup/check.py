@@ -190,7 +190,7 @@ def describe(report: BackupReport) -> list[str]:
     """The report in plain lines, for the command line and the app."""
     lines = [
         f"{report.path}: a whole SafeLog backup of {report.school}, made {report.created_at}.",
-        f"SHA-256 of the file: {report.sha256}",
+        f"Fingerprint (SHA-256 of its manifest, which names every part's SHA-256): {report.sha256}",
         f"{report.cases} cases ({report.versions} versions), {report.evidence} evidence items, "
         f"{report.audit_entries} audit entries; every SHA-256 and signature that can be checked "
         "without a key checks out.",

@@ -77,7 +77,7 @@ def restore(path: Path, data_dir: Path, clock: Clock, database_url: str | None =
         {
             "backup_file": path.name,
             "backup_made": report.created_at,
-            "backup_sha256": report.sha256,
+            "backup_manifest_sha256": report.sha256,
             "restored_at": at,
             "device": device_name(),
         },

@@ -27,7 +27,7 @@ def cmd_backup(args: argparse.Namespace, _reader: PassphraseReader) -> int:
     pending_audit.add_note(data_dir, "backup.made", details, made.created_at.isoformat())
     say(
         f"Backed up {made.cases} cases and {made.evidence} evidence items "
-        f"({made.size:,} bytes), SHA-256 {made.sha256}."
+        f"({made.size:,} bytes); fingerprint (SHA-256 of its manifest) {made.sha256}."
     )
     say(made.path)
     return 0

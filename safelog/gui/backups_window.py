@@ -115,7 +115,7 @@ class BackupsDialog(QDialog):
             good = plan.last_good
             lines.append(
                 f"Last good backup: {uk_datetime(datetime.fromisoformat(good.at))}, "
-                f"{good.file} ({good.size:,} bytes), SHA-256 {good.sha256[:16]}…"
+                f"{good.file} ({good.size:,} bytes), fingerprint {good.sha256[:16]}…"
             )
         if plan.configured:
             kept = backups_in(Path(plan.folder))

@@ -67,7 +67,7 @@ def forget(done: list[Note]) -> None:
 
 def backup_details(made: Any, by: str) -> dict[str, Any]:
     """What the audit log says of a backup: never record content."""
-    return {"file": made.path.name, "size": made.size, "sha256": made.sha256, "by": by}
+    return {"file": made.path.name, "size": made.size, "manifest_sha256": made.sha256, "by": by}
 
 
 def audit_backup(session: Any, data_dir: Path, made: Any) -> None:

@@ -1036,6 +1036,10 @@ def bench_backup(report: Report, root: Path, size: int, runs: int) -> None:
     label = _size_label(size)
     _progress(f"backup and restore of a vault with {label} of evidence, best of {runs}")
     result = measure_backup(root, new_vault, size, runs)
+    report.note(
+        f"backup of {label}: cp -r alone took {result['cp_without_sync_s']:.3f} s, "
+        f"{result['cp_s']:.3f} s with the sync that makes the copy durable"
+    )
     for name, key in (("backup", "backup_s"), ("restore", "restore_s")):
         ratio = result[key] / result["cp_s"]
         report.add(
@@ -1044,7 +1048,7 @@ def bench_backup(report: Report, root: Path, size: int, runs: int) -> None:
                 result[key],
                 "s",
                 baseline=result["cp_s"],
-                budget=f"ratio <= {BUDGET_RATIO:.1f} (cp -r of the same data directory)",
+                budget=f"ratio <= {BUDGET_RATIO:.1f} (cp -r of the same data directory, synced)",
                 status=_status(ratio <= BUDGET_RATIO),
                 detail=result,
             )

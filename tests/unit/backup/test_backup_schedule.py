@@ -139,5 +139,5 @@ def test_every_backup_is_audited_with_its_sha256(school: Any, clock: Clock, fold
         rows = conn.execute(select(AuditRow.__table__).where(AuditRow.case_id.is_(None))).all()
     bodies = [dana.open_audit_body(r.key_ref, r.created_at, r.body_ct, None) for r in rows]
     found = [b["details"] for b in bodies if b and b["action"] == "backup.made"]
-    assert [d["sha256"] for d in found] == [made.sha256, later.sha256]
+    assert [d["manifest_sha256"] for d in found] == [made.sha256, later.sha256]
     assert [d["by"] for d in found] == ["the app", "the app"]
