@@ -110,10 +110,28 @@ SCHEMA_NOT_WRITABLE = (
 )
 
 
+class SchemaTooNew(UserFacingError):
+    """The database was last opened by a newer SafeLog (an older build installed over it)."""
+
+
+def known_revisions() -> set[str]:
+    """The schema versions this build knows, from its own migration files."""
+    folder = Path(__file__).parent / "migrations" / "versions"
+    return {path.stem for path in folder.glob("[0-9]*.py")}
+
+
 def upgrade_schema(engine: Engine) -> None:
     current = current_revision(engine)
     if current == SCHEMA_HEAD:
         return
+    if current is not None and current not in known_revisions():
+        # Checked before anything is touched: an older build must never "upgrade" (or
+        # misread) tables a newer one made.
+        raise SchemaTooNew(
+            f"This database was last used by a newer version of SafeLog (schema {current}; "
+            f"this version knows up to {SCHEMA_HEAD}). Install that version or a newer one; "
+            "nothing was changed."
+        )
     if engine.dialect.name == "postgresql" and not _may_change_tables(engine):
         raise SchemaNotWritable(SCHEMA_NOT_WRITABLE)
     from alembic import command

@@ -155,6 +155,25 @@ def test_fresh_sqlite_database_is_not_backed_up(tmp_path: Path, sqlite_engine: E
     assert not list(data.glob("*.bak"))
 
 
+def test_a_database_from_a_newer_safelog_is_refused_untouched(tmp_path: Path) -> None:
+    """An older build installed over a newer one (issue 16): it says so and changes nothing,
+    rather than misreading or "upgrading" tables it does not know."""
+    data = tmp_path / "newer"
+    open_engine(sqlite_url(data)).dispose()
+    path = data / DB_FILE_NAME
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099_from_the_future'")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(store_engine.SchemaTooNew, match="newer version of SafeLog") as refused:
+        open_engine(sqlite_url(data))
+    assert "0099_from_the_future" in str(refused.value) and "nothing was changed" in str(
+        refused.value
+    )
+    assert path.read_bytes() == before
+    assert not list(data.glob("*.bak"))
+
+
 def _legacy_database(data: Path) -> Path:
     data.mkdir(mode=0o700)
     path = data / DB_FILE_NAME
