@@ -67,6 +67,8 @@ class AuditAction(StrEnum):
     TRANSFER_RECEIVE = "transfer.receive"
     TRANSFER_CONFIRM = "transfer.confirm"  # the receiving school's receipt recorded
     TRANSFER_SAVE = "transfer.save"  # a document of a transfer written to a file
+    DECLARATION_SIGNED = "declaration.signed"  # a member of staff's policy declaration
+    DECLARATION_PRINT = "declaration.print"  # the register of declarations as a PDF
     BACKUP_MADE = "backup.made"  # a backup file written (safelog/backup/)
     BACKUP_RESTORED = "backup.restored"  # this vault set up from a backup
 
@@ -127,6 +129,8 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.SESSION_SIGN_IN: "Signed in",
         AuditAction.SETTINGS_CHANGE: "Setting changed",
         AuditAction.AUDIT_VERIFY: "Audit log checked",
+        AuditAction.DECLARATION_SIGNED: "Policy declaration signed",
+        AuditAction.DECLARATION_PRINT: "Register of policy declarations printed",
         AuditAction.BACKUP_MADE: "Backup made",
         AuditAction.BACKUP_RESTORED: "Restored from a backup",
     }

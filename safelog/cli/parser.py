@@ -10,6 +10,7 @@ from safelog.cli.backups import add_backup_commands
 from safelog.cli.cases import add_case_commands
 from safelog.cli.common import CliParser
 from safelog.cli.database import add_database_commands
+from safelog.cli.declarations import add_declaration_commands
 from safelog.cli.evidence import add_evidence_commands
 from safelog.cli.pupils import add_pupil_commands
 from safelog.cli.rules import add_rules_commands
@@ -33,5 +34,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_rules_commands(sub)  # rules
     add_database_commands(sub)  # db
     add_transfer_commands(sub)  # transfer
+    add_declaration_commands(sub)  # declaration
     add_backup_commands(sub)  # backup, restore
     return parser

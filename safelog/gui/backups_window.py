@@ -91,10 +91,12 @@ class BackupsDialog(QDialog):
         self.save_button = buttons.addButton(
             "&Save settings", QDialogButtonBox.ButtonRole.ApplyRole
         )
+        named(self.save_button, "Save the backup settings")
         self.save_button.clicked.connect(self.save)
         self.now_button = buttons.addButton("&Back up now", QDialogButtonBox.ButtonRole.ActionRole)
+        named(self.now_button, "Back up now")
         self.now_button.clicked.connect(self.back_up)
-        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        close = named(buttons.addButton(QDialogButtonBox.StandardButton.Close), "Close")
         close.clicked.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(720, self.sizeHint().height())

@@ -40,6 +40,13 @@ RECORD_WINDOWS: tuple[RecordWindow, ...] = (
         "TransfersDialog",
     ),
     RecordWindow(
+        "&Policy declarations…",
+        "Sign that you have read the school's policies; the DSL and admin see who has not",
+        frozenset(Role),
+        "safelog.gui.declarations_window",
+        "DeclarationsDialog",
+    ),
+    RecordWindow(
         "&Backups…",
         "Where this PC's backups go, when they are made, how many are kept; back up now",
         frozenset({Role.DSL, Role.ADMIN}),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from case_views_support import LOAD_MS, Desk, desk, sqlite_only  # noqa: F401
+from case_views_support import LOAD_MS, Desk, desk, sqlite_only, unnamed_controls  # noqa: F401
 from pytestqt.qtbot import QtBot
 
 from safelog.backup.check import check_backup
@@ -33,6 +33,7 @@ def test_choose_a_folder_and_back_up_now(qtbot: QtBot, desk: Desk, tmp_path: Pat
     dialog = BackupsDialog(dana)
     qtbot.addWidget(dialog)
     dialog.show()
+    assert unnamed_controls(dialog) == []
     assert "No backups are made on this PC" in dialog.status.text()
     dialog.folder.setText(str(tmp_path / "not-there"))
     dialog.back_up()

@@ -116,8 +116,9 @@ def test_a_file_is_sent_received_and_its_receipt_recorded_in_the_app(
 ) -> None:
     from safelog.domain.roles import Role
 
-    assert [w.name for w in offered(frozenset({Role.DSL}))] == ["TransfersDialog"]
-    assert offered(frozenset({Role.HEADTEACHER, Role.STAFF})) == []
+    assert "TransfersDialog" in [w.name for w in offered(frozenset({Role.DSL}))]
+    others = offered(frozenset({Role.HEADTEACHER, Role.STAFF}))
+    assert "TransfersDialog" not in [w.name for w in others]
     assert len([w for w in RECORD_WINDOWS if w.name == "TransfersDialog"]) == 1
 
     # Oak Hill's DSL shows the key and saves it for Ravens Wood.

@@ -1,0 +1,62 @@
+"""Staff declarations through the `safelog` command (issue 18): `declaration sign` as each
+member, `declaration list --json` and `declaration print` by the DSL; staff refused the
+register; an unknown declaration refused in plain words."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from support.cli import run_in_process
+from support.school import PASSPHRASES, build_school
+
+from safelog.store.engine import sqlite_url
+from safelog.vault.vault import Vault
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "data").mkdir(mode=0o700)
+    vault = Vault(tmp_path / "data", sqlite_url(tmp_path / "data"))
+    try:
+        build_school(vault)
+    finally:
+        vault.close()
+    return tmp_path
+
+
+def run(root: Path, who: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFELOG_")}
+    env["SAFELOG_INSECURE_TEST_KDF"] = "1"
+    return run_in_process(
+        ["--data-dir", str(root / "data"), *args, "--as", who],
+        stdin=PASSPHRASES[who] + "\n",
+        env=env,
+        cwd=root,
+    )
+
+
+def test_sign_list_and_print(root: Path) -> None:
+    signed = run(root, "Sam Staff", "declaration", "sign", "acceptable-use")
+    assert signed.returncode == 0, signed.stderr
+    assert "Sam Staff signed: I confirm" in signed.stdout
+    unknown = run(root, "Sam Staff", "declaration", "sign", "fire-drill")
+    assert unknown.returncode == 1 and "There is no declaration 'fire-drill'" in unknown.stderr
+    refused = run(root, "Sam Staff", "declaration", "list")
+    assert refused.returncode == 3 and "for the DSL and the admin" in refused.stderr
+
+    listed = run(root, "Dana DSL", "declaration", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    view = {d["declaration"]: d for d in json.loads(listed.stdout)["declarations"]}
+    assert [s["name"] for s in view["acceptable-use"]["signed"]] == ["Sam Staff"]
+    assert "Sam Staff" not in view["acceptable-use"]["not_signed"]
+    assert "Sam Staff" in view["social-media"]["not_signed"]
+    assert view["social-media"]["policy_refs"] == ["002 8.1"]
+
+    out = root / "register.pdf"
+    printed = run(root, "Dana DSL", "declaration", "print", "--out", str(out))
+    assert printed.returncode == 0, printed.stderr
+    assert out.read_bytes().startswith(b"%PDF") and "SHA-256" in printed.stdout
