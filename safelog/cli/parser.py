@@ -9,6 +9,7 @@ from safelog.cli.adults import add_adult_commands
 from safelog.cli.backups import add_backup_commands
 from safelog.cli.cases import add_case_commands
 from safelog.cli.common import CliParser
+from safelog.cli.consent import add_consent_commands
 from safelog.cli.database import add_database_commands
 from safelog.cli.declarations import add_declaration_commands
 from safelog.cli.evidence import add_evidence_commands
@@ -35,5 +36,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_database_commands(sub)  # db
     add_transfer_commands(sub)  # transfer
     add_declaration_commands(sub)  # declaration
+    add_consent_commands(sub)  # consent
     add_backup_commands(sub)  # backup, restore
     return parser

@@ -21,6 +21,8 @@ from sqlalchemy import Connection
 from safelog.audit.actions import AuditAction
 from safelog.domain.adults import REGISTER, Adult, match_adults, validate_adult
 from safelog.domain.deadlines import LONDON
+from safelog.domain.image_consent import REGISTER as CONSENT_REGISTER
+from safelog.domain.image_consent import ConsentEvent
 from safelog.domain.pupil_search import PupilIndex, match_pupils
 from safelog.domain.roll import (
     FamilyLink,
@@ -54,6 +56,20 @@ _DATE_FIELDS = frozenset({"date_of_birth", "added_on", "left_on"})
 _FIELDS = tuple(f.name for f in fields(Pupil))
 
 
+def consent_from_record(record: Mapping[str, Any], seq: int) -> ConsentEvent:
+    return ConsentEvent(
+        id=str(record["id"]),
+        pupil=str(record["pupil"]),
+        medium=str(record["medium"]),
+        status=str(record["status"]),
+        on=date.fromisoformat(str(record["on"])),
+        by=str(record.get("by", "")),
+        year=str(record.get("year", "")),
+        note=str(record.get("note", "")),
+        seq=seq,
+    )
+
+
 def pupil_record(pupil: Pupil) -> dict[str, Any]:
     """A pupil as stored in a batch (JSON types)."""
     out: dict[str, Any] = {}
@@ -82,6 +98,10 @@ class Roll:
     pupils: Mapping[str, Pupil]  # by id; read-only, as a session may hand it out again
     # Adults who are not SafeLog users (domain/adults.py), by id.
     adults: Mapping[str, Adult] = field(default_factory=lambda: MappingProxyType({}))
+    # Image and video consent events (domain/image_consent.py), by pupil id, oldest first.
+    consents: Mapping[str, tuple[ConsentEvent, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def find_adult(self, adult_id: str) -> Adult:
         found = self.adults.get(adult_id.strip())
@@ -126,15 +146,23 @@ def load_roll_in(session: Session, conn: Connection) -> Roll:
         return cast(Roll, kept[1])
     pupils: dict[str, Pupil] = {}
     adults: dict[str, Adult] = {}
+    consents: dict[str, list[ConsentEvent]] = {}
     for batch in load_batches(session, conn, rows):
         for record in batch.records:
             if record.get("register") == REGISTER:
                 adult = adult_from_record(record)
                 adults[adult.id] = adult
+            elif record.get("register") == CONSENT_REGISTER:
+                event = consent_from_record(record, batch.seq)
+                consents.setdefault(event.pupil, []).append(event)
             else:
                 pupil = pupil_from_record(record)
                 pupils[pupil.id] = pupil
-    roll = Roll(MappingProxyType(pupils), MappingProxyType(adults))
+    roll = Roll(
+        MappingProxyType(pupils),
+        MappingProxyType(adults),
+        MappingProxyType({k: tuple(v) for k, v in consents.items()}),
+    )
     session.memo[_ROLL] = (fingerprint, roll)
     return roll
 

@@ -251,6 +251,7 @@ class CaseView(TypedDict):
     evidence: list[EvidenceView]
     image_reports: list[ImageReport]
     quarantine: list[QuarantineRecord]
+    image_consent: dict[str, dict[str, str]]  # pupil id -> medium -> what stands
     content_reports: list[ContentReportView]
     # Replies made online, with who approved each and when, and `warning` (vault/public_replies.py).
     public_replies: list[dict[str, Any]]
@@ -330,7 +331,23 @@ def case_view(
             for v in detail.versions
         ],
         "readers": detail.audience,
+        "image_consent": image_consent_view(session, fields),
     }
+
+
+def image_consent_view(session: Session, fields: Any) -> dict[str, dict[str, str]]:
+    """On a concern about personal data disclosed online: what consent stands, per medium,
+    for each pupil in the case (003 4.8: the school posts only where it was given)."""
+    if fields.get(CaseField.CATEGORY) != "personal-data-disclosed":
+        return {}
+    from safelog.vault.image_consent import consent_of
+
+    out = {}
+    for person in fields.get(CaseField.PEOPLE, []):
+        pupil = person.get("pupil")
+        if pupil:
+            out[pupil] = consent_of(session, pupil).summary
+    return out
 
 
 # -- the school roll ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Staff declarations through the `safelog` command (issue 18): `declaration sign` as each
-member, `declaration list --json` and `declaration print` by the DSL; staff refused the
-register; an unknown declaration refused in plain words."""
+"""Registers through the `safelog` command (issue 18): staff declarations (`declaration sign`
+as each member, `declaration list --json` and `declaration print` by the DSL; staff refused
+the register; an unknown declaration refused in plain words) and image consent (`consent
+record` by the DSL, `consent show`/`list` by anyone, staff refused the record)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,33 @@ def test_sign_list_and_print(root: Path) -> None:
     printed = run(root, "Dana DSL", "declaration", "print", "--out", str(out))
     assert printed.returncode == 0, printed.stderr
     assert out.read_bytes().startswith(b"%PDF") and "SHA-256" in printed.stdout
+
+
+def test_consent_record_show_and_list(root: Path) -> None:
+    from support.roll_files import SIMS_CSV
+
+    roll = root / "roll.csv"
+    roll.write_bytes(SIMS_CSV.replace("31/02/2011", "28/02/2011").encode())
+    imported = run(root, "Dana DSL", "pupil", "import", str(roll))
+    assert imported.returncode == 0, imported.stderr
+    pupils = json.loads(run(root, "Sam Staff", "pupil", "list", "--json").stdout)
+    jess = pupils[0]["id"]
+    given = run(
+        root, "Dana DSL", "consent", "record", jess, "--medium", "website-images",
+        "--status", "given", "--by", "Mrs Smith",
+    )  # fmt: skip
+    assert given.returncode == 0, given.stderr
+    assert "Consent given: Images on the school website" in given.stdout
+    refused = run(
+        root, "Sam Staff", "consent", "record", jess, "--medium", "press", "--status", "given",
+        "--by", "Mr Smith",
+    )  # fmt: skip
+    assert refused.returncode == 3, refused.stderr
+    shown = json.loads(run(root, "Sam Staff", "consent", "show", jess, "--json").stdout)
+    assert shown["consent"]["website-images"] == "may post"
+    assert shown["consent"]["press"] == "not asked this year"
+    assert shown["events"][0]["by"] == "Mrs Smith"
+    may = json.loads(
+        run(root, "Sam Staff", "consent", "list", "--medium", "website-images", "--json").stdout
+    )
+    assert [p["pupil"] for p in may] == [jess]
