@@ -58,6 +58,7 @@ class AuditAction(StrEnum):
     ROLL_ADD = "roll.add"
     ROLL_LINK = "roll.link"
     ROLL_CONSENT = "roll.consent"  # image or video consent given, refused, withdrawn; a removal
+    ROLL_CONSENT_PRINT = "roll.consent-print"  # the record of consent as a PDF
     ROLL_ADULT = "roll.adult"  # an adult who is not a SafeLog user added or marked as left
     PUPIL_VIEW = "pupil.view"
     PUPIL_EXPORT = "pupil.export"  # a pupil's chronology as a signed PDF (vault/pupil_export.py)
@@ -84,6 +85,7 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.ROLL_ADD: "Pupil added to the roll",
         AuditAction.ROLL_LINK: "Family link recorded on the roll",
         AuditAction.ROLL_CONSENT: "Image consent recorded for a pupil",
+        AuditAction.ROLL_CONSENT_PRINT: "Record of image consent printed",
         AuditAction.ROLL_ADULT: "Adult on the school's register added or changed",
         AuditAction.PUPIL_VIEW: "Pupil's page viewed",
         AuditAction.PUPIL_EXPORT: "Pupil's chronology exported",

@@ -75,6 +75,17 @@ def cmd_consent_list(args: argparse.Namespace, reader: PassphraseReader) -> int:
     return 0
 
 
+def cmd_consent_print(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    from pathlib import Path
+
+    from safelog.vault.image_consent import print_consent
+
+    _, session = unlock(args, reader)
+    out = Path(args.out)
+    say(f"{out} (SHA-256 {print_consent(session, out)})")
+    return 0
+
+
 def add_consent_commands(sub: Any) -> None:
     group = command_group(sub, "consent", "consent to post pupils' images and videos")
     p = command(
@@ -92,3 +103,5 @@ def add_consent_commands(sub: Any) -> None:
     p = command(group, "list", cmd_consent_list, "every pupil (or those who may appear)", True)
     p.add_argument("--medium", choices=tuple(MEDIA), help="only pupils who may appear there")
     p.add_argument("--json", action="store_true")
+    p = command(group, "print", cmd_consent_print, "the record of consent as a PDF", True)
+    p.add_argument("--out", required=True, metavar="FILE.pdf")

@@ -100,7 +100,7 @@ def may_post(events: Iterable[ConsentEvent], medium: str, today: date) -> bool:
 
 
 def consent_summary(events: Iterable[ConsentEvent], today: date) -> dict[str, str]:
-    """For each medium: 'may post', 'refused', 'withdrawn' or 'not asked this year' (a
+    """For each medium: 'may post', 'refused', 'withdrawn' or 'not asked' (this academic year; a
     consent or refusal holds for its academic year, 4.1; a withdrawal until consent is given
     again, 4.4)."""
     deciding = current(events)
@@ -109,7 +109,7 @@ def consent_summary(events: Iterable[ConsentEvent], today: date) -> dict[str, st
     for medium in MEDIA:
         event = deciding.get(medium)
         if event is None or (event.status != WITHDRAWN and event.year != this_year):
-            out[medium] = "not asked this year"
+            out[medium] = "not asked"
         elif event.status == GIVEN:
             out[medium] = "may post"
         else:

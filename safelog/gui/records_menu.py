@@ -47,6 +47,13 @@ RECORD_WINDOWS: tuple[RecordWindow, ...] = (
         "DeclarationsDialog",
     ),
     RecordWindow(
+        "&Image consent…",
+        "Whether a pupil's picture or video may be posted; the DSL and admin record consent",
+        frozenset(Role),
+        "safelog.gui.consent_window",
+        "ConsentDialog",
+    ),
+    RecordWindow(
         "&Backups…",
         "Where this PC's backups go, when they are made, how many are kept; back up now",
         frozenset({Role.DSL, Role.ADMIN}),

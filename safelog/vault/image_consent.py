@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from safelog.audit.actions import AuditAction
@@ -21,6 +22,8 @@ from safelog.domain.image_consent import (
     validate_event,
 )
 from safelog.domain.roll import Pupil
+from safelog.errors import InvalidInput
+from safelog.store.files import write_atomically
 from safelog.vault.roll import load_roll, load_roll_in
 from safelog.vault.roll_store import ITEM_PREFIX, append_batch, require_roll_keeper
 from safelog.vault.session import Session
@@ -98,3 +101,22 @@ def consent_register(session: Session) -> list[PupilConsent]:
         for p in roll.sorted()
         if p.left_on is None
     ]
+
+
+def print_consent(session: Session, out: Path) -> str:
+    """The record of consent as a printable PDF (export/consent_form.py), for the DSL and
+    admin; audited with its SHA-256, which it returns."""
+    from safelog.export.consent_form import render_consent
+
+    require_roll_keeper(session)
+    if out.exists():
+        raise InvalidInput(f"{out} already exists; choose another name.")
+    rows = consent_register(session)
+    digest = write_atomically(out, render_consent(session.directory.school, rows, session.clock()))
+    with session.write() as conn:
+        session.audit(
+            conn,
+            AuditAction.ROLL_CONSENT_PRINT,
+            {"file": out.name, "sha256": digest, "pupils": len(rows)},
+        )
+    return digest

@@ -85,9 +85,17 @@ def test_consent_record_show_and_list(root: Path) -> None:
     assert refused.returncode == 3, refused.stderr
     shown = json.loads(run(root, "Sam Staff", "consent", "show", jess, "--json").stdout)
     assert shown["consent"]["website-images"] == "may post"
-    assert shown["consent"]["press"] == "not asked this year"
+    assert shown["consent"]["press"] == "not asked"
     assert shown["events"][0]["by"] == "Mrs Smith"
     may = json.loads(
         run(root, "Sam Staff", "consent", "list", "--medium", "website-images", "--json").stdout
     )
     assert [p["pupil"] for p in may] == [jess]
+    out = root / "consent.pdf"
+    printed = run(root, "Dana DSL", "consent", "print", "--out", str(out))
+    assert printed.returncode == 0, printed.stderr
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Record of consent" in text and "may post" in text and shown["name"] in text
+    assert run(root, "Sam Staff", "consent", "print", "--out", str(root / "x.pdf")).returncode == 3

@@ -44,3 +44,43 @@ def test_staff_sign_and_the_dsl_sees_and_prints_the_register(
     dana.save_register(out)
     qtbot.waitUntil(lambda: "Saved register.pdf" in dana.register.toPlainText(), timeout=LOAD_MS)
     assert out.read_bytes().startswith(b"%PDF")
+
+
+@sqlite_only
+def test_image_consent_recorded_by_the_dsl_and_read_by_staff(qtbot: QtBot, desk: Desk) -> None:
+    from support.roll_files import SIMS_CSV
+
+    from safelog.gui.consent_window import ConsentDialog
+    from safelog.vault.roll import import_roll
+
+    dana_session = desk.school.unlock("Dana DSL")
+    import_roll(dana_session, SIMS_CSV.replace("31/02/2011", "28/02/2011").encode())
+    dana = ConsentDialog(desk.sign_in("Dana DSL"))
+    qtbot.addWidget(dana)
+    dana.show()
+    assert unnamed_controls(dana) == []
+    qtbot.waitUntil(lambda: dana.table.rowCount() > 0, timeout=LOAD_MS)
+    first = dana.pupil.itemText(0)
+    dana.medium.setCurrentIndex(dana.medium.findData("website-images"))
+    dana.status.setCurrentIndex(dana.status.findData("given"))
+    dana.record()  # nobody named: refused in plain words
+    qtbot.waitUntil(lambda: "in writing" in dana.error.text(), timeout=LOAD_MS)
+    dana.by.setText("Mrs Smith (parent)")
+    dana.record()
+    qtbot.waitUntil(lambda: dana.table.item(0, 1).text() == "may post", timeout=LOAD_MS)
+
+    out = dana_session.data_dir.parent / "consent.pdf"
+    dana.save_record(out)
+    qtbot.waitUntil(out.exists, timeout=LOAD_MS)
+    assert out.read_bytes().startswith(b"%PDF")
+
+    sam = ConsentDialog(desk.sign_in("Sam Staff"))
+    qtbot.addWidget(sam)
+    sam.show()
+    assert not sam.form.isVisible() and not sam.record_button.isVisible()
+    assert not sam.print_button.isVisible()
+    qtbot.waitUntil(lambda: sam.table.rowCount() > 0, timeout=LOAD_MS)
+    sam.search.setText(first.split()[0])
+    assert sam.table.item(0, 0).text() == first
+    assert sam.table.item(0, 1).text() == "may post"
+    assert sam.table.item(0, 2).text() == "not asked"
