@@ -78,3 +78,34 @@ def test_a_quarantined_picture_is_named_in_a_transfer_and_never_sent(
     (left,) = manifest["left_out"]
     assert "screenshot.png" in left and "quarantined" in left
     assert hashlib.sha256(picture).hexdigest() in left
+
+
+def test_backup_verify_passes_over_quarantined_items_without_opening_them(
+    school: Any, tmp_path: Path, clock: Any
+) -> None:
+    """A backup check used to stop at a quarantined item (the reader refuses it); now it
+    opens everything else and leaves the quarantined item closed."""
+    from support.school import PASSPHRASES
+
+    from safelog.backup.check import check_backup
+    from safelog.backup.keyed import open_everything
+    from safelog.backup.make import make_backup
+
+    dana = school.unlock("Dana DSL")
+    reference = add_case(
+        dana,
+        CaseInput.from_json(
+            {"category": "cyberbullying-pupil", "summary": "Group chat", "description": "x"}
+        ),
+    )
+    import_stream(dana, reference, io.BytesIO(corpus.png()), original_name="chat.png")
+    import_stream(dana, reference, io.BytesIO(corpus.text()), original_name="note.txt")
+    update_case(dana, reference, {"category": "nudes-sharing", "device_locked_away": "Safe"})
+    out = tmp_path / "school.safelog-backup"
+    make_backup(school.vault.url, out, clock)
+    report, opened = check_backup(out)
+    try:
+        open_everything(opened, report, "Dana DSL", PASSPHRASES["Dana DSL"], clock)
+    finally:
+        opened.close()
+    assert (report.opened_cases, report.opened_evidence) == (1, 1)  # the note, not the picture
