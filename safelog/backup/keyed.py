@@ -27,7 +27,7 @@ from safelog.store.schema import UserRow
 from safelog.vault import membership
 from safelog.vault.cases import list_cases, show_case
 from safelog.vault.directory import REMOVED, load_directory
-from safelog.vault.evidence_reading import read_evidence
+from safelog.vault.evidence_reading import EvidenceQuarantined, read_evidence
 from safelog.vault.invitations import clean_name
 from safelog.vault.missing import check_nothing_missing
 from safelog.vault.paths import device_name
@@ -145,7 +145,10 @@ def _read_all(path: Path, session: Session, report: BackupReport) -> None:
         try:
             detail = show_case(session, summary.reference)
             for item in detail.evidence:
-                _, stream = read_evidence(session, summary.reference, item.id)
+                try:
+                    _, stream = read_evidence(session, summary.reference, item.id)
+                except EvidenceQuarantined:  # never opened, not even to check (002 7.2.4)
+                    continue
                 for _plain in stream:  # checked chunk by chunk and against its SHA-256
                     pass
                 report.opened_evidence += 1

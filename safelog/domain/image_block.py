@@ -21,6 +21,16 @@ POLICY_REFS: Final = ("002 7.2.4", "000 7.1")
 # What an image category lets in, by the type found in the content (never by the name).
 ALLOWED_IN_IMAGE_CATEGORIES: Final = frozenset({"text/plain"})
 
+# A text note there is read whole and checked to its last byte before anything is stored
+# (a note that turns to binary after its first bytes is not one), so it is held in memory:
+# 16 MiB is some three million words, far beyond any chat log or statement typed out.
+TEXT_NOTE_LIMIT: Final = 16 * 1024 * 1024
+
+TEXT_NOTE_TOO_LARGE: Final = (
+    "A text note on a concern of this kind may be at most 16 MB, so nothing was kept. Keep "
+    "a shorter extract, or describe the rest in words."
+)
+
 # Shown to staff too, so without section numbers (the policy line is the DSL's).
 OFFENCE_WORDS: Final = (
     "The school's policy: where evidence contains indecent images of children, \u201cit "

@@ -16,6 +16,7 @@ Pillow or touches the disk: it works on the first bytes of the content and on th
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -313,13 +314,54 @@ def _as_text(head: bytes) -> str | None:
         else:
             return None
     text = text.removeprefix("\ufeff")
-    if all(c.isprintable() or c in "\r\n\t\f\x1b" for c in text):
-        return text
-    return None
+    return None if _CONTROLS.search(text) else text
+
+
+# Control characters ordinary text does not hold (NUL, C1 controls and the like): binary
+# data decoded as UTF-8 shows them at once. Tab, line breaks, form feed and ESC (terminal
+# colours in copied logs) are text; so are no-break spaces and joiners (emoji sequences),
+# which str.isprintable() would wrongly count as binary.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def _is_text(head: bytes) -> bool:
     return _as_text(head) is not None
+
+
+def is_plain_text_note(data: bytes) -> bool:
+    """The WHOLE content is a plain text note (see PlainTextCheck)."""
+    return PlainTextCheck().feed(data, final=True)
+
+
+class PlainTextCheck:
+    """Is the whole content a plain text note, fed piece by piece in bounded memory: sniffed
+    as text/plain from its first piece (so not a PDF, an e-mail, a web page or an SVG
+    drawing), then decoding to its last byte as UTF-8 (or UTF-16 with a byte-order mark)
+    with no control characters. Sniffing reads only the first bytes, and a note that turns
+    to binary after them is not a note."""
+
+    def __init__(self) -> None:
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self.ok = True
+
+    def feed(self, data: bytes, final: bool = False) -> bool:
+        """False as soon as the content is known not to be a plain text note."""
+        if not self.ok:
+            return False
+        try:
+            if self._decoder is None:
+                if sniff(data[:SNIFF_BYTES]).media_type != "text/plain":
+                    self.ok = False
+                    return False
+                codec = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+                self._decoder = codecs.getincrementaldecoder(codec)("strict")
+            text = self._decoder.decode(data, final)
+        except UnicodeDecodeError:
+            self.ok = False
+            return False
+        if _CONTROLS.search(text):
+            self.ok = False
+        return self.ok
 
 
 # What a name's extension claims, and the detected types that agree with the claim.

@@ -37,6 +37,7 @@ from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import new_key
 from safelog.crypto.encoding import canonical_json
 from safelog.crypto.stream import StreamEncryptor
+from safelog.domain.image_block import TEXT_NOTE_LIMIT, TEXT_NOTE_TOO_LARGE
 from safelog.errors import InvalidInput
 from safelog.evidence.images import (
     MAX_PREVIEW_FILE,
@@ -48,12 +49,14 @@ from safelog.evidence.images import (
 )
 from safelog.evidence.intake import (
     EMPTY_MESSAGE,
+    NOT_TEXT,
     SNIFF_BYTES,
     FileTooLarge,
     IntakeRefused,
     SniffedType,
     check_size,
     describe_type,
+    is_plain_text_note,
     kept_out_with_images,
     safe_file_name,
     sniff,
@@ -82,6 +85,7 @@ from safelog.vault.evidence_rules import (
     clean_metadata,
     evidence_limit,
     one_line,
+    text_only,
     time_given,
 )
 from safelog.vault.evidence_statements import evidence_statement, signed_evidence
@@ -231,6 +235,15 @@ def import_stream_detailed(
         fields = read_case(session, conn, case).fields
     check_contributor(session, case.row.reference, fields)
     check_not_blocked(fields, kept_out)
+    whole_checked = text_only(fields)
+    if whole_checked:
+        # Plain text notes only: the whole note is read and checked before anything is
+        # stored, so a note that is not one leaves no trace, not even encrypted.
+        data = source.read(TEXT_NOTE_LIMIT + 1)
+        if len(data) > TEXT_NOTE_LIMIT:
+            raise InvalidInput(f"{display_name}: {TEXT_NOTE_TOO_LARGE}")
+        check_not_blocked(fields, None if is_plain_text_note(data) else NOT_TEXT)
+        source = Filled(data, io.BytesIO())
 
     thumbnailer: Thumbnailer | None = None
     preview = Preview(PREVIEW_NONE)
@@ -269,7 +282,9 @@ def import_stream_detailed(
             encryptor,
             sniffed,
             claimed,
-            kept_out,
+            # Unless the whole note was checked, a move into an image category meanwhile
+            # refuses it: only its first bytes were looked at.
+            kept_out or (None if whole_checked else NOT_TEXT),
             finished_preview,
             original_name,
             details,

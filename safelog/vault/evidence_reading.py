@@ -24,9 +24,9 @@ from safelog.crypto.aead import DecryptionFailed, binding
 from safelog.crypto.stream import StreamDamaged, decrypt_stream
 from safelog.domain.categories import category_by_code
 from safelog.domain.category import Category
-from safelog.domain.image_block import QUARANTINE_WORDS, allowed_in_image_category, quarantined
+from safelog.domain.image_block import QUARANTINE_WORDS, quarantined
 from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
-from safelog.evidence.intake import SNIFF_BYTES, sniff
+from safelog.evidence.intake import PlainTextCheck
 from safelog.store.schema import EvidenceRow
 from safelog.vault.case_engine import OpenCase, open_case
 from safelog.vault.case_reading import read_case
@@ -228,8 +228,20 @@ def read_evidence(
             {"reference": case.row.reference, "evidence_id": evidence_id},
             case=case.audit_ref(),
         )
-    text_only = category.blocks_image_import
-    return info, _stream(session, info, file_key, row.chunk_count, reference, text_only)
+    if category.blocks_image_import:
+        # Plain text notes only: the whole content is checked before its first byte is
+        # given out (a client that recorded a picture as a text note is not believed).
+        check = PlainTextCheck()
+        for plain in _stream(session, info, file_key, row.chunk_count, reference):
+            if not check.feed(plain):
+                break
+        if not check.ok or not check.feed(b"", final=True):
+            raise EvidenceQuarantined(
+                f"Evidence {info.file_name} of case {reference} is recorded as a text note "
+                "but its content is not one: it was not written by SafeLog's rules and is "
+                f"not shown. {QUARANTINE_WORDS}"
+            )
+    return info, _stream(session, info, file_key, row.chunk_count, reference)
 
 
 def _stream(
@@ -238,11 +250,7 @@ def _stream(
     file_key: bytes,
     chunk_count: int,
     reference: str,
-    text_only: bool = False,
 ) -> Iterator[bytes]:
-    """`text_only`: the case's category keeps plain text notes only, so the content itself
-    is checked before its first byte is given out (a client that recorded a picture as a
-    text note is not believed)."""
     digest = hashlib.sha256()
 
     def chunks() -> Iterator[bytes]:
@@ -254,15 +262,7 @@ def _stream(
             yield blob
 
     try:
-        for index, plain in enumerate(decrypt_stream(file_key, info.id, chunks(), chunk_count)):
-            if text_only and index == 0:
-                found = sniff(plain[:SNIFF_BYTES])
-                if not allowed_in_image_category(found.media_type):
-                    raise EvidenceQuarantined(
-                        f"Evidence {info.file_name} of case {reference} is recorded as a text "
-                        f"note but holds a {found.label}: it was not written by SafeLog's "
-                        f"rules and is not shown. {QUARANTINE_WORDS}"
-                    )
+        for plain in decrypt_stream(file_key, info.id, chunks(), chunk_count):
             digest.update(plain)
             yield plain
     except StreamDamaged as exc:

@@ -97,6 +97,11 @@ def check_not_blocked(fields: CaseFields, kept_out: str | None) -> None:
         )
 
 
+def text_only(fields: CaseFields) -> bool:
+    """The case's category keeps plain text notes only (domain/image_block.py)."""
+    return category_by_code(fields[CaseField.CATEGORY]).blocks_image_import
+
+
 def intake_rules(session: Session, reference: str) -> IntakeRules:
     """May this user add evidence to the case, and are images blocked (with the guidance
     to show)? For the app to ask before anything is captured; not audited, since it shows

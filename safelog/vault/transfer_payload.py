@@ -23,7 +23,7 @@ from safelog.export.casefile_model import Attachment, attachment_key
 from safelog.vault.case_schema import CaseField
 from safelog.vault.cases import show_case
 from safelog.vault.evidence_custody import custody_by_item
-from safelog.vault.evidence_reading import read_evidence
+from safelog.vault.evidence_reading import EvidenceQuarantined, read_evidence
 from safelog.vault.pupil_export import SignedChronology, signed_chronology
 from safelog.vault.pupils import PupilPage, pupil_page
 from safelog.vault.roll import pupil_record
@@ -92,9 +92,17 @@ def gather(session: Session, id_or_upn: str) -> TransferContent:
         view.pop("readers", None)  # this school's key slots mean nothing elsewhere
         cases.append(view)
         for info in detail.evidence:
-            _, stream = read_evidence(
-                session, detail.reference, info.id, action=AuditAction.EVIDENCE_EXPORT
-            )
+            try:
+                _, stream = read_evidence(
+                    session, detail.reference, info.id, action=AuditAction.EVIDENCE_EXPORT
+                )
+            except EvidenceQuarantined:  # an offence to send (002 7.2.4): named, not sent
+                left_out.append(
+                    f"Evidence {info.file_name} of {case.reference} (SHA-256 {info.sha256}) is "
+                    "quarantined: the case may involve indecent images of children, so it is "
+                    "not sent; the device holding it is locked away at this school."
+                )
+                continue
             data = b"".join(stream)  # each chunk checked; the SHA-256 at the end
             originals.append(
                 Original(

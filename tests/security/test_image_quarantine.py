@@ -130,12 +130,13 @@ def test_a_picture_recorded_as_a_text_note_by_another_client_is_not_shown(
     import safelog.vault.evidence as writer
 
     monkeypatch.setattr(writer, "sniff", lambda head: SniffedType("text/plain", "txt"))
+    monkeypatch.setattr(writer, "is_plain_text_note", lambda data: True)
     smuggled = add(sam, reference, "notes.txt", corpus.jpeg())
     monkeypatch.undo()
     assert intake.sniff(corpus.jpeg()).media_type == "image/jpeg"
 
     dana = school.unlock("Dana DSL")
-    with pytest.raises(EvidenceQuarantined, match="recorded as a text note but holds"):
+    with pytest.raises(EvidenceQuarantined, match="text note but its content is not one"):
         _, chunks = read_evidence(dana, reference, smuggled)
         b"".join(chunks)
     out = tmp_path / "smuggled.txt"
@@ -180,3 +181,49 @@ def test_the_staff_warning_comes_first_on_concerns_about_staff(school: Any) -> N
         if warned:
             assert "police are contacted immediately" in rules.upload_warning
             assert "indecent images of children" in rules.upload_warning
+
+
+def test_a_note_that_turns_to_binary_after_its_first_bytes_is_not_kept(school: Any) -> None:
+    """The type is sniffed from the first bytes; a text note is checked to its last byte,
+    before anything is stored."""
+    sam = school.unlock("Sam Staff")
+    reference = report(sam, "nudes-sharing")
+    text_then_picture = b"She sent this at lunch.\n" * 400 + corpus.jpeg()
+    assert intake.sniff(text_then_picture[: intake.SNIFF_BYTES]).media_type == "text/plain"
+    written: list[str] = []
+    store = sam.chunks.write
+    sam.chunks.write = lambda evidence_id, chunks: (
+        written.append(evidence_id) or store(evidence_id, chunks)
+    )
+    with pytest.raises(InvalidInput, match="nothing was kept") as refused:
+        add(sam, reference, "notes.txt", text_then_picture)
+    assert "it is an offence to save, send, or alter an image" in str(refused.value)
+    assert written == []  # not even encrypted chunks were written
+    # Ordinary text with no-break spaces, emoji joined by U+200D and a UTF-8 byte-order
+    # mark is a note.
+    note = "\ufeffMiss\u00a0Khan said: \U0001f469\u200d\U0001f467 ok\n".encode()
+    assert intake.is_plain_text_note(note)
+    kept = add(sam, reference, "note.txt", note)
+    listed = list_case_evidence(school.unlock("Dana DSL"), reference)
+    assert [(i.info.id, i.info.media_type) for i in listed] == [(kept, "text/plain")]
+
+
+def test_a_note_smuggled_with_a_picture_after_its_first_chunk_is_not_shown(
+    school: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Another client writes text, then a picture past the first chunk: the reader checks
+    the whole content before giving out a byte, not only the first chunk."""
+    sam = school.unlock("Sam Staff")
+    reference = report(sam, "nudes-sharing")
+    import safelog.vault.evidence as writer
+
+    monkeypatch.setattr(writer, "is_plain_text_note", lambda data: True)
+    smuggled = add(sam, reference, "notes.txt", b"a" * 300_000 + corpus.jpeg())
+    monkeypatch.undo()
+    dana = school.unlock("Dana DSL")
+    with pytest.raises(EvidenceQuarantined, match="its content is not one"):
+        read_evidence(dana, reference, smuggled)
+    out = tmp_path / "notes.txt"
+    with pytest.raises(EvidenceQuarantined):
+        extract_evidence(dana, reference, smuggled, out)
+    assert not out.exists()
