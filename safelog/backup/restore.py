@@ -11,6 +11,7 @@ overwritten. The restore becomes a signed audit entry at the next sign-in.
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -90,8 +91,22 @@ def _into_folder(path: Path, data_dir: Path) -> BackupReport:
     folder = data_dir / FOLDER_NAME
     folder.mkdir(mode=0o700, exist_ok=True)
     partials: dict[str, tuple[Path, BinaryIO]] = {}
+    # Each evidence file is flushed to the disk while the next is read: the reading and
+    # hashing go on beside the disk's work instead of waiting for it at the end.
+    syncing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restore-fsync")
+    synced: list[Future[None]] = []
+
+    def durable(handle: BinaryIO) -> None:
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
 
     def sink(name: str) -> BinaryIO | None:
+        if partials:  # the member before this one is whole now
+            _, previous = list(partials.values())[-1]
+            if not previous.closed and previous not in done:
+                done.add(previous)
+                synced.append(syncing.submit(durable, previous))
         if not name.startswith(archive.EVIDENCE_PREFIX):
             return None
         partial = folder / (name.removeprefix(archive.EVIDENCE_PREFIX) + ".partial")
@@ -101,12 +116,14 @@ def _into_folder(path: Path, data_dir: Path) -> BackupReport:
         partials[name] = (partial, handle)
         return handle
 
+    done: set[BinaryIO] = set()
     try:
         contents = archive.scan(path, sink)
+        for future in synced:
+            future.result()
         for _partial, handle in partials.values():
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
+            if handle not in done:
+                durable(handle)
         report, opened = check_contents(contents)
         try:
             image = archive.read_member(contents, archive.DATABASE)
@@ -116,10 +133,13 @@ def _into_folder(path: Path, data_dir: Path) -> BackupReport:
             os.replace(partial, partial.with_name(partial.name.removesuffix(".partial")))
         fsync_folder(folder)
     except BaseException:
+        syncing.shutdown(wait=True)
         for partial, handle in partials.values():
             handle.close()
             partial.unlink(missing_ok=True)
         raise
+    finally:
+        syncing.shutdown(wait=True)
     write_private_file(data_dir / DB_FILE_NAME, image)  # the database last: now a vault
     return report
 
