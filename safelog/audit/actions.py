@@ -71,6 +71,9 @@ class AuditAction(StrEnum):
     TRANSFER_SAVE = "transfer.save"  # a document of a transfer written to a file
     DECLARATION_SIGNED = "declaration.signed"  # a member of staff's policy declaration
     DECLARATION_PRINT = "declaration.print"  # the register of declarations as a PDF
+    APPROVAL_REQUEST = "approval.request"  # a request that waits for a decision (no content)
+    APPROVAL_DECISION = "approval.decision"  # the decision on it
+    APPROVAL_PRINT = "approval.print"  # a request's form as a PDF
     BACKUP_MADE = "backup.made"  # a backup file written (safelog/backup/)
     BACKUP_RESTORED = "backup.restored"  # this vault set up from a backup
 
@@ -135,6 +138,9 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.AUDIT_VERIFY: "Audit log checked",
         AuditAction.DECLARATION_SIGNED: "Policy declaration signed",
         AuditAction.DECLARATION_PRINT: "Register of policy declarations printed",
+        AuditAction.APPROVAL_REQUEST: "Request made for a decision",
+        AuditAction.APPROVAL_DECISION: "Decision recorded on a request",
+        AuditAction.APPROVAL_PRINT: "Request form printed",
         AuditAction.BACKUP_MADE: "Backup made",
         AuditAction.BACKUP_RESTORED: "Restored from a backup",
     }

@@ -62,6 +62,7 @@ def plan_audience(
     escalated_to_leadership: bool = False,
     established: frozenset[KeyRole] = frozenset(KeyRole),
     subject_roles_of: Mapping[str, frozenset[Role]] | None = None,
+    also: frozenset[KeyRole] = frozenset(),
 ) -> AudiencePlan:
     """Decide which keys a case is wrapped to.
 
@@ -69,7 +70,8 @@ def plan_audience(
     `subject_roles_of` maps every known person, whatever their status, to their signed
     roles: a subject's keys are forbidden even if their account shows as removed or not
     yet enrolled (a status is not proof they hold no key). `established` lists the role
-    keys that exist yet (a role's key is made by its first member at enrolment).
+    keys that exist yet (a role's key is made by its first member at enrolment). `also`:
+    role keys wanted beside those (a request the chair of governors decides).
     """
     roles_of = subject_roles_of if subject_roles_of is not None else members
     unknown = [s for s in subject_ids if s not in roles_of]
@@ -85,6 +87,7 @@ def plan_audience(
         wanted.add(KeyRole.GOVERNORS)
     elif subject_ids or escalated_to_leadership:
         wanted.add(KeyRole.LEADERSHIP)
+    wanted |= also
 
     forbidden: set[KeyRole] = set()
     for subject in subject_ids:

@@ -325,3 +325,22 @@ class TransferRow(Base):
     parts_ct: Mapped[bytes] = mapped_column(LargeBinary)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(TS)
+
+
+class ApprovalRow(Base):
+    """Requests that wait for a named person's decision and those decisions
+    (vault/approvals.py): blocked content, family links, monitoring. Each row is sealed with
+    the key of the reader group its request was sent to, signed by its author, and chained
+    to the row before, so a row changed, removed or reordered is noticed."""
+
+    __tablename__ = "approvals"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    row_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    request_seq: Mapped[int] = mapped_column(BigInteger)  # 0 for a request, else the one decided
+    audience_id: Mapped[str] = mapped_column(ID)
+    membership_seq: Mapped[int] = mapped_column(BigInteger)
+    signer_id: Mapped[str] = mapped_column(ID)
+    body_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(TS)

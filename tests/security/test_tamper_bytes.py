@@ -52,6 +52,7 @@ from safelog.errors import UserFacingError
 from safelog.evidence import corpus
 from safelog.store.engine import DB_FILE_NAME, sqlite_url
 from safelog.store.schema import Base
+from safelog.vault.approvals import approvals, decide, make_request
 from safelog.vault.audit_view import verify_whole_log
 from safelog.vault.authority import MANAGERS
 from safelog.vault.case_input import CaseInput
@@ -145,6 +146,12 @@ TARGETS = [
     Target("transfers", "parts_hash"),
     Target("transfers", "parts_ct"),
     Target("transfers", "signature"),
+    # Requests waiting for a decision: a blocked content request the head approved and a
+    # monitoring request about a member of staff (read by everyone who may).
+    Target("approvals", "prev_hash"),
+    Target("approvals", "row_hash"),
+    Target("approvals", "body_ct"),
+    Target("approvals", "signature"),
 ]
 
 # Blobs that no reader opens, only a writer: each has its own test below driving that write.
@@ -241,6 +248,8 @@ def _expected_words(conn: sqlite3.Connection, table: str, rowid: int) -> tuple[s
         return ("school roll",)
     if table == "transfers":
         return ("transfer record",)
+    if table == "approvals":
+        return ("register of requests",)
     raise AssertionError(f"no expectation for {table}")
 
 
@@ -352,9 +361,14 @@ def _read_as(vault: Vault, name: str, plan: dict[str, list[str]] | None) -> User
         transfers = run.step("transfers", partial(_transfer_rows, session))
         for seq, _kind, _body in transfers or ():
             run.step(("transfer parts", seq), partial(_transfer_parts, session, seq))
+    run.step("approvals", partial(_approval_answers, session))
     run.step("audit", lambda: verify_whole_log(session)["intact"])
     session.lock()
     return run
+
+
+def _approval_answers(session: Session) -> tuple[tuple[int, str, str], ...]:
+    return tuple((a.seq, a.status, canonical_json(a.fields).decode()) for a in approvals(session))
 
 
 def _transfer_rows(session: Session) -> tuple[tuple[int, str, str], ...]:
@@ -488,6 +502,15 @@ def _build(root: Path) -> Pristine:
     other_school = X25519PrivateKey.generate().public_key()
     to_key = RecipientKey(other_school, key_fingerprint(other_school), "School: Elm Academy")
     send_transfer(dana, "B201201001010", to_key, root / "jessica.sltransfer")
+    # Two requests waiting for decisions, one decided.
+    asked = make_request(
+        sam,
+        "blocked-content",
+        {"url": "https://example.org/a", "site_content": "c", "reasons": "r", "risks": "k"},
+    )
+    decide(school.unlock("Hugh Head"), asked.seq, "approved", "fine")
+    monitoring = {"scope": "e-mail", "grounds": "g", "discussion": "d", "assessment": "a"}
+    make_request(dana, "monitoring", monitoring, about="Sam Staff")
     sam.lock()
     dana.lock()
     vault.close()
