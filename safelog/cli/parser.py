@@ -11,6 +11,7 @@ from safelog.cli.cases import add_case_commands
 from safelog.cli.common import CliParser
 from safelog.cli.consent import add_consent_commands
 from safelog.cli.database import add_database_commands
+from safelog.cli.approvals import add_approval_commands
 from safelog.cli.declarations import add_declaration_commands
 from safelog.cli.evidence import add_evidence_commands
 from safelog.cli.pupils import add_pupil_commands
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_database_commands(sub)  # db
     add_transfer_commands(sub)  # transfer
     add_declaration_commands(sub)  # declaration
+    add_approval_commands(sub)  # approval
     add_consent_commands(sub)  # consent
     add_backup_commands(sub)  # backup, restore
     return parser

@@ -21,6 +21,7 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -461,3 +462,32 @@ def awaiting_me(session: Session) -> list[Approval]:
         and a.decided_by & mine
         and session.user_id not in (a.requester_id, a.subject_id)
     ]
+
+
+def print_approval(session: Session, seq: int, out: Path) -> str:
+    """Request `seq` as its printable form (export/approval_form.py), saved atomically and
+    audited with its SHA-256 (and nothing of what it says). Returns the SHA-256."""
+    from safelog.export.approval_form import render_approval_form
+    from safelog.store.files import write_atomically
+
+    if out.exists():
+        raise InvalidInput(f"{out} already exists; choose another name.")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"There is no folder {out.parent} to save the form in.")
+    approval = find_approval(session, seq)
+    pdf = render_approval_form(
+        session.directory.school, approval, session.person.name, session.clock()
+    )
+    digest = write_atomically(out, pdf)
+    try:
+        with session.write() as conn:
+            session.audit(
+                conn,
+                AuditAction.APPROVAL_PRINT,
+                {"sha256": digest},  # no file name: it may say who a request is about
+                item=f"{ITEM_PREFIX}{seq}",
+            )
+    except BaseException:
+        out.unlink(missing_ok=True)  # a printout that could not be recorded is not left
+        raise
+    return digest

@@ -99,3 +99,62 @@ def test_consent_record_show_and_list(root: Path) -> None:
     ).stdout
     assert "Record of consent" in text and "may post" in text and shown["name"] in text
     assert run(root, "Sam Staff", "consent", "print", "--out", str(root / "x.pdf")).returncode == 3
+
+
+def test_a_blocked_content_request_from_asking_to_the_printed_form(root: Path) -> None:
+    """003 7.5 and appendix a: a member of staff asks, the headteacher approves, the form is
+    printed with both parts; the DSL cannot decide it; nobody else sees it."""
+    asked = run(
+        root, "Sam Staff", "approval", "request", "blocked-content", "--url",
+        "https://www.youtube.com/watch?v=water", "--site-content", "The water cycle",
+        "--reasons", "Year 4 science", "--risks", "Teacher's screen only", "--json",
+    )  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    number = str(json.loads(asked.stdout)["number"])
+    assert json.loads(asked.stdout)["status"] == "awaiting decision"
+    waiting = json.loads(run(root, "Hugh Head", "approval", "list", "--waiting", "--json").stdout)
+    assert [r["number"] for r in waiting["requests"]] == [int(number)]
+    wrong = run(root, "Dana DSL", "approval", "decide", number, "--decision", "approved")
+    assert wrong.returncode == 3 and "for the headteacher to decide" in wrong.stderr
+    done = run(
+        root, "Hugh Head", "approval", "decide", number, "--decision", "approved",
+        "--reasons", "Educational; controls are enough",
+    )  # fmt: skip
+    assert done.returncode == 0 and "approved" in done.stdout, done.stderr
+    assert json.loads(run(root, "Tess Teacher", "approval", "list", "--json").stdout) == {
+        "requests": []
+    }
+    out = root / "blocked.pdf"
+    printed = run(root, "Sam Staff", "approval", "print", number, "--out", str(out))
+    assert printed.returncode == 0, printed.stderr
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    for words in ("Blocked content access request form", "Sam Staff", "Hugh Head", "Approved",
+                  "https://www.youtube.com/watch?v=water", "Identified risks and control"):
+        assert words in text
+
+
+def test_monitoring_is_approved_by_the_chair_and_hidden_from_its_subject(root: Path) -> None:
+    """002 7.4: the chair approves, after the discussion with HR, ICT and audit; the person
+    it is about never lists it."""
+    asked = run(
+        root, "Dana DSL", "approval", "request", "monitoring", "--about", "Tess Teacher",
+        "--scope", "E-mail account", "--grounds", "Messages reported by a parent",
+        "--discussion", "HR, ICT, audit on 3 December", "--assessment", "Justified",
+        "--json",
+    )  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    number = str(json.loads(asked.stdout)["number"])
+    head = run(root, "Hugh Head", "approval", "decide", number, "--decision", "approved")
+    assert head.returncode == 3 and "chair of governors" in head.stderr
+    chair = run(root, "Chris Chair", "approval", "decide", number, "--decision", "approved",
+                "--reasons", "Grounds are clear")  # fmt: skip
+    assert chair.returncode == 0, chair.stderr
+    seen = json.loads(run(root, "Hugh Head", "approval", "list", "--json").stdout)["requests"]
+    assert seen[0]["status"] == "approved" and seen[0]["about"] == "Tess Teacher"
+    hidden = run(root, "Tess Teacher", "approval", "list", "--json")
+    assert json.loads(hidden.stdout) == {"requests": []}
+    missing = run(root, "Tess Teacher", "approval", "print", number, "--out", str(root / "x.pdf"))
+    assert missing.returncode != 0 and not (root / "x.pdf").exists()
+    staff = run(root, "Sam Staff", "approval", "request", "monitoring", "--about", "Tess Teacher",
+                "--scope", "s", "--grounds", "g", "--discussion", "d", "--assessment", "a")
+    assert staff.returncode == 1 and "DSL or the headteacher" in staff.stderr
