@@ -1,15 +1,15 @@
 """`safelog approval ...`: requests that wait for a named person's decision.
 
-    safelog approval request blocked-content --as NAME --url URL --site-content TEXT
-        --reasons TEXT --risks TEXT                                   (003 7.5, appendix a)
-    safelog approval request family-link --as NAME --pupil NAME --relationship WORDS
-        --details TEXT                                                (000 6.7-6.9, 004 8.2.3)
-    safelog approval request monitoring --as NAME --about PERSON --scope TEXT --grounds TEXT
-        --discussion TEXT --assessment TEXT                           (002 7.4)
-    safelog approval decide N --as NAME --decision approved|refused|acknowledged
-        [--reasons TEXT]
-    safelog approval list --as NAME [--waiting] [--json]
-    safelog approval print N --as NAME --out FILE.pdf
+safelog approval request blocked-content --as NAME --url URL --site-content TEXT
+    --reasons TEXT --risks TEXT                                   (003 7.5, appendix a)
+safelog approval request family-link --as NAME --pupil NAME --relationship WORDS
+    --details TEXT                                                (000 6.7-6.9, 004 8.2.3)
+safelog approval request monitoring --as NAME --about PERSON --scope TEXT --grounds TEXT
+    --discussion TEXT --assessment TEXT                           (002 7.4)
+safelog approval decide N --as NAME --decision approved|refused|acknowledged
+    [--reasons TEXT]
+safelog approval list --as NAME [--waiting] [--json]
+safelog approval print N --as NAME --out FILE.pdf
 """
 
 from __future__ import annotations
@@ -87,8 +87,10 @@ def cmd_approval_list(args: argparse.Namespace, reader: PassphraseReader) -> int
         say("No requests that you can read.")
     for a in found:
         about = f" about {a.subject_name}" if a.subject_name else ""
-        say(f"{a.seq:>4}  {a.at:%d/%m/%Y}  {a.rules.form_title}{about}, by {a.requester_name}: "
-            f"{a.status}")
+        say(
+            f"{a.seq:>4}  {a.at:%d/%m/%Y}  {a.rules.form_title}{about}, by {a.requester_name}: "
+            f"{a.status}"
+        )
     return 0
 
 
@@ -106,8 +108,9 @@ def cmd_approval_print(args: argparse.Namespace, reader: PassphraseReader) -> in
 
 def add_approval_commands(sub: Any) -> None:
     group = command_group(
-        sub, "approval", "requests that wait for a decision (blocked content, family links, "
-        "monitoring)"
+        sub,
+        "approval",
+        "requests that wait for a decision (blocked content, family links, monitoring)",
     )
     p = command(group, "request", cmd_approval_request, "make a request as yourself", True)
     p.add_argument("kind", choices=[k.value for k in ApprovalKind])

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 
 from safelog.cli.adults import add_adult_commands
+from safelog.cli.approvals import add_approval_commands
 from safelog.cli.backups import add_backup_commands
 from safelog.cli.cases import add_case_commands
 from safelog.cli.common import CliParser
 from safelog.cli.consent import add_consent_commands
 from safelog.cli.database import add_database_commands
-from safelog.cli.approvals import add_approval_commands
 from safelog.cli.declarations import add_declaration_commands
 from safelog.cli.evidence import add_evidence_commands
 from safelog.cli.pupils import add_pupil_commands

@@ -36,7 +36,9 @@ def _two_columns(rows: list[tuple[str, str]], s: Styles) -> Flowable:
     return ruled_table(cells, [FRAME_W * 0.36, FRAME_W * 0.64])
 
 
-def _story(school: str, approval: Approval, printed_by: str, printed_at: datetime) -> list[Flowable]:
+def _story(
+    school: str, approval: Approval, printed_by: str, printed_at: datetime
+) -> list[Flowable]:
     s = Styles()
     m = fonts.markup
     rules = approval.rules
@@ -44,8 +46,10 @@ def _story(school: str, approval: Approval, printed_by: str, printed_at: datetim
     story: list[Flowable] = [
         Paragraph(m(rules.form_title), s.h1),
         Paragraph(
-            m(f"{school}. Request {approval.seq}. Policy {refs}. Printed by {printed_by}, "
-              f"{uk_datetime(printed_at)}."),
+            m(
+                f"{school}. Request {approval.seq}. Policy {refs}. Printed by {printed_by}, "
+                f"{uk_datetime(printed_at)}."
+            ),
             s.muted,
         ),
         Spacer(1, 8),

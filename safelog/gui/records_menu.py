@@ -54,6 +54,27 @@ RECORD_WINDOWS: tuple[RecordWindow, ...] = (
         "ConsentDialog",
     ),
     RecordWindow(
+        "Blocked &content requests…",
+        "Ask for a website blocked by mistake; the headteacher approves or refuses",
+        frozenset(Role),
+        "safelog.gui.approvals_window",
+        "BlockedContentDialog",
+    ),
+    RecordWindow(
+        "&Family links with pupils…",
+        "Tell the headteacher of a pupil in your family or social circle; they acknowledge it",
+        frozenset(Role),
+        "safelog.gui.approvals_window",
+        "FamilyLinksDialog",
+    ),
+    RecordWindow(
+        "&Monitoring requests…",
+        "Requests to monitor or intercept a member of staff's communications; the chair decides",
+        frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR, Role.TRUST_CEO}),
+        "safelog.gui.approvals_window",
+        "MonitoringDialog",
+    ),
+    RecordWindow(
         "&Backups…",
         "Where this PC's backups go, when they are made, how many are kept; back up now",
         frozenset({Role.DSL, Role.ADMIN}),

@@ -128,8 +128,14 @@ def test_a_blocked_content_request_from_asking_to_the_printed_form(root: Path) -
     printed = run(root, "Sam Staff", "approval", "print", number, "--out", str(out))
     assert printed.returncode == 0, printed.stderr
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
-    for words in ("Blocked content access request form", "Sam Staff", "Hugh Head", "Approved",
-                  "https://www.youtube.com/watch?v=water", "Identified risks and control"):
+    for words in (
+        "Blocked content access request form",
+        "Sam Staff",
+        "Hugh Head",
+        "Approved",
+        "https://www.youtube.com/watch?v=water",
+        "Identified risks and control",
+    ):
         assert words in text
 
 
@@ -155,6 +161,21 @@ def test_monitoring_is_approved_by_the_chair_and_hidden_from_its_subject(root: P
     assert json.loads(hidden.stdout) == {"requests": []}
     missing = run(root, "Tess Teacher", "approval", "print", number, "--out", str(root / "x.pdf"))
     assert missing.returncode != 0 and not (root / "x.pdf").exists()
-    staff = run(root, "Sam Staff", "approval", "request", "monitoring", "--about", "Tess Teacher",
-                "--scope", "s", "--grounds", "g", "--discussion", "d", "--assessment", "a")
+    staff = run(
+        root,
+        "Sam Staff",
+        "approval",
+        "request",
+        "monitoring",
+        "--about",
+        "Tess Teacher",
+        "--scope",
+        "s",
+        "--grounds",
+        "g",
+        "--discussion",
+        "d",
+        "--assessment",
+        "a",
+    )
     assert staff.returncode == 1 and "DSL or the headteacher" in staff.stderr

@@ -163,9 +163,7 @@ def test_a_request_moved_to_readers_including_the_subject_is_refused(school: Any
     """Someone with the database swaps a monitoring request onto the reader group of a
     blocked content request, which the subject can open."""
     theirs = make_request(school.unlock("Sam Staff"), "blocked-content", BLOCKED)
-    about_sam = make_request(
-        school.unlock("Dana DSL"), "monitoring", MONITORING, about="Sam Staff"
-    )
+    about_sam = make_request(school.unlock("Dana DSL"), "monitoring", MONITORING, about="Sam Staff")
     dana = school.unlock("Dana DSL")
     with dana.engine.connect() as conn:
         rows = {r.seq: r for r in conn.execute(ApprovalRow.__table__.select()).all()}
