@@ -33,6 +33,7 @@ class AuditAction(StrEnum):
     CONTENT_REPORT = "case.content-report"
     CONTENT_REPORT_COMPLETE = "case.content-report-complete"
     CONTENT_FORM_PRINT = "case.form-print"
+    VIR_PRINT = "case.vir-print"  # the Violent Incident Report drawn from a case
     # Evidence (vault/evidence.py, vault/evidence_reading.py, vault/export.py).
     IMAGE_REPORT = "case.image-report"
     EVIDENCE_LIST = "case.evidence-list"
@@ -118,6 +119,7 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.CONTENT_REPORT: "Inappropriate content report submitted",
         AuditAction.CONTENT_REPORT_COMPLETE: "Content report completed by the e-safety officer",
         AuditAction.CONTENT_FORM_PRINT: "Content report form saved to print",
+        AuditAction.VIR_PRINT: "Violent Incident Report saved to print",
         AuditAction.IMAGE_REPORT: "Image reported and not stored",
         AuditAction.EVIDENCE_LIST: "Evidence list viewed",
         AuditAction.EVIDENCE_ADD: "Evidence added",

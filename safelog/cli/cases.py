@@ -97,6 +97,19 @@ def cmd_case_content_report(args: argparse.Namespace, reader: PassphraseReader) 
     return 0
 
 
+def cmd_case_vir(args: argparse.Namespace, reader: PassphraseReader) -> int:
+    """The Violent Incident Report (002 appendix 2) drawn from a case, as a PDF to print."""
+    from safelog.vault.violent_incident import print_violent_incident_report
+
+    out = Path(args.out)
+    if out.exists():
+        raise UserFacingError(f"{args.out} already exists; choose another name.")
+    _, session = unlock(args, reader)
+    digest = print_violent_incident_report(session, args.reference, out)
+    say(f"{out} (SHA-256 {digest})")
+    return 0
+
+
 def escalation_line(route: dict[str, Any]) -> str:
     """One escalation route in `case show`'s text: where it stands, and a decision not to
     use it (the police, the ICO) with its reasons."""
@@ -184,6 +197,9 @@ def add_case_commands(sub: Any) -> None:
     what.add_argument("--pdf", metavar="OUT", help="save the form as a PDF to print")
     p.add_argument("--action", metavar="TEXT", help="with --complete: the action taken")
     p.add_argument("--id", metavar="ID", help="with --pdf: which report")
+    p = command(case, "vir", cmd_case_vir, "the Violent Incident Report of a case, as a PDF", True)
+    p.add_argument("reference")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
     p = command(case, "show", cmd_case_show, "show a case", True)
     p.add_argument("reference")
     p.add_argument("--json", action="store_true")

@@ -7,6 +7,7 @@ for or decide them, and never list a request to the person it is about."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from case_views_support import LOAD_MS, Desk, desk, sqlite_only, unnamed_controls  # noqa: F401
 from pytestqt.qtbot import QtBot
@@ -106,3 +107,36 @@ def test_a_monitoring_request_is_never_listed_to_its_subject(qtbot: QtBot, desk:
     qtbot.waitUntil(lambda: chris.table.rowCount() == 1, timeout=LOAD_MS)
     chris.table.selectRow(0)
     assert chris.decide_button.isEnabled() and not chris.new_button.isVisible()
+
+
+@sqlite_only
+def test_the_vir_is_offered_for_threats_to_staff_and_saved(
+    qtbot: QtBot, desk: Desk, tmp_path: Path, modals: Any
+) -> None:
+    """002 appendix 2: the Violent Incident Report, drawn from the case, for a concern about
+    a member of staff being threatened; not offered for a concern about pupils."""
+    from case_views_support import open_workspace
+
+    from safelog.gui.workspace.vir_print import save_vir
+    from safelog.vault.case_input import CaseInput
+    from safelog.vault.cases import add_case
+
+    sam = desk.school.unlock("Sam Staff")
+    threat = {
+        "category": "public-threats",
+        "summary": "Threat on Facebook",
+        "description": "A post threatening Sam after school.",
+        "people": [{"name": "Sam Staff", "kind": "staff", "role": "victim"}],
+    }
+    threats = add_case(sam, CaseInput.from_json(threat))
+    pupils = add_case(sam, CaseInput.from_json({**threat, "category": "cyberbullying-pupil"}))
+    dana = desk.sign_in("Dana DSL")
+    workspace = open_workspace(qtbot, dana, threats)
+    assert workspace.vir_button.isVisible()
+    out = tmp_path / "vir.pdf"
+    save_vir(dana, workspace, threats, out)
+    qtbot.waitUntil(lambda: bool(modals.notices), timeout=LOAD_MS)
+    assert modals.notices[-1][0].endswith("Violent Incident Report saved")
+    assert out.read_bytes().startswith(b"%PDF")
+    other = open_workspace(qtbot, dana, pupils)
+    assert not other.vir_button.isVisible()

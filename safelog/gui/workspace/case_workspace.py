@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.outcomes import CaseStatus
+from safelog.domain.violent_incident import offers_vir
 from safelog.errors import UserFacingError
 from safelog.gui.crash_dialog import log_fault
 from safelog.gui.errors import error_text, explain_error
 from safelog.gui.formatting import category_title, status_label, uk_datetime
 from safelog.gui.widgets import heading_label, named, plain_label
 from safelog.gui.worker import LatestOnly, run_guarded
+from safelog.gui.workspace import vir_print
 from safelog.gui.workspace.actions import ActionsPanel
 from safelog.gui.workspace.case_loading import read_case_view
 from safelog.gui.workspace.chronology import ChronologyPanel
@@ -168,11 +170,14 @@ class CaseWorkspace(QWidget):
             QPushButton("Change &category…", self.work_page), "Move the case to another category"
         )
         self.category_button.hide()
+        self.vir_button = named(QPushButton(vir_print.BUTTON, self.work_page), vir_print.TOOLTIP)
+        self.vir_button.hide()
         top.addWidget(self.acknowledge_button)
         top.addWidget(self.reply_button)
         top.addWidget(self.reload_button)
         top.addWidget(self.category_button)
         top.addWidget(self.print_button)
+        top.addWidget(self.vir_button)
         top.addWidget(self.export_button)
         work_layout.addLayout(top)
         self.meta = plain_label("", self.work_page, role="muted")
@@ -230,6 +235,9 @@ class CaseWorkspace(QWidget):
         self.export_button.clicked.connect(self.export_case_file)
         self.print_button.clicked.connect(lambda: self.print_case())
         self.category_button.clicked.connect(self.change_category)
+        self.vir_button.clicked.connect(
+            lambda: vir_print.save_vir(self.context, self, self._reference)
+        )
         for sequence in (QKeySequence.StandardKey.Refresh,):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -356,6 +364,9 @@ class CaseWorkspace(QWidget):
         self.export_button.setVisible(view.can_edit)  # the DSL, headteacher and chair
         self.print_button.setVisible(view.can_edit)
         self.category_button.setVisible(view.can_edit)
+        self.vir_button.setVisible(
+            view.can_edit and offers_vir(str(fields.get(CaseField.CATEGORY) or ""))
+        )
         self.summary_tab.show_report(
             fields,
             reference=detail.reference,
