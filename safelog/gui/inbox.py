@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from safelog.domain.deadlines import DeadlineState
 from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
+from safelog.gui.approvals_awaiting import ApprovalsAwaiting
 from safelog.gui.bulk_load import collector_paused
 from safelog.gui.case_list import CaseListView
 from safelog.gui.case_list_model import Column, PreparedCases, case_deadline_state, prepare_rows
@@ -127,6 +128,9 @@ class InboxView(QWidget):
         # Child protection files sent and awaiting receipt, with their deadline (DSL only).
         self.transfers = TransfersAwaiting(context, self)
         layout.addWidget(self.transfers)
+        # Requests waiting for this person's decision (headteacher, chair, trust CEO).
+        self.approvals = ApprovalsAwaiting(context, self)
+        layout.addWidget(self.approvals)
         # Backups on this PC: never made, failed, or older than 7 days (DSL and admin).
         self.backups = named(plain_label("", self, role="warning"), "Backups")
         self.backups.hide()
@@ -215,6 +219,7 @@ class InboxView(QWidget):
 
         self._ever_loaded = True
         self.transfers.refresh()
+        self.approvals.refresh()
         self._show_backups()
         now = self.context.clock()
         if self.data is None:
@@ -269,6 +274,7 @@ class InboxView(QWidget):
         self.new_list.clear()
         self.due_list.clear()
         self.transfers.clear()
+        self.approvals.clear()
         self.backups.hide()
         for card in (self.new_count, self.overdue_count, self.due_today_count):
             card.set_count(None)

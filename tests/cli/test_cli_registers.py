@@ -179,3 +179,28 @@ def test_monitoring_is_approved_by_the_chair_and_hidden_from_its_subject(root: P
         "a",
     )
     assert staff.returncode == 1 and "DSL or the headteacher" in staff.stderr
+
+
+def test_case_vir_prints_the_violent_incident_report(root: Path) -> None:
+    """002 appendix 2: `case vir` for a threat to a member of staff; refused for others."""
+    case = {
+        "category": "public-threats",
+        "summary": "Threat on Facebook",
+        "description": "A post threatening Sam after school.",
+        "people": [{"name": "Pat Parent", "kind": "parent", "role": "alleged-perpetrator"}],
+    }
+    (root / "threat.json").write_text(json.dumps(case), "utf-8")
+    added = run(root, "Sam Staff", "case", "add", "--json", str(root / "threat.json"))
+    assert added.returncode == 0, added.stderr
+    reference = added.stdout.splitlines()[-1]
+    out = root / "vir.pdf"
+    printed = run(root, "Dana DSL", "case", "vir", reference, "--out", str(out))
+    assert printed.returncode == 0 and "SHA-256" in printed.stdout, printed.stderr
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "Violent Incident Report" in text and "Pat Parent" in text
+    (root / "pupil.json").write_text(json.dumps({**case, "category": "cyberbullying-pupil"}))
+    other = run(root, "Sam Staff", "case", "add", "--json", str(root / "pupil.json"))
+    refused = run(root, "Dana DSL", "case", "vir", other.stdout.splitlines()[-1], "--out",
+                  str(root / "no.pdf"))  # fmt: skip
+    assert refused.returncode == 1 and "completed for" in refused.stderr
+    assert not (root / "no.pdf").exists()

@@ -140,3 +140,25 @@ def test_the_vir_is_offered_for_threats_to_staff_and_saved(
     assert out.read_bytes().startswith(b"%PDF")
     other = open_workspace(qtbot, dana, pupils)
     assert not other.vir_button.isVisible()
+
+
+@sqlite_only
+def test_the_heads_inbox_lists_what_waits_for_their_decision(qtbot: QtBot, desk: Desk) -> None:
+    from safelog.gui.inbox import InboxView
+    from safelog.vault.approvals import decide, make_request
+
+    made = make_request(desk.school.unlock("Sam Staff"), "blocked-content", BLOCKED)
+    inbox = InboxView(desk.sign_in("Hugh Head"))
+    qtbot.addWidget(inbox)
+    inbox.show()
+    inbox.refresh()
+    qtbot.waitUntil(lambda: inbox.approvals.isVisible(), timeout=LOAD_MS)
+    assert inbox.approvals.lines[0].startswith("Blocked content access request form, from Sam")
+    decide(desk.school.unlock("Hugh Head"), made.seq, "approved", "")
+    inbox.refresh()
+    qtbot.waitUntil(lambda: not inbox.approvals.isVisible(), timeout=LOAD_MS)
+    dana = InboxView(desk.sign_in("Dana DSL"))  # the DSL decides none of them
+    qtbot.addWidget(dana)
+    dana.show()
+    dana.refresh()
+    assert not dana.approvals.isVisible() and dana.approvals.lines == []
