@@ -6,55 +6,22 @@ picture quarantined. Run under Xvfb:
 """
 
 import io
-import os
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-os.environ["SAFELOG_INSECURE_TEST_KDF"] = "1"
-OUT = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "images")
-OUT.mkdir(parents=True, exist_ok=True)
-ROOT = Path(tempfile.mkdtemp(prefix="safelog-image-shots-"))
-for var in ("HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
-    os.environ[var] = str(ROOT / "home" / var.lower())
+from shot_support import Shots
 
-from PySide6.QtCore import QCoreApplication  # noqa: E402
-
-from safelog.gui import app as gui_app  # noqa: E402
-
-qapp = gui_app.create_application(["shots"])
+shots = Shots("images")
+ROOT = shots.root
 
 from safelog.domain.categories import category_by_code  # noqa: E402
 from safelog.evidence import corpus  # noqa: E402
 from safelog.evidence.intake import NOT_TEXT  # noqa: E402
-from safelog.gui.context import AppContext, SessionEvents  # noqa: E402
 from safelog.gui.evidence.image_report import ImageReportDialog  # noqa: E402
-from safelog.gui.worker import Runner  # noqa: E402
 from safelog.gui.workspace.case_workspace import CaseWorkspace  # noqa: E402
 from safelog.store.engine import sqlite_url  # noqa: E402
 from safelog.vault.case_input import CaseInput  # noqa: E402
 from safelog.vault.cases import add_case, update_case  # noqa: E402
 from safelog.vault.evidence import import_stream  # noqa: E402
 from safelog.vault.vault import Vault  # noqa: E402
-
-
-def pump(cond, timeout=20):
-    end = time.time() + timeout
-    while not cond():
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
-        if time.time() > end:
-            raise TimeoutError
-    for _ in range(30):
-        QCoreApplication.processEvents()
-        time.sleep(0.005)
-
-
-def shot(widget, name):
-    pump(lambda: True)
-    widget.grab().save(str(OUT / f"{name}.png"))
-    print("saved", name)
 
 
 def category_shot(vault_, dana_):
@@ -73,7 +40,7 @@ def category_shot(vault_, dana_):
     dialog.show()
     dialog.category.setCurrentIndex(dialog.category.findData("nudes-sharing"))
     dialog.locked_away.setText("Phone sealed in an evidence bag in the head's safe")
-    shot(dialog, "change-category")
+    shots.shot(dialog, "change-category")
 
 
 (ROOT / "data").mkdir(mode=0o700)
@@ -101,20 +68,20 @@ update_case(
     reference,
     {"category": "nudes-sharing", "device_locked_away": "Phone bagged in the head's safe"},
 )
-context = AppContext(vault=vault, runner=Runner(), events=SessionEvents(), session=dana)
+context = shots.context(vault, dana)
 
 refused = ImageReportDialog(
     context, reference, category_by_code("nudes-sharing").guidance, None, kind=NOT_TEXT
 )
 refused.resize(760, 640)
 refused.show()
-shot(refused, "pdf-refused")
+shots.shot(refused, "pdf-refused")
 
 workspace = CaseWorkspace(context, None, reference)
 workspace.resize(1280, 720)
 workspace.show()
-pump(lambda: workspace.evidence_panel.list.count() == 3, 30)
+shots.pump(lambda: workspace.evidence_panel.list.count() == 3, 30)
 workspace.tabs.setCurrentWidget(workspace.evidence_panel)
 workspace.evidence_panel.list.setCurrentRow(0)
-shot(workspace, "quarantined")
+shots.shot(workspace, "quarantined")
 category_shot(vault, dana)

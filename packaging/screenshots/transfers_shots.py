@@ -5,31 +5,16 @@ sending DSL's inbox with the file awaiting receipt. Run under Xvfb:
     xvfb-run -s "-screen 0 1280x720x24" .venv/bin/python packaging/screenshots/transfers_shots.py
 """
 
-import os
-import sys
-import tempfile
-import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-os.environ["SAFELOG_INSECURE_TEST_KDF"] = "1"
-OUT = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "transfers")
-OUT.mkdir(parents=True, exist_ok=True)
-ROOT = Path(tempfile.mkdtemp(prefix="safelog-transfer-shots-"))
-for var in ("HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"):
-    os.environ[var] = str(ROOT / "home" / var.lower())
+from shot_support import Shots
 
-from PySide6.QtCore import QCoreApplication  # noqa: E402
+shots = Shots("transfers")
+ROOT = shots.root
 
-from safelog.gui import app as gui_app  # noqa: E402
-
-qapp = gui_app.create_application(["shots"])
-
-from safelog.gui.context import AppContext, SessionEvents  # noqa: E402
 from safelog.gui.inbox import InboxView  # noqa: E402
 from safelog.gui.transfer_send_dialog import SendTransferDialog  # noqa: E402
 from safelog.gui.transfers_window import TransfersDialog  # noqa: E402
-from safelog.gui.worker import Runner  # noqa: E402
 from safelog.store.engine import sqlite_url  # noqa: E402
 from safelog.vault.case_input import CaseInput  # noqa: E402
 from safelog.vault.cases import add_case  # noqa: E402
@@ -45,24 +30,6 @@ B201201001010,Smith,Jessica,Jess,14/03/2012,Year 8,8B,Female
 P201201001020,O'Brien,Liam,Liam,01/09/2011,Year 9,9X,Male
 C201201001030,Nowak,Zo\xc3\xab,,7/2/2013,Year 7,7A,Female
 """
-
-
-def pump(cond, timeout=20):
-    end = time.time() + timeout
-    while not cond():
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
-        if time.time() > end:
-            raise TimeoutError
-    for _ in range(30):
-        QCoreApplication.processEvents()
-        time.sleep(0.005)
-
-
-def shot(widget, name):
-    pump(lambda: True)
-    widget.grab().save(str(OUT / f"{name}.png"))
-    print("saved", name)
 
 
 def school(folder, name, dsl, passphrase):
@@ -98,36 +65,35 @@ send_with_passphrase(dana, "P201201001020", "a one-time passphrase", ROOT / "lia
 receive_transfer(olive, ROOT / "jess.sltransfer", ROOT / "receipt.json")
 
 
-def context(vault, session):
-    return AppContext(vault=vault, runner=Runner(), events=SessionEvents(), session=session)
+context = shots.context
 
 
 oak_window = TransfersDialog(context(oak, olive))
 oak_window.resize(1100, 640)
 oak_window.show()
-pump(lambda: oak_window.save_key_button.isEnabled() and oak_window.rows())
+shots.pump(lambda: oak_window.save_key_button.isEnabled() and oak_window.rows())
 oak_window._say(oak_window.notice, "")
-shot(oak_window, "transfers-receiving-school")
+shots.shot(oak_window, "transfers-receiving-school")
 
 ravens_context = context(ravens, dana)
 ravens_window = TransfersDialog(ravens_context)
 ravens_window.resize(1100, 640)
 ravens_window.show()
-pump(lambda: len(ravens_window.rows()) == 2)
-shot(ravens_window, "transfers-sending-school")
+shots.pump(lambda: len(ravens_window.rows()) == 2)
+shots.shot(ravens_window, "transfers-sending-school")
 
 send = SendTransferDialog(ravens_context, None, load_roll(dana).find("C201201001030").id)
 send.show()
-pump(lambda: send.pupil.count() == 3)
+shots.pump(lambda: send.pupil.count() == 3)
 send.key = key
 send.key_words.setText(f"{key.school}\nFingerprint: {key.phone}")
 send.checked.setChecked(True)
 send._update()
-shot(send, "transfer-send")
+shots.shot(send, "transfer-send")
 
 inbox = InboxView(ravens_context)
 inbox.resize(1100, 640)
 inbox.show()
-pump(lambda: inbox.data is not None and inbox.transfers.isVisible())
-shot(inbox, "inbox-awaiting-receipt")
+shots.pump(lambda: inbox.data is not None and inbox.transfers.isVisible())
+shots.shot(inbox, "inbox-awaiting-receipt")
 print(datetime.now(UTC))

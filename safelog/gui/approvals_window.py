@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QHeaderView,
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
@@ -61,7 +62,8 @@ INTRO = {
         "The person it is about can never read it."
     ),
 }
-COLUMNS = ("No.", "Asked", "By", "About", "Status")
+COLUMNS = ("No.", "Asked", "By", "About", "Request", "Status")
+STATUS_COLUMN = 5
 SHORT_FIELD = 200  # up to this many characters: one line to type in
 
 
@@ -73,6 +75,9 @@ class RequestForm(QDialog):
         self.rules = rules
         self.setWindowTitle(f"New: {rules.form_title}")
         form = QFormLayout(self)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # labels above: long words
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(plain_label(INTRO[rules.kind], self, role="muted"))
         self.about: QComboBox | None = None
         if rules.about_a_member:
             self.about = named(QComboBox(self), "Who the request is about")
@@ -177,7 +182,7 @@ class ApprovalsDialog(QDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.table.itemSelectionChanged.connect(self._selected)
         self.detail = named(QPlainTextEdit(split), "The request and its decision")
@@ -224,11 +229,20 @@ class ApprovalsDialog(QDialog):
         self.requests = list(reversed(found))  # newest first
         self.table.setRowCount(len(self.requests))
         for row, a in enumerate(self.requests):
-            cells = (str(a.seq), uk_datetime(a.at), a.requester_name, a.subject_name, a.status)
+            first = a.fields.get(a.rules.fields[0].name, "")
+            cells = (
+                str(a.seq),
+                uk_datetime(a.at),
+                a.requester_name,
+                a.subject_name,
+                " ".join(first.split())[:120],
+                a.status,
+            )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.setColumnHidden(3, not self.rules.about_a_member)
-        self.table.resizeColumnsToContents()
+        for column in (0, 1, 2, 3, STATUS_COLUMN):
+            self.table.resizeColumnToContents(column)
         if not self.requests:
             self.detail.setPlainText("No requests that you can read yet.")
         for row, a in enumerate(self.requests):

@@ -47,7 +47,7 @@ def test_staff_ask_the_head_approves_and_prints(qtbot: QtBot, desk: Desk, tmp_pa
     assert "Fill in" in sam._send({**BLOCKED, "reasons": ""}, "")  # the form stays open
     assert sam._send(BLOCKED, "") == ""
     qtbot.waitUntil(lambda: sam.table.rowCount() == 1, timeout=LOAD_MS)
-    assert sam.table.item(0, 4).text() == "awaiting decision"
+    assert sam.table.item(0, 5).text() == "awaiting decision"
     assert not sam.decide_button.isEnabled()  # not hers to decide
 
     dana = BlockedContentDialog(desk.sign_in("Dana DSL"))
@@ -72,7 +72,7 @@ def test_staff_ask_the_head_approves_and_prints(qtbot: QtBot, desk: Desk, tmp_pa
         "refused",
     ]
     hugh.record_decision(hugh.requests[0].seq, "approved", "Educational")
-    qtbot.waitUntil(lambda: hugh.table.item(0, 4).text() == "approved", timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: hugh.table.item(0, 5).text() == "approved", timeout=LOAD_MS)
     assert not hugh.decide_button.isEnabled()
     assert "Approved by Hugh Head" in hugh.detail.toPlainText()
     out = tmp_path / "request.pdf"

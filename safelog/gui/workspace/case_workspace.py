@@ -16,9 +16,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QMenu,
     QPushButton,
     QStackedWidget,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -155,7 +157,6 @@ class CaseWorkspace(QWidget):
             "Reply to the person who reported this concern",
         )
         self.reply_button.hide()
-        self.reload_button = named(QPushButton("Re&load", self.work_page), "Load the case again")
         self.export_button = named(
             QPushButton("E&xport case file…", self.work_page),
             "Export the case as a signed PDF case file",
@@ -166,18 +167,22 @@ class CaseWorkspace(QWidget):
             "Print a working copy of the case: summary, chronology, actions and decisions",
         )
         self.print_button.hide()
-        self.category_button = named(
-            QPushButton("Change &category…", self.work_page), "Move the case to another category"
-        )
-        self.category_button.hide()
-        self.vir_button = named(QPushButton(vir_print.BUTTON, self.work_page), vir_print.TOOLTIP)
-        self.vir_button.hide()
+        # Less frequent work goes under More, so the bar fits a 1280-pixel screen.
+        self.more_button = named(QToolButton(self.work_page), "More things to do with the case")
+        self.more_button.setText("&More")
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        more = QMenu(self.more_button)
+        self.reload_button = more.addAction("Re&load the case")
+        self.category_button = more.addAction("Change &category…")
+        self.vir_button = more.addAction(vir_print.BUTTON)
+        self.vir_button.setToolTip(vir_print.TOOLTIP)
+        self.category_button.setVisible(False)
+        self.vir_button.setVisible(False)
+        self.more_button.setMenu(more)
         top.addWidget(self.acknowledge_button)
         top.addWidget(self.reply_button)
-        top.addWidget(self.reload_button)
-        top.addWidget(self.category_button)
         top.addWidget(self.print_button)
-        top.addWidget(self.vir_button)
+        top.addWidget(self.more_button)
         top.addWidget(self.export_button)
         work_layout.addLayout(top)
         self.meta = plain_label("", self.work_page, role="muted")
@@ -231,11 +236,11 @@ class CaseWorkspace(QWidget):
 
         self.acknowledge_button.clicked.connect(self._acknowledge)
         self.reply_button.clicked.connect(self.reply_to_reporter)
-        self.reload_button.clicked.connect(self.reload)
+        self.reload_button.triggered.connect(self.reload)
         self.export_button.clicked.connect(self.export_case_file)
         self.print_button.clicked.connect(lambda: self.print_case())
-        self.category_button.clicked.connect(self.change_category)
-        self.vir_button.clicked.connect(
+        self.category_button.triggered.connect(self.change_category)
+        self.vir_button.triggered.connect(
             lambda: vir_print.save_vir(self.context, self, self._reference)
         )
         for sequence in (QKeySequence.StandardKey.Refresh,):
