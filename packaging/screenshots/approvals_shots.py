@@ -147,8 +147,7 @@ workspace.resize(1280, 720)
 workspace.show()
 workspace.load(threat)
 shots.pump(lambda: workspace.vir_button.isVisible())
-workspace.more_button.showMenu  # the menu is a popup: grabbed on its own below
-menu = workspace.more_button.menu()
+menu = workspace.more_button.menu()  # a popup: grabbed on its own
 menu.popup(workspace.more_button.mapToGlobal(workspace.more_button.rect().bottomLeft()))
 shots.pump(menu.isVisible)
 shots.shot(menu, "workspace-more-menu")

@@ -55,6 +55,7 @@ DATE_HINT = "Write dates like 01/09/2026; a date left empty does not limit."
 class PageRead:
     page: PupilPage
     family: tuple[str, ...]  # the pupil's family links, in words
+    staff: str = ""  # staff who declared a family link or social contact with them
 
 
 def read_page(session: Session, pupil_id: str) -> PageRead:
@@ -64,7 +65,26 @@ def read_page(session: Session, pupil_id: str) -> PageRead:
 
     page = pupil_page(session, pupil_id)
     pupils = load_roll(session).pupils if page.pupil.links else {}
-    return PageRead(page, tuple(family_line(link, pupils) for link in page.pupil.links))
+    family = tuple(family_line(link, pupils) for link in page.pupil.links)
+    return PageRead(page, family, staff_links_text(session, pupil_id))
+
+
+def staff_links_text(session: Session, pupil_id: str) -> str:
+    """Staff links with this pupil that this person may read (Records > Family links)."""
+    from safelog.errors import UserFacingError
+    from safelog.vault.approvals import links_with_pupil
+
+    try:
+        links = links_with_pupil(session, pupil_id)
+    except UserFacingError as exc:  # the register's problem is not the page's
+        return f"Staff links with this pupil cannot be read: {exc}"
+    said = [
+        f"{a.requester_name} ({a.fields.get('relationship', '')}; "
+        + ("acknowledged by " + a.decision.by_name if a.decision else "not acknowledged yet")
+        + ")"
+        for a in links
+    ]
+    return "Staff with a link to this pupil: " + "; ".join(said) if said else ""
 
 
 def retention_text(page: PupilPage) -> str:
@@ -128,9 +148,12 @@ class PupilPageView(QWidget):
         named(self.retention, "How long the records are kept")
         self.family = plain_label("", self)
         named(self.family, "Family")
+        self.staff_links = plain_label("", self)
+        named(self.staff_links, "Staff with a family link or social contact with this pupil")
+        self.staff_links.hide()
         self.problem = plain_label("", self, role="warning")
         named(self.problem, "Problem")
-        for label in (self.facts, self.retention, self.family, self.problem):
+        for label in (self.facts, self.retention, self.family, self.staff_links, self.problem):
             layout.addWidget(label)
         self.family.hide()
         self.problem.hide()
@@ -261,6 +284,8 @@ class PupilPageView(QWidget):
         set_plain_text(self.retention, retention_text(page))
         set_plain_text(self.family, "Family: " + "; ".join(read.family))
         self.family.setVisible(bool(read.family))
+        set_plain_text(self.staff_links, read.staff)
+        self.staff_links.setVisible(bool(read.staff))
         set_plain_text(self.status, cases_text(len(page.cases)))
         problems = "\n".join(page.problems)
         shown = f"Some cases could not be shown:\n{problems}" if problems else ""
@@ -343,6 +368,8 @@ class PupilPageView(QWidget):
         self.shown = []
         for label in (self.name, self.facts, self.retention, self.family, self.status):
             set_plain_text(label, "")
+        set_plain_text(self.staff_links, "")
+        self.staff_links.hide()
         self.problem.hide()
         self.cases.setRowCount(0)
         self.chronology.setRowCount(0)

@@ -80,6 +80,7 @@ class Approval:
     at: datetime
     decided_by: frozenset[Role]  # whose decision it waits for
     decision: DecisionMade | None
+    pupil_id: str | None = None  # a family link's pupil, when they are on the school roll
 
     @property
     def rules(self) -> KindRules:
@@ -135,6 +136,9 @@ def make_request(
         raise InvalidInput(str(exc)) from None
     if rules.kind is ApprovalKind.BLOCKED_CONTENT:
         checked["url"] = check_url(checked["url"])
+    pupil_id = None
+    if rules.kind is ApprovalKind.FAMILY_LINK:
+        pupil_id, checked["pupil"] = _on_the_roll(session, checked["pupil"])
     subject_name = " ".join(about.split())
     with session.write() as conn:
         session.reload_directory(conn)
@@ -154,6 +158,7 @@ def make_request(
             "requester": session.user_id,
             "subject_id": subject_id,
             "subject_name": subject.name if subject else subject_name,
+            "pupil_id": pupil_id,
         }
         seq = _append(session, conn, 0, audience_id, body)
         session.audit(conn, AuditAction.APPROVAL_REQUEST, {}, item=f"{ITEM_PREFIX}{seq}")
@@ -193,6 +198,27 @@ def decide(session: Session, seq: int, decision: str, reasons: str) -> Approval:
         new = _append(session, conn, seq, audience_id, body)
         session.audit(conn, AuditAction.APPROVAL_DECISION, {}, item=f"{ITEM_PREFIX}{new}")
     return find_approval(session, seq)
+
+
+def _on_the_roll(session: Session, text: str) -> tuple[str | None, str]:
+    """A family link's pupil found on the roll by UPN, id or their whole name (one pupil
+    only): their id and name as the roll has it. Otherwise the words as typed (a former
+    pupil, say), with no link."""
+    from safelog.domain.roll import Pupil
+    from safelog.vault.roll import load_roll
+
+    roll = load_roll(session)
+    found: list[Pupil] = []
+    try:
+        found = [roll.find(text)]
+    except InvalidInput:
+        wanted = " ".join(text.split()).casefold()
+        found = [p for p in roll.search(text) if p.display_name.casefold() == wanted]
+    if len(found) != 1:
+        return None, text
+    pupil = found[0]
+    year = f" (year {pupil.year})" if pupil.year else ""
+    return pupil.id, f"{pupil.display_name}{year}"
 
 
 def _append(
@@ -376,6 +402,7 @@ class _Reading:
             at=row.created_at,
             decided_by=deciders(rules, signer.roles_at(at), subject_roles),
             decision=None,
+            pupil_id=_text_or_none(body.get("pupil_id")),
         )
         self.requests[seq] = _Pending(request, str(row.audience_id), at)
 
@@ -428,6 +455,12 @@ class _Reading:
         return pending.request
 
 
+def _text_or_none(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TamperDetected("A request in the register is not one SafeLog could have written.")
+    return value
+
+
 def _with_decision(request: Approval, made: DecisionMade) -> Approval:
     return replace(request, decision=made)
 
@@ -450,6 +483,15 @@ def _check_none_missing(conn: Connection, held: int) -> None:
             f"The audit log records {named} requests and decisions but only {held} are in the "
             "database: the register was cut short outside SafeLog. It is not used."
         )
+
+
+def links_with_pupil(session: Session, pupil_id: str) -> list[Approval]:
+    """The family links and social contacts with this pupil that this person may read."""
+    return [
+        a
+        for a in approvals(session)
+        if a.kind is ApprovalKind.FAMILY_LINK and a.pupil_id == pupil_id
+    ]
 
 
 def awaiting_me(session: Session) -> list[Approval]:

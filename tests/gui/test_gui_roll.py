@@ -756,3 +756,26 @@ def test_adults_who_are_not_users_are_added_and_marked_as_left_from_the_roll_win
     qtbot.waitUntil(lambda: seen.lines()[:1] == [dialog.lines()[0]], timeout=LOAD_MS)
     assert seen.add_button.isHidden() and seen.left_button.isHidden()
     assert not seen.read_only.isHidden()
+
+
+def test_the_pupils_page_names_staff_with_a_family_link(
+    qtbot: QtBot, desk: Desk, rolled: Any
+) -> None:
+    """000 6.7-6.9: a family link declared by a member of staff, found on the roll by the
+    pupil's UPN, shows on the pupil's page to those who may read it, with whether the
+    headteacher has acknowledged it."""
+    from safelog.vault.approvals import decide, make_request
+
+    link = {"pupil": "B201201001010", "relationship": "family member", "details": "My niece"}
+    made = make_request(rolled.unlock("Tess Teacher"), "family-link", link)
+    assert made.fields["pupil"] == f"{JESS} (year 8)" and made.pupil_id == roll_id(rolled, JESS)
+    decide(rolled.unlock("Hugh Head"), made.seq, "acknowledged", "Agreed: no contact online")
+    page = PupilPageView(desk.sign_in("Dana DSL"), roll_id(rolled, JESS))
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.loaded, timeout=LOAD_MS):
+        page.show()
+    assert page.staff_links.text() == (
+        "Staff with a link to this pupil: Tess Teacher (family member; acknowledged by Hugh Head)"
+    )
+    former = make_request(rolled.unlock("Sam Staff"), "family-link", {**link, "pupil": "Ann Old"})
+    assert former.pupil_id is None and former.fields["pupil"] == "Ann Old"
