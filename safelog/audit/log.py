@@ -246,6 +246,22 @@ def parse_item_ref(ref: str | None) -> tuple[str, int | None]:
     return item.partition(">")[0], int(seq)
 
 
+def highest_item_named(conn: Connection, prefix: str) -> int:
+    """The highest row number the log names as "<prefix><n>" in entries about no case: a
+    table chained row by row holds at least that many rows, or it was cut back."""
+    refs = conn.execute(
+        select(AuditRow.item_ref).where(
+            AuditRow.case_id.is_(None), AuditRow.item_ref.like(f"{prefix}%")
+        )
+    ).all()
+    named = 0
+    for (ref,) in refs:
+        number = parse_item_ref(ref)[0].removeprefix(prefix)
+        if number.isdigit():
+            named = max(named, int(number))
+    return named
+
+
 def first_sent_to(conn: Connection, case_id: str) -> str | None:
     """The reader group the log says a case's first version was sent to, if it says."""
     refs = conn.execute(

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from safelog.audit.actions import AuditAction
-from safelog.audit.log import parse_item_ref
+from safelog.audit.log import highest_item_named
 from safelog.crypto.aead import DecryptionFailed, binding
 from safelog.crypto.encoding import canonical_json, length_prefixed
 from safelog.domain.access import NoOneCanRead, UnknownSubject
@@ -45,7 +45,7 @@ from safelog.domain.approvals import (
 from safelog.domain.roles import Role
 from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
 from safelog.store.engine import snapshot
-from safelog.store.schema import ApprovalRow, AuditRow
+from safelog.store.schema import ApprovalRow
 from safelog.vault.authority import expected_slots
 from safelog.vault.content_entry import check_url
 from safelog.vault.directory import Directory
@@ -467,17 +467,7 @@ def _with_decision(request: Approval, made: DecisionMade) -> Approval:
 
 def _check_none_missing(conn: Connection, held: int) -> None:
     """The audit log names every row: fewer rows than it names is a register cut short."""
-    refs = conn.execute(
-        select(AuditRow.item_ref).where(
-            AuditRow.case_id.is_(None), AuditRow.item_ref.like(f"{ITEM_PREFIX}%")
-        )
-    ).all()
-    named = 0
-    for (ref,) in refs:
-        item, _ = parse_item_ref(ref)
-        number = item.removeprefix(ITEM_PREFIX)
-        if number.isdigit():
-            named = max(named, int(number))
+    named = highest_item_named(conn, ITEM_PREFIX)
     if named > held:
         raise TamperDetected(
             f"The audit log records {named} requests and decisions but only {held} are in the "

@@ -19,13 +19,13 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import Connection, func, insert, select
 
-from safelog.audit.log import parse_item_ref
+from safelog.audit.log import highest_item_named
 from safelog.crypto import wrap as hpke
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json, length_prefixed
 from safelog.domain.roles import ROLL_KEEPERS, KeyRole
 from safelog.errors import AccessDenied, KeyNotTrusted, TamperDetected
-from safelog.store.schema import AuditRow, RollBatchRow
+from safelog.store.schema import RollBatchRow
 from safelog.vault.session import Session
 
 GENESIS = b"\x00" * 32
@@ -212,17 +212,7 @@ def _open(session: Session, row: Any, expected: int, prev: bytes) -> RollBatch:
 
 def _check_none_missing(conn: Connection, held: int) -> None:
     """The audit log names every batch: fewer batches than it names is a roll rolled back."""
-    refs = conn.execute(
-        select(AuditRow.item_ref).where(
-            AuditRow.case_id.is_(None), AuditRow.item_ref.like(f"{ITEM_PREFIX}%")
-        )
-    ).all()
-    named = 0
-    for (ref,) in refs:
-        item, _ = parse_item_ref(ref)
-        number = item.removeprefix(ITEM_PREFIX)
-        if number.isdigit():
-            named = max(named, int(number))
+    named = highest_item_named(conn, ITEM_PREFIX)
     if named > held:
         raise TamperDetected(
             f"The audit log records {named} changes to the school roll but only {held} are "

@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from safelog.audit.actions import AuditAction
-from safelog.audit.log import parse_item_ref
+from safelog.audit.log import highest_item_named
 from safelog.crypto.encoding import canonical_json
 from safelog.domain.categories import CATEGORIES, all_categories, use_school_rules
 from safelog.domain.roles import Role
 from safelog.domain.school_rules import SchoolRules, parse_rules, rules_document
 from safelog.errors import AccessDenied, TamperDetected
-from safelog.store.schema import AuditRow, SettingRow
+from safelog.store.schema import SettingRow
 from safelog.vault.session import Session
 
 KEY_PREFIX = "school-rules/"
@@ -111,16 +111,7 @@ def _checked(session: Session, row: Any, expected: int, prev: str) -> dict[str, 
 
 
 def _none_missing(conn: Connection, held: int) -> None:
-    refs = conn.execute(
-        select(AuditRow.item_ref).where(
-            AuditRow.case_id.is_(None), AuditRow.item_ref.like(f"{ITEM_PREFIX}%")
-        )
-    ).all()
-    named = 0
-    for (ref,) in refs:
-        number = parse_item_ref(ref)[0].removeprefix(ITEM_PREFIX)
-        if number.isdigit():
-            named = max(named, int(number))
+    named = highest_item_named(conn, ITEM_PREFIX)
     if named > held:
         raise TamperDetected(
             f"the audit log records {named} versions but only {held} are in the database "

@@ -21,14 +21,14 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlalchemy import Connection, insert, select
 
-from safelog.audit.log import parse_item_ref
+from safelog.audit.log import highest_item_named
 from safelog.crypto import wrap as hpke
 from safelog.crypto.aead import Cipher, DecryptionFailed, binding, new_key
 from safelog.crypto.encoding import canonical_json, length_prefixed
 from safelog.crypto.transfer_box import pack_parts, unpack_parts
 from safelog.domain.roles import KeyRole, Role
 from safelog.errors import AccessDenied, KeyNotTrusted, TamperDetected
-from safelog.store.schema import AuditRow, TransferRow
+from safelog.store.schema import TransferRow
 from safelog.vault.session import Session
 
 GENESIS = b"\x00" * 32
@@ -235,17 +235,7 @@ def _checked_cipher(session: Session, row: Any, expected: int, prev: bytes) -> C
 
 def _check_none_missing(conn: Connection, held: int) -> None:
     """The audit log names every row: fewer rows than it names is a table cut back."""
-    refs = conn.execute(
-        select(AuditRow.item_ref).where(
-            AuditRow.case_id.is_(None), AuditRow.item_ref.like(f"{ITEM_PREFIX}%")
-        )
-    ).all()
-    named = 0
-    for (ref,) in refs:
-        item, _ = parse_item_ref(ref)
-        number = item.removeprefix(ITEM_PREFIX)
-        if number.isdigit():
-            named = max(named, int(number))
+    named = highest_item_named(conn, ITEM_PREFIX)
     if named > held:
         raise TamperDetected(
             f"The audit log records {named} transfer records but only {held} are in the "
