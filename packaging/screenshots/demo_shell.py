@@ -1,40 +1,16 @@
-import os
-import shutil
+"""The sign-in window while the vault opens, and the shell after it (a quick look at start-up):
+
+xvfb-run -s "-screen 0 1280x720x24" .venv/bin/python packaging/screenshots/demo_shell.py
+"""
+
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-os.environ["SAFELOG_INSECURE_TEST_KDF"] = "1"
-OUT = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
-OUT.mkdir(parents=True, exist_ok=True)
-DATA = Path(tempfile.mkdtemp(prefix="safelog-shots-"))
-shutil.rmtree(DATA, ignore_errors=True)
+from shot_support import Shots
 
-from PySide6.QtCore import QCoreApplication  # noqa: E402
-
-from safelog.gui import app as gui_app  # noqa: E402
-
-qapp = gui_app.create_application(["shots"])
-
-
-def pump(cond, timeout=20):
-    end = time.time() + timeout
-    while not cond():
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
-        if time.time() > end:
-            raise TimeoutError
-    for _ in range(20):
-        QCoreApplication.processEvents()
-        time.sleep(0.005)
-
-
-def shot(widget, name):
-    pump(lambda: True)
-    widget.grab().save(str(OUT / f"{name}.png"))
-    print("saved", name)
-
+shots = Shots(".")
+OUT, DATA = shots.out, shots.root / "demo"
+pump, shot = shots.pump, shots.shot
 
 from safelog.gui.context import AppContext, SessionEvents  # noqa: E402
 
