@@ -321,6 +321,7 @@ class _Reading:
         self.conn = conn
         self.requests: dict[int, _Pending] = {}
         self.kinds_of: dict[int, str] = {}  # request rows seen (opened or not)
+        self.labels: dict[str, frozenset[str] | None] = {}  # reader group -> who, checked once
 
     def check(self, row: Any, expected: int, prev: bytes) -> None:
         where = f"Row {expected} of the register of requests"
@@ -410,8 +411,11 @@ class _Reading:
         self, audience_id: str, directory: Directory, plan: Any, at: int, where: str
     ) -> None:
         expected = expected_slots(directory, plan, at)
-        labels = self.session.audience_recipients(self.conn, audience_id)
-        if labels is None or frozenset(labels) != expected:
+        if audience_id not in self.labels:  # many requests share a reader group
+            found = self.session.audience_recipients(self.conn, audience_id)
+            self.labels[audience_id] = None if found is None else frozenset(found)
+        labels = self.labels[audience_id]
+        if labels is None or labels != expected:
             raise TamperDetected(
                 f"{where} was sealed for readers other than the ones the rules give (someone "
                 "may have tried to let the person it is about read it): it is not accepted."
