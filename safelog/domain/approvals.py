@@ -16,12 +16,16 @@ to monitor the chair goes to the chief executive of the trust.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from safelog.domain.access import AudiencePlan, Recipient, plan_audience
 from safelog.domain.roles import KeyRole, Role, key_roles_of
+from safelog.text import hidden_character, normalise_line_breaks
+
+MAX_NAME = 200  # who a request is about
+MAX_REASONS = 2000
 
 
 class ApprovalKind(StrEnum):
@@ -135,7 +139,11 @@ def check_fields(rules: KindRules, fields: Mapping[str, object]) -> dict[str, st
         raise NotAllowed(f"A {rules.form_title.lower()} has no field {extra[0]!r}.")
     for spec in rules.fields:
         raw = fields.get(spec.name)
-        value = raw.strip() if isinstance(raw, str) else ""
+        value = normalise_line_breaks(raw).strip() if isinstance(raw, str) else ""
+        one_line = bool(spec.choices) or spec.limit <= MAX_NAME or spec.name == "url"
+        problem = hidden_character(value, multi_line=not one_line)
+        if problem:
+            raise NotAllowed(f"“{spec.label}” contains {problem}; remove it and try again.")
         if spec.required and not value:
             raise NotAllowed(f"Fill in “{spec.label}”.")
         if len(value) > spec.limit:
@@ -145,6 +153,54 @@ def check_fields(rules: KindRules, fields: Mapping[str, object]) -> dict[str, st
             raise NotAllowed(f"“{spec.label}” must be one of: {allowed}.")
         checked[spec.name] = value
     return checked
+
+
+def check_decision(rules: KindRules, decision: object, reasons: object) -> Decision:
+    """The decision, if it is one this kind of request takes, with reasons where needed."""
+    try:
+        chosen = Decision(str(decision))
+    except ValueError:
+        chosen = None
+    if chosen is None or chosen not in rules.decisions:
+        words = " or ".join(d.value for d in rules.decisions)
+        raise NotAllowed(f"A {rules.form_title.lower()} is {words}.")
+    if not isinstance(reasons, str):
+        raise NotAllowed("The reasons are not text.")
+    if len(reasons) > MAX_REASONS:
+        raise NotAllowed(f"The reasons are longer than {MAX_REASONS} characters.")
+    problem = hidden_character(reasons, multi_line=True)
+    if problem:
+        raise NotAllowed(f"The reasons contain {problem}; remove it and try again.")
+    if chosen is Decision.REFUSED and not reasons.strip():
+        raise NotAllowed("Give the reasons for refusing the request.")
+    return chosen
+
+
+def check_subject_name(name: str) -> str:
+    """Who a request is about, as written: one line, no hidden characters, not too long."""
+    if len(name) > MAX_NAME:
+        raise NotAllowed(f"The name of who it is about is longer than {MAX_NAME} characters.")
+    problem = hidden_character(name)
+    if problem:
+        raise NotAllowed(f"The name of who it is about contains {problem}; remove it.")
+    return name
+
+
+def looks_like(typed: str, names: Iterable[str]) -> str | None:
+    """A member's name that `typed` (matching none exactly) may mean: every word of theirs
+    is in it ("Mr Hugh Head", "head, hugh"), or it is theirs with different spacing or case.
+    A request about a member must name them exactly, so that the rules keep them from it."""
+    words = set(_words(typed))
+    squeezed = "".join(_words(typed))
+    for name in names:
+        theirs = _words(name)
+        if theirs and (set(theirs) <= words or "".join(theirs) == squeezed):
+            return name
+    return None
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in "".join(c if c.isalnum() else " " for c in text.casefold()).split() if w]
 
 
 def may_ask(rules: KindRules, roles: frozenset[Role]) -> bool:
@@ -214,10 +270,32 @@ def readers(
         also=frozenset(also),
     )
     recipients = set(plan.recipients)
+    if rules.about_a_member:
+        # Sealed to the people who hold each role now, one by one, never to the role key:
+        # whoever joins later (perhaps the very person it is about, when they had no account
+        # yet) is never handed it with the key.
+        recipients = _people_for_roles(recipients, members, subjects)
     # The person who asked reads their request and its decision, whatever keys they hold.
     if requester_id in members and not _covered(plan, requester_roles):
         recipients.add(Recipient("user", requester_id))
     return AudiencePlan(frozenset(recipients), plan.about_headteacher, plan.notes)
+
+
+def _people_for_roles(
+    recipients: set[Recipient],
+    members: Mapping[str, frozenset[Role]],
+    subjects: frozenset[str],
+) -> set[Recipient]:
+    out = {r for r in recipients if r.kind != "role"}
+    for recipient in recipients:
+        if recipient.kind == "role":
+            role = KeyRole(recipient.name)
+            out |= {
+                Recipient("user", user)
+                for user, roles in members.items()
+                if role in key_roles_of(roles) and user not in subjects
+            }
+    return out
 
 
 def _covered(plan: AudiencePlan, roles: frozenset[Role]) -> bool:

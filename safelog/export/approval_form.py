@@ -12,20 +12,31 @@ import io
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from safelog.domain.approvals import Decision
 from safelog.domain.roles import ROLE_LABELS
 from safelog.export import fonts
-from safelog.export.pages import FRAME_W, Styles, a4_document, numbered_canvas, ruled_table
+from safelog.export.casefile_model import MANIFEST_FORMAT, RenderedCaseFile
+from safelog.export.pages import (
+    FRAME_W,
+    SIGNATURE_BOX,
+    SignatureBox,
+    Styles,
+    a4_document,
+    numbered_canvas,
+    ruled_table,
+)
 from safelog.export.text import uk_date, uk_datetime
 
 if TYPE_CHECKING:
     from safelog.vault.approvals import Approval
 
 SIGNED_NOTE = (
-    "Signed in SafeLog: each part above was signed with its author's own key when it was "
-    "recorded, and checked when this form was printed."
+    "Each part above was signed in SafeLog with its author's own key when it was recorded, "
+    "and checked when this form was printed. This file is signed by the person who printed it "
+    "(below): Adobe Reader, or the command \u201csafelog verify\u201d, shows whether it was "
+    "changed since."
 )
 _MARK = {Decision.APPROVED: "\u2713 Approved", Decision.REFUSED: "\u2717 Refused"}
 
@@ -37,7 +48,7 @@ def _two_columns(rows: list[tuple[str, str]], s: Styles) -> Flowable:
 
 
 def _story(
-    school: str, approval: Approval, printed_by: str, printed_at: datetime
+    school: str, approval: Approval, printed_by: str, printed_at: datetime, box: SignatureBox
 ) -> list[Flowable]:
     s = Styles()
     m = fonts.markup
@@ -79,20 +90,61 @@ def _story(
             ("Date:", uk_date(made.at)),
             ("Signature:", f"Signed in SafeLog by {made.by_name}"),
         ]
-    story += [_two_columns(rows, s), Spacer(1, 10), Paragraph(m(SIGNED_NOTE), s.muted)]
+    story += [
+        _two_columns(rows, s),
+        Spacer(1, 10),
+        KeepTogether(
+            [
+                Paragraph(m(SIGNED_NOTE), s.muted),
+                Spacer(1, 6),
+                Paragraph(m(f"Printed and signed by {printed_by}:"), s.body),
+                Spacer(1, 4),
+                box,
+            ]
+        ),
+    ]
     return story
 
 
 def render_approval_form(
     school: str, approval: Approval, printed_by: str, printed_at: datetime
-) -> bytes:
+) -> RenderedCaseFile:
+    """The form, ready for signing (export/signing.py): no originals attached."""
     fonts.register_fonts()
     buffer = io.BytesIO()
+    box = SignatureBox(*SIGNATURE_BOX)
+    reference = f"request {approval.seq}"
     doc = a4_document(
         buffer, title=approval.rules.form_title, school=school, subject=approval.rules.title
     )
     doc.build(
-        _story(school, approval, printed_by, printed_at),
-        canvasmaker=numbered_canvas(f"request {approval.seq}", school),
+        _story(school, approval, printed_by, printed_at, box),
+        canvasmaker=numbered_canvas(reference, school),
     )
-    return buffer.getvalue()
+    return signable(buffer.getvalue(), doc, box, "approval-form", reference, school, printed_at)
+
+
+def signable(
+    pdf: bytes,
+    doc: object,
+    box: SignatureBox,
+    document: str,
+    reference: str,
+    school: str,
+    printed_at: datetime,
+) -> RenderedCaseFile:
+    """A printed form as the signer takes it: where the signature goes, and a manifest of
+    no attachments that `safelog verify` reads."""
+    if box.rect is None or box.page is None:
+        raise RuntimeError("the signature box was not placed")
+    canvas = getattr(doc, "canv", None)
+    pages = int(getattr(canvas, "page_total", 0)) or int(getattr(doc, "page", 1))
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "document": document,
+        "reference": reference,
+        "school": school,
+        "exported_at": printed_at.isoformat(),
+        "attachments": [],
+    }
+    return RenderedCaseFile(pdf, pages, box.page, box.rect, [], manifest)

@@ -12,7 +12,17 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from safelog.domain.violent_incident import POLICY_REFS, TITLE, VirSection
 from safelog.export import fonts
-from safelog.export.pages import FRAME_W, Styles, a4_document, numbered_canvas, ruled_table
+from safelog.export.approval_form import signable
+from safelog.export.casefile_model import RenderedCaseFile
+from safelog.export.pages import (
+    FRAME_W,
+    SIGNATURE_BOX,
+    SignatureBox,
+    Styles,
+    a4_document,
+    numbered_canvas,
+    ruled_table,
+)
 from safelog.export.text import uk_datetime
 
 FROM_RECORD = (
@@ -36,7 +46,8 @@ def render_vir(
     sections: list[VirSection],
     printed_by: str,
     printed_at: datetime,
-) -> bytes:
+) -> RenderedCaseFile:
+    """The form, ready for signing by the person who printed it (export/signing.py)."""
     fonts.register_fonts()
     s = Styles()
     m = fonts.markup
@@ -63,8 +74,17 @@ def render_vir(
         ("Signed (headteacher)", ""),
         ("Date", ""),
     )
-    story += [Spacer(1, 12), KeepTogether([Paragraph("Signatures", s.h2), _cells(signatures, s)])]
+    box = SignatureBox(*SIGNATURE_BOX)
+    story += [
+        Spacer(1, 12),
+        KeepTogether([Paragraph("Signatures", s.h2), _cells(signatures, s)]),
+        Spacer(1, 10),
+        KeepTogether(
+            [Paragraph(m(f"Printed from SafeLog and signed by {printed_by}:"), s.body), box]
+        ),
+    ]
     buffer = io.BytesIO()
     doc = a4_document(buffer, title=TITLE, school=school, subject=f"Case {reference}")
     doc.build(story, canvasmaker=numbered_canvas(reference, school))
-    return buffer.getvalue()
+    return signable(buffer.getvalue(), doc, box, "violent-incident-report", reference, school,
+                    printed_at)  # fmt: skip

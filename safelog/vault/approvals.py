@@ -17,107 +17,42 @@ is checked as far as its ciphertext allows (its place in the chain) and not show
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from safelog.audit.actions import AuditAction
-from safelog.audit.log import highest_item_named
-from safelog.crypto.aead import DecryptionFailed, binding
-from safelog.crypto.encoding import canonical_json, length_prefixed
-from safelog.domain.access import NoOneCanRead, UnknownSubject
+from safelog.crypto.encoding import canonical_json
+from safelog.domain.access import NoOneCanRead
 from safelog.domain.approvals import (
     ApprovalKind,
-    Decision,
-    KindRules,
     NotAllowed,
+    check_decision,
     check_fields,
     check_request,
-    deciders,
-    readers,
+    check_subject_name,
+    looks_like,
     rules_for,
 )
-from safelog.domain.roles import Role
-from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
+from safelog.errors import AccessDenied, InvalidInput, NotFound
 from safelog.store.engine import snapshot
 from safelog.store.schema import ApprovalRow
-from safelog.vault.authority import expected_slots
+from safelog.vault.approval_reading import read_approvals
+from safelog.vault.approval_rows import (
+    GENESIS,
+    ITEM_PREFIX,
+    Approval,
+    DecisionMade,
+    body_aad,
+    names_known_at,
+    plan_for_request,
+    row_hash,
+)
 from safelog.vault.content_entry import check_url
-from safelog.vault.directory import Directory
 from safelog.vault.session import Session
 
-GENESIS = b"\x00" * 32
-ITEM_PREFIX = "approval:"  # what the audit entry of a row names: "approval:<seq>"
-MAX_REASONS = 2000
-
-
-@dataclass(frozen=True)
-class DecisionMade:
-    decision: Decision
-    reasons: str
-    by_id: str
-    by_name: str
-    at: datetime
-    seq: int
-
-
-@dataclass(frozen=True)
-class Approval:
-    """A request as its readers see it, checked."""
-
-    seq: int  # its number in the register, shown as "request N"
-    kind: ApprovalKind
-    fields: dict[str, str]
-    requester_id: str
-    requester_name: str
-    subject_id: str | None  # a member of SafeLog it is about (kept from reading it)
-    subject_name: str  # who it is about, as written ("" when about no one)
-    at: datetime
-    decided_by: frozenset[Role]  # whose decision it waits for
-    decision: DecisionMade | None
-    pupil_id: str | None = None  # a family link's pupil, when they are on the school roll
-
-    @property
-    def rules(self) -> KindRules:
-        return rules_for(self.kind)
-
-    @property
-    def status(self) -> str:
-        return "awaiting decision" if self.decision is None else self.decision.decision.value
-
-
-def row_hash(
-    seq: int,
-    prev: bytes,
-    request_seq: int,
-    audience_id: str,
-    membership_seq: int,
-    signer_id: str,
-    at: datetime,
-    body_ct: bytes,
-) -> bytes:
-    return hashlib.sha256(
-        length_prefixed(
-            b"safelog/v1/approval",
-            str(seq).encode(),
-            prev,
-            str(request_seq).encode(),
-            audience_id.encode(),
-            str(membership_seq).encode(),
-            signer_id.encode(),
-            at.astimezone(UTC).isoformat().encode(),
-            hashlib.sha256(body_ct).digest(),
-        )
-    ).digest()
-
-
-def _body_aad(seq: int, request_seq: int, audience_id: str) -> bytes:
-    return binding("approval", seq, request_seq, audience_id)
+__all__ = ["Approval", "DecisionMade", "approvals", "awaiting_me", "decide", "make_request"]
 
 
 # -- writing ------------------------------------------------------------------------------
@@ -146,8 +81,16 @@ def make_request(
         subject = directory.by_name(subject_name) if subject_name else None
         subject_id = subject.id if subject else None
         try:
+            check_subject_name(subject_name)
+            if subject is None and subject_name:
+                meant = looks_like(subject_name, names_known_at(directory, None))
+                if meant:
+                    raise NotAllowed(
+                        f"“{subject_name}” looks like {meant}, who is in SafeLog: choose them "
+                        "by their name exactly as SafeLog has it, so that they cannot read it."
+                    )
             check_request(rules, session.user_id, session.person.roles, subject_id, subject_name)
-            plan = _plan(directory, rules, session.user_id, subject_id, None)
+            plan = plan_for_request(directory, rules, session.user_id, subject_id, None)
         except (NotAllowed, NoOneCanRead) as exc:
             raise InvalidInput(str(exc)) from None
         audience_id = session.audience_for(conn, plan)
@@ -169,20 +112,13 @@ def decide(session: Session, seq: int, decision: str, reasons: str) -> Approval:
     """Record the decision on request `seq` as the person signed in."""
     session.ensure_open()
     text = reasons.strip()
-    if len(text) > MAX_REASONS:
-        raise InvalidInput(f"The reasons are longer than {MAX_REASONS} characters.")
     with session.write() as conn:
         request = find_approval(session, seq, conn)
         rules = request.rules
         try:
-            chosen = Decision(decision)
-        except ValueError:
-            chosen = None
-        if chosen not in rules.decisions:
-            words = " or ".join(d.value for d in rules.decisions)
-            raise InvalidInput(f"A {rules.form_title.lower()} is {words}.")
-        if chosen is Decision.REFUSED and not text:
-            raise InvalidInput("Give the reasons for refusing the request.")
+            chosen = check_decision(rules, decision, text)
+        except NotAllowed as exc:
+            raise InvalidInput(str(exc)) from None
         if request.decision is not None:
             raise InvalidInput(
                 f"Request {seq} was already {request.decision.decision.value} by "
@@ -232,7 +168,7 @@ def _append(
     at = session.clock()
     membership_seq = session.directory.head_seq
     cipher = session.audience_cipher(audience_id, "this request")
-    body_ct = cipher.seal(canonical_json(body), _body_aad(seq, request_seq, audience_id))
+    body_ct = cipher.seal(canonical_json(body), body_aad(seq, request_seq, audience_id))
     digest = row_hash(
         seq, prev, request_seq, audience_id, membership_seq, session.user_id, at, body_ct
     )
@@ -260,43 +196,17 @@ def _audience_of(conn: Connection, seq: int) -> str:
     return str(row.audience_id)
 
 
-def _plan(
-    directory: Directory,
-    rules: KindRules,
-    requester_id: str,
-    subject_id: str | None,
-    at: int | None,
-) -> Any:
-    return readers(
-        rules,
-        requester_id=requester_id,
-        subject_id=subject_id,
-        members=directory.active_members(at),
-        subject_roles_of=directory.subject_roles(at),
-        established=directory.established_roles(at),
-    )
-
-
 # -- reading ------------------------------------------------------------------------------
 
 
 def approvals(session: Session, conn: Connection | None = None) -> list[Approval]:
-    """Every request this person may read, checked, oldest first."""
+    """Every request this person may read, checked (vault/approval_reading.py), oldest
+    first."""
     session.ensure_open()
     if conn is None:
         with snapshot(session.engine) as own:
-            return approvals(session, own)
-    session.reload_directory(conn)
-    rows = list(conn.execute(select(ApprovalRow.__table__).order_by(ApprovalRow.seq)).all())
-    _check_none_missing(conn, len(rows))
-    if any(str(r.audience_id) not in session.audience_ciphers for r in rows):
-        session.load_audiences(conn)  # groups made since sign-in
-    reading = _Reading(session, conn)
-    prev = GENESIS
-    for expected, row in enumerate(rows, start=1):
-        reading.check(row, expected, prev)
-        prev = bytes(row.row_hash)
-    return [reading.finished(r) for r in reading.requests.values()]
+            return read_approvals(session, own)
+    return read_approvals(session, conn)
 
 
 def find_approval(session: Session, seq: int, conn: Connection | None = None) -> Approval:
@@ -304,179 +214,6 @@ def find_approval(session: Session, seq: int, conn: Connection | None = None) ->
         if approval.seq == seq:
             return approval
     raise NotFound(f"There is no request {seq} that you can read.")
-
-
-@dataclass
-class _Pending:
-    request: Approval
-    audience_id: str
-    membership_seq: int
-
-
-class _Reading:
-    """Walks the rows in order, checking each as DESIGN §3.5 asks."""
-
-    def __init__(self, session: Session, conn: Connection) -> None:
-        self.session = session
-        self.conn = conn
-        self.requests: dict[int, _Pending] = {}
-        self.kinds_of: dict[int, str] = {}  # request rows seen (opened or not)
-        self.labels: dict[str, frozenset[str] | None] = {}  # reader group -> who, checked once
-
-    def check(self, row: Any, expected: int, prev: bytes) -> None:
-        where = f"Row {expected} of the register of requests"
-        if int(row.seq) != expected or bytes(row.prev_hash) != prev:
-            raise TamperDetected(
-                f"{where} is missing or out of order: the register was altered outside "
-                "SafeLog, so it is not used. Tell your DSL."
-            )
-        request_seq = int(row.request_seq)
-        digest = row_hash(
-            expected,
-            prev,
-            request_seq,
-            str(row.audience_id),
-            int(row.membership_seq),
-            str(row.signer_id),
-            row.created_at,
-            bytes(row.body_ct),
-        )
-        if digest != bytes(row.row_hash):
-            raise TamperDetected(f"{where} has been altered outside SafeLog; it is not used.")
-        directory = self.session.directory
-        signer = directory.people.get(str(row.signer_id))
-        if signer is None or not signer.verifies(bytes(row.signature), digest):
-            raise TamperDetected(f"The signature on {where.lower()} does not check out.")
-        membership_seq = int(row.membership_seq)
-        if not 1 <= membership_seq <= directory.head_seq:
-            raise TamperDetected(f"{where} names a point of the membership log that is not there.")
-        if request_seq == 0:
-            self.kinds_of[expected] = "request"
-        elif self.kinds_of.get(request_seq) != "request":
-            raise TamperDetected(f"{where} decides a request that is not in the register.")
-        cipher = self.session.audience_ciphers.get(str(row.audience_id))
-        if cipher is None:
-            return  # not for this person: its place in the chain is all they can check
-        try:
-            body = json.loads(
-                cipher.open(
-                    bytes(row.body_ct), _body_aad(expected, request_seq, str(row.audience_id))
-                )
-            )
-        except (DecryptionFailed, ValueError):
-            raise TamperDetected(f"{where} is damaged and cannot be opened.") from None
-        if request_seq == 0:
-            self._request(row, expected, body, where)
-        else:
-            self._decision(row, expected, request_seq, body, where)
-
-    def _request(self, row: Any, seq: int, body: dict[str, Any], where: str) -> None:
-        directory = self.session.directory
-        at = int(row.membership_seq)
-        signer = directory.people[str(row.signer_id)]
-        try:
-            if body.get("type") != "request" or body.get("requester") != signer.id:
-                raise NotAllowed("it does not say it was asked by the person who signed it")
-            rules = rules_for(str(body.get("kind")))
-            fields = check_fields(rules, dict(body.get("fields") or {}))
-            subject_id = body.get("subject_id")
-            if subject_id is not None and str(subject_id) not in directory.people:
-                raise NotAllowed("it is about someone SafeLog has no record of")
-            subject_id = str(subject_id) if subject_id is not None else None
-            subject_name = str(body.get("subject_name") or "")
-            if subject_id is None and subject_name and directory.by_name(subject_name):
-                raise NotAllowed("it names a member of SafeLog without keeping them from it")
-            check_request(rules, signer.id, signer.roles_at(at), subject_id, subject_name)
-            plan = _plan(directory, rules, signer.id, subject_id, at)
-        except (NotAllowed, NoOneCanRead, UnknownSubject, TypeError, ValueError) as exc:
-            raise TamperDetected(f"{where} is not accepted: {exc}.") from None
-        self._check_readers(str(row.audience_id), directory, plan, at, where)
-        subject_roles = directory.people[subject_id].roles_at(at) if subject_id else frozenset()
-        request = Approval(
-            seq=seq,
-            kind=rules.kind,
-            fields=fields,
-            requester_id=signer.id,
-            requester_name=signer.name,
-            subject_id=subject_id,
-            subject_name=subject_name,
-            at=row.created_at,
-            decided_by=deciders(rules, signer.roles_at(at), subject_roles),
-            decision=None,
-            pupil_id=_text_or_none(body.get("pupil_id")),
-        )
-        self.requests[seq] = _Pending(request, str(row.audience_id), at)
-
-    def _check_readers(
-        self, audience_id: str, directory: Directory, plan: Any, at: int, where: str
-    ) -> None:
-        expected = expected_slots(directory, plan, at)
-        if audience_id not in self.labels:  # many requests share a reader group
-            found = self.session.audience_recipients(self.conn, audience_id)
-            self.labels[audience_id] = None if found is None else frozenset(found)
-        labels = self.labels[audience_id]
-        if labels is None or labels != expected:
-            raise TamperDetected(
-                f"{where} was sealed for readers other than the ones the rules give (someone "
-                "may have tried to let the person it is about read it): it is not accepted."
-            )
-
-    def _decision(
-        self, row: Any, seq: int, request_seq: int, body: dict[str, Any], where: str
-    ) -> None:
-        pending = self.requests.get(request_seq)
-        if pending is None or str(row.audience_id) != pending.audience_id:
-            raise TamperDetected(f"{where} was not sealed for the readers of its request.")
-        request = pending.request
-        signer = self.session.directory.people[str(row.signer_id)]
-        at = int(row.membership_seq)
-        if request.decision is not None:
-            raise TamperDetected(f"{where} decides request {request_seq} a second time.")
-        try:
-            chosen = Decision(str(body.get("decision")))
-        except ValueError:
-            chosen = None
-        reasons = body.get("reasons")
-        if (
-            body.get("type") != "decision"
-            or chosen not in request.rules.decisions
-            or not isinstance(reasons, str)
-            or at < pending.membership_seq
-        ):
-            raise TamperDetected(f"{where} is not a decision SafeLog could have written.")
-        if not signer.roles_at(at) & request.decided_by or signer.id in (
-            request.requester_id,
-            request.subject_id,
-        ):
-            raise TamperDetected(
-                f"{where} was signed by {signer.name}, who was not the person to decide "
-                f"request {request_seq} ({request.rules.decider_words}): it is not accepted."
-            )
-        made = DecisionMade(chosen, reasons, signer.id, signer.name, row.created_at, seq)
-        pending.request = _with_decision(request, made)
-
-    def finished(self, pending: _Pending) -> Approval:
-        return pending.request
-
-
-def _text_or_none(value: Any) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise TamperDetected("A request in the register is not one SafeLog could have written.")
-    return value
-
-
-def _with_decision(request: Approval, made: DecisionMade) -> Approval:
-    return replace(request, decision=made)
-
-
-def _check_none_missing(conn: Connection, held: int) -> None:
-    """The audit log names every row: fewer rows than it names is a register cut short."""
-    named = highest_item_named(conn, ITEM_PREFIX)
-    if named > held:
-        raise TamperDetected(
-            f"The audit log records {named} requests and decisions but only {held} are in the "
-            "database: the register was cut short outside SafeLog. It is not used."
-        )
 
 
 def links_with_pupil(session: Session, pupil_id: str) -> list[Approval]:
@@ -505,14 +242,18 @@ def print_approval(session: Session, seq: int, out: Path) -> str:
     audited with its SHA-256 (and nothing of what it says). Returns the SHA-256."""
     from safelog.export.approval_form import render_approval_form
     from safelog.store.files import write_atomically
+    from safelog.vault.export import sign_printed_form
 
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose another name.")
     if not out.parent.is_dir():
         raise InvalidInput(f"There is no folder {out.parent} to save the form in.")
     approval = find_approval(session, seq)
-    pdf = render_approval_form(
+    rendered = render_approval_form(
         session.directory.school, approval, session.person.name, session.clock()
+    )
+    pdf = sign_printed_form(
+        session, rendered, f"{approval.rules.form_title} (request {seq}), printed from SafeLog"
     )
     digest = write_atomically(out, pdf)
     try:

@@ -29,7 +29,7 @@ from safelog.vault.case_engine import (
     version_author_aad,
 )
 from safelog.vault.case_schema import CaseField, CaseFields, VersionStatement
-from safelog.vault.directory import Person
+from safelog.vault.directory import Person, membership_point
 from safelog.vault.records import Reply, Version
 from safelog.vault.rows_ahead import RowsAhead
 from safelog.vault.session import Session
@@ -195,7 +195,9 @@ def read_case(
             or author is None
             or (
                 authority is not None
-                and not author.verifies(version_signed.signature, version_signed.statement)
+                and not author.verifies_at(
+                    version_signed.signature, version_signed.statement, membership_point(statement)
+                )
             )
         ):
             raise TamperDetected(f"The signature on {where} does not check out.")

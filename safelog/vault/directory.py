@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,8 @@ class Person:
     certificate: bytes | None = None
     # Signing keys of earlier enrolments (before a reset): still valid for what they signed.
     past_ed25519: tuple[bytes, ...] = ()
+    # The membership log entry that retired each past key (its reset).
+    past_until: tuple[int, ...] = ()
     certificate_damaged: bool = False
     # Roles asked for or held: the iron rule assumes a subject may hold any of them.
     claimed_roles: frozenset[Role] = frozenset()
@@ -67,6 +70,16 @@ class Person:
         """Did this person sign this, with their current or an earlier key?"""
         keys = ((self.ed25519,) if self.ed25519 else ()) + self.past_ed25519
         return any(verify_ed25519(key, signature, message) for key in keys)
+
+    def verifies_at(self, signature: bytes, message: bytes, point: int) -> bool:
+        """As verifies, for something that names membership log entry `point`: a key retired
+        by a reset (a lost or stolen laptop) signs nothing naming the reset or later."""
+        if self.ed25519 and verify_ed25519(self.ed25519, signature, message):
+            return True
+        return any(
+            point < until and verify_ed25519(key, signature, message)
+            for key, until in zip(self.past_ed25519, self.past_until, strict=True)
+        )
 
     @property
     def key_roles(self) -> frozenset[KeyRole]:
@@ -88,6 +101,18 @@ class Person:
                 break
             found = (roles, claimed)
         return found
+
+
+def membership_point(record: Mapping[str, Any]) -> int:
+    """The point of the membership log a signed record names ("membership"); one past any
+    real point when it names none or garbage, so that only a current key can have signed it
+    (the reader's other checks then say what is wrong)."""
+    value = record.get("membership")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return 2**62
 
 
 @dataclass(frozen=True)
@@ -219,7 +244,7 @@ class Remembered:
         return binding("verified-membership", __version__, self.vault_id, self.user_id, keys_id)
 
 
-_REMEMBERED_FORMAT = 1
+_REMEMBERED_FORMAT = 2  # 2: when each past signing key was retired
 
 
 def load_directory(
@@ -386,6 +411,7 @@ def _person(
         ecdsa=unb64(public["ecdsa"]) if public else None,
         certificate=certificate if public else None,
         past_ed25519=tuple(member.past_ed25519),
+        past_until=tuple(member.past_until),
         certificate_damaged=certificate_damaged,
         claimed_roles=member.claimed_roles,
         state=member.state,

@@ -20,6 +20,7 @@ from safelog.vault.authority import check_evidence_author
 from safelog.vault.case_engine import OpenCase
 from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import EvidenceStatement
+from safelog.vault.directory import membership_point
 from safelog.vault.session import Session
 
 
@@ -111,7 +112,16 @@ def verify_evidence_row(session: Session, conn: Connection, case: OpenCase, row:
         placed.get("membership") if isinstance(placed, dict) else None,
         placed.get("case_version") if isinstance(placed, dict) else None,
     )
-    if author is None or expected != statement or not author.verifies(signature, statement):
+    named = isinstance(placed, dict) and "membership" in placed
+    if (
+        author is None
+        or expected != statement
+        or not (
+            author.verifies_at(signature, statement, membership_point(placed))
+            if named
+            else author.verifies(signature, statement)  # older items name no point
+        )
+    ):
         raise TamperDetected(f"The record of {where} has been altered.")
     verified = case.verified or read_case(session, conn, case)
     check_evidence_author(

@@ -31,6 +31,7 @@ from safelog.vault.session import Session
 
 if TYPE_CHECKING:
     from safelog.export.casefile import EvidenceEntry
+    from safelog.export.casefile_model import RenderedCaseFile
     from safelog.export.signing import SigningIdentity
     from safelog.vault.records import CaseDetail, EvidenceInfo
 
@@ -336,6 +337,23 @@ def signing_identity(session: Session, what: str = "a case file") -> SigningIden
         ca_der=session.directory.ca_der,
         name=person.name,
         school=session.directory.school,
+    )
+
+
+def sign_printed_form(session: Session, rendered: RenderedCaseFile, reason: str) -> bytes:
+    """A printed form (a request, a Violent Incident Report) signed by the person printing
+    it, as a case file is (timestamped when a timestamp server is set and answers), so that
+    `safelog verify` and Adobe Reader show whether it was changed afterwards."""
+    from safelog.export import signing
+
+    identity = signing_identity(session, "the form")
+    timestamper = None
+    tsa_url = signing.resolve_tsa_url(None)
+    if tsa_url:
+        timestamper, _ = signing.connect_timestamper(tsa_url)  # none: signed without one
+    reference = str(rendered.manifest.get("reference", "form"))
+    return signing.sign_case_file(
+        rendered, identity, reference=reference, timestamper=timestamper, reason=reason
     )
 
 

@@ -185,6 +185,8 @@ class Member:
     declined: dict[Role, str] = field(default_factory=dict)
     removed_by: str | None = None
     past_ed25519: list[bytes] = field(default_factory=list)
+    # The log entry (a reset) that retired each past key: it signs nothing naming a later point.
+    past_until: list[int] = field(default_factory=list)
     # Roles asked for or held under earlier invitations (before a reset): a reset must never
     # take anyone out of the iron rule.
     past_roles: frozenset[Role] = frozenset()
@@ -497,6 +499,7 @@ def _apply(state: MembershipState, keys: Keys, seq: int, signer: str, body: dict
             raise _Refused("the new invitation is for someone else")
         if member.public is not None:
             member.past_ed25519.append(unb64(member.public["ed25519"]))
+            member.past_until.append(seq)
         member.past_roles = member.claimed_roles
         member.invitation = invitation
         member.invitation_sha = hashlib.sha256(invitation).hexdigest()

@@ -38,6 +38,7 @@ def state_to_dict(state: MembershipState) -> dict[str, Any]:
                 "declined": [[r.value, by] for r, by in m.declined.items()],
                 "removed_by": m.removed_by,
                 "past_ed25519": [b64(k) for k in m.past_ed25519],
+                "past_until": list(m.past_until),
                 "past_roles": roles(m.past_roles),
                 "history": [[seq, roles(held), roles(claimed)] for seq, held, claimed in m.history],
             }
@@ -75,6 +76,7 @@ def state_from_dict(data: dict[str, Any]) -> MembershipState:
             declined={Role(r): str(by) for r, by in m["declined"]},
             removed_by=None if m["removed_by"] is None else str(m["removed_by"]),
             past_ed25519=[unb64(k) for k in m["past_ed25519"]],
+            past_until=[int(n) for n in m["past_until"]],
             past_roles=roles(m["past_roles"]),
             history=[
                 (int(seq), roles(held), roles(claimed)) for seq, held, claimed in m["history"]

@@ -183,7 +183,7 @@ def _open(session: Session, row: Any, expected: int, prev: bytes) -> RollBatch:
     if digest != bytes(row.batch_hash):
         raise TamperDetected(f"{where} has been altered outside SafeLog; the roll is not used.")
     signer = session.directory.people.get(str(row.signer_id))
-    if signer is None or not signer.verifies(bytes(row.signature), digest):
+    if signer is None or not signer.verifies_at(bytes(row.signature), digest, row.membership_seq):
         raise TamperDetected(
             f"The signature on {where.lower()} does not check out; the roll is not used."
         )

@@ -27,6 +27,7 @@ from safelog.domain.roles import Role
 from safelog.domain.school_rules import SchoolRules, parse_rules, rules_document
 from safelog.errors import AccessDenied, TamperDetected
 from safelog.store.schema import SettingRow
+from safelog.vault.directory import membership_point
 from safelog.vault.session import Session
 
 KEY_PREFIX = "school-rules/"
@@ -93,7 +94,7 @@ def _checked(session: Session, row: Any, expected: int, prev: str) -> dict[str, 
     record = json.loads(row.record)
     if (
         signer is None
-        or not signer.verifies(row.signature, bytes(row.record))
+        or not signer.verifies_at(row.signature, bytes(row.record), membership_point(record))
         or row.key != _key(expected)
         or record.get("key") != row.key
         or record.get("seq") != expected

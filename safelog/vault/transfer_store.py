@@ -212,7 +212,9 @@ def _checked_cipher(session: Session, row: Any, expected: int, prev: bytes) -> C
     if digest != bytes(row.row_hash):
         raise TamperDetected(f"{where} has been altered outside SafeLog.")
     signer = session.directory.people.get(str(row.signer_id))
-    if signer is None or not signer.verifies(bytes(row.signature), digest):
+    if signer is None or not signer.verifies_at(
+        bytes(row.signature), digest, int(row.membership_seq)
+    ):
         raise TamperDetected(f"The signature on {where.lower()} does not check out.")
     if int(row.membership_seq) > session.directory.head_seq or Role.DSL not in signer.roles_at(
         int(row.membership_seq)

@@ -21,6 +21,7 @@ def print_violent_incident_report(session: Session, reference: str, out: Path) -
     from safelog.export.text import uk_when
     from safelog.export.vir_form import render_vir  # reportlab: only when a form is printed
     from safelog.store.files import write_atomically
+    from safelog.vault.export import sign_printed_form
 
     session.ensure_open()
     out = Path(out)
@@ -44,8 +45,11 @@ def print_violent_incident_report(session: Session, reference: str, out: Path) -
         evidence=[(e.file_name, e.sha256) for e in detail.evidence],
         when=uk_when,
     )
-    pdf = render_vir(
+    rendered = render_vir(
         session.directory.school, detail.reference, sections, session.person.name, session.clock()
+    )
+    pdf = sign_printed_form(
+        session, rendered, f"Violent Incident Report, case {detail.reference}, from SafeLog"
     )
     digest = write_atomically(out, pdf)
     try:

@@ -144,7 +144,8 @@ def test_a_decision_signed_by_someone_else_is_refused(school: Any) -> None:
     dana = school.unlock("Dana DSL")
     body = {"type": "decision", "decision": "approved", "reasons": ""}
     with dana.write() as conn:  # what a modified client writes: the checks in decide() skipped
-        module._append(dana, conn, request.seq, module._audience_of(conn, request.seq), body)
+        new = module._append(dana, conn, request.seq, module._audience_of(conn, request.seq), body)
+        dana.audit(conn, "approval.decision", {}, item=f"approval:{new}")
     with pytest.raises(TamperDetected, match="not the person to decide"):
         approvals(school.unlock("Sam Staff"))
 
