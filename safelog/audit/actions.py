@@ -75,6 +75,8 @@ class AuditAction(StrEnum):
     APPROVAL_REQUEST = "approval.request"  # a request that waits for a decision (no content)
     APPROVAL_DECISION = "approval.decision"  # the decision on it
     APPROVAL_PRINT = "approval.print"  # a request's form as a PDF
+    REPORT_GOVERNORS = "report.governors"  # the termly report for governors (PDF, CSV)
+    REPORT_INSPECTION = "report.inspection"  # the inspection pack of referrals (PDF, CSV)
     BACKUP_MADE = "backup.made"  # a backup file written (safelog/backup/)
     BACKUP_RESTORED = "backup.restored"  # this vault set up from a backup
 
@@ -143,6 +145,8 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.APPROVAL_REQUEST: "Request made for a decision",
         AuditAction.APPROVAL_DECISION: "Decision recorded on a request",
         AuditAction.APPROVAL_PRINT: "Request form printed",
+        AuditAction.REPORT_GOVERNORS: "Safeguarding report for governors saved",
+        AuditAction.REPORT_INSPECTION: "Inspection pack of referrals saved",
         AuditAction.BACKUP_MADE: "Backup made",
         AuditAction.BACKUP_RESTORED: "Restored from a backup",
     }

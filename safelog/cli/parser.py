@@ -15,6 +15,7 @@ from safelog.cli.database import add_database_commands
 from safelog.cli.declarations import add_declaration_commands
 from safelog.cli.evidence import add_evidence_commands
 from safelog.cli.pupils import add_pupil_commands
+from safelog.cli.reports import add_report_commands
 from safelog.cli.rules import add_rules_commands
 from safelog.cli.signed_files import add_signed_file_commands
 from safelog.cli.transfers import add_transfer_commands
@@ -40,4 +41,5 @@ def build_parser() -> argparse.ArgumentParser:
     add_approval_commands(sub)  # approval
     add_consent_commands(sub)  # consent
     add_backup_commands(sub)  # backup, restore
+    add_report_commands(sub)  # report
     return parser
