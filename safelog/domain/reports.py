@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from safelog.domain.deadlines import LONDON
 from safelog.domain.roles import ROLE_LABELS, Role
@@ -46,12 +46,14 @@ __all__ = [
     "ReportPupil",
     "RouteFigures",
     "check_period",
+    "default_period",
     "governors_figures",
     "initials",
     "inspection_rows",
     "month_starts",
     "report_copy",
     "route_title",
+    "term_start",
 ]
 
 # Who may make either report: those who manage cases. Staff report; an admin reads nothing.
@@ -104,6 +106,29 @@ def report_copy(roles: Iterable[Role]) -> ReportCopy:
         "Reports for governors and inspectors are for the DSL, the headteacher and the "
         "chair of governors."
     )
+
+
+def term_start(today: date) -> date:
+    """The first day of the school term `today` is in, as a report counts terms: autumn from
+    1 September, spring from 1 January, summer from 1 April (the Easter break moves; the
+    report's dates can be changed)."""
+    if today.month >= 9:
+        return date(today.year, 9, 1)
+    if today.month >= 4:
+        return date(today.year, 4, 1)
+    return date(today.year, 1, 1)
+
+
+def default_period(governors: bool, today: date) -> tuple[date, date]:
+    """This term for the governors' report; the last twelve months for the inspection pack
+    (Ofsted asks about the time since the last inspection; a year is where to start)."""
+    if governors:
+        return term_start(today), today
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today.replace(year=today.year - 1, day=28)
+    return year_ago + timedelta(days=1), today
 
 
 def check_period(start: date, end: date) -> None:

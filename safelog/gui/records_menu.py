@@ -75,6 +75,13 @@ RECORD_WINDOWS: tuple[RecordWindow, ...] = (
         "MonitoringDialog",
     ),
     RecordWindow(
+        "&Reports…",
+        "The termly safeguarding report for governors and the inspection pack of referrals",
+        frozenset({Role.DSL, Role.HEADTEACHER, Role.CHAIR, Role.TRUST_CEO}),
+        "safelog.gui.reports_window",
+        "ReportsDialog",
+    ),
+    RecordWindow(
         "&Backups…",
         "Where this PC's backups go, when they are made, how many are kept; back up now",
         frozenset({Role.DSL, Role.ADMIN}),

@@ -13,6 +13,7 @@ from safelog.domain.reports import (
     ReportEscalation,
     ReportPupil,
     check_period,
+    default_period,
     governors_figures,
     initials,
     inspection_rows,
@@ -137,3 +138,11 @@ def test_initials_and_periods() -> None:
     check_period(START, START)
     with pytest.raises(ValueError, match="is after its end"):
         check_period(END, START)
+
+
+def test_default_periods_are_this_term_and_the_last_twelve_months() -> None:
+    assert default_period(True, date(2026, 12, 4)) == (date(2026, 9, 1), date(2026, 12, 4))
+    assert default_period(True, date(2027, 2, 10)) == (date(2027, 1, 1), date(2027, 2, 10))
+    assert default_period(True, date(2027, 6, 30)) == (date(2027, 4, 1), date(2027, 6, 30))
+    assert default_period(False, date(2026, 12, 4)) == (date(2025, 12, 5), date(2026, 12, 4))
+    assert default_period(False, date(2028, 2, 29)) == (date(2027, 3, 1), date(2028, 2, 29))
