@@ -101,6 +101,13 @@ def test_governors_report_names_no_one_and_its_figures_are_the_cases(
 
     checked = run_in_process(["verify", str(out)], stdin="", env=dict(os.environ), cwd=path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    changed = bytearray(out.read_bytes())
+    at = changed.index(b"/Producer")  # one byte the signature covers
+    changed[at + 2] ^= 0x20
+    forged = path / "forged.pdf"
+    forged.write_bytes(bytes(changed))
+    refused = run_in_process(["verify", str(forged)], stdin="", env=dict(os.environ), cwd=path)
+    assert refused.returncode == 4, refused.stdout + refused.stderr
 
     chair_out = path / "chair.pdf"
     chair = run(path, "Chris Chair", "report", "governors", "--from", START, "--to", END,

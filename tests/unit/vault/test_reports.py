@@ -171,3 +171,26 @@ def _last_entry(session: Any, action: str) -> dict[str, Any]:
         if body and body.get("action") == action:
             return dict(body["details"])
     raise AssertionError(f"no {action} entry")
+
+
+@pytest.mark.parametrize("how", ["an entry changed", "the end of the log cut off"])
+def test_a_rewritten_audit_log_is_refused_before_any_report_is_written(
+    school: School, refs: dict[str, str], tmp_path: Path, how: str
+) -> None:
+    from sqlalchemy import delete, update
+
+    from safelog.errors import TamperDetected
+    from safelog.store.schema import AuditRow
+
+    dana = school.unlock("Dana DSL")
+    with dana.engine.begin() as conn:
+        row = conn.execute(AuditRow.__table__.select().where(AuditRow.seq == 5)).one()
+        if how == "an entry changed":
+            body = bytearray(row.body_ct)
+            body[len(body) // 2] ^= 1
+            conn.execute(update(AuditRow).where(AuditRow.seq == 5).values(body_ct=bytes(body)))
+        else:
+            conn.execute(delete(AuditRow).where(AuditRow.seq >= 5))
+    with pytest.raises(TamperDetected):
+        make_report(dana, GOVERNORS, FROM, TO, tmp_path / "g.pdf", tmp_path / "g.csv")
+    assert not (tmp_path / "g.pdf").exists() and not (tmp_path / "g.csv").exists()
