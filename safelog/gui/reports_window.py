@@ -105,7 +105,7 @@ class ReportsDialog(QDialog):
         layout.addWidget(buttons)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self._kind_changed()
-        self.resize(640, 360)
+        self.resize(760, 420)
 
     def _date_edit(self, name: str) -> QDateEdit:
         edit = named(QDateEdit(self), name, "Day/month/year")
@@ -177,8 +177,12 @@ class ReportsDialog(QDialog):
         return self.exec()
 
 
+def _grouped(digest: str) -> str:
+    return " ".join(digest[i : i + 8] for i in range(0, len(digest), 8))
+
+
 def describe(result: ReportResult) -> str:
-    lines = [f"Saved {result.path.name}: {result.pages} pages, signed, SHA-256 {result.sha256}."]
+    lines = [f"Saved {result.path.name}: {result.pages} pages, signed."]
     if result.figures is not None:
         f = result.figures
         lines.append(
@@ -188,7 +192,10 @@ def describe(result: ReportResult) -> str:
     else:
         lines.append(f"{len(result.rows)} referral(s).")
     if result.csv_path is not None:
-        lines.append(f"Saved {result.csv_path.name}, SHA-256 {result.csv_sha256}.")
+        lines.append(f"Saved {result.csv_path.name} beside it.")
+    lines.append(f"PDF SHA-256: {_grouped(result.sha256)}")
+    if result.csv_path is not None:
+        lines.append(f"CSV SHA-256: {_grouped(result.csv_sha256)}")
     lines += [f"Not included (failed its checks): {p}" for p in result.problems]
     lines += result.messages
     return "\n".join(lines)

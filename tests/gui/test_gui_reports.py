@@ -61,7 +61,8 @@ def test_the_dsl_saves_both_reports_and_a_reversed_period_is_refused(
     _set_period(dialog)
     out = tmp_path / "governors.pdf"
     dialog.save(out, tmp_path / "governors.csv")
-    qtbot.waitUntil(lambda: "Saved governors.csv" in dialog.status.text(), timeout=LOAD_MS * 4)
+    qtbot.waitUntil(lambda: "CSV SHA-256" in dialog.status.text(), timeout=LOAD_MS * 4)
+    assert "Saved governors.csv beside it" in dialog.status.text()
     assert "3 concern(s), 5 escalation(s): 2 within deadline" in dialog.status.text()
     assert out.read_bytes().startswith(b"%PDF") and dialog.error.isHidden()
 
