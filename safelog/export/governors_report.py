@@ -210,8 +210,9 @@ def render_governors_report(
         rows.append(
             (
                 "Not counted",
-                f"{_plural(len(problems), 'case')} failed SafeLog's checks and are not "
-                "counted; SafeLog names them to the DSL.",
+                f"{_plural(len(problems), 'case')} failed SafeLog's checks and "
+                f"{'is' if len(problems) == 1 else 'are'} not counted; SafeLog named "
+                f"{'it' if len(problems) == 1 else 'them'} to whoever made this report.",
             )
         )
 

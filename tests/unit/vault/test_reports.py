@@ -194,3 +194,42 @@ def test_a_rewritten_audit_log_is_refused_before_any_report_is_written(
     with pytest.raises(TamperDetected):
         make_report(dana, GOVERNORS, FROM, TO, tmp_path / "g.pdf", tmp_path / "g.csv")
     assert not (tmp_path / "g.pdf").exists() and not (tmp_path / "g.csv").exists()
+
+
+def test_a_case_changed_in_the_database_is_left_out_and_said_so_without_its_reference(
+    school: School, refs: dict[str, str], tmp_path: Path
+) -> None:
+    import subprocess
+
+    from sqlalchemy import select, update
+
+    from safelog.store.schema import CaseFieldRow, CaseRow
+
+    dana = school.unlock("Dana DSL")
+    with dana.engine.begin() as conn:
+        case = conn.execute(select(CaseRow.id).where(CaseRow.reference == refs["C"])).scalar_one()
+        row = conn.execute(
+            select(CaseFieldRow.__table__).where(
+                CaseFieldRow.case_id == case, CaseFieldRow.field == "category"
+            )
+        ).one()
+        conn.execute(
+            update(CaseFieldRow)
+            .where(
+                CaseFieldRow.case_id == case,
+                CaseFieldRow.version == row.version,
+                CaseFieldRow.field == "category",
+            )
+            .values(value_ct=bytes([row.value_ct[0] ^ 1]) + row.value_ct[1:])
+        )
+    out = tmp_path / "g.pdf"
+    result = make_report(dana, GOVERNORS, FROM, TO, out)
+    assert result.figures.concerns == 2  # B and E: C failed its checks
+    assert [p.split(":")[0] for p in result.problems] == [refs["C"]]
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, check=True).stdout
+    assert b"1 case failed SafeLog's checks and is not counted" in text.replace(b"\n", b" ")
+    assert refs["C"].encode() not in text
+    pack = make_report(dana, INSPECTION, FROM, TO, tmp_path / "p.pdf")
+    assert refs["C"] not in {r.case_reference for r in pack.rows}
+    assert pack.problems and pack.problems[0].startswith(refs["C"])
+    dana.lock()
