@@ -21,6 +21,7 @@ Choices:
 - The inspection pack lists referrals to children's social care, the LADO, the police and
   Prevent, with SafeLog's case reference, the external reference, the outcome, and each
   pupil as initials and year group (from the roll; initials only for a pupil not on it).
+  The same rule keeps referrals on concerns about the headteacher to the chair's copy.
 """
 
 from __future__ import annotations
@@ -339,12 +340,17 @@ class ReferralRow:
         return ", ".join(p.shown for p in self.pupils)
 
 
-def inspection_rows(cases: Iterable[ReportCase], start: date, end: date) -> list[ReferralRow]:
+def inspection_rows(
+    cases: Iterable[ReportCase], start: date, end: date, copy: ReportCopy
+) -> list[ReferralRow]:
     """Every referral to children's social care, the LADO, the police and Prevent made in
-    `start`..`end`, by route (in REFERRAL_ROUTES order), then by when it was made."""
+    `start`..`end`, by route (in REFERRAL_ROUTES order), then by when it was made. Referrals
+    on concerns about the headteacher only in the chair's copy, as in the governors' report:
+    a pack the DSL hands over while the headteacher hosts the inspection must not tell the
+    head of a LADO referral about them (KCSIE Part 4); the chair gives inspectors their own."""
     check_period(start, end)
     rows = []
-    for case in cases:
+    for case in _counted(cases, copy):
         for item in case.escalations:
             if item.route not in {r.value for r in REFERRAL_ROUTES} or not item.made:
                 continue

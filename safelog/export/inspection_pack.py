@@ -5,6 +5,7 @@ and the pupils as initials and year group (domain/reports.py). No name appears."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from reportlab.platypus import Flowable, Paragraph
@@ -57,14 +58,18 @@ def _story(rows: list[ReferralRow]) -> list[Flowable]:
 def render_inspection_pack(
     header: ReportHeader,
     rows: list[ReferralRow],
-    problems: list[str] = (),  # type: ignore[assignment]
+    head_note: str,
+    problems: Sequence[str] = (),
 ) -> RenderedCaseFile:
     """Lay the pack out; the unsigned PDF, in memory."""
     counts = ", ".join(
         f"{route_title(r.value)}: {sum(1 for x in rows if x.route == r.value)}"
         for r in REFERRAL_ROUTES
     )
-    facts = [("Referrals", f"{len(rows)} ({counts})")]
+    facts = [
+        ("Referrals", f"{len(rows)} ({counts})"),
+        ("Concerns about the headteacher", head_note),
+    ]
     if problems:
         facts.append(("Not included", "Failed SafeLog's checks: " + " ".join(problems)))
 

@@ -299,6 +299,17 @@ def _header(
     )
 
 
+def _pack_note(copy: ReportCopy) -> str:
+    if copy.counts_head_cases:
+        return (
+            "Referrals on concerns about the headteacher are listed: keep it from the headteacher."
+        )
+    return (
+        "Referrals on concerns about the headteacher are not listed in this copy; the chair "
+        "of governors' copy lists them."
+    )
+
+
 def make_report(
     session: Session,
     kind: str,
@@ -343,8 +354,8 @@ def make_report(
         from safelog.export.report_csv import inspection_csv
 
         header = _header(session, kind, PACK_TITLE, copy, start, end)
-        rows = inspection_rows(cases, start, end)
-        rendered = render_inspection_pack(header, rows, problems)
+        rows = inspection_rows(cases, start, end, copy)
+        rendered = render_inspection_pack(header, rows, _pack_note(copy), problems)
         csv_data = inspection_csv(rows) if csv_out else b""
     shown_as = ROLE_LABELS[copy.role] if kind == GOVERNORS else None
     signed, timestamped, messages = _sign(

@@ -116,7 +116,7 @@ def test_twelve_months_end_with_the_periods_month() -> None:
 
 
 def test_inspection_rows_are_the_four_routes_made_in_the_period() -> None:
-    rows = inspection_rows(CASES, START, END)
+    rows = inspection_rows(CASES, START, END, report_copy({Role.CHAIR}))
     assert [(r.route, r.case_reference) for r in rows] == [
         ("social-care", "SL-5"),
         ("social-care", "SL-1"),
@@ -125,6 +125,10 @@ def test_inspection_rows_are_the_four_routes_made_in_the_period() -> None:
         ("police", "SL-2"),
         ("prevent", "SL-3"),
     ]
+    # The DSL's and the head's copies leave out the referral on the concern about the head.
+    for roles in ({Role.DSL}, {Role.HEADTEACHER}):
+        mine = inspection_rows(CASES, START, END, report_copy(roles))
+        assert [r.case_reference for r in mine] == ["SL-5", "SL-1", "SL-2", "SL-2", "SL-3"]
     assert rows[1].pupils_shown == "J.S. (Year 8)" and rows[1].external_reference == "M1"
     assert rows[0].outcome == "No outcome recorded yet"
 

@@ -106,17 +106,22 @@ def test_the_inspection_pack_lists_exactly_the_referrals_in_the_period(
     dana = school.unlock("Dana DSL")
     result = make_report(dana, INSPECTION, FROM, TO, tmp_path / "p.pdf", tmp_path / "p.csv")
     got = [(r.route, r.case_reference, r.external_reference) for r in result.rows]
-    assert got == [
+    assert got == [  # not D's LADO referral: it is about the headteacher
         ("social-care", refs["B"], "MASH-0001"),
         ("social-care", refs["C"], "=HYPERLINK(1)"),
-        ("lado", refs["D"], "LADO-7"),
         ("police", refs["B"], "CR/2026/117"),
         ("prevent", refs["C"], "PREV-42"),
     ]
     b = result.rows[0]
     assert b.pupils_shown == "J.S. (Year 8), R.G."  # on the roll; typed by hand
     assert b.outcome == "Referred on: another agency leads"
-    assert result.rows[2].pupils_shown == "O.S.J. (Year 8)"  # Olly Smith-Jones
+    chris = school.unlock("Chris Chair")
+    chair = make_report(chris, INSPECTION, FROM, TO, tmp_path / "chair.pdf")
+    assert [(r.route, r.case_reference, r.external_reference) for r in chair.rows] == [
+        ("lado", refs["D"], "LADO-7")  # all the chair's keys open
+    ]
+    assert chair.rows[0].pupils_shown == "O.S.J. (Year 8)"  # Olly Smith-Jones
+    chris.lock()
     csv_text = (tmp_path / "p.csv").read_text("utf-8-sig")
     assert "'=HYPERLINK(1)" in csv_text  # never a formula in a spreadsheet
     assert "MASH-BEFORE" not in csv_text and "MASH-AFTER" not in csv_text
