@@ -44,9 +44,11 @@ def _make(args: argparse.Namespace, reader: PassphraseReader, kind: str) -> int:
     start, end = _period(args)  # before the passphrase is asked for
     out = Path(args.out)
     csv_out = Path(args.csv) if args.csv else None
-    for path in (out, csv_out):
+    for path in (out, csv_out):  # before the passphrase is asked for, too
         if path is not None and path.exists():
             raise InvalidInput(f"{path} already exists; choose another name.")
+        if path is not None and not path.parent.is_dir():
+            raise InvalidInput(f"There is no folder {path.parent} to save the report in.")
     _, session = unlock(args, reader)
     result = make_report(session, kind, start, end, out, csv_out)
     for message in result.messages:

@@ -203,6 +203,11 @@ def render_governors_report(
     """Lay the report out; the unsigned PDF, in memory."""
     rows = [
         ("Concerns raised", str(figures.concerns)),
+        (
+            "Escalations made",
+            f"{figures.escalations_made} ({figures.deadlines_met} within their deadline; "
+            f"{figures.deadlines_missed} late or still outstanding past it)",
+        ),
         ("Audit log", f"{checkpoint.entries} entries, checked"),
         ("Concerns about the headteacher", figures.copy.head_note),
     ]

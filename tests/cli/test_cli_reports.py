@@ -179,3 +179,7 @@ def test_bad_dates_a_reversed_period_and_staff_are_refused_in_plain_words(
     assert staff.returncode == 3
     assert "for the DSL, the headteacher and the chair of governors" in staff.stderr
     assert not Path(out).exists()
+    nowhere = run(path, "Dana DSL", "report", "inspection", "--from", START, "--to", END,
+                  "--out", str(path / "no-such-folder" / "x.pdf"))  # fmt: skip
+    assert nowhere.returncode == 1
+    assert "There is no folder" in nowhere.stderr and "no-such-folder" in nowhere.stderr
