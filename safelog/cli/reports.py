@@ -59,7 +59,8 @@ def _make(args: argparse.Namespace, reader: PassphraseReader, kind: str) -> int:
         f = result.figures
         say(
             f"{result.copy.label}: {f.concerns} concern(s), {f.escalations_made} escalation(s), "
-            f"{f.deadlines_met} within deadline, {f.deadlines_missed} late or outstanding."
+            f"{f.deadlines_met} within deadline, {f.made_late} late; {f.outstanding} not made "
+            "by their deadline."
         )
         say(f"Audit log checkpoint: {result.checkpoint[0]} entries, head {result.checkpoint[1]}")
     else:

@@ -232,8 +232,30 @@ class GovernorsFigures:
         return sum(r.met for r in self.routes)
 
     @property
+    def made_late(self) -> int:
+        return sum(r.missed for r in self.routes)
+
+    @property
+    def outstanding(self) -> int:
+        """Required routes not made by the deadline that fell in the period."""
+        return sum(r.outstanding for r in self.routes)
+
+    @property
+    def no_deadline(self) -> int:
+        return sum(r.no_deadline for r in self.routes)
+
+    @property
     def deadlines_missed(self) -> int:
-        return sum(r.missed + r.outstanding for r in self.routes)
+        return self.made_late + self.outstanding
+
+    @property
+    def in_words(self) -> str:
+        """The deadlines in one sentence, as every face of the report says them."""
+        return (
+            f"{self.escalations_made} escalation(s) made: {self.deadlines_met} within their "
+            f"deadline, {self.made_late} late, {self.no_deadline} with no deadline; "
+            f"{self.outstanding} required escalation(s) not made by their deadline."
+        )
 
 
 def month_starts(end: date, count: int = 12) -> list[date]:

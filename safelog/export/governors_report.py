@@ -110,10 +110,7 @@ def _story(figures: GovernorsFigures, checkpoint: AuditCheckpoint) -> list[Flowa
         Paragraph("Summary", s.h1),
         Paragraph(
             escape(
-                f"{_plural(figures.concerns, 'concern')} raised in the period; "
-                f"{_plural(figures.escalations_made, 'escalation')} made; "
-                f"{figures.deadlines_met} made within their deadline, "
-                f"{figures.deadlines_missed} late or still outstanding past it."
+                f"{_plural(figures.concerns, 'concern')} raised in the period. " + figures.in_words
             ),
             s.body,
         ),
@@ -130,27 +127,31 @@ def _story(figures: GovernorsFigures, checkpoint: AuditCheckpoint) -> list[Flowa
     story.append(
         Paragraph(
             "Escalations made in the period, whichever term the concern was raised in. "
-            "<i>Late or outstanding</i> counts those made after their deadline and those the "
-            "rules required that were still not made when the period ended.",
+            "<i>Not made by the deadline</i> counts the escalations the rules required whose "
+            "deadline fell in the period and that were not made by then (made later, or not "
+            "at all).",
             s.muted,
         )
     )
-    if figures.routes:
-        rows = [["Route", "Made", "Within deadline", "Late or outstanding", "No deadline"]]
+    if figures.routes or figures.outstanding:
+        rows = [["Route", "Made", "Within deadline", "Late", "No deadline",
+                 "Not made by the deadline"]]  # fmt: skip
         rows += [
-            [r.title, str(r.made), str(r.met), str(r.missed + r.outstanding), str(r.no_deadline)]
+            [r.title, str(r.made), str(r.met), str(r.missed), str(r.no_deadline),
+             str(r.outstanding)]
             for r in figures.routes
-        ]
+        ]  # fmt: skip
         rows.append(
             [
                 "All routes",
                 str(figures.escalations_made),
                 str(figures.deadlines_met),
-                str(figures.deadlines_missed),
-                str(sum(r.no_deadline for r in figures.routes)),
+                str(figures.made_late),
+                str(figures.no_deadline),
+                str(figures.outstanding),
             ]
         )
-        story.append(_table(rows, [0.36, 0.12, 0.18, 0.2, 0.14], s))
+        story.append(_table(rows, [0.3, 0.1, 0.15, 0.1, 0.15, 0.2], s))
     else:
         story.append(Paragraph("No escalations were made in the period.", s.body))
 
@@ -204,9 +205,8 @@ def render_governors_report(
     rows = [
         ("Concerns raised", str(figures.concerns)),
         (
-            "Escalations made",
-            f"{figures.escalations_made} ({figures.deadlines_met} within their deadline; "
-            f"{figures.deadlines_missed} late or still outstanding past it)",
+            "Escalations",
+            figures.in_words,
         ),
         ("Audit log", f"{checkpoint.entries} entries, checked"),
         ("Concerns about the headteacher", figures.copy.head_note),

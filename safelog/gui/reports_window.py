@@ -187,7 +187,8 @@ def describe(result: ReportResult) -> str:
         f = result.figures
         lines.append(
             f"{f.concerns} concern(s), {f.escalations_made} escalation(s): "
-            f"{f.deadlines_met} within deadline, {f.deadlines_missed} late or outstanding."
+            f"{f.deadlines_met} within deadline, {f.made_late} late; {f.outstanding} not made "
+            "by their deadline."
         )
     else:
         lines.append(f"{len(result.rows)} referral(s).")

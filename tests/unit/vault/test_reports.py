@@ -61,6 +61,7 @@ def test_the_dsls_copy_counts_by_hand_and_leaves_out_the_case_about_the_head(
         "dsl": (0, 0, 0, 3, 0),  # required on B, C and E, never recorded
     }
     assert figures.deadlines_met == 2 and figures.deadlines_missed == 6
+    assert (figures.made_late, figures.outstanding, figures.no_deadline) == (1, 5, 2)
     assert dict(figures.outcomes) == {
         "Referred on: another agency leads": 1,
         "No outcome recorded yet": 2,
