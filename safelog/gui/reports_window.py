@@ -105,7 +105,7 @@ class ReportsDialog(QDialog):
         layout.addWidget(buttons)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self._kind_changed()
-        self.resize(760, 420)
+        self.resize(800, 430)
 
     def _date_edit(self, name: str) -> QDateEdit:
         edit = named(QDateEdit(self), name, "Day/month/year")

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 from case_views_support import LOAD_MS, Desk, desk, sqlite_only, unnamed_controls  # noqa: F401
+from gui_support import cut_off
 from pytestqt.qtbot import QtBot
 from support.report_cases import END, SCHOOL_START, START, build_report_cases
 from support.school import Clock
 
 from safelog.domain.roles import Role
+from safelog.gui.app import load_style_sheet
 from safelog.gui.records_menu import offered
 from safelog.gui.reports_window import INSPECTION, ReportsDialog
 
@@ -65,6 +67,9 @@ def test_the_dsl_saves_both_reports_and_a_reversed_period_is_refused(
     assert "Saved governors.csv beside it" in dialog.status.text()
     assert "3 concern(s), 5 escalation(s): 2 within deadline" in dialog.status.text()
     assert out.read_bytes().startswith(b"%PDF") and dialog.error.isHidden()
+    dialog.setStyleSheet(load_style_sheet())  # drawn as people see it
+    dialog.layout().activate()
+    assert cut_off(dialog) == []
 
     dialog.kind.setCurrentIndex(dialog.kind.findData(INSPECTION))
     assert dialog.period() == (date(2025, 11, 15), date(2026, 11, 14))  # twelve months
