@@ -312,7 +312,9 @@ def governors_figures(
                     figure.missed += 1
             elif _outstanding(item, start, end):
                 figure.outstanding += 1
-    figures.routes = [r for r in routes.values() if r.made or r.outstanding]
+    # The four referral routes always, so "no LADO referral" reads as 0; others when used.
+    referrals = {r.value for r in REFERRAL_ROUTES}
+    figures.routes = [r for r in routes.values() if r.made or r.outstanding or r.route in referrals]
 
     figures.months = month_starts(end)
     figures.concerns_by_month = [0] * len(figures.months)
