@@ -16,6 +16,7 @@ to monitor the chair goes to the chief executive of the trust.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -199,8 +200,18 @@ def looks_like(typed: str, names: Iterable[str]) -> str | None:
     return None
 
 
+# Letters of other scripts drawn like Latin ones ("Hugh Hеad" with a Cyrillic е), read as
+# the Latin letter they pass for when names are compared.
+_LOOK_ALIKE = str.maketrans(
+    "аеорсухіјѕԁһӏԛԝаαβεικνορτυχЅІЈΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdhlqwaabeiknoptuxsijabezhikmnoptyx",
+)
+
+
 def _words(text: str) -> list[str]:
-    return [w for w in "".join(c if c.isalnum() else " " for c in text.casefold()).split() if w]
+    folded = unicodedata.normalize("NFKD", text.casefold()).translate(_LOOK_ALIKE)
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return [w for w in "".join(c if c.isalnum() else " " for c in plain).split() if w]
 
 
 def may_ask(rules: KindRules, roles: frozenset[Role]) -> bool:

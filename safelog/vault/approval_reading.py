@@ -151,7 +151,13 @@ class _Reading:
             raise TamperDetected(f"{where} decides a request that is not in the register.")
         cipher = self.session.audience_ciphers.get(str(row.audience_id))
         if cipher is None:
-            return  # not for this person: what is checked above is all they can check
+            # Not for this person. That its group's key slots are all still there is what
+            # they can check (a row whose slots were deleted would vanish from its readers'
+            # lists unnoticed otherwise).
+            if row.audience_id not in self.labels:
+                self.session.audience_slot_count(self.conn, str(row.audience_id))
+                self.labels[str(row.audience_id)] = None
+            return
         try:
             body = json.loads(
                 cipher.open(bytes(row.body_ct), body_aad(expected, request_seq, row.audience_id))
