@@ -116,10 +116,10 @@ def cmd_sar_extend(args: argparse.Namespace, reader: PassphraseReader) -> int:
 
 
 def cmd_sar_withhold(args: argparse.Namespace, reader: PassphraseReader) -> int:
-    from safelog.vault.subject_access import withhold_item
+    from safelog.vault.sar_export import withhold
 
     _, session = unlock(args, reader)
-    request = withhold_item(session, args.request, args.item, args.reason)
+    request = withhold(session, args.request, args.item, args.reason)
     say(
         f"{args.item.strip()} will be left out of {request.id}'s disclosure (serious harm); "
         "the reason is kept in the redaction log."

@@ -43,7 +43,6 @@ from safelog.gui.export_dialog import documents_folder, file_dialog_options
 from safelog.gui.export_dialog import forget_file_dialog_history as forget_history
 from safelog.gui.formatting import to_qdatetime, uk_date
 from safelog.gui.screen_fit import fit_to_screen, keep_fitting
-from safelog.gui.theme import set_style_property
 from safelog.gui.widgets import BusyNote, named, plain_label, set_plain_text
 from safelog.gui.worker import LatestOnly, run_guarded
 
@@ -212,7 +211,12 @@ class SubjectAccessDialog(QDialog):
             cells = (r.id, r.subject_name, f"{r.requester} ({r.relationship.value})",
                      uk_date(r.received_on), due, r.status(today))  # fmt: skip
             for column, text in enumerate(cells):
-                self.table.setItem(row, column, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if column == len(cells) - 1 and not r.answered and today > r.due:
+                    font = item.font()
+                    font.setBold(True)  # overdue stands out without relying on colour
+                    item.setFont(font)
+                self.table.setItem(row, column, item)
         if chosen is not None:
             ids = [r.id for r in found]
             if chosen.id in ids:
@@ -291,8 +295,6 @@ class SubjectAccessDialog(QDialog):
         self.extend_button.setEnabled(idle and chosen is not None and chosen.extension is None)
         self.withhold_button.setEnabled(idle and chosen is not None and bool(self.items))
         self.export_button.setEnabled(idle and chosen is not None)
-        overdue = chosen is not None and not chosen.answered and self.today() > chosen.due
-        set_style_property(self.table, "role", "warning" if overdue else "")
 
     # -- doing ---------------------------------------------------------------------------------
 
@@ -375,7 +377,7 @@ class SubjectAccessDialog(QDialog):
             self.harm_reason.text(),
             chosen.id,
         )
-        from safelog.vault.subject_access import withhold_item
+        from safelog.vault.sar_export import withhold
 
         def done(_request: SubjectAccessRequest) -> None:
             self.harm_reason.clear()
@@ -387,7 +389,7 @@ class SubjectAccessDialog(QDialog):
             self._changed()
             self._selected_changed()  # the list again, with the item marked withheld
 
-        self._run("Withholding…", lambda: withhold_item(session, request_id, item, reason), done)
+        self._run("Withholding…", lambda: withhold(session, request_id, item, reason), done)
 
     def export(self) -> None:
         session = self.context.require_session()

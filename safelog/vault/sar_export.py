@@ -34,6 +34,7 @@ from safelog.vault.subject_access import (
     find_request,
     request_for_subject,
     require_dsl,
+    withhold_item,
 )
 from safelog.vault.transfer_store import ITEM_PREFIX, append_row
 
@@ -89,6 +90,20 @@ def _choices(data: SubjectData) -> list[ItemChoice]:
 def disclosure_items(session: Session, request_id: str) -> list[ItemChoice]:
     """The evidence a disclosure for the request would list (reading it is audited)."""
     return _choices(gather_subject_data(session, find_request(session, request_id)))
+
+
+def withhold(session: Session, request_id: str, item: str, reason: str) -> SubjectAccessRequest:
+    """Withhold a case (by reference) or an evidence item (by id) of the request's records
+    for serious harm; anything else is refused in plain words."""
+    request = find_request(session, request_id)
+    data = gather_subject_data(session, request)
+    known = {c.reference for c in data.cases} | data.evidence_ids()
+    if item.strip() not in known:
+        raise InvalidInput(
+            f"{item.strip()} is neither a case nor an evidence item of the records about "
+            f"{request.subject_name}."
+        )
+    return withhold_item(session, request.id, item, reason)
 
 
 def _check_out(out: Path) -> Path:

@@ -20,7 +20,7 @@ from safelog.store.schema import TransferRow
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case
 from safelog.vault.roll import import_roll, load_roll
-from safelog.vault.sar_export import disclosure_items, export_disclosure
+from safelog.vault.sar_export import disclosure_items, export_disclosure, withhold
 from safelog.vault.subject_access import (
     extend_request,
     find_request,
@@ -28,7 +28,6 @@ from safelog.vault.subject_access import (
     record_request,
     request_for_subject,
     requests_needing_attention,
-    withhold_item,
 )
 from safelog.vault.workspace import add_chronology, record_decision
 
@@ -170,9 +169,11 @@ def test_the_log_stays_in_the_vault_and_items_can_be_withheld(
     record_decision(dana, reference, "Sanction for Jordan Price", "Repeated messages")
     _record(dana)
     assert disclosure_items(dana, "SAR-1") == []
-    withhold_item(dana, "SAR-1", reference, "Police investigation under way")
+    with pytest.raises(InvalidInput, match="SL-2099-0001 is neither a case nor an evidence"):
+        withhold(dana, "SAR-1", "SL-2099-0001", "a typo")
+    withhold(dana, "SAR-1", reference, "Police investigation under way")
     with pytest.raises(InvalidInput, match="already withheld"):
-        withhold_item(dana, "SAR-1", reference, "again")
+        withhold(dana, "SAR-1", reference, "again")
     made = export_disclosure(dana, tmp_path / "sar.pdf", request_id="SAR-1")
     assert made.cases == 0 and made.path.read_bytes()[:5] == b"%PDF-"
     log = find_request(dana, "SAR-1").disclosures[0].log
