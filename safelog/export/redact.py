@@ -166,16 +166,30 @@ def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
 
 
 def labels_in_order(
-    others: Sequence[OtherPerson], keep: Iterable[str], texts: Iterable[Any]
+    others: Sequence[OtherPerson],
+    keep: Iterable[str],
+    texts: Iterable[Any],
+    close: Iterable[OtherPerson] = (),
 ) -> dict[str, str]:
     """`aliases_for_others`, lettered in the order the people are first named in `texts`
-    (then everyone not named there, so a name printed anywhere else is still replaced)."""
+    (then everyone not named there, so a name printed anywhere else is still replaced). For
+    the people in `close`, a forename on its own counts as naming them (see `forenames_of`)."""
+    keep = list(keep)
     kept = {_key(name) for name in keep}
     owner: dict[str, int] = {}
     for index, person in enumerate(others):
         for name in person.names:
             if _key(name) and _key(name) not in kept:
                 owner.setdefault(_key(name), index)
+    near = set(close)
+    short: dict[str, set[int]] = {}
+    for index, person in enumerate(others):
+        if person in near:
+            for word in _forename_forms(person, keep):
+                short.setdefault(_key(word), set()).add(index)
+    for word, owners in short.items():
+        if len(owners) == 1 and word not in owner:
+            owner[word] = owners.pop()
     pattern = _names_pattern(owner)
     first: dict[int, None] = {}
     if pattern is not None:
@@ -189,25 +203,33 @@ def labels_in_order(
 _WORD = re.compile(r"[^\W_]+")
 
 
+def _forename_forms(person: OtherPerson, keep: Iterable[str]) -> set[str]:
+    """The first word of each form of the name, and one in brackets ('Jess (Jessica) Smith'),
+    three letters or more, capitalised, and not a word of a kept name."""
+    kept = {w.casefold() for name in keep for w in _WORD.findall(name)}
+    forms: set[str] = set()
+    for name in person.names:
+        words = _WORD.findall(name)
+        found = {words[0]} if words else set()
+        found |= set(re.findall(r"\(([^\W_]+)\)", name))
+        forms |= {w[0].upper() + w[1:] for w in found if len(w) >= 3 and w.casefold() not in kept}
+    return forms
+
+
 def forenames_of(
     people: Iterable[OtherPerson], aliases: Mapping[str, str], keep: Iterable[str]
 ) -> dict[str, str]:
-    """Each person's forenames (the first word of each form of their name, three letters or
-    more) -> their label, for people close to the record (named in its cases, its family);
-    a forename two labels share, or a word of a kept name, is left alone."""
-    kept = {w.casefold() for name in keep for w in _WORD.findall(name)}
+    """Each person's forenames -> their label, for people close to the record (named in its
+    cases, its family): matched as written, so "Will" is replaced and "will" is not. A
+    forename two labels share, or a word of a kept name, is left alone."""
+    keep = list(keep)
     found: dict[str, set[str]] = {}
     for person in people:
         label = next((aliases[_key(n)] for n in person.names if _key(n) in aliases), None)
         if label is None:
             continue
-        for name in person.names:
-            words = _WORD.findall(name)
-            forms = {words[0]} if words else set()
-            forms |= set(re.findall(r"\(([^\W_]+)\)", name))  # 'Jess (Jessica) Smith'
-            for word in forms:
-                if len(word) >= 3 and word.casefold() not in kept:
-                    found.setdefault(word[0].upper() + word[1:], set()).add(label)
+        for word in _forename_forms(person, keep):
+            found.setdefault(word, set()).add(label)
     return {word: labels.pop() for word, labels in found.items() if len(labels) == 1}
 
 

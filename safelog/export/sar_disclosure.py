@@ -389,7 +389,7 @@ class _Disclosure:
 
 def disclosure_names(data: SubjectData, texts: list[Any]) -> Pseudonymiser:
     """The one pseudonymiser of the whole document."""
-    aliases = labels_in_order(data.others, data.keep, texts)
+    aliases = labels_in_order(data.others, data.keep, texts, data.close)
     forenames = forenames_of(data.close, aliases, data.keep)
     return Pseudonymiser((), True, aliases=aliases, forenames=forenames)
 

@@ -118,6 +118,15 @@ def test_labels_follow_the_order_people_are_met_and_stay_the_same() -> None:
     assert names.text("jordan") == "jordan"  # a forename only as written, capitalised
 
 
+def test_a_forename_first_met_on_its_own_gets_the_first_letter() -> None:
+    aisha = OtherPerson("pupil", ("Aisha Khan",))
+    jordan = OtherPerson("pupil", ("Jordan Price",))
+    texts = ["Jordan said so", "then Aisha Khan"]
+    assert labels_in_order([aisha, jordan], [], texts)["jordan price"] == "Pupil B"
+    close = labels_in_order([aisha, jordan], [], texts, close=[jordan])
+    assert close["jordan price"] == "Pupil A" and close["aisha khan"] == "Pupil B"
+
+
 def test_a_forename_two_people_share_or_a_kept_word_is_left_alone() -> None:
     others = [OtherPerson("pupil", ("Sam Jones",)), OtherPerson("staff", ("Sam Staff",))]
     aliases = labels_in_order(others, keep=[], texts=[])
