@@ -188,3 +188,40 @@ def test_the_log_stays_in_the_vault_and_items_can_be_withheld(
     with pytest.raises(InvalidInput, match="not an evidence item"):
         export_disclosure(dana, tmp_path / "b.pdf", request_id="SAR-1", include=["nope"])
     assert not (tmp_path / "b.pdf").exists()
+
+
+def test_a_member_of_staff_asks_for_what_is_held_about_them(
+    school: Any, jess: str, tmp_path: Path
+) -> None:
+    import subprocess
+
+    dana = school.unlock("Dana DSL")
+    reference = add_case(
+        dana,
+        CaseInput.from_json(
+            {
+                "category": "inappropriate-content",
+                "summary": "Adult site on a classroom PC",
+                "description": "Tess Teacher saw it on Sam Staff's screen; Jess Smith too.",
+                "subjects": ["Sam Staff"],
+                "people": [{"pupil": JESS_UPN, "role": "witness"}],
+            }
+        ),
+    )
+    add_chronology(dana, reference, "Hugh Head and Sam met; Sam apologised.")
+    record_request(
+        dana,
+        requester="Sam Staff",
+        relationship="staff",
+        subject="Sam Staff",
+        received_on=date(2026, 11, 19),
+    )
+    made = export_disclosure(dana, tmp_path / "sam.pdf", subject="Sam Staff")
+    assert made.cases == 1
+    done = subprocess.run(["pdftotext", str(made.path), "-"], capture_output=True, check=True)
+    text = " ".join(done.stdout.decode().split())
+    assert "Sam Staff's screen" in text and "The person the concern is about" in text
+    for name in ("Tess Teacher", "Hugh Head", "Jess", "Smith"):
+        assert name not in text, name
+    assert "Staff member A saw it on Sam Staff's screen; Pupil A too." in text
+    assert "Staff member C and Sam met; Sam apologised." in text  # B: the DSL, met before
