@@ -36,12 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.deadlines import LONDON
+from safelog.domain.roll import Pupil
 from safelog.domain.subject_access import Relationship
 from safelog.errors import UserFacingError
 from safelog.gui.errors import error_text, explain_error
 from safelog.gui.export_dialog import documents_folder, file_dialog_options
 from safelog.gui.export_dialog import forget_file_dialog_history as forget_history
 from safelog.gui.formatting import to_qdatetime, uk_date
+from safelog.gui.pupil_picker import PupilPicker, RollSource
 from safelog.gui.screen_fit import fit_to_screen, keep_fitting
 from safelog.gui.widgets import BusyNote, named, plain_label, set_plain_text
 from safelog.gui.worker import LatestOnly, run_guarded
@@ -122,7 +124,14 @@ class SubjectAccessDialog(QDialog):
         box = QGroupBox("Record a request", self)
         form = QFormLayout(box)
         self.subject = named(QLineEdit(box), "About (pupil's UPN or name, or a person's name)")
-        self.subject.setPlaceholderText("A pupil's UPN or name, or a person named in cases")
+        self.subject.setPlaceholderText("Type a pupil's name, form or UPN, or a person's name")
+        # The roll offered as the name is typed; a pupil chosen is recorded by their roll id.
+        self.roll = RollSource(self.context, self)
+        self.picker = PupilPicker(self.subject, self.roll)
+        self.picked: Pupil | None = None
+        self.picker.picked.connect(self._picked)
+        self.subject.textEdited.connect(self._typed)
+        self.roll.load()
         self.requester = named(QLineEdit(box), "Asked by")
         self.requester.setPlaceholderText("Who made the request")
         self.relationship = named(QComboBox(box), "Their relationship")
@@ -187,6 +196,12 @@ class SubjectAccessDialog(QDialog):
         self.withhold_button.clicked.connect(self.withhold)
         self.export_button.clicked.connect(self.export)
         return box
+
+    def _picked(self, person: object) -> None:
+        self.picked = person if isinstance(person, Pupil) else None
+
+    def _typed(self, _text: str) -> None:
+        self.picked = None  # typed again: a name, not the pupil chosen
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -315,6 +330,8 @@ class SubjectAccessDialog(QDialog):
     def record(self) -> None:
         session = self.context.require_session()
         requester, subject, note = self.requester.text(), self.subject.text(), self.note.text()
+        if self.picked is not None:
+            subject = self.picked.id  # two pupils may share a name
         relationship = str(self.relationship.currentData())
         received: date = self.received.date().toPython()  # type: ignore[assignment]
         from safelog.vault.subject_access import record_request
@@ -322,6 +339,7 @@ class SubjectAccessDialog(QDialog):
         def done(request: SubjectAccessRequest) -> None:
             for field in (self.subject, self.requester, self.note):
                 field.clear()
+            self.picked = None
             self._say(
                 self.notice,
                 f"Recorded {request.id} about {request.subject_name}; the answer is due by "

@@ -101,8 +101,15 @@ def test_a_request_recorded_extended_answered_and_shown_on_the_inbox(
     dialog = _open(qtbot, dana)
     assert unnamed_controls(dialog) == [] and dialog.rows() == []
     assert not dialog.export_button.isEnabled()
+    # Jess is picked from the roll by typing part of her name.
+    qtbot.waitUntil(lambda: dialog.roll.index is not None, timeout=LOAD_MS)
+    dialog.subject.setFocus()
+    qtbot.keyClicks(dialog.subject, "jess sm")
+    assert dialog.picker.popup.isVisible()
+    qtbot.keyClick(dialog.picker.popup, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog.picker.popup, Qt.Key.Key_Return)
+    assert dialog.subject.text() == "Jess (Jessica) Smith" and dialog.picked is not None
     # Bad input is said plainly and nothing is recorded.
-    dialog.subject.setText(JESS)
     _click(qtbot, dialog, dialog.record_button)
     assert "Say who made the request" in dialog.problem.text()
     dialog.requester.setText("Karen Smith")
