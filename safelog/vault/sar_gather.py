@@ -222,19 +222,16 @@ def texts_of(data: SubjectData) -> list[Any]:
     """Every piece of text the disclosure prints, in the order it prints them: what orders
     the labels ("Pupil A" is the first other pupil the reader meets)."""
     out: list[Any] = []
+    if data.pupil is not None:
+        for link in data.pupil.links:
+            sibling = data.roll.pupils.get(link.pupil) if link.pupil else None
+            out.append(sibling.display_name if sibling else link.name)
     for case in data.cases:
         out += [case.summary, case.description]
         out += [p.get("name", "") for p in case.fields.get(CaseField.PEOPLE, [])]
         for entry in case.entries:
             out += [entry.text, entry.by]
         out += [e.file_name for e in case.evidence]
-    if data.pupil is not None:
-        out += [link.name for link in data.pupil.links]
-        out += [
-            data.roll.pupils[link.pupil].display_name
-            for link in data.pupil.links
-            if link.pupil in data.roll.pupils
-        ]
     for event in data.consent:
         out += [event.by, event.note]
     return out

@@ -225,3 +225,33 @@ def test_a_member_of_staff_asks_for_what_is_held_about_them(
         assert name not in text, name
     assert "Staff member A saw it on Sam Staff's screen; Pupil A too." in text
     assert "Staff member C and Sam met; Sam apologised." in text  # B: the DSL, met before
+
+
+def test_the_roll_record_names_the_family_by_label_but_the_requester(
+    school: Any, jess: str, tmp_path: Path
+) -> None:
+    import subprocess
+
+    from safelog.vault.roll import link_family
+
+    dana = school.unlock("Dana DSL")
+    link_family(dana, JESS_UPN, "parent or carer", name="Karen Smith", note="lives with mum")
+    link_family(dana, JESS_UPN, "parent or carer", name="Dave Smith", note="no contact")
+    link_family(dana, JESS_UPN, "sibling", pupil="D201201001050")
+    _record(dana)
+    made = export_disclosure(dana, tmp_path / "jess.pdf", subject=JESS_UPN)
+    done = subprocess.run(["pdftotext", str(made.path), "-"], capture_output=True, check=True)
+    text = " ".join(done.stdout.decode().split())
+    assert "Family: parent or carer Karen Smith (lives with mum)" in text
+    assert "Family: parent or carer Parent or carer A (no contact)" in text
+    assert "Family: sibling Pupil A" in text
+    for name in ("Dave", "Oliver", "Olly", "Smith-Jones"):
+        assert name not in text, name
+    assert "No consent has been recorded." in text
+    labels = {
+        e["item"]: e["names"]
+        for e in find_request(dana, "SAR-1").disclosures[0].log
+        if e["what"] == "names replaced by a label"
+    }
+    assert labels["Parent or carer A"] == ["Dave Smith"]
+    assert "Olly Smith-Jones" in labels["Pupil A"]
