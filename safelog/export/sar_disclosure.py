@@ -315,8 +315,9 @@ class _Disclosure:
             )
         story.append(ruled_table(rows, [FRAME_W * w for w in (0.18, 0.13, 0.5, 0.19)]))
         items = [i for i in self.data.items if i.case == case.reference]
-        if items:
-            story += [Spacer(1, 6), *self.evidence(items)]
+        if items:  # its own caption: the table may start on the next page
+            story += [t.fixed(f"Evidence kept with record {case.reference}", s.h2)]
+            story += self.evidence(items)
         return story
 
     def evidence(self, items: list[ListedItem]) -> list[Flowable]:
