@@ -27,6 +27,7 @@ from types import MappingProxyType
 
 from safelog.domain.retention import plain_date
 from safelog.errors import InvalidInput
+from safelog.text import check_typed
 
 RESPONSE_MONTHS = 1
 MAX_EXTENSION_MONTHS = 2
@@ -104,7 +105,7 @@ def check_extension(
             f"A subject access request can be extended by 1 or {MAX_EXTENSION_MONTHS} months, "
             "no more."
         )
-    text = " ".join(reason.split())
+    text = " ".join(check_typed(reason, "The reason", multi_line=True).split())
     if not text:
         raise InvalidInput(
             "Say why the request needs longer (it is complex, or one of several from this "
@@ -123,7 +124,7 @@ def check_extension(
 
 def check_request(requester: str, relationship: str, received_on: date, today: date) -> str:
     """The requester's name, checked with the rest; bad input said in plain words."""
-    name = " ".join(requester.split())
+    name = " ".join(check_typed(requester, "The requester's name", multi_line=True).split())
     if not name:
         raise InvalidInput("Say who made the request (their name).")
     if len(name) > MAX_TEXT:
@@ -143,7 +144,7 @@ def check_request(requester: str, relationship: str, received_on: date, today: d
 
 
 def check_withholding(reason: str) -> str:
-    text = " ".join(reason.split())
+    text = " ".join(check_typed(reason, "The reason", multi_line=True).split())
     if not text:
         raise InvalidInput(
             "Say why disclosing it would be likely to cause serious harm to someone's physical "

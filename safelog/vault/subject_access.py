@@ -30,6 +30,7 @@ from safelog.domain.subject_access import (
     status_words,
 )
 from safelog.errors import AccessDenied, InvalidInput, NotFound
+from safelog.text import check_typed
 from safelog.vault.roll import Roll, load_roll
 from safelog.vault.session import Session
 from safelog.vault.transfer_store import ITEM_PREFIX, TransferRecord, append_row, load_rows
@@ -98,7 +99,7 @@ def today(session: Session) -> date:
 def resolve_subject(roll: Roll, text: str) -> tuple[str, str]:
     """(pupil id or "", name): a pupil by id, UPN or one exact name on the roll; anyone else
     by the name the cases give them."""
-    given = " ".join(text.split())
+    given = " ".join(check_typed(text, "The name of whom it is about", multi_line=True).split())
     if not given:
         raise InvalidInput("Say whom the request is about: a pupil's id or UPN, or a name.")
     try:
@@ -241,7 +242,7 @@ def record_request(
     require_dsl(session)
     name = check_request(requester, relationship, received_on, today(session))
     pupil_id, subject_name = resolve_subject(load_roll(session), subject)
-    note = " ".join(note.split())[:2000]
+    note = " ".join(check_typed(note, "The note", multi_line=True).split())[:2000]
     with session.write() as conn:
         count = sum(1 for r in load_rows(session, conn) if r.kind == REQUEST)
         request_id = f"{PREFIX}{count + 1}"

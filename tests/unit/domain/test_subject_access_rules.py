@@ -82,6 +82,11 @@ def test_a_request_needs_a_requester_a_known_relationship_and_a_date_not_ahead()
     with pytest.raises(InvalidInput, match="serious harm"):
         check_withholding("")
     assert check_withholding(" Police\nadvise ") == "Police advise"
+    for hostile in ("Ann\x1b[2J", "Ann\u202eevil"):
+        with pytest.raises(InvalidInput, match="The requester's name contains"):
+            check_request(hostile, "pupil", today, today)
+        with pytest.raises(InvalidInput, match="The reason contains"):
+            check_withholding(hostile)
 
 
 def test_due_soon_overdue_and_answered() -> None:
