@@ -405,7 +405,7 @@ def render_disclosure(data: DisclosureData, names: Pseudonymiser) -> RenderedCas
     reference = document_reference(data.subject.request.id)
     doc = a4_document(
         buffer,
-        title=f"{TITLE}, {reference}",
+        title=f"{TITLE}, {data.subject.request.id}",
         school=data.school,
         subject=f"{MARKING}: {TITLE.lower()}",
     )

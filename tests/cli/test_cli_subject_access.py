@@ -245,6 +245,9 @@ def test_a_disclosure_names_the_subject_and_the_requester_and_no_one_else(env: E
     for word in (b"Police advise", b"third party data", b"serious harm: ", b"Jordan"):
         assert word not in raw
 
+    # Only the original the DSL included is attached (with the signed manifest).
+    attached = subprocess.run(["pdfdetach", "-list", str(pdf)], capture_output=True, text=True)
+    assert attached.stdout.splitlines()[1:] == ["1: safelog-manifest.json", "2: meeting-notes.txt"]
     verified = ok(env.run("verify", "jess-sar.pdf"))
     assert "signed, complete and unaltered" in verified
 
