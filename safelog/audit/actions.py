@@ -70,6 +70,11 @@ class AuditAction(StrEnum):
     TRANSFER_RECEIVE = "transfer.receive"
     TRANSFER_CONFIRM = "transfer.confirm"  # the receiving school's receipt recorded
     TRANSFER_SAVE = "transfer.save"  # a document of a transfer written to a file
+    # Subject access requests (vault/subject_access.py, vault/sar_export.py).
+    SAR_RECORD = "sar.record"  # a request recorded (no names in the entry)
+    SAR_EXTEND = "sar.extend"  # its deadline extended, once
+    SAR_WITHHOLD = "sar.withhold"  # an item marked withheld for serious harm
+    SAR_EXPORT = "sar.export"  # a disclosure written to a file, with its SHA-256
     DECLARATION_SIGNED = "declaration.signed"  # a member of staff's policy declaration
     DECLARATION_PRINT = "declaration.print"  # the register of declarations as a PDF
     APPROVAL_REQUEST = "approval.request"  # a request that waits for a decision (no content)
@@ -101,6 +106,10 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.TRANSFER_RECEIVE: "Child protection file received from another school",
         AuditAction.TRANSFER_CONFIRM: "Receipt for a child protection file recorded",
         AuditAction.TRANSFER_SAVE: "Document of a child protection file saved to a file",
+        AuditAction.SAR_RECORD: "Subject access request recorded",
+        AuditAction.SAR_EXTEND: "Subject access request extended",
+        AuditAction.SAR_WITHHOLD: "Item withheld from a subject access disclosure",
+        AuditAction.SAR_EXPORT: "Subject access disclosure exported",
         AuditAction.CASE_CREATE: "Case recorded",
         AuditAction.CASE_VIEW: "Case opened and read",
         AuditAction.CASE_UPDATE: "Case changed",

@@ -18,6 +18,7 @@ from safelog.cli.pupils import add_pupil_commands
 from safelog.cli.reports import add_report_commands
 from safelog.cli.rules import add_rules_commands
 from safelog.cli.signed_files import add_signed_file_commands
+from safelog.cli.subject_access import add_sar_commands
 from safelog.cli.transfers import add_transfer_commands
 from safelog.cli.users import add_user_commands
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rules_commands(sub)  # rules
     add_database_commands(sub)  # db
     add_transfer_commands(sub)  # transfer
+    add_sar_commands(sub)  # sar
     add_declaration_commands(sub)  # declaration
     add_approval_commands(sub)  # approval
     add_consent_commands(sub)  # consent

@@ -7,6 +7,11 @@ exact recorded name is replaced (ignoring case, as a whole name, not inside a lo
 a nickname or first name on its own is not recognised, and images and attached originals are
 not altered, which the case file says on its first page.
 
+A subject access disclosure (export/sar_disclosure.py) letters everyone but the subject and
+the requester in the order the reader first meets them (`labels_in_order`), records which
+labels it used (`Pseudonymiser.used`, for the redaction log kept in SafeLog), and replaces an
+evidence file name that holds any part of another person's name (`name_free_file_name`).
+
 A pupil's chronology (export/pupil_chronology.py) goes further: everyone named in the cases
 but the pupil becomes a label of their kind ("Pupil A", "Parent or carer A", "Staff member
 A", "Person A"), under every form of their name the roll knows, while the pupil's own names
@@ -16,8 +21,9 @@ are never replaced (`aliases_for_others`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from safelog.domain.outcomes import PersonKind, PersonRole
@@ -96,6 +102,7 @@ class Pseudonymiser:
         enabled: bool,
         *,
         aliases: Mapping[str, str] | None = None,
+        forenames: Mapping[str, str] | None = None,
     ) -> None:
         self.enabled = enabled
         self.aliases: dict[str, str] = {}
@@ -105,16 +112,22 @@ class Pseudonymiser:
             for name, label in (aliases or {}).items():
                 if _key(name):
                     self.aliases.setdefault(_key(name), label)
-        self._pattern: re.Pattern[str] | None = None
-        if self.aliases:
-            names = sorted(self.aliases, key=len, reverse=True)  # "Ben Smith Jr" before "Ben Smith"
-            alternatives = "|".join(
-                r"\s+".join(re.escape(part) for part in name.split()) for name in names
-            )
-            self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        self.used: set[str] = set()  # the labels printed so far
+        self._pattern = _names_pattern(self.aliases)
+        # A forename on its own ("Jess said"), matched only as written (capitalised): "Will"
+        # is a name, "will" is not.
+        self.forenames = dict(forenames or {}) if enabled else {}
+        self._forename_pattern = (
+            re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, self.forenames))})(?!\w)")
+            if self.forenames
+            else None
+        )
 
     def alias(self, name: str) -> str | None:
-        return self.aliases.get(_key(name))
+        label = self.aliases.get(_key(name))
+        if label is not None:
+            self.used.add(label)
+        return label
 
     def name(self, name: str) -> str:
         """How a person's name is printed."""
@@ -122,9 +135,119 @@ class Pseudonymiser:
 
     def text(self, value: Any) -> str:
         text = "" if value is None else str(value)
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(self._replace, text)
+        if self._pattern is not None:
+            text = self._pattern.sub(self._replace, text)
+        if self._forename_pattern is not None:
+            text = self._forename_pattern.sub(self._replace_forename, text)
+        return text
+
+    def _replace_forename(self, match: re.Match[str]) -> str:
+        label = self.forenames[match.group(0)]
+        self.used.add(label)
+        return label
 
     def _replace(self, match: re.Match[str]) -> str:
-        return self.aliases.get(_key(match.group(0)), match.group(0))
+        label = self.aliases.get(_key(match.group(0)))
+        if label is None:
+            return match.group(0)
+        self.used.add(label)
+        return label
+
+
+def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """Any of `names` as a whole name, any case, any spacing between its words."""
+    ordered = sorted(names, key=len, reverse=True)  # "Ben Smith Jr" before "Ben Smith"
+    if not ordered:
+        return None
+    alternatives = "|".join(
+        r"\s+".join(re.escape(part) for part in name.split()) for name in ordered
+    )
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def labels_in_order(
+    others: Sequence[OtherPerson],
+    keep: Iterable[str],
+    texts: Iterable[Any],
+    close: Iterable[OtherPerson] = (),
+) -> dict[str, str]:
+    """`aliases_for_others`, lettered in the order the people are first named in `texts`
+    (then everyone not named there, so a name printed anywhere else is still replaced). For
+    the people in `close`, a forename on its own counts as naming them (see `forenames_of`)."""
+    keep = list(keep)
+    kept = {_key(name) for name in keep}
+    owner: dict[str, int] = {}
+    for index, person in enumerate(others):
+        for name in person.names:
+            if _key(name) and _key(name) not in kept:
+                owner.setdefault(_key(name), index)
+    near = set(close)
+    short: dict[str, set[int]] = {}
+    for index, person in enumerate(others):
+        if person in near:
+            for word in _forename_forms(person, keep):
+                short.setdefault(_key(word), set()).add(index)
+    for word, owners in short.items():
+        if len(owners) == 1 and word not in owner:
+            owner[word] = owners.pop()
+    pattern = _names_pattern(owner)
+    first: dict[int, None] = {}
+    if pattern is not None:
+        for text in texts:
+            for match in pattern.finditer("" if text is None else str(text)):
+                first.setdefault(owner[_key(match.group(0))], None)
+    order = [*first, *(i for i in range(len(others)) if i not in first)]
+    return aliases_for_others([others[i] for i in order], keep)
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _forename_forms(person: OtherPerson, keep: Iterable[str]) -> set[str]:
+    """The first word of each form of the name, and one in brackets ('Jess (Jessica) Smith'),
+    three letters or more, capitalised, and not a word of a kept name."""
+    kept = {w.casefold() for name in keep for w in _WORD.findall(name)}
+    forms: set[str] = set()
+    for name in person.names:
+        words = _WORD.findall(name)
+        found = {words[0]} if words else set()
+        found |= set(re.findall(r"\(([^\W_]+)\)", name))
+        forms |= {w[0].upper() + w[1:] for w in found if len(w) >= 3 and w.casefold() not in kept}
+    return forms
+
+
+def forenames_of(
+    people: Iterable[OtherPerson], aliases: Mapping[str, str], keep: Iterable[str]
+) -> dict[str, str]:
+    """Each person's forenames -> their label, for people close to the record (named in its
+    cases, its family): matched as written, so "Will" is replaced and "will" is not. A
+    forename two labels share, or a word of a kept name, is left alone."""
+    keep = list(keep)
+    found: dict[str, set[str]] = {}
+    for person in people:
+        label = next((aliases[_key(n)] for n in person.names if _key(n) in aliases), None)
+        if label is None:
+            continue
+        for word in _forename_forms(person, keep):
+            found.setdefault(word, set()).add(label)
+    return {word: labels.pop() for word, labels in found.items() if len(labels) == 1}
+
+
+def name_free_file_name(
+    file_name: str, number: int, others: Iterable[OtherPerson], keep: Iterable[str]
+) -> str:
+    """The file name as recorded, or "Evidence N.ext" when any word of another person's name
+    (three letters or more, not also a word of a kept name) is in it: "jordan_chat.png"
+    names Jordan Price even though the whole name is not there."""
+    kept = {w.casefold() for name in keep for w in _WORD.findall(name)}
+    words = {
+        w.casefold()
+        for person in others
+        for name in person.names
+        for w in _WORD.findall(name)
+        if len(w) >= 3 and w.casefold() not in kept
+    }
+    if not words & {w.casefold() for w in _WORD.findall(file_name)}:
+        return file_name
+    suffix = PurePath(file_name).suffix
+    return f"Evidence {number}{suffix if _WORD.fullmatch(suffix[1:] or '_') else ''}"

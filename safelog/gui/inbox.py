@@ -29,6 +29,7 @@ from safelog.gui.case_list import CaseListView
 from safelog.gui.case_list_model import Column, PreparedCases, case_deadline_state, prepare_rows
 from safelog.gui.errors import error_text
 from safelog.gui.formatting import uk_time
+from safelog.gui.sar_due import SarDue
 from safelog.gui.theme import set_style_property
 from safelog.gui.transfers_awaiting import TransfersAwaiting
 from safelog.gui.widgets import heading_label, named, plain_label
@@ -131,6 +132,8 @@ class InboxView(QWidget):
         # Requests waiting for this person's decision (headteacher, chair, trust CEO).
         self.approvals = ApprovalsAwaiting(context, self)
         layout.addWidget(self.approvals)
+        self.sar_due = SarDue(context, self)  # subject access requests due in 7 days (DSL)
+        layout.addWidget(self.sar_due)
         # Backups on this PC: never made, failed, or older than 7 days (DSL and admin).
         self.backups = named(plain_label("", self, role="warning"), "Backups")
         self.backups.hide()
@@ -220,6 +223,7 @@ class InboxView(QWidget):
         self._ever_loaded = True
         self.transfers.refresh()
         self.approvals.refresh()
+        self.sar_due.refresh()
         self._show_backups()
         now = self.context.clock()
         if self.data is None:
@@ -275,6 +279,7 @@ class InboxView(QWidget):
         self.due_list.clear()
         self.transfers.clear()
         self.approvals.clear()
+        self.sar_due.clear()
         self.backups.hide()
         for card in (self.new_count, self.overdue_count, self.due_today_count):
             card.set_count(None)

@@ -40,6 +40,13 @@ RECORD_WINDOWS: tuple[RecordWindow, ...] = (
         "TransfersDialog",
     ),
     RecordWindow(
+        "&Subject access…",
+        "Requests for what the school holds about a person: due dates, the redacted disclosure",
+        frozenset({Role.DSL}),
+        "safelog.gui.sar_window",
+        "SubjectAccessDialog",
+    ),
+    RecordWindow(
         "&Policy declarations…",
         "Sign that you have read the school's policies; the DSL and admin see who has not",
         frozenset(Role),

@@ -35,7 +35,7 @@ import sqlite3
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,7 @@ from safelog.vault.receipts import show_receipt
 from safelog.vault.roll import add_pupil, import_roll, load_roll, pupil_record
 from safelog.vault.session import Session
 from safelog.vault.settings import load_settings, set_idle_lock_minutes
+from safelog.vault.subject_access import record_request
 from safelog.vault.transfer_keys import RecipientKey
 from safelog.vault.transfer_store import load_parts, load_rows
 from safelog.vault.transfers import send_transfer
@@ -502,6 +503,14 @@ def _build(root: Path) -> Pristine:
     other_school = X25519PrivateKey.generate().public_key()
     to_key = RecipientKey(other_school, key_fingerprint(other_school), "School: Elm Academy")
     send_transfer(dana, "B201201001010", to_key, root / "jessica.sltransfer")
+    # A subject access request, a row of the same DSL-sealed register (vault/subject_access.py).
+    record_request(
+        dana,
+        requester="Karen Smith",
+        relationship="parent",
+        subject="B201201001010",
+        received_on=date(2026, 11, 19),
+    )
     # Two requests waiting for decisions, one decided.
     asked = make_request(
         sam,
