@@ -8,18 +8,16 @@ every step is `safelog.cli.main` with the passphrase piped on standard input.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support.cli import run_in_process
+from support.cli import CliSchool, ok
 from support.roll_files import SIMS_CSV, SIMS_CSV_NEXT_TERM
-from support.school import PASSPHRASES, build_school
+from support.school import build_school
 
 from safelog.store.engine import sqlite_url
 from safelog.vault.vault import Vault
@@ -30,28 +28,7 @@ SIMS_GOOD = SIMS_CSV.replace("31/02/2011", "28/02/2011")
 PUPIL_KEYS = {"id", "upn", "name", "preferred_name", "date_of_birth", "year", "form", "left_on"}
 
 
-@dataclass
-class Env:
-    root: Path
-    data_dir: Path
-
-    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SAFELOG_")}
-        home = self.root / "home"
-        env.update(
-            HOME=str(home),
-            XDG_DATA_HOME=str(home / "data"),
-            XDG_STATE_HOME=str(home / "state"),
-            XDG_CONFIG_HOME=str(home / "config"),
-            SAFELOG_INSECURE_TEST_KDF="1",
-        )
-        return run_in_process(
-            ["--data-dir", str(self.data_dir), *args], stdin=stdin, env=env, cwd=self.root
-        )
-
-    def as_user(self, name: str, *args: str, more: str = "") -> subprocess.CompletedProcess[str]:
-        return self.run(*args, "--as", name, stdin=PASSPHRASES[name] + "\n" + more)
-
+class Env(CliSchool):
     def file(self, name: str, text: str) -> str:
         path = self.root / name
         path.write_text(text, "utf-8")
@@ -85,12 +62,6 @@ def env(school_copy: Path, tmp_path: Path) -> Env:
     root = tmp_path / "school"
     shutil.copytree(school_copy, root)
     return Env(root, root / "data")
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    return result.stdout
 
 
 def fails(result: subprocess.CompletedProcess[str], exit_code: int = 1) -> str:

@@ -9,16 +9,12 @@ standard input.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from support.cli import run_in_process
-from support.school import PASSPHRASES, build_school
+from support.cli import CliSchool, ok
+from support.school import build_school
 
 from safelog.domain.deadlines import LONDON
 from safelog.store.engine import sqlite_url
@@ -27,28 +23,7 @@ from safelog.vault.vault import Vault
 ROUTE_KEYS = {"route", "title", "required", "deadline", "policy_refs", "when", "reason"}
 
 
-@dataclass
-class Env:
-    root: Path
-    data_dir: Path
-
-    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SAFELOG_")}
-        home = self.root / "home"
-        env.update(
-            HOME=str(home),
-            XDG_DATA_HOME=str(home / "data"),
-            XDG_STATE_HOME=str(home / "state"),
-            XDG_CONFIG_HOME=str(home / "config"),
-            SAFELOG_INSECURE_TEST_KDF="1",
-        )
-        return run_in_process(
-            ["--data-dir", str(self.data_dir), *args], stdin=stdin, env=env, cwd=self.root
-        )
-
-    def as_user(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return self.run(*args, "--as", name, stdin=PASSPHRASES[name] + "\n")
-
+class Env(CliSchool):
     def add_case(self, name: str, case: dict[str, Any]) -> str:
         path = self.root / f"case-{len(list(self.root.glob('case-*.json')))}.json"
         path.write_text(json.dumps(case), "utf-8")
@@ -56,12 +31,6 @@ class Env:
 
     def show(self, reference: str) -> dict[str, Any]:
         return json.loads(ok(self.as_user("Dana DSL", "case", "show", reference, "--json")))
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    return result.stdout
 
 
 @pytest.fixture(scope="module")

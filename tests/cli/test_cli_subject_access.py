@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from support.cli import run_in_process
+from support.cli import CliSchool, ok
 from support.roll_files import SIMS_CSV
 from support.school import PASSPHRASES, build_school
 
@@ -46,33 +44,7 @@ OTHER_PUPILS = (
 STAFF = ("Sam Staff", "Tess Teacher", "Hugh Head", "Chris Chair", "Dana DSL")
 
 
-@dataclass
-class Env:
-    root: Path
-    data_dir: Path
-
-    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SAFELOG_")}
-        home = self.root / "home"
-        env.update(
-            HOME=str(home),
-            XDG_DATA_HOME=str(home / "data"),
-            XDG_STATE_HOME=str(home / "state"),
-            XDG_CONFIG_HOME=str(home / "config"),
-            SAFELOG_INSECURE_TEST_KDF="1",
-        )
-        return run_in_process(
-            ["--data-dir", str(self.data_dir), *args], stdin=stdin, env=env, cwd=self.root
-        )
-
-    def as_user(self, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return self.run(*args, "--as", name, stdin=PASSPHRASES[name] + "\n")
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    return result.stdout
+Env = CliSchool
 
 
 def fails(result: subprocess.CompletedProcess[str], exit_code: int) -> str:

@@ -13,18 +13,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from support.cli import run_in_process
+from support.cli import CliSchool, ok
 from support.roll_files import SIMS_CSV
 from support.school import PASSPHRASES, build_school
 
@@ -42,33 +40,8 @@ PHONE = re.compile(r"^(?:[0-9A-F]{4} ){7}[0-9A-F]{4}$")
 EVIDENCE = b"Screenshot transcript: 'nobody likes you' sent 19:41\n" * 20
 
 
-@dataclass
-class Env:
-    root: Path
-    data_dir: Path
-
-    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SAFELOG_")}
-        home = self.root / "home"
-        env.update(
-            HOME=str(home),
-            XDG_DATA_HOME=str(home / "data"),
-            XDG_STATE_HOME=str(home / "state"),
-            XDG_CONFIG_HOME=str(home / "config"),
-            SAFELOG_INSECURE_TEST_KDF="1",
-        )
-        return run_in_process(
-            ["--data-dir", str(self.data_dir), *args], stdin=stdin, env=env, cwd=self.root
-        )
-
-    def as_user(self, name: str, *args: str, more: str = "") -> subprocess.CompletedProcess[str]:
-        return self.run(*args, "--as", name, stdin=PASSES[name] + "\n" + more)
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    return result.stdout
+class Env(CliSchool):
+    passphrases = PASSES
 
 
 def fails(result: subprocess.CompletedProcess[str], exit_code: int) -> str:

@@ -14,9 +14,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+
+from support.school import PASSPHRASES
 
 # Marks a test that runs `safelog` as a real subprocess, so `-m subprocess_smoke` picks them.
 subprocess_smoke = pytest.mark.subprocess_smoke
@@ -86,3 +90,47 @@ def run_subprocess(
         timeout=timeout,
         check=False,
     )
+
+
+def private_env(root: Path) -> dict[str, str]:
+    """This process's environment without SAFELOG_* settings, with a private HOME (and XDG
+    folders) under `root` and the fast test KDF."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFELOG_")}
+    home = root / "home"
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        SAFELOG_INSECURE_TEST_KDF="1",
+    )
+    return env
+
+
+@dataclass
+class CliSchool:
+    """`safelog` run in this process on a vault in `data_dir`, with a private HOME under
+    `root`; `passphrases` answers each person's prompt."""
+
+    root: Path
+    data_dir: Path
+
+    passphrases: ClassVar[Mapping[str, str]] = PASSPHRASES
+
+    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return run_in_process(
+            ["--data-dir", str(self.data_dir), *args],
+            stdin=stdin,
+            env=private_env(self.root),
+            cwd=self.root,
+        )
+
+    def as_user(self, name: str, *args: str, more: str = "") -> subprocess.CompletedProcess[str]:
+        return self.run(*args, "--as", name, stdin=self.passphrases[name] + "\n" + more)
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    """The command's standard output, once it is known to have succeeded cleanly."""
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    return result.stdout
