@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +16,15 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from safelog.errors import UserFacingError
 from safelog.store.location import DB_FILE_NAME as DB_FILE_NAME  # where it always was
 from safelog.store.location import sqlite_url as sqlite_url
+from safelog.store.private import private_file, private_folder
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(path.parent)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
         os.close(fd)
-    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+    private_file(path)
 
 
 def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -187,7 +187,7 @@ def _backup_before_migration(engine: Engine, current: str | None) -> None:
     finally:
         target.close()
         source.close()
-    os.chmod(backup, stat.S_IRUSR | stat.S_IWUSR)
+    private_file(backup)
 
 
 def alembic_config(engine: Engine) -> Any:
