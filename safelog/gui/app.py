@@ -79,7 +79,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("SafeLog")
     app.setOrganizationName("SafeLog")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("safelog")
+    app.setDesktopFileName("uk.org.safelog.SafeLog")  # packaging/linux/, the app's id
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
