@@ -31,6 +31,9 @@ if [ -z "$python" ]; then
   exit 1
 fi
 
+# Paths as Windows' own programs want them under Git Bash (C:/...); unchanged elsewhere.
+native() { if command -v cygpath >/dev/null 2>&1; then cygpath -m "$1"; else echo "$1"; fi; }
+
 rm -rf "$env_dir" "$work" "$dist/SafeLog"
 mkdir -p "$work" "$dist"
 "$python" -m venv "$env_dir"
@@ -46,12 +49,13 @@ mkdir -p "$source_copy"
 cp -R pyproject.toml README.md safelog resources "$source_copy/"
 "$env_python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$env_python" -m pip install --quiet --disable-pip-version-check \
-  "${pyinstaller_pins[@]}" "${source_copy}[postgres]"
+  "${pyinstaller_pins[@]}" "$(native "$source_copy")[postgres]"
 echo "build.sh: environment ready ($((SECONDS - started)) s)" >&2
 
 # Run from outside the checkout, so the installed copy of safelog is found, not this one.
 (cd "$work" && "$env_python" -m PyInstaller --noconfirm --clean --log-level WARN \
-  --distpath "$dist" --workpath "$work/pyinstaller" "$repo/packaging/pyinstaller/safelog.spec")
+  --distpath "$(native "$dist")" --workpath "$(native "$work/pyinstaller")" \
+  "$(native "$repo/packaging/pyinstaller/safelog.spec")")
 rm -rf "$source_copy"
 
 # What a frozen build must carry, checked here so a broken build fails at once, by name.
