@@ -21,10 +21,14 @@ AppId={{5B0C7E9A-3F3B-4C59-9C55-6A0E1C2D4F10}
 AppName={#AppName}
 AppVersion={#AppVersion}
 AppPublisher=SafeLog
-DefaultDirName={localappdata}\Programs\{#AppName}
+; Per user (%LOCALAPPDATA%\Programs\SafeLog) without administrator rights; /ALLUSERS on the
+; command line installs for every user of the PC (Program Files) instead. Either way each
+; Windows user's vault stays in their own %LOCALAPPDATA%\SafeLog.
+DefaultDirName={autopf}\{#AppName}
 DefaultGroupName={#AppName}
 DisableProgramGroupPage=yes
 PrivilegesRequired=lowest
+PrivilegesRequiredOverridesAllowed=commandline
 OutputDir={#Repo}\dist
 OutputBaseFilename=SafeLog-setup-{#AppVersion}
 SetupIconFile={#Repo}\resources\icons\safelog.ico
@@ -34,6 +38,12 @@ SolidCompression=yes
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 WizardStyle=modern
+; Signing (README.md here): iscc /DSIGN "/Ssigntool=signtool sign ... $f" signs the installer
+; and the uninstaller on the machine that holds the certificate.
+#ifdef SIGN
+SignTool=signtool
+SignedUninstaller=yes
+#endif
 
 [InstallDelete]
 ; An update replaces the old build's files whole, so none of them is left to be loaded by the
