@@ -25,7 +25,7 @@ def test_the_installer_version_follows_pyproject() -> None:
 
 def test_the_installer_is_per_user_and_leaves_the_vault_alone() -> None:
     assert "PrivilegesRequired=lowest" in ISS
-    assert r"DefaultDirName={localappdata}\Programs\{#AppName}" in ISS
+    assert r"DefaultDirName={autopf}\{#AppName}" in ISS  # %LOCALAPPDATA%\Programs when per user
     assert r'#define Dist Repo + "\dist\SafeLog"' in ISS  # where build.sh puts the folder
     # Only the program folder is ever deleted; the vault is %LOCALAPPDATA%\SafeLog.
     deletes = re.findall(r'^Type: \w+; Name: "([^"]+)"', ISS, re.M)
