@@ -10,8 +10,10 @@ build itself needs: the Windows workflow runs the CLI journey with the build's o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -33,6 +35,7 @@ CLI = FROZEN / f"safelog-cli{EXE}"
 APP = FROZEN / f"SafeLog{EXE}"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+RECOVERY_KEY = re.compile(r"[0-9A-Z]{5}(-[0-9A-Z]{5}){10}")
 PASS = {"Dana DSL": "dana correct horse", "Sam Staff": "sam staffroom tea"}
 SCHOOL = "Ravens Wood School"
 REPORT = {
@@ -142,7 +145,8 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
     init = frozen.run(
         "init", "--school", SCHOOL, "--name", "Dana DSL", stdin=[PASS["Dana DSL"]] * 2
     )
-    assert "Welcome" in ok(init) or "recovery" in init.stdout.lower(), init.stdout
+    keys = [line for line in ok(init).split() if RECOVERY_KEY.fullmatch(line)]
+    assert len(keys) == 2, init.stdout  # the school's and the governors' recovery keys
     code = last_line(
         frozen.as_user("Dana DSL", "user", "invite", "--name", "Sam Staff", "--role", "staff")
     )
@@ -177,7 +181,10 @@ def test_the_frozen_cli_runs_the_whole_journey(journey: Journey) -> None:
     assert case["reference"] == journey.reference
     assert case["summary"] == REPORT["summary"]
     assert "Zofia Wiśniewska" in str(case["description"])
-    assert len(case["evidence"]) == 1  # type: ignore[arg-type]
+    [item] = case["evidence"]  # type: ignore[misc]
+    assert item["media_type"] == "image/png" and item["platform"] == "TikTok"
+    assert item["sha256"] == hashlib.sha256(png_bytes()).hexdigest()  # Pillow read it whole
+    assert (item["width"], item["height"]) == (64, 48)
     assert journey.export_out[-1] == "case.pdf"
     assert journey.export_out[-2].startswith("SHA-256 ")
     assert journey.verified == "case.pdf: The case file is signed, complete and unaltered."
