@@ -84,6 +84,10 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
     theme.follow_desktop(app)  # light or dark, and text size, as the desktop has them
+    if sys.platform == "win32":  # copies stay out of Win+V history and the cloud (idle_lock)
+        from safelog.gui.idle_lock import keep_copies_private
+
+        keep_copies_private(app.clipboard())
     return app  # the wheel guard comes after the first paint (AppController.open)
 
 

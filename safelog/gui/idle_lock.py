@@ -73,6 +73,32 @@ def private_mime(text: str, windows: bool = sys.platform == "win32") -> QMimeDat
     return mime
 
 
+_PRIVATE_MARK = f'application/x-qt-windows-mime;value="{_WINDOWS_PRIVATE_FORMATS[1]}"'
+
+
+def keep_copies_private(
+    clipboard: QClipboard,
+    windows: bool = sys.platform == "win32",
+    owns: Callable[[], bool] | None = None,
+) -> Callable[[], None] | None:
+    """On Windows, text copied from any SafeLog field (Ctrl+C, a context menu) is offered again
+    as `private_mime`, so it too stays out of clipboard history and cloud sync. Only while
+    SafeLog owns the clipboard: another program's copy is never touched. Returns the slot
+    connected (None elsewhere)."""
+    if not windows:
+        return None
+    owned = owns or clipboard.ownsClipboard
+
+    def changed() -> None:
+        mime = clipboard.mimeData(QClipboard.Mode.Clipboard)
+        if mime is None or not mime.hasText() or mime.hasFormat(_PRIVATE_MARK) or not owned():
+            return
+        clipboard.setMimeData(private_mime(mime.text(), windows=True), QClipboard.Mode.Clipboard)
+
+    clipboard.dataChanged.connect(changed)
+    return changed
+
+
 def copy_to_clipboard(text: str) -> None:
     """Copy text for the user, remembering (as a hash, not the text) that SafeLog put it
     there, so locking can take it off again. Views copy through here, never directly."""

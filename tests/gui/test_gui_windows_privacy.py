@@ -10,7 +10,12 @@ from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
 
-from safelog.gui.idle_lock import clear_clipboard_if_ours, copy_to_clipboard, private_mime
+from safelog.gui.idle_lock import (
+    clear_clipboard_if_ours,
+    copy_to_clipboard,
+    keep_copies_private,
+    private_mime,
+)
 
 GUI = Path(__file__).resolve().parents[2] / "safelog" / "gui"
 PRIVATE = (
@@ -57,3 +62,30 @@ def test_every_file_dialog_is_qt_s_own_and_forgets_where_it_was() -> None:
         if re.search(r"QFileDialog\)|= QFileDialog\(", source):
             assert "DontUseNativeDialog, True" in source, path
     assert checked >= 13
+
+
+def test_text_copied_from_a_field_on_windows_is_made_private_too(qapp: object) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    clipboard = QGuiApplication.clipboard()
+    owned = {"ours": True}
+    slot = keep_copies_private(clipboard, windows=True, owns=lambda: owned["ours"])
+    assert slot is not None
+    mark = 'application/x-qt-windows-mime;value="CanIncludeInClipboardHistory"'
+    try:
+        field = QLineEdit("Amy was sent the messages on Tuesday")
+        field.selectAll()
+        field.copy()  # Ctrl+C
+        mime = clipboard.mimeData()
+        assert mime.text() == "Amy was sent the messages on Tuesday"
+        assert bytes(mime.data(mark).data()) == b"\x00\x00\x00\x00"
+        owned["ours"] = False  # another program's copy is left exactly as it is
+        clipboard.setText("copied in another program")
+        assert not clipboard.mimeData().hasFormat(mark)
+    finally:
+        clipboard.dataChanged.disconnect(slot)
+        clipboard.clear()
+
+
+def test_elsewhere_field_copies_are_left_to_the_system(qapp: object) -> None:
+    assert keep_copies_private(QGuiApplication.clipboard(), windows=False) is None
