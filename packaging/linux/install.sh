@@ -46,11 +46,15 @@ fi
 mkdir -p "$bin_dir"
 ln -sfn "$venv/bin/safelog" "$launcher"
 
-# Menu entry and icons (freedesktop.org locations, per user).
+# Menu entry, software-centre metadata and icons (freedesktop.org locations, per user). The
+# entry is named by the app's id; an entry from before it was (safelog.desktop) is replaced.
+app_id=uk.org.safelog.SafeLog
 apps=$share/applications
 icons=$share/icons/hicolor
-mkdir -p "$apps"
-sed "s|^Exec=safelog\$|Exec=\"$launcher\"|" "$here/safelog.desktop" >"$apps/safelog.desktop"
+mkdir -p "$apps" "$share/metainfo"
+sed "s|^Exec=safelog\$|Exec=\"$launcher\"|" "$here/$app_id.desktop" >"$apps/$app_id.desktop"
+rm -f "$apps/safelog.desktop"
+cp "$here/$app_id.metainfo.xml" "$share/metainfo/$app_id.metainfo.xml"
 for size in 16 32 64 128 256; do
   mkdir -p "$icons/${size}x$size/apps"
   cp "$repo/resources/icons/safelog-$size.png" "$icons/${size}x$size/apps/safelog.png"

@@ -13,8 +13,9 @@ SAFELOG_RUNTIME_PACKAGES=(
   fonts-dejavu-core
 )
 
-# What the test suite and the screenshot and PDF checks need on top.
-SAFELOG_TEST_PACKAGES=(xvfb xauth poppler-utils postgresql)
+# What the test suite and the screenshot and PDF checks need on top: x11-utils (xwininfo) for
+# the frozen app's window check, appstream and desktop-file-utils to validate packaging/linux/.
+SAFELOG_TEST_PACKAGES=(xvfb xauth x11-utils poppler-utils postgresql appstream desktop-file-utils)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -26,6 +26,7 @@ from safelog.errors import UserFacingError
 from safelog.store.chunks import FOLDER_NAME
 from safelog.store.engine import DB_FILE_NAME, open_engine
 from safelog.store.files import fsync_folder, write_private_file
+from safelog.store.private import private_folder
 from safelog.store.schema import Base, EvidenceChunkRow, VaultRow
 from safelog.vault import pending_audit
 from safelog.vault.paths import CONFIG_FILE, device_name, save_database_url
@@ -66,7 +67,7 @@ def refuse_existing(data_dir: Path, database_url: str | None) -> None:
 
 def restore(path: Path, data_dir: Path, clock: Clock, database_url: str | None = None) -> Restored:
     refuse_existing(data_dir, database_url)
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(data_dir)
     if database_url is None:
         report = _into_folder(path, data_dir)
     else:
@@ -89,7 +90,7 @@ def restore(path: Path, data_dir: Path, clock: Clock, database_url: str | None =
 
 def _into_folder(path: Path, data_dir: Path) -> BackupReport:
     folder = data_dir / FOLDER_NAME
-    folder.mkdir(mode=0o700, exist_ok=True)
+    private_folder(folder)
     partials: dict[str, tuple[Path, BinaryIO]] = {}
     # Each evidence file is flushed to the disk while the next is read: the reading and
     # hashing go on beside the disk's work instead of waiting for it at the end.

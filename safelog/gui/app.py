@@ -79,11 +79,15 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("SafeLog")
     app.setOrganizationName("SafeLog")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("safelog")
+    app.setDesktopFileName("uk.org.safelog.SafeLog")  # packaging/linux/, the app's id
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
     theme.follow_desktop(app)  # light or dark, and text size, as the desktop has them
+    if sys.platform == "win32":  # copies stay out of Win+V history and the cloud (idle_lock)
+        from safelog.gui.idle_lock import keep_copies_private
+
+        keep_copies_private(app.clipboard())
     return app  # the wheel guard comes after the first paint (AppController.open)
 
 

@@ -36,7 +36,11 @@ from safelog.domain.approvals import (
     may_ask,
 )
 from safelog.gui.errors import error_text
-from safelog.gui.export_dialog import documents_folder, file_dialog_options
+from safelog.gui.export_dialog import (
+    documents_folder,
+    file_dialog_options,
+    forget_file_dialog_history,
+)
 from safelog.gui.form_fields import text_box
 from safelog.gui.formatting import uk_datetime
 from safelog.gui.widgets import named, plain_label
@@ -339,6 +343,7 @@ class ApprovalsDialog(QDialog):
             "PDF (*.pdf)",
             options=file_dialog_options(),
         )
+        forget_file_dialog_history()  # no trail of where it was saved (see export_dialog)
         if chosen:
             self.save_form(a.seq, Path(chosen))
 

@@ -35,7 +35,7 @@ from safelog.backup.schedule import (
 )
 from safelog.errors import UserFacingError
 from safelog.gui.errors import error_text
-from safelog.gui.export_dialog import file_dialog_options
+from safelog.gui.export_dialog import file_dialog_options, forget_file_dialog_history
 from safelog.gui.formatting import uk_datetime
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import run_guarded
@@ -140,6 +140,7 @@ class BackupsDialog(QDialog):
         chosen = QFileDialog.getExistingDirectory(
             self, "Folder for SafeLog backups", self.folder.text(), file_dialog_options()
         )
+        forget_file_dialog_history()  # no trail of where it was saved (see export_dialog)
         if chosen:
             self.folder.setText(chosen)
 

@@ -27,7 +27,11 @@ from PySide6.QtWidgets import (
 from safelog.domain.image_consent import MEDIA, STATUSES
 from safelog.domain.roles import ROLL_KEEPERS
 from safelog.gui.errors import error_text
-from safelog.gui.export_dialog import documents_folder, file_dialog_options
+from safelog.gui.export_dialog import (
+    documents_folder,
+    file_dialog_options,
+    forget_file_dialog_history,
+)
 from safelog.gui.formatting import to_qdatetime
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import run_guarded
@@ -190,6 +194,7 @@ class ConsentDialog(QDialog):
             "PDF (*.pdf)",
             options=file_dialog_options(),
         )
+        forget_file_dialog_history()  # no trail of where it was saved (see export_dialog)
         if chosen:
             self.save_record(Path(chosen))
 

@@ -21,7 +21,11 @@ from PySide6.QtWidgets import (
 
 from safelog.domain.declarations import DECLARATIONS, Declaration
 from safelog.gui.errors import error_text
-from safelog.gui.export_dialog import documents_folder, file_dialog_options
+from safelog.gui.export_dialog import (
+    documents_folder,
+    file_dialog_options,
+    forget_file_dialog_history,
+)
 from safelog.gui.formatting import uk_datetime
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import run_guarded
@@ -151,6 +155,7 @@ class DeclarationsDialog(QDialog):
             "PDF (*.pdf)",
             options=file_dialog_options(),
         )
+        forget_file_dialog_history()  # no trail of where it was saved (see export_dialog)
         if not chosen:
             return
         self.save_register(Path(chosen))

@@ -8,11 +8,12 @@ every window that shows records and brings back the sign-in window.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QClipboard, QGuiApplication, QKeyEvent, QKeySequence
 
 if TYPE_CHECKING:
@@ -50,11 +51,59 @@ def _fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# Windows keeps what is copied in its clipboard history (Win+V) and may sync it to the cloud,
+# beyond SafeLog's reach when it clears the clipboard. These registered formats, with a zero
+# DWORD, ask Windows (and clipboard managers) not to (Microsoft's "Clipboard formats":
+# cloud clipboard and clipboard history formats). Qt writes a MIME type of this form as the
+# registered format named in it.
+_WINDOWS_PRIVATE_FORMATS = (
+    "ExcludeClipboardContentFromMonitorProcessing",
+    "CanIncludeInClipboardHistory",
+    "CanUploadToCloudClipboard",
+)
+
+
+def private_mime(text: str, windows: bool = sys.platform == "win32") -> QMimeData:
+    """The text as clipboard data, kept out of Windows' clipboard history and cloud sync."""
+    mime = QMimeData()
+    mime.setText(text)
+    if windows:
+        for name in _WINDOWS_PRIVATE_FORMATS:
+            mime.setData(f'application/x-qt-windows-mime;value="{name}"', b"\x00\x00\x00\x00")
+    return mime
+
+
+_PRIVATE_MARK = f'application/x-qt-windows-mime;value="{_WINDOWS_PRIVATE_FORMATS[1]}"'
+
+
+def keep_copies_private(
+    clipboard: QClipboard,
+    windows: bool = sys.platform == "win32",
+    owns: Callable[[], bool] | None = None,
+) -> Callable[[], None] | None:
+    """On Windows, text copied from any SafeLog field (Ctrl+C, a context menu) is offered again
+    as `private_mime`, so it too stays out of clipboard history and cloud sync. Only while
+    SafeLog owns the clipboard: another program's copy is never touched. Returns the slot
+    connected (None elsewhere)."""
+    if not windows:
+        return None
+    owned = owns or clipboard.ownsClipboard
+
+    def changed() -> None:
+        mime = clipboard.mimeData(QClipboard.Mode.Clipboard)
+        if mime is None or not mime.hasText() or mime.hasFormat(_PRIVATE_MARK) or not owned():
+            return
+        clipboard.setMimeData(private_mime(mime.text(), windows=True), QClipboard.Mode.Clipboard)
+
+    clipboard.dataChanged.connect(changed)
+    return changed
+
+
 def copy_to_clipboard(text: str) -> None:
     """Copy text for the user, remembering (as a hash, not the text) that SafeLog put it
     there, so locking can take it off again. Views copy through here, never directly."""
     clipboard = QGuiApplication.clipboard()
-    clipboard.setText(text, QClipboard.Mode.Clipboard)
+    clipboard.setMimeData(private_mime(text), QClipboard.Mode.Clipboard)
     clipboard.setProperty(_FINGERPRINT, _fingerprint(text))
 
 

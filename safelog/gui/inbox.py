@@ -139,6 +139,10 @@ class InboxView(QWidget):
         self.backups.hide()
         layout.addWidget(self.backups)
         context.events.backups_changed.connect(self._show_backups)
+        # SafeLog updated on this PC, and the vault's schema with it: once per DSL or admin.
+        self.update_notice = named(plain_label("", self, role="muted"), "SafeLog updated")
+        self.update_notice.hide()
+        layout.addWidget(self.update_notice)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         new_box = QGroupBox("New concerns to acknowledge (oldest first)", splitter)
@@ -225,6 +229,7 @@ class InboxView(QWidget):
         self.approvals.refresh()
         self.sar_due.refresh()
         self._show_backups()
+        self._show_update()
         now = self.context.clock()
         if self.data is None:
             self.updated.setText("Loading…")
@@ -241,6 +246,23 @@ class InboxView(QWidget):
         text = backup_warning(self.context)
         self.backups.setText(text)
         self.backups.setVisible(bool(text))
+
+    def _show_update(self) -> None:
+        from safelog.gui.backup_scheduler import BACKUP_ROLES
+        from safelog.vault import upgrade_notice
+
+        session = self.context.session
+        if self.update_notice.text() or session is None:
+            return  # shown already in this sign-in: it stays until the inbox is cleared
+        if not BACKUP_ROLES & frozenset(session.person.roles):
+            return
+        data_dir = self.context.vault.data_dir
+        notice = upgrade_notice.pending(data_dir, session.user_id)
+        if notice is None:
+            return
+        self.update_notice.setText(notice.text())
+        self.update_notice.show()
+        upgrade_notice.mark_shown(data_dir, session.user_id)
 
     def _loaded(self, data: InboxData) -> None:
         self.data = data
@@ -281,6 +303,8 @@ class InboxView(QWidget):
         self.approvals.clear()
         self.sar_due.clear()
         self.backups.hide()
+        self.update_notice.setText("")
+        self.update_notice.hide()
         for card in (self.new_count, self.overdue_count, self.due_today_count):
             card.set_count(None)
         self.updated.setText("")

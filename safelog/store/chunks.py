@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import threading
 import time
 import uuid
@@ -28,6 +27,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine, delete, insert, select
 
+from safelog.store.private import private_folder
 from safelog.store.schema import EvidenceChunkRow, EvidenceRow
 
 FOLDER_NAME = "evidence"
@@ -126,8 +126,7 @@ class ChunkFolder:
     def __init__(self, folder: Path, chunk_length: int) -> None:
         self.folder = folder
         self.chunk_length = chunk_length
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(folder, stat.S_IRWXU)
+        private_folder(folder)
 
     def _path(self, evidence_id: str) -> Path:
         # Evidence ids are UUIDs made by SafeLog; anything else never names a file.

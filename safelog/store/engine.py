@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,15 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from safelog.errors import UserFacingError
 from safelog.store.location import DB_FILE_NAME as DB_FILE_NAME  # where it always was
 from safelog.store.location import sqlite_url as sqlite_url
+from safelog.store.private import private_file, private_folder
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(path.parent)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
         os.close(fd)
-    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+    private_file(path)
 
 
 def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -39,10 +41,23 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
     cursor.close()
 
 
-def open_engine(url: str) -> Engine:
-    """An engine with the schema at the latest revision."""
+@dataclass(frozen=True)
+class SchemaUpgrade:
+    """An existing database brought up to this build's schema, and the copy made first
+    (None for PostgreSQL, whose server keeps its own backups)."""
+
+    from_revision: str | None
+    to_revision: str
+    backup: Path | None
+
+
+def open_engine(url: str, on_open: Callable[[SchemaUpgrade | None], None] | None = None) -> Engine:
+    """An engine with the schema at the latest revision; `on_open` hears whether a database
+    that already held tables was upgraded."""
     engine = make_engine(url)
-    upgrade_schema(engine)
+    upgraded = upgrade_schema(engine)
+    if on_open is not None:
+        on_open(upgraded)
     return engine
 
 
@@ -120,10 +135,12 @@ def known_revisions() -> set[str]:
     return {path.stem for path in folder.glob("[0-9]*.py")}
 
 
-def upgrade_schema(engine: Engine) -> None:
+def upgrade_schema(engine: Engine) -> SchemaUpgrade | None:
+    """Bring the schema to SCHEMA_HEAD. Returns what was done to a database that already held
+    tables (after a copy of a SQLite file was made), None when there was nothing to upgrade."""
     current = current_revision(engine)
     if current == SCHEMA_HEAD:
-        return
+        return None
     if current is not None and current not in known_revisions():
         # Checked before anything is touched: an older build must never "upgrade" (or
         # misread) tables a newer one made.
@@ -138,8 +155,9 @@ def upgrade_schema(engine: Engine) -> None:
 
     with engine.connect() as connection:
         existing = inspect(connection).get_table_names()
+    backup = None
     if existing and engine.dialect.name == "sqlite":
-        _backup_before_migration(engine, current)
+        backup = _backup_before_migration(engine, current)
     config = alembic_config(engine)
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
@@ -158,6 +176,7 @@ def upgrade_schema(engine: Engine) -> None:
         finally:
             if sqlite and raw is not None:
                 raw.execute("PRAGMA foreign_keys=ON")
+    return SchemaUpgrade(current, SCHEMA_HEAD, backup) if existing else None
 
 
 def _may_change_tables(engine: Engine) -> bool:
@@ -170,14 +189,15 @@ def _may_change_tables(engine: Engine) -> bool:
         )
 
 
-def _backup_before_migration(engine: Engine, current: str | None) -> None:
-    """A consistent copy, including anything still in the WAL, made with SQLite's backup API."""
+def _backup_before_migration(engine: Engine, current: str | None) -> Path | None:
+    """A consistent copy, including anything still in the WAL, made with SQLite's backup API.
+    Evidence files are never changed by a migration, so the database is all there is to keep."""
     database = engine.url.database
     if not database:
-        return
+        return None
     backup = Path(database + f".before-{current or 'unversioned'}.bak")
     if backup.exists():
-        return
+        return backup
     fd = os.open(backup, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
     os.close(fd)
     source = sqlite3.connect(database)
@@ -187,7 +207,8 @@ def _backup_before_migration(engine: Engine, current: str | None) -> None:
     finally:
         target.close()
         source.close()
-    os.chmod(backup, stat.S_IRUSR | stat.S_IWUSR)
+    private_file(backup)
+    return backup
 
 
 def alembic_config(engine: Engine) -> Any:

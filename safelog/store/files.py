@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 from safelog.errors import InvalidInput
+from safelog.store.private import private_folder
 
 _FLAGS = (
     os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -22,7 +23,7 @@ def write_private_file(
     """Write `data` to `path` whole or not at all. Raises OSError; nothing is left behind.
     `make_folder` makes a missing folder (owner-only); off for a place the person chose."""
     if make_folder:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(path.parent)
     # A name of its own per write: two writers of the same file never share a partial file.
     partial = path.with_name(f"{path.name}.{secrets.token_hex(6)}.partial")
     fd = os.open(partial, _FLAGS, mode)

@@ -41,7 +41,7 @@ from safelog.errors import (
     WrongPassphrase,
 )
 from safelog.store.chunks import ChunkStore, delete_orphans, open_chunk_store
-from safelog.store.engine import open_engine, snapshot
+from safelog.store.engine import snapshot
 from safelog.store.schema import (
     FailedUnlockRow,
     RoleGrantRow,
@@ -70,6 +70,7 @@ from safelog.vault.paths import database_url, device_name
 from safelog.vault.school_rules import put_in_force
 from safelog.vault.session import Session
 from safelog.vault.session_keys import Clock, role_grant_context, utc_now
+from safelog.vault.upgrade_notice import open_noting
 
 FORMAT = 1
 FREE_ATTEMPTS = 3
@@ -108,7 +109,7 @@ class Vault:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = open_engine(self.url)
+            self._engine = open_noting(self.url, self.data_dir, self.clock)
         return self._engine
 
     @property
