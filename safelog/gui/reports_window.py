@@ -26,7 +26,11 @@ from PySide6.QtWidgets import (
 from safelog.domain.deadlines import LONDON
 from safelog.domain.reports import default_period, report_copy
 from safelog.gui.errors import error_text
-from safelog.gui.export_dialog import documents_folder, file_dialog_options
+from safelog.gui.export_dialog import (
+    documents_folder,
+    file_dialog_options,
+    forget_file_dialog_history,
+)
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import run_guarded
 
@@ -141,6 +145,7 @@ class ReportsDialog(QDialog):
             "PDF (*.pdf)",
             options=file_dialog_options(),
         )
+        forget_file_dialog_history()  # no trail of where it was saved (see export_dialog)
         if not chosen:
             return
         out = Path(chosen)

@@ -11,7 +11,11 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from safelog.gui.dialogs import tell
 from safelog.gui.errors import explain_error
-from safelog.gui.export_dialog import documents_folder, file_dialog_options
+from safelog.gui.export_dialog import (
+    documents_folder,
+    file_dialog_options,
+    forget_file_dialog_history,
+)
 from safelog.gui.worker import run_guarded
 
 if TYPE_CHECKING:
@@ -34,6 +38,7 @@ def save_vir(context: AppContext, owner: QWidget, reference: str, out: Path | No
             "PDF (*.pdf)",
             options=file_dialog_options(),
         )
+        forget_file_dialog_history()  # no trail of where it was saved (see export_dialog)
         if not chosen:
             return
         out = Path(chosen)
