@@ -36,6 +36,8 @@ def test_the_installer_is_per_user_and_leaves_the_vault_alone() -> None:
 def test_the_workflow_builds_fresh_runs_the_journey_and_makes_the_installer() -> None:
     assert "bash packaging/pyinstaller/build.sh" in WORKFLOW
     assert "-m frozen tests/frozen" in WORKFLOW and 'CI: "true"' in WORKFLOW
-    assert "//DAppVersion=$version" in WORKFLOW and "packaging/windows/safelog.iss" in WORKFLOW
+    assert "/DAppVersion=$version" in WORKFLOW and r"packaging\windows\safelog.iss" in WORKFLOW
+    assert "shell: pwsh" in WORKFLOW  # ISCC's /switches, untouched by Git Bash's path rewriting
+    assert "if-no-files-found: error" in WORKFLOW
     assert "actions/cache" not in WORKFLOW and "cache:" not in WORKFLOW
     assert "timeout-minutes:" in WORKFLOW
