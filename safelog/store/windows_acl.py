@@ -13,8 +13,10 @@ name the current user only.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,10 +38,29 @@ class AclError(UserFacingError):
     """Owner-only permissions could not be set or confirmed on Windows."""
 
 
+def system_program(name: str) -> str:
+    """Windows' own copy of `name` (whoami, icacls), named in full. Windows looks for a bare
+    name in the program's own folder and the working directory before System32, so a file
+    called icacls.exe left in a user's Downloads could otherwise be run in its place."""
+    if sys.platform != "win32":
+        return name
+    root = os.environ.get("SYSTEMROOT")  # any case on Windows or "C:\\Windows"
+    return str(Path(root) / "System32" / f"{name}.exe")
+
+
 def run_command(args: Sequence[str]) -> tuple[int, str]:
     # No shell: a path is one argument whatever it holds. A timeout so a hung tool cannot
-    # hang sign-in.
-    done = subprocess.run(list(args), capture_output=True, text=True, timeout=60, check=False)
+    # hang sign-in. The tools write in the console's code page, which need not be the one
+    # Python decodes with (UTF-8 in the frozen CLI): an account name with an accent must not
+    # crash sign-in, and whoami and icacls print it the same way, so they still match.
+    done = subprocess.run(
+        [system_program(args[0]), *args[1:]],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=60,
+        check=False,
+    )
     return done.returncode, done.stdout
 
 

@@ -16,7 +16,7 @@ from safelog.store import private
 from safelog.store.chunks import ChunkFolder
 from safelog.store.engine import make_engine
 from safelog.store.files import write_private_file
-from safelog.store.windows_acl import AclError, Entry, WindowsAcl, parse_icacls
+from safelog.store.windows_acl import AclError, Entry, WindowsAcl, parse_icacls, system_program
 
 SID = "S-1-5-21-1004336348-1177238915-682003330-1001"
 ME = "SCHOOL\\jo.bloggs"
@@ -197,3 +197,14 @@ def test_posix_keeps_permission_bits_and_reports_loose_ones(tmp_path: Path) -> N
     assert private.problems(folder) == [
         f"{folder} may be opened by other accounts on this computer (0o755)"
     ]
+
+
+def test_windows_own_icacls_and_whoami_are_run_never_one_in_the_working_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.platform", "win32")
+    monkeypatch.setenv("SYSTEMROOT", "C:\\Windows")
+    assert Path(system_program("icacls")) == Path("C:\\Windows") / "System32" / "icacls.exe"
+    assert system_program("whoami").endswith("whoami.exe")
+    monkeypatch.setattr("sys.platform", "linux")
+    assert system_program("icacls") == "icacls"  # the fakes' world: unchanged off Windows
