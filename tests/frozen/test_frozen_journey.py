@@ -92,8 +92,20 @@ class Frozen:
             XDG_CONFIG_HOME=str(home / "config"),
             XDG_CACHE_HOME=str(home / "cache"),
             SAFELOG_INSECURE_TEST_KDF="1",
-            PYTHONIOENCODING="utf-8",  # what this test decodes, on Windows too
+            # The frozen CLI ignores this; on Windows the spec runs it in UTF-8 mode instead.
+            PYTHONIOENCODING="utf-8",
         )
+        if sys.platform == "win32":
+            # platformdirs asks Windows (SHGetKnownFolderPath), not HOME, for the fault log and
+            # checkpoints; without these they would land in the real profile, and a fault there
+            # would never be seen by faults() below.
+            local, roaming = str(home / "localappdata"), str(home / "appdata")
+            env.update(
+                LOCALAPPDATA=local,
+                APPDATA=roaming,
+                WIN_PD_OVERRIDE_LOCAL_APPDATA=local,
+                WIN_PD_OVERRIDE_APPDATA=roaming,
+            )
         return env
 
     def run(self, *args: str, stdin: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
