@@ -5,7 +5,8 @@
 # new virtual environment in build/frozen-env with pinned PyInstaller and SafeLog installed
 # normally (not editable) from a copy of this checkout, so the folder holds exactly what the
 # wheel holds; nothing is reused from an earlier run. SAFELOG_FROZEN_DIST moves the output
-# (default dist/); SAFELOG_PYTHON picks the Python (default: python3, or py -3 on Windows).
+# (default dist/); SAFELOG_PYTHON picks the Python (default: the first of python3, python and py
+# that is 3.11 or newer; the Microsoft Store's python3 alias is not, so it is passed over).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
