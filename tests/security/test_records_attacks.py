@@ -1036,3 +1036,15 @@ def test_report_absurd_period_is_refused_or_made(
     )  # fmt: skip
     assert result.returncode in (0, 1), (result.returncode, result.stderr)
     assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+
+
+def test_inspection_pack_shows_pupils_only_as_initials(
+    report_school: School, tmp_path: Path
+) -> None:
+    from support.report_cases import PUPIL_NAMES
+
+    for name in ("Dana DSL", "Chris Chair"):
+        made = _report(report_school, name, "inspection", tmp_path)
+        text = _squash(_pdf_text(made.path)) + made.csv_path.read_text()
+        for pupil in PUPIL_NAMES:
+            assert pupil not in text, (name, pupil)
