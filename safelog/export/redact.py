@@ -21,6 +21,7 @@ are never replaced (`aliases_for_others`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -28,9 +29,34 @@ from typing import Any
 
 from safelog.domain.outcomes import PersonKind, PersonRole
 
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+# A name ends where a letter or digit run ends: "liam_obrien" and "liam.obrien@" hold names.
+_BEFORE, _AFTER = r"(?<![^\W_])", r"(?![^\W_])"
+
+
+def fold(text: str) -> str:
+    """Text as names are matched in it: composed (NFC), typographic apostrophes plain."""
+    return unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
+
+
+def plain_letters(text: str) -> str:
+    """`text` without its accents ("Zoë" -> "Zoe"), for a name typed without them."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+def _spellings(name: str) -> set[str]:
+    """The forms a name is matched in: as recorded, without accents, without apostrophes."""
+    folded = fold(name)
+    forms = {folded, plain_letters(folded)}
+    forms |= {f.replace("'", "") for f in forms if "'" in f}
+    return forms
+
 
 def _key(name: Any) -> str:
-    return " ".join(str(name).split()).casefold()
+    return " ".join(fold(str(name)).split()).casefold()
 
 
 def letters(index: int) -> str:
@@ -88,7 +114,9 @@ def aliases_for_others(others: Iterable[OtherPerson], keep: Iterable[str]) -> di
         label = f"{word} {letters(counts.get(word, 0))}"
         counts[word] = counts.get(word, 0) + 1
         for name in names:
-            out[_key(name)] = label
+            for form in _spellings(name):
+                if _key(form) not in kept:
+                    out.setdefault(_key(form), label)
     return out
 
 
@@ -113,15 +141,17 @@ class Pseudonymiser:
                 if _key(name):
                     self.aliases.setdefault(_key(name), label)
         self.used: set[str] = set()  # the labels printed so far
-        self._pattern = _names_pattern(self.aliases)
-        # A forename on its own ("Jess said"), matched only as written (capitalised): "Will"
-        # is a name, "will" is not.
-        self.forenames = dict(forenames or {}) if enabled else {}
-        self._forename_pattern = (
-            re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, self.forenames))})(?!\w)")
-            if self.forenames
-            else None
-        )
+        # A forename or surname on its own ("Jess said", "O'Brien took it", "LIAM"): as
+        # written, capitalised or in capitals, since "will" or "young" may be words; inside
+        # an e-mail address or web address, in any case ("liam.obrien@", "/liam_obrien").
+        self.forenames: dict[str, str] = {}
+        for word, label in (forenames or {}).items() if enabled else ():
+            for form in _spellings(word):
+                for cased in (form, form.upper()):
+                    self.forenames.setdefault(cased, label)
+        self._pattern = _names_pattern(self.aliases, self.forenames)
+        self._in_addresses = {w.casefold(): label for w, label in self.forenames.items()}
+        self._address_words = _words_pattern(self._in_addresses, re.IGNORECASE)
 
     def alias(self, name: str) -> str | None:
         label = self.aliases.get(_key(name))
@@ -135,34 +165,56 @@ class Pseudonymiser:
 
     def text(self, value: Any) -> str:
         text = "" if value is None else str(value)
+        if not self.enabled:
+            return text  # a file that is not pseudonymised keeps every character as written
+        text = fold(text)
         if self._pattern is not None:
+            # One pass: a label put in is never read again as a name ("Staff member A").
             text = self._pattern.sub(self._replace, text)
-        if self._forename_pattern is not None:
-            text = self._forename_pattern.sub(self._replace_forename, text)
+        if self._address_words is not None:
+            text = _ADDRESS.sub(self._replace_in_address, text)
         return text
 
-    def _replace_forename(self, match: re.Match[str]) -> str:
-        label = self.forenames[match.group(0)]
-        self.used.add(label)
-        return label
-
     def _replace(self, match: re.Match[str]) -> str:
-        label = self.aliases.get(_key(match.group(0)))
+        found = match.group(0)
+        label = self.aliases.get(_key(found)) or self.forenames.get(found)
         if label is None:
-            return match.group(0)
+            return found
         self.used.add(label)
         return label
 
+    def _replace_in_address(self, match: re.Match[str]) -> str:
+        assert self._address_words is not None
 
-def _names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
-    """Any of `names` as a whole name, any case, any spacing between its words."""
+        def one(word: re.Match[str]) -> str:
+            label = self._in_addresses[word.group(0).casefold()]
+            self.used.add(label)
+            return label.replace(" ", "-")
+
+        return self._address_words.sub(one, match.group(0))
+
+
+# An e-mail address or a web address, where names are run together with dots and underscores.
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w.-]+|(?:https?://|www\.)\S+|\b[\w-]+\.[a-z]{2,}/\S*")
+
+
+def _names_pattern(names: Iterable[str], words: Iterable[str] = ()) -> re.Pattern[str] | None:
+    """Any of `names` as a whole name, any case, any spacing between its words; or any of
+    `words` exactly as given (a forename or surname on its own)."""
     ordered = sorted(names, key=len, reverse=True)  # "Ben Smith Jr" before "Ben Smith"
+    exact = sorted(words, key=len, reverse=True)
+    if not ordered and not exact:
+        return None
+    whole = "|".join(r"\s+".join(re.escape(part) for part in name.split()) for name in ordered)
+    parts = ([f"(?i:{whole})"] if ordered else []) + [re.escape(w) for w in exact]
+    return re.compile(rf"{_BEFORE}(?:{'|'.join(parts)}){_AFTER}")
+
+
+def _words_pattern(words: Iterable[str], flags: int) -> re.Pattern[str] | None:
+    ordered = sorted(words, key=len, reverse=True)
     if not ordered:
         return None
-    alternatives = "|".join(
-        r"\s+".join(re.escape(part) for part in name.split()) for name in ordered
-    )
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    return re.compile(rf"{_BEFORE}(?:{'|'.join(map(re.escape, ordered))}){_AFTER}", flags)
 
 
 def labels_in_order(
@@ -204,15 +256,22 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def _forename_forms(person: OtherPerson, keep: Iterable[str]) -> set[str]:
-    """The first word of each form of the name, and one in brackets ('Jess (Jessica) Smith'),
-    three letters or more, capitalised, and not a word of a kept name."""
-    kept = {w.casefold() for name in keep for w in _WORD.findall(name)}
+    """The first and last word of each form of the name ("Liam", "O'Brien"), and one in
+    brackets ('Jess (Jessica) Smith'), three letters or more, capitalised, and not a word of
+    a kept name."""
+    kept = {w.casefold() for name in keep for w in fold(name).replace("'", " ").split()}
+    kept |= {w.casefold() for name in keep for w in _WORD.findall(fold(name))}
     forms: set[str] = set()
     for name in person.names:
-        words = _WORD.findall(name)
-        found = {words[0]} if words else set()
+        tokens = [t.strip('.,;:()[]"-') for t in fold(name).split()]
+        tokens = [t for t in tokens if t]
+        found = {tokens[0], tokens[-1]} if tokens else set()
         found |= set(re.findall(r"\(([^\W_]+)\)", name))
-        forms |= {w[0].upper() + w[1:] for w in found if len(w) >= 3 and w.casefold() not in kept}
+        forms |= {
+            w[0].upper() + w[1:]
+            for w in found
+            if len(w.replace("'", "")) >= 3 and w.casefold() not in kept
+        }
     return forms
 
 
@@ -244,10 +303,14 @@ def name_free_file_name(
         w.casefold()
         for person in others
         for name in person.names
-        for w in _WORD.findall(name)
+        for w in _WORD.findall(plain_letters(fold(name)).replace("'", ""))
         if len(w) >= 3 and w.casefold() not in kept
     }
-    if not words & {w.casefold() for w in _WORD.findall(file_name)}:
+    plain = plain_letters(fold(file_name)).casefold().replace("'", "")
+    named = {w.casefold() for w in _WORD.findall(plain)}
+    # A name run into other letters ("LiamOB_chat", "from-LOBrien") counts too, for a word
+    # of four letters or more.
+    if not words & named and not any(len(w) >= 4 and w in plain for w in words):
         return file_name
     suffix = PurePath(file_name).suffix
     return f"Evidence {number}{suffix if _WORD.fullmatch(suffix[1:] or '_') else ''}"

@@ -160,7 +160,7 @@ def gather_subject_data(session: Session, request: SubjectAccessRequest) -> Subj
         roll.consents.get(pupil.id, ()) if pupil else (),
         transfers,
         tuple(others),
-        tuple(others[: _close_count(roll, pupil, cases)]),
+        tuple(others[: _close_count(session, roll, pupil, cases)]),
         keep,
         tuple(dict.fromkeys(problems)),
         roll,
@@ -182,26 +182,36 @@ def _others(
             if linked and linked in roll.pupils:
                 names += roll.pupils[linked].name_forms
             out.append(OtherPerson(str(person.get("kind", "")), tuple(n for n in names if n)))
+    siblings = []
     if pupil is not None:
         out += [OtherPerson(PersonKind.PARENT, (link.name,)) for link in pupil.links if link.name]
-    for other in roll.sorted():
-        if pupil is None or other.id != pupil.id:
-            out.append(OtherPerson(PersonKind.PUPIL, other.name_forms))
+        siblings = [roll.pupils[k.pupil] for k in pupil.links if k.pupil in roll.pupils]
+        out += [OtherPerson(PersonKind.PUPIL, s.name_forms) for s in siblings]
+    # Staff and adults working in school are met by first name or surname alone ("Tess told
+    # me", "I, Sam, saw"): they are close to every record, as are the family.
     out += [OtherPerson(PersonKind.STAFF, (p.name,)) for p in session.directory.people.values()]
     out += [OtherPerson(_adult_kind(a.kind), (a.display_name,)) for a in roll.adults.values()]
+    for other in roll.sorted():
+        if (pupil is None or other.id != pupil.id) and other not in siblings:
+            out.append(OtherPerson(PersonKind.PUPIL, other.name_forms))
     return out
 
 
-def _close_count(roll: Roll, pupil: Pupil | None, cases: list[HeldCase]) -> int:
-    """How many of `_others` come first as people in the cases and the family."""
+def _close_count(session: Session, roll: Roll, pupil: Pupil | None, cases: list[HeldCase]) -> int:
+    """How many of `_others` come first: the people in the cases, the family, the staff and
+    the adults working in school."""
     people = sum(
         1
         for case in cases
         for person in case.fields.get(CaseField.PEOPLE, [])
         if pupil is None or person.get("pupil") != pupil.id
     )
-    family = sum(1 for link in pupil.links if link.name) if pupil is not None else 0
-    return people + family
+    family = (
+        sum(1 for link in pupil.links if link.name or link.pupil in roll.pupils)
+        if pupil is not None
+        else 0
+    )
+    return people + family + len(session.directory.people) + len(roll.adults)
 
 
 def _category_title(code: str) -> str:

@@ -20,6 +20,7 @@ from safelog.domain.deadlines import LONDON
 from safelog.domain.names import fold_name
 from safelog.domain.roles import Role
 from safelog.domain.subject_access import (
+    MAX_REASON,
     Extension,
     Relationship,
     check_extension,
@@ -29,7 +30,7 @@ from safelog.domain.subject_access import (
     needs_attention,
     status_words,
 )
-from safelog.errors import AccessDenied, InvalidInput, NotFound
+from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
 from safelog.text import check_typed
 from safelog.vault.roll import Roll, load_roll
 from safelog.vault.session import Session
@@ -133,31 +134,21 @@ def _signer(session: Session, record: TransferRecord) -> str:
 
 
 def requests_from(session: Session, records: list[TransferRecord]) -> list[SubjectAccessRequest]:
+    """The requests the DSL-sealed rows give, each row checked again as the writer checks it
+    (DESIGN §3.5): a row a modified client wrote outside the rules (an extension beyond two
+    months, a second or late one, a request number used twice, a body SafeLog never writes)
+    is reported as tampering, never shown and never a crash."""
     found: dict[str, dict[str, Any]] = {}
     for r in records:
-        b = r.body
-        if r.kind == REQUEST:
-            found[str(b["id"])] = {"row": r, "ext": None, "withheld": [], "disclosures": []}
+        if r.kind not in (REQUEST, EXTENSION, WITHHOLD, DISCLOSURE):
             continue
-        held = found.get(str(b.get("request", "")))
-        if held is None:
-            continue  # a row about no request: nothing to show
-        if r.kind == EXTENSION and held["ext"] is None:  # one extension; a second is ignored
-            held["ext"] = Extension(int(b["months"]), str(b["reason"]))
-        elif r.kind == WITHHOLD:
-            held["withheld"].append((str(b["item"]), str(b["reason"])))
-        elif r.kind == DISCLOSURE:
-            held["disclosures"].append(
-                Disclosure(
-                    r.at,
-                    _signer(session, r),
-                    str(b["sha256"]),
-                    int(b["size"]),
-                    int(b["pages"]),
-                    tuple(b.get("included", [])),
-                    tuple(b.get("log", [])),
-                )
-            )
+        where = f"Subject access record {r.seq}"
+        try:
+            _take(session, r, found)
+        except (InvalidInput, KeyError, ValueError, TypeError, AttributeError) as exc:
+            why = str(exc) if isinstance(exc, InvalidInput) else "it is not one SafeLog writes"
+            raise TamperDetected(f"{where} is not accepted ({why}): it was written outside "
+                                 "SafeLog's rules. Tell your DSL.") from None  # fmt: skip
     out = []
     for request_id, held in found.items():
         row, b = held["row"], held["row"].body
@@ -178,6 +169,53 @@ def requests_from(session: Session, records: list[TransferRecord]) -> list[Subje
             )
         )
     return out
+
+
+def _day_of(r: TransferRecord) -> date:
+    """The school's day (UK time) a row was written on, as the writer's checks used it."""
+    return r.at.astimezone(LONDON).date()
+
+
+def _take(session: Session, r: TransferRecord, found: dict[str, dict[str, Any]]) -> None:
+    b = r.body
+    if r.kind == REQUEST:
+        request_id = b["id"]
+        if not isinstance(request_id, str) or request_id in found:
+            raise ValueError("a request number used twice")
+        received = date.fromisoformat(b["received_on"])
+        check_request(str(b["requester"]), str(b["relationship"]), received, _day_of(r))
+        for key in ("subject_name", "subject_pupil", "note"):
+            if not isinstance(b.get(key, ""), str):
+                raise ValueError(key)
+        found[request_id] = {"row": r, "ext": None, "withheld": [], "disclosures": []}
+        return
+    held = found.get(str(b.get("request", "")))
+    if held is None:
+        raise ValueError("a record about no request")
+    received = date.fromisoformat(held["row"].body["received_on"])
+    if r.kind == EXTENSION:
+        # The same rules as when it was given, on the day it was written.
+        months = b["months"]
+        if not isinstance(months, int) or isinstance(months, bool):
+            raise ValueError("months")
+        held["ext"] = check_extension(received, held["ext"], months, str(b["reason"]), _day_of(r))
+    elif r.kind == WITHHOLD:
+        held["withheld"].append((str(b["item"]), check_withholding(str(b["reason"]))))
+    else:
+        included, log = b.get("included", []), b.get("log", [])
+        if not isinstance(included, list) or not isinstance(log, list):
+            raise ValueError("included")
+        held["disclosures"].append(
+            Disclosure(
+                r.at,
+                _signer(session, r),
+                str(b["sha256"]),
+                int(b["size"]),
+                int(b["pages"]),
+                tuple(included),
+                tuple(log),
+            )
+        )
 
 
 def list_requests(session: Session) -> list[SubjectAccessRequest]:
@@ -242,7 +280,9 @@ def record_request(
     require_dsl(session)
     name = check_request(requester, relationship, received_on, today(session))
     pupil_id, subject_name = resolve_subject(load_roll(session), subject)
-    note = " ".join(check_typed(note, "The note", multi_line=True).split())[:2000]
+    note = " ".join(check_typed(note, "The note", multi_line=True).split())
+    if len(note) > MAX_REASON:
+        raise InvalidInput(f"The note is too long (at most {MAX_REASON} characters).")
     with session.write() as conn:
         count = sum(1 for r in load_rows(session, conn) if r.kind == REQUEST)
         request_id = f"{PREFIX}{count + 1}"

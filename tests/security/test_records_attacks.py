@@ -136,22 +136,24 @@ _CAUGHT = [
     ("Staff: Tess Teacher saw it.", "Tess Teacher"),
 ]
 
+# Caught since the attacker's review (export/redact.py): a surname or forename alone,
+# capitalised or in capitals; inside e-mail and web addresses; typographic apostrophes;
+# accents left off or decomposed; staff's first names and surnames alone.
+_CAUGHT += [
+    ("O'Brien took the phone.", "O'Brien"),
+    ("LIAM took the phone.", "LIAM"),
+    ("Mail from liam.obrien@example.com arrived.", "obrien"),
+    ("See https://instagram.com/liam_obrien for it.", "liam_obrien"),
+    ("Liam O\u2019Brien took the phone.", "O\u2019Brien"),
+    ("Zoe Nowak was there.", "Nowak"),
+    (unicodedata.normalize("NFD", "Zo\u00eb Nowak was there."), "Nowak"),
+    ("Tess told me about it.", "Tess"),
+    ("Mrs Teacher saw it.", "Teacher"),
+]
+
 _MISSED = [
-    ("O'Brien took the phone.", "O'Brien", "a surname alone"),
-    ("LIAM took the phone.", "LIAM", "a forename in upper case"),
     ("then liam took the phone.", "liam", "a forename in lower case"),
-    ("Mail from liam.obrien@example.com arrived.", "obrien", "an e-mail address"),
-    ("See https://instagram.com/liam_obrien for it.", "liam_obrien", "a handle in a URL"),
-    ("Liam O\u2019Brien took the phone.", "O\u2019Brien", "a typographic apostrophe"),
-    ("Zoe Nowak was there.", "Nowak", "an accented name typed without its accent"),
-    (
-        unicodedata.normalize("NFD", "Zoë Nowak was there."),
-        "Nowak",
-        "an accented name in decomposed (NFD) form",
-    ),
     ("Olly shared it.", "Olly", "a pupil's nickname (not in the case) on its own"),
-    ("Tess told me about it.", "Tess", "a member of staff's first name on its own"),
-    ("Mrs Teacher saw it.", "Teacher", "a member of staff's surname with a title"),
 ]
 
 
@@ -226,20 +228,7 @@ def test_evidence_file_name_with_a_forename_is_replaced(school: School, tmp_path
 
 @pytest.mark.parametrize(
     "file_name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=f"FINDING: an evidence file name holding {why} is printed and attached",
-            ),
-            id=why,
-        )
-        for name, why in [
-            ("LiamOB_chat.png", "a name run into other letters"),
-            ("from-LOBrien.png", "initial and surname run together"),
-        ]
-    ],
+    ["LiamOB_chat.png", "from-LOBrien.png"],  # a name run into other letters; initial + surname
 )
 def test_evidence_file_name_hides_run_together_names(
     school: School, tmp_path: Path, file_name: str
@@ -346,20 +335,11 @@ def test_family_members_are_labelled(school: School, tmp_path: Path) -> None:
         assert leak not in text, leak
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a sibling's forename alone ('Olly', in the family link's note or the "
-    "case text) is printed: siblings linked by pupil are not counted as 'close'",
-)
 def test_sibling_forename_is_labelled(school: School, tmp_path: Path) -> None:
     text = _disclose_with_family(school, tmp_path, "Olly Smith-Jones saw it.")
     assert "Olly" not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: the subject's father's forename in capitals ('GARY') is printed",
-)
 def test_family_forename_in_capitals_is_labelled(school: School, tmp_path: Path) -> None:
     text = _disclose_with_family(school, tmp_path, "Jess said GARY hit her.")
     assert "GARY" not in text
@@ -490,11 +470,6 @@ def test_withholding_written_by_the_head_is_reported_as_tampering(school: School
         _dsl_lists(school)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: an extension of 6 months written by a modified client is not reported as "
-    "tampering (the reader raises InvalidInput 'can be extended by 1 or 2 months' instead)",
-)
 def test_extension_beyond_two_months_is_tampering(school: School) -> None:
     from safelog.errors import TamperDetected
 
@@ -506,11 +481,6 @@ def test_extension_beyond_two_months_is_tampering(school: School) -> None:
             r.due  # noqa: B018 - what every list and the inbox print
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: an extension of 0 or -1 months written by a modified client is accepted "
-    "or fails with a misleading InvalidInput, never reported as tampering",
-)
 @pytest.mark.parametrize("months", [0, -1])
 def test_extension_of_no_or_negative_months_is_tampering(school: School, months: int) -> None:
     from safelog.errors import TamperDetected
@@ -523,11 +493,6 @@ def test_extension_of_no_or_negative_months_is_tampering(school: School, months:
             r.due  # noqa: B018
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: an extension written after the first month ran out (by a modified "
-    "client) is accepted as genuine and moves the due date",
-)
 def test_late_extension_is_tampering(school: School, clock: Clock) -> None:
     from safelog.errors import TamperDetected
 
@@ -538,10 +503,6 @@ def test_late_extension_is_tampering(school: School, clock: Clock) -> None:
         _dsl_lists(school)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a second extension row is silently ignored, never reported as tampering",
-)
 def test_second_extension_is_reported(school: School) -> None:
     from safelog.errors import TamperDetected
     from safelog.vault.subject_access import extend_request
@@ -572,11 +533,6 @@ def test_real_client_refuses_a_second_or_long_extension(school: School) -> None:
         dana.lock()  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a request row reusing SAR-1 silently replaces the first request (its "
-    "withholdings and subject), never reported as tampering",
-)
 def test_duplicate_request_id_is_tampering(school: School) -> None:
     from safelog.errors import TamperDetected
 
@@ -596,11 +552,6 @@ def test_duplicate_request_id_is_tampering(school: School) -> None:
         _dsl_lists(school)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a signed SAR row with a malformed body (missing key, bad date, bad "
-    "relationship) crashes the reader with KeyError/ValueError instead of TamperDetected",
-)
 @pytest.mark.parametrize(
     "body",
     [
@@ -823,11 +774,6 @@ def test_sar_huge_note_is_kept_or_refused_plainly(school: School) -> None:
         dana.lock()  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a note over 2000 characters is silently cut to 2000 (data lost without a "
-    "word; the house rule says bad input gets a clear message and loses nothing)",
-)
 def test_long_note_is_not_silently_truncated(school: School) -> None:
     from safelog.errors import InvalidInput
     from safelog.vault.subject_access import record_request
@@ -964,11 +910,6 @@ def test_embedded_manifest_and_attachments_hold_no_other_name(
             assert "Liam" not in body and "Brien" not in body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: at the CLI a malformed (signed) SAR row is an unexpected fault (exit 1), "
-    "not tampering (exit 4)",
-)
 def test_cli_malformed_row_is_exit_4(school: School, data_dir: Path, tmp_path: Path) -> None:
     _request(school)
     body = {"kind": "sar-disclosure", "request": "SAR-1", "size": 1, "pages": 1}
@@ -1014,11 +955,6 @@ def test_head_disclosure_labels_the_reporter(school: School, tmp_path: Path) -> 
         assert leak not in text, leak
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING: a disclosure to the headteacher about a concern on him prints the "
-    "reporting colleague's first name ('Sam saw...'): the whistleblower is exposed",
-)
 def test_head_disclosure_hides_the_reporters_first_name(school: School, tmp_path: Path) -> None:
     text = _head_asks_about_himself(school, tmp_path, "I, Sam, saw the head's messages.")
     assert "Sam" not in text

@@ -135,10 +135,12 @@ def test_a_forename_first_met_on_its_own_gets_the_first_letter() -> None:
 def test_a_forename_two_people_share_or_a_kept_word_is_left_alone() -> None:
     others = [OtherPerson("pupil", ("Sam Jones",)), OtherPerson("staff", ("Sam Staff",))]
     aliases = labels_in_order(others, keep=[], texts=[])
-    assert forenames_of(others, aliases, keep=[]) == {}
+    # "Sam" is both people's: left alone; each surname is one person's.
+    assert forenames_of(others, aliases, keep=[]) == {"Jones": "Pupil A", "Staff": "Staff member A"}
     others = [OtherPerson("pupil", ("Jess (Jessica) Smith", "Jessica Smith"))]
-    aliases = labels_in_order(others, keep=["Jess Brown"], texts=[])
-    assert forenames_of(others, aliases, keep=["Jess Brown"]) == {"Jessica": "Pupil A"}
+    aliases = labels_in_order(others, keep=["Jess Brown", "Ann Smith"], texts=[])
+    kept = ["Jess Brown", "Ann Smith"]
+    assert forenames_of(others, aliases, keep=kept) == {"Jessica": "Pupil A"}
 
 
 def test_a_file_name_naming_someone_is_replaced() -> None:
