@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHeaderView,
     QLineEdit,
@@ -37,9 +36,7 @@ from safelog.domain.approvals import (
 )
 from safelog.gui.errors import error_text
 from safelog.gui.export_dialog import (
-    documents_folder,
-    file_dialog_options,
-    forget_file_dialog_history,
+    ask_where_to_save_pdf,
 )
 from safelog.gui.form_fields import text_box
 from safelog.gui.formatting import uk_datetime
@@ -336,16 +333,11 @@ class ApprovalsDialog(QDialog):
         a = self.current()
         if a is None:
             return
-        chosen, _ = QFileDialog.getSaveFileName(
-            self,
-            f"Save {self.rules.form_title.lower()}",
-            str(documents_folder() / f"request-{a.seq}.pdf"),
-            "PDF (*.pdf)",
-            options=file_dialog_options(),
+        chosen = ask_where_to_save_pdf(
+            self, f"Save {self.rules.form_title.lower()}", f"request-{a.seq}.pdf"
         )
-        forget_file_dialog_history()  # no trail of where it was saved (see export_dialog)
-        if chosen:
-            self.save_form(a.seq, Path(chosen))
+        if chosen is not None:
+            self.save_form(a.seq, chosen)
 
     def save_form(self, seq: int, out: Path) -> None:
         session = self.context.require_session()

@@ -75,6 +75,19 @@ def file_dialog_options() -> QFileDialog.Option:
     return QFileDialog.Option.DontUseNativeDialog
 
 
+def ask_where_to_save_pdf(parent: QWidget | None, title: str, file_name: str) -> Path | None:
+    """Qt's own save dialog for a PDF, suggested in Documents, leaving no trail of where it
+    was saved; None when the person cancels."""
+    try:
+        chosen, _ = QFileDialog.getSaveFileName(
+            parent, title, str(documents_folder() / file_name), "PDF (*.pdf)",
+            options=file_dialog_options(),
+        )  # fmt: skip
+    finally:
+        forget_file_dialog_history()
+    return Path(chosen) if chosen else None
+
+
 def describe_result(result: ExportResult) -> str:
     pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
     if result.attachments:

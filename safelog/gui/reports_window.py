@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QVBoxLayout,
     QWidget,
@@ -27,9 +26,7 @@ from safelog.domain.deadlines import LONDON
 from safelog.domain.reports import default_period, report_copy
 from safelog.gui.errors import error_text
 from safelog.gui.export_dialog import (
-    documents_folder,
-    file_dialog_options,
-    forget_file_dialog_history,
+    ask_where_to_save_pdf,
 )
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import run_guarded
@@ -138,17 +135,11 @@ class ReportsDialog(QDialog):
             self.say_error("The start date is after the end date; give the earlier date first.")
             return
         stem = "governors-report" if self.kind.currentData() == GOVERNORS else "inspection-pack"
-        chosen, _ = QFileDialog.getSaveFileName(
-            self,
-            "Save the report",
-            str(documents_folder() / f"{stem}-{start.isoformat()}-to-{end.isoformat()}.pdf"),
-            "PDF (*.pdf)",
-            options=file_dialog_options(),
+        out = ask_where_to_save_pdf(
+            self, "Save the report", f"{stem}-{start.isoformat()}-to-{end.isoformat()}.pdf"
         )
-        forget_file_dialog_history()  # no trail of where it was saved (see export_dialog)
-        if not chosen:
+        if out is None:
             return
-        out = Path(chosen)
         if out.suffix.lower() != ".pdf":
             out = out.with_name(out.name + ".pdf")
         self.save(out, out.with_suffix(".csv") if self.with_csv.isChecked() else None)

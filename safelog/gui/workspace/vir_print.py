@@ -7,14 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from safelog.gui.dialogs import tell
 from safelog.gui.errors import explain_error
 from safelog.gui.export_dialog import (
-    documents_folder,
-    file_dialog_options,
-    forget_file_dialog_history,
+    ask_where_to_save_pdf,
 )
 from safelog.gui.worker import run_guarded
 
@@ -31,17 +29,11 @@ def save_vir(context: AppContext, owner: QWidget, reference: str, out: Path | No
     if session is None or session.locked or not reference:
         return
     if out is None:
-        chosen, _ = QFileDialog.getSaveFileName(
-            owner,
-            "Save the Violent Incident Report",
-            str(documents_folder() / f"{reference}-violent-incident-report.pdf"),
-            "PDF (*.pdf)",
-            options=file_dialog_options(),
+        out = ask_where_to_save_pdf(
+            owner, "Save the Violent Incident Report", f"{reference}-violent-incident-report.pdf"
         )
-        forget_file_dialog_history()  # no trail of where it was saved (see export_dialog)
-        if not chosen:
+        if out is None:
             return
-        out = Path(chosen)
     target = out
 
     def work() -> str:
