@@ -710,6 +710,10 @@ def test_inspection_csv_neutralises_formulae(
 # -- odd input: a plain message, never a crash ---------------------------------------------
 
 
+# The command line runs on the data directory alone (SQLite), as a school's PC does.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture
 def cli(school: School, data_dir: Path, tmp_path: Path) -> CliSchool:
     return CliSchool(tmp_path, data_dir)
@@ -797,6 +801,7 @@ def test_long_note_is_not_silently_truncated(school: School) -> None:
         dana.lock()  # type: ignore[attr-defined]
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("args", "status"),
     [
@@ -819,11 +824,13 @@ def test_sar_and_report_bad_arguments(cli: CliSchool, args: tuple[str, ...], sta
     assert "Traceback" not in result.stderr
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("name", ["Hugh Head", "Sam Staff", "Chris Chair"])
 def test_cli_sar_list_refused_for_non_dsl(cli: CliSchool, name: str) -> None:
     _plain_failure(cli.as_user(name, "sar", "list", "--json"), status=3)
 
 
+@SQLITE_ONLY
 def test_cli_report_refused_for_staff(cli: CliSchool, tmp_path: Path) -> None:
     result = cli.as_user(
         "Sam Staff", "report", "governors", "--from", "2026-09-01", "--to", "2026-11-01",
@@ -910,6 +917,7 @@ def test_embedded_manifest_and_attachments_hold_no_other_name(
             assert "Liam" not in body and "Brien" not in body
 
 
+@SQLITE_ONLY
 def test_cli_malformed_row_is_exit_4(school: School, data_dir: Path, tmp_path: Path) -> None:
     _request(school)
     body = {"kind": "sar-disclosure", "request": "SAR-1", "size": 1, "pages": 1}
