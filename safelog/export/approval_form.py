@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 from safelog.domain.approvals import Decision
 from safelog.domain.roles import ROLE_LABELS
 from safelog.export import fonts
-from safelog.export.casefile_model import MANIFEST_FORMAT, RenderedCaseFile
+from safelog.export.casefile_model import RenderedCaseFile, signable_document
 from safelog.export.pages import (
     FRAME_W,
     SIGNATURE_BOX,
@@ -121,30 +121,12 @@ def render_approval_form(
         _story(school, approval, printed_by, printed_at, box),
         canvasmaker=numbered_canvas(reference, school),
     )
-    return signable(buffer.getvalue(), doc, box, "approval-form", reference, school, printed_at)
-
-
-def signable(
-    pdf: bytes,
-    doc: object,
-    box: SignatureBox,
-    document: str,
-    reference: str,
-    school: str,
-    printed_at: datetime,
-) -> RenderedCaseFile:
-    """A printed form as the signer takes it: where the signature goes, and a manifest of
-    no attachments that `safelog verify` reads."""
-    if box.rect is None or box.page is None:
-        raise RuntimeError("the signature box was not placed")
-    canvas = getattr(doc, "canv", None)
-    pages = int(getattr(canvas, "page_total", 0)) or int(getattr(doc, "page", 1))
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "document": document,
-        "reference": reference,
-        "school": school,
-        "exported_at": printed_at.isoformat(),
-        "attachments": [],
-    }
-    return RenderedCaseFile(pdf, pages, box.page, box.rect, [], manifest)
+    return signable_document(
+        buffer.getvalue(),
+        doc,
+        box,
+        document="approval-form",
+        reference=reference,
+        school=school,
+        at=printed_at,
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -107,6 +107,20 @@ def attachment_key(number: int, name: str) -> str:
     return f"{number:04d}-{slug[:60]}"
 
 
+def attachment_entries(attachments: Iterable[Attachment]) -> list[dict[str, Any]]:
+    """What the manifest says of each attached original."""
+    return [
+        {
+            "key": a.key,
+            "name": a.name,
+            "sha256": a.sha256,
+            "size": len(a.data),
+            "media_type": a.media_type,
+        }
+        for a in attachments
+    ]
+
+
 def manifest_for(data: CaseFileData, attachments: list[Attachment]) -> dict[str, Any]:
     """The machine-readable list of what is attached and its fingerprints (embedded in the
     signed file, so `safelog verify` does not have to read the printed pages)."""
@@ -115,14 +129,33 @@ def manifest_for(data: CaseFileData, attachments: list[Attachment]) -> dict[str,
         "reference": data.reference,
         "school": data.school,
         "exported_at": data.exported_at.isoformat(),
-        "attachments": [
-            {
-                "key": a.key,
-                "name": a.name,
-                "sha256": a.sha256,
-                "size": len(a.data),
-                "media_type": a.media_type,
-            }
-            for a in attachments
-        ],
+        "attachments": attachment_entries(attachments),
     }
+
+
+def signable_document(
+    pdf: bytes,
+    doc: Any,
+    box: Any,
+    *,
+    document: str,
+    reference: str,
+    school: str,
+    at: datetime,
+    attachments: Sequence[Attachment] = (),
+) -> RenderedCaseFile:
+    """A built document (chronology, disclosure, report, form) as the signer takes it: where
+    its signature box was drawn (export/pages.py SignatureBox), its page count, and the
+    manifest `safelog verify` reads."""
+    if box.rect is None or box.page is None:
+        raise RuntimeError("the signature box was not placed")
+    pages = int(getattr(doc.canv, "page_total", 0)) or doc.page
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "document": document,
+        "reference": reference,
+        "school": school,
+        "exported_at": at.isoformat(),
+        "attachments": attachment_entries(attachments),
+    }
+    return RenderedCaseFile(pdf, pages, box.page, box.rect, list(attachments), manifest)

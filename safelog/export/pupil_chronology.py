@@ -31,7 +31,7 @@ from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table
 from safelog.domain.chronology import KIND_LABELS
 from safelog.domain.outcomes import CaseStatus, PersonRole
 from safelog.export import fonts
-from safelog.export.casefile_model import MANIFEST_FORMAT, RenderedCaseFile
+from safelog.export.casefile_model import RenderedCaseFile, signable_document
 from safelog.export.pages import (
     FRAME_W,
     MARKING,
@@ -344,23 +344,12 @@ def render_pupil_chronology(data: PupilChronologyData, *, pseudonymise: bool) ->
     )
     with binary_streams():
         doc.build(story, canvasmaker=numbered_canvas(reference, data.school))
-    box = builder.signature
-    if box.rect is None or box.page is None:
-        raise RuntimeError("the signature box was not placed")
-    pages = int(getattr(doc.canv, "page_total", 0)) or doc.page
-    manifest = {
-        "format": MANIFEST_FORMAT,  # what `safelog verify` reads: no originals attached
-        "document": "pupil-chronology",
-        "reference": reference,
-        "school": data.school,
-        "exported_at": data.printed_at.isoformat(),
-        "attachments": [],
-    }
-    return RenderedCaseFile(
-        pdf=buffer.getvalue(),
-        pages=pages,
-        signature_page=box.page,
-        signature_box=box.rect,
-        attachments=[],
-        manifest=manifest,
+    return signable_document(  # no originals attached
+        buffer.getvalue(),
+        doc,
+        builder.signature,
+        document="pupil-chronology",
+        reference=reference,
+        school=data.school,
+        at=data.printed_at,
     )

@@ -17,7 +17,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
 
 from safelog.export import fonts
-from safelog.export.casefile_model import MANIFEST_FORMAT, RenderedCaseFile
+from safelog.export.casefile_model import RenderedCaseFile, signable_document
 from safelog.export.pages import (
     FRAME_W,
     MARKING,
@@ -168,21 +168,12 @@ def render_report(
     )
     with binary_streams():
         doc.build(story, canvasmaker=numbered_canvas(header.reference, header.school))
-    if box.rect is None or box.page is None:
-        raise RuntimeError("the signature box was not placed")
-    manifest = {
-        "format": MANIFEST_FORMAT,  # what `safelog verify` reads: nothing attached
-        "document": header.document,
-        "reference": header.reference,
-        "school": header.school,
-        "exported_at": header.printed_at.isoformat(),
-        "attachments": [],
-    }
-    return RenderedCaseFile(
-        pdf=buffer.getvalue(),
-        pages=int(getattr(doc.canv, "page_total", 0)) or doc.page,
-        signature_page=box.page,
-        signature_box=box.rect,
-        attachments=[],
-        manifest=manifest,
+    return signable_document(  # nothing attached
+        buffer.getvalue(),
+        doc,
+        box,
+        document=header.document,
+        reference=header.reference,
+        school=header.school,
+        at=header.printed_at,
     )

@@ -32,7 +32,7 @@ from safelog.domain.chronology import KIND_LABELS
 from safelog.domain.image_consent import MEDIA, STATUSES
 from safelog.domain.outcomes import CaseStatus, PersonKind, PersonRole
 from safelog.export import fonts
-from safelog.export.casefile_model import MANIFEST_FORMAT, Attachment, RenderedCaseFile
+from safelog.export.casefile_model import Attachment, RenderedCaseFile, signable_document
 from safelog.export.pages import (
     FRAME_W,
     MARKING,
@@ -411,32 +411,13 @@ def render_disclosure(data: DisclosureData, names: Pseudonymiser) -> RenderedCas
     )
     with binary_streams():
         doc.build(story, canvasmaker=numbered_canvas(reference, data.school))
-    box = builder.signature
-    if box.rect is None or box.page is None:
-        raise RuntimeError("the signature box was not placed")
-    pages = int(getattr(doc.canv, "page_total", 0)) or doc.page
-    attachments = list(data.attachments)
-    return RenderedCaseFile(
-        pdf=buffer.getvalue(),
-        pages=pages,
-        signature_page=box.page,
-        signature_box=box.rect,
-        attachments=attachments,
-        manifest={
-            "format": MANIFEST_FORMAT,  # what `safelog verify` reads
-            "document": "subject-access-disclosure",
-            "reference": reference,
-            "school": data.school,
-            "exported_at": data.prepared_at.isoformat(),
-            "attachments": [
-                {
-                    "key": a.key,
-                    "name": a.name,
-                    "sha256": a.sha256,
-                    "size": len(a.data),
-                    "media_type": a.media_type,
-                }
-                for a in attachments
-            ],
-        },
+    return signable_document(
+        buffer.getvalue(),
+        doc,
+        builder.signature,
+        document="subject-access-disclosure",
+        reference=reference,
+        school=data.school,
+        at=data.prepared_at,
+        attachments=data.attachments,
     )

@@ -12,8 +12,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from safelog.domain.violent_incident import POLICY_REFS, TITLE, VirSection
 from safelog.export import fonts
-from safelog.export.approval_form import signable
-from safelog.export.casefile_model import RenderedCaseFile
+from safelog.export.casefile_model import RenderedCaseFile, signable_document
 from safelog.export.pages import (
     FRAME_W,
     SIGNATURE_BOX,
@@ -86,5 +85,12 @@ def render_vir(
     buffer = io.BytesIO()
     doc = a4_document(buffer, title=TITLE, school=school, subject=f"Case {reference}")
     doc.build(story, canvasmaker=numbered_canvas(reference, school))
-    return signable(buffer.getvalue(), doc, box, "violent-incident-report", reference, school,
-                    printed_at)  # fmt: skip
+    return signable_document(
+        buffer.getvalue(),
+        doc,
+        box,
+        document="violent-incident-report",
+        reference=reference,
+        school=school,
+        at=printed_at,
+    )
