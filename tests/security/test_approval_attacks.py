@@ -116,6 +116,18 @@ def row_of(conn: Connection, seq: int) -> Any:
     return conn.execute(select(ApprovalRow.__table__).where(ApprovalRow.seq == seq)).one()
 
 
+def monitoring_body(requester_id: str, school: School, about: str) -> dict[str, Any]:
+    """The body a monitoring request about the member `about` has, as SafeLog writes it."""
+    return {
+        "type": "request",
+        "kind": "monitoring",
+        "fields": MONITOR,
+        "requester": requester_id,
+        "subject_id": school.ids[about],
+        "subject_name": about,
+    }
+
+
 def forge(
     conn: Connection,
     *,
@@ -540,14 +552,7 @@ def test_staff_cannot_file_monitoring_request_with_own_client(school: School) ->
     mine = make_request(sam, "blocked-content", dict(BLOCKED))
     with engine_of(school).connect() as conn:
         audience = str(row_of(conn, mine.seq).audience_id)
-    body = {
-        "type": "request",
-        "kind": "monitoring",
-        "fields": MONITOR,
-        "requester": sam.user_id,
-        "subject_id": school.ids["Tess Teacher"],
-        "subject_name": "Tess Teacher",
-    }
+    body = monitoring_body(sam.user_id, school, "Tess Teacher")
     forge_as(sam, 0, audience, body)
     sam.lock()
     assert_refused(read_outcome(school, "Sam Staff"))
@@ -577,14 +582,7 @@ def test_monitoring_request_resealed_so_the_subject_reads_it_refused(school: Sch
     genuine = monitoring_by_dana(school, "Sam Staff")  # a group with leadership in it
     with engine_of(school).connect() as conn:
         leaky = str(row_of(conn, genuine.seq).audience_id)
-    body = {
-        "type": "request",
-        "kind": "monitoring",
-        "fields": MONITOR,
-        "requester": school.ids["Dana DSL"],
-        "subject_id": school.ids["Hugh Head"],
-        "subject_name": "Hugh Head",
-    }
+    body = monitoring_body(school.ids["Dana DSL"], school, "Hugh Head")
     dana = unlock(school, "Dana DSL")
     forge_as(dana, 0, leaky, body)
     dana.lock()
@@ -609,14 +607,7 @@ def test_reader_group_made_for_plan_without_the_subject_refused(school: School) 
             established=d.established_roles(None),
         )
         audience = dana.audience_for(conn, plan)
-    body = {
-        "type": "request",
-        "kind": "monitoring",
-        "fields": MONITOR,
-        "requester": dana.user_id,
-        "subject_id": school.ids["Hugh Head"],
-        "subject_name": "Hugh Head",
-    }
+    body = monitoring_body(dana.user_id, school, "Hugh Head")
     forge_as(dana, 0, audience, body)
     dana.lock()
     assert_refused(read_outcome(school, "Chris Chair"))

@@ -253,33 +253,12 @@ def test_disclosure_metadata_and_manifest_hold_no_other_name(
 
 
 def test_a_staff_member_as_subject_sees_no_other_staff_name(school: School, tmp_path: Path) -> None:
-    from safelog.vault.sar_export import export_disclosure
-    from safelog.vault.subject_access import record_request
-
-    _with_roll(school)
-    _add_case(
+    text = _asks_about_themselves(
         school,
-        {
-            "category": "staff-online-conduct",
-            "description": "Tess Teacher messaged Liam O'Brien; Hugh Head was told by Sam Staff.",
-            "subjects": ["Tess Teacher"],
-            "people": [{"pupil": LIAM, "role": "victim"}],
-        },
+        tmp_path,
+        "Tess Teacher",
+        "Tess Teacher messaged Liam O'Brien; Hugh Head was told by Sam Staff.",
     )
-    dana = school.unlock("Dana DSL")
-    try:
-        record_request(
-            dana,  # type: ignore[arg-type]
-            requester="Tess Teacher",
-            relationship="staff",
-            subject="Tess Teacher",
-            received_on=date(2026, 11, 19),
-        )
-        out = tmp_path / "tess.pdf"
-        export_disclosure(dana, out, subject="Tess Teacher")  # type: ignore[arg-type]
-    finally:
-        dana.lock()  # type: ignore[attr-defined]
-    text = _squash(_pdf_text(out))
     assert "Tess Teacher" in text
     for other in ("Liam", "O'Brien", "Hugh Head", "Sam Staff"):
         assert other not in text
@@ -926,7 +905,9 @@ def test_cli_malformed_row_is_exit_4(school: School, data_dir: Path, tmp_path: P
     _plain_failure(result, status=4)
 
 
-def _head_asks_about_himself(school: School, tmp_path: Path, description: str) -> str:
+def _asks_about_themselves(school: School, tmp_path: Path, who: str, description: str) -> str:
+    """The text of the disclosure a member of staff gets about a concern about themselves
+    (Liam O'Brien the pupil in it)."""
     from safelog.vault.sar_export import export_disclosure
     from safelog.vault.subject_access import record_request
 
@@ -936,7 +917,7 @@ def _head_asks_about_himself(school: School, tmp_path: Path, description: str) -
         {
             "category": "staff-online-conduct",
             "description": description,
-            "subjects": ["Hugh Head"],
+            "subjects": [who],
             "people": [{"pupil": LIAM, "role": "victim"}],
         },
     )
@@ -944,16 +925,20 @@ def _head_asks_about_himself(school: School, tmp_path: Path, description: str) -
     try:
         record_request(
             dana,  # type: ignore[arg-type]
-            requester="Hugh Head",
+            requester=who,
             relationship="staff",
-            subject="Hugh Head",
+            subject=who,
             received_on=date(2026, 11, 19),
         )
-        out = tmp_path / "hugh.pdf"
-        export_disclosure(dana, out, subject="Hugh Head")  # type: ignore[arg-type]
+        out = tmp_path / "disclosure.pdf"
+        export_disclosure(dana, out, subject=who)  # type: ignore[arg-type]
     finally:
         dana.lock()  # type: ignore[attr-defined]
     return _squash(_pdf_text(out))
+
+
+def _head_asks_about_himself(school: School, tmp_path: Path, description: str) -> str:
+    return _asks_about_themselves(school, tmp_path, "Hugh Head", description)
 
 
 def test_head_disclosure_labels_the_reporter(school: School, tmp_path: Path) -> None:
