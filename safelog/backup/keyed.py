@@ -69,6 +69,9 @@ def open_everything(
     """Open, as `name`, every case and evidence item they may read; counts go in `report`.
     Raises WrongPassphrase, KeyNotTrusted or BackupDamaged (TamperDetected) in words."""
     chunks = ArchiveChunks(opened.contents)
+    # The session's own folder for the check (owner-only, removed after): it keeps no
+    # checkpoints, and anything else a session writes there is sealed with the person's
+    # profile key. No case content or evidence is written to disk.
     with tempfile.TemporaryDirectory(prefix="safelog-verify-") as profiles:
         session = _sign_in(opened, chunks, Path(profiles), name, passphrase, clock)
         try:
