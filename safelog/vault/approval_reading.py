@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from safelog.audit.log import highest_item_named, parse_item_ref
+from safelog.audit.log import parse_item_ref
 from safelog.crypto.aead import DecryptionFailed
 from safelog.domain.access import AudiencePlan, NoOneCanRead, UnknownSubject
 from safelog.domain.approvals import (
@@ -61,7 +61,8 @@ def read_approvals(session: Session, conn: Connection) -> list[Approval]:
     """Every request this person may read, checked, oldest first."""
     session.reload_directory(conn)
     rows = list(conn.execute(select(ApprovalRow.__table__).order_by(ApprovalRow.seq)).all())
-    named = highest_item_named(conn, ITEM_PREFIX)
+    entries = _audit_entries(conn)
+    named = max(entries, default=0)  # the highest row the audit log names
     if named > len(rows):
         raise TamperDetected(
             f"The audit log records {named} requests and decisions but only {len(rows)} are "
@@ -69,7 +70,7 @@ def read_approvals(session: Session, conn: Connection) -> list[Approval]:
         )
     if any(str(r.audience_id) not in session.audience_ciphers for r in rows):
         session.load_audiences(conn)  # groups made since sign-in
-    reading = _Reading(session, conn, _audit_entries(conn))
+    reading = _Reading(session, conn, entries)
     prev = GENESIS
     for expected, row in enumerate(rows, start=1):
         reading.check(row, expected, prev)
