@@ -40,6 +40,9 @@ PREVIEW_THUMBNAIL = "thumbnail"  # decoded; a thumbnail is stored
 PREVIEW_UNREADABLE = "unreadable"  # an image that could not be decoded: kept, not shown
 PREVIEW_TOO_LARGE = "too-large"  # an image file too large to decode in memory: kept, not shown
 PREVIEW_NONE = "none"  # not an image SafeLog previews (PDF, text, audio, video, ...)
+# Recorded in a batch, its thumbnail made afterwards (vault/evidence_thumbnails.py); a
+# reader shows the status of the thumbnail row once there is one.
+PREVIEW_PENDING = "pending"
 
 NOTES = {
     PREVIEW_UNREADABLE: (

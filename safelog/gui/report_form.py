@@ -46,6 +46,7 @@ from safelog.errors import InvalidInput
 from safelog.gui.content_report_fields import ContentReportFields
 from safelog.gui.dialogs import tell
 from safelog.gui.errors import error_text
+from safelog.gui.evidence.thumbnails_after import make_thumbnails_after
 from safelog.gui.form_fields import parse_uk_date
 from safelog.gui.formatting import from_qdatetime
 from safelog.gui.pupil_picker import RollSource
@@ -486,6 +487,8 @@ class ReportConcernDialog(QDialog):
         self.reference = filed.reference
         self.drafts.drop()
         self.evidence.clear()
+        if filed.added:
+            make_thumbnails_after(self.context, filed.reference, filed.added)
         if filed.not_added:
             tell(self, "Report sent", not_added_text(filed), warning=True)
         self._closing = True

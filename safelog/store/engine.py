@@ -103,7 +103,7 @@ def snapshot(engine: Engine) -> Connection:
 
 # The newest migration. Checked against Alembic's own view by a test, so that opening an
 # up-to-date database never has to import Alembic (which costs half a second).
-SCHEMA_HEAD = "0007_approvals"
+SCHEMA_HEAD = "0008_evidence_thumbnails"
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -215,6 +215,22 @@ class EvidenceRow(Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class EvidenceThumbnailRow(Base):
+    """A thumbnail made after its item was recorded (issue 17: a drop of many screenshots
+    is recorded first, and their thumbnails are made afterwards in the worker). Sealed with
+    the case key; `statement` holds its author and signed statement, sealed the same way
+    (vault/evidence_thumbnails.py). `thumbnail_ct` is NULL when the image could not be
+    decoded. One per item, by the item's own author."""
+
+    __tablename__ = "evidence_thumbnails"
+    evidence_id: Mapped[str] = mapped_column(ID, ForeignKey("evidence.id"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ID, ForeignKey("cases.id"), index=True)
+    key_no: Mapped[int] = mapped_column(Integer)
+    thumbnail_ct: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    made_at: Mapped[datetime] = mapped_column(TS)
+    statement: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class EvidenceChunkRow(Base):
     """Evidence ciphertext on PostgreSQL (SQLite vaults keep it in evidence.db, see
     store/chunks.py). No foreign key: chunks are committed before their evidence row."""

@@ -26,23 +26,21 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import insert
-
 from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import new_key
-from safelog.crypto.encoding import canonical_json
 from safelog.crypto.stream import StreamEncryptor
 from safelog.domain.image_block import TEXT_NOTE_LIMIT, TEXT_NOTE_TOO_LARGE
 from safelog.errors import InvalidInput
 from safelog.evidence.images import (
     MAX_PREVIEW_FILE,
     PREVIEW_NONE,
+    PREVIEW_PENDING,
     PREVIEW_TOO_LARGE,
+    PREVIEW_UNREADABLE,
     ImageBomb,
     Preview,
     check_image,
@@ -53,9 +51,7 @@ from safelog.evidence.intake import (
     SNIFF_BYTES,
     FileTooLarge,
     IntakeRefused,
-    SniffedType,
     check_size,
-    describe_type,
     is_plain_text_note,
     kept_out_with_images,
     safe_file_name,
@@ -63,8 +59,6 @@ from safelog.evidence.intake import (
     too_large_message,
     type_mismatch,
 )
-from safelog.store.notify import announce_case_change
-from safelog.store.schema import EvidenceRow
 from safelog.text import optional_text
 from safelog.vault.case_engine import lock_case, open_case
 from safelog.vault.case_input import MAX_TEXT
@@ -72,13 +66,10 @@ from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import (
     CaseField,
     CaseFields,
-    EvidenceDetails,
-    EvidenceMeta,
-    EvidenceSighting,
     ImageReport,
 )
 from safelog.vault.case_writing import commit_version, seal_from_reporter
-from safelog.vault.evidence_reading import key_aad, list_evidence, meta_aad, thumbnail_aad
+from safelog.vault.evidence_recording import EvidenceAdded, PreparedImport, record_imports
 from safelog.vault.evidence_rules import (
     check_contributor,
     check_not_blocked,
@@ -88,24 +79,10 @@ from safelog.vault.evidence_rules import (
     text_only,
     time_given,
 )
-from safelog.vault.evidence_statements import evidence_statement, signed_evidence
 from safelog.vault.evidence_streams import Filled, Limited, Thumbnailer, encrypted_in_background
 from safelog.vault.session import Session
 
 MAX_ORIGINAL_NAME = 4096  # characters of the original name kept (file systems allow ~255)
-
-
-@dataclass(frozen=True)
-class EvidenceAdded:
-    """What an import did. `duplicate`: the same file (same SHA-256) was already on the
-    case; `evidence_id` is then that item's, and only the new sighting was recorded."""
-
-    evidence_id: str
-    duplicate: bool
-    media_type: str
-    claimed_type: str  # what the name claimed, when it disagrees with the content; or ""
-    preview: str  # thumbnail, unreadable, too-large or none (see safelog/evidence/images.py)
-    notes: tuple[str, ...] = ()  # plain-words notes for the person who added it
 
 
 def add_evidence(
@@ -151,16 +128,7 @@ def add_evidence_detailed(
     a preview could be made. `limit` defaults to the school's setting."""
     session.ensure_open()
     limit = evidence_limit(session) if limit is None else limit
-    try:
-        size = path.stat().st_size
-        handle_file = path.open("rb")
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {safe_file_name(path.name)}: {exc.strerror}.") from None
-    with handle_file:
-        try:
-            check_size(size, limit)  # early and cheap; the stream is checked again as it is read
-        except IntakeRefused as exc:
-            raise InvalidInput(f"{safe_file_name(path.name)}: {exc}") from None
+    with open_evidence_file(path, limit) as handle_file:
         return import_stream_detailed(
             session,
             reference,
@@ -175,6 +143,22 @@ def add_evidence_detailed(
                 "seen_at": seen_at,
             },
         )
+
+
+def open_evidence_file(path: Path, limit: int) -> BinaryIO:
+    """The file opened for reading, once its size is known to be within the limit (early
+    and cheap; the stream is checked again as it is read)."""
+    try:
+        size = path.stat().st_size
+        handle_file = path.open("rb")
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {safe_file_name(path.name)}: {exc.strerror}.") from None
+    try:
+        check_size(size, limit)
+    except IntakeRefused as exc:
+        handle_file.close()
+        raise InvalidInput(f"{safe_file_name(path.name)}: {exc}") from None
+    return handle_file
 
 
 def import_stream(
@@ -214,9 +198,52 @@ def import_stream_detailed(
     `head`, when given, is the stream's first bytes already read by the caller for
     sniffing, and the stream is then still at its start (as add_evidence does). Never
     reads more than `limit` + one chunk. Refusals raise InvalidInput (ImageImportBlocked for
-    the indecent-images rule) or AccessDenied, and leave nothing behind."""
+    the indecent-images rule) or AccessDenied, and leave nothing behind. An image's
+    thumbnail is made meanwhile and signed with the item."""
     session.ensure_open()
     limit = evidence_limit(session) if limit is None else limit
+    fields = fields_open_to_me(session, reference)
+    prepared = prepare_import(
+        session,
+        fields,
+        stream,
+        original_name=original_name,
+        head=head,
+        limit=limit,
+        metadata=metadata,
+        thumbnail_later=False,
+    )
+    outcome = record_imports(session, reference, [prepared])[0]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def fields_open_to_me(session: Session, reference: str) -> CaseFields:
+    """The case's verified fields, once this person is known to be allowed to add to it:
+    refused before a byte of any file is read."""
+    with session.engine.connect() as conn:
+        case = open_case(session, conn, reference)
+        fields = read_case(session, conn, case).fields
+    check_contributor(session, case.row.reference, fields)
+    return fields
+
+
+def prepare_import(
+    session: Session,
+    fields: CaseFields,
+    stream: BinaryIO,
+    *,
+    original_name: str,
+    head: bytes | None,
+    limit: int,
+    metadata: dict[str, str] | None,
+    thumbnail_later: bool,
+) -> PreparedImport:
+    """Read, check and store one file's chunks. With `thumbnail_later` an image is recorded
+    with its preview "pending" (vault/evidence_thumbnails.py makes it afterwards);
+    otherwise its thumbnail is made on a thread meanwhile. Refusals raise InvalidInput and
+    leave nothing behind."""
     display_name = safe_file_name(original_name)
     original_name = original_name[:MAX_ORIGINAL_NAME]
     details = clean_metadata(metadata or {}, session.clock())
@@ -229,13 +256,9 @@ def import_stream_detailed(
     sniffed = sniff(head)
     claimed = type_mismatch(original_name, sniffed)
     kept_out = kept_out_with_images(sniffed, claimed)
-    # Refuse before reading another byte if this person may not add it here.
-    with session.engine.connect() as conn:
-        case = open_case(session, conn, reference)
-        fields = read_case(session, conn, case).fields
-    check_contributor(session, case.row.reference, fields)
     check_not_blocked(fields, kept_out)
     whole_checked = text_only(fields)
+    whole: bytes | None = None  # the whole file, when it is already in memory
     if whole_checked:
         # Plain text notes only: the whole note is read and checked before anything is
         # stored, so a note that is not one leaves no trace, not even encrypted.
@@ -244,6 +267,7 @@ def import_stream_detailed(
             raise InvalidInput(f"{display_name}: {TEXT_NOTE_TOO_LARGE}")
         check_not_blocked(fields, None if is_plain_text_note(data) else NOT_TEXT)
         source = Filled(data, io.BytesIO())
+        whole = data
 
     thumbnailer: Thumbnailer | None = None
     preview = Preview(PREVIEW_NONE)
@@ -256,11 +280,17 @@ def import_stream_detailed(
             source = Filled(data, source)
         else:
             try:
-                check_image(data, sniffed.media_type)  # the header only: bombs stop here
+                size = check_image(data, sniffed.media_type)  # the header only: bombs stop here
             except ImageBomb as exc:
                 raise InvalidInput(f"{display_name}: {exc}") from None
-            thumbnailer = Thumbnailer(data, sniffed.media_type)
+            if size is None:
+                preview = Preview(PREVIEW_UNREADABLE)
+            elif thumbnail_later:
+                preview = Preview(PREVIEW_PENDING, None, *size)
+            else:
+                thumbnailer = Thumbnailer(data, sniffed.media_type)
             source = Filled(data, io.BytesIO())
+            whole = data
 
     def finished_preview() -> Preview:
         # Called inside the recording transaction, once the case has been read: the
@@ -270,194 +300,40 @@ def import_stream_detailed(
     evidence_id = str(uuid.uuid4())
     file_key = new_key()
     encryptor = StreamEncryptor(file_key, evidence_id)
+    prepared = PreparedImport(
+        evidence_id,
+        file_key,
+        encryptor,
+        sniffed,
+        claimed,
+        # Unless the whole note was checked, a move into an image category meanwhile
+        # refuses it: only its first bytes were looked at.
+        kept_out or (None if whole_checked else NOT_TEXT),
+        finished_preview,
+        original_name,
+        display_name,
+        details,
+        thumbnailer,
+    )
     try:
+        # A file already in memory (a screenshot) is encrypted here: a thread to overlap
+        # reading with the crypto would cost more than it saves.
         session.chunks.write(
-            evidence_id, encrypted_in_background(encryptor, Limited(source, limit), limit)
-        )
-        added = _record_evidence(
-            session,
-            reference,
             evidence_id,
-            file_key,
-            encryptor,
-            sniffed,
-            claimed,
-            # Unless the whole note was checked, a move into an image category meanwhile
-            # refuses it: only its first bytes were looked at.
-            kept_out or (None if whole_checked else NOT_TEXT),
-            finished_preview,
-            original_name,
-            details,
+            encryptor.encrypt_file(io.BytesIO(whole), limit)
+            if whole is not None
+            else encrypted_in_background(encryptor, Limited(source, limit), limit),
         )
+        if encryptor.size == 0:
+            raise InvalidInput(f"{display_name}: {EMPTY_MESSAGE}")
     except (IntakeRefused, ImageBomb) as exc:
-        session.chunks.delete(evidence_id)
+        prepared.discard(session)
         message = too_large_message(limit) if isinstance(exc, FileTooLarge) else str(exc)
         raise InvalidInput(f"{display_name}: {message}") from None
     except BaseException:
-        session.chunks.delete(evidence_id)
+        prepared.discard(session)
         raise
-    finally:
-        if thumbnailer is not None:
-            thumbnailer.join()
-    if added.duplicate:
-        session.chunks.delete(evidence_id)  # the bytes are already there, under the old id
-    return added
-
-
-def _notes(sniffed: SniffedType, claimed: str | None, preview: Preview) -> tuple[str, ...]:
-    notes = []
-    if claimed:
-        notes.append(
-            f"The file's name says {describe_type(claimed)}, but its content is "
-            f"{describe_type(sniffed.media_type)}; it was recorded as {sniffed.label}."
-        )
-    if preview.note:
-        notes.append(preview.note)
-    return tuple(notes)
-
-
-def _record_evidence(
-    session: Session,
-    reference: str,
-    evidence_id: str,
-    file_key: bytes,
-    encryptor: StreamEncryptor,
-    sniffed: SniffedType,
-    claimed: str | None,
-    kept_out: str | None,
-    finished_preview: Callable[[], Preview],
-    original_name: str,
-    details: EvidenceDetails,
-) -> EvidenceAdded:
-    if encryptor.size == 0:
-        raise InvalidInput(EMPTY_MESSAGE)
-    sha256 = encryptor.sha256.hexdigest()
-    with session.write() as conn:
-        lock_case(conn, reference)
-        session.sync_membership(conn)
-        case = open_case(session, conn, reference)
-        seal_from_reporter(session, conn, case)
-        verified = read_case(session, conn, case)
-        fields = verified.fields
-        check_contributor(session, case.row.reference, fields)
-        check_not_blocked(fields, kept_out)
-        case_id = case.row.id
-        existing = next((e for e in list_evidence(session, conn, case) if e.sha256 == sha256), None)
-        now = session.clock()
-        if existing is not None:
-            sighting: EvidenceSighting = {
-                "evidence_id": existing.id,
-                "sha256": sha256,
-                **details,
-                "file_name": safe_file_name(original_name),
-                "original_name": original_name,
-                "recorded_by": session.person.name,
-                "recorded_at": now.isoformat(),
-                "device": session.device,
-            }
-            sightings = [*(fields.get(CaseField.EVIDENCE_SIGHTINGS) or []), sighting]
-            changed: CaseFields = {CaseField.EVIDENCE_SIGHTINGS: sightings}
-            version = commit_version(
-                session, conn, case, {**fields, **changed}, verified.last_statement, changed
-            )
-            session.audit(
-                conn,
-                AuditAction.EVIDENCE_SIGHTING,
-                {
-                    "reference": case.row.reference,
-                    "evidence_id": existing.id,
-                    "sha256": sha256,
-                    "version": version,
-                },
-                case=case.audit_ref(),
-                item=f"v{version}",
-            )
-            return EvidenceAdded(
-                existing.id,
-                True,
-                existing.media_type,
-                str(existing.metadata.get("claimed_type") or ""),
-                str(existing.metadata.get("preview") or PREVIEW_NONE),
-                (
-                    f"This file is already evidence {existing.id} on case "
-                    f"{case.row.reference} (the same SHA-256): it was not stored again, and "
-                    "this sighting was recorded on the existing item.",
-                ),
-            )
-        preview = finished_preview()
-        meta: EvidenceMeta = {
-            **details,
-            "file_name": safe_file_name(original_name),
-            "original_name": original_name,
-            "media_type": sniffed.media_type,
-            "claimed_type": claimed or "",
-            "preview": preview.status,
-            "width": preview.width,
-            "height": preview.height,
-            "size": encryptor.size,
-            "sha256": sha256,
-            "captured_at_utc": now.isoformat(),
-            "captured_at_local": now.astimezone().isoformat(),
-            "added_by": session.person.name,
-            "device": session.device,
-        }
-        meta_ct = case.current.seal(canonical_json(meta), meta_aad(evidence_id, case_id))
-        wrapped = case.current.seal(file_key, key_aad(evidence_id, case_id, case.row.key_no))
-        thumbnail_ct = (
-            case.current.seal(preview.thumbnail, thumbnail_aad(evidence_id, case_id))
-            if preview.thumbnail
-            else None
-        )
-        statement = evidence_statement(
-            evidence_id,
-            case_id,
-            case.row.key_no,
-            encryptor.size,
-            encryptor.chunks,
-            meta_ct,
-            wrapped,
-            thumbnail_ct,
-            session.user_id,
-            now,
-            session.directory.head_seq,
-            int(case.row.head_version),
-        )
-        conn.execute(
-            insert(EvidenceRow).values(
-                id=evidence_id,
-                case_id=case_id,
-                key_no=case.row.key_no,
-                file_key_wrapped=wrapped,
-                metadata_ct=meta_ct,
-                thumbnail_ct=thumbnail_ct,
-                size=encryptor.size,
-                chunk_count=encryptor.chunks,
-                added_at=now,
-                **signed_evidence(session, case.current, evidence_id, statement),
-            )
-        )
-        announce_case_change(conn)  # other PCs on a shared server look again at once
-        session.audit(
-            conn,
-            AuditAction.EVIDENCE_ADD,
-            {
-                "reference": case.row.reference,
-                "evidence_id": evidence_id,
-                "sha256": sha256,
-                "size": encryptor.size,
-                "media_type": sniffed.media_type,
-            },
-            case=case.audit_ref(),
-            item=f"e:{evidence_id}",
-        )
-    return EvidenceAdded(
-        evidence_id,
-        False,
-        sniffed.media_type,
-        claimed or "",
-        preview.status,
-        _notes(sniffed, claimed, preview),
-    )
+    return prepared
 
 
 def _contribute(

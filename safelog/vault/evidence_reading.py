@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,16 +26,18 @@ from safelog.domain.categories import category_by_code
 from safelog.domain.category import Category
 from safelog.domain.image_block import QUARANTINE_WORDS, quarantined
 from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
+from safelog.evidence.images import PREVIEW_PENDING, ImageBomb, make_thumbnail
 from safelog.evidence.intake import PlainTextCheck
 from safelog.store.schema import EvidenceRow
 from safelog.vault.case_engine import OpenCase, open_case
 from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import CaseField, EvidenceSighting
 from safelog.vault.case_writing import seal_from_reporter
-from safelog.vault.evidence_statements import verify_evidence_row
+from safelog.vault.evidence_statements import ItemSigned, verify_evidence_row
 from safelog.vault.records import EvidenceInfo
 from safelog.vault.rows_ahead import RowsAhead
 from safelog.vault.session import Session
+from safelog.vault.thumbnail_statements import thumbnail_rows, verify_thumbnail_row
 
 
 class EvidenceQuarantined(AccessDenied):
@@ -74,21 +76,34 @@ class EvidenceItem:
     quarantined: bool = False  # its case's category keeps it from view (domain/image_block.py)
 
 
+@dataclass(frozen=True)
+class ReadRow:
+    """An evidence row verified and opened: its details, who signed it, and its thumbnail
+    (sealed) whether made at import or afterwards (vault/evidence_thumbnails.py)."""
+
+    row: Any
+    info: EvidenceInfo
+    signed: ItemSigned
+    thumbnail_ct: bytes | None
+
+
 def _rows(
     session: Session, conn: Connection, case: OpenCase, ahead: RowsAhead | None = None
-) -> list[tuple[Any, EvidenceInfo]]:
-    rows = (
-        ahead.evidence[case.row.id]
-        if ahead is not None and case.row.id in ahead.evidence
-        else conn.execute(
+) -> list[ReadRow]:
+    rows: Sequence[Any]
+    if ahead is not None and case.row.id in ahead.evidence:
+        rows = ahead.evidence[case.row.id]
+        made_later = {r.evidence_id: r for r in ahead.thumbnails.get(case.row.id, [])}
+    else:
+        rows = conn.execute(
             select(EvidenceRow.__table__)
             .where(EvidenceRow.case_id == case.row.id)
             .order_by(EvidenceRow.added_at, EvidenceRow.id)
         ).all()
-    )
+        made_later = None  # read when an item needs it
     items = []
     for row in rows:
-        verify_evidence_row(session, conn, case, row)
+        signed = verify_evidence_row(session, conn, case, row)
         cipher = case.ciphers.get(row.key_no)
         try:
             if cipher is None:
@@ -98,21 +113,25 @@ def _rows(
             raise TamperDetected(
                 f"The details of evidence {row.id} of case {case.row.reference} are damaged."
             ) from None
-        items.append(
-            (
-                row,
-                EvidenceInfo(
-                    id=row.id,
-                    file_name=meta["file_name"],
-                    media_type=meta["media_type"],
-                    size=meta["size"],
-                    sha256=meta["sha256"],
-                    added_by=meta["added_by"],
-                    added_at=row.added_at,
-                    metadata=meta,
-                ),
-            )
+        thumbnail_ct = row.thumbnail_ct
+        if meta.get("preview") == PREVIEW_PENDING:
+            if made_later is None:
+                made_later = thumbnail_rows(conn, case.row.id)
+            if row.id in made_later:
+                made = verify_thumbnail_row(case, row, signed, made_later[row.id])
+                meta = {**meta, "preview": made.status}
+                thumbnail_ct = made.thumbnail_ct
+        info = EvidenceInfo(
+            id=row.id,
+            file_name=meta["file_name"],
+            media_type=meta["media_type"],
+            size=meta["size"],
+            sha256=meta["sha256"],
+            added_by=meta["added_by"],
+            added_at=row.added_at,
+            metadata=meta,
         )
+        items.append(ReadRow(row, info, signed, thumbnail_ct))
     return items
 
 
@@ -120,21 +139,44 @@ def list_evidence(
     session: Session, conn: Connection, case: OpenCase, ahead: RowsAhead | None = None
 ) -> list[EvidenceInfo]:
     """`ahead`: the case's rows, when read ahead with other cases' (vault/rows_ahead.py)."""
-    return [info for _, info in _rows(session, conn, case, ahead)]
+    return [read.info for read in _rows(session, conn, case, ahead)]
 
 
-def _open_thumbnail(case: OpenCase, row: Any) -> bytes | None:
-    if row.thumbnail_ct is None:
+def pending_items(session: Session, conn: Connection, case: OpenCase) -> list[ReadRow]:
+    """The case's items whose thumbnail is still to be made."""
+    return [
+        read
+        for read in _rows(session, conn, case)
+        if read.info.metadata.get("preview") == PREVIEW_PENDING
+    ]
+
+
+def _open_thumbnail(case: OpenCase, read: ReadRow) -> bytes | None:
+    if read.thumbnail_ct is None:
         return None
-    cipher = case.ciphers.get(row.key_no)
+    cipher = case.ciphers.get(read.row.key_no)
     try:
         if cipher is None:
             raise DecryptionFailed("no key")
-        return cipher.open(row.thumbnail_ct, thumbnail_aad(row.id, row.case_id))
+        return cipher.open(read.thumbnail_ct, thumbnail_aad(read.row.id, read.row.case_id))
     except DecryptionFailed:
         raise TamperDetected(
-            f"The thumbnail of evidence {row.id} of case {case.row.reference} is damaged."
+            f"The thumbnail of evidence {read.row.id} of case {case.row.reference} is damaged."
         ) from None
+
+
+def _shown_thumbnail(session: Session, case: OpenCase, read: ReadRow) -> bytes | None:
+    if read.thumbnail_ct is not None:
+        return _open_thumbnail(case, read)
+    if read.info.metadata.get("preview") != PREVIEW_PENDING:
+        return None
+    # Not made yet, or its author can no longer add to the case (a report the DSL opened
+    # first): made here from the verified original, in memory, and never stored.
+    data = b"".join(plaintext_of(session, case, read.row, read.info))
+    try:
+        return make_thumbnail(data, read.info.media_type).thumbnail
+    except ImageBomb:
+        return None
 
 
 def sightings_of(fields: Mapping[str, Any], evidence_id: str) -> list[EvidenceSighting]:
@@ -158,15 +200,16 @@ def list_case_evidence(
         fields = read_case(session, conn, case).fields
         category = case_category(fields)
         blocked = category.blocks_image_import  # no pictures, even small ones
-        rows = _rows(session, conn, case)
         items = [
             EvidenceItem(
-                info,
-                sightings_of(fields, info.id),
-                _open_thumbnail(case, row) if thumbnails and not blocked else None,
-                quarantined(category, info.media_type),
+                read.info,
+                sightings_of(fields, read.info.id),
+                _shown_thumbnail(session, case, read)
+                if thumbnails and not blocked and not quarantined(category, read.info.media_type)
+                else None,
+                quarantined(category, read.info.media_type),
             )
-            for row, info in rows
+            for read in _rows(session, conn, case)
         ]
         session.audit(
             conn,
@@ -187,17 +230,12 @@ def read_thumbnail(session: Session, reference: str, evidence_id: str) -> bytes 
     session.ensure_open()
     with session.engine.connect() as conn:
         case = open_case(session, conn, reference)
-        row = conn.execute(
-            select(EvidenceRow.__table__).where(
-                EvidenceRow.id == evidence_id, EvidenceRow.case_id == case.row.id
-            )
-        ).one_or_none()
-        if row is None:
+        read = next((r for r in _rows(session, conn, case) if r.row.id == evidence_id), None)
+        if read is None:
             raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
-        verify_evidence_row(session, conn, case, row)
         if case_category(read_case(session, conn, case).fields).blocks_image_import:
             return None  # a case about indecent images shows no picture of anything
-        return _open_thumbnail(case, row)
+        return _shown_thumbnail(session, case, read)
 
 
 def read_evidence(
@@ -210,18 +248,13 @@ def read_evidence(
     with session.write() as conn:
         case = open_case(session, conn, reference)
         seal_from_reporter(session, conn, case)
-        info = next((e for e in list_evidence(session, conn, case) if e.id == evidence_id), None)
-        if info is None:
+        read = next((r for r in _rows(session, conn, case) if r.row.id == evidence_id), None)
+        if read is None:
             raise NotFound(f"Case {case.row.reference} has no evidence {evidence_id}.")
+        info, row = read.info, read.row
         category = case_category(read_case(session, conn, case).fields)
         check_not_quarantined(category, info, case.row.reference)
-        row = conn.execute(select(EvidenceRow.__table__).where(EvidenceRow.id == evidence_id)).one()
-        try:
-            file_key = case.ciphers[row.key_no].open(
-                row.file_key_wrapped, key_aad(row.id, row.case_id, row.key_no)
-            )
-        except DecryptionFailed:
-            raise TamperDetected(f"The key of evidence {evidence_id} is damaged.") from None
+        file_key = _file_key(case, row)
         session.audit(
             conn,
             action,
@@ -242,6 +275,21 @@ def read_evidence(
                 f"not shown. {QUARANTINE_WORDS}"
             )
     return info, _stream(session, info, file_key, row.chunk_count, reference)
+
+
+def _file_key(case: OpenCase, row: Any) -> bytes:
+    try:
+        return case.ciphers[row.key_no].open(
+            row.file_key_wrapped, key_aad(row.id, row.case_id, row.key_no)
+        )
+    except (DecryptionFailed, KeyError):
+        raise TamperDetected(f"The key of evidence {row.id} is damaged.") from None
+
+
+def plaintext_of(session: Session, case: OpenCase, row: Any, info: EvidenceInfo) -> Iterator[bytes]:
+    """A verified row's plaintext, checked on the way, for making its thumbnail: never
+    written anywhere. Unaudited: the caller shows nothing of it but the thumbnail."""
+    return _stream(session, info, _file_key(case, row), row.chunk_count, case.row.reference)
 
 
 def _stream(

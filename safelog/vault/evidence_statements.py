@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +22,7 @@ from safelog.vault.authority import check_evidence_author
 from safelog.vault.case_engine import OpenCase
 from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import EvidenceStatement
-from safelog.vault.directory import membership_point
+from safelog.vault.directory import Person, membership_point
 from safelog.vault.session import Session
 
 
@@ -78,7 +80,16 @@ def signed_evidence(
     return {"added_by": None, "statement": sealed, "signature": b""}
 
 
-def verify_evidence_row(session: Session, conn: Connection, case: OpenCase, row: Any) -> None:
+@dataclass(frozen=True)
+class ItemSigned:
+    """Who added a verified evidence item, and the statement they signed."""
+
+    author: Person
+    statement: bytes
+    placed: Mapping[str, Any]
+
+
+def verify_evidence_row(session: Session, conn: Connection, case: OpenCase, row: Any) -> ItemSigned:
     """An evidence row must be exactly what its author signed, and its author must have
     been allowed to add it at the point of the case and membership log it names."""
     reference = case.row.reference
@@ -133,3 +144,4 @@ def verify_evidence_row(session: Session, conn: Connection, case: OpenCase, row:
         verified.audit_items,
         verified.first_manager_version,
     )
+    return ItemSigned(author, statement, placed)

@@ -1,11 +1,14 @@
-"""Filing a report with its attachments, and adding one attachment to a case: the use case
+"""Filing a report with its attachments, and adding attachments to a case: the use case
 behind "Report a concern" (a report and the screenshots and files that go with it) and the
 add-evidence dialog.
 
-The report is saved first; each attachment is then added on its own, so one that cannot be
-added (empty, too large, refused for the kind of concern) is named in the result and never
-costs the report. Bytes held in memory (a pasted picture, a screen capture) are streamed
-into the vault and never written anywhere else, not even to a temporary file (DESIGN §3.3).
+The report is saved first; its attachments are then added as one batch in which each
+stands alone, so one that cannot be added (empty, too large, refused for the kind of
+concern) is named in the result and never costs the report or the others. Pictures are
+recorded first and their thumbnails made afterwards (issue 17: the person waits for the
+import, not for decoding fifty screenshots). Bytes held in memory (a pasted picture, a
+screen capture) are streamed into the vault and never written anywhere else, not even to a
+temporary file (DESIGN §3.3).
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, BinaryIO, TypedDict
 
 from safelog.evidence.intake import safe_file_name
 from safelog.vault.cases import add_case
-from safelog.vault.evidence import EvidenceAdded, add_evidence_detailed, import_stream_detailed
+from safelog.vault.evidence import fields_open_to_me, open_evidence_file, prepare_import
+from safelog.vault.evidence_recording import EvidenceAdded, PreparedImport, record_imports
+from safelog.vault.evidence_rules import evidence_limit
 
 if TYPE_CHECKING:
     from safelog.vault.case_input import CaseInput
@@ -63,40 +68,87 @@ class FiledReport:
 
     reference: str
     not_added: list[tuple[str, BaseException]] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # their thumbnails are still to be made
 
 
-def import_source(
-    session: Session, reference: str, source: Attachment, details: WhereSeen
-) -> EvidenceAdded:
-    """Add one attachment to a case: bytes in memory through a stream (never a temporary
-    file), a file from its path. Refusals raise, as the vault's imports do."""
-    seen = {
+def _seen(details: WhereSeen) -> dict[str, str]:
+    return {
         "source_url": details.get("source_url", ""),
         "platform": details.get("platform", ""),
         "handle": details.get("handle", ""),
         "description": details.get("description", ""),
         "seen_at": details.get("seen_at", ""),
     }
+
+
+def _opened(source: Attachment, limit: int) -> BinaryIO:
     if source.data is not None:
-        return import_stream_detailed(
-            session,
-            reference,
-            io.BytesIO(source.data),
-            original_name=source.name,
-            metadata=seen,
-        )
+        return io.BytesIO(source.data)
     if source.path is None:
         raise ValueError("nothing to import")
-    return add_evidence_detailed(
-        session,
-        reference,
-        source.path,
-        source_url=seen["source_url"],
-        platform=seen["platform"],
-        handle=seen["handle"],
-        description=seen["description"],
-        seen_at=seen["seen_at"],
-    )
+    return open_evidence_file(source.path, limit)
+
+
+Outcome = EvidenceAdded | Exception | None
+
+
+def import_sources(
+    session: Session,
+    reference: str,
+    sources: Sequence[Attachment],
+    details: WhereSeen,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> list[Outcome]:
+    """Add attachments to a case as one batch: each is read, checked and stored, then all
+    are recorded in one transaction (vault/evidence_recording.py), pictures with their
+    thumbnails still to be made (`make_pending_thumbnails`, afterwards). One outcome per
+    source, in order: what was added, why it was not (an exception), or None when `stop()`
+    (asked after each one) said to stop before it was tried. Raises, adding nothing, when
+    this person may not add to the case. `progress(done, total)` is called before each one
+    and once at the end."""
+    session.ensure_open()
+    report = progress or (lambda _done, _total: None)
+    limit = evidence_limit(session)
+    fields = fields_open_to_me(session, reference)
+    seen = _seen(details)
+    outcomes: list[Outcome] = [None] * len(sources)
+    prepared: list[tuple[int, PreparedImport]] = []
+    try:
+        for index, source in enumerate(sources):
+            if index and stop is not None and stop():  # the first always goes in
+                break
+            report(index, len(sources))
+            try:
+                with _opened(source, limit) as stream:
+                    item = prepare_import(
+                        session,
+                        fields,
+                        stream,
+                        original_name=source.name,
+                        head=None,
+                        limit=limit,
+                        metadata=seen,
+                        thumbnail_later=True,
+                    )
+            except Exception as exc:  # each one on its own: the others still go in
+                outcomes[index] = exc
+                continue
+            prepared.append((index, item))
+    except BaseException:
+        for _, item in prepared:
+            item.discard(session)
+        raise
+    recorded = record_imports(session, reference, [item for _, item in prepared])
+    for (index, _), outcome in zip(prepared, recorded, strict=True):
+        outcomes[index] = outcome
+    report(len(sources), len(sources))
+    return outcomes
+
+
+def added_ids(outcomes: Sequence[Outcome]) -> list[str]:
+    """The items a batch stored (not the sightings of ones already there)."""
+    return [o.evidence_id for o in outcomes if isinstance(o, EvidenceAdded) and not o.duplicate]
 
 
 def file_report(
@@ -109,14 +161,14 @@ def file_report(
     """Save the report, then add each attachment to it with `details`. Only saving the
     report can fail; an attachment that cannot be added is named in the result.
     `progress(done, total)` is called before each attachment and once at the end."""
-    report = progress or (lambda _done, _total: None)
     filed = FiledReport(add_case(session, case))
-    total = len(attachments)
-    for done, attachment in enumerate(attachments):
-        report(done, total)
-        try:
-            import_source(session, filed.reference, attachment, details)
-        except Exception as exc:  # each one on its own; the report is already saved
-            filed.not_added.append((attachment.display_name, exc))
-    report(total, total)
+    try:
+        outcomes = import_sources(session, filed.reference, attachments, details, progress)
+    except Exception as exc:  # the report is saved; none of its attachments could be
+        filed.not_added.extend((a.display_name, exc) for a in attachments)
+        return filed
+    for attachment, outcome in zip(attachments, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            filed.not_added.append((attachment.display_name, outcome))
+    filed.added = added_ids(outcomes)
     return filed

@@ -19,6 +19,7 @@ from safelog.store.schema import (
     CaseRow,
     CaseVersionRow,
     EvidenceRow,
+    EvidenceThumbnailRow,
 )
 
 
@@ -30,6 +31,7 @@ class RowsAhead:
     fields: dict[str, list[Any]]
     audit: dict[str, list[Any]]  # in log order
     evidence: dict[str, list[Any]]  # in the order added
+    thumbnails: dict[str, list[Any]]  # made after their items (vault/evidence_thumbnails.py)
 
 
 def read_ahead(conn: Connection, references: Sequence[str]) -> RowsAhead:
@@ -56,4 +58,5 @@ def read_ahead(conn: Connection, references: Sequence[str]) -> RowsAhead:
         by_case(CaseFieldRow, CaseFieldRow.version, CaseFieldRow.field),
         by_case(AuditRow, AuditRow.seq),
         by_case(EvidenceRow, EvidenceRow.added_at, EvidenceRow.id),
+        by_case(EvidenceThumbnailRow, EvidenceThumbnailRow.evidence_id),
     )

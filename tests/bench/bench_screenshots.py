@@ -6,14 +6,16 @@ noise, and on every other one a photo-like picture, so they compress like real o
 0.5 to 2 MB each) and written to a temporary folder. Then, best of N, interleaved:
 
 - baseline: each file read, hashed (SHA-256) and encrypted (AES-256-GCM, 1 MiB chunks);
-- import: each file added with `add_evidence` to a fresh case of one SQLite vault: sniffing,
-  the decompression-bomb check, the thumbnail (decoded in memory on a worker thread while
-  the file is encrypted and written), the chunk file and its fsync, the signed row and the
-  audit entry, one transaction per file.
+- import: the fifty files dropped on a fresh case of one SQLite vault, as the add-evidence
+  dialog does it (vault/filing.py `import_sources`): for each, sniffing, the
+  decompression-bomb check (the header), the chunk file and its fsync; then one transaction
+  recording every signed row and audit entry. That is the path the user waits for (issue
+  17: <= 10 ms a file): the items are in the list when it returns.
+- thumbnails after: `make_pending_thumbnails`, which the dialog starts in the worker once the
+  import is shown: each original decrypted and decoded in memory, the signed thumbnail rows
+  in one transaction. Reported for information, as is the thumbnail alone (Pillow).
 
 The ratio is baseline time / import time (the share of raw throughput the import reaches).
-Thumbnails cost most of it: decoding a full-HD PNG takes ~20 ms, hashing and encrypting it
-well under 1 ms. The thumbnail time alone is reported too.
 
     python tests/bench/bench_screenshots.py [--count 50] [--runs 3]
 """
@@ -99,14 +101,22 @@ def _new_case(session: Any, label: str) -> str:
     )
 
 
-def import_all(session: Any, paths: list[Path], label: str) -> tuple[float, str]:
-    from safelog.vault.evidence import add_evidence
+def import_all(session: Any, paths: list[Path], label: str) -> tuple[float, float, str]:
+    """(seconds the user waits for the import, seconds of thumbnails after, case)."""
+    from safelog.vault.evidence_thumbnails import make_pending_thumbnails
+    from safelog.vault.filing import Attachment, added_ids, import_sources
 
     reference = _new_case(session, label)
+    sources = [Attachment(path.name, path=path) for path in paths]
     start = time.perf_counter()
-    for path in paths:
-        add_evidence(session, reference, path, platform="Chat")
-    return time.perf_counter() - start, reference
+    outcomes = import_sources(session, reference, sources, {"platform": "Chat"})
+    waited = time.perf_counter() - start
+    assert len(added_ids(outcomes)) == len(paths), outcomes
+    start = time.perf_counter()
+    made = make_pending_thumbnails(session, reference)
+    after = time.perf_counter() - start
+    assert set(made.values()) == {"thumbnail"} and len(made) == len(paths)
+    return waited, after, reference
 
 
 def thumbnails_only(paths: list[Path]) -> float:
@@ -131,11 +141,12 @@ def measure_screenshots(root: Path, count: int = 50, runs: int = 3) -> dict[str,
         try:
             session = vault.create("Ravens Wood School", "Dana DSL", PASSPHRASE).session
             import_all(session, paths[:2], "warm-up")  # imports, Pillow, first fsyncs
-            base_runs, import_runs = [], []
+            base_runs, import_runs, after_runs = [], [], []
             for run in range(runs):
                 base_runs.append(baseline(paths))
-                seconds, reference = import_all(session, paths, f"run {run + 1}")
+                seconds, after, reference = import_all(session, paths, f"run {run + 1}")
                 import_runs.append(seconds)
+                after_runs.append(after)
             items = list_case_evidence(session, reference, thumbnails=True)
             assert len(items) == count and all(i.thumbnail for i in items)
             thumbs = min(thumbnails_only(paths) for _ in range(runs))
@@ -155,6 +166,7 @@ def measure_screenshots(root: Path, count: int = 50, runs: int = 3) -> dict[str,
         "import_ms_per_file": 1000 * import_best / count,
         "baseline_ms_per_file": 1000 * base_best / count,
         "thumbnail_ms_per_file": 1000 * thumbs / count,
+        "thumbnails_after_ms_per_file": 1000 * min(after_runs) / count,
         "import_runs_s": import_runs,
         "baseline_runs_s": base_runs,
         "cpus": os.cpu_count(),

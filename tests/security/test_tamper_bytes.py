@@ -29,6 +29,7 @@ reset_access). Everything here runs on SQLite only, from one pristine vault per 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import sqlite3
@@ -59,6 +60,8 @@ from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, list_cases, show_case, update_case
 from safelog.vault.evidence import add_evidence
 from safelog.vault.evidence_reading import read_evidence, read_thumbnail
+from safelog.vault.evidence_thumbnails import make_pending_thumbnails
+from safelog.vault.filing import Attachment, added_ids, import_sources
 from safelog.vault.receipts import show_receipt
 from safelog.vault.roll import add_pupil, import_roll, load_roll, pupil_record
 from safelog.vault.session import Session
@@ -126,6 +129,9 @@ TARGETS = [
     Target("evidence", "statement"),
     Target("evidence", "signature"),
     Target("evidence_chunks", "data_ct"),
+    # Thumbnails made after a batch was recorded, signed by the items' author.
+    Target("evidence_thumbnails", "thumbnail_ct"),
+    Target("evidence_thumbnails", "statement"),
     Target("audit", "body_ct"),
     Target("audit", "entry_hash"),
     Target("audit", "prev_hash"),
@@ -219,7 +225,7 @@ def _expected_words(conn: sqlite3.Connection, table: str, rowid: int) -> tuple[s
                 (rowid,),
             ).fetchone()
         return (ref[0],)
-    if table in ("evidence", "evidence_chunks"):
+    if table in ("evidence", "evidence_chunks", "evidence_thumbnails"):
         return ("evidence",)
     if table in ("audit", "audit_head"):
         return ("audit log",)
@@ -422,6 +428,12 @@ class Pristine:
         return Clock(self.clock_end + timedelta(hours=1))
 
 
+def _png(seed: int) -> bytes:
+    out = io.BytesIO()
+    corpus.screenshot(200, 120, seed=seed).save(out, "PNG")
+    return out.getvalue()
+
+
 def _build(root: Path) -> Pristine:
     data_dir = root / "data"
     data_dir.mkdir(mode=0o700)
@@ -498,6 +510,10 @@ def _build(root: Path) -> Pristine:
     # The DSL has opened both reports (which seals each from its reporter), so the full
     # reads below change nothing.
     show_case(dana, case_b)
+    # Two screenshots added as one batch, their thumbnails made after by their author.
+    shots = [Attachment(f"chat {seed}.png", data=_png(seed)) for seed in (11, 12)]
+    assert len(added_ids(import_sources(dana, case_b, shots, {"platform": "Chat"}))) == 2
+    assert set(make_pending_thumbnails(dana, case_b).values()) == {"thumbnail"}
     # A child protection file sent to another school: the school's transfer key (one row)
     # and the file's record with its documents (a second).
     other_school = X25519PrivateKey.generate().public_key()
@@ -726,21 +742,28 @@ def test_pristine_full_read_is_clean(pristine: Pristine) -> None:
         conn.close()
     files = _evidence_files(pristine.data_dir / DB_FILE_NAME)
     if files:  # chunks kept as files beside the database, one file per item
-        assert sorted(-(-path.stat().st_size // CHUNK_LENGTH) for path, _ in files) == [1, 1, 3]
+        assert sorted(-(-path.stat().st_size // CHUNK_LENGTH) for path, _ in files) == [
+            1,
+            1,
+            1,
+            1,
+            3,
+        ]
         chunks = [(count, 0) for count, _ in chunks]
-        assert chunks == [(3, 0), (1, 0), (1, 0)]
+        assert chunks == [(3, 0)] + [(1, 0)] * 4
     else:
-        assert chunks == [(3, 3), (1, 1), (1, 1)]
+        assert chunks == [(3, 3)] + [(1, 1)] * 4
     thumbnails = {
         name: [v for k, v in run.answers.items() if isinstance(k, tuple) and k[0] == "thumbnail"]
         for name, run in pristine.runs.items()
     }
-    # Dana and Chris read case b: one of its two items is a picture with a thumbnail. Sam
-    # reads his reports through his receipts: what he sent, not the evidence since.
+    # Dana and Chris read case b: three of its four items are pictures with a thumbnail
+    # (two made after their batch was recorded). Sam reads his reports through his
+    # receipts: what he sent, not the evidence since.
     assert [sorted(t is not None for t in thumbs) for thumbs in thumbnails.values()] == [
-        [False, False, True],
+        [False, False, True, True, True],
         [False],
-        [False, True],
+        [False, True, True, True],
         [],
         [],
     ]

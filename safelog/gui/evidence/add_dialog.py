@@ -1,13 +1,15 @@
 """Adding evidence to a case: the list of what is about to go in, one set of details for all
-of it (where it was seen, when, by which account), and the import, one item at a time in the
-worker, with each item's outcome in plain words. The rows of the list are item_row.py; the
+of it (where it was seen, when, by which account), and the import in the worker, with each
+item's outcome in plain words. The rows of the list are item_row.py; the
 details typed once for all of it, sighting_form.py.
 
 - Every item is shown by its safe name (safelog.evidence.intake.safe_file_name), its size
   and the type found in its content (sniffed in the worker); pictures get a thumbnail made
   in memory (safelog.evidence.images), never from or to a file.
+- The items go in as one batch in the worker (vault/filing.py `import_sources`): each is
+  stored, then all are recorded at once, and their thumbnails are made afterwards.
 - One refusal does not stop the others; what was typed stays, so the ones not added can be
-  tried again; Cancel during the import stops after the item being added.
+  tried again; Cancel during the import stops after the item being read.
 - Locking closes the dialog and drops the pictures and bytes it held.
 
 `start_adding()` is the one way in for every route (paste, drop, picker, capture): it asks
@@ -18,6 +20,7 @@ images of children: UKCIS), shows the guidance and the image-report form instead
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -34,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.errors import UserFacingError
+from safelog.evidence.images import NOTES
 from safelog.evidence.intake import NOT_TEXT
 from safelog.gui.dialogs import confirm, tell
 from safelog.gui.errors import error_text, explain_error
@@ -55,9 +59,10 @@ from safelog.gui.evidence.sources import (
     kept_out,
     problems_of,
 )
+from safelog.gui.evidence.thumbnails_after import make_thumbnails_after
 from safelog.gui.screen_fit import fit_to_screen
 from safelog.gui.widgets import named, plain_label, set_invalid
-from safelog.vault.filing import WhereSeen, import_source
+from safelog.vault.filing import Outcome, WhereSeen, added_ids, import_sources
 
 if TYPE_CHECKING:
     from safelog.gui.context import AppContext
@@ -98,6 +103,7 @@ class AddEvidenceDialog(QDialog):
 
     added = Signal(int)
     settled = Signal()
+    previews_made = Signal()  # the thumbnails of what was added were made (after settled)
     inspected = Signal()
 
     def __init__(
@@ -112,9 +118,10 @@ class AddEvidenceDialog(QDialog):
         self.reference = reference
         self._sources: list[PendingSource] = list(sources)
         self._running = False
-        self._stop = False
+        self._stop = threading.Event()
         self._close_when_done = False
         self._queue: list[int] = []
+        self._row_of: dict[str, ItemRow] = {}  # by evidence id, for the notes made after
         self._batch = 0
         self.total_added = 0
         self.setWindowTitle(f"Add evidence to {reference}")
@@ -254,55 +261,86 @@ class AddEvidenceDialog(QDialog):
         self._queue = self.waiting()
         if not self._queue:
             return
-        self._details = details
-        self._session = session
         self._batch = 0
-        self._stop = False
+        self._stop = threading.Event()
         self._set_running(True)
         self.progress.setRange(0, len(self._queue))
         self.progress.setValue(0)
-        self._next()
+        self._import(session, details, list(self._queue), self._stop)
 
-    def _next(self) -> None:
-        if self._stop or not self._queue:
-            self._finish()
-            return
-        index = self._queue.pop(0)
-        row, source = self.rows[index], self._sources[index]
-        row.set_state(ADDING, "Adding…")
-        done_count = self.progress.maximum() - len(self._queue)
-        self.progress_text.setText(f"Adding {done_count} of {self.progress.maximum()}…")
-        self.rows_area.ensureWidgetVisible(row)
-        session, reference, details = self._session, self.reference, self._details
+    def _import(
+        self, session: Session, details: WhereSeen, indices: list[int], stop: threading.Event
+    ) -> None:
+        """One batch in the worker (vault/filing.py): every item read and stored, then all
+        recorded at once; their thumbnails are made after, while the dialog is already
+        done (thumbnails_after.py)."""
+        reference = self.reference
+        sources = [self._sources[i] for i in indices]
 
-        def done(result: EvidenceAdded) -> None:
+        def moved(done_count: int, total: int) -> None:
             if not self._alive(session):
                 return
-            state, text = added_text(result)
-            row.set_state(state, text)
-            self._batch += 1
-            self.total_added += 1
-            self.progress.setValue(self.progress.value() + 1)
-            self._next()
+            self.progress.setValue(done_count)
+            if done_count < total:
+                row = self.rows[indices[done_count]]
+                row.set_state(ADDING, "Adding…")
+                self.rows_area.ensureWidgetVisible(row)
+                self.progress_text.setText(f"Adding {done_count + 1} of {total}…")
+
+        def done(outcomes: list[Outcome]) -> None:
+            if not self._alive(session):
+                return
+            for index, outcome in zip(indices, outcomes, strict=True):
+                row = self.rows[index]
+                if outcome is None:
+                    row.set_state(REFUSED, STOPPED)
+                elif isinstance(outcome, Exception):
+                    row.set_state(REFUSED, refused_text(outcome))
+                else:
+                    row.set_state(*added_text(outcome))
+                    self._row_of[outcome.evidence_id] = row
+                    self._batch += 1
+                    self.total_added += 1
+            self._after_import(added_ids(outcomes))
 
         def failed(exc: BaseException) -> None:
             if not self._alive(session):
                 return
-            row.set_state(REFUSED, refused_text(exc))
-            self.progress.setValue(self.progress.value() + 1)
-            self._next()
+            for index in indices:
+                self.rows[index].set_state(REFUSED, refused_text(exc))
+            self._after_import([])
 
-        self.context.runner.run(
-            lambda: import_source(session, reference, source, details), done, failed
+        task = self.context.runner.run(
+            lambda progress: import_sources(
+                session, reference, sources, details, progress, stop.is_set
+            ),
+            done,
+            failed,
+            with_progress=True,
         )
+        task.progress.connect(moved)
+
+    def _after_import(self, added: list[str]) -> None:
+        self._queue = []
+        self._finish()
+        if added:
+            make_thumbnails_after(self.context, self.reference, added, self._previews_made)
+
+    def _previews_made(self, made: dict[str, str]) -> None:
+        """A picture found unreadable once its thumbnail was tried says so on its row."""
+        if not shiboken6.isValid(self):
+            return
+        for evidence_id, status in made.items():
+            row = self._row_of.get(evidence_id)
+            note = NOTES.get(status, "")
+            if row is not None and note and note not in row.status.text():
+                row.set_state(ADDED, f"{row.status.text()} {note}")
+        self.previews_made.emit()
 
     def _alive(self, session: Session) -> bool:
         return shiboken6.isValid(self) and bool(self._sources) and not session.locked
 
     def _finish(self) -> None:
-        for index in self._queue:
-            self.rows[index].set_state(REFUSED, STOPPED)
-        self._queue = []
         self._set_running(False)
         left = len(self.waiting())
         added = sum(1 for r in self.rows if r.state in DONE)
@@ -335,7 +373,7 @@ class AddEvidenceDialog(QDialog):
 
     def reject(self) -> None:
         if self._running:
-            self._stop = True  # the item being added finishes; nothing after it starts
+            self._stop.set()  # the item being added finishes; nothing after it starts
             self.close_button.setEnabled(False)
             self.progress_text.setText("Stopping after the item being added…")
             return
@@ -357,7 +395,7 @@ class AddEvidenceDialog(QDialog):
             row.forget()
 
     def _locked(self) -> None:
-        self._stop = True
+        self._stop.set()
         self._queue = []
         self.forget()
         self.details_box.clear()

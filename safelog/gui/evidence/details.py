@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from safelog.evidence.images import NOTES, PREVIEW_TOO_LARGE, PREVIEW_UNREADABLE
+from safelog.evidence.images import NOTES, PREVIEW_PENDING, PREVIEW_TOO_LARGE, PREVIEW_UNREADABLE
 from safelog.evidence.intake import describe_size, describe_type
 from safelog.gui.errors import error_text
 from safelog.gui.formatting import uk_datetime
@@ -76,6 +76,8 @@ def type_text(info: EvidenceInfo) -> str:
     status = preview_status(info)
     if status == PREVIEW_UNREADABLE:
         return f"{text}: could not be shown"
+    if status == PREVIEW_PENDING:
+        return f"{text}: preview being made"
     if status == PREVIEW_TOO_LARGE:
         return f"{text}: too large to show"
     return text

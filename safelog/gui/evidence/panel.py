@@ -3,9 +3,8 @@ details and chain of custody of the one selected, the viewer, "Save a copy…", 
 to add more (files, paste, screen capture, drag and drop).
 
 Names, types and details come with the case as loaded (show_case, audited as a view). The
-thumbnails are read in the worker with `list_case_evidence(thumbnails=True)`, which is
-audited as a listing, so they are read only when the tab is on screen and only for items
-not already shown; they are decoded in memory (never written anywhere) and dropped on lock.
+thumbnails are read in the worker (`list_case_evidence(thumbnails=True)`, audited as a
+listing) when the tab is on screen, for items not shown yet, in memory only; dropped on lock.
 
 Who may add is asked of the vault (`intake_rules`) before anything is captured: the add
 buttons are disabled with the reason when this person may not add. For concerns that may
@@ -42,7 +41,6 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.image_block import QUARANTINE_WORDS, quarantined_in
-from safelog.evidence.images import PREVIEW_THUMBNAIL
 from safelog.gui.dialogs import tell
 from safelog.gui.errors import error_text
 from safelog.gui.evidence.details import EvidenceDetails, preview_status
@@ -56,6 +54,7 @@ from safelog.gui.evidence.item_list import (
     square_icon,
 )
 from safelog.gui.evidence.reported_instead import ReportedInsteadBox
+from safelog.gui.evidence.thumbnails_after import has_thumbnail, make_left_thumbnails
 from safelog.gui.widgets import named, plain_label
 from safelog.gui.worker import LatestOnly
 from safelog.gui.workspace.panel import CaseView, FormError, Notice, Saver, WorkspacePanel
@@ -328,7 +327,8 @@ class EvidencePanel(WorkspacePanel):
         return {
             e.info.id
             for e in self._items
-            if preview_status(e.info) == PREVIEW_THUMBNAIL and e.info.id not in self._thumbnails
+            if has_thumbnail(preview_status(e.info), self._reference)
+            and e.info.id not in self._thumbnails
         }
 
     def _load(self) -> None:
@@ -368,6 +368,7 @@ class EvidencePanel(WorkspacePanel):
         self._apply_rules()
         if self.view is not None:
             self._show_reports(self.view)
+        make_left_thumbnails(self.context, self._reference, self._items)
         self.loaded.emit()
 
     def _failed(self, exc: BaseException) -> None:

@@ -134,7 +134,7 @@ def test_head_is_the_newest_migration() -> None:
         store_engine.alembic_config(store_engine.make_engine("sqlite://"))
     )
     assert script.get_base() == "0001_baseline"
-    assert _head() == "0007_approvals"
+    assert _head() == "0008_evidence_thumbnails"
     # The shortcut that skips importing Alembic for an up-to-date database must agree.
     assert script.get_current_head() == store_engine.SCHEMA_HEAD
 
@@ -142,7 +142,7 @@ def test_head_is_the_newest_migration() -> None:
 def test_fresh_database_ends_at_head(db_url: str) -> None:
     engine = open_engine(db_url)
     try:
-        assert _current(engine) == _head() == "0007_approvals"
+        assert _current(engine) == _head() == "0008_evidence_thumbnails"
     finally:
         engine.dispose()
 

@@ -1,7 +1,7 @@
 """Filing a report with its attachments (vault/filing.py): the report is saved first, each
-attachment is added on its own with where and when it was seen, one that cannot be added is
-named (never an error once the report is saved), and bytes in memory are streamed, never
-written to a file."""
+attachment goes in on its own (in one batch) with where and when it was seen, one that
+cannot be added is named (never an error once the report is saved), and bytes in memory are
+streamed, never written to a file."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from safelog.evidence import corpus
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import show_case
 from safelog.vault.evidence_reading import list_case_evidence
-from safelog.vault.filing import Attachment, WhereSeen, file_report, import_source
+from safelog.vault.evidence_thumbnails import make_pending_thumbnails
+from safelog.vault.filing import Attachment, WhereSeen, file_report, import_sources
 
 CASE = {
     "category": "cyberbullying-pupil",
@@ -46,6 +47,7 @@ def test_a_report_is_filed_with_each_attachment_and_progress_told(
     )
     assert filed.not_added == []
     assert told == [(0, 2), (1, 2), (2, 2)]
+    assert len(filed.added) == 2  # the picture's thumbnail is made afterwards
     stored = list_case_evidence(sam, filed.reference)
     assert sorted(e.info.file_name for e in stored) == ["Pasted image.png", "note.txt"]
     for item in stored:
@@ -90,8 +92,9 @@ def test_bytes_in_memory_never_touch_a_temporary_file(
     filed = file_report(sam, CaseInput.from_json(CASE), [], SEEN)
     for name in ("NamedTemporaryFile", "TemporaryFile", "mkstemp", "SpooledTemporaryFile"):
         monkeypatch.setattr(tempfile, name, refuse)
-    added = import_source(sam, filed.reference, Attachment("shot.png", data=corpus.png()), {})
-    assert not added.duplicate
+    (added,) = import_sources(sam, filed.reference, [Attachment("shot.png", data=corpus.png())], {})
+    assert not isinstance(added, Exception | None) and not added.duplicate
+    assert make_pending_thumbnails(sam, filed.reference) == {added.evidence_id: "thumbnail"}
 
 
 def test_an_attachment_never_shows_its_bytes_or_name() -> None:
