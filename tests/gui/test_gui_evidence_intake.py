@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from case_views_support import LOAD_MS, Desk, lock, shown_text, sqlite_only, unnamed_controls
+from case_views_support import (
+    LOAD_MS,
+    Desk,
+    lock,
+    open_workspace,
+    shown_text,
+    sqlite_only,
+    unnamed_controls,
+)
 from gui_support import modals  # noqa: F401  (autouse: no modal box may hang the run)
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QSettings, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QPixmap
@@ -543,8 +551,9 @@ def test_the_hostile_corpus_through_the_dialog(qtbot: QtBot, desk: Desk, school:
         assert said.startswith("Added."), (hostile.key, said)
         if hostile.claimed:
             assert "name says" in said, hostile.key  # the type lie is noted
-        if hostile.preview == "unreadable":
-            assert "could not be shown" in said, hostile.key
+        if hostile.preview == "unreadable":  # said when looked at, or once it was tried
+            row = dialog.rows[[h.key for h in corpus.CORPUS].index(hostile.key)]
+            assert "could not be shown" in row.detail.text() + said, hostile.key
     refused = sum(1 for h in corpus.CORPUS if h.outcome == "refused")
     # Several corpus files share content (the same PNG under hostile names): those after
     # the first are linked as sightings of it, each said so.
@@ -552,6 +561,39 @@ def test_the_hostile_corpus_through_the_dialog(qtbot: QtBot, desk: Desk, school:
     stored = evidence_on(school, reference)
     assert len(stored) == len(corpus.CORPUS) - refused - linked
     assert "Try again" in dialog.add_button.text()  # the refused ones could be tried again
+
+
+@sqlite_only
+def test_dropped_screenshots_are_listed_at_once_then_shown_with_their_thumbnails(
+    qtbot: QtBot, desk: Desk, school: Any, tmp_path: Path
+) -> None:
+    """Issue 17: the person waits for the items to be recorded, not for fifty pictures to
+    be decoded; the open case shows them, then their thumbnails, made in the worker and
+    stored signed."""
+    from sqlalchemy import select
+
+    from safelog.store.schema import EvidenceThumbnailRow
+
+    reference = new_case(school)
+    dana = desk.sign_in("Dana DSL")
+    workspace = open_workspace(qtbot, dana, reference)
+    panel = workspace.evidence_panel
+    with qtbot.waitSignal(panel.loaded, timeout=LOAD_MS):
+        workspace.tabs.setCurrentWidget(panel)
+    shots = [write(tmp_path, f"Screenshot {i}.png", unique_png(i + 1)) for i in range(4)]
+    items = [PendingSource(name=p.name, path=p) for p in shots]
+    dialog = open_dialog(qtbot, dana, reference, items)
+    with qtbot.waitSignal(dialog.previews_made, timeout=LOAD_MS):
+        add_all(qtbot, dialog)
+        assert statuses(dialog) == ["Added."] * 4
+    qtbot.waitUntil(lambda: panel.list.count() == 4, timeout=LOAD_MS)
+    # Listed in the order they were given.
+    assert [panel.list.item(i).text().split("\n")[0] for i in range(4)] == [p.name for p in shots]
+    qtbot.waitUntil(lambda: len(panel._thumbnails) == 4, timeout=LOAD_MS)
+    session = dana.require_session()
+    with session.engine.connect() as conn:
+        assert len(conn.execute(select(EvidenceThumbnailRow.evidence_id)).all()) == 4
+    assert {e.info.metadata["preview"] for e in evidence_on(school, reference)} == {"thumbnail"}
 
 
 @sqlite_only

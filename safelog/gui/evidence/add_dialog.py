@@ -333,7 +333,8 @@ class AddEvidenceDialog(QDialog):
         for evidence_id, status in made.items():
             row = self._row_of.get(evidence_id)
             note = NOTES.get(status, "")
-            if row is not None and note and note not in row.status.text():
+            shown = row.status.text() + row.detail.text() if row is not None else ""
+            if row is not None and note and note not in shown:  # not said when looked at
                 row.set_state(ADDED, f"{row.status.text()} {note}")
         self.previews_made.emit()
 
