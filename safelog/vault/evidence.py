@@ -60,7 +60,7 @@ from safelog.evidence.intake import (
     type_mismatch,
 )
 from safelog.text import optional_text
-from safelog.vault.case_engine import lock_case, open_case
+from safelog.vault.case_engine import open_case
 from safelog.vault.case_input import MAX_TEXT
 from safelog.vault.case_reading import read_case
 from safelog.vault.case_schema import (
@@ -68,8 +68,13 @@ from safelog.vault.case_schema import (
     CaseFields,
     ImageReport,
 )
-from safelog.vault.case_writing import commit_version, seal_from_reporter
-from safelog.vault.evidence_recording import EvidenceAdded, PreparedImport, record_imports
+from safelog.vault.case_writing import commit_version
+from safelog.vault.evidence_recording import (
+    EvidenceAdded,
+    PreparedImport,
+    open_to_contribute,
+    record_imports,
+)
 from safelog.vault.evidence_rules import (
     check_contributor,
     check_not_blocked,
@@ -345,13 +350,8 @@ def _contribute(
     """Append a version as a contributor (see the module docstring for who may)."""
     session.ensure_open()
     with session.write() as conn:
-        lock_case(conn, reference)
-        session.sync_membership(conn)
-        case = open_case(session, conn, reference)
-        seal_from_reporter(session, conn, case)
-        verified = read_case(session, conn, case)
+        case, verified = open_to_contribute(session, conn, reference)
         fields = verified.fields
-        check_contributor(session, case.row.reference, fields)
         changed = compute(fields)
         version = commit_version(
             session, conn, case, {**fields, **changed}, verified.last_statement, changed

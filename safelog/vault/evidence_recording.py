@@ -112,18 +112,27 @@ def _notes(sniffed: SniffedType, claimed: str | None, preview: Preview) -> tuple
     return tuple(notes)
 
 
+def open_to_contribute(
+    session: Session, conn: Connection, reference: str
+) -> tuple[OpenCase, VerifiedCase]:
+    """The case locked for writing and verified, once this person is known to be allowed
+    to add to it (vault/evidence_rules.py `check_contributor`)."""
+    lock_case(conn, reference)
+    session.sync_membership(conn)
+    case = open_case(session, conn, reference)
+    seal_from_reporter(session, conn, case)
+    verified = read_case(session, conn, case)
+    check_contributor(session, case.row.reference, verified.fields)
+    return case, verified
+
+
 def _record_all(
     session: Session, reference: str, prepared: list[PreparedImport]
 ) -> list[EvidenceAdded | InvalidInput]:
     outcomes: list[EvidenceAdded | InvalidInput] = []
     with session.write() as conn:
-        lock_case(conn, reference)
-        session.sync_membership(conn)
-        case = open_case(session, conn, reference)
-        seal_from_reporter(session, conn, case)
-        verified = read_case(session, conn, case)
+        case, verified = open_to_contribute(session, conn, reference)
         fields = verified.fields
-        check_contributor(session, case.row.reference, fields)
         by_sha256: dict[str, EvidenceInfo | EvidenceAdded] = {
             e.sha256: e for e in list_evidence(session, conn, case)
         }

@@ -5,13 +5,16 @@ item's author and re-checked by every reader (issue 17)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, update
+from support.evidence_store import stored_items
 
-from safelog.crypto.sealed_signature import open_signature, seal_signature
+from safelog.crypto.aead import Cipher
+from safelog.crypto.sealed_signature import SealedSignature, open_signature, seal_signature
 from safelog.errors import AccessDenied, InvalidInput, ReportBeingHandled, TamperDetected
 from safelog.evidence import corpus
 from safelog.evidence.images import make_thumbnail
@@ -57,19 +60,6 @@ def previews(session: Any, reference: str) -> dict[str, str]:
         item.info.file_name: str(item.info.metadata["preview"])
         for item in list_case_evidence(session, reference)
     }
-
-
-def chunk_items(session: Any, data_dir: Path) -> int:
-    """Items whose ciphertext is stored, on either database."""
-    if session.engine.dialect.name == "sqlite":
-        folder = data_dir / "evidence"
-        return len(list(folder.iterdir())) if folder.is_dir() else 0
-    with session.engine.connect() as conn:
-        return int(
-            conn.exec_driver_sql(
-                "SELECT count(DISTINCT evidence_id) FROM evidence_chunks"
-            ).scalar_one()
-        )
 
 
 def test_a_batch_is_listed_at_once_and_its_thumbnails_made_after(school: Any) -> None:
@@ -158,7 +148,7 @@ def test_one_bad_file_is_named_and_the_others_go_in(
         "broken.png": "unreadable",
         "notes.txt": "none",
     }
-    assert chunk_items(sam, data_dir) == 3  # nothing of the refused ones is left
+    assert stored_items(sam, data_dir) == 3  # nothing of the refused ones is left
 
 
 def test_the_same_file_twice_is_one_item_with_its_sightings(school: Any, tmp_path: Path) -> None:
@@ -209,11 +199,11 @@ def test_someone_who_may_not_add_adds_nothing_and_leaves_no_bytes(
 ) -> None:
     sam = school.unlock("Sam Staff")
     reference = report(sam)
-    before = chunk_items(sam, data_dir)
+    before = stored_items(sam, data_dir)
     tess = school.unlock("Tess Teacher")
     with pytest.raises(AccessDenied):
         import_sources(tess, reference, shots(2), SEEN)
-    assert chunk_items(sam, data_dir) == before
+    assert stored_items(sam, data_dir) == before
 
 
 def test_only_the_author_makes_an_items_thumbnail(school: Any) -> None:
@@ -256,31 +246,41 @@ def test_a_swapped_thumbnail_is_tampering(school: Any) -> None:
         list_case_evidence(dana, reference, thumbnails=True)
 
 
+def _rewrite_thumbnail(
+    session: Any,
+    reference: str,
+    evidence_id: str,
+    values: Callable[[SealedSignature, Cipher, bytes], dict[str, Any]],
+) -> None:
+    """Rewrite a thumbnail row as someone holding the case key could."""
+    with session.engine.begin() as conn:
+        case = open_case(session, conn, reference)
+        row = conn.execute(
+            select(EvidenceThumbnailRow.__table__).where(
+                EvidenceThumbnailRow.evidence_id == evidence_id
+            )
+        ).one()
+        cipher = case.ciphers[row.key_no]
+        aad = thumbnail_author_aad(evidence_id, row.case_id)
+        conn.execute(
+            update(EvidenceThumbnailRow)
+            .where(EvidenceThumbnailRow.evidence_id == evidence_id)
+            .values(**values(open_signature(cipher, row.statement, aad), cipher, aad))
+        )
+
+
 def test_a_thumbnail_signed_by_another_reader_is_tampering(school: Any) -> None:
     """Dana holds the case key and could seal a picture of her choosing for Sam's item:
     the reader accepts only the item's own author's signature."""
     _sam, reference, (a, _b) = _batch_with_thumbnails(school)
     dana = school.unlock("Dana DSL")
-    with dana.engine.begin() as conn:
-        case = open_case(dana, conn, reference)
-        row = conn.execute(
-            select(EvidenceThumbnailRow.__table__).where(EvidenceThumbnailRow.evidence_id == a)
-        ).one()
-        cipher = case.ciphers[row.key_no]
-        sealed = open_signature(cipher, row.statement, thumbnail_author_aad(a, row.case_id))
+
+    def signed_by_dana(sealed: SealedSignature, cipher: Cipher, aad: bytes) -> dict[str, Any]:
         statement = sealed.statement.replace(sealed.author_id.encode(), dana.user_id.encode())
-        forged = seal_signature(
-            cipher,
-            thumbnail_author_aad(a, row.case_id),
-            dana.user_id,
-            dana.identity.sign(statement),
-            statement,
-        )
-        conn.execute(
-            update(EvidenceThumbnailRow)
-            .where(EvidenceThumbnailRow.evidence_id == a)
-            .values(statement=forged)
-        )
+        signature = dana.identity.sign(statement)
+        return {"statement": seal_signature(cipher, aad, dana.user_id, signature, statement)}
+
+    _rewrite_thumbnail(dana, reference, a, signed_by_dana)
     with pytest.raises(TamperDetected, match="has been altered"):
         list_case_evidence(school.unlock("Dana DSL"), reference)
 
@@ -320,24 +320,14 @@ def test_a_deleted_thumbnail_is_made_on_reading_and_again_by_its_author(school: 
 def test_a_thumbnail_said_unreadable_for_a_good_picture_must_be_signed(school: Any) -> None:
     """Changing the status inside the statement breaks the author's signature."""
     sam, reference, (a, _b) = _batch_with_thumbnails(school)
-    with sam.engine.begin() as conn:
-        case = open_case(sam, conn, reference)
-        row = conn.execute(
-            select(EvidenceThumbnailRow.__table__).where(EvidenceThumbnailRow.evidence_id == a)
-        ).one()
-        cipher = case.ciphers[row.key_no]
-        aad = thumbnail_author_aad(a, row.case_id)
-        sealed = open_signature(cipher, row.statement, aad)
+
+    def unreadable(sealed: SealedSignature, cipher: Cipher, aad: bytes) -> dict[str, Any]:
         changed = sealed.statement.replace(b'"thumbnail"', b'"unreadable"', 1)
         assert changed != sealed.statement
-        conn.execute(
-            update(EvidenceThumbnailRow)
-            .where(EvidenceThumbnailRow.evidence_id == a)
-            .values(
-                thumbnail_ct=None,
-                statement=seal_signature(cipher, aad, sam.user_id, sealed.signature, changed),
-            )
-        )
+        resealed = seal_signature(cipher, aad, sam.user_id, sealed.signature, changed)
+        return {"thumbnail_ct": None, "statement": resealed}
+
+    _rewrite_thumbnail(sam, reference, a, unreadable)
     with pytest.raises(TamperDetected):
         list_case_evidence(school.unlock("Dana DSL"), reference)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from support.evidence_store import evidence_rows, stored_items
 
 from safelog.errors import InvalidInput
 from safelog.evidence import corpus
@@ -33,25 +34,6 @@ CASE = {
     "summary": "Screenshots of a group chat",
     "description": "A pupil brought screenshots of a group chat.",
 }
-
-
-def stored_ciphertext(session: Any, data_dir: Path) -> int:
-    """How many items have ciphertext stored: chunk files beside SQLite, or distinct items
-    in evidence_chunks on PostgreSQL."""
-    folder = data_dir / "evidence"
-    if session.engine.dialect.name == "sqlite":
-        return len(list(folder.iterdir())) if folder.is_dir() else 0
-    with session.engine.connect() as conn:
-        return int(
-            conn.exec_driver_sql(
-                "SELECT count(DISTINCT evidence_id) FROM evidence_chunks"
-            ).scalar_one()
-        )
-
-
-def evidence_rows(session: Any) -> int:
-    with session.engine.connect() as conn:
-        return int(conn.exec_driver_sql("SELECT count(*) FROM evidence").scalar_one())
 
 
 def _import(route: str, session: Any, reference: str, item: corpus.Hostile, tmp_path: Path) -> Any:
@@ -85,7 +67,7 @@ def test_every_corpus_file_has_its_expected_outcome(
             continue
         with subtests.test(item=item.key):
             reference = add_case(dana, CaseInput.from_json(CASE))
-            rows, stored = evidence_rows(dana), stored_ciphertext(dana, data_dir)
+            rows, stored = evidence_rows(dana), stored_items(dana, data_dir)
             if item.outcome == "refused":
                 with pytest.raises(InvalidInput) as refused:
                     _import(route, dana, reference, item, tmp_path)
@@ -94,7 +76,7 @@ def test_every_corpus_file_has_its_expected_outcome(
                 assert "\n" not in message
                 # Nothing left behind: no row, no ciphertext.
                 assert evidence_rows(dana) == rows
-                assert stored_ciphertext(dana, data_dir) == stored
+                assert stored_items(dana, data_dir) == stored
                 table.append((item.key, "refused", message[:60]))
                 continue
             added = _import(route, dana, reference, item, tmp_path)

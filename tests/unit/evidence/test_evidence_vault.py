@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from support.evidence_store import evidence_rows, stored_items
 
 from safelog.crypto.sealed_signature import open_signature
 from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
@@ -64,23 +65,6 @@ def write(folder: Path, name: str, data: bytes) -> Path:
     return path
 
 
-def chunk_items(session: Any, data_dir: Path) -> int:
-    if session.engine.dialect.name == "sqlite":
-        folder = data_dir / "evidence"
-        return len(list(folder.iterdir())) if folder.is_dir() else 0
-    with session.engine.connect() as conn:
-        return int(
-            conn.exec_driver_sql(
-                "SELECT count(DISTINCT evidence_id) FROM evidence_chunks"
-            ).scalar_one()
-        )
-
-
-def evidence_rows(session: Any) -> int:
-    with session.engine.connect() as conn:
-        return int(conn.exec_driver_sql("SELECT count(*) FROM evidence").scalar_one())
-
-
 # --------------------------------------------------------------------------------------
 # The same file twice.
 # --------------------------------------------------------------------------------------
@@ -96,7 +80,7 @@ def test_the_same_file_twice_is_linked_not_stored_again(
     evidence_id = add_evidence(
         sam, reference, first, platform="Instagram", source_url="https://insta.invalid/p/1"
     )
-    assert (evidence_rows(sam), chunk_items(sam, data_dir)) == (1, 1)
+    assert (evidence_rows(sam), stored_items(sam, data_dir)) == (1, 1)
     dana = school.unlock("Dana DSL")
     added = add_evidence_detailed(
         dana,
@@ -110,7 +94,7 @@ def test_the_same_file_twice_is_linked_not_stored_again(
     assert added.duplicate and added.evidence_id == evidence_id
     assert added.notes and "already evidence" in added.notes[0]
     # No second copy of the bytes, no second row.
-    assert (evidence_rows(dana), chunk_items(dana, data_dir)) == (1, 1)
+    assert (evidence_rows(dana), stored_items(dana, data_dir)) == (1, 1)
     [item] = list_case_evidence(dana, reference)
     assert item.info.file_name == "chat.png"  # the item is as first recorded
     assert item.info.metadata["platform"] == "Instagram"
@@ -134,7 +118,7 @@ def test_the_same_file_twice_is_linked_not_stored_again(
         add_evidence_detailed(sam, reference, first, platform="WhatsApp")
     [item] = list_case_evidence(dana, reference)
     assert [s["platform"] for s in item.sightings] == ["Snapchat"]
-    assert (evidence_rows(dana), chunk_items(dana, data_dir)) == (1, 1)
+    assert (evidence_rows(dana), stored_items(dana, data_dir)) == (1, 1)
     # The bytes are still the original's.
     _, stream = read_evidence(dana, reference, evidence_id)
     assert b"".join(stream) == corpus.png()
@@ -183,7 +167,7 @@ def test_images_and_video_are_refused_for_indecent_image_categories(
             assert "nothing was kept" in message
             assert isinstance(blocked.value, InvalidInput)  # the CLI's exit status 1
             assert UKCIS_RULE in blocked.value.guidance.lower()
-    assert (evidence_rows(sam), chunk_items(sam, data_dir)) == (0, 0)
+    assert (evidence_rows(sam), stored_items(sam, data_dir)) == (0, 0)
     # Documents, e-mails and sound can hold pictures too (002 7.2.4): refused; words go in.
     for name, data in [
         ("letter.pdf", corpus.pdf()),
@@ -312,7 +296,7 @@ def test_over_the_limit_is_refused_while_streaming_and_nothing_is_left(
     reference = report(sam)
     exact = write(tmp_path, "exact.txt", b"a" * 4096)
     assert add_evidence(sam, reference, exact)  # at the limit: accepted
-    rows, chunks = evidence_rows(sam), chunk_items(sam, data_dir)
+    rows, chunks = evidence_rows(sam), stored_items(sam, data_dir)
     # A file: refused before it is read (its size is known)...
     with pytest.raises(InvalidInput, match="4 KB limit") as refused:
         add_evidence(sam, reference, write(tmp_path, "big.txt", b"b" * 4097))
@@ -334,7 +318,7 @@ def test_over_the_limit_is_refused_while_streaming_and_nothing_is_left(
 
     with pytest.raises(InvalidInput, match="4 KB limit"):
         import_stream(sam, reference, Growing(growing), original_name="growing.txt")
-    assert (evidence_rows(sam), chunk_items(sam, data_dir)) == (rows, chunks)
+    assert (evidence_rows(sam), stored_items(sam, data_dir)) == (rows, chunks)
     # An explicit limit (for a caller that knows better) is honoured as well.
     with pytest.raises(InvalidInput, match="1 KB limit"):
         add_evidence(dana, reference, exact, limit=1024)
@@ -376,7 +360,7 @@ def test_empty_input_is_refused(school: Any, data_dir: Path, tmp_path: Path) -> 
         add_evidence(dana, reference, write(tmp_path, "empty.png", b""))
     with pytest.raises(InvalidInput, match="empty"):
         import_stream(dana, reference, io.BytesIO(b""), original_name="clipboard.png")
-    assert (evidence_rows(dana), chunk_items(dana, data_dir)) == (0, 0)
+    assert (evidence_rows(dana), stored_items(dana, data_dir)) == (0, 0)
 
 
 # --------------------------------------------------------------------------------------
