@@ -6,6 +6,7 @@ worker threads while the chunks are stored (vault/evidence.py).
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -23,28 +24,39 @@ class _Reads(Protocol):
 class Filled:
     """Bytes already read, then the rest of a stream. Every read returns exactly the size
     asked for, fewer only at the end: pipes and sockets return short reads, and a broken
-    stream may return more than asked; encrypted chunks must all be full-size but the last."""
+    stream may return more than asked; encrypted chunks must all be full-size but the last.
+
+    A read that one piece satisfies returns that piece as it came, and what was read ahead
+    is handed out by position: every byte of a large file is copied once, not once per
+    layer (evidence.py stacks two), nor again for every chunk of a large image."""
 
     def __init__(self, first: bytes, rest: _Reads) -> None:
         self._pending = first
+        self._at = 0  # how much of _pending has been handed out
         self._rest = rest
         self._ended = False
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
             raise ValueError("evidence is read in bounded pieces")
-        parts = [self._pending[:size]]
-        self._pending = self._pending[size:]
-        have = len(parts[0])
+        parts = []
+        if self._at < len(self._pending):
+            parts.append(self._pending[self._at : self._at + size])
+            self._at += len(parts[0])
+            if self._at == len(self._pending):
+                self._pending, self._at = b"", 0  # not kept: it may be a 64 MiB image
+        have = len(parts[0]) if parts else 0
         while have < size and not self._ended:
             piece = self._rest.read(size - have)
             if not piece:
                 self._ended = True
                 break
             if have + len(piece) > size:
-                piece, self._pending = piece[: size - have], bytes(piece[size - have :])
+                piece, self._pending, self._at = piece[: size - have], bytes(piece), size - have
             parts.append(piece)
             have += len(piece)
+        if len(parts) == 1 and type(parts[0]) is bytes:
+            return parts[0]  # no copy: the common case, one read from the file
         return b"".join(parts)
 
 
@@ -100,7 +112,15 @@ def encrypted_in_background(
     encryptor: StreamEncryptor, stream: _Reads, limit: int
 ) -> Iterator[bytes]:
     """Read, hash and encrypt on a worker thread while the caller stores chunks, so disk
-    writes overlap the crypto. At most a few chunks are in flight: memory stays bounded."""
+    writes overlap the crypto. At most a few chunks are in flight: memory stays bounded.
+
+    On one core (an old office PC, or a process pinned to one) threads cannot run side by
+    side and only add switching, so the chunks are then made in the caller's thread as it
+    asks for them; the disk still works beside it (store/chunks.py flushes in the
+    background)."""
+    if usable_cores() < 2:
+        yield from encryptor.encrypt_file(cast(BinaryIO, stream), limit)
+        return
     pending: queue.Queue[object] = queue.Queue(maxsize=4)
     stop = threading.Event()
     hasher = _BackgroundSha256()
@@ -135,6 +155,13 @@ def encrypted_in_background(
         stop.set()
         worker.join()
         hasher.finish()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class _BackgroundSha256:
