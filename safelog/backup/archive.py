@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import sys
 import tarfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,7 @@ _EVIDENCE_NAME = re.compile(
 _HASHERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backup-hash")
 WRITEBACK_EVERY = 32 * 1024 * 1024
 _SYNC_FILE_RANGE = hasattr(os, "sync_file_range")
+_FADVISE = sys.platform.startswith("linux") and hasattr(os, "posix_fadvise")
 
 
 class BackupDamaged(TamperDetected):
@@ -109,16 +111,23 @@ class BackupWriter:
     def _start_writeback(self) -> None:
         """Ask the kernel to start writing what is done to the disk (Linux), so that the
         fsync at the end waits for little: the disk works while the next parts are read and
-        hashed."""
-        if self.size - self._written_back < WRITEBACK_EVERY or not _SYNC_FILE_RANGE:
+        hashed. Python has no sync_file_range before 3.13 (this one never called it:
+        measured 2026-12-04, the final fsync then waited for the whole 1 GiB);
+        posix_fadvise(DONTNEED) starts the same writeback without waiting for it, and lets
+        the cache drop what is already on the disk (a backup is not read back)."""
+        if self.size - self._written_back < WRITEBACK_EVERY:
             return
-        os.sync_file_range(  # type: ignore[attr-defined]
-            self._out.fileno(),
-            self._written_back,
-            self.size - self._written_back,
-            os.SYNC_FILE_RANGE_WRITE,  # type: ignore[attr-defined]
-        )
+        start, length = self._written_back, self.size - self._written_back
         self._written_back = self.size
+        if _SYNC_FILE_RANGE:
+            os.sync_file_range(  # type: ignore[attr-defined,unused-ignore]
+                self._out.fileno(),
+                start,
+                length,
+                os.SYNC_FILE_RANGE_WRITE,  # type: ignore[attr-defined,unused-ignore]
+            )
+        elif _FADVISE:
+            os.posix_fadvise(self._out.fileno(), start, length, os.POSIX_FADV_DONTNEED)
 
     def add_bytes(self, name: str, data: bytes) -> None:
         self.add_stream(name, len(data), [data])
