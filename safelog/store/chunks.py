@@ -187,7 +187,10 @@ class ChunkFolder:
         pass
 
 
-FLUSH_EVERY = 32  # chunks: start writing to disk while later chunks are still encrypted
+# Chunks: start the disk on this much at a time while later chunks are still encrypted;
+# what is left for the final fsync is at most about this much (32: 45-75 ms of waiting
+# at the end of a 1 GiB import, 8: 25-40 ms, measured 2026-12-04).
+FLUSH_EVERY = 8
 _FADVISE = sys.platform.startswith("linux") and hasattr(os, "posix_fadvise")
 
 
