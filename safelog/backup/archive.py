@@ -111,10 +111,10 @@ class BackupWriter:
     def _start_writeback(self) -> None:
         """Ask the kernel to start writing what is done to the disk (Linux), so that the
         fsync at the end waits for little: the disk works while the next parts are read and
-        hashed. Python has no sync_file_range before 3.13 (this one never called it:
-        measured 2026-12-04, the final fsync then waited for the whole 1 GiB);
-        posix_fadvise(DONTNEED) starts the same writeback without waiting for it, and lets
-        the cache drop what is already on the disk (a backup is not read back)."""
+        hashed. Python's os module has no sync_file_range (so this never called it: measured
+        2026-12-04, the final fsync waited for the whole 1 GiB); on Linux,
+        posix_fadvise(DONTNEED) starts the same writeback without waiting for it (the pages
+        stay cached while under writeback: it drops nothing the restore check reads)."""
         if self.size - self._written_back < WRITEBACK_EVERY:
             return
         start, length = self._written_back, self.size - self._written_back

@@ -199,9 +199,9 @@ class _BackgroundFlush:
     the CPU encrypts and the final fsync has little left to do.
 
     On Linux, posix_fadvise(DONTNEED) starts writing the new range back without waiting
-    for it or asking the disk to empty its cache (fdatasync did both, every 32 MiB), and lets
-    the cache drop what is already on the disk: a 1 GiB import no longer pushes the school's
-    other programs out of memory. Elsewhere, fdatasync as before."""
+    for it or asking the disk to empty its own cache (fdatasync did both). The pages it
+    starts stay cached (they are under writeback, so the kernel keeps them); only the final
+    fsync waits. Elsewhere, fdatasync as before."""
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
