@@ -6,12 +6,12 @@ and thumbnailing on worker threads where there are cores for them (vault/evidenc
 from __future__ import annotations
 
 import hashlib
-import os
 import queue
 import threading
 from collections.abc import Iterator
 from typing import BinaryIO, Protocol, cast
 
+from safelog.cores import usable_cores
 from safelog.crypto.stream import StreamEncryptor
 from safelog.evidence.images import Preview, make_thumbnail
 from safelog.evidence.intake import FileTooLarge, too_large_message
@@ -128,13 +128,6 @@ def encrypted_in_background(
         yield from encryptor.encrypt_file(cast(BinaryIO, stream), limit)
     finally:
         hasher.finish()
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity, where the system has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 class _BackgroundSha256:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from safelog.cores import usable_cores
 from safelog.crypto.stream import StreamDamaged, StreamEncryptor, decrypt_stream
 from safelog.evidence.intake import FileTooLarge
 from safelog.vault import evidence_streams
@@ -138,4 +139,4 @@ def test_too_large_is_refused_while_streaming(cores: int) -> None:
 def test_usable_cores_follows_the_affinity() -> None:
     if not hasattr(os, "sched_getaffinity"):
         pytest.skip("no CPU affinity on this system")
-    assert evidence_streams.usable_cores() == len(os.sched_getaffinity(0))
+    assert usable_cores() == len(os.sched_getaffinity(0))
