@@ -50,7 +50,10 @@ class ArchiveChunks:
         self._handle.seek(member.offset + start)
         return self._handle.read(min(CHUNK_LENGTH, member.size - start))
 
-    def write(self, evidence_id: str, chunks: object) -> int:
+    def write(self, evidence_id: str, chunks: object, *, durable: bool = True) -> int:
+        raise AccessDenied("A backup is read, never written to.")
+
+    def make_durable(self, evidence_ids: object) -> None:
         raise AccessDenied("A backup is read, never written to.")
 
     def delete(self, evidence_id: str) -> None:

@@ -22,7 +22,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -37,8 +38,11 @@ ORPHAN_AGE_SECONDS = 3600
 
 
 class ChunkStore(Protocol):
-    def write(self, evidence_id: str, chunks: Iterable[bytes]) -> int:
-        """Store chunks 0..n-1 and commit; returns n."""
+    def write(self, evidence_id: str, chunks: Iterable[bytes], *, durable: bool = True) -> int:
+        """Store chunks 0..n-1 and commit; returns n. With `durable` False the caller
+        commits a batch of items at once with `make_durable` before recording any of them."""
+
+    def make_durable(self, evidence_ids: Sequence[str]) -> None: ...
 
     def read(self, evidence_id: str, index: int) -> bytes | None: ...
 
@@ -75,7 +79,7 @@ class DatabaseChunks:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def write(self, evidence_id: str, chunks: Iterable[bytes]) -> int:
+    def write(self, evidence_id: str, chunks: Iterable[bytes], *, durable: bool = True) -> int:
         count = 0
         now = int(time.time())
         with self._engine.begin() as conn:
@@ -87,6 +91,9 @@ class DatabaseChunks:
                 )
                 count += 1
         return count
+
+    def make_durable(self, evidence_ids: Sequence[str]) -> None:
+        pass  # each item's chunks were committed in their own transaction
 
     def read(self, evidence_id: str, index: int) -> bytes | None:
         with self._engine.connect() as conn:
@@ -135,7 +142,7 @@ class ChunkFolder:
             raise ValueError("not an evidence id")
         return self.folder / evidence_id
 
-    def write(self, evidence_id: str, chunks: Iterable[bytes]) -> int:
+    def write(self, evidence_id: str, chunks: Iterable[bytes], *, durable: bool = True) -> int:
         final = self._path(evidence_id)
         partial = final.with_name(final.name + ".partial")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -153,6 +160,11 @@ class ChunkFolder:
                     if count % FLUSH_EVERY == 0:
                         flusher.start(count * self.chunk_length)
                 flusher.wait()
+                if not durable:
+                    if _FADVISE:  # the disk starts on the rest now, not at make_durable
+                        with contextlib.suppress(OSError):
+                            os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+                    return count  # still `.partial`: make_durable syncs and names it
                 os.fsync(handle.fileno())
             os.replace(partial, final)
             _fsync_directory(self.folder)
@@ -160,6 +172,19 @@ class ChunkFolder:
             partial.unlink(missing_ok=True)
             raise
         return count
+
+    def make_durable(self, evidence_ids: Sequence[str]) -> None:
+        """Flush a batch of items written with `durable=False` to disk together (one
+        journal commit can carry them all, where one fsync each waited for one each), then
+        give each its final name, and flush the folder once."""
+        partials = [self._path(i).with_name(i + ".partial") for i in evidence_ids]
+        if not partials:
+            return
+        with ThreadPoolExecutor(min(8, len(partials)), thread_name_prefix="evidence-sync") as pool:
+            list(pool.map(_fsync_file, partials))
+        for partial in partials:
+            os.replace(partial, partial.with_name(partial.name.removesuffix(".partial")))
+        _fsync_directory(self.folder)
 
     def read(self, evidence_id: str, index: int) -> bytes | None:
         try:
@@ -234,6 +259,14 @@ def _is_uuid(text: str) -> bool:
         return str(uuid.UUID(text)) == text
     except ValueError:
         return False
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_directory(folder: Path) -> None:

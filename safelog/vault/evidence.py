@@ -216,7 +216,7 @@ def import_stream_detailed(
         head=head,
         limit=limit,
         metadata=metadata,
-        thumbnail_later=False,
+        in_batch=False,
     )
     outcome = record_imports(session, reference, [prepared])[0]
     if isinstance(outcome, BaseException):
@@ -243,12 +243,13 @@ def prepare_import(
     head: bytes | None,
     limit: int,
     metadata: dict[str, str] | None,
-    thumbnail_later: bool,
+    in_batch: bool,
 ) -> PreparedImport:
-    """Read, check and store one file's chunks. With `thumbnail_later` an image is recorded
-    with its preview "pending" (vault/evidence_thumbnails.py makes it afterwards);
-    otherwise its thumbnail is made on a thread meanwhile. Refusals raise InvalidInput and
-    leave nothing behind."""
+    """Read, check and store one file's chunks. `in_batch`: one of many files added together
+    (vault/filing.py `import_sources`), whose chunks the caller makes durable at once, and
+    an image is recorded with its preview "pending" (vault/evidence_thumbnails.py makes it
+    afterwards); otherwise its thumbnail is made on a thread meanwhile. Refusals raise
+    InvalidInput and leave nothing behind."""
     display_name = safe_file_name(original_name)
     original_name = original_name[:MAX_ORIGINAL_NAME]
     details = clean_metadata(metadata or {}, session.clock())
@@ -290,7 +291,7 @@ def prepare_import(
                 raise InvalidInput(f"{display_name}: {exc}") from None
             if size is None:
                 preview = Preview(PREVIEW_UNREADABLE)
-            elif thumbnail_later:
+            elif in_batch:
                 preview = Preview(PREVIEW_PENDING, None, *size)
             else:
                 thumbnailer = Thumbnailer(data, sniffed.media_type)
@@ -328,6 +329,7 @@ def prepare_import(
             encryptor.encrypt_file(io.BytesIO(whole), limit)
             if whole is not None
             else encrypted_in_background(encryptor, Limited(source, limit), limit),
+            durable=not in_batch,  # a batch is flushed to disk at once (import_sources)
         )
         if encryptor.size == 0:
             raise InvalidInput(f"{display_name}: {EMPTY_MESSAGE}")

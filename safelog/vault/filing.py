@@ -129,12 +129,14 @@ def import_sources(
                         head=None,
                         limit=limit,
                         metadata=seen,
-                        thumbnail_later=True,
+                        in_batch=True,
                     )
             except Exception as exc:  # each one on its own: the others still go in
                 outcomes[index] = exc
                 continue
             prepared.append((index, item))
+        # On disk together, before any row names them (store/chunks.py).
+        session.chunks.make_durable([item.evidence_id for _, item in prepared])
     except BaseException:
         for _, item in prepared:
             item.discard(session)

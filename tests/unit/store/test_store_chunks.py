@@ -102,3 +102,33 @@ def test_an_existing_partial_is_never_overwritten(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         folder.write(item, iter([b"x"]))
     assert partial.read_bytes() == b"another import's chunks"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/fd")
+def test_a_batch_is_named_only_once_made_durable_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files written for a batch stay `.partial` (never read, swept as orphans if the
+    program stops) until make_durable flushes each to disk and names it."""
+    folder = ChunkFolder(tmp_path / "evidence", LENGTH)
+    items = [str(uuid.uuid4()) for _ in range(3)]
+    written = {item: _chunks(1, 50) for item in items}
+    for item in items:
+        assert folder.write(item, iter(written[item]), durable=False) == 2
+    assert all(folder.read(item, 0) is None for item in items)
+    assert folder.ids(written_before=float("inf")) == set(items)  # orphans until named
+    synced: list[str] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        chunks_module.os,
+        "fsync",
+        lambda fd: (synced.append(os.readlink(f"/proc/self/fd/{fd}")), real_fsync(fd)),
+    )
+    folder.make_durable(items[:2])
+    assert sorted(Path(p).name for p in synced if p.endswith(".partial")) == sorted(
+        f"{i}.partial" for i in items[:2]
+    )
+    assert [folder.read(item, 1) for item in items[:2]] == [written[i][1] for i in items[:2]]
+    assert folder.read(items[2], 0) is None
+    folder.delete(items[2])
+    assert sorted(p.name for p in (tmp_path / "evidence").iterdir()) == sorted(items[:2])
