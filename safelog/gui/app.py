@@ -12,8 +12,6 @@ import gc
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, QSize
@@ -24,6 +22,7 @@ from safelog import __version__
 from safelog.gui import theme
 from safelog.gui.context import AppContext, SessionEvents, system_clock
 from safelog.gui.crash_dialog import CrashDialog, install_excepthook, log_fault
+from safelog.gui.shipped_files import shipped_bytes, shipped_path
 from safelog.gui.sign_in import SignInWindow
 from safelog.gui.worker import Runner
 
@@ -43,16 +42,16 @@ ICON_SIZES = (16, 32, 64, 128, 256)
 
 def load_app_icon() -> QIcon:
     icon = QIcon()
-    folder = resources.files("safelog.resources").joinpath("icons")
     for size in ICON_SIZES:
-        node = folder.joinpath(f"safelog-{size}.png")
-        if isinstance(node, Path):
+        name = f"safelog-{size}.png"
+        path = shipped_path("icons", name)
+        if path is not None:
             # A real file (source tree, wheel, PyInstaller): Qt decodes each size only when
             # it is first drawn, which keeps start-up quick.
-            icon.addFile(str(node), QSize(size, size))
+            icon.addFile(str(path), QSize(size, size))
             continue
         pixmap = QPixmap()
-        if pixmap.loadFromData(node.read_bytes()):
+        if pixmap.loadFromData(shipped_bytes("icons", name)):
             icon.addPixmap(pixmap)
     return icon
 
@@ -71,17 +70,22 @@ def load_style_sheet() -> str:
 def create_application(argv: list[str] | None = None) -> QApplication:
     # High DPI: Qt 6 always scales by each screen's own factor, and its default rounding
     # policy (PassThrough) keeps 125% and 150% displays sharp; the icons come in five sizes.
+    # The style sheet is drawn against Fusion on every platform.
     existing = QApplication.instance()
     if existing is None:
-        app = QApplication(argv if argv is not None else sys.argv)
+        # Fusion asked for on the command line Qt reads (after the user's own arguments, so
+        # it wins): app.style() or setStyle() would hand Python a QStyle, whose PySide type
+        # takes ~8 ms to build before the first paint (issue 17).
+        args = list(argv if argv is not None else sys.argv) or ["safelog"]
+        app = QApplication([*args, "-style", "Fusion"])
     else:
         app = cast(QApplication, existing)
+        if app.style().name().lower() != "fusion":
+            app.setStyle("Fusion")
     app.setApplicationName("SafeLog")
     app.setOrganizationName("SafeLog")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("uk.org.safelog.SafeLog")  # packaging/linux/, the app's id
-    if app.style().name().lower() != "fusion":
-        app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
     theme.follow_desktop(app)  # light or dark, and text size, as the desktop has them
     if sys.platform == "win32":  # copies stay out of Win+V history and the cloud (idle_lock)

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from importlib import resources
 from string import Template
 from typing import Literal
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
+
+from safelog.gui.shipped_files import shipped_text
 
 Scheme = Literal["light", "dark"]
 ENV = "SAFELOG_THEME"
@@ -254,11 +255,7 @@ def _points(value: float) -> str:
 
 
 def template_text() -> str:
-    return (
-        resources.files("safelog.resources")
-        .joinpath("style", "safelog.qss")
-        .read_text(encoding="utf-8")
-    )
+    return shipped_text("style", "safelog.qss")
 
 
 def style_sheet(scheme: Scheme, base_pt: float = MIN_BASE_PT) -> str:
