@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.errors import TooManyAttempts, UserFacingError, WrongPassphrase
-from safelog.gui.dialogs import CapsLockWatch, tell
+from safelog.gui.caps_lock import CapsLockWatch
 from safelog.gui.widgets import BusyNote, set_plain_text
 
 if TYPE_CHECKING:
@@ -443,6 +443,8 @@ class SignInWindow(QWidget):
     # -- enrolling ---------------------------------------------------------------------------
 
     def forgot_passphrase(self) -> None:
+        from safelog.gui.dialogs import tell  # its message boxes load after the first paint
+
         tell(self, "Forgot your passphrase?", WHAT_TO_DO_IF_FORGOTTEN)
 
     def enrol(self) -> None:

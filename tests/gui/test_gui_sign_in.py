@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from support.school import PASSPHRASES, build_school
 
-from safelog.gui.dialogs import CapsLockWatch
+from safelog.gui.caps_lock import CapsLockWatch
 from safelog.gui.sign_in import SignInWindow
 
 
