@@ -167,6 +167,7 @@ class AppController(QObject):
         if isinstance(app, QApplication):  # application-wide filters, once the window is up
             install_wheel_guard(app)
             theme.watch_font_events(app)
+            theme.check_desktop_scheme(app)
         if self.context is not None:
             return
         data_dir = self.data_dir
