@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, QSize
@@ -20,13 +19,16 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from safelog import __version__
 from safelog.gui import theme
-from safelog.gui.context import AppContext, SessionEvents, system_clock
 from safelog.gui.crash_dialog import CrashDialog, install_excepthook, log_fault
+from safelog.gui.session_events import SessionEvents, system_clock
 from safelog.gui.shipped_files import shipped_bytes, shipped_path
 from safelog.gui.sign_in import SignInWindow
 from safelog.gui.worker import Runner
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from safelog.gui.context import AppContext
     from safelog.gui.idle_lock import IdleWatcher
     from safelog.gui.main_window import MainWindow
     from safelog.gui.setup_wizard import SetupWizard
@@ -187,6 +189,7 @@ class AppController(QObject):
 
     def _opened(self, result: tuple[Vault, bool]) -> None:
         from safelog.gui.backup_scheduler import BackupScheduler
+        from safelog.gui.context import AppContext
         from safelog.gui.idle_lock import CHECK_EVERY_MS, IdleWatcher
 
         vault, exists = result

@@ -10,7 +10,6 @@ first text that came from the database or an error message.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
@@ -33,6 +32,8 @@ from safelog.gui.caps_lock import CapsLockWatch
 from safelog.gui.widgets import BusyNote, set_plain_text
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from safelog.gui.context import AppContext
     from safelog.vault.session import Session
 
@@ -412,6 +413,8 @@ class SignInWindow(QWidget):
     # -- slower retries ----------------------------------------------------------------------
 
     def _start_countdown(self, seconds: float) -> None:
+        from datetime import timedelta  # not needed before the first paint
+
         assert self.context is not None
         self._retry_at = self.context.clock() + timedelta(seconds=seconds)
         self._tick()

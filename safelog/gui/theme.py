@@ -24,7 +24,6 @@ the style sheet's header are these, worked out by `contrast_lines`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING, Literal
 
@@ -263,13 +262,14 @@ def starting_scheme(app: QApplication) -> Scheme:
 # -- the colours in use ----------------------------------------------------------------------
 
 
-@dataclass
 class _Applied:
     """The scheme on screen now. Set only by `apply`, so code that colours a cell or an
-    item (`colour`) always agrees with the style sheet."""
+    item (`colour`) always agrees with the style sheet. (A plain class: the dataclasses
+    module is not otherwise loaded before the sign-in window's first paint.)"""
 
-    scheme: Scheme = "light"
-    applied: bool = False  # whether SafeLog's palette has replaced the platform's
+    def __init__(self) -> None:
+        self.scheme: Scheme = "light"
+        self.applied = False  # whether SafeLog's palette has replaced the platform's
 
 
 _applied = _Applied()
