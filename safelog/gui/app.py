@@ -165,17 +165,17 @@ class AppController(QObject):
     def open(self) -> None:
         from safelog.gui.wheel_guard import install_wheel_guard
 
+        if self.context is None:
+            data_dir = self.data_dir
+            # The names first (the standard library reads them in milliseconds), then the
+            # vault, whose imports take most of a second on an old PC (issue 17). Started
+            # before the set-up below, so the worker reads them meanwhile.
+            self.runner.run(lambda: read_names_early(data_dir), self._names_read, self._open_vault)
         app = QApplication.instance()
         if isinstance(app, QApplication):  # application-wide filters, once the window is up
             install_wheel_guard(app)
             theme.watch_font_events(app)
             theme.check_desktop_scheme(app)
-        if self.context is not None:
-            return
-        data_dir = self.data_dir
-        # The names first (the standard library reads them in milliseconds), then the vault,
-        # whose imports take most of a second on an old PC (issue 17).
-        self.runner.run(lambda: read_names_early(data_dir), self._names_read, self._open_vault)
 
     def _names_read(self, found: tuple[str, list[str]] | None) -> None:
         if found is not None and self.context is None:

@@ -1,10 +1,11 @@
 """Small widgets and helpers every SafeLog window shares: plain-text labels (user text is
 never rich text), accessible names, the busy note, a monospace font and column fitting.
 
-Nothing here imports more than PySide6 and safelog.text: the sign-in window uses it and must
-appear at once, so the `Qt` namespace is reached as `QtCore.Qt` (see dialogs.py), and the
-font database and metrics as `QtGui.…` when a font is asked for: PySide6 builds each class's
-type on first use, and the sign-in window uses neither before its first paint (issue 17)."""
+Nothing here imports more than PySide6 and (when text is shown) safelog.text: the sign-in
+window uses it and must appear at once, so the `Qt` namespace is reached as `QtCore.Qt` (see
+dialogs.py), and the font database and metrics as `QtGui.…` when a font is asked for:
+PySide6 builds each class's type on first use, and the sign-in window uses neither before
+its first paint (issue 17)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from typing import TYPE_CHECKING, TypeVar
 from PySide6 import QtCore, QtGui
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
-
-from safelog.text import visible
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QFont
@@ -57,6 +56,8 @@ def plain_label(
 def set_plain_text(label: QLabel, text: str) -> None:
     """Literally what `text` says: never rich text, and a control or direction-override
     character stored by an older or modified client is shown as "<U+202E>", not obeyed."""
+    from safelog.text import visible  # its patterns compile after the first paint
+
     label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
     label.setText(visible(text, multi_line=True))
 
