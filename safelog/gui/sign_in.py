@@ -211,9 +211,11 @@ class SignInWindow(QWidget):
             QTimer.singleShot(0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        # What comes next first: the app's worker starts reading the names while this
+        # thread shows the note (its plain-text label builds PySide's `Qt` enums, ~22 ms).
+        self.first_painted.emit()
         if self.name.count() == 0 and not self.message.isVisible() and not self.busy.busy:
             self.busy.start("Opening SafeLog…")
-        self.first_painted.emit()
 
     def _set_opening(self, announce: bool = True) -> None:
         self._early = False
