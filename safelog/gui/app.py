@@ -11,9 +11,6 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable
-from datetime import datetime
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, QSize
@@ -22,12 +19,16 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from safelog import __version__
 from safelog.gui import theme
-from safelog.gui.context import AppContext, SessionEvents, system_clock
 from safelog.gui.crash_dialog import CrashDialog, install_excepthook, log_fault
+from safelog.gui.session_events import SessionEvents, system_clock
+from safelog.gui.shipped_files import shipped_bytes, shipped_path
 from safelog.gui.sign_in import SignInWindow
 from safelog.gui.worker import Runner
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from safelog.gui.context import AppContext
     from safelog.gui.idle_lock import IdleWatcher
     from safelog.gui.main_window import MainWindow
     from safelog.gui.setup_wizard import SetupWizard
@@ -43,16 +44,16 @@ ICON_SIZES = (16, 32, 64, 128, 256)
 
 def load_app_icon() -> QIcon:
     icon = QIcon()
-    folder = resources.files("safelog.resources").joinpath("icons")
     for size in ICON_SIZES:
-        node = folder.joinpath(f"safelog-{size}.png")
-        if isinstance(node, Path):
+        name = f"safelog-{size}.png"
+        path = shipped_path("icons", name)
+        if path is not None:
             # A real file (source tree, wheel, PyInstaller): Qt decodes each size only when
             # it is first drawn, which keeps start-up quick.
-            icon.addFile(str(node), QSize(size, size))
+            icon.addFile(str(path), QSize(size, size))
             continue
         pixmap = QPixmap()
-        if pixmap.loadFromData(node.read_bytes()):
+        if pixmap.loadFromData(shipped_bytes("icons", name)):
             icon.addPixmap(pixmap)
     return icon
 
@@ -71,17 +72,22 @@ def load_style_sheet() -> str:
 def create_application(argv: list[str] | None = None) -> QApplication:
     # High DPI: Qt 6 always scales by each screen's own factor, and its default rounding
     # policy (PassThrough) keeps 125% and 150% displays sharp; the icons come in five sizes.
+    # The style sheet is drawn against Fusion on every platform.
     existing = QApplication.instance()
     if existing is None:
-        app = QApplication(argv if argv is not None else sys.argv)
+        # Fusion asked for on the command line Qt reads (after the user's own arguments, so
+        # it wins): app.style() or setStyle() would hand Python a QStyle, whose PySide type
+        # takes ~8 ms to build before the first paint (issue 17).
+        args = list(argv if argv is not None else sys.argv) or ["safelog"]
+        app = QApplication([*args, "-style", "Fusion"])
     else:
         app = cast(QApplication, existing)
+        if app.style().name().lower() != "fusion":
+            app.setStyle("Fusion")
     app.setApplicationName("SafeLog")
     app.setOrganizationName("SafeLog")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("uk.org.safelog.SafeLog")  # packaging/linux/, the app's id
-    if app.style().name().lower() != "fusion":
-        app.setStyle("Fusion")  # the style sheet is drawn against Fusion on every platform
     app.setWindowIcon(load_app_icon())
     theme.follow_desktop(app)  # light or dark, and text size, as the desktop has them
     if sys.platform == "win32":  # copies stay out of Win+V history and the cloud (idle_lock)
@@ -159,16 +165,17 @@ class AppController(QObject):
     def open(self) -> None:
         from safelog.gui.wheel_guard import install_wheel_guard
 
+        if self.context is None:
+            data_dir = self.data_dir
+            # The names first (the standard library reads them in milliseconds), then the
+            # vault, whose imports take most of a second on an old PC (issue 17). Started
+            # before the set-up below, so the worker reads them meanwhile.
+            self.runner.run(lambda: read_names_early(data_dir), self._names_read, self._open_vault)
         app = QApplication.instance()
         if isinstance(app, QApplication):  # application-wide filters, once the window is up
             install_wheel_guard(app)
             theme.watch_font_events(app)
-        if self.context is not None:
-            return
-        data_dir = self.data_dir
-        # The names first (the standard library reads them in milliseconds), then the vault,
-        # whose imports take most of a second on an old PC (issue 17).
-        self.runner.run(lambda: read_names_early(data_dir), self._names_read, self._open_vault)
+            theme.check_desktop_scheme(app)
 
     def _names_read(self, found: tuple[str, list[str]] | None) -> None:
         if found is not None and self.context is None:
@@ -182,6 +189,7 @@ class AppController(QObject):
 
     def _opened(self, result: tuple[Vault, bool]) -> None:
         from safelog.gui.backup_scheduler import BackupScheduler
+        from safelog.gui.context import AppContext
         from safelog.gui.idle_lock import CHECK_EVERY_MS, IdleWatcher
 
         vault, exists = result

@@ -6,34 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+# The broadcasts and the clock live in session_events.py (the app makes them before the
+# sign-in window's first paint, this module after it); every view imports them from here.
+from safelog.gui.session_events import CHANGED_ELSEWHERE, SessionEvents, system_clock
+
+__all__ = ["CHANGED_ELSEWHERE", "AppContext", "SessionEvents", "system_clock"]
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from safelog.gui.worker import Runner
     from safelog.vault.drafts import Draft, DraftStore
     from safelog.vault.session import Session
     from safelog.vault.vault import Vault
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-# What `cases_changed` carries when cases changed on another PC (gui/arrivals.py): the lists
-# reload, an open case is not read again (each reading of a case is recorded as a view).
-CHANGED_ELSEWHERE = "*"
-
-
-class SessionEvents(QObject):
-    """Broadcasts so views can refresh or clear themselves."""
-
-    signed_in = Signal(object)  # the Session
-    locked = Signal()
-    cases_changed = Signal(str)  # a case reference, "" to reload everything, CHANGED_ELSEWHERE
-    backups_changed = Signal()  # a backup made or failed (gui/backup_scheduler.py)
 
 
 @dataclass

@@ -1,13 +1,12 @@
-"""Pieces several SafeLog windows share: plain-text message boxes, the Caps Lock hint, the
-"choose a new passphrase" form with its strength feedback, and the small idle-lock settings
-dialog.
+"""Pieces several SafeLog windows share: plain-text message boxes, the "choose a new
+passphrase" form with its strength feedback (and the Caps Lock hint of caps_lock.py), and the
+small idle-lock settings dialog.
 
 Every modal dialog here runs through one `launch()` method, so tests patch one place.
-Nothing here imports more than PySide6, the error types, safelog.text and gui.widgets
-(which writes out visibly what could reorder or hide text: see `set_plain_text`): the
-sign-in window uses it and must appear at once. For the same reason the `Qt` namespace is
+The sign-in window imports this module only once it is painted (it needs `tell` when asked,
+and the Caps Lock hint, which lives in caps_lock.py for that reason). The `Qt` namespace is
 reached as `QtCore.Qt` where it is used, not imported: PySide6 builds its enum tables (some
-20 ms) on first access, and the sign-in window is painted before that (see sign_in.py).
+20 ms) on first access, which no window should pay for at import.
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ import re
 from dataclasses import dataclass
 
 from PySide6 import QtCore
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.domain.passphrases import MIN_PASSPHRASE
+from safelog.gui.caps_lock import CapsLockWatch
 from safelog.gui.theme import set_style_property
 from safelog.gui.widgets import plain_label
 from safelog.text import visible
@@ -76,42 +75,6 @@ def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
     box = Notice(parent, title, text, QMessageBox.Icon.Question, yes | no, default=no)
     return box.launch() == yes
-
-
-# -- small widgets ---------------------------------------------------------------------------
-
-
-class CapsLockWatch(QObject):
-    """Guesses whether Caps Lock is on from the letters typed into a field.
-
-    Qt has no portable way to ask for the Caps Lock state (QGuiApplication.queryKeyboard-
-    Modifiers does not report it, and each platform hides it elsewhere), but every key press
-    tells us the letter produced and whether Shift was held: an upper-case letter without
-    Shift, or a lower-case one with Shift, means Caps Lock is on; the reverse means it is
-    off. Keys that are not letters tell us nothing, so the last verdict stands.
-    """
-
-    changed = Signal(bool)
-
-    def __init__(self, field: QWidget) -> None:
-        super().__init__(field)
-        self.on = False
-        field.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            self.note_key(
-                event.text(), bool(event.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
-            )
-        return False
-
-    def note_key(self, text: str, shift: bool) -> None:
-        if len(text) != 1 or not text.isalpha() or text.upper() == text.lower():
-            return  # not a letter with case: no evidence either way
-        caps = text.isupper() != shift
-        if caps != self.on:
-            self.on = caps
-            self.changed.emit(caps)
 
 
 # -- passphrase strength ---------------------------------------------------------------------

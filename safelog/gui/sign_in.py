@@ -10,7 +10,6 @@ first text that came from the database or an error message.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
@@ -29,10 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from safelog.errors import TooManyAttempts, UserFacingError, WrongPassphrase
-from safelog.gui.dialogs import CapsLockWatch, tell
+from safelog.gui.caps_lock import CapsLockWatch
 from safelog.gui.widgets import BusyNote, set_plain_text
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from safelog.gui.context import AppContext
     from safelog.vault.session import Session
 
@@ -210,9 +211,11 @@ class SignInWindow(QWidget):
             QTimer.singleShot(0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        # What comes next first: the app's worker starts reading the names while this
+        # thread shows the note (its plain-text label builds PySide's `Qt` enums, ~22 ms).
+        self.first_painted.emit()
         if self.name.count() == 0 and not self.message.isVisible() and not self.busy.busy:
             self.busy.start("Opening SafeLog…")
-        self.first_painted.emit()
 
     def _set_opening(self, announce: bool = True) -> None:
         self._early = False
@@ -412,6 +415,8 @@ class SignInWindow(QWidget):
     # -- slower retries ----------------------------------------------------------------------
 
     def _start_countdown(self, seconds: float) -> None:
+        from datetime import timedelta  # not needed before the first paint
+
         assert self.context is not None
         self._retry_at = self.context.clock() + timedelta(seconds=seconds)
         self._tick()
@@ -443,6 +448,8 @@ class SignInWindow(QWidget):
     # -- enrolling ---------------------------------------------------------------------------
 
     def forgot_passphrase(self) -> None:
+        from safelog.gui.dialogs import tell  # its message boxes load after the first paint
+
         tell(self, "Forgot your passphrase?", WHAT_TO_DO_IF_FORGOTTEN)
 
     def enrol(self) -> None:

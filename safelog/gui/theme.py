@@ -6,6 +6,12 @@ QPalette (for what the sheet does not draw) and gives the few colours widgets us
 (`colour`). Which palette: SAFELOG_THEME=light|dark if set (for testing, and for desktops
 that report no scheme), else the desktop's colour scheme, followed when it changes.
 
+Asking Qt for the desktop's scheme hands Python a `Qt.ColorScheme`, which makes PySide6 build
+its whole `Qt` namespace type (some 120 enums, ~22 ms on this project's 2-core machine) and
+so delays the sign-in window's first paint (issue 17). It is asked before that paint only when
+the answer could be dark (`starting_scheme`), and always once the window is painted
+(`check_desktop_scheme`). Elsewhere the namespace is reached as `QtCore.Qt` when used.
+
 Text sizes are points, from the desktop's default font (QApplication.font()), never smaller
 than the 11pt SafeLog was designed at; headings are multiples of it, so "larger text" in the
 desktop's settings makes every heading larger too.
@@ -18,14 +24,18 @@ the style sheet's header are these, worked out by `contrast_lines`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from importlib import resources
 from string import Template
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
+
+from safelog.gui.shipped_files import shipped_text
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
 
 Scheme = Literal["light", "dark"]
 ENV = "SAFELOG_THEME"
@@ -207,28 +217,59 @@ def contrast_lines(scheme: Scheme) -> list[str]:
 # -- which scheme ---------------------------------------------------------------------------
 
 
-def chosen_scheme(desktop: Qt.ColorScheme) -> Scheme:
-    """SAFELOG_THEME if it says light or dark; otherwise what the desktop reports (an
-    unknown scheme is light, as SafeLog always was)."""
+def requested_scheme() -> Scheme | None:
+    """What SAFELOG_THEME asks for, if it says light or dark."""
     wanted = os.environ.get(ENV, "").strip().lower()
     if wanted in ("light", "dark"):
         return "dark" if wanted == "dark" else "light"
-    return "dark" if desktop == Qt.ColorScheme.Dark else "light"
+    return None
+
+
+def chosen_scheme(desktop: Qt.ColorScheme) -> Scheme:
+    """SAFELOG_THEME if it says light or dark; otherwise what the desktop reports (an
+    unknown scheme is light, as SafeLog always was)."""
+    wanted = requested_scheme()
+    if wanted is not None:
+        return wanted
+    return "dark" if desktop == QtCore.Qt.ColorScheme.Dark else "light"
 
 
 def desktop_scheme() -> Qt.ColorScheme:
     return QGuiApplication.styleHints().colorScheme()
 
 
+def looks_dark(palette: QPalette) -> bool:
+    """Light text on a darker window: how Qt's KDE theme tells a dark palette."""
+    role = QPalette.ColorRole
+    return palette.color(role.WindowText).lightness() > palette.color(role.Window).lightness()
+
+
+def starting_scheme(app: QApplication) -> Scheme:
+    """The scheme to draw the first window in, asking the desktop (see the module's note)
+    only when its answer could be dark: SAFELOG_THEME decides alone, and a desktop whose own
+    palette is light is not asking for dark. Qt (6.5 and later) gives a dark scheme a dark
+    palette: Windows and macOS their own, and the Fusion palette the other platforms fall
+    back on; KDE derives its scheme from its palette. Once SafeLog has set its own palette
+    (a second call), the desktop is asked."""
+    wanted = requested_scheme()
+    if wanted is not None:
+        return wanted
+    if _applied.applied or looks_dark(app.palette()):
+        return chosen_scheme(desktop_scheme())
+    return "light"
+
+
 # -- the colours in use ----------------------------------------------------------------------
 
 
-@dataclass
 class _Applied:
     """The scheme on screen now. Set only by `apply`, so code that colours a cell or an
-    item (`colour`) always agrees with the style sheet."""
+    item (`colour`) always agrees with the style sheet. (A plain class: the dataclasses
+    module is not otherwise loaded before the sign-in window's first paint.)"""
 
-    scheme: Scheme = "light"
+    def __init__(self) -> None:
+        self.scheme: Scheme = "light"
+        self.applied = False  # whether SafeLog's palette has replaced the platform's
 
 
 _applied = _Applied()
@@ -254,11 +295,7 @@ def _points(value: float) -> str:
 
 
 def template_text() -> str:
-    return (
-        resources.files("safelog.resources")
-        .joinpath("style", "safelog.qss")
-        .read_text(encoding="utf-8")
-    )
+    return shipped_text("style", "safelog.qss")
 
 
 def style_sheet(scheme: Scheme, base_pt: float = MIN_BASE_PT) -> str:
@@ -322,6 +359,7 @@ def box_palette(scheme: Scheme) -> QPalette:
 def apply(app: QApplication, scheme: Scheme) -> None:
     """Draw every window in `scheme` from now on (open ones are re-styled at once)."""
     _applied.scheme = scheme
+    _applied.applied = True
     app.setPalette(qpalette(scheme))
     for kind in ("QCheckBox", "QRadioButton"):
         app.setPalette(box_palette(scheme), kind)  # type: ignore[arg-type]  # stub says bytes
@@ -371,9 +409,17 @@ class _Follower(QObject):
 
 def follow_desktop(app: QApplication) -> None:
     """Apply the scheme SAFELOG_THEME or the desktop asks for, and follow the desktop."""
-    apply(app, chosen_scheme(desktop_scheme()))
+    apply(app, starting_scheme(app))
     if app.findChild(_Follower, "safelogThemeFollower") is None:
         _Follower(app)
+
+
+def check_desktop_scheme(app: QApplication) -> None:
+    """Ask the desktop for its scheme now (once the first window is painted) and switch to
+    it if `starting_scheme` did not ask."""
+    follower = app.findChild(_Follower, "safelogThemeFollower")
+    if follower is not None:
+        follower.scheme_changed(desktop_scheme())
 
 
 def watch_font_events(app: QApplication) -> None:

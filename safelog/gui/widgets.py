@@ -1,25 +1,30 @@
 """Small widgets and helpers every SafeLog window shares: plain-text labels (user text is
 never rich text), accessible names, the busy note, a monospace font and column fitting.
 
-Nothing here imports more than PySide6 and safelog.text: the sign-in window uses it and must
-appear at once, so the `Qt` namespace is reached as `QtCore.Qt` (see dialogs.py)."""
+Nothing here imports more than PySide6 and (when text is shown) safelog.text: the sign-in
+window uses it and must appear at once, so the `Qt` namespace is reached as `QtCore.Qt` (see
+dialogs.py), and the font database and metrics as `QtGui.…` when a font is asked for:
+PySide6 builds each class's type on first use, and the sign-in window uses neither before
+its first paint (issue 17)."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from safelog.text import visible
+if TYPE_CHECKING:
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QAbstractItemView
 
 W = TypeVar("W", bound=QWidget)
 
 
 def monospace_font() -> QFont:
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    database = QtGui.QFontDatabase
+    font = database.systemFont(database.SystemFont.FixedFont)
     font.setPointSizeF(max(font.pointSizeF(), 12.0))
     return font
 
@@ -51,6 +56,8 @@ def plain_label(
 def set_plain_text(label: QLabel, text: str) -> None:
     """Literally what `text` says: never rich text, and a control or direction-override
     character stored by an older or modified client is shown as "<U+202E>", not obeyed."""
+    from safelog.text import visible  # its patterns compile after the first paint
+
     label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
     label.setText(visible(text, multi_line=True))
 
@@ -111,9 +118,9 @@ def set_invalid(widget: QWidget, invalid: bool) -> None:
 
 def text_width(widget: QWidget, sample: str, *, bold: bool = False, padding: int = 28) -> int:
     """Pixels a column needs to show `sample` in the widget's font (DPI and text size aware)."""
-    font = QFont(widget.font())
+    font = QtGui.QFont(widget.font())
     font.setBold(bold)
-    return QFontMetrics(font).horizontalAdvance(sample) + padding
+    return QtGui.QFontMetrics(font).horizontalAdvance(sample) + padding
 
 
 class ColumnFitter(QObject):

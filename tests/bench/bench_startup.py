@@ -46,11 +46,16 @@ HEAVY = (
 
 _SPY = textwrap.dedent(
     """
-    import json, sys, time
+    import json, os, sys, threading, time
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     HEAVY = {heavy!r}
+
+    # A child that never paints ends itself, rather than hang the bench.
+    watchdog = threading.Timer(60, os._exit, (3,))
+    watchdog.daemon = True
+    watchdog.start()
 
     def emit(**fields):
         print(json.dumps(fields), flush=True)
@@ -98,14 +103,16 @@ SAFELOG_CHILD = _SPY + textwrap.dedent(
     from safelog.gui import app as gui_app
     from safelog.gui.sign_in import SignInWindow
 
-    qapp = gui_app.create_application(sys.argv)  # main() reuses it, configured alike
+    # main() makes and configures the application, once, as for a user: the child must not
+    # make one first (main() would then configure it a second time, icons and style sheet
+    # included, which no user's start-up does).
 
     def then(window):
         painted = time.perf_counter()
 
         def ready():
             emit(event="ready", after_visible=time.perf_counter() - painted)
-            qapp.quit()
+            QApplication.quit()
 
         if window.name.count():
             ready()
@@ -113,7 +120,6 @@ SAFELOG_CHILD = _SPY + textwrap.dedent(
             window.ready.connect(ready)
 
     spy_on_first_paint(SignInWindow, then)
-    QTimer.singleShot(60000, qapp.quit)
     sys.exit(gui_app.main(sys.argv[1]))
     """
 )

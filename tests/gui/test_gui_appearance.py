@@ -159,6 +159,78 @@ def test_switching_the_desktop_scheme_restyles_open_windows(
     assert len(qapp.findChildren(theme._Follower)) == 1
 
 
+class Desktop:
+    """A desktop reporting `scheme`, counting how often SafeLog asks it (each ask builds
+    PySide's `Qt` namespace type, ~22 ms before the first paint: issue 17)."""
+
+    def __init__(self, scheme: Qt.ColorScheme) -> None:
+        self.scheme = scheme
+        self.asked = 0
+
+    def __call__(self) -> Qt.ColorScheme:
+        self.asked += 1
+        return self.scheme
+
+
+def first_start(
+    qapp: Any, monkeypatch: pytest.MonkeyPatch, platform: str, desktop: Desktop
+) -> None:
+    """As at a real start: the platform's own palette (light or dark) is still in place."""
+    monkeypatch.setattr(theme._applied, "applied", False)
+    monkeypatch.setattr(theme, "desktop_scheme", desktop)
+    qapp.setPalette(theme.qpalette(platform))  # type: ignore[arg-type]
+
+
+def test_a_light_platform_palette_paints_light_first_and_a_dark_desktop_is_followed_after(
+    qtbot: QtBot, qapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desktop = Desktop(Qt.ColorScheme.Dark)
+    first_start(qapp, monkeypatch, "light", desktop)
+    theme.follow_desktop(qapp)
+    assert desktop.asked == 0, "a light platform palette is not a dark desktop: not asked"
+    assert theme.current_scheme() == "light"
+    window = SignInWindow()
+    qtbot.addWidget(window)
+    assert luminance(shown_background(qtbot, window)) > 0.8
+    # Once the window is painted the desktop is asked, and a dark one is followed.
+    theme.check_desktop_scheme(qapp)
+    assert desktop.asked == 1 and theme.current_scheme() == "dark"
+    assert luminance(shown_background(qtbot, window)) < 0.05
+
+
+def test_a_dark_platform_palette_asks_the_desktop_before_the_first_paint(
+    qtbot: QtBot, qapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desktop = Desktop(Qt.ColorScheme.Dark)
+    first_start(qapp, monkeypatch, "dark", desktop)
+    theme.follow_desktop(qapp)
+    assert desktop.asked == 1 and theme.current_scheme() == "dark"
+    window = SignInWindow()
+    qtbot.addWidget(window)
+    assert luminance(shown_background(qtbot, window)) < 0.05, "dark from the first paint"
+    # A dark palette on a desktop that says nothing (or light) is still SafeLog's light.
+    unknown = Desktop(Qt.ColorScheme.Unknown)
+    first_start(qapp, monkeypatch, "dark", unknown)
+    theme.follow_desktop(qapp)
+    assert unknown.asked == 1 and theme.current_scheme() == "light"
+
+
+def test_safelog_theme_decides_without_asking_the_desktop(
+    qtbot: QtBot, qapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desktop = Desktop(Qt.ColorScheme.Light)
+    first_start(qapp, monkeypatch, "light", desktop)
+    monkeypatch.setenv(theme.ENV, "dark")
+    theme.follow_desktop(qapp)
+    assert desktop.asked == 0 and theme.current_scheme() == "dark"
+    theme.check_desktop_scheme(qapp)  # the desktop says light: SAFELOG_THEME still wins
+    assert theme.current_scheme() == "dark"
+    # Once SafeLog's own palette is in place, configuring the app again asks the desktop.
+    monkeypatch.delenv(theme.ENV)
+    theme.follow_desktop(qapp)
+    assert desktop.asked == 2 and theme.current_scheme() == "light"
+
+
 def test_colours_set_in_code_follow_the_scheme(qtbot: QtBot, qapp: Any) -> None:
     """The inbox's counts and the case list's deadlines are coloured in code, from the same
     palette as the style sheet, so they change with it."""
