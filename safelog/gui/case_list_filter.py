@@ -157,20 +157,24 @@ class CaseFilterProxy(QAbstractTableModel):
         words = folded.split()
         texts = self._texts_in_order(model)
         last = self._last_search
+        found: list[int] | None = None
         if last is not None and last[0] == model.generation and folded.startswith(last[1]):
-            # Typing on narrows: every earlier word is still there, or grew. Rescan the
-            # earlier matches only.
-            among = last[2]
-            if len(words) == 1:
-                word = words[0]
-                found = [p for p in among if word in texts[p]]
+            # Typing on narrows: the last matches hold every earlier word, so only the words
+            # typed into or added since (the last one and any after it) are tested, and only
+            # on those rows.
+            earlier = last[1].split()
+            found = last[2]
+            if earlier:
+                words = words[len(earlier) - 1 :]
+                if words and words[0] == earlier[-1]:
+                    words = words[1:]
+        for word in words:  # a pass per word: cheaper than all() over the words per row
+            if found is None:
+                found = [p for p, text in enumerate(texts) if word in text]
             else:
-                found = [p for p in among if all(w in texts[p] for w in words)]
-        elif len(words) == 1:  # most keystrokes: one substring test per row
-            word = words[0]
-            found = [p for p, text in enumerate(texts) if word in text]
-        else:
-            found = [p for p, text in enumerate(texts) if all(w in text for w in words)]
+                found = [p for p in found if word in texts[p]]
+        if found is None:  # nothing typed
+            found = list(range(len(texts)))
         self._last_search = (model.generation, folded, found)
         return found
 
