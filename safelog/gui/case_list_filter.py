@@ -6,6 +6,12 @@ not a QSortFilterProxyModel, which asks Python about every row on every change (
 and tells the view of each removed run of rows apart. It is a table model of its own over the
 CaseListModel's rows: which rows pass is worked out in Python in one pass, and the view is
 told once, as a layout change that keeps the current row and selection where they still show.
+
+The search runs over the folded texts in the order the rows show (kept per load and sort), so
+what it finds is already in order: no pass over every row to put the matches in order, nor to
+find where the current row went. Typing on narrows the last matches instead of all rows. The
+layout change is hinted as rows moving (VerticalSortHint): the columns stay as they are, so
+the header keeps its sections without saving and restoring them on every keystroke.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -36,6 +43,11 @@ from safelog.gui.case_list_model import (
 from safelog.vault.records import CaseSummary
 
 NOT_CLOSED = "not-closed"
+# Rows come and go or change places; the columns never change with a filter or a sort. The
+# overload of the layout signals that carries the hint (Qt's views read it; PySide's stubs
+# do not know that a signal is indexed by its overload's arguments).
+_ROWS_MOVE = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
+_WITH_HINT = ("QList<QPersistentModelIndex>", QAbstractItemModel.LayoutChangeHint)
 
 
 class CaseFilterProxy(QAbstractTableModel):
@@ -55,7 +67,9 @@ class CaseFilterProxy(QAbstractTableModel):
         self._model: CaseListModel | None = None
         self._bases: list[int] = []  # the model's rows (load order) on show, in order
         self._kept: list[tuple[QModelIndex, int]] = []  # across a layout change
-        # The last search: its folded text and the model rows (load order) it matched.
+        # The folded search texts in the model's order, for the model generation they are of.
+        self._texts: tuple[int, list[str]] = (-1, [])
+        # The last search: its folded text and the positions in the model's order it matched.
         self._last_search: tuple[int, str, list[int]] | None = None
 
     def source(self) -> CaseListModel:
@@ -126,40 +140,60 @@ class CaseFilterProxy(QAbstractTableModel):
 
     # -- working out which rows pass -----------------------------------------------------------
 
+    def _texts_in_order(self, model: CaseListModel) -> list[str]:
+        """The folded search text of each row, in the model's order (made again after a load,
+        a sort or a change of the clock: each bumps the model's generation)."""
+        generation, texts = self._texts
+        if generation != model.generation:
+            haystacks = model.search_index.haystacks
+            texts = [haystacks[base] for base in model.order]
+            self._texts = (model.generation, texts)
+        return texts
+
     def _matches(self, model: CaseListModel) -> list[int]:
-        """Model rows (load order) whose text holds every word typed."""
+        """Positions in the model's order (ascending) of the rows whose text holds every word
+        typed."""
         folded = fold(self.query)
+        words = folded.split()
+        texts = self._texts_in_order(model)
         last = self._last_search
-        haystacks = model.search_index.haystacks
+        found: list[int] | None = None
         if last is not None and last[0] == model.generation and folded.startswith(last[1]):
-            # Typing on narrows: every earlier word is still there, or grew. Rescan the
-            # earlier matches only.
-            words = folded.split()
-            if len(words) == 1:
-                word = words[0]
-                found = [i for i in last[2] if word in haystacks[i]]
+            # Typing on narrows: the last matches hold every earlier word, so only the words
+            # typed into or added since (the last one and any after it) are tested, and only
+            # on those rows.
+            earlier = last[1].split()
+            found = last[2]
+            if earlier:
+                words = words[len(earlier) - 1 :]
+                if words and words[0] == earlier[-1]:
+                    words = words[1:]
+        for word in words:  # a pass per word: cheaper than all() over the words per row
+            if found is None:
+                found = [p for p, text in enumerate(texts) if word in text]
             else:
-                found = [i for i in last[2] if all(w in haystacks[i] for w in words)]
-        else:
-            found = model.search_index.matching(self.query)
+                found = [p for p in found if word in texts[p]]
+        if found is None:  # nothing typed
+            found = list(range(len(texts)))
         self._last_search = (model.generation, folded, found)
         return found
 
-    def _passing(self, model: CaseListModel) -> bytearray | None:
-        """1 for each model row (load order) that passes; None when nothing is filtered."""
+    def _passing_in_order(self) -> list[int]:
+        """The model's rows (load order) that pass, in the model's order."""
+        model = self.source()
+        order = model.order
         if not self.is_filtering():
-            return None
-        rows = model.rows
-        candidates: Sequence[int] = self._matches(model) if self.query.strip() else range(len(rows))
+            return list(order)
+        positions: Sequence[int] = self._matches(model) if self.query.strip() else range(len(order))
         status, category, overdue = self.status, self.category, self.overdue_only
         by = review_by(model.now) if self.review_only and model.now is not None else None
-        passing = bytearray(len(rows))
         if status is None and category is None and not overdue and by is None:
-            for i in candidates:  # search alone
-                passing[i] = 1
-            return passing
-        for i in candidates:
-            row = rows[i]
+            return [order[p] for p in positions]  # search alone
+        rows = model.rows
+        bases = []
+        for p in positions:
+            base = order[p]
+            row = rows[base]
             case = row.case
             if status is not None:
                 if status == NOT_CLOSED:
@@ -173,15 +207,8 @@ class CaseFilterProxy(QAbstractTableModel):
                 continue
             if by is not None and not due_for_review(case, by):
                 continue
-            passing[i] = 1
-        return passing
-
-    def _passing_in_order(self) -> list[int]:
-        model = self.source()
-        passing = self._passing(model)
-        if passing is None:
-            return list(model.order)
-        return [base for base in model.order if passing[base]]
+            bases.append(base)
+        return bases
 
     # -- following the model -------------------------------------------------------------------
 
@@ -190,7 +217,7 @@ class CaseFilterProxy(QAbstractTableModel):
         self.endResetModel()
 
     def _before_layout(self) -> None:
-        self.layoutAboutToBeChanged.emit()
+        self.layoutAboutToBeChanged[_WITH_HINT].emit([], _ROWS_MOVE)  # type: ignore[index]
         self._kept = [
             (index, self._bases[index.row()] if index.isValid() else -1)
             for index in self.persistentIndexList()
@@ -202,14 +229,21 @@ class CaseFilterProxy(QAbstractTableModel):
 
     def _after_layout(self) -> None:
         """The view's current row and selection follow their cases; those filtered out go."""
-        position = {base: row for row, base in enumerate(self._bases)}
         kept, self._kept = self._kept, []
+        bases = self._bases
+        position: dict[int, int] = {-1: -1}
+        for _index, base in kept:  # a handful (the current row, the selection's corners)
+            if base not in position:
+                try:
+                    position[base] = bases.index(base)
+                except ValueError:  # filtered out
+                    position[base] = -1
         new = [
-            self.index(position[base], index.column()) if base in position else QModelIndex()
+            self.index(position[base], index.column()) if position[base] >= 0 else QModelIndex()
             for index, base in kept
         ]
         self.changePersistentIndexList([index for index, _ in kept], new)
-        self.layoutChanged.emit()
+        self.layoutChanged[_WITH_HINT].emit([], _ROWS_MOVE)  # type: ignore[index]
 
     def _model_data_changed(self, top: QModelIndex, bottom: QModelIndex, *_roles: Any) -> None:
         if self._bases:
@@ -236,13 +270,14 @@ class CaseFilterProxy(QAbstractTableModel):
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
+        # Asked for every visible cell and role on each repaint: the shortest path there is.
         if role not in CELL_ROLES or not index.isValid():
             return None
-        model = self.source()
+        model = self._model
+        assert model is not None
         return model.cell(model.rows[self._bases[index.row()]], index.column(), role)
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        return self.source().flags(index)
+    # No `flags`: Qt's own (enabled, selectable), as the model's (see case_list_model.py).
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.source().sort(column, order)

@@ -5,6 +5,13 @@ Speed (DESIGN §7, 10,000 cases): everything per case that costs anything (displ
 sort keys, the folded search text) is prepared once per load in the worker; sorting is done by
 the model in Python over precomputed keys (one C++ -> Python call per comparison would take
 seconds).
+
+Painting (issue 17: a search keystroke, repaint included, within one frame): the view asks the
+model about every visible cell, seven roles each, from C++; each answer from Python costs a
+call through the bindings. So `flags` is not overridden (Qt's own answer, enabled and
+selectable, is the one wanted, and asking Python for it twice per cell took a fifth of a
+repaint), and `cell` compares plain ints, not Qt enum members (each member looked up costs
+as much as the rest of the answer).
 """
 
 from __future__ import annotations
@@ -70,21 +77,24 @@ HEADERS = (
     "Retention rule",
 )
 REVIEW_COLUMNS = tuple(ReviewColumn)
+_REFERENCE, _CATEGORY, _STATUS, _DEADLINE = (
+    int(c) for c in (Column.REFERENCE, Column.CATEGORY, Column.STATUS, Column.DEADLINE)
+)
+_REVIEW, _RULE = int(ReviewColumn.REVIEW), int(ReviewColumn.RULE)
+_MARKED = frozenset((DeadlineState.OVERDUE, DeadlineState.DUE_TODAY))  # bold and coloured
 # With "due for review": cases whose retention review falls within this many days, or has
 # passed, so the DSL can prepare (a review needs the file found and the people asked).
 REVIEW_WINDOW_DAYS = 90
 _STATUS_ORDER = {status.value: n for n, status in enumerate(CaseStatus)}
-CELL_ROLES = frozenset(
-    int(r)
-    for r in (
-        Qt.ItemDataRole.DisplayRole,
-        Qt.ItemDataRole.ForegroundRole,
-        Qt.ItemDataRole.BackgroundRole,
-        Qt.ItemDataRole.FontRole,
-        Qt.ItemDataRole.ToolTipRole,
-        Qt.ItemDataRole.AccessibleTextRole,
-    )
-)
+# The roles a cell answers, and its columns, as plain ints: `cell` runs for every visible
+# cell and role on each repaint, and looking up an enum member costs more than the answer.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+CELL_ROLES = frozenset((_DISPLAY, _FOREGROUND, _BACKGROUND, _FONT, _TOOLTIP, _ACCESSIBLE))
 
 
 @dataclass(slots=True)
@@ -315,49 +325,48 @@ class CaseListModel(QAbstractTableModel):
 
     def cell(self, row: ListedCase, column: int, role: int) -> Any:
         """What a cell of `row` shows for `role` (the filtered list asks here too)."""
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == Column.STATUS and self.short_status:
+        if role == _DISPLAY:
+            if column == _STATUS and self.short_status:
                 return row.texts[column].split(":", 1)[0]
             return row.texts[column]
-        if column == Column.DEADLINE:
-            if role == Qt.ItemDataRole.ForegroundRole:
-                if row.state is DeadlineState.OVERDUE:
+        if column == _DEADLINE:
+            state = row.state
+            if role == _FOREGROUND:
+                if state is DeadlineState.OVERDUE:
                     return QBrush(colour("danger"))
-                if row.state is DeadlineState.DUE_TODAY:
+                if state is DeadlineState.DUE_TODAY:
                     return QBrush(colour("due_today"))
-            elif role == Qt.ItemDataRole.BackgroundRole:
-                if row.state is DeadlineState.OVERDUE:
+            elif role == _BACKGROUND:
+                if state is DeadlineState.OVERDUE:
                     return QBrush(colour("danger_back"))
-                if row.state is DeadlineState.DUE_TODAY:
+                if state is DeadlineState.DUE_TODAY:
                     return QBrush(colour("warning_back"))
-            elif role == Qt.ItemDataRole.FontRole:
-                if row.state in (DeadlineState.OVERDUE, DeadlineState.DUE_TODAY):
+            elif role == _FONT:
+                if state in _MARKED:
                     return self._bold
-            elif role == Qt.ItemDataRole.AccessibleTextRole:
+            elif role == _ACCESSIBLE:
                 return row.texts[column] or "No deadline"
-        elif column == Column.REFERENCE and role == Qt.ItemDataRole.FontRole:
-            return self._bold
-        elif column == ReviewColumn.REVIEW and role == Qt.ItemDataRole.ForegroundRole:
-            review_on, now = row.case.review_on, self.now
-            if (
-                review_on is not None
-                and now is not None
-                and review_on <= now.astimezone(LONDON).date()
-            ):
-                return QBrush(colour("danger"))  # the review is due now
-        elif column == ReviewColumn.RULE and role == Qt.ItemDataRole.ToolTipRole:
-            return row.texts[column]
-        elif column in (Column.CATEGORY, Column.STATUS) and role in (
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
+        elif column == _REFERENCE:
+            if role == _FONT:
+                return self._bold
+        elif column == _REVIEW:
+            if role == _FOREGROUND:
+                review_on, now = row.case.review_on, self.now
+                if (
+                    review_on is not None
+                    and now is not None
+                    and review_on <= now.astimezone(LONDON).date()
+                ):
+                    return QBrush(colour("danger"))  # the review is due now
+        elif column == _RULE:
+            if role == _TOOLTIP:
+                return row.texts[column]
+        elif column in (_CATEGORY, _STATUS) and role in (_TOOLTIP, _ACCESSIBLE):
             return row.texts[column]  # from SafeLog's own lists, never typed by a user
         return None
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    # No `flags`: Qt's own (enabled, selectable) is what the list wants, without a call into
+    # Python for every cell painted.
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(HEADERS):
