@@ -428,3 +428,58 @@ def test_the_first_add_of_an_item_with_its_thumbnail_is_unaffected_by_a_planted_
     a = add_evidence(dana, reference, path)
     plant_thumbnail(dana, case_key(dana, reference, 1), a, planted_picture())
     assert shown(school.unlock("Dana DSL"), reference)[a] != planted_picture()
+
+
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("statement", b""),
+        ("statement", b"\x00"),
+        ("statement", bytes(range(256))),
+        ("thumbnail_ct", b""),
+        ("key_no", 99),
+        ("key_no", -1),
+    ],
+)
+def test_a_garbage_thumbnail_row_written_without_any_key_is_named(
+    school: Any, column: str, value: Any
+) -> None:
+    """Someone who can write to the database but holds no key: whatever they write in a
+    thumbnail row, the reader names the tampering instead of crashing or showing it."""
+    dana, reference, [a] = dsl_batch(school)
+    make_pending_thumbnails(dana, reference)
+    with dana.engine.begin() as conn:
+        conn.execute(
+            EvidenceThumbnailRow.__table__.update()
+            .where(EvidenceThumbnailRow.evidence_id == a)
+            .values({column: value})
+        )
+    with pytest.raises(TamperDetected, match=f"thumbnail of evidence {a}"):
+        list_case_evidence(school.unlock("Dana DSL"), reference, thumbnails=True)
+
+
+@pytest.mark.parametrize("where", ["progress", "stop"])
+def test_a_batch_interrupted_from_its_progress_or_stop_leaves_nothing(
+    school: Any, data_dir: Path, where: str
+) -> None:
+    """The dialog's callbacks run inside the batch: one that raises (the window closed
+    under it, the worker cancelled) must leave no item and no ciphertext behind."""
+    dana = school.unlock("Dana DSL")
+    reference = report(dana)
+    before = stored_items(dana, data_dir)
+    calls: list[int] = []
+
+    def interrupt(*_args: Any) -> bool:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return False
+
+    sources = [Attachment(f"{i}.png", data=shot(i + 60)) for i in range(4)]
+    with pytest.raises(KeyboardInterrupt):
+        if where == "progress":
+            import_sources(dana, reference, sources, SEEN, interrupt)
+        else:
+            import_sources(dana, reference, sources, SEEN, None, interrupt)
+    assert list_case_evidence(school.unlock("Dana DSL"), reference) == []
+    assert stored_items(dana, data_dir) == before
