@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,13 @@ from safelog.domain.categories import category_by_code
 from safelog.domain.category import Category
 from safelog.domain.image_block import QUARANTINE_WORDS, quarantined
 from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
-from safelog.evidence.images import PREVIEW_PENDING, ImageBomb, make_thumbnail
+from safelog.evidence.images import (
+    MAX_PREVIEW_FILE,
+    PREVIEW_PENDING,
+    THUMBNAIL_SIZE,
+    ImageBomb,
+    make_thumbnail,
+)
 from safelog.evidence.intake import PlainTextCheck
 from safelog.store.schema import EvidenceRow
 from safelog.vault.case_engine import OpenCase, open_case
@@ -158,11 +165,33 @@ def _open_thumbnail(case: OpenCase, read: ReadRow) -> bytes | None:
     try:
         if cipher is None:
             raise DecryptionFailed("no key")
-        return cipher.open(read.thumbnail_ct, thumbnail_aad(read.row.id, read.row.case_id))
+        thumbnail = cipher.open(read.thumbnail_ct, thumbnail_aad(read.row.id, read.row.case_id))
     except DecryptionFailed:
         raise TamperDetected(
             f"The thumbnail of evidence {read.row.id} of case {case.row.reference} is damaged."
         ) from None
+    if not is_thumbnail_png(thumbnail):
+        # Signed by its author, yet no SafeLog makes it: refused before QImage or Pillow
+        # decodes it (a few stored kilobytes can declare billions of pixels).
+        raise TamperDetected(
+            f"The thumbnail of evidence {read.row.id} of case {case.row.reference} "
+            "is not one SafeLog makes, so it is not shown."
+        )
+    return thumbnail
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_THUMBNAIL_BYTES = 1024 * 1024  # a stored 320 x 320 RGBA PNG is at most about 410 KB
+
+
+def is_thumbnail_png(data: bytes) -> bool:
+    """A PNG no larger than THUMBNAIL_SIZE each way, judged from its header alone."""
+    if len(data) > MAX_THUMBNAIL_BYTES or len(data) < 33:  # signature + the IHDR chunk
+        return False
+    if data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
+        return False
+    width, height = struct.unpack(">II", data[16:24])
+    return 0 < width <= THUMBNAIL_SIZE and 0 < height <= THUMBNAIL_SIZE
 
 
 def _shown_thumbnail(session: Session, case: OpenCase, read: ReadRow) -> bytes | None:
@@ -172,11 +201,25 @@ def _shown_thumbnail(session: Session, case: OpenCase, read: ReadRow) -> bytes |
         return None
     # Not made yet, or its author can no longer add to the case (a report the DSL opened
     # first): made here from the verified original, in memory, and never stored.
-    data = b"".join(plaintext_of(session, case, read.row, read.info))
+    data = _at_most(plaintext_of(session, case, read.row, read.info), MAX_PREVIEW_FILE)
+    if data is None:
+        return None  # too large to preview: not read whole (the size given is its author's word)
     try:
         return make_thumbnail(data, read.info.media_type).thumbnail
     except ImageBomb:
         return None
+
+
+def _at_most(chunks: Iterator[bytes], limit: int) -> bytes | None:
+    """The whole plaintext, or None as soon as it is longer than `limit`."""
+    parts: list[bytes] = []
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def sightings_of(fields: Mapping[str, Any], evidence_id: str) -> list[EvidenceSighting]:
