@@ -39,6 +39,7 @@ class AuditAction(StrEnum):
     EVIDENCE_LIST = "case.evidence-list"
     EVIDENCE_ADD = "evidence.add"
     EVIDENCE_SIGHTING = "evidence.sighting"
+    EVIDENCE_THUMBNAIL = "evidence.thumbnail"  # made after a batch (vault/evidence_thumbnails)
     EVIDENCE_VIEW = "evidence.view"
     EVIDENCE_EXTRACT = "evidence.extract"
     EVIDENCE_EXPORT = "evidence.export"
@@ -135,6 +136,7 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
         AuditAction.EVIDENCE_LIST: "Evidence list viewed",
         AuditAction.EVIDENCE_ADD: "Evidence added",
         AuditAction.EVIDENCE_SIGHTING: "Evidence added again (the same file)",
+        AuditAction.EVIDENCE_THUMBNAIL: "Evidence thumbnail made",
         AuditAction.EVIDENCE_VIEW: "Evidence viewed",
         AuditAction.EVIDENCE_EXTRACT: "Evidence original saved to a file",
         AuditAction.EVIDENCE_EXPORT: "Evidence read for a case file",

@@ -297,9 +297,11 @@ def check_evidence_author(
     where: str,
     recorded: Mapping[str, tuple[int, int | None]],
     first_manager_version: int,
+    item: str = "",
 ) -> None:
-    """An evidence item must come from someone managing the case at that point, or from the
-    reporter while they may still add to their own report.
+    """An evidence item (or what its author later adds to it, named `item` in the audit
+    log: its thumbnail) must come from someone managing the case at that point, or from
+    the reporter while they may still add to their own report.
 
     `history` says who wrote each version of the case and its status after it."""
     raw = statement.get("membership")
@@ -309,7 +311,7 @@ def check_evidence_author(
     case_version = int(statement.get("case_version", 0))
     if not 1 <= case_version <= len(history) or seq > session.directory.head_seq:
         raise TamperDetected(f"{where} names a point in the case that does not fit its history.")
-    entry = recorded.get(f"e:{statement.get('id')}")
+    entry = recorded.get(item or f"e:{statement.get('id')}")
     if entry is None or (entry[1] is not None and entry[1] != seq):
         raise TamperDetected(f"{where} is not recorded in the audit log as it says.")
     roles = author.roles_at(seq)

@@ -125,7 +125,7 @@ def _rows(
             if made_later is None:
                 made_later = thumbnail_rows(conn, case.row.id)
             if row.id in made_later:
-                made = verify_thumbnail_row(case, row, signed, made_later[row.id])
+                made = verify_thumbnail_row(session, conn, case, row, signed, made_later[row.id])
                 meta = {**meta, "preview": made.status}
                 thumbnail_ct = made.thumbnail_ct
         info = EvidenceInfo(

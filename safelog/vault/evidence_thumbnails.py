@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import Cipher
 from safelog.crypto.sealed_signature import seal_signature
 from safelog.evidence.images import (
@@ -36,11 +37,14 @@ from safelog.evidence.images import (
 )
 from safelog.store.notify import announce_case_change
 from safelog.store.schema import EvidenceThumbnailRow
+from safelog.vault.audit_trail import AuditEntry
 from safelog.vault.case_engine import open_case
 from safelog.vault.evidence_reading import pending_items, plaintext_of, thumbnail_aad
+from safelog.vault.evidence_recording import open_to_contribute
 from safelog.vault.session import Session
 from safelog.vault.thumbnail_statements import (
     thumbnail_author_aad,
+    thumbnail_item,
     thumbnail_rows,
     thumbnail_statement,
 )
@@ -78,9 +82,13 @@ def make_pending_thumbnails(
 
 def _record(session: Session, reference: str, made: list[tuple[Any, Preview]]) -> None:
     with session.write() as conn:
-        case = open_case(session, conn, reference)
+        # As for adding the item: only while this person may still add to the case, and
+        # at a point of the case and membership log its readers check (thumbnail_statements).
+        case, _verified = open_to_contribute(session, conn, reference)
         already = thumbnail_rows(conn, case.row.id)
         now = session.clock()
+        membership, case_version = session.directory.head_seq, int(case.row.head_version)
+        entries: list[AuditEntry] = []
         for item, preview in made:
             if item.info.id in already:
                 continue  # made meanwhile by another window of this person's
@@ -101,6 +109,8 @@ def _record(session: Session, reference: str, made: list[tuple[Any, Preview]]) -
                 item.signed.statement,
                 session.user_id,
                 now,
+                membership,
+                case_version,
             )
             sealed = seal_signature(
                 cipher,
@@ -119,4 +129,14 @@ def _record(session: Session, reference: str, made: list[tuple[Any, Preview]]) -
                     statement=sealed,
                 )
             )
-        announce_case_change(conn)  # other PCs on a shared server show them at once
+            entries.append(
+                AuditEntry(
+                    AuditAction.EVIDENCE_THUMBNAIL,
+                    {"reference": case.row.reference, "evidence_id": row.id, "preview": status},
+                    case.audit_ref(),
+                    thumbnail_item(row.id),
+                )
+            )
+        if entries:
+            session.audit_many(conn, entries)
+            announce_case_change(conn)  # other PCs on a shared server show them at once

@@ -14,6 +14,7 @@ temporary file (DESIGN §3.3).
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,12 @@ def _opened(source: Attachment, limit: int) -> BinaryIO:
 Outcome = EvidenceAdded | Exception | None
 
 
+# Files read but not yet recorded are swept as orphans by any sign-in once they are an hour
+# old (store/chunks.py ORPHAN_AGE_SECONDS): a long batch records what it has read every few
+# minutes, so none waits anywhere near that long.
+RECORD_AFTER_SECONDS = 300.0
+
+
 def import_sources(
     session: Session,
     reference: str,
@@ -101,12 +108,13 @@ def import_sources(
     stop: Callable[[], bool] | None = None,
 ) -> list[Outcome]:
     """Add attachments to a case as one batch: each is read, checked and stored, then all
-    are recorded in one transaction (vault/evidence_recording.py), pictures with their
-    thumbnails still to be made (`make_pending_thumbnails`, afterwards). One outcome per
-    source, in order: what was added, why it was not (an exception), or None when `stop()`
-    (asked after each one) said to stop before it was tried. Raises, adding nothing, when
-    this person may not add to the case. `progress(done, total)` is called before each one
-    and once at the end."""
+    are recorded in one transaction (vault/evidence_recording.py; a batch still reading
+    after RECORD_AFTER_SECONDS records what it has so far, and goes on), pictures with
+    their thumbnails still to be made (`make_pending_thumbnails`, afterwards). One outcome
+    per source, in order: what was added, why it was not (an exception), or None when
+    `stop()` (asked after each one) said to stop before it was tried. Raises, adding
+    nothing, when this person may not add to the case. `progress(done, total)` is called
+    before each one and once at the end."""
     session.ensure_open()
     report = progress or (lambda _done, _total: None)
     limit = evidence_limit(session)
@@ -114,11 +122,30 @@ def import_sources(
     seen = _seen(details)
     outcomes: list[Outcome] = [None] * len(sources)
     prepared: list[tuple[int, PreparedImport]] = []
+    first_read = 0.0
+
+    def record_prepared() -> None:
+        try:
+            # On disk together, before any row names them (store/chunks.py).
+            session.chunks.make_durable([item.evidence_id for _, item in prepared])
+        except BaseException:
+            for _, item in prepared:
+                item.discard(session)
+            raise
+        recorded = record_imports(session, reference, [item for _, item in prepared])
+        for (index, _), outcome in zip(prepared, recorded, strict=True):
+            outcomes[index] = outcome
+        prepared.clear()
+
     try:
         for index, source in enumerate(sources):
             if index and stop is not None and stop():  # the first always goes in
                 break
+            if prepared and time.monotonic() - first_read > RECORD_AFTER_SECONDS:
+                record_prepared()
             report(index, len(sources))
+            if not prepared:
+                first_read = time.monotonic()
             try:
                 with _opened(source, limit) as stream:
                     item = prepare_import(
@@ -135,15 +162,20 @@ def import_sources(
                 outcomes[index] = exc
                 continue
             prepared.append((index, item))
-        # On disk together, before any row names them (store/chunks.py).
-        session.chunks.make_durable([item.evidence_id for _, item in prepared])
+        record_prepared()
+    except Exception as exc:
+        for _, item in prepared:
+            item.discard(session)
+        if not any(isinstance(o, EvidenceAdded) for o in outcomes):
+            raise
+        # Part of the batch is recorded already: the rest is said not to have gone in.
+        for index, outcome in enumerate(outcomes):
+            if outcome is None:
+                outcomes[index] = exc
     except BaseException:
         for _, item in prepared:
             item.discard(session)
         raise
-    recorded = record_imports(session, reference, [item for _, item in prepared])
-    for (index, _), outcome in zip(prepared, recorded, strict=True):
-        outcomes[index] = outcome
     report(len(sources), len(sources))
     return outcomes
 

@@ -17,9 +17,11 @@ from safelog.crypto.sealed_signature import open_signature
 from safelog.errors import TamperDetected
 from safelog.evidence.images import PREVIEW_THUMBNAIL, PREVIEW_UNREADABLE
 from safelog.store.schema import EvidenceThumbnailRow
+from safelog.vault.authority import check_evidence_author
 from safelog.vault.case_engine import OpenCase
-from safelog.vault.directory import membership_point
+from safelog.vault.case_reading import read_case
 from safelog.vault.evidence_statements import ItemSigned
+from safelog.vault.session import Session
 
 MADE_STATUSES = (PREVIEW_THUMBNAIL, PREVIEW_UNREADABLE)
 
@@ -37,7 +39,11 @@ def thumbnail_statement(
     item_statement: bytes,
     author: str,
     at: datetime,
+    membership: int,
+    case_version: int,
 ) -> bytes:
+    """Where in the membership log and the case it was made: readers check the author's
+    authority there (vault/authority.py), as for the item itself."""
     return canonical_json(
         {
             "type": "evidence-thumbnail",
@@ -49,8 +55,15 @@ def thumbnail_statement(
             "item": hashlib.sha256(item_statement).hexdigest(),
             "author": author,
             "at": at.isoformat(),
+            "membership": membership,
+            "case_version": case_version,
         }
     )
+
+
+def thumbnail_item(evidence_id: str) -> str:
+    """What the audit entry recording a thumbnail names."""
+    return f"t:{evidence_id}"
 
 
 @dataclass(frozen=True)
@@ -60,10 +73,18 @@ class MadeThumbnail:
 
 
 def verify_thumbnail_row(
-    case: OpenCase, evidence_row: Any, signed: ItemSigned, row: Any
+    session: Session,
+    conn: Connection,
+    case: OpenCase,
+    evidence_row: Any,
+    signed: ItemSigned,
+    row: Any,
 ) -> MadeThumbnail:
-    """A thumbnail row must be sealed with the case's key, signed by the item's author and
-    name exactly this item and this thumbnail; anything else is tampering."""
+    """A thumbnail row must be sealed with the case's key, signed by the item's author at
+    the point it names, name exactly this item and this thumbnail, be recorded in the audit
+    log there, and its author must still have been allowed to add to the case at that point
+    (a reporter whose report the DSL has opened, a key retired by a reset or a removed
+    member adds nothing); anything else is tampering."""
     where = f"The thumbnail of evidence {evidence_row.id} of case {case.row.reference}"
     cipher = case.ciphers.get(row.key_no)
     try:
@@ -73,8 +94,9 @@ def verify_thumbnail_row(
             cipher, bytes(row.statement), thumbnail_author_aad(row.evidence_id, row.case_id)
         )
         placed = json.loads(sealed.statement)
-        status = placed["status"] if isinstance(placed, dict) else None
-    except (DecryptionFailed, ValueError, KeyError):
+        status = placed["status"]
+        membership, case_version = int(placed["membership"]), int(placed["case_version"])
+    except (DecryptionFailed, ValueError, KeyError, TypeError):
         raise TamperDetected(f"{where} is damaged.") from None
     thumbnail_ct = bytes(row.thumbnail_ct) if row.thumbnail_ct is not None else None
     expected = thumbnail_statement(
@@ -86,17 +108,28 @@ def verify_thumbnail_row(
         signed.statement,
         sealed.author_id,
         row.made_at,
+        membership,
+        case_version,
     )
     if (
         sealed.author_id != signed.author.id
         or status not in MADE_STATUSES
         or (status == PREVIEW_THUMBNAIL) != (thumbnail_ct is not None)
         or expected != sealed.statement
-        or not signed.author.verifies_at(
-            sealed.signature, sealed.statement, membership_point(signed.placed)
-        )
+        or not signed.author.verifies_at(sealed.signature, sealed.statement, membership)
     ):
         raise TamperDetected(f"{where} has been altered.")
+    verified = case.verified or read_case(session, conn, case)
+    check_evidence_author(
+        session,
+        signed.author,
+        placed,
+        verified.version_log,
+        where,
+        verified.audit_items,
+        verified.first_manager_version,
+        thumbnail_item(row.evidence_id),
+    )
     return MadeThumbnail(status, thumbnail_ct)
 
 

@@ -2,8 +2,9 @@
 `import_sources`, vault/evidence_thumbnails.py, vault/thumbnail_statements.py,
 vault/evidence_reading.py), by someone who can write to the database and holds a key a
 real member holds: a reporter whose report the DSL has opened, a member whose key was
-reset, a removed member, a DSL sealing a picture of her choosing. An attack that still
-works is marked xfail(strict=True) with the finding."""
+reset, a removed member, a DSL sealing a picture of her choosing. Each attack here was
+tried; those that worked at first (a thumbnail signed after the signer lost the right to
+add, a hostile stored PNG, a pending original read whole, a long batch swept) are fixed."""
 
 from __future__ import annotations
 
@@ -21,12 +22,15 @@ from PIL import Image
 from sqlalchemy import delete, insert, select
 from support.evidence_store import stored_items
 
+from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import Cipher
 from safelog.crypto.sealed_signature import open_signature, seal_signature
 from safelog.errors import InvalidInput, TamperDetected
 from safelog.evidence import corpus
 from safelog.evidence.images import THUMBNAIL_SIZE, make_thumbnail
 from safelog.store.schema import CaseRow, EvidenceRow, EvidenceThumbnailRow
+from safelog.vault import filing as filing_module
+from safelog.vault.audit_trail import AuditEntry
 from safelog.vault.case_engine import open_case
 from safelog.vault.case_input import CaseInput
 from safelog.vault.cases import add_case, show_case, update_case
@@ -41,7 +45,11 @@ from safelog.vault.evidence_statements import evidence_author_aad
 from safelog.vault.evidence_thumbnails import make_pending_thumbnails
 from safelog.vault.filing import Attachment, added_ids, import_sources
 from safelog.vault.receipt_store import first_key_for_reporter
-from safelog.vault.thumbnail_statements import thumbnail_author_aad, thumbnail_statement
+from safelog.vault.thumbnail_statements import (
+    thumbnail_author_aad,
+    thumbnail_item,
+    thumbnail_statement,
+)
 
 SEEN = {"platform": "Chat", "seen_at": "2026-11-20T10:00:00+00:00"}
 SECRET_NAME = "Ruby Reed crying in the toilets.png"
@@ -122,8 +130,21 @@ def plant_thumbnail(
         ).statement
         thumbnail_ct = cipher.seal(png, thumbnail_aad(row.id, row.case_id)) if png else None
         now = signer.clock()
+        head_version = conn.execute(
+            select(CaseRow.head_version).where(CaseRow.id == row.case_id)
+        ).scalar_one()
+        # The points a patched client names: now, as SafeLog's own would.
         statement = thumbnail_statement(
-            row.id, row.case_id, row.key_no, status, thumbnail_ct, item, signer.user_id, now
+            row.id,
+            row.case_id,
+            row.key_no,
+            status,
+            thumbnail_ct,
+            item,
+            signer.user_id,
+            now,
+            signer.directory.head_seq,
+            int(head_version),
         )
         sealed = seal_signature(
             cipher,
@@ -142,6 +163,18 @@ def plant_thumbnail(
                 made_at=now,
                 statement=sealed,
             )
+        )
+        # ... and records it in the audit log with the keys it holds, as SafeLog would.
+        signer.audit_many(
+            conn,
+            [
+                AuditEntry(
+                    AuditAction.EVIDENCE_THUMBNAIL,
+                    {"evidence_id": row.id},
+                    (row.case_id, row.key_no, cipher),
+                    thumbnail_item(row.id),
+                )
+            ],
         )
 
 
@@ -165,14 +198,6 @@ def not_planted(session: Any, reference: str, evidence_id: str) -> None:
 # Someone who once could add to the case signs a picture that is not of the item
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (high): a thumbnail row is checked only against the item's author and "
-    "the membership point the item names, never anchored in the case's versions or audit "
-    "log; so a reporter's patched client, holding the receipt key, can store a picture of "
-    "their choosing for their item after the DSL opened the report (they may write nothing "
-    "after their submission, DESIGN §3.5), and every reader shows it",
-)
 def test_a_reporter_cannot_plant_a_picture_after_the_dsl_opened_the_report(school: Any) -> None:
     sam = school.unlock("Sam Staff")
     reference = report(sam)
@@ -194,13 +219,6 @@ def test_a_reporter_cannot_plant_a_picture_after_the_dsl_opened_the_report(schoo
 
 
 @pytest.mark.parametrize("how", ["reset", "removed"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (high): the thumbnail statement names no membership point of its own, "
-    "and the reader checks its signature at the item's point (verifies_at(item point)); "
-    "so a key retired by a reset (a stolen laptop) or a removed member's key still signs "
-    "new thumbnails of their old items, which every reader accepts and shows",
-)
 def test_a_retired_or_removed_key_signs_no_new_thumbnail(school: Any, how: str) -> None:
     laptop = school.unlock("Sam Staff")  # the laptop that is later lost, or its owner removed
     reference = report(laptop)
@@ -490,30 +508,28 @@ def test_a_batch_interrupted_from_its_progress_or_stop_leaves_nothing(
     assert stored_items(dana, data_dir) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FINDING (medium): a batch stores every file's chunks first and records all rows "
-    "at the end, while any sign-in (another PC, another window) sweeps chunks no row names "
-    "that are older than ORPHAN_AGE_SECONDS (1 h); a batch that takes longer (large videos "
-    "on a slow disk) loses its first files' ciphertext, and readers then find items with "
-    "no content (on a shared server, a PC whose clock runs an hour ahead does the same "
-    "to a quick batch). Modelled with the sweep's age at zero",
-)
 def test_a_sign_in_during_a_long_batch_sweeps_none_of_its_files(
     school: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from safelog.store import chunks as chunk_store
 
+    """Found by this file's first pass: a batch stored every file first and recorded them
+    all at the end, while any sign-in sweeps unrecorded files an hour old, so a batch of
+    large videos lost its first files. A batch now records what it has read every
+    RECORD_AFTER_SECONDS. Modelled: every file takes ten minutes to read, and the sweep
+    takes every unrecorded file, whatever its age."""
     sweep = chunk_store.delete_orphans
     monkeypatch.setattr(
         "safelog.vault.vault.delete_orphans",
         lambda store, engine, keep=(): sweep(store, engine, older_than=-1, keep=keep),
     )
+    ticks = iter(range(0, 10**6, 600))
+    monkeypatch.setattr(filing_module.time, "monotonic", lambda: float(next(ticks)))
     dana = school.unlock("Dana DSL")
     reference = report(dana)
 
     def another_pc_signs_in(done: int, _total: int) -> None:
-        if done == 2:  # an hour into the batch, modelled
+        if done == 2:  # twenty minutes into the batch
             school.unlock("Hugh Head").lock()
 
     sources = [Attachment(f"{i}.png", data=shot(i + 70)) for i in range(3)]

@@ -336,6 +336,6 @@ def test_the_statement_names_the_item_it_belongs_to() -> None:
     from datetime import UTC, datetime
 
     at = datetime(2026, 12, 4, tzinfo=UTC)
-    one = thumbnail_statement("e1", "c1", 1, "thumbnail", b"ct", b"item one", "u1", at)
-    two = thumbnail_statement("e1", "c1", 1, "thumbnail", b"ct", b"item two", "u1", at)
+    one = thumbnail_statement("e1", "c1", 1, "thumbnail", b"ct", b"item one", "u1", at, 5, 2)
+    two = thumbnail_statement("e1", "c1", 1, "thumbnail", b"ct", b"item two", "u1", at, 5, 2)
     assert one != two
