@@ -246,12 +246,17 @@ def profile_call(fn: Callable[[], Any], out_dir: Path | None, name: str, top: in
 
 
 def make_random_file(path: Path, size: int) -> None:
+    """The file to import, on disk before anything is timed: a file a person imports is
+    on their disk already, and 1 GiB still being written back would share the disk with
+    the import (issue 17: measured as such until 2026-12-04)."""
     with open(path, "wb") as handle:
         remaining = size
         while remaining:
             step = min(CHUNK * 8, remaining)
             handle.write(os.urandom(step))
             remaining -= step
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def new_vault(root: Path, label: str) -> tuple[Any, Any]:
@@ -886,7 +891,8 @@ def bench_gui_list(report: Report, root: Path, count: int, runs: int) -> None:
                 numbers.stall_ms,
                 "ms",
                 baseline=numbers.idle_gap_ms,
-                budget=f"< {STALL_BUDGET_MS:.0f} ms between 10 ms GUI ticks (worst load)",
+                budget=f"< {STALL_BUDGET_MS:.0f} ms between 10 ms GUI ticks (worst load, "
+                "heap frozen at sign-in as the app does)",
                 status=_status(numbers.stall_ms < STALL_BUDGET_MS),
                 show_ratio=False,
                 detail={
@@ -899,13 +905,13 @@ def bench_gui_list(report: Report, root: Path, count: int, runs: int) -> None:
         )
         report.add(
             Result(
-                f"gui-list-load-{numbers.rows}-longest-stall-gc-frozen",
-                numbers.frozen_stall_ms,
+                f"gui-list-load-{numbers.rows}-longest-stall-never-frozen",
+                numbers.unfrozen_stall_ms,
                 "ms",
                 baseline=numbers.idle_gap_ms,
-                budget="information: the same loads after gc.freeze()",
+                budget="information: the same loads in a process that never froze its heap",
                 show_ratio=False,
-                detail={"stall_runs_ms": numbers.frozen_stall_runs_ms},
+                detail={"stall_runs_ms": numbers.unfrozen_stall_runs_ms},
             )
         )
         report.add(
@@ -932,8 +938,8 @@ def bench_gui_list(report: Report, root: Path, count: int, runs: int) -> None:
         pauses = ", ".join(f"{p:.0f}" for p in numbers.full_collections_ms) or "none"
         report.note(
             f"gui list: {numbers.rows} rows; longest stall per load "
-            f"{', '.join(f'{g:.0f}' for g in numbers.stall_runs_ms)} ms, after gc.freeze() "
-            f"{', '.join(f'{g:.0f}' for g in numbers.frozen_stall_runs_ms)} ms (idle "
+            f"{', '.join(f'{g:.0f}' for g in numbers.stall_runs_ms)} ms, never frozen "
+            f"{', '.join(f'{g:.0f}' for g in numbers.unfrozen_stall_runs_ms)} ms (idle "
             f"{numbers.idle_gap_ms:.0f} ms); full GC pauses {pauses} ms; keystrokes median "
             f"{numbers.median_keystroke_ms:.1f} ms, worst {numbers.worst_keystroke_ms:.1f} ms"
         )
