@@ -192,8 +192,8 @@ def test_a_note_that_turns_to_binary_after_its_first_bytes_is_not_kept(school: A
     assert intake.sniff(text_then_picture[: intake.SNIFF_BYTES]).media_type == "text/plain"
     written: list[str] = []
     store = sam.chunks.write
-    sam.chunks.write = lambda evidence_id, chunks: (
-        written.append(evidence_id) or store(evidence_id, chunks)
+    sam.chunks.write = lambda evidence_id, chunks, **options: (
+        written.append(evidence_id) or store(evidence_id, chunks, **options)
     )
     with pytest.raises(InvalidInput, match="nothing was kept") as refused:
         add(sam, reference, "notes.txt", text_then_picture)
