@@ -167,7 +167,7 @@ class ChunkFolder:
                     return count  # still `.partial`: make_durable syncs and names it
                 os.fsync(handle.fileno())
             os.replace(partial, final)
-            _fsync_directory(self.folder)
+            _fsync_file(self.folder)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -184,7 +184,7 @@ class ChunkFolder:
             list(pool.map(_fsync_file, partials))
         for partial in partials:
             os.replace(partial, partial.with_name(partial.name.removesuffix(".partial")))
-        _fsync_directory(self.folder)
+        _fsync_file(self.folder)
 
     def read(self, evidence_id: str, index: int) -> bytes | None:
         try:
@@ -262,15 +262,8 @@ def _is_uuid(text: str) -> bool:
 
 
 def _fsync_file(path: Path) -> None:
+    """Flush a file, or a folder's entries, to disk."""
     fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_directory(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
