@@ -30,8 +30,11 @@ from safelog.errors import AccessDenied, InvalidInput, NotFound, TamperDetected
 from safelog.evidence.images import (
     MAX_PREVIEW_FILE,
     PREVIEW_PENDING,
+    PREVIEW_TOO_LARGE,
+    PREVIEW_UNREADABLE,
     THUMBNAIL_SIZE,
     ImageBomb,
+    Preview,
     make_thumbnail,
 )
 from safelog.evidence.intake import PlainTextCheck
@@ -201,13 +204,19 @@ def _shown_thumbnail(session: Session, case: OpenCase, read: ReadRow) -> bytes |
         return None
     # Not made yet, or its author can no longer add to the case (a report the DSL opened
     # first): made here from the verified original, in memory, and never stored.
+    return thumbnail_from_original(session, case, read).thumbnail
+
+
+def thumbnail_from_original(session: Session, case: OpenCase, read: ReadRow) -> Preview:
+    """A pending item's thumbnail, made in memory from its verified original, of which no
+    more than the preview cap is read (the size given is its author's word)."""
     data = _at_most(plaintext_of(session, case, read.row, read.info), MAX_PREVIEW_FILE)
     if data is None:
-        return None  # too large to preview: not read whole (the size given is its author's word)
+        return Preview(PREVIEW_TOO_LARGE)
     try:
-        return make_thumbnail(data, read.info.media_type).thumbnail
-    except ImageBomb:
-        return None
+        return make_thumbnail(data, read.info.media_type)
+    except ImageBomb:  # its header was checked at import; decoding it is still refused
+        return Preview(PREVIEW_UNREADABLE)
 
 
 def _at_most(chunks: Iterator[bytes], limit: int) -> bytes | None:

@@ -31,15 +31,13 @@ from safelog.crypto.sealed_signature import seal_signature
 from safelog.evidence.images import (
     PREVIEW_THUMBNAIL,
     PREVIEW_UNREADABLE,
-    ImageBomb,
     Preview,
-    make_thumbnail,
 )
 from safelog.store.notify import announce_case_change
 from safelog.store.schema import EvidenceThumbnailRow
 from safelog.vault.audit_trail import AuditEntry
 from safelog.vault.case_engine import open_case
-from safelog.vault.evidence_reading import pending_items, plaintext_of, thumbnail_aad
+from safelog.vault.evidence_reading import pending_items, thumbnail_aad, thumbnail_from_original
 from safelog.vault.evidence_recording import open_to_contribute
 from safelog.vault.session import Session
 from safelog.vault.thumbnail_statements import (
@@ -68,13 +66,7 @@ def make_pending_thumbnails(
         ]
     made: list[tuple[Any, Preview]] = []
     for item in pending:
-        data = b"".join(plaintext_of(session, case, item.row, item.info))
-        try:
-            preview = make_thumbnail(data, item.info.media_type)
-        except ImageBomb:  # its header was checked at import; decoding it is still refused
-            preview = Preview(PREVIEW_UNREADABLE)
-        del data
-        made.append((item, preview))
+        made.append((item, thumbnail_from_original(session, case, item)))
     if made:
         _record(session, reference, made)
     return {item.info.id: preview.status for item, preview in made}

@@ -19,7 +19,7 @@ from safelog.domain.names import fold_name
 from safelog.domain.roles import ROLE_LABELS, Role
 from safelog.domain.roll import Pupil
 from safelog.errors import InvalidInput
-from safelog.export.casefile_model import Attachment
+from safelog.export.casefile_model import Attachment, attachment_entries
 from safelog.export.options import ExportResult
 from safelog.export.redact import OtherPerson
 from safelog.store.files import write_atomically
@@ -103,16 +103,7 @@ def signed_chronology(
     rendered = render_pupil_chronology(data, pseudonymise=pseudonymise)
     if attachments:
         rendered.attachments.extend(attachments)
-        rendered.manifest["attachments"] = [
-            {
-                "key": a.key,
-                "name": a.name,
-                "sha256": a.sha256,
-                "size": len(a.data),
-                "media_type": a.media_type,
-            }
-            for a in attachments
-        ]
+        rendered.manifest["attachments"] = attachment_entries(attachments)
     reference = document_reference(page.pupil)
     signed = signing.sign_case_file(
         rendered,
