@@ -59,6 +59,9 @@ class Person:
     past_ed25519: tuple[bytes, ...] = ()
     # The membership log entry that retired each past key (its reset).
     past_until: tuple[int, ...] = ()
+    # Key-agreement keys of earlier enrolments (reader groups made with them still name
+    # their slots by tags worked out from them).
+    past_x25519: tuple[bytes, ...] = ()
     certificate_damaged: bool = False
     # Roles asked for or held: the iron rule assumes a subject may hold any of them.
     claimed_roles: frozenset[Role] = frozenset()
@@ -80,6 +83,11 @@ class Person:
             point < until and verify_ed25519(key, signature, message)
             for key, until in zip(self.past_ed25519, self.past_until, strict=True)
         )
+
+    @property
+    def every_x25519(self) -> tuple[bytes, ...]:
+        """Every key-agreement key this person has enrolled with, the current one first."""
+        return ((self.x25519,) if self.x25519 else ()) + self.past_x25519
 
     @property
     def key_roles(self) -> frozenset[KeyRole]:
@@ -244,7 +252,8 @@ class Remembered:
         return binding("verified-membership", __version__, self.vault_id, self.user_id, keys_id)
 
 
-_REMEMBERED_FORMAT = 2  # 2: when each past signing key was retired
+# 2: when each past signing key was retired; 3: past key-agreement keys
+_REMEMBERED_FORMAT = 3
 
 
 def load_directory(
@@ -412,6 +421,7 @@ def _person(
         certificate=certificate if public else None,
         past_ed25519=tuple(member.past_ed25519),
         past_until=tuple(member.past_until),
+        past_x25519=tuple(member.past_x25519),
         certificate_damaged=certificate_damaged,
         claimed_roles=member.claimed_roles,
         state=member.state,

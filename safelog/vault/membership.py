@@ -187,6 +187,9 @@ class Member:
     past_ed25519: list[bytes] = field(default_factory=list)
     # The log entry (a reset) that retired each past key: it signs nothing naming a later point.
     past_until: list[int] = field(default_factory=list)
+    # Key-agreement keys of earlier enrolments: the blinded slot tags of reader groups made
+    # with one (a report's, crypto/slot_tags.py) are worked out from it.
+    past_x25519: list[bytes] = field(default_factory=list)
     # Roles asked for or held under earlier invitations (before a reset): a reset must never
     # take anyone out of the iron rule.
     past_roles: frozenset[Role] = frozenset()
@@ -500,6 +503,7 @@ def _apply(state: MembershipState, keys: Keys, seq: int, signer: str, body: dict
         if member.public is not None:
             member.past_ed25519.append(unb64(member.public["ed25519"]))
             member.past_until.append(seq)
+            member.past_x25519.append(unb64(member.public["x25519"]))
         member.past_roles = member.claimed_roles
         member.invitation = invitation
         member.invitation_sha = hashlib.sha256(invitation).hexdigest()

@@ -39,6 +39,7 @@ def state_to_dict(state: MembershipState) -> dict[str, Any]:
                 "removed_by": m.removed_by,
                 "past_ed25519": [b64(k) for k in m.past_ed25519],
                 "past_until": list(m.past_until),
+                "past_x25519": [b64(k) for k in m.past_x25519],
                 "past_roles": roles(m.past_roles),
                 "history": [[seq, roles(held), roles(claimed)] for seq, held, claimed in m.history],
             }
@@ -77,6 +78,7 @@ def state_from_dict(data: dict[str, Any]) -> MembershipState:
             removed_by=None if m["removed_by"] is None else str(m["removed_by"]),
             past_ed25519=[unb64(k) for k in m["past_ed25519"]],
             past_until=[int(n) for n in m["past_until"]],
+            past_x25519=[unb64(k) for k in m["past_x25519"]],
             past_roles=roles(m["past_roles"]),
             history=[
                 (int(seq), roles(held), roles(claimed)) for seq, held, claimed in m["history"]

@@ -57,7 +57,7 @@ class ReaderGroups(SessionKeys):
     # Reader groups made in the transaction under way: forgotten again if it rolls back.
     _uncommitted_audiences: list[str] = field(default_factory=list)
     # (group maker, slot label) -> key for blinded slot tags: one X25519 each, kept.
-    _tag_keys: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
+    _tag_keys: dict[tuple[bytes, str], bytes] = field(default_factory=dict, repr=False)
     # Reader group -> (slot tag, label) this user opened it through.
     _my_slots: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
 
@@ -115,16 +115,19 @@ class ReaderGroups(SessionKeys):
         tags: dict[str, tuple[str, X25519PrivateKey]] = {}
         for maker in makers:
             person = self.directory.people.get(maker) if maker is not None else None
-            if maker is None or person is None or person.x25519 is None:
+            if person is None:
                 continue  # its groups fail their signature check where they are used
-            for label, private in private_for.items():
-                cached = (maker, label)
-                key = self._tag_keys.get(cached)
-                if key is None:
-                    key = self._tag_keys[cached] = slot_tags.tag_key(
-                        private, person.x25519, vault_id
-                    )
-                tags[slot_tags.slot_tag(key, label)] = (label, private)
+            # A group made before its maker's reset (a report made on a lost laptop) names
+            # its slots by tags from the maker's key of then.
+            for maker_key in person.every_x25519:
+                for label, private in private_for.items():
+                    cached = (maker_key, label)
+                    key = self._tag_keys.get(cached)
+                    if key is None:
+                        key = self._tag_keys[cached] = slot_tags.tag_key(
+                            private, maker_key, vault_id
+                        )
+                    tags[slot_tags.slot_tag(key, label)] = (label, private)
         return tags
 
     def audience_for(

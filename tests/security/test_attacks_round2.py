@@ -566,6 +566,28 @@ def test_a_case_moved_away_from_the_dsl_because_it_is_about_her_tells_her_nothin
     assert len(about_her) == len(_left_out_markers(vault, other)) == 4
 
 
+def test_a_case_moved_away_from_the_dsl_tells_her_nothing_after_the_movers_reset(
+    vault: Any,
+) -> None:
+    """The marker that says "left out because it is about you" was made with the head's key
+    of then: his reset since does not turn it into an accusation."""
+    school = build_school(vault)
+    reference = file_case(school, "Dana DSL", ABOUT_TESS)
+    hugh = school.unlock("Hugh Head")
+    update_case(hugh, reference, {"subjects": ["Tess Teacher", "Dana DSL"]})
+    hugh.lock()
+    dana = school.unlock("Dana DSL")
+    code = school.vault.reset_access(dana, "Hugh Head", school.recovery["school"])
+    dana.lock()
+    school.vault.enrol(code, "hugh has a new passphrase").lock()
+
+    dana = school.unlock("Dana DSL")
+    assert reference not in {c.reference for c in list_cases(dana)}
+    assert not any(reference in p for p in dana.list_problems), dana.list_problems
+    with pytest.raises(AccessDenied):
+        show_case(dana, reference)
+
+
 def test_audit_view_of_a_case_refused_on_opening_is_refused_too(vault: Any) -> None:
     school = build_school(vault)
     sam = school.unlock("Sam Staff")

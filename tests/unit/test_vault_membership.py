@@ -59,6 +59,52 @@ def test_governors_recovery_key_restores_a_chair_who_forgot_their_passphrase(sch
     assert verify_whole_log(school.unlock("Dana DSL"))["intact"]
 
 
+def test_reports_made_before_the_reporters_reset_still_reach_the_dsl(school, tmp_path):
+    """A report's reader group hides its maker, so its slots are named by tags worked out
+    from the reporter's key: the one of then, not the new one a reset gives them."""
+    from safelog.vault.evidence import add_evidence
+    from safelog.vault.evidence_reading import list_case_evidence
+
+    vault = school.vault
+    sam = school.unlock("Sam Staff")
+    unopened = add_case(sam, CaseInput.from_json(REPORT))
+    note = tmp_path / "note.txt"
+    note.write_text("a message the pupil was sent", encoding="utf-8")
+    add_evidence(sam, unopened, note)
+    sam.lock()
+    dana = school.unlock("Dana DSL")  # signed in before the reset: her tags are cached
+    code = vault.reset_access(dana, "Sam Staff", school.recovery["school"])
+    sam = vault.enrol(code, "sam has a new passphrase")
+    after = add_case(sam, CaseInput.from_json({**REPORT, "summary": "After the reset"}))
+    sam.lock()
+
+    for session in (dana, school.unlock("Dana DSL")):
+        assert _refs(session) == sorted([unopened, after])
+        assert show_case(session, unopened).get("summary") == "Comments"
+        assert [i.info.file_name for i in list_case_evidence(session, unopened)] == ["note.txt"]
+        assert show_case(session, after).get("summary") == "After the reset"
+    assert verify_whole_log(dana)["intact"]
+
+
+def test_a_report_from_a_session_left_open_on_a_lost_laptop_after_the_reset_never_opens(
+    school,
+):
+    """The key a reset retired signs nothing after the reset: the DSL now finds the groups
+    made with it, but the report itself does not check out."""
+    from safelog.errors import TamperDetected
+
+    vault = school.vault
+    stolen = school.unlock("Sam Staff")  # left signed in on the laptop that was lost
+    dana = school.unlock("Dana DSL")
+    code = vault.reset_access(dana, "Sam Staff", school.recovery["school"])
+    vault.enrol(code, "sam has a new passphrase").lock()
+    dana.lock()
+    forged = add_case(stolen, CaseInput.from_json({**REPORT, "summary": "Forged"}))
+    dana = school.unlock("Dana DSL")
+    with pytest.raises(TamperDetected, match="does not check out"):
+        show_case(dana, forged)
+
+
 def test_school_recovery_key_cannot_restore_the_governors_key(school):
     vault = school.vault
     ref = add_case(school.unlock("Sam Staff"), CaseInput.from_json(ABOUT_HEAD))
