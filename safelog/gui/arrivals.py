@@ -111,7 +111,7 @@ def _new_references(inbox: QWidget) -> set[str] | None:
     new = getattr(getattr(inbox, "data", None), "new", None)
     if new is None:
         return None
-    return {row.case.reference for row in new.rows}
+    return {case.reference for case in new.cases}
 
 
 class ArrivalWatcher(QObject):

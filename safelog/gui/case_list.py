@@ -309,7 +309,7 @@ class CaseListView(QWidget):
         self._ever_loaded = True
         include = self._include
         now = self._context.clock()
-        if not self.model.rows:
+        if not self.model.cases:
             self.status_line.setText("Loading cases…")
 
         def work() -> PreparedCases:
@@ -390,7 +390,7 @@ class CaseListView(QWidget):
         self._show_count()
 
     def _tick(self) -> None:
-        if self.model.rows:
+        if self.model.cases:
             self.model.set_now(self._context.clock())
             if self.proxy.overdue_only or self.proxy.review_only:
                 self.proxy.refilter()
@@ -487,7 +487,7 @@ class CaseListView(QWidget):
             self.search.selectAll()
 
     def _show_count(self) -> None:
-        if self.loader.loading and not self.model.rows:
+        if self.loader.loading and not self.model.cases:
             return
         if self._load_failed:
             return

@@ -189,12 +189,11 @@ class CaseFilterProxy(QAbstractTableModel):
         by = review_by(model.now) if self.review_only and model.now is not None else None
         if status is None and category is None and not overdue and by is None:
             return [order[p] for p in positions]  # search alone
-        rows = model.rows
+        cases, states = model.cases, model.states
         bases = []
         for p in positions:
             base = order[p]
-            row = rows[base]
-            case = row.case
+            case = cases[base]
             if status is not None:
                 if status == NOT_CLOSED:
                     if case.status == CaseStatus.CLOSED:
@@ -203,7 +202,7 @@ class CaseFilterProxy(QAbstractTableModel):
                     continue
             if category is not None and case.category != category:
                 continue
-            if overdue and row.state is not DeadlineState.OVERDUE:
+            if overdue and states[base] is not DeadlineState.OVERDUE:
                 continue
             if by is not None and not due_for_review(case, by):
                 continue
@@ -275,7 +274,7 @@ class CaseFilterProxy(QAbstractTableModel):
             return None
         model = self._model
         assert model is not None
-        return model.cell(model.rows[self._bases[index.row()]], index.column(), role)
+        return model.cell(self._bases[index.row()], index.column(), role)
 
     # No `flags`: Qt's own (enabled, selectable), as the model's (see case_list_model.py).
 
@@ -285,12 +284,12 @@ class CaseFilterProxy(QAbstractTableModel):
     # -- rows and the model's rows --------------------------------------------------------------
 
     def summary_at(self, row: int) -> CaseSummary:
-        return self.source().rows[self._bases[row]].case
+        return self.source().cases[self._bases[row]]
 
     def row_of_reference(self, reference: str) -> int:
-        rows = self.source().rows
+        cases = self.source().cases
         for row, base in enumerate(self._bases):
-            if rows[base].case.reference == reference:
+            if cases[base].reference == reference:
                 return row
         return -1
 

@@ -12,10 +12,18 @@ call through the bindings. So `flags` is not overridden (Qt's own answer, enable
 selectable, is the one wanted, and asking Python for it twice per cell took a fifth of a
 repaint), and `cell` compares plain ints, not Qt enum members (each member looked up costs
 as much as the rest of the answer).
+
+Loading (issue 17: no stall over 50 ms while 10,000 rows load): rows are kept by column
+(`PreparedCases`), a row's display strings and sort keys as flat tuples of strings and
+numbers. Python's cyclic collector stops tracking such tuples at its first look (a tuple
+holding a tuple only at its second), so a load leaves it a handful of lists, not some 60,000
+objects (a dataclass and a list per row) whose count sets off a full pass over the whole
+process, holding the GIL for ~100 ms, soon after.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,6 +93,7 @@ _MARKED = frozenset((DeadlineState.OVERDUE, DeadlineState.DUE_TODAY))  # bold an
 # With "due for review": cases whose retention review falls within this many days, or has
 # passed, so the DSL can prepare (a review needs the file found and the people asked).
 REVIEW_WINDOW_DAYS = 90
+_LAST = math.inf  # the sort key of an empty date: after every date
 _STATUS_ORDER = {status.value: n for n, status in enumerate(CaseStatus)}
 # The roles a cell answers, and its columns, as plain ints: `cell` runs for every visible
 # cell and role on each repaint, and looking up an enum member costs more than the answer.
@@ -97,22 +106,17 @@ _ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
 CELL_ROLES = frozenset((_DISPLAY, _FOREGROUND, _BACKGROUND, _FONT, _TOOLTIP, _ACCESSIBLE))
 
 
-@dataclass(slots=True)
-class ListedCase:
-    """One row, with its display strings and sort keys made once per load."""
-
-    case: CaseSummary
-    texts: list[str]
-    state: DeadlineState
-    keys: tuple[Any, ...]
-
-
 @dataclass
 class PreparedCases:
-    """What a load hands the model: rows in list order and their search index."""
+    """What a load hands the model: per row, in list order, its case, display strings
+    (`texts`, one per column), deadline state and sort keys (`keys`, one per column), and
+    the search index over the rows."""
 
-    rows: list[ListedCase]
-    index: SearchIndex[ListedCase]
+    cases: list[CaseSummary]
+    texts: list[tuple[str, ...]]
+    states: list[DeadlineState]
+    keys: list[tuple[Any, ...]]
+    index: SearchIndex[CaseSummary]
     now: datetime
     review_due: int = 0  # how many are due for retention review (see `due_for_review`)
     # Cases left out because they failed their checks, in words (session.list_problems).
@@ -128,8 +132,11 @@ def due_for_review(case: CaseSummary, by: date) -> bool:
     return case.review_on is not None and case.review_on <= by
 
 
-def _reference_key(reference: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in re.findall(r"\d+", reference)) or (0,)
+def _reference_key(reference: str) -> str:
+    """The numbers in a reference, each padded, so that references sort as numbers
+    (SL-2026-0010 after SL-2026-0009). A string, not a tuple of ints: see the module's note
+    on loading."""
+    return "".join(f"{int(n):020d}" for n in re.findall(r"\d+", reference)) or "0" * 20
 
 
 def deadline_text(
@@ -176,62 +183,64 @@ def _deadline(case: CaseSummary, now: datetime) -> tuple[DeadlineState, str]:
 def prepare_rows(cases: Sequence[CaseSummary], now: datetime) -> PreparedCases:
     """The per-load work for the list, pure Python so it runs in the worker."""
     titles = {c.code: c.title for c in all_categories()}
-    rows = []
+    listed = list(cases)
+    texts: list[tuple[str, ...]] = []
+    states: list[DeadlineState] = []
+    keys: list[tuple[Any, ...]] = []
     by = review_by(now)
     review_due = 0
-    for case in cases:
+    for case in listed:
         title = titles.get(case.category, case.category)
-        received = uk_datetime(case.created_at)
         state, due_text = _deadline(case, now)
         review_on = case.review_on
         if review_on is not None and review_on <= by:
             review_due += 1
-        rows.append(
-            ListedCase(
-                case,
-                [
-                    case.reference,
-                    received,
-                    title,
-                    case.summary,
-                    status_label(case.status),
-                    due_text,
-                    review_on.strftime("%d/%m/%Y") if review_on else "",
-                    case.review_rule if review_on else "",
-                ],
-                state,
-                (
-                    _reference_key(case.reference),
-                    case.created_at.timestamp(),
-                    title.casefold(),
-                    case.summary.casefold(),
-                    _STATUS_ORDER.get(case.status, 99),
-                    (0, case.next_due.timestamp()) if case.next_due else (1, 0.0),
-                    (0, review_on.toordinal()) if review_on else (1, 0),
-                    case.review_rule.casefold() if review_on else "",
-                ),
+        texts.append(
+            (
+                case.reference,
+                uk_datetime(case.created_at),
+                title,
+                case.summary,
+                status_label(case.status),
+                due_text,
+                review_on.strftime("%d/%m/%Y") if review_on else "",
+                case.review_rule if review_on else "",
+            )
+        )
+        states.append(state)
+        keys.append(
+            (
+                _reference_key(case.reference),
+                case.created_at.timestamp(),
+                title.casefold(),
+                case.summary.casefold(),
+                _STATUS_ORDER.get(case.status, 99),
+                case.next_due.timestamp() if case.next_due else _LAST,
+                review_on.toordinal() if review_on else _LAST,
+                case.review_rule.casefold() if review_on else "",
             )
         )
     # Search finds a case by any person named in it, as well as by what the columns show.
     index = SearchIndex.build(
-        rows,
-        (
-            (r.texts[0], r.texts[3], r.texts[2], r.texts[4], r.texts[1], *r.case.people)
-            for r in rows
-        ),
+        listed,
+        ((t[0], t[3], t[2], t[4], t[1], *c.people) for t, c in zip(texts, listed, strict=True)),
     )
-    return PreparedCases(rows, index, now, review_due)
+    return PreparedCases(listed, texts, states, keys, index, now, review_due)
 
 
 class CaseListModel(QAbstractTableModel):
-    """Case summaries as a table. Rows keep their load order in `rows`; `order` maps each
-    displayed row to it, so sorting never touches the search index."""
+    """Case summaries as a table. Rows keep their load order in `cases` (and `texts`,
+    `states`, `keys`, see PreparedCases); `order` maps each displayed row to that order
+    (its "base"), so sorting never touches the search index."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.rows: list[ListedCase] = []
+        self.cases: list[CaseSummary] = []
+        self.texts: list[tuple[str, ...]] = []
+        self.states: list[DeadlineState] = []
+        self.keys: list[tuple[Any, ...]] = []
         self.order: list[int] = []
-        self.search_index: SearchIndex[ListedCase] = SearchIndex([], [])
+        self.search_index: SearchIndex[CaseSummary] = SearchIndex([], [])
         self.generation = 0  # bumped on every reset, so a proxy knows its filter is stale
         self.now: datetime | None = None
         self._sort: tuple[int, Qt.SortOrder] | None = None
@@ -247,10 +256,11 @@ class CaseListModel(QAbstractTableModel):
 
     def set_prepared(self, prepared: PreparedCases) -> None:
         self.beginResetModel()
-        self.rows = prepared.rows
+        self.cases, self.texts = prepared.cases, prepared.texts
+        self.states, self.keys = prepared.states, prepared.keys
         self.search_index = prepared.index
         self.now = prepared.now
-        self.order = list(range(len(self.rows)))
+        self.order = list(range(len(self.cases)))
         self._apply_sort()
         self.generation += 1
         self.endResetModel()
@@ -258,7 +268,7 @@ class CaseListModel(QAbstractTableModel):
     def clear(self) -> None:
         """Drop every decrypted summary (on lock)."""
         self.beginResetModel()
-        self.rows = []
+        self.cases, self.texts, self.states, self.keys = [], [], [], []
         self.order = []
         self.search_index = SearchIndex([], [])
         self.generation += 1
@@ -268,33 +278,34 @@ class CaseListModel(QAbstractTableModel):
         """Move the clock on: "due today" becomes "overdue" without a reload."""
         self.now = now
         changed = False
-        for row in self.rows:
-            if row.case.next_due is None:
+        texts, states = self.texts, self.states
+        for base, case in enumerate(self.cases):
+            if case.next_due is None:
                 continue
-            state, text = _deadline(row.case, now)
-            if state is not row.state:
-                row.state, row.texts[Column.DEADLINE] = state, text
+            state, text = _deadline(case, now)
+            if state is not states[base]:
+                states[base] = state
+                row = texts[base]
+                texts[base] = (*row[:_DEADLINE], text, *row[_DEADLINE + 1 :])
                 changed = True
-        if changed and self.rows:
+        if changed:
             self.generation += 1  # the overdue filter may now pick other rows
             self.dataChanged.emit(
-                self.index(0, Column.DEADLINE), self.index(len(self.rows) - 1, Column.DEADLINE)
+                self.index(0, Column.DEADLINE), self.index(len(self.cases) - 1, Column.DEADLINE)
             )
 
     # -- access ----------------------------------------------------------------------------
 
-    def listed(self, row: int) -> ListedCase:
-        return self.rows[self.order[row]]
-
     def summary_at(self, row: int) -> CaseSummary:
-        return self.listed(row).case
+        return self.cases[self.order[row]]
 
     def base_of(self, row: int) -> int:
         return self.order[row]
 
     def row_of_reference(self, reference: str) -> int:
+        cases = self.cases
         for row, base in enumerate(self.order):
-            if self.rows[base].case.reference == reference:
+            if cases[base].reference == reference:
                 return row
         return -1
 
@@ -321,16 +332,17 @@ class CaseListModel(QAbstractTableModel):
     ) -> Any:
         if role not in CELL_ROLES or not index.isValid():
             return None  # most of Qt's questions while painting: answered without a lookup
-        return self.cell(self.rows[self.order[index.row()]], index.column(), role)
+        return self.cell(self.order[index.row()], index.column(), role)
 
-    def cell(self, row: ListedCase, column: int, role: int) -> Any:
-        """What a cell of `row` shows for `role` (the filtered list asks here too)."""
+    def cell(self, base: int, column: int, role: int) -> Any:
+        """What a cell of row `base` (in load order) shows for `role` (the filtered list
+        asks here too)."""
         if role == _DISPLAY:
             if column == _STATUS and self.short_status:
-                return row.texts[column].split(":", 1)[0]
-            return row.texts[column]
+                return self.texts[base][column].split(":", 1)[0]
+            return self.texts[base][column]
         if column == _DEADLINE:
-            state = row.state
+            state = self.states[base]
             if role == _FOREGROUND:
                 if state is DeadlineState.OVERDUE:
                     return QBrush(colour("danger"))
@@ -345,13 +357,13 @@ class CaseListModel(QAbstractTableModel):
                 if state in _MARKED:
                     return self._bold
             elif role == _ACCESSIBLE:
-                return row.texts[column] or "No deadline"
+                return self.texts[base][column] or "No deadline"
         elif column == _REFERENCE:
             if role == _FONT:
                 return self._bold
         elif column == _REVIEW:
             if role == _FOREGROUND:
-                review_on, now = row.case.review_on, self.now
+                review_on, now = self.cases[base].review_on, self.now
                 if (
                     review_on is not None
                     and now is not None
@@ -360,9 +372,9 @@ class CaseListModel(QAbstractTableModel):
                     return QBrush(colour("danger"))  # the review is due now
         elif column == _RULE:
             if role == _TOOLTIP:
-                return row.texts[column]
+                return self.texts[base][column]
         elif column in (_CATEGORY, _STATUS) and role in (_TOOLTIP, _ACCESSIBLE):
-            return row.texts[column]  # from SafeLog's own lists, never typed by a user
+            return self.texts[base][column]  # from SafeLog's own lists, never typed by a user
         return None
 
     # No `flags`: Qt's own (enabled, selectable) is what the list wants, without a call into
@@ -391,8 +403,8 @@ class CaseListModel(QAbstractTableModel):
         if self._sort is None:
             return
         column, order = self._sort
-        rows = self.rows
+        keys = self.keys
         self.order.sort(
-            key=lambda b: rows[b].keys[column],
+            key=lambda b: keys[b][column],
             reverse=order == Qt.SortOrder.DescendingOrder,
         )

@@ -47,7 +47,7 @@ def from_scratch(view: CaseListView, query: str) -> list[str]:
     """The rows a full search finds (the domain's own scan, every row), in the table's order."""
     model = view.model
     found = set(model.search_index.matching(query))
-    return [model.rows[base].case.reference for base in model.order if base in found]
+    return [model.cases[base].reference for base in model.order if base in found]
 
 
 def type_key(qtbot: QtBot, view: CaseListView, key: str) -> None:
