@@ -14,11 +14,13 @@ keystroke, worst keystroke), each timed until the list has laid out and repainte
 (`_Settler`). The idle gap (the same timer with nothing loading) is reported as the baseline.
 
 What stalls: not the list code (the decrypting and preparing run in the worker; the GUI thread
-only swaps the model in), but Python's full garbage collection, which a load of 10,000 cases
-sets off and which holds the GIL for ~80-150 ms with SQLAlchemy and cryptography imported
-(about 1 µs per tracked object). The loads are therefore measured twice: as the process is,
-and after `gc.freeze()` (what an app does once it has started and signed in, so that the
-long-lived objects are not traversed again), reported for information.
+only swaps the model in), but the GIL. Python's full garbage collection, which a load of
+10,000 cases used to set off, holds it for ~80-150 ms with SQLAlchemy and cryptography
+imported (about 1 µs per tracked object); a load now leaves the collector almost nothing new
+to track (gui/case_list_model.py). And a worker busy in Python kept it from the GUI thread
+for up to 230 ms at Python's default switch interval (gui/worker.py). The loads are measured
+twice: as the process is, and after `gc.collect()` and `gc.freeze()` (what the app does at
+sign-in, so that the long-lived objects are not traversed again), reported for information.
 """
 
 from __future__ import annotations
