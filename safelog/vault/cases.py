@@ -23,6 +23,7 @@ from safelog.domain.outcomes import CaseStatus
 from safelog.domain.roles import Role
 from safelog.domain.routes import Route
 from safelog.errors import InvalidInput, TamperDetected
+from safelog.store.engine import keep_planner_statistics
 from safelog.store.schema import CaseRow
 from safelog.vault import membership
 from safelog.vault.authority import MANAGERS, writer_plan
@@ -201,7 +202,11 @@ def list_cases(session: Session) -> list[CaseSummary]:
         )
         # Read in batches, so rows already decoded are freed as the list grows: holding all
         # 10,000 at once would set off a collection of the whole process's objects mid-list.
-        rows = chain.from_iterable(result.partitions(500))
+        # Straight from the driver's cursor, as the plain tuples it makes: these columns are
+        # strings, an int and bytes, which SQLAlchemy's rows would hand over unchanged, at a
+        # fifth of the list's time (issue 17).
+        cursor = result.cursor
+        rows = chain.from_iterable(iter(lambda: cursor.fetchmany(500), []))
         for case_id, audience_id, version, summary_ct, reference in rows:
             aad_end = aad_ends.get((audience_id, version))
             if aad_end is None:
@@ -229,6 +234,7 @@ def list_cases(session: Session) -> list[CaseSummary]:
             out += my_receipts(session, conn, skip={c.id for c in out})
     out.sort(key=attrgetter("updated_at"), reverse=True)
     session.memo[_LISTED] = (state, tuple(out), tuple(session.list_problems))
+    keep_planner_statistics(session.engine)  # for the next list's read (once per engine)
     return out
 
 

@@ -418,3 +418,50 @@ def test_a_vault_at_0002_with_cases_is_upgraded_keeping_every_row(db_url: str) -
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_the_dsls_list_reads_the_cases_table_through_once_the_planner_has_counted_it(
+    tmp_path: Path,
+) -> None:
+    """Issue 17: without statistics SQLite read a DSL's 10,000 list entries one by one
+    through the reader-group index (twice as slow as reading the table through). The first
+    list of a session takes them when they are missing or out of date; they hold counts."""
+    from support.school import build_school
+
+    from safelog.vault.case_input import CaseInput
+    from safelog.vault.cases import add_case, list_cases
+    from safelog.vault.vault import Vault
+
+    vault = Vault(tmp_path / "data")
+    try:
+        school = build_school(vault)
+        for reporter in ("Sam Staff", "Tess Teacher"):
+            session = school.unlock(reporter)
+            for n in range(60):
+                report = {"category": "cyberbullying-pupil", "summary": f"Chat {n}",
+                          "description": "A pupil showed me the chat."}  # fmt: skip
+                add_case(session, CaseInput.from_json(report))
+            session.lock()
+        engine = vault.engine
+
+        def plan() -> str:
+            with engine.connect() as conn:
+                groups = [r[0] for r in conn.exec_driver_sql("SELECT audience_id FROM cases")]
+                marks = ",".join("?" * len(set(groups)))
+                rows = conn.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN SELECT id FROM cases WHERE audience_id IN ({marks})",
+                    tuple(set(groups)),
+                ).all()
+            return " ".join(str(r[-1]) for r in rows)
+
+        assert "USING INDEX" in plan()
+        dana = school.unlock("Dana DSL")
+        assert len(list_cases(dana)) == 120
+        assert "SCAN cases" in plan()
+        with engine.connect() as conn:
+            stats = conn.exec_driver_sql("SELECT tbl, idx, stat FROM sqlite_stat1").all()
+        assert stats and all(str(stat).replace(" ", "").isdigit() for _, _, stat in stats)
+        assert len(list_cases(dana)) == 120  # and the list is the same
+        dana.lock()
+    finally:
+        vault.close()
