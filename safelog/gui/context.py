@@ -35,6 +35,9 @@ class AppContext:
     # The writer's own kept report (vault/drafts.py), opened at sign-in and handed by the
     # main window to the report form, which takes it at once.
     draft: Draft | None = None
+    # Cases whose thumbnails a job of this window is making (gui/evidence/thumbnails_after.py):
+    # a list reloading meanwhile starts no second job and makes none in memory.
+    thumbnails_being_made: set[str] = field(default_factory=set)
 
     def drafts(self) -> DraftStore:
         """This PC's drafts folder, sealed drafts only (vault/drafts.py)."""

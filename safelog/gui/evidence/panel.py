@@ -327,7 +327,7 @@ class EvidencePanel(WorkspacePanel):
         return {
             e.info.id
             for e in self._items
-            if has_thumbnail(preview_status(e.info), self._reference)
+            if has_thumbnail(self.context, preview_status(e.info), self._reference)
             and e.info.id not in self._thumbnails
         }
 

@@ -23,10 +23,6 @@ if TYPE_CHECKING:
     from safelog.vault.evidence_reading import EvidenceItem
 
 
-# Cases whose thumbnails are being made: the list reloading meanwhile starts no second job.
-_making: set[str] = set()
-
-
 def make_thumbnails_after(
     context: AppContext,
     reference: str,
@@ -39,19 +35,20 @@ def make_thumbnails_after(
     from safelog.vault.evidence_thumbnails import make_pending_thumbnails
 
     session = context.session
-    if session is None or session.locked or reference in _making:
+    making = context.thumbnails_being_made
+    if session is None or session.locked or reference in making:
         return
-    _making.add(reference)
+    making.add(reference)
 
     def done(made: dict[str, str]) -> None:
-        _making.discard(reference)
+        making.discard(reference)
         if made and not session.locked:
             if made_now is not None:
                 made_now(made)
             context.events.cases_changed.emit(reference)
 
     def failed(exc: BaseException) -> None:
-        _making.discard(reference)
+        making.discard(reference)
         # Locked under the job is expected; tampering is named when the list is read.
         if not session.locked and not isinstance(exc, UserFacingError):
             error_text(exc)  # a fault: the crash handler
@@ -61,10 +58,12 @@ def make_thumbnails_after(
     )
 
 
-def has_thumbnail(preview: str, reference: str) -> bool:
+def has_thumbnail(context: AppContext, preview: str, reference: str) -> bool:
     """Whether to read an item's thumbnail: one was made, or it is still to be made and no
     job of ours is making it (the reader then makes it in memory)."""
-    return preview == PREVIEW_THUMBNAIL or (preview == PREVIEW_PENDING and reference not in _making)
+    return preview == PREVIEW_THUMBNAIL or (
+        preview == PREVIEW_PENDING and reference not in context.thumbnails_being_made
+    )
 
 
 def make_left_thumbnails(
