@@ -84,6 +84,14 @@ class Person:
             for key, until in zip(self.past_ed25519, self.past_until, strict=True)
         )
 
+    def x25519_at(self, point: int) -> bytes | None:
+        """The key-agreement key this person held at membership log entry `point`: the one a
+        later reset retired, or the current one."""
+        for key, until in zip(self.past_x25519, self.past_until, strict=False):
+            if point < until:
+                return key
+        return self.x25519
+
     @property
     def every_x25519(self) -> tuple[bytes, ...]:
         """Every key-agreement key this person has enrolled with, the current one first."""

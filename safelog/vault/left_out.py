@@ -20,7 +20,7 @@ from typing import Any
 from safelog.crypto import slot_tags
 from safelog.domain.access import AudiencePlan, readable_by
 from safelog.domain.roles import KeyRole, Role
-from safelog.vault.directory import Person
+from safelog.vault.directory import Person, membership_point
 from safelog.vault.session import Session
 
 MARKERS_PADDED_TO = 4
@@ -51,17 +51,23 @@ def wrongly_left_out(
     session: Session, author: Person, statement: Mapping[str, Any], row: Any
 ) -> bool:
     """Did this manager's re-key leave out this reader, a DSL holding the DSL key when it was
-    written, without saying that the case is about them?"""
+    written, without saying that the case is about them?
+
+    The marker is made with both people's keys of the time the re-key names (its signature
+    is checked at that point too, out_of_reach.py). A reader reset since has lost the
+    private half of her key of then, so cannot tell: she is not told of a wrong she cannot
+    see, which could be a case about her (DESIGN §3.5: the subject is not tipped off)."""
     me = session.directory.people.get(session.user_id)
-    at = int(statement.get("membership", 0))
+    at = membership_point(statement)
     if me is None or author.id == me.id or Role.DSL not in me.roles_at(at):
         return False
     if not any(role is KeyRole.DSL for role, _ in session.role_keys):
         return False  # not admitted to the DSL key yet: no case under it opens for them
-    markers = statement.get("left_out") or []
-    # The author's key of the time: a reset since has given them a new one.
-    for author_key in author.every_x25519:
-        key = slot_tags.tag_key(session.identity.x25519, author_key, session.directory.vault_id)
-        if slot_tags.slot_tag(key, _label(str(row.id), int(row.key_no))) in markers:
-            return False
-    return True
+    if me.x25519_at(at) != me.x25519:
+        return False
+    author_key = author.x25519_at(at)
+    if author_key is None:
+        return True
+    key = slot_tags.tag_key(session.identity.x25519, author_key, session.directory.vault_id)
+    marker = slot_tags.slot_tag(key, _label(str(row.id), int(row.key_no)))
+    return marker not in (statement.get("left_out") or [])
