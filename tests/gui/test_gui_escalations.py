@@ -111,7 +111,7 @@ def test_an_overdue_route_shows_on_the_inbox_until_it_is_recorded(
     with qtbot.waitSignal(inbox.loaded, timeout=LOAD_MS):
         inbox.refresh()
     assert inbox.overdue_count.number.text() == "1"
-    assert [r.case.reference for r in inbox.data.due.rows] == [reference]  # type: ignore[union-attr]
+    assert [c.reference for c in inbox.data.due.cases] == [reference]  # type: ignore[union-attr]
 
     # The DSL records the LADO referral in the case; the inbox follows.
     workspace = open_workspace(qtbot, dsl, reference)
