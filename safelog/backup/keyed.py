@@ -53,6 +53,9 @@ class ArchiveChunks:
     def write(self, evidence_id: str, chunks: object, *, durable: bool = True) -> int:
         raise AccessDenied("A backup is read, never written to.")
 
+    def write_into(self, evidence_id: str, fill: object, *, durable: bool = True) -> int:
+        raise AccessDenied("A backup is read, never written to.")
+
     def make_durable(self, evidence_ids: object) -> None:
         raise AccessDenied("A backup is read, never written to.")
 

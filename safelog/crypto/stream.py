@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -53,13 +53,33 @@ class StreamEncryptor:
         self.chunks = 0
 
     def encrypt_chunk(self, index: int, plaintext: bytes, last: bool) -> bytes:
+        return self._aead.encrypt(self.take_chunk(index, plaintext, last), plaintext, self._aad)
+
+    def take_chunk(self, index: int, plaintext: bytes, last: bool) -> bytes:
+        """Hash and count one chunk of plaintext; returns its nonce. Every chunk passes here,
+        whichever way it is encrypted."""
         self.sha256.update(plaintext)
         self.size += len(plaintext)
         self.chunks += 1
-        return self._aead.encrypt(_nonce(index, last), plaintext, self._aad)
+        return _nonce(index, last)
 
     def encrypt_file(self, reader: BinaryIO, limit: int | None = None) -> Iterator[bytes]:
-        """Yield ciphertext chunks in order; reads one chunk ahead to know which is last.
+        """Yield ciphertext chunks in order (see `_plaintext`)."""
+        for index, plaintext, last in self._plaintext(reader, limit):
+            yield self.encrypt_chunk(index, plaintext, last)
+
+    def encrypt_file_into(
+        self, reader: BinaryIO, slots: ChunkSlots, limit: int | None = None
+    ) -> None:
+        """Encrypt each chunk straight into the room `slots` gives it: no ciphertext is
+        allocated or copied on the way to the disk (store/direct_writes.py)."""
+        for index, plaintext, last in self._plaintext(reader, limit):
+            nonce = self.take_chunk(index, plaintext, last)
+            room = slots.next(len(plaintext) + TAG_LENGTH)
+            self._aead.encrypt_into(nonce, plaintext, self._aad, room)
+
+    def _plaintext(self, reader: BinaryIO, limit: int | None) -> Iterator[tuple[int, bytes, bool]]:
+        """(index, plaintext, last) in order; reads one chunk ahead to know which is last.
 
         Raises ValueError as soon as more than `limit` bytes have been read.
         """
@@ -69,11 +89,16 @@ class StreamEncryptor:
             following = reader.read(self.chunk_size) if len(current) == self.chunk_size else b""
             if limit is not None and self.size + len(current) > limit:
                 raise ValueError("file is larger than the limit")
-            yield self.encrypt_chunk(index, current, last=not following)
+            yield index, current, not following
             if not following:
                 return
             current = following
             index += 1
+
+
+class ChunkSlots(Protocol):
+    def next(self, length: int) -> memoryview:
+        """Room for the next chunk's `length` bytes, filled before the next call."""
 
 
 def decrypt_stream(

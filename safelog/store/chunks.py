@@ -16,31 +16,44 @@ evidence is wholly there or not at all.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 
+from safelog.store.file_writes import start_writeback, writes_for
 from safelog.store.private import private_folder
 from safelog.store.schema import EvidenceChunkRow, EvidenceRow
 
 FOLDER_NAME = "evidence"
+_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 # An import of the largest allowed file takes minutes; an hour leaves a wide margin.
 ORPHAN_AGE_SECONDS = 3600
+
+
+class ChunkWrites(Protocol):
+    def next(self, length: int) -> memoryview:
+        """Room for the next chunk's `length` bytes, filled before the next call."""
+
+    def add(self, chunk: bytes) -> None:
+        """The next chunk, already in memory."""
 
 
 class ChunkStore(Protocol):
     def write(self, evidence_id: str, chunks: Iterable[bytes], *, durable: bool = True) -> int:
         """Store chunks 0..n-1 and commit; returns n. With `durable` False the caller
         commits a batch of items at once with `make_durable` before recording any of them."""
+
+    def write_into(
+        self, evidence_id: str, fill: Callable[[ChunkWrites], None], *, durable: bool = True
+    ) -> int:
+        """As `write`, for a large stream: `fill` puts each chunk where the store gives it
+        room, so ciphertext is encrypted in place rather than allocated and copied."""
 
     def make_durable(self, evidence_ids: Sequence[str]) -> None: ...
 
@@ -80,17 +93,16 @@ class DatabaseChunks:
         self._engine = engine
 
     def write(self, evidence_id: str, chunks: Iterable[bytes], *, durable: bool = True) -> int:
-        count = 0
-        now = int(time.time())
+        return self.write_into(evidence_id, _adding(chunks), durable=durable)
+
+    def write_into(
+        self, evidence_id: str, fill: Callable[[ChunkWrites], None], *, durable: bool = True
+    ) -> int:
         with self._engine.begin() as conn:
-            for index, chunk in enumerate(chunks):
-                conn.execute(
-                    insert(EvidenceChunkRow).values(
-                        evidence_id=evidence_id, idx=index, data_ct=chunk, written_at=now
-                    )
-                )
-                count += 1
-        return count
+            rows = _ChunkRows(conn, evidence_id)
+            fill(rows)
+            rows.finish()
+        return rows.count
 
     def make_durable(self, evidence_ids: Sequence[str]) -> None:
         pass  # each item's chunks were committed in their own transaction
@@ -143,35 +155,39 @@ class ChunkFolder:
         return self.folder / evidence_id
 
     def write(self, evidence_id: str, chunks: Iterable[bytes], *, durable: bool = True) -> int:
+        return self._new_file(evidence_id, _adding(chunks), durable=durable, direct=False)
+
+    def write_into(
+        self, evidence_id: str, fill: Callable[[ChunkWrites], None], *, durable: bool = True
+    ) -> int:
+        return self._new_file(evidence_id, fill, durable=durable, direct=True)
+
+    def _new_file(
+        self, evidence_id: str, fill: Callable[[ChunkWrites], None], *, durable: bool, direct: bool
+    ) -> int:
         final = self._path(evidence_id)
         partial = final.with_name(final.name + ".partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        count = 0
-        short_seen = False  # only the last chunk may be short: chunk i must sit at i * length
-        flusher = _BackgroundFlush(fd)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o600)
         try:
-            with os.fdopen(fd, "wb", buffering=0) as handle:
-                for chunk in chunks:
-                    if short_seen:
-                        raise ValueError("a chunk came after a short, final chunk")
-                    short_seen = len(chunk) != self.chunk_length
-                    handle.write(chunk)
-                    count += 1
-                    if count % FLUSH_EVERY == 0:
-                        flusher.start(count * self.chunk_length)
-                flusher.wait()
+            try:
+                writes = writes_for(fd, self.chunk_length, direct=direct)
+                try:
+                    fill(writes)
+                    writes.finish()
+                finally:
+                    writes.close()
                 if not durable:
-                    if _FADVISE:  # the disk starts on the rest now, not at make_durable
-                        with contextlib.suppress(OSError):
-                            os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
-                    return count  # still `.partial`: make_durable syncs and names it
-                os.fsync(handle.fileno())
+                    start_writeback(fd)  # the disk starts on the rest now, not at make_durable
+                    return writes.count  # still `.partial`: make_durable syncs and names it
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(partial, final)
             _fsync_file(self.folder)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-        return count
+        return writes.count
 
     def make_durable(self, evidence_ids: Sequence[str]) -> None:
         """Flush a batch of items written with `durable=False` to disk together (one
@@ -212,46 +228,48 @@ class ChunkFolder:
         pass
 
 
-# Chunks: start the disk on this much at a time while later chunks are still encrypted;
-# what is left for the final fsync is at most about this much (32: 45-75 ms of waiting
-# at the end of a 1 GiB import, 8: 25-40 ms, measured 2026-12-04).
-FLUSH_EVERY = 8
-_FADVISE = sys.platform.startswith("linux") and hasattr(os, "posix_fadvise")
+def _adding(chunks: Iterable[bytes]) -> Callable[[ChunkWrites], None]:
+    def fill(writes: ChunkWrites) -> None:
+        for chunk in chunks:
+            writes.add(chunk)
+
+    return fill
 
 
-class _BackgroundFlush:
-    """Start the disk on what is written so far, on a helper thread, so the disk works while
-    the CPU encrypts and the final fsync has little left to do.
+class _ChunkRows:
+    """Chunks as rows of one transaction, each inserted once the next is asked for."""
 
-    On Linux, posix_fadvise(DONTNEED) starts writing the new range back without waiting
-    for it or asking the disk to empty its own cache (fdatasync did both). The pages it
-    starts stay cached (they are under writeback, so the kernel keeps them); only the final
-    fsync waits. Elsewhere, fdatasync as before."""
+    def __init__(self, conn: Connection, evidence_id: str) -> None:
+        self._conn = conn
+        self._evidence_id = evidence_id
+        self._written_at = int(time.time())
+        self._room: bytearray | None = None
+        self.count = 0
 
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-        self._started = 0  # bytes handed to the disk so far
-        self._thread: threading.Thread | None = None
+    def next(self, length: int) -> memoryview:
+        self.finish()
+        self._room = bytearray(length)
+        return memoryview(self._room)
 
-    def start(self, written: int) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return  # the previous flush is still running; the next one will catch up
-        self._thread = threading.Thread(
-            target=self._flush, args=(self._started, written), name="evidence-flush", daemon=True
+    def add(self, chunk: bytes) -> None:
+        self.finish()
+        self._insert(chunk)
+
+    def finish(self) -> None:
+        if self._room is not None:
+            room, self._room = self._room, None
+            self._insert(bytes(room))
+
+    def _insert(self, chunk: bytes) -> None:
+        self._conn.execute(
+            insert(EvidenceChunkRow).values(
+                evidence_id=self._evidence_id,
+                idx=self.count,
+                data_ct=chunk,
+                written_at=self._written_at,
+            )
         )
-        self._started = written
-        self._thread.start()
-
-    def _flush(self, start: int, end: int) -> None:
-        with contextlib.suppress(OSError):  # the final fsync reports any real failure
-            if _FADVISE:
-                os.posix_fadvise(self._fd, start, end - start, os.POSIX_FADV_DONTNEED)
-            else:
-                getattr(os, "fdatasync", os.fsync)(self._fd)
-
-    def wait(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
+        self.count += 1
 
 
 def _is_uuid(text: str) -> bool:

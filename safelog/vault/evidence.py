@@ -84,7 +84,7 @@ from safelog.vault.evidence_rules import (
     text_only,
     time_given,
 )
-from safelog.vault.evidence_streams import Filled, Limited, Thumbnailer, encrypted_in_background
+from safelog.vault.evidence_streams import Filled, Limited, Thumbnailer, encrypt_in_background
 from safelog.vault.session import Session
 
 MAX_ORIGINAL_NAME = 4096  # characters of the original name kept (file systems allow ~255)
@@ -324,13 +324,18 @@ def prepare_import(
     try:
         # A file already in memory (a screenshot) is encrypted here: a thread to overlap
         # reading with the crypto would cost more than it saves.
-        session.chunks.write(
-            evidence_id,
-            encryptor.encrypt_file(io.BytesIO(whole), limit)
-            if whole is not None
-            else encrypted_in_background(encryptor, Limited(source, limit), limit),
-            durable=not in_batch,  # a batch is flushed to disk at once (import_sources)
-        )
+        durable = not in_batch  # a batch is flushed to disk at once (import_sources)
+        if whole is not None:
+            session.chunks.write(
+                evidence_id, encryptor.encrypt_file(io.BytesIO(whole), limit), durable=durable
+            )
+        else:
+            reader = Limited(source, limit)
+            session.chunks.write_into(
+                evidence_id,
+                lambda slots: encrypt_in_background(encryptor, reader, limit, slots),
+                durable=durable,
+            )
         if encryptor.size == 0:
             raise InvalidInput(f"{display_name}: {EMPTY_MESSAGE}")
     except (IntakeRefused, ImageBomb) as exc:

@@ -8,11 +8,10 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
-from collections.abc import Iterator
 from typing import BinaryIO, Protocol, cast
 
 from safelog.cores import usable_cores
-from safelog.crypto.stream import StreamEncryptor
+from safelog.crypto.stream import ChunkSlots, StreamEncryptor
 from safelog.evidence.images import Preview, make_thumbnail
 from safelog.evidence.intake import FileTooLarge, too_large_message
 
@@ -105,11 +104,11 @@ class Thumbnailer:
         return self._preview
 
 
-def encrypted_in_background(
-    encryptor: StreamEncryptor, stream: _Reads, limit: int
-) -> Iterator[bytes]:
-    """The file's encrypted chunks, in order, read and encrypted as the caller stores them:
-    at most a few chunks are in memory at once.
+def encrypt_in_background(
+    encryptor: StreamEncryptor, stream: _Reads, limit: int, slots: ChunkSlots
+) -> None:
+    """Read and encrypt the file into the store's `slots`, in order, as the store writes
+    them: at most a few chunks are in memory at once.
 
     With two cores or more, SHA-256 (the larger half of the crypto) runs on a thread of its
     own beside the reading, encrypting and writing. Everything else stays in the caller's
@@ -118,14 +117,14 @@ def encrypted_in_background(
     allocators) and lost to that when other programs used the second core. On one core (an
     old office PC, or a process pinned to one) threads cannot run side by side and only add
     switching, so the hash is computed in the caller's thread too. Either way the disk writes
-    beside the CPU (store/chunks.py flushes in the background)."""
+    beside the CPU (store/file_writes.py)."""
     if usable_cores() < 2:
-        yield from encryptor.encrypt_file(cast(BinaryIO, stream), limit)
+        encryptor.encrypt_file_into(cast(BinaryIO, stream), slots, limit)
         return
     hasher = _BackgroundSha256()
     encryptor.sha256 = hasher  # type: ignore[assignment]
     try:
-        yield from encryptor.encrypt_file(cast(BinaryIO, stream), limit)
+        encryptor.encrypt_file_into(cast(BinaryIO, stream), slots, limit)
     finally:
         hasher.finish()
 

@@ -316,12 +316,12 @@ CHILD = textwrap.dedent("""
     import safelog.vault.session as session_module
 
     if where == "after-chunks":
-        original_chunk = stream.StreamEncryptor.encrypt_chunk
-        def encrypt_chunk(self, index, plaintext, last):
+        original_chunk = stream.StreamEncryptor.take_chunk
+        def take_chunk(self, index, plaintext, last):
             if index == int(argument):
                 die()
             return original_chunk(self, index, plaintext, last)
-        stream.StreamEncryptor.encrypt_chunk = encrypt_chunk
+        stream.StreamEncryptor.take_chunk = take_chunk
     armed = []
     if where == "after-audit-append":
         original_append = audit_log.append_many

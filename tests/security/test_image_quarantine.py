@@ -191,9 +191,12 @@ def test_a_note_that_turns_to_binary_after_its_first_bytes_is_not_kept(school: A
     text_then_picture = b"She sent this at lunch.\n" * 400 + corpus.jpeg()
     assert intake.sniff(text_then_picture[: intake.SNIFF_BYTES]).media_type == "text/plain"
     written: list[str] = []
-    store = sam.chunks.write
+    store, store_into = sam.chunks.write, sam.chunks.write_into
     sam.chunks.write = lambda evidence_id, chunks, **options: (
         written.append(evidence_id) or store(evidence_id, chunks, **options)
+    )
+    sam.chunks.write_into = lambda evidence_id, fill, **options: (
+        written.append(evidence_id) or store_into(evidence_id, fill, **options)
     )
     with pytest.raises(InvalidInput, match="nothing was kept") as refused:
         add(sam, reference, "notes.txt", text_then_picture)

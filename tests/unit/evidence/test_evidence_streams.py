@@ -15,7 +15,7 @@ from safelog.cores import usable_cores
 from safelog.crypto.stream import StreamDamaged, StreamEncryptor, decrypt_stream
 from safelog.evidence.intake import FileTooLarge
 from safelog.vault import evidence_streams
-from safelog.vault.evidence_streams import Filled, Limited, encrypted_in_background
+from safelog.vault.evidence_streams import Filled, Limited, encrypt_in_background
 
 CHUNK = 64
 
@@ -95,8 +95,19 @@ def test_what_was_read_ahead_is_let_go_once_handed_out() -> None:
     assert reader._pending == b""  # the 64 MiB image is not held to the end
 
 
-def _store(chunks: Any) -> list[bytes]:
-    return [bytes(c) for c in chunks]
+class _Slots:
+    """A store's room for each chunk, kept to look at."""
+
+    def __init__(self) -> None:
+        self.rooms: list[bytearray] = []
+
+    def next(self, length: int) -> memoryview:
+        self.rooms.append(bytearray(length))
+        return memoryview(self.rooms[-1])
+
+    @property
+    def chunks(self) -> list[bytes]:
+        return [bytes(room) for room in self.rooms]
 
 
 @pytest.fixture(params=[1, 2], ids=["one-core", "two-cores"])
@@ -109,9 +120,9 @@ def test_the_chunks_are_the_same_on_one_core_or_two(cores: int) -> None:
     data = os.urandom(CHUNK * 5 + 3)
     key = bytes(32)
     encryptor = StreamEncryptor(key, "item-1", chunk_size=CHUNK)
-    stored = _store(
-        encrypted_in_background(encryptor, Limited(Filled(b"", io.BytesIO(data)), 10**6), 10**6)
-    )
+    slots = _Slots()
+    encrypt_in_background(encryptor, Limited(Filled(b"", io.BytesIO(data)), 10**6), 10**6, slots)
+    stored = slots.chunks
     expected = list(StreamEncryptor(key, "item-1", chunk_size=CHUNK).encrypt_file(io.BytesIO(data)))
     assert stored == expected
     assert (encryptor.size, encryptor.chunks) == (len(data), 6)
@@ -127,13 +138,12 @@ def test_the_chunks_are_the_same_on_one_core_or_two(cores: int) -> None:
 def test_too_large_is_refused_while_streaming(cores: int) -> None:
     data = os.urandom(CHUNK * 8)
     encryptor = StreamEncryptor(bytes(32), "item-1", chunk_size=CHUNK)
-    stored = []
+    slots = _Slots()
     with pytest.raises(FileTooLarge):
-        for chunk in encrypted_in_background(
-            encryptor, Limited(Filled(b"", io.BytesIO(data)), CHUNK * 3), CHUNK * 3
-        ):
-            stored.append(chunk)
-    assert len(stored) <= 3  # refused as soon as the limit was passed, not at the end
+        encrypt_in_background(
+            encryptor, Limited(Filled(b"", io.BytesIO(data)), CHUNK * 3), CHUNK * 3, slots
+        )
+    assert len(slots.rooms) <= 3  # refused as soon as the limit was passed, not at the end
 
 
 def test_usable_cores_follows_the_affinity() -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from safelog.store import chunks as chunks_module
-from safelog.store.chunks import FLUSH_EVERY, ChunkFolder
+from safelog.store import file_writes
+from safelog.store.chunks import ChunkFolder
+from safelog.store.file_writes import FLUSH_EVERY
 
 LENGTH = 4096 + 16
 
@@ -40,7 +42,7 @@ def test_chunks_are_stored_byte_for_byte_at_fixed_offsets(tmp_path: Path) -> Non
 def test_flushing_starts_the_disk_on_each_new_range_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not chunks_module._FADVISE:  # the Linux path only
+    if not file_writes._FADVISE:  # the Linux path only
         pytest.skip("posix_fadvise is Linux's")
     ranges: list[tuple[int, int]] = []
     real = os.posix_fadvise
