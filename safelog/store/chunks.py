@@ -4,8 +4,9 @@ With SQLite, each item's chunks live in one file in the `evidence/` folder besid
 database: a 1 GiB import then writes each byte once, in large writes, where SQLite's
 write-ahead log wrote it twice in 4 KiB pages (measured: 9% of the raw hash-and-encrypt
 speed in the WAL, about 40% in a separate 64 KiB-page database, near the disk's speed as a
-file). The main database stays in WAL mode, so cases can be read during a long import.
-With PostgreSQL, chunks go to the `evidence_chunks` table of the same database.
+file). A large file's chunks are written around the page cache where the system allows
+(store/file_writes.py). The main database stays in WAL mode, so cases can be read during a
+long import. With PostgreSQL, chunks go to the `evidence_chunks` table of the same database.
 
 Either way an import writes its chunks first and commits them, then records the evidence
 row (with the signed chunk count) in the main database. A process killed in between leaves

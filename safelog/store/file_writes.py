@@ -40,12 +40,11 @@ FLUSH_EVERY = 8
 
 
 def start_writeback(fd: int, start: int = 0, length: int = 0) -> None:
-    """Start the disk on a range written so far (0 length: to the end), without waiting."""
-    with contextlib.suppress(OSError):  # the final fsync reports any real failure
-        if _FADVISE:
+    """On Linux, start the disk on a range written so far (0 length: to the end), without
+    waiting for it. Elsewhere nothing: the fsync that names the file does it."""
+    if _FADVISE:
+        with contextlib.suppress(OSError):  # the final fsync reports any real failure
             os.posix_fadvise(fd, start, length, os.POSIX_FADV_DONTNEED)
-        else:
-            getattr(os, "fdatasync", os.fsync)(fd)
 
 
 def writes_for(fd: int, chunk_length: int, *, direct: bool) -> DirectWrites | BufferedWrites:
@@ -207,13 +206,20 @@ class BackgroundFlush:
         if self._thread is not None and self._thread.is_alive():
             return  # the previous flush is still running; the next one will catch up
         self._thread = threading.Thread(
-            target=start_writeback,
-            args=(self._fd, self._started, written - self._started),
+            target=self._flush,
+            args=(self._started, written - self._started),
             name="evidence-flush",
             daemon=True,
         )
         self._started = written
         self._thread.start()
+
+    def _flush(self, start: int, length: int) -> None:
+        if _FADVISE:
+            start_writeback(self._fd, start, length)
+        else:
+            with contextlib.suppress(OSError):  # the final fsync reports any real failure
+                getattr(os, "fdatasync", os.fsync)(self._fd)
 
     def wait(self) -> None:
         if self._thread is not None:
