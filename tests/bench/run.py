@@ -438,8 +438,9 @@ def bench_evidence(
                 f"evidence-import-{label}-disk-floor",
                 disk_best,
                 "s",
-                budget="information: the same bytes copied to the data disk and fsynced, "
-                "which an import must also do before its row is committed",
+                budget="information: the same bytes written to the data disk as an import "
+                "writes them (around the page cache) and fsynced, which an import must also "
+                "do before its row is committed",
                 detail={"import_over_disk": import_best / disk_best},
             )
         )
