@@ -72,7 +72,7 @@ class StreamEncryptor:
         self, reader: BinaryIO, slots: ChunkSlots, limit: int | None = None
     ) -> None:
         """Encrypt each chunk straight into the room `slots` gives it: no ciphertext is
-        allocated or copied on the way to the disk (store/direct_writes.py)."""
+        allocated or copied on the way to the disk (store/file_writes.py)."""
         for index, plaintext, last in self._plaintext(reader, limit):
             nonce = self.take_chunk(index, plaintext, last)
             room = slots.next(len(plaintext) + TAG_LENGTH)

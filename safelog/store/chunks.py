@@ -27,6 +27,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
+from safelog.crypto.stream import ChunkSlots
 from safelog.store.file_writes import start_writeback, writes_for
 from safelog.store.private import private_folder
 from safelog.store.schema import EvidenceChunkRow, EvidenceRow
@@ -37,9 +38,8 @@ _BINARY: int = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 ORPHAN_AGE_SECONDS = 3600
 
 
-class ChunkWrites(Protocol):
-    def next(self, length: int) -> memoryview:
-        """Room for the next chunk's `length` bytes, filled before the next call."""
+class ChunkWrites(ChunkSlots, Protocol):
+    """Where the encryptor puts chunks (`next`), or a caller chunks already in memory."""
 
     def add(self, chunk: bytes) -> None:
         """The next chunk, already in memory."""
