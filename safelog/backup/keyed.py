@@ -62,7 +62,7 @@ class ArchiveChunks:
     def delete(self, evidence_id: str) -> None:
         raise AccessDenied("A backup is read, never written to.")
 
-    def ids(self, written_before: float) -> set[str]:
+    def ids(self, older_than: float) -> set[str]:
         return set(self._contents.evidence_ids)
 
     def close(self) -> None:

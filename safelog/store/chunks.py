@@ -25,7 +25,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+)
 
 from safelog.crypto.stream import ChunkSlots
 from safelog.store.file_writes import start_writeback, writes_for
@@ -62,7 +72,10 @@ class ChunkStore(Protocol):
 
     def delete(self, evidence_id: str) -> None: ...
 
-    def ids(self, written_before: float) -> set[str]: ...
+    def ids(self, older_than: float) -> set[str]:
+        """Items whose chunks were written more than `older_than` seconds ago, by the
+        store's own clock (the server's, for a shared database): each PC's clock may be
+        wrong, and a sweep by one PC must never take what another has just written."""
 
     def close(self) -> None: ...
 
@@ -76,7 +89,7 @@ def delete_orphans(
     """Remove chunks no evidence row refers to (left by an interrupted import). Chunks of an
     item the audit log names (`keep`) are never removed, even if its row has gone: that is
     tampering to report, not clutter to sweep."""
-    stored = store.ids(time.time() - older_than)
+    stored = store.ids(older_than)
     if not stored:
         return 0
     with engine.connect() as conn:
@@ -88,10 +101,16 @@ def delete_orphans(
 
 
 class DatabaseChunks:
-    """Chunks in the main database's evidence_chunks table (PostgreSQL)."""
+    """Chunks in the main database's evidence_chunks table (PostgreSQL).
+
+    Their age is the database server's: `written_at` is set by the server as each row goes
+    in, and the sweep compares it with the server's time. With each PC's own clock, a PC
+    set an hour or more behind wrote chunks that another PC's sign-in swept at once, before
+    the evidence row that needs them was committed (or one set ahead swept them)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._server_seconds = _server_seconds(engine.dialect.name)
 
     def write(self, evidence_id: str, chunks: Iterable[bytes], *, durable: bool = True) -> int:
         return self.write_into(evidence_id, _adding(chunks), durable=durable)
@@ -100,7 +119,7 @@ class DatabaseChunks:
         self, evidence_id: str, fill: Callable[[ChunkWrites], None], *, durable: bool = True
     ) -> int:
         with self._engine.begin() as conn:
-            rows = _ChunkRows(conn, evidence_id)
+            rows = _ChunkRows(conn, evidence_id, self._server_seconds)
             fill(rows)
             rows.finish()
         return rows.count
@@ -122,12 +141,13 @@ class DatabaseChunks:
                 delete(EvidenceChunkRow).where(EvidenceChunkRow.evidence_id == evidence_id)
             )
 
-    def ids(self, written_before: float) -> set[str]:
+    def ids(self, older_than: float) -> set[str]:
         with self._engine.connect() as conn:
+            now = conn.execute(select(self._server_seconds)).scalar_one()
             return set(
                 conn.execute(
                     select(EvidenceChunkRow.evidence_id)
-                    .where(EvidenceChunkRow.written_at < written_before)
+                    .where(EvidenceChunkRow.written_at < now - older_than)
                     .distinct()
                 ).scalars()
             )
@@ -217,7 +237,9 @@ class ChunkFolder:
         path.unlink(missing_ok=True)
         path.with_name(path.name + ".partial").unlink(missing_ok=True)
 
-    def ids(self, written_before: float) -> set[str]:
+    def ids(self, older_than: float) -> set[str]:
+        # This PC's clock both stamps the files and judges them: one PC writes this folder.
+        written_before = time.time() - older_than
         found = set()
         for entry in self.folder.iterdir():
             name = entry.name.removesuffix(".partial")
@@ -240,10 +262,12 @@ def _adding(chunks: Iterable[bytes]) -> Callable[[ChunkWrites], None]:
 class _ChunkRows:
     """Chunks as rows of one transaction, each inserted once the next is asked for."""
 
-    def __init__(self, conn: Connection, evidence_id: str) -> None:
+    def __init__(
+        self, conn: Connection, evidence_id: str, server_seconds: ColumnElement[int]
+    ) -> None:
         self._conn = conn
         self._evidence_id = evidence_id
-        self._written_at = int(time.time())
+        self._written_at = server_seconds
         self._room: bytearray | None = None
         self.count = 0
 
@@ -271,6 +295,14 @@ class _ChunkRows:
             )
         )
         self.count += 1
+
+
+def _server_seconds(dialect: str) -> ColumnElement[int]:
+    """The database server's time, in whole seconds since 1970, read as each statement runs
+    (clock_timestamp, not the transaction's start: a large import's transaction is long)."""
+    if dialect == "postgresql":
+        return cast(func.floor(func.extract("epoch", func.clock_timestamp())), BigInteger)
+    return cast(func.strftime("%s", "now"), BigInteger)  # SQLite in memory (tests)
 
 
 def _is_uuid(text: str) -> bool:

@@ -118,7 +118,7 @@ def test_a_batch_is_named_only_once_made_durable_together(
     for item in items:
         assert folder.write(item, iter(written[item]), durable=False) == 2
     assert all(folder.read(item, 0) is None for item in items)
-    assert folder.ids(written_before=float("inf")) == set(items)  # orphans until named
+    assert folder.ids(older_than=float("-inf")) == set(items)  # orphans until named
     synced: list[str] = []
     real_fsync = os.fsync
     monkeypatch.setattr(
