@@ -17,7 +17,7 @@ def cmd_evidence_add(args: argparse.Namespace, reader: PassphraseReader) -> int:
     from safelog.vault.evidence_rules import intake_rules
 
     path = Path(args.file)
-    if not path.is_file():
+    if not path.exists():  # a folder, pipe or device is refused when opened, saying which
         raise UserFacingError(f"There is no file {args.file}.")
     _, session = unlock(args, reader)
     warning = intake_rules(session, args.reference).upload_warning

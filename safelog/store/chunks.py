@@ -228,8 +228,8 @@ class ChunkFolder:
             with self._path(evidence_id).open("rb") as handle:
                 handle.seek(index * self.chunk_length)
                 data = handle.read(self.chunk_length)
-        except FileNotFoundError:
-            return None
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None  # gone, or something else in its place: the reader says tampered
         return data or None
 
     def delete(self, evidence_id: str) -> None:

@@ -23,7 +23,9 @@ Reading back: vault/evidence_reading.py; the chain of custody: vault/evidence_cu
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -34,7 +36,7 @@ from safelog.audit.actions import AuditAction
 from safelog.crypto.aead import new_key
 from safelog.crypto.stream import StreamEncryptor
 from safelog.domain.image_block import TEXT_NOTE_LIMIT, TEXT_NOTE_TOO_LARGE
-from safelog.errors import InvalidInput
+from safelog.errors import InvalidInput, UserFacingError
 from safelog.evidence.images import (
     MAX_PREVIEW_FILE,
     PREVIEW_NONE,
@@ -69,6 +71,7 @@ from safelog.vault.case_schema import (
     ImageReport,
 )
 from safelog.vault.case_writing import commit_version
+from safelog.vault.evidence_file import EvidenceFile, open_regular_file
 from safelog.vault.evidence_recording import (
     EvidenceAdded,
     PreparedImport,
@@ -87,6 +90,13 @@ from safelog.vault.evidence_rules import (
 from safelog.vault.evidence_streams import Filled, Limited, Thumbnailer, encrypt_in_background
 from safelog.vault.session import Session
 
+_DISK_FULL = frozenset(
+    code for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if code is not None
+)
+DISK_FULL_MESSAGE = (
+    "the disk SafeLog keeps its records on is full. Nothing was added; free some space "
+    "(or ask whoever looks after the computer), then add it again."
+)
 MAX_ORIGINAL_NAME = 4096  # characters of the original name kept (file systems allow ~255)
 
 
@@ -150,19 +160,15 @@ def add_evidence_detailed(
         )
 
 
-def open_evidence_file(path: Path, limit: int) -> BinaryIO:
-    """The file opened for reading, once its size is known to be within the limit (early
-    and cheap; the stream is checked again as it is read)."""
+def open_evidence_file(path: Path, limit: int) -> EvidenceFile:
+    """The file opened for reading, once it is known to be a regular file within the limit
+    (early and cheap; the stream is checked again as it is read, and for changes after)."""
+    handle_file = open_regular_file(path)
     try:
-        size = path.stat().st_size
-        handle_file = path.open("rb")
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {safe_file_name(path.name)}: {exc.strerror}.") from None
-    try:
-        check_size(size, limit)
+        check_size(handle_file.size, limit)
     except IntakeRefused as exc:
         handle_file.close()
-        raise InvalidInput(f"{safe_file_name(path.name)}: {exc}") from None
+        raise InvalidInput(f"{handle_file.shown_name}: {exc}") from None
     return handle_file
 
 
@@ -250,6 +256,8 @@ def prepare_import(
     an image is recorded with its preview "pending" (vault/evidence_thumbnails.py makes it
     afterwards); otherwise its thumbnail is made on a thread meanwhile. Refusals raise
     InvalidInput and leave nothing behind."""
+    # A name that is not UTF-8 (bytes a file system allowed) keeps what it can be read as.
+    original_name = os.fsencode(original_name).decode("utf-8", "replace")
     display_name = safe_file_name(original_name)
     original_name = original_name[:MAX_ORIGINAL_NAME]
     details = clean_metadata(metadata or {}, session.clock())
@@ -338,10 +346,17 @@ def prepare_import(
             )
         if encryptor.size == 0:
             raise InvalidInput(f"{display_name}: {EMPTY_MESSAGE}")
+        if isinstance(stream, EvidenceFile):
+            stream.check_unchanged(encryptor.size)
     except (IntakeRefused, ImageBomb) as exc:
         prepared.discard(session)
         message = too_large_message(limit) if isinstance(exc, FileTooLarge) else str(exc)
         raise InvalidInput(f"{display_name}: {message}") from None
+    except OSError as exc:
+        prepared.discard(session)
+        if exc.errno in _DISK_FULL:
+            raise UserFacingError(f"{display_name}: {DISK_FULL_MESSAGE}") from None
+        raise
     except BaseException:
         prepared.discard(session)
         raise

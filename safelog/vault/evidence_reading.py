@@ -54,6 +54,10 @@ class EvidenceQuarantined(AccessDenied):
     """An item its case's category no longer lets be seen (domain/image_block.py)."""
 
 
+PARTIAL_SUFFIX = ".partial"  # an extract not yet whole
+_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+
+
 def case_category(fields: Mapping[str, Any]) -> Category:
     return category_by_code(str(fields.get(CaseField.CATEGORY) or ""))
 
@@ -374,21 +378,35 @@ def _stream(
 
 
 def extract_evidence(session: Session, reference: str, evidence_id: str, out: Path) -> EvidenceInfo:
-    """Write the original to a place the user chose; nothing is left there on failure."""
+    """Write the original to a place the user chose; nothing is left there on failure.
+
+    It is written as `<name>.partial` and given its name only once whole and on the disk:
+    an extract cut short (the program killed, the stick pulled out) never leaves a file
+    under the chosen name that could be taken for the whole original."""
     if out.exists():
         raise InvalidInput(f"{out} already exists; choose another name.")
     info, stream = read_evidence(
         session, reference, evidence_id, action=AuditAction.EVIDENCE_EXTRACT
     )
+    partial = out.with_name(out.name + PARTIAL_SUFFIX)
     try:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o600)
+    except FileExistsError:
+        raise InvalidInput(
+            f"{partial} already exists (an extract cut short?); delete it or choose another name."
+        ) from None
     except OSError as exc:
         raise InvalidInput(f"Cannot write {out}: {exc.strerror}.") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in stream:
                 handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if out.exists():  # made meanwhile by someone else: never replaced
+            raise InvalidInput(f"{out} already exists; choose another name.")
+        os.replace(partial, out)
     except BaseException:
-        out.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise
     return info
