@@ -167,15 +167,20 @@ def test_a_full_disk_is_said_in_plain_words_and_nothing_kept(
     assert_nothing_added(school, dana, reference, before)
 
 
+def stored_clip(school: Any, tmp_path: Path, size: int) -> tuple[Any, str, str, Path]:
+    """Dana, her new case, the id of a clip of `size` random bytes added to it, its source."""
+    dana = school.unlock("Dana DSL")
+    reference = new_case(dana)
+    source = tmp_path / "clip.bin"
+    source.write_bytes(os.urandom(size))
+    return dana, reference, add_evidence_detailed(dana, reference, source).evidence_id, source
+
+
 def test_an_extract_is_named_only_once_whole(
     school: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A killed extract left a truncated copy under the chosen name, taken for the whole."""
-    dana = school.unlock("Dana DSL")
-    reference = new_case(dana)
-    source = tmp_path / "clip.bin"
-    source.write_bytes(os.urandom(3 * MiB + 5))
-    evidence_id = add_evidence_detailed(dana, reference, source).evidence_id
+    dana, reference, evidence_id, source = stored_clip(school, tmp_path, 3 * MiB + 5)
     out = tmp_path / "out" / "clip.bin"
     out.parent.mkdir()
     real_read = evidence_reading.read_evidence
@@ -202,11 +207,7 @@ def test_an_extract_is_named_only_once_whole(
 def test_an_extract_that_fails_leaves_neither_name(
     school: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dana = school.unlock("Dana DSL")
-    reference = new_case(dana)
-    source = tmp_path / "clip.bin"
-    source.write_bytes(os.urandom(2 * MiB + 5))
-    evidence_id = add_evidence_detailed(dana, reference, source).evidence_id
+    dana, reference, evidence_id, _source = stored_clip(school, tmp_path, 2 * MiB + 5)
     real_read = evidence_reading.read_evidence
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -229,11 +230,7 @@ def test_an_extract_that_fails_leaves_neither_name(
 def test_a_stored_file_replaced_by_a_folder_reads_as_tampering(school: Any, tmp_path: Path) -> None:
     if school.vault.engine.dialect.name != "sqlite":
         pytest.skip("chunks are rows on a server; the embedded vault keeps them as files")
-    dana = school.unlock("Dana DSL")
-    reference = new_case(dana)
-    source = tmp_path / "clip.bin"
-    source.write_bytes(os.urandom(MiB + 5))
-    evidence_id = add_evidence_detailed(dana, reference, source).evidence_id
+    dana, reference, evidence_id, _source = stored_clip(school, tmp_path, MiB + 5)
     stored = school.vault.data_dir / "evidence" / evidence_id
     stored.unlink()
     stored.mkdir()
