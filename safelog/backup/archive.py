@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from safelog.cores import usable_cores
 from safelog.errors import InvalidInput, TamperDetected
-from safelog.store.files import fsync_folder
+from safelog.store.files import O_BINARY, fsync_folder
 
 FORMAT = "safelog-backup"
 VERSION = 1
@@ -105,7 +105,7 @@ class BackupWriter:
         self._framing = hashlib.sha256()
         self._written_back = 0
         self.partial = final.with_name(f"{final.name}.{secrets.token_hex(6)}{PARTIAL_SUFFIX}")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_BINARY
         try:
             fd = os.open(self.partial, flags, 0o600)
         except OSError as exc:

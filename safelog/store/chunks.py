@@ -39,11 +39,11 @@ from sqlalchemy import (
 
 from safelog.crypto.stream import ChunkSlots
 from safelog.store.file_writes import start_writeback, writes_for
+from safelog.store.files import O_BINARY
 from safelog.store.private import private_folder
 from safelog.store.schema import EvidenceChunkRow, EvidenceRow
 
 FOLDER_NAME = "evidence"
-_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 # An import of the largest allowed file takes minutes; an hour leaves a wide margin.
 ORPHAN_AGE_SECONDS = 3600
 
@@ -188,7 +188,7 @@ class ChunkFolder:
     ) -> int:
         final = self._path(evidence_id)
         partial = final.with_name(final.name + ".partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o600)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_BINARY, 0o600)
         try:
             try:
                 writes = writes_for(fd, self.chunk_length, direct=direct)

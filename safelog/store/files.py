@@ -12,9 +12,8 @@ from pathlib import Path
 from safelog.errors import InvalidInput
 from safelog.store.private import private_folder
 
-_FLAGS = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-)
+O_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows: no newline translation; 0 elsewhere
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | O_BINARY
 
 
 def write_private_file(

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from safelog.errors import InvalidInput
 from safelog.evidence.intake import safe_file_name
+from safelog.store.files import O_BINARY
 
-_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 # A FIFO opened for reading waits for a writer; without waiting it opens, then is refused.
 _NO_WAIT: int = getattr(os, "O_NONBLOCK", 0)
 
@@ -52,21 +52,19 @@ def open_regular_file(path: Path) -> EvidenceFile:
     device) with a clear message rather than reading it or waiting on it."""
     shown = safe_file_name(path.name)
     folder = InvalidInput(f"{shown} is a folder, not a file.")
-    if path.is_dir():  # Windows refuses to open one as "permission denied"
-        raise folder
     try:
-        fd = os.open(path, os.O_RDONLY | _BINARY | _NO_WAIT)
-    except IsADirectoryError:
-        raise folder from None
+        fd = os.open(path, os.O_RDONLY | O_BINARY | _NO_WAIT)
     except OSError as exc:
+        if path.is_dir():  # Windows refuses to open one ("permission denied")
+            raise folder from None
         raise InvalidInput(f"Cannot read {shown}: {exc.strerror}.") from None
     try:
         mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
+        if stat.S_ISDIR(mode):  # Linux and macOS open one for reading
             raise folder
         if not stat.S_ISREG(mode):
             raise InvalidInput(
-                f"{shown} is not an ordinary file (a folder, pipe or device): "
+                f"{shown} is not an ordinary file (a pipe or device): "
                 "save what it holds as a file first."
             )
         if _NO_WAIT:

@@ -38,6 +38,7 @@ from safelog.evidence.images import (
     make_thumbnail,
 )
 from safelog.evidence.intake import PlainTextCheck
+from safelog.store.files import O_BINARY
 from safelog.store.schema import EvidenceRow
 from safelog.vault.case_engine import OpenCase, open_case
 from safelog.vault.case_reading import read_case
@@ -55,7 +56,6 @@ class EvidenceQuarantined(AccessDenied):
 
 
 PARTIAL_SUFFIX = ".partial"  # an extract not yet whole
-_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
 def case_category(fields: Mapping[str, Any]) -> Category:
@@ -390,7 +390,7 @@ def extract_evidence(session: Session, reference: str, evidence_id: str, out: Pa
     )
     partial = out.with_name(out.name + PARTIAL_SUFFIX)
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o600)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_BINARY, 0o600)
     except FileExistsError:
         raise InvalidInput(
             f"{partial} already exists (an extract cut short?); delete it or choose another name."
